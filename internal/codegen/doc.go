@@ -1,0 +1,7 @@
+// Package codegen holds what turns openapi.yaml into Go: the overlay that adapts the document
+// for oapi-codegen, and the go:generate directives that run it.
+//
+// Run `go generate ./...` (or `make generate`) from anywhere in the module.
+package codegen
+
+//go:generate go -C ../.. run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config oapi-codegen.yaml openapi.yaml
