@@ -11,18 +11,23 @@ import (
 // DefaultBaseURL is the production control plane.
 const DefaultBaseURL = "https://api.blaxel.ai/v0"
 
+// DefaultRunURL is where deployed workloads answer in production.
+const DefaultRunURL = "https://run.blaxel.ai"
+
 // Client calls the Blaxel control plane. Every generated operation is a method of the embedded
 // ClientWithResponses, e.g. GetSandboxWithResponse. A Client is safe for concurrent use.
 type Client struct {
 	*gen.ClientWithResponses
 
-	baseURL string
-	http    *http.Client // the one pipeline every request goes through
+	baseURL   string       // the control plane, e.g. https://api.blaxel.ai/v0
+	runURL    string       // where deployed workloads answer, e.g. https://run.blaxel.ai
+	workspace string       // the X-Blaxel-Workspace of every request
+	http      *http.Client // the one pipeline every request goes through
 }
 
 // New builds a Client from options. It fails when an option is invalid or no credential is given.
 func New(opts ...Option) (*Client, error) {
-	s := settings{baseURL: DefaultBaseURL, apiVersion: APIVersion}
+	s := settings{baseURL: DefaultBaseURL, runURL: DefaultRunURL, apiVersion: APIVersion}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -35,11 +40,11 @@ func New(opts ...Option) (*Client, error) {
 		return nil, errors.New("blaxel: no credential: use WithAPIKey")
 	}
 	hc := pipeline(&s)
-	api, err := gen.NewClientWithResponses(s.baseURL, gen.WithHTTPClient(hc))
+	api, err := gen.NewClientWithResponses(s.baseURL, gen.WithHTTPClient(apiDoer{http: hc}))
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
-	return &Client{ClientWithResponses: api, baseURL: s.baseURL, http: hc}, nil
+	return &Client{ClientWithResponses: api, baseURL: s.baseURL, runURL: s.runURL, workspace: s.workspace, http: hc}, nil
 }
 
 // BaseURL is the control-plane address the client sends requests to.

@@ -17,6 +17,7 @@ type settings struct {
 	apiKey     string
 	workspace  string
 	baseURL    string
+	runURL     string
 	apiVersion string
 	httpClient *http.Client
 }
