@@ -5,3 +5,4 @@
 package codegen
 
 //go:generate go -C ../.. run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config oapi-codegen.yaml openapi.yaml
+//go:generate go -C ../.. run ./internal/codegen/genclient -spec openapi.yaml -gen gen/blaxel.gen.go -out pkg/blaxel
