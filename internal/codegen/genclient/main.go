@@ -35,11 +35,27 @@ func run(spec, genFile, out string) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", spec, err)
 	}
+	src, err := os.ReadFile(genFile)
+	if err != nil {
+		return err
+	}
+	gen, err := parseGenerated(genFile, src)
+	if err != nil {
+		return err
+	}
+
 	ops, err := operationsFile(doc)
 	if err != nil {
 		return err
 	}
-	return writeGo(filepath.Join(out, "operations.gen.go"), ops)
+	pages, err := pagesFile(doc, gen)
+	if err != nil {
+		return err
+	}
+	if err := writeGo(filepath.Join(out, "operations.gen.go"), ops); err != nil {
+		return err
+	}
+	return writeGo(filepath.Join(out, "pages.gen.go"), pages)
 }
 
 // header is the first line of every file written, the marker tools use to recognise generated code.
