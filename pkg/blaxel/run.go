@@ -1,0 +1,239 @@
+package blaxel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/blaxel-go/blaxel/gen"
+)
+
+// RunOption tunes a call to a deployed workload. An option with an unusable value makes the
+// call fail before anything is sent.
+type RunOption func(*runSettings) error
+
+type runSettings struct {
+	method       string
+	header       http.Header
+	async        bool
+	workloadURL  string
+	previewToken string
+}
+
+// WithThreadID keeps a conversation: calls with the same thread id share their context
+// (the X-Blaxel-Thread-Id header).
+func WithThreadID(id string) RunOption {
+	return func(s *runSettings) error {
+		if strings.TrimSpace(id) == "" {
+			return errors.New("blaxel: WithThreadID: the id is empty")
+		}
+		s.header.Set("X-Blaxel-Thread-Id", id)
+		return nil
+	}
+}
+
+// WithAsync asks the workload to take the request and answer at once (?async=true), for work
+// longer than a synchronous call may last (it is dropped after 100 s without data).
+func WithAsync() RunOption {
+	return func(s *runSettings) error {
+		s.async = true
+		return nil
+	}
+}
+
+// WithPreviewToken passes the token of a private sandbox preview (the X-Blaxel-Preview-Token
+// header; a header rather than the query, so it stays out of logs and error messages).
+func WithPreviewToken(token string) RunOption {
+	return func(s *runSettings) error {
+		if strings.TrimSpace(token) == "" {
+			return errors.New("blaxel: WithPreviewToken: the token is empty")
+		}
+		s.previewToken = token
+		return nil
+	}
+}
+
+// WithMethod sets the HTTP method: POST by default when there is a body, GET otherwise.
+func WithMethod(method string) RunOption {
+	return func(s *runSettings) error {
+		if method == "" || strings.ContainsAny(method, " \t\r\n/") {
+			return fmt.Errorf("blaxel: WithMethod: %q is not an HTTP method", method)
+		}
+		s.method = method
+		return nil
+	}
+}
+
+// WithRequestHeader sets a header of the call, e.g. Accept or Content-Type (application/json
+// by default when there is a body).
+func WithRequestHeader(key, value string) RunOption {
+	return func(s *runSettings) error {
+		if key == "" || strings.ContainsAny(key, " :\r\n") || strings.ContainsAny(value, "\r\n") {
+			return fmt.Errorf("blaxel: WithRequestHeader: %q is not a usable header", key)
+		}
+		s.header.Set(key, value)
+		return nil
+	}
+}
+
+// WithMetadata calls the resource at the address it advertises (its metadata.url) instead of
+// the one built from the run URL, workspace and name. Without a URL in m it changes nothing.
+func WithMetadata(m gen.Metadata) RunOption {
+	return func(s *runSettings) error {
+		if m.URL != nil {
+			s.workloadURL = strings.TrimSpace(*m.URL)
+		}
+		return nil
+	}
+}
+
+// RunAgent calls the agent (POST {run URL}/{workspace}/agents/{name} unless options say
+// otherwise) with the client's credentials and workspace, and returns the answer's body as it
+// streams in. The caller must close it. A non-2xx answer is an *APIError.
+func (c *Client) RunAgent(ctx context.Context, name string, body io.Reader, opts ...RunOption) (io.ReadCloser, error) {
+	return c.run(ctx, "agents", name, "", body, opts)
+}
+
+// RunFunction sends a message to the MCP server of a function ({run URL}/{workspace}/functions/{name}/mcp);
+// see [Client.RunAgent].
+func (c *Client) RunFunction(ctx context.Context, name string, body io.Reader, opts ...RunOption) (io.ReadCloser, error) {
+	return c.run(ctx, "functions", name, "mcp", body, opts)
+}
+
+// RunModel calls an endpoint of a model, e.g. path "v1/chat/completions" for
+// {run URL}/{workspace}/models/{name}/v1/chat/completions; see [Client.RunAgent].
+func (c *Client) RunModel(ctx context.Context, name, path string, body io.Reader, opts ...RunOption) (io.ReadCloser, error) {
+	return c.run(ctx, "models", name, path, body, opts)
+}
+
+// RunPreview calls path below a sandbox preview's address (its spec.url). A private preview
+// needs WithPreviewToken; see [Client.RunAgent] for the rest.
+func (c *Client) RunPreview(ctx context.Context, preview *gen.Preview, path string, body io.Reader, opts ...RunOption) (io.ReadCloser, error) {
+	if preview == nil || preview.Spec.URL == nil || *preview.Spec.URL == "" {
+		return nil, errors.New("blaxel: RunPreview: the preview has no spec.url yet")
+	}
+	opts = append([]RunOption{func(s *runSettings) error { s.workloadURL = *preview.Spec.URL; return nil }}, opts...)
+	return c.run(ctx, "", "", path, body, opts)
+}
+
+// run calls a workload: kind and name address it below the run URL unless the settings carry
+// the workload's own address; path goes below either.
+func (c *Client) run(ctx context.Context, kind, name, path string, body io.Reader, opts []RunOption) (io.ReadCloser, error) {
+	s := runSettings{header: http.Header{}}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&s); err != nil {
+			return nil, err
+		}
+	}
+	target, err := c.workloadAddress(kind, name, path, s.workloadURL)
+	if err != nil {
+		return nil, err
+	}
+	if s.async {
+		q := target.Query()
+		q.Set("async", "true")
+		target.RawQuery = q.Encode()
+	}
+	method := s.method
+	if method == "" {
+		method = http.MethodGet
+		if body != nil {
+			method = http.MethodPost
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("blaxel: %w", err)
+	}
+	if body != nil && s.header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for key, values := range s.header {
+		req.Header[key] = values
+	}
+	if s.previewToken != "" {
+		req.Header.Set("X-Blaxel-Preview-Token", s.previewToken)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer resp.Body.Close()
+		return nil, newAPIError(req, resp)
+	}
+	return resp.Body, nil
+}
+
+// workloadAddress builds the URL of a call: the workload's own address when known, else
+// {run URL}/{workspace}/{kind}/{name}; then path below it. Every piece is checked and escaped,
+// so a name cannot step out of its place.
+func (c *Client) workloadAddress(kind, name, path, own string) (*url.URL, error) {
+	var base string
+	if own != "" {
+		u, err := url.Parse(own)
+		if err != nil {
+			return nil, fmt.Errorf("blaxel: the workload's address: %w", err)
+		}
+		if err := c.checkWorkloadScheme(u); err != nil {
+			return nil, err
+		}
+		u.RawQuery, u.Fragment = "", ""
+		base = strings.TrimSuffix(u.String(), "/")
+	} else {
+		if err := checkName(strings.TrimSuffix(kind, "s"), name); err != nil {
+			return nil, err
+		}
+		if err := checkName("workspace", c.workspace); err != nil {
+			return nil, fmt.Errorf("%w (set one with WithWorkspace)", err)
+		}
+		base = strings.TrimSuffix(c.runURL, "/") + "/" + url.PathEscape(c.workspace) + "/" + kind + "/" + url.PathEscape(name)
+	}
+	if path = strings.Trim(path, "/"); path != "" {
+		for segment := range strings.SplitSeq(path, "/") {
+			if err := checkName("path segment", segment); err != nil {
+				return nil, fmt.Errorf("%w in %q", err, path)
+			}
+			base += "/" + url.PathEscape(segment)
+		}
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("blaxel: %w", err)
+	}
+	return u, nil
+}
+
+// checkWorkloadScheme accepts https addresses, and plain http ones only when the client's run
+// URL is plain http too (a local setup): the call carries the client's credentials.
+func (c *Client) checkWorkloadScheme(u *url.URL) error {
+	switch {
+	case u.Host == "":
+		return fmt.Errorf("blaxel: the workload's address %q is not absolute", redactURL(u))
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && strings.HasPrefix(c.runURL, "http://"):
+		return nil
+	}
+	return fmt.Errorf("blaxel: the workload's address %q is not https: credentials are not sent there", redactURL(u))
+}
+
+// checkName refuses what cannot be one path segment: empty, ".", "..", or with a slash.
+func checkName(kind, name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("blaxel: the %s name is empty", kind)
+	case name == "." || name == "..":
+		return fmt.Errorf("blaxel: %q is not a usable %s name", name, kind)
+	case strings.ContainsAny(name, `/\`):
+		return fmt.Errorf("blaxel: the %s name %q contains a slash", kind, name)
+	}
+	return nil
+}
