@@ -1023,6 +1023,21 @@ type CoreEvent struct {
 // CoreEvents defines model for CoreEvents.
 type CoreEvents = []CoreEvent
 
+// CoreSpec defines model for CoreSpec.
+type CoreSpec struct {
+	Configurations *struct {
+		Key *SpecConfiguration `json:"key,omitempty"`
+	} `json:"configurations,omitempty"`
+	Enabled                *bool                       `json:"enabled,omitempty"`
+	Flavors                *Flavors                    `json:"flavors,omitempty"`
+	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
+	Policies               *PoliciesList               `json:"policies,omitempty"`
+	PrivateClusters        *ModelPrivateCluster        `json:"privateClusters,omitempty"`
+	Revision               *RevisionConfiguration      `json:"revision,omitempty"`
+	Runtime                *Runtime                    `json:"runtime,omitempty"`
+	Sandbox                *bool                       `json:"sandbox,omitempty"`
+}
+
 // Country defines model for Country.
 type Country struct {
 	DisplayName *string `json:"displayName,omitempty"`
@@ -1776,6 +1791,11 @@ type ModelSpec struct {
 	Sandbox                *bool                       `json:"sandbox,omitempty"`
 }
 
+// NetworkFirewall defines model for NetworkFirewall.
+type NetworkFirewall struct {
+	AllowedDomains []string `json:"allowedDomains,omitempty"`
+}
+
 // OAuth defines model for OAuth.
 type OAuth struct {
 	Scope []map[string]interface{} `json:"scope,omitempty"`
@@ -2124,6 +2144,28 @@ type RevisionMetadata struct {
 	TrafficPercent *int    `json:"trafficPercent,omitempty"`
 }
 
+// Runtime defines model for Runtime.
+type Runtime struct {
+	Args          []interface{}          `json:"args,omitempty"`
+	Command       []interface{}          `json:"command,omitempty"`
+	Configuration map[string]interface{} `json:"configuration,omitempty"`
+	CPU           *int                   `json:"cpu,omitempty"`
+	EndpointName  *string                `json:"endpointName,omitempty"`
+	Envs          []interface{}          `json:"envs,omitempty"`
+	Generation    *string                `json:"generation,omitempty"`
+	Image         *string                `json:"image,omitempty"`
+	MaxScale      *int                   `json:"maxScale,omitempty"`
+	Memory        *int                   `json:"memory,omitempty"`
+	MetricPort    *int                   `json:"metricPort,omitempty"`
+	MinScale      *int                   `json:"minScale,omitempty"`
+	Model         *string                `json:"model,omitempty"`
+	Organization  *string                `json:"organization,omitempty"`
+	Ports         *Ports                 `json:"ports,omitempty"`
+	StartupProbe  map[string]interface{} `json:"startupProbe,omitempty"`
+	Timeout       *int                   `json:"timeout,omitempty"`
+	Type          *string                `json:"type,omitempty"`
+}
+
 // Sandbox defines model for Sandbox.
 type Sandbox struct {
 	Errors         []SandboxInfrastructureError `json:"errors,omitempty"`
@@ -2155,6 +2197,18 @@ type SandboxDefinition struct {
 	Ports           *Ports                   `json:"ports,omitempty"`
 	Tags            *string                  `json:"tags,omitempty"`
 	URL             *string                  `json:"url,omitempty"`
+}
+
+// SandboxError defines model for SandboxError.
+type SandboxError struct {
+	Code        string                 `json:"code"`
+	Details     map[string]interface{} `json:"details,omitempty"`
+	Message     string                 `json:"message"`
+	SandboxName *string                `json:"sandbox_name,omitempty"`
+	StatusCode  *int                   `json:"status_code,omitempty"`
+	Step        *string                `json:"step,omitempty"`
+	Timestamp   *string                `json:"timestamp,omitempty"`
+	Workspace   *string                `json:"workspace,omitempty"`
 }
 
 // SandboxForkRequest defines model for SandboxForkRequest.
@@ -2305,6 +2359,14 @@ type SandboxSpec struct {
 	Sandbox                *bool                       `json:"sandbox,omitempty"`
 	Volumes                *VolumeAttachments          `json:"volumes,omitempty"`
 	VPC                    *string                     `json:"vpc,omitempty"`
+}
+
+// ServerlessConfig defines model for ServerlessConfig.
+type ServerlessConfig struct {
+	Configuration map[string]interface{} `json:"configuration,omitempty"`
+	MaxScale      *int                   `json:"maxScale,omitempty"`
+	MinScale      *int                   `json:"minScale,omitempty"`
+	Timeout       *int                   `json:"timeout,omitempty"`
 }
 
 // SortOrder The order of a listing's items.
@@ -28856,17 +28918,17 @@ type CreateSandboxResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Sandbox
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *SandboxError
 	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
+	JSON401 *SandboxError
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *SandboxError
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
+	JSON409 *SandboxError
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *InternalError
+	JSON500 *SandboxError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateSandboxResponse429Headers
 }
@@ -28877,22 +28939,22 @@ func (r CreateSandboxResponse) GetJSON200() *Sandbox {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateSandboxResponse) GetJSON400() *BadRequest {
+func (r CreateSandboxResponse) GetJSON400() *SandboxError {
 	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CreateSandboxResponse) GetJSON401() *Unauthorized {
+func (r CreateSandboxResponse) GetJSON401() *SandboxError {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateSandboxResponse) GetJSON403() *Forbidden {
+func (r CreateSandboxResponse) GetJSON403() *SandboxError {
 	return r.JSON403
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r CreateSandboxResponse) GetJSON409() *Conflict {
+func (r CreateSandboxResponse) GetJSON409() *SandboxError {
 	return r.JSON409
 }
 
@@ -28902,7 +28964,7 @@ func (r CreateSandboxResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateSandboxResponse) GetJSON500() *InternalError {
+func (r CreateSandboxResponse) GetJSON500() *SandboxError {
 	return r.JSON500
 }
 
@@ -47158,28 +47220,28 @@ func ParseCreateSandboxResponse(rsp *http.Response) (*CreateSandboxResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest SandboxError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
+		var dest SandboxError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest SandboxError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest SandboxError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -47193,7 +47255,7 @@ func ParseCreateSandboxResponse(rsp *http.Response) (*CreateSandboxResponse, err
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest InternalError
+		var dest SandboxError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
