@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -211,18 +212,28 @@ func (c *Client) workloadAddress(kind, name, path, own string) (*url.URL, error)
 	return u, nil
 }
 
-// checkWorkloadScheme accepts https addresses, and plain http ones only when the client's run
-// URL is plain http too (a local setup): the call carries the client's credentials.
+// checkWorkloadScheme accepts https addresses, and plain http ones only on this machine or
+// when the client's run URL is plain http too (a local setup): the call carries the client's
+// credentials.
 func (c *Client) checkWorkloadScheme(u *url.URL) error {
 	switch {
 	case u.Host == "":
 		return fmt.Errorf("blaxel: the workload's address %q is not absolute", redactURL(u))
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && strings.HasPrefix(c.runURL, "http://"):
+	case u.Scheme == "http" && (strings.HasPrefix(c.runURL, "http://") || onThisMachine(u.Hostname())):
 		return nil
 	}
 	return fmt.Errorf("blaxel: the workload's address %q is not https: credentials are not sent there", redactURL(u))
+}
+
+// onThisMachine reports whether host is a loopback name or address.
+func onThisMachine(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkName refuses what cannot be one path segment: empty, ".", "..", or with a slash.
