@@ -1,0 +1,232 @@
+package blaxeltest_test
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/blaxel-go/blaxel/internal/apidoc"
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// docOp is one operation of the document.
+type docOp struct {
+	method, path string
+	op           *openapi3.Operation
+}
+
+// TestEveryOperationAnswers calls every operation of openapi.yaml with plain HTTP requests built
+// from the document (sample bodies, parameters named "x" or after what a creation answered)
+// and checks that each answers a success that the document allows. Creations run first,
+// parents before children; deletions run last, children first.
+func TestEveryOperationAnswers(t *testing.T) {
+	doc, err := apidoc.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Servers = nil
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := blaxeltest.NewServer(t)
+	ops := documentOperations(doc)
+	params := map[string]string{}
+	answered := 0
+	for _, o := range ops {
+		path := fillParams(o.path, params)
+		req := request{method: o.method, path: path}
+		if o.op.RequestBody != nil {
+			req.body = richSample(o.op.RequestBody.Value.Content.Get("application/json").Schema)
+		}
+		if usesBasicAuth(doc, o.op) {
+			req.header = map[string]string{"Authorization": "Basic " + basic("client", "secret")}
+		}
+		a := send(t, srv, req)
+		if a.status/100 != 2 {
+			t.Errorf("%s (%s %s): status %d: %s", o.op.OperationID, o.method, path, a.status, a.raw)
+			continue
+		}
+		answered++
+		checkAnswer(t, router, o, req, a)
+		if loc := a.header.Get("Location"); o.method == http.MethodPost && loc != "" {
+			learnParams(t, doc, o.path, loc, params)
+		}
+	}
+	t.Logf("%d of %d operations answered a success that openapi.yaml allows", answered, len(ops))
+	if answered != len(ops) {
+		t.Errorf("%d operations did not answer a success", len(ops)-answered)
+	}
+}
+
+// documentOperations lists the operations in the order the test calls them: POST first by
+// depth, then reads and updates, then DELETE deepest first.
+func documentOperations(doc *openapi3.T) []docOp {
+	var ops []docOp
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops = append(ops, docOp{method, path, op})
+		}
+	}
+	phase := func(m string) int {
+		switch m {
+		case http.MethodPost:
+			return 0
+		case http.MethodDelete:
+			return 2
+		}
+		return 1
+	}
+	depth := func(o docOp) int { return strings.Count(o.path, "/") }
+	slices.SortFunc(ops, func(x, y docOp) int {
+		if c := cmp.Compare(phase(x.method), phase(y.method)); c != 0 {
+			return c
+		}
+		if phase(x.method) == 2 {
+			return cmp.Or(cmp.Compare(depth(y), depth(x)), cmp.Compare(x.path, y.path))
+		}
+		return cmp.Or(cmp.Compare(depth(x), depth(y)), cmp.Compare(x.path, y.path), cmp.Compare(x.method, y.method))
+	})
+	return ops
+}
+
+// fillParams puts the known value of each path parameter, "x" by default, in a template.
+func fillParams(path string, params map[string]string) string {
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		if strings.HasPrefix(s, "{") {
+			segs[i] = url.PathEscape(cmp.Or(params[strings.Trim(s, "{}")], "x"))
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// learnParams reads the names of a new item from its Location, by the item path of the
+// collection it was created in.
+func learnParams(t *testing.T, doc *openapi3.T, collection, location string, params map[string]string) {
+	t.Helper()
+	rest := strings.TrimPrefix(location, "/v0")
+	got := strings.Split(rest, "/")
+	for path := range doc.Paths.Map() {
+		tmpl := strings.Split(path, "/")
+		if !strings.HasPrefix(path, collection+"/") || len(tmpl) != len(got) {
+			continue
+		}
+		for i, s := range tmpl {
+			if strings.HasPrefix(s, "{") {
+				v, err := url.PathUnescape(got[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				params[strings.Trim(s, "{}")] = v
+			}
+		}
+		return
+	}
+	t.Errorf("Location %s matches no item path under %s", location, collection)
+}
+
+// richSample is a sample body that also names things: every plain string property at the top
+// level and in metadata is "x", so that creations have a name and lookups a value.
+func richSample(ref *openapi3.SchemaRef) any {
+	v := apidoc.Sample(ref)
+	m, ok := v.(map[string]any)
+	if !ok || ref.Value == nil {
+		return v
+	}
+	fillStrings(ref.Value, m)
+	if meta := property(ref.Value, "metadata"); meta != nil {
+		mm, _ := m["metadata"].(map[string]any)
+		if mm == nil {
+			mm = map[string]any{}
+			m["metadata"] = mm
+		}
+		fillStrings(meta, mm)
+	}
+	return m
+}
+
+func fillStrings(s *openapi3.Schema, m map[string]any) {
+	for _, part := range append([]*openapi3.SchemaRef{{Value: s}}, s.AllOf...) {
+		for name, p := range part.Value.Properties {
+			v := p.Value
+			if _, set := m[name]; set || !v.Type.Is("string") || len(v.Enum) > 0 || v.Pattern != "" || v.ReadOnly {
+				continue
+			}
+			switch v.Format {
+			case "":
+				m[name] = "x"
+			case "email":
+				m[name] = "x@example.com"
+			}
+		}
+	}
+}
+
+func property(s *openapi3.Schema, name string) *openapi3.Schema {
+	if p := s.Properties[name]; p != nil {
+		return p.Value
+	}
+	for _, part := range s.AllOf {
+		if p := property(part.Value, name); p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// usesBasicAuth reports whether an operation takes a Basic credential (the token endpoint).
+func usesBasicAuth(doc *openapi3.T, op *openapi3.Operation) bool {
+	if op.Security == nil {
+		return false
+	}
+	for _, req := range *op.Security {
+		for name := range req {
+			if s := doc.Components.SecuritySchemes[name]; s != nil && s.Value.Scheme == "basic" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkAnswer validates an answer against the document, independently of the server's own
+// check.
+func checkAnswer(t *testing.T, router routers.Router, o docOp, req request, a answer) {
+	t.Helper()
+	r, err := http.NewRequest(req.method, "http://fake"+fillParamsFromRequest(req.path), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	route, pathParams, err := router.FindRoute(r)
+	if err != nil {
+		t.Fatalf("%s: %v", o.op.OperationID, err)
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: pathParams, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: a.status, Header: a.header,
+		Body: io.NopCloser(bytes.NewReader(a.raw)), Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		t.Errorf("%s: the answer does not match openapi.yaml: %v", o.op.OperationID, err)
+	}
+}
+
+// fillParamsFromRequest turns a request path into the routed path (no query).
+func fillParamsFromRequest(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	return path
+}

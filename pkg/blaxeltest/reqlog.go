@@ -1,0 +1,97 @@
+package blaxeltest
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Request is one request as the server received and answered it.
+type Request struct {
+	Time        time.Time
+	Method      string
+	Path        string      // the path and query as received, preview tokens redacted
+	OperationID string      // "" when the path matches no operation
+	Route       string      // "METHOD /template", "" when the path matches no operation
+	Header      http.Header // credentials redacted
+	Status      int         // the status answered, 0 when the client went away first
+	Fault       string      // the kind of the injected fault, "" when none
+}
+
+// redacted replaces the value of credential headers and query parameters.
+const redacted = "REDACTED"
+
+func sensitiveHeaders() []string {
+	return []string{"Authorization", "X-Blaxel-Authorization", "X-Blaxel-Preview-Token", "Cookie", "Proxy-Authorization"}
+}
+
+// newRequest records what arrived, credentials redacted.
+func newRequest(r *http.Request, now time.Time) *Request {
+	h := r.Header.Clone()
+	for _, name := range sensitiveHeaders() {
+		if h.Get(name) != "" {
+			h.Set(name, redacted)
+		}
+	}
+	path := r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		q := r.URL.RawQuery
+		if values, err := url.ParseQuery(q); err == nil && values.Has("bl_preview_token") {
+			values.Set("bl_preview_token", redacted)
+			q = values.Encode()
+		}
+		path += "?" + q
+	}
+	return &Request{Time: now, Method: r.Method, Path: path, Header: h}
+}
+
+// requestLog keeps every request and counts the attempts per route. Safe for concurrent use.
+type requestLog struct {
+	mu       sync.Mutex
+	requests []Request
+	attempts map[string]int // by operationId, by "METHOD /template", and "*" for all
+}
+
+func newRequestLog() *requestLog {
+	return &requestLog{attempts: map[string]int{}}
+}
+
+// count counts one attempt at an operation (nil for a path that matches none).
+func (l *requestLog) count(op *operation, r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.attempts["*"]++
+	if op == nil {
+		l.attempts[r.Method+" "+r.URL.Path]++
+		return
+	}
+	l.attempts[op.id]++
+	l.attempts[op.route]++
+}
+
+func (l *requestLog) add(r Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.requests = append(l.requests, r)
+}
+
+func (l *requestLog) all() []Request {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := slices.Clone(l.requests)
+	for i := range out {
+		out[i].Header = out[i].Header.Clone()
+	}
+	return out
+}
+
+func (l *requestLog) attemptsOf(route string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n, ok := l.attempts[route]; ok {
+		return n
+	}
+	return l.attempts[normalizeRoute(route)]
+}

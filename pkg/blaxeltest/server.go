@@ -1,0 +1,373 @@
+package blaxeltest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/blaxel-go/blaxel/internal/apidoc"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// basePath is where the control plane lives on the server, as /v0 does on the real one.
+const basePath = "/v0"
+
+// maxBody caps the request bodies the server reads.
+const maxBody = 10 << 20
+
+// Server is a fake Blaxel control plane. It serves every operation of openapi.yaml, keeps the
+// resources it is sent in memory, and checks every request and answer against the document.
+// It is safe for concurrent use.
+type Server struct {
+	api      *api
+	cfg      config
+	handlers *handlers
+	creds    *credentials
+	faults   *faults
+	log      *requestLog
+	report   func(format string, args ...any) // tells of answers that break the document
+
+	http     *http.Server
+	listener net.Listener
+	url      string
+	closing  chan struct{}
+	close    sync.Once
+	served   chan error
+}
+
+// NewServer starts a server for a test and closes it when the test ends. An answer of the
+// server that does not match openapi.yaml fails the test.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := start(opts, func(format string, args ...any) {
+		t.Helper()
+		t.Errorf("blaxeltest: "+format, args...)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a server for a program (see cmd/blaxel-fake). Answers that do not match
+// openapi.yaml are logged. Stop it with Close or Shutdown.
+func Start(opts ...Option) (*Server, error) {
+	return start(opts, nil)
+}
+
+func start(opts []Option, report func(string, ...any)) (*Server, error) {
+	cfg := defaultConfig()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	a, err := loadAPI()
+	if err != nil {
+		return nil, err
+	}
+	creds := newCredentials(&cfg)
+	s := &Server{
+		api: a, cfg: cfg, creds: creds,
+		handlers: &handlers{st: newStore(), creds: creds, delay: cfg.deployDelay},
+		faults:   &faults{}, log: newRequestLog(), report: report,
+		closing: make(chan struct{}), served: make(chan error, 1),
+	}
+	if s.report == nil {
+		logger := cmpLogger(cfg.logger)
+		s.report = func(format string, args ...any) { logger.Error("blaxeltest: " + fmt.Sprintf(format, args...)) }
+	}
+	for _, seed := range cfg.seeds {
+		if err := s.Seed(seed); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, fmt.Errorf("blaxeltest: listen on %s: %w", cfg.addr, err)
+	}
+	s.listener = ln
+	s.url = "http://" + ln.Addr().String() + basePath
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { s.served <- s.http.Serve(ln) }()
+	return s, nil
+}
+
+func cmpLogger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.Default()
+	}
+	return l
+}
+
+// URL is the control plane's base address, e.g. http://127.0.0.1:41234/v0: give it to a
+// client as its base URL (blaxel.WithBaseURL, or BL_API_URL).
+func (s *Server) URL() string { return s.url }
+
+// Close stops the server, waiting up to 5 seconds for the requests in progress.
+func (s *Server) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		_ = s.http.Close()
+	}
+}
+
+// Shutdown stops the server gracefully: no new connections, and the requests in progress
+// finish (faults that hang stop hanging) until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.close.Do(func() { close(s.closing) })
+	err := s.http.Shutdown(ctx)
+	if serveErr := <-s.served; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
+		err = serveErr
+	}
+	s.served <- http.ErrServerClosed // later calls find the server closed too
+	return err
+}
+
+// Inject arms a fault for the next times requests to route: an operationId ("CreateSandbox"),
+// "METHOD /template" ("POST /sandboxes/{sandboxName}/previews") or "*" for any. With times
+// <= 0 the fault applies to every matching request until ClearFaults. Faults armed first
+// apply first.
+func (s *Server) Inject(route string, times int, f Fault) {
+	if route != "*" && s.api.byID[route] == nil && s.api.ops[normalizeRoute(route)] == nil {
+		s.report("Inject: %q names no operation of openapi.yaml", route)
+		return
+	}
+	if f.kind == faultGateway {
+		if _, ok := gatewayCodes()[f.code]; !ok {
+			s.report("Inject: %q is not a gateway error code", f.code)
+			return
+		}
+	}
+	s.faults.add(route, times, f)
+}
+
+// ClearFaults disarms every fault.
+func (s *Server) ClearFaults() { s.faults.clear() }
+
+// Requests returns every request received so far, in order of arrival.
+func (s *Server) Requests() []Request { return s.log.all() }
+
+// Attempts returns how many requests reached a route (same forms as Inject), faulted or not.
+func (s *Server) Attempts(route string) int { return s.log.attemptsOf(route) }
+
+// TokenRequests returns how many requests reached the token endpoint, /oauth/token.
+func (s *Server) TokenRequests() int { return s.creds.tokenRequestCount() }
+
+// ServeHTTP answers one request: route by the document, inject a fault if one is armed, check
+// credentials, version and workspace, validate the request, answer from the store, validate
+// the answer.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.cfg.now()
+	rec := newRequest(r, start)
+	defer func() {
+		s.log.add(*rec)
+		if s.cfg.logger != nil {
+			s.cfg.logger.Info("request", "method", rec.Method, "path", rec.Path, "operation", rec.OperationID,
+				"status", rec.Status, "fault", rec.Fault, "duration", time.Since(start))
+		}
+	}()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		rec.Status = s.write(w, errorReply(http.StatusRequestEntityTooLarge, "request_too_large", err.Error()))
+		return
+	}
+	routed, route, params, rep := s.route(r)
+	if route == nil {
+		s.log.count(nil, r)
+		rec.Status = s.write(w, rep)
+		return
+	}
+	op := s.api.ops[route.Method+" "+route.Path]
+	rec.OperationID, rec.Route = op.id, op.route
+	s.log.count(op, r)
+	fault, faulted := s.faults.take(op)
+	if faulted {
+		rec.Fault = string(fault.kind)
+	}
+	if faulted && fault.kind == faultHang {
+		select {
+		case <-time.After(fault.delay):
+		case <-r.Context().Done():
+			return // the client gave up: nothing to answer
+		case <-s.closing:
+			return
+		}
+	}
+	if faulted && fault.kind != faultHang {
+		base := s.sampleSuccess(op)
+		if fault.committed {
+			base = s.process(routed, op, route, params, body)
+		}
+		rep = fault.apply(base, s.cfg.now())
+	} else {
+		rep = s.process(routed, op, route, params, body)
+	}
+	if faulted && fault.kind == faultDisconnect {
+		rec.Status = rep.status
+		s.disconnect(w, rep)
+		return
+	}
+	rec.Status = s.write(w, rep)
+}
+
+// route finds the operation of a request. The request it returns has the base path removed,
+// as the router and the validator expect.
+func (s *Server) route(r *http.Request) (*http.Request, *routers.Route, map[string]string, reply) {
+	rest, ok := strings.CutPrefix(r.URL.Path, basePath)
+	if !ok || (rest != "" && rest[0] != '/') {
+		return nil, nil, nil, errorReply(http.StatusNotFound, "not_found", "the control plane is under "+basePath)
+	}
+	routed := r.Clone(r.Context())
+	routed.URL.Path, routed.URL.RawPath = rest, ""
+	route, params, err := s.api.router.FindRoute(routed)
+	if err != nil {
+		if errors.Is(err, routers.ErrMethodNotAllowed) {
+			return nil, nil, nil, errorReply(http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+rest)
+		}
+		return nil, nil, nil, errorReply(http.StatusNotFound, "not_found", "openapi.yaml has no operation "+r.Method+" "+rest)
+	}
+	return routed, route, params, reply{}
+}
+
+// process checks a routed request and answers it from the store.
+func (s *Server) process(r *http.Request, op *operation, route *routers.Route, params map[string]string, body []byte) reply {
+	now := s.cfg.now()
+	workspace := r.Header.Get("X-Blaxel-Workspace")
+	if workspace == "" {
+		workspace = r.URL.Query().Get("workspace")
+	}
+	if op.kind == kindToken {
+		s.creds.countTokenRequest()
+	}
+	in := s.validationInput(r, route, params, body)
+	rep := s.check(r, op, workspace, body, in, now)
+	if rep.status == 0 {
+		rep = s.dispatch(r, op, params, body, workspace, now)
+	}
+	if rep.validate {
+		s.validateAnswer(in, op, rep)
+	}
+	return rep
+}
+
+// check refuses a request that has no valid credential (401, or 403 for a credential bound to
+// another workspace), an unknown version (400), no workspace (403), or that the document
+// rejects (400). It returns the zero reply when the request may go on.
+func (s *Server) check(r *http.Request, op *operation, workspace string, body []byte, in *openapi3filter.RequestValidationInput, now time.Time) reply {
+	if op.needsAuth {
+		if f := s.creds.authenticate(r, workspace, now); f != nil {
+			return errorReply(f.status, f.code, f.message)
+		}
+	}
+	if op.hasVersion {
+		if _, err := resolveVersion(r.Header.Get("Blaxel-Version"), s.api.version); err != nil {
+			return errorReply(http.StatusBadRequest, "invalid_api_version", err.Error())
+		}
+	}
+	if op.needsWorkspace && workspace == "" {
+		return errorReply(http.StatusForbidden, "forbidden", "no workspace: name it with the X-Blaxel-Workspace header")
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+		return errorReply(http.StatusBadRequest, "bad_request", err.Error())
+	}
+	return reply{}
+}
+
+// dispatch answers a request that passed the checks.
+func (s *Server) dispatch(r *http.Request, op *operation, params map[string]string, body []byte, workspace string, now time.Time) reply {
+	var decoded any
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(&decoded); err != nil {
+			return errorReply(http.StatusBadRequest, "bad_request", "the body is not JSON: "+err.Error())
+		}
+	}
+	if op.kind == kindToken {
+		var tr tokenRequest
+		_ = json.Unmarshal(body, &tr) // validated against TokenRequest already
+		return s.creds.issue(r, tr, now)
+	}
+	version, _ := resolveVersion(r.Header.Get("Blaxel-Version"), s.api.version)
+	return s.handlers.answer(&call{
+		op: op, params: params, query: r.URL.Query(), body: decoded,
+		workspace: workspace, version: version, now: now,
+	})
+}
+
+// validationInput prepares the request for openapi3filter, its body rewound.
+func (s *Server) validationInput(r *http.Request, route *routers.Route, params map[string]string, body []byte) *openapi3filter.RequestValidationInput {
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{
+			AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc, // checked by the server itself
+			ExcludeReadOnlyValidations: true,                                  // read-only properties sent back are ignored, not refused
+			SkipSettingDefaults:        true,
+		},
+	}
+}
+
+// validateAnswer reports an answer that openapi.yaml does not allow.
+func (s *Server) validateAnswer(in *openapi3filter.RequestValidationInput, op *operation, rep reply) {
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 rep.status,
+		Header:                 rep.header,
+		Body:                   io.NopCloser(bytes.NewReader(rep.body)),
+		Options:                &openapi3filter.Options{},
+	}
+	if err := openapi3filter.ValidateResponse(in.Request.Context(), out); err != nil {
+		s.report("%s (%s %s): the answer %d does not match openapi.yaml: %v", op.id, in.Request.Method, in.Request.URL.Path, rep.status, err)
+	}
+}
+
+// sampleSuccess is the success answer of an operation made from its schema alone, for faults
+// that damage an answer the server did not compute.
+func (s *Server) sampleSuccess(op *operation) reply {
+	if op.schema == nil {
+		return emptyReply(op.status)
+	}
+	return jsonReply(op.status, apidoc.Sample(op.schema))
+}
+
+// write sends an answer and returns its status.
+func (s *Server) write(w http.ResponseWriter, rep reply) int {
+	for k, v := range rep.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rep.status)
+	_, _ = w.Write(rep.body)
+	return rep.status
+}
+
+// disconnect sends the status and half the body, then drops the connection.
+func (s *Server) disconnect(w http.ResponseWriter, rep reply) {
+	for k, v := range rep.header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(len(rep.body)))
+	w.WriteHeader(rep.status)
+	_, _ = w.Write(rep.body[:len(rep.body)/2])
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	panic(http.ErrAbortHandler) // net/http closes the connection without logging
+}
