@@ -846,73 +846,126 @@ func (e ListSandboxSchedulesParamsType) Valid() bool {
 	}
 }
 
-// Agent defines model for Agent.
+// Agent An AI agent: its identity (`metadata`), its definition (`spec`), its deployment `status` and recent `events`.
 type Agent struct {
-	Events   *CoreEvents `json:"events,omitempty"`
-	Metadata Metadata    `json:"metadata"`
-	Spec     AgentSpec   `json:"spec"`
-	Status   *Status     `json:"status,omitempty"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata Metadata `json:"metadata"`
+
+	// Spec The definition of an agent: what runs, where, on which triggers, with which functions and policies.
+	Spec AgentSpec `json:"spec"`
+
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	Status *Status `json:"status,omitempty"`
 }
 
-// AgentList defines model for AgentList.
+// AgentList One page of agents: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type AgentList struct {
-	Data []Agent         `json:"data,omitempty"`
+	Data []Agent `json:"data,omitempty"`
+
+	// Meta Where a page stands in a listing.
 	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// AgentRuntime defines model for AgentRuntime.
+// AgentRuntime How an agent runs: its image, memory, scaling bounds and environment variables.
 type AgentRuntime struct {
 	Envs       []Env                   `json:"envs,omitempty"`
 	Generation *AgentRuntimeGeneration `json:"generation,omitempty"`
 	Image      *string                 `json:"image,omitempty"`
-	MaxScale   *int                    `json:"maxScale,omitempty"`
-	Memory     *int                    `json:"memory,omitempty"`
-	MinScale   *int                    `json:"minScale,omitempty"`
+
+	// MaxScale The most instances run at once.
+	MaxScale *int `json:"maxScale,omitempty"`
+
+	// Memory Memory of each instance, in MB.
+	Memory *int `json:"memory,omitempty"`
+
+	// MinScale The fewest instances kept running; 0 lets the agent sleep when idle.
+	MinScale *int `json:"minScale,omitempty"`
 }
 
 // AgentRuntimeGeneration defines model for AgentRuntime.Generation.
 type AgentRuntimeGeneration string
 
-// AgentSpec defines model for AgentSpec.
+// AgentSpec The definition of an agent: what runs, where, on which triggers, with which functions and policies.
 type AgentSpec struct {
 	Configurations *struct {
+		// Key A configuration value, possibly secret.
 		Key *SpecConfiguration `json:"key,omitempty"`
 	} `json:"configurations,omitempty"`
-	Enabled                *bool                       `json:"enabled,omitempty"`
-	Flavors                *Flavors                    `json:"flavors,omitempty"`
-	Functions              *FunctionsList              `json:"functions,omitempty"`
+
+	// Enabled False keeps the definition but runs nothing.
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Flavors The kinds of hardware a workload may run on.
+	Flavors *Flavors `json:"flavors,omitempty"`
+
+	// Functions Names of functions an agent may call.
+	Functions *FunctionsList `json:"functions,omitempty"`
+
+	// IntegrationConnections Names of integration connections.
 	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
 	Knowledgebase          *string                     `json:"knowledgebase,omitempty"`
 	Model                  *string                     `json:"model,omitempty"`
-	Policies               *PoliciesList               `json:"policies,omitempty"`
-	PrivateClusters        *ModelPrivateCluster        `json:"privateClusters,omitempty"`
-	Prompt                 *string                     `json:"prompt,omitempty"`
-	Public                 *bool                       `json:"public,omitempty"`
-	Region                 *string                     `json:"region,omitempty"`
-	Repository             *Repository                 `json:"repository,omitempty"`
-	Revision               *RevisionConfiguration      `json:"revision,omitempty"`
-	Runtime                *AgentRuntime               `json:"runtime,omitempty"`
-	Sandbox                *bool                       `json:"sandbox,omitempty"`
-	StoreID                *string                     `json:"storeId,omitempty"`
-	Triggers               *Triggers                   `json:"triggers,omitempty"`
-	Volumes                *VolumeAttachments          `json:"volumes,omitempty"`
+
+	// Policies Names of the policies a resource follows.
+	Policies *PoliciesList `json:"policies,omitempty"`
+
+	// PrivateClusters A private cluster a model runs on.
+	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
+	Prompt          *string              `json:"prompt,omitempty"`
+
+	// Public Whether the deployed agent answers without credentials.
+	Public *bool `json:"public,omitempty"`
+
+	// Region Where the agent runs; see ListLocations.
+	Region *string `json:"region,omitempty"`
+
+	// Repository The source repository of a workload.
+	Repository *Repository `json:"repository,omitempty"`
+
+	// Revision Which revision takes traffic: the active one, an optional canary and its share.
+	Revision *RevisionConfiguration `json:"revision,omitempty"`
+
+	// Runtime How an agent runs: its image, memory, scaling bounds and environment variables.
+	Runtime *AgentRuntime `json:"runtime,omitempty"`
+	Sandbox *bool         `json:"sandbox,omitempty"`
+	StoreID *string       `json:"storeId,omitempty"`
+
+	// Triggers What starts a workload.
+	Triggers *Triggers `json:"triggers,omitempty"`
+
+	// Volumes The volumes mounted in a workload.
+	Volumes *VolumeAttachments `json:"volumes,omitempty"`
 }
 
-// APIKey defines model for ApiKey.
+// APIKey A long-lived API key of a user or service account. `apiKey` holds the secret value in the answer that creates it only.
 type APIKey struct {
-	APIKey    *string `json:"apiKey,omitempty"`
+	// APIKey The secret value; present only in the answer that creates the key.
+	APIKey *string `json:"apiKey,omitempty"`
+
+	// CreatedAt When the resource was created (RFC 3339).
 	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy *string `json:"createdBy,omitempty"`
+
+	// ExpiresIn How long the key lives, as a duration; absent for a key that lasts until revoked.
 	ExpiresIn *string `json:"expires_in,omitempty"`
 	ID        *string `json:"id,omitempty"`
 	Name      *string `json:"name,omitempty"`
 	Sub       *string `json:"sub,omitempty"`
 	SubType   *string `json:"sub_type,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who last changed the resource.
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
-// AppRevision defines model for AppRevision.
+// AppRevision One deployed version of an application: the image, port, memory and variables it ran with.
 type AppRevision struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
 	CreatedBy *string `json:"createdBy,omitempty"`
@@ -924,7 +977,7 @@ type AppRevision struct {
 	Snapshot  *string `json:"snapshot,omitempty"`
 }
 
-// AppRevisionConfiguration defines model for AppRevisionConfiguration.
+// AppRevisionConfiguration Which application revision takes traffic: the active one, an optional canary and its share.
 type AppRevisionConfiguration struct {
 	Active           *string `json:"active,omitempty"`
 	Canary           *string `json:"canary,omitempty"`
@@ -933,69 +986,84 @@ type AppRevisionConfiguration struct {
 	Traffic          *int    `json:"traffic,omitempty"`
 }
 
-// AppRevisions defines model for AppRevisions.
+// AppRevisions The revisions of an application.
 type AppRevisions = []AppRevision
 
-// AppURL defines model for AppUrl.
+// AppURL An address an application answers on.
 type AppURL struct {
 	Domain    string  `json:"domain"`
 	Subdomain *string `json:"subdomain,omitempty"`
 }
 
-// AppUrls defines model for AppUrls.
+// AppUrls The addresses an application answers on.
 type AppUrls = []AppURL
 
-// Application defines model for Application.
+// Application A long-running web service built from an image, with revisions and its own addresses.
 type Application struct {
-	Events         *CoreEvents     `json:"events,omitempty"`
-	Metadata       Metadata        `json:"metadata"`
-	NodeGeneration *string         `json:"nodeGeneration,omitempty"`
-	Spec           ApplicationSpec `json:"spec"`
-	Status         *string         `json:"status,omitempty"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata       Metadata `json:"metadata"`
+	NodeGeneration *string  `json:"nodeGeneration,omitempty"`
+
+	// Spec The definition of an application: image, port, memory, variables, region, revisions and traffic.
+	Spec   ApplicationSpec `json:"spec"`
+	Status *string         `json:"status,omitempty"`
 }
 
-// ApplicationExtension defines model for ApplicationExtension.
+// ApplicationExtension A companion resource attached to an application, such as a sandbox.
 type ApplicationExtension struct {
 	Sandbox *string `json:"sandbox,omitempty"`
 }
 
-// ApplicationExtensions defines model for ApplicationExtensions.
+// ApplicationExtensions Companion resources of an application, by name.
 type ApplicationExtensions map[string]ApplicationExtension
 
-// ApplicationList defines model for ApplicationList.
+// ApplicationList One page of applications: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type ApplicationList struct {
-	Data []Application   `json:"data,omitempty"`
+	Data []Application `json:"data,omitempty"`
+
+	// Meta Where a page stands in a listing.
 	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// ApplicationSpec defines model for ApplicationSpec.
+// ApplicationSpec The definition of an application: image, port, memory, variables, region, revisions and traffic.
 type ApplicationSpec struct {
-	Enabled    *bool                     `json:"enabled,omitempty"`
-	Envs       []Env                     `json:"envs,omitempty"`
-	Extensions *ApplicationExtensions    `json:"extensions,omitempty"`
-	Image      *string                   `json:"image,omitempty"`
-	Memory     *int                      `json:"memory,omitempty"`
-	Port       *int                      `json:"port,omitempty"`
-	Proxy      *bool                     `json:"proxy,omitempty"`
-	Region     *string                   `json:"region,omitempty"`
-	Revision   *AppRevisionConfiguration `json:"revision,omitempty"`
-	Revisions  *AppRevisions             `json:"revisions,omitempty"`
-	Urls       *AppUrls                  `json:"urls,omitempty"`
+	Enabled *bool `json:"enabled,omitempty"`
+	Envs    []Env `json:"envs,omitempty"`
+
+	// Extensions Companion resources of an application, by name.
+	Extensions *ApplicationExtensions `json:"extensions,omitempty"`
+	Image      *string                `json:"image,omitempty"`
+	Memory     *int                   `json:"memory,omitempty"`
+	Port       *int                   `json:"port,omitempty"`
+	Proxy      *bool                  `json:"proxy,omitempty"`
+	Region     *string                `json:"region,omitempty"`
+
+	// Revision Which application revision takes traffic: the active one, an optional canary and its share.
+	Revision *AppRevisionConfiguration `json:"revision,omitempty"`
+
+	// Revisions The revisions of an application.
+	Revisions *AppRevisions `json:"revisions,omitempty"`
+
+	// Urls The addresses an application answers on.
+	Urls *AppUrls `json:"urls,omitempty"`
 }
 
-// ChangelogEntry defines model for ChangelogEntry.
+// ChangelogEntry One entry of the platform changelog.
 type ChangelogEntry struct {
 	Content *string `json:"content,omitempty"`
 	Date    *string `json:"date,omitempty"`
 	Title   *string `json:"title,omitempty"`
 }
 
-// ChangelogResponse defines model for ChangelogResponse.
+// ChangelogResponse The platform changelog.
 type ChangelogResponse struct {
 	Entries []ChangelogEntry `json:"entries,omitempty"`
 }
 
-// Configuration defines model for Configuration.
+// Configuration What the platform offers: continents, countries, regions and private locations.
 type Configuration struct {
 	Continents       []Continent       `json:"continents,omitempty"`
 	Countries        []Country         `json:"countries,omitempty"`
@@ -1004,47 +1072,64 @@ type Configuration struct {
 	Regions          []Region          `json:"regions,omitempty"`
 }
 
-// Continent defines model for Continent.
+// Continent A continent where the platform has regions.
 type Continent struct {
 	DisplayName *string `json:"displayName,omitempty"`
 	Name        *string `json:"name,omitempty"`
 }
 
-// CoreEvent defines model for CoreEvent.
+// CoreEvent Something that happened to a resource: a deployment step, a status change, a revision switch.
 type CoreEvent struct {
 	CanaryRevision *string `json:"canaryRevision,omitempty"`
 	Message        *string `json:"message,omitempty"`
 	Revision       *string `json:"revision,omitempty"`
-	Status         *string `json:"status,omitempty"`
-	Time           *string `json:"time,omitempty"`
-	Type           *string `json:"type,omitempty"`
+
+	// Status The status the resource reached.
+	Status *string `json:"status,omitempty"`
+
+	// Time When it happened (RFC 3339).
+	Time *string `json:"time,omitempty"`
+	Type *string `json:"type,omitempty"`
 }
 
-// CoreEvents defines model for CoreEvents.
+// CoreEvents What happened to a resource recently.
 type CoreEvents = []CoreEvent
 
-// CoreSpec defines model for CoreSpec.
+// CoreSpec What every workload spec shares: enabled flag, flavors, integration connections, policies, revision traffic and runtime.
 type CoreSpec struct {
 	Configurations *struct {
+		// Key A configuration value, possibly secret.
 		Key *SpecConfiguration `json:"key,omitempty"`
 	} `json:"configurations,omitempty"`
-	Enabled                *bool                       `json:"enabled,omitempty"`
-	Flavors                *Flavors                    `json:"flavors,omitempty"`
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Flavors The kinds of hardware a workload may run on.
+	Flavors *Flavors `json:"flavors,omitempty"`
+
+	// IntegrationConnections Names of integration connections.
 	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
-	Policies               *PoliciesList               `json:"policies,omitempty"`
-	PrivateClusters        *ModelPrivateCluster        `json:"privateClusters,omitempty"`
-	Revision               *RevisionConfiguration      `json:"revision,omitempty"`
-	Runtime                *Runtime                    `json:"runtime,omitempty"`
-	Sandbox                *bool                       `json:"sandbox,omitempty"`
+
+	// Policies Names of the policies a resource follows.
+	Policies *PoliciesList `json:"policies,omitempty"`
+
+	// PrivateClusters A private cluster a model runs on.
+	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
+
+	// Revision Which revision takes traffic: the active one, an optional canary and its share.
+	Revision *RevisionConfiguration `json:"revision,omitempty"`
+
+	// Runtime How a workload runs (2025 shape): image, resources, scaling and variables.
+	Runtime *Runtime `json:"runtime,omitempty"`
+	Sandbox *bool    `json:"sandbox,omitempty"`
 }
 
-// Country defines model for Country.
+// Country A country where the platform has regions.
 type Country struct {
 	DisplayName *string `json:"displayName,omitempty"`
 	Name        *string `json:"name,omitempty"`
 }
 
-// CreateJobExecutionOutput defines model for CreateJobExecutionOutput.
+// CreateJobExecutionOutput The execution a CreateJobExecution started.
 type CreateJobExecutionOutput struct {
 	ExecutionID *string                  `json:"executionId,omitempty"`
 	ID          *string                  `json:"id,omitempty"`
@@ -1053,55 +1138,81 @@ type CreateJobExecutionOutput struct {
 	WorkspaceID *string                  `json:"workspaceId,omitempty"`
 }
 
-// CreateJobExecutionRequest defines model for CreateJobExecutionRequest.
+// CreateJobExecutionRequest What to run: the tasks of the execution (each a free-form input), with optional overrides.
 type CreateJobExecutionRequest struct {
-	AllowQueue  *bool                    `json:"allowQueue,omitempty"`
-	Env         map[string]string        `json:"env,omitempty"`
-	ExecutionID *string                  `json:"executionId,omitempty"`
-	ID          *string                  `json:"id,omitempty"`
-	JobID       *string                  `json:"jobId,omitempty"`
-	Memory      *int                     `json:"memory,omitempty"`
+	AllowQueue *bool `json:"allowQueue,omitempty"`
+
+	// Env Environment variables that override the job's for this execution.
+	Env map[string]string `json:"env,omitempty"`
+
+	// ExecutionID An id of your choice for the execution.
+	ExecutionID *string `json:"executionId,omitempty"`
+	ID          *string `json:"id,omitempty"`
+	JobID       *string `json:"jobId,omitempty"`
+
+	// Memory Memory for each task, in MB, overriding the job's.
+	Memory *int `json:"memory,omitempty"`
+
+	// Tasks One input per task; each task receives its own, free-form.
 	Tasks       []map[string]interface{} `json:"tasks,omitempty"`
 	WorkspaceID *string                  `json:"workspaceId,omitempty"`
 }
 
-// CustomDomain defines model for CustomDomain.
+// CustomDomain A domain of your own that serves workloads.
 type CustomDomain struct {
+	// Metadata The identity of a custom domain; `sharedFromWorkspace` is set when another workspace shares it with this one.
 	Metadata CustomDomainMetadata `json:"metadata"`
-	Spec     CustomDomainSpec     `json:"spec"`
+
+	// Spec A custom domain's settings and verification state: the DNS records to create and whether they were found.
+	Spec CustomDomainSpec `json:"spec"`
 }
 
-// CustomDomainMetadata defines model for CustomDomainMetadata.
+// CustomDomainMetadata The identity of a custom domain; `sharedFromWorkspace` is set when another workspace shares it with this one.
 type CustomDomainMetadata struct {
-	CreatedAt           *string         `json:"createdAt,omitempty"`
-	CreatedBy           *string         `json:"createdBy,omitempty"`
-	DisplayName         *string         `json:"displayName,omitempty"`
+	// CreatedAt When the resource was created (RFC 3339).
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// CreatedBy Who created the resource: a user or service account id.
+	CreatedBy   *string `json:"createdBy,omitempty"`
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// Labels Labels: free key-value pairs for your own use.
 	Labels              *MetadataLabels `json:"labels,omitempty"`
 	Name                *string         `json:"name,omitempty"`
 	SharedFromWorkspace *string         `json:"sharedFromWorkspace,omitempty"`
-	UpdatedAt           *string         `json:"updatedAt,omitempty"`
-	UpdatedBy           *string         `json:"updatedBy,omitempty"`
-	Workspace           *string         `json:"workspace,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who last changed the resource.
+	UpdatedBy *string `json:"updatedBy,omitempty"`
+	Workspace *string `json:"workspace,omitempty"`
 }
 
-// CustomDomainShareTarget defines model for CustomDomainShareTarget.
+// CustomDomainShareTarget A workspace a custom domain is shared with.
 type CustomDomainShareTarget struct {
 	Status               string  `json:"status"`
 	Workspace            string  `json:"workspace"`
 	WorkspaceDisplayName *string `json:"workspaceDisplayName,omitempty"`
 }
 
-// CustomDomainSpec defines model for CustomDomainSpec.
+// CustomDomainSpec A custom domain's settings and verification state: the DNS records to create and whether they were found.
 type CustomDomainSpec struct {
-	CnameRecords            *string                     `json:"cnameRecords,omitempty"`
-	DomainType              *CustomDomainSpecDomainType `json:"domainType,omitempty"`
-	FallbackPreviewID       *string                     `json:"fallbackPreviewId,omitempty"`
-	LastVerifiedAt          *string                     `json:"lastVerifiedAt,omitempty"`
-	Region                  *string                     `json:"region,omitempty"`
-	Status                  *CustomDomainSpecStatus     `json:"status,omitempty"`
-	SubjectAlternativeNames []map[string]interface{}    `json:"subjectAlternativeNames,omitempty"`
-	TxtRecords              map[string]string           `json:"txtRecords,omitempty"`
-	VerificationError       *string                     `json:"verificationError,omitempty"`
+	CnameRecords      *string                     `json:"cnameRecords,omitempty"`
+	DomainType        *CustomDomainSpecDomainType `json:"domainType,omitempty"`
+	FallbackPreviewID *string                     `json:"fallbackPreviewId,omitempty"`
+
+	// LastVerifiedAt When the records were last checked.
+	LastVerifiedAt          *string                  `json:"lastVerifiedAt,omitempty"`
+	Region                  *string                  `json:"region,omitempty"`
+	Status                  *CustomDomainSpecStatus  `json:"status,omitempty"`
+	SubjectAlternativeNames []map[string]interface{} `json:"subjectAlternativeNames,omitempty"`
+
+	// TxtRecords TXT records to create at the domain's DNS provider, by name.
+	TxtRecords map[string]string `json:"txtRecords,omitempty"`
+
+	// VerificationError Why the last verification failed.
+	VerificationError *string `json:"verificationError,omitempty"`
 }
 
 // CustomDomainSpecDomainType defines model for CustomDomainSpec.DomainType.
@@ -1110,22 +1221,31 @@ type CustomDomainSpecDomainType string
 // CustomDomainSpecStatus defines model for CustomDomainSpec.Status.
 type CustomDomainSpecStatus string
 
-// Drive defines model for Drive.
+// Drive A shared drive that sandboxes mount.
 type Drive struct {
-	Events   *CoreEvents `json:"events,omitempty"`
-	Metadata Metadata    `json:"metadata"`
-	Spec     DriveSpec   `json:"spec"`
-	State    *DriveState `json:"state,omitempty"`
-	Status   *string     `json:"status,omitempty"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata Metadata `json:"metadata"`
+
+	// Spec The definition of a drive: its region and permissions.
+	Spec DriveSpec `json:"spec"`
+
+	// State Where a drive's content is stored.
+	State  *DriveState `json:"state,omitempty"`
+	Status *string     `json:"status,omitempty"`
 }
 
-// DriveList defines model for DriveList.
+// DriveList One page of drives: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type DriveList struct {
-	Data []Drive         `json:"data,omitempty"`
+	Data []Drive `json:"data,omitempty"`
+
+	// Meta Where a page stands in a listing.
 	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// DrivePermission defines model for DrivePermission.
+// DrivePermission Access granted on a path of a drive.
 type DrivePermission struct {
 	Labels map[string]interface{} `json:"labels,omitempty"`
 	Mode   *DrivePermissionMode   `json:"mode,omitempty"`
@@ -1135,74 +1255,102 @@ type DrivePermission struct {
 // DrivePermissionMode defines model for DrivePermission.Mode.
 type DrivePermissionMode string
 
-// DriveSpec defines model for DriveSpec.
+// DriveSpec The definition of a drive: its region and permissions.
 type DriveSpec struct {
 	Permissions []DrivePermission `json:"permissions,omitempty"`
 	Region      *string           `json:"region,omitempty"`
 }
 
-// DriveState defines model for DriveState.
+// DriveState Where a drive's content is stored.
 type DriveState struct {
 	S3Url *string `json:"s3Url,omitempty"`
 }
 
-// EgressConfig defines model for EgressConfig.
+// EgressConfig How a sandbox's outgoing traffic leaves: through which gateway, under which policies.
 type EgressConfig struct {
 	Gateway  *string        `json:"gateway,omitempty"`
 	Mode     *string        `json:"mode,omitempty"`
 	Policies []EgressPolicy `json:"policies,omitempty"`
 }
 
-// EgressGateway defines model for EgressGateway.
+// EgressGateway A gateway through which a VPC's workloads reach the internet from fixed addresses.
 type EgressGateway struct {
-	Events   *CoreEvents           `json:"events,omitempty"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of an egress gateway and the VPC it belongs to.
 	Metadata EgressGatewayMetadata `json:"metadata"`
-	Spec     EgressGatewaySpec     `json:"spec"`
-	Status   *Status               `json:"status,omitempty"`
+
+	// Spec The definition of an egress gateway: its region.
+	Spec EgressGatewaySpec `json:"spec"`
+
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	Status *Status `json:"status,omitempty"`
 }
 
-// EgressGatewayMetadata defines model for EgressGatewayMetadata.
+// EgressGatewayMetadata The identity of an egress gateway and the VPC it belongs to.
 type EgressGatewayMetadata struct {
-	CreatedAt   *string `json:"createdAt,omitempty"`
+	// CreatedAt When the resource was created (RFC 3339).
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy   *string `json:"createdBy,omitempty"`
 	DisplayName *string `json:"displayName,omitempty"`
 	Name        string  `json:"name"`
-	UpdatedAt   *string `json:"updatedAt,omitempty"`
-	UpdatedBy   *string `json:"updatedBy,omitempty"`
-	VPCName     *string `json:"vpcName,omitempty"`
-	Workspace   *string `json:"workspace,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who last changed the resource.
+	UpdatedBy *string `json:"updatedBy,omitempty"`
+	VPCName   *string `json:"vpcName,omitempty"`
+	Workspace *string `json:"workspace,omitempty"`
 }
 
-// EgressGatewaySpec defines model for EgressGatewaySpec.
+// EgressGatewaySpec The definition of an egress gateway: its region.
 type EgressGatewaySpec struct {
 	Region string `json:"region"`
 }
 
-// EgressGatewayUsage defines model for EgressGatewayUsage.
+// EgressGatewayUsage Egress gateways in use, as lists of names under each key.
 type EgressGatewayUsage map[string][]string
 
-// EgressIP defines model for EgressIP.
+// EgressIP A fixed public address an egress gateway sends traffic from.
 type EgressIP struct {
-	Events   *CoreEvents      `json:"events,omitempty"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of an egress IP and the gateway and VPC it belongs to.
 	Metadata EgressIPMetadata `json:"metadata"`
-	Spec     EgressIPSpec     `json:"spec"`
-	Status   *Status          `json:"status,omitempty"`
+
+	// Spec The definition of an egress IP: its family, and the address once assigned.
+	Spec EgressIPSpec `json:"spec"`
+
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	Status *Status `json:"status,omitempty"`
 }
 
-// EgressIPMetadata defines model for EgressIPMetadata.
+// EgressIPMetadata The identity of an egress IP and the gateway and VPC it belongs to.
 type EgressIPMetadata struct {
-	CreatedAt   *string `json:"createdAt,omitempty"`
+	// CreatedAt When the resource was created (RFC 3339).
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy   *string `json:"createdBy,omitempty"`
 	DisplayName *string `json:"displayName,omitempty"`
 	GatewayName *string `json:"gatewayName,omitempty"`
 	Name        string  `json:"name"`
-	UpdatedAt   *string `json:"updatedAt,omitempty"`
-	UpdatedBy   *string `json:"updatedBy,omitempty"`
-	VPCName     *string `json:"vpcName,omitempty"`
-	Workspace   *string `json:"workspace,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who last changed the resource.
+	UpdatedBy *string `json:"updatedBy,omitempty"`
+	VPCName   *string `json:"vpcName,omitempty"`
+	Workspace *string `json:"workspace,omitempty"`
 }
 
-// EgressIPSpec defines model for EgressIPSpec.
+// EgressIPSpec The definition of an egress IP: its family, and the address once assigned.
 type EgressIPSpec struct {
 	IPFamily EgressIPSpecIPFamily `json:"ipFamily"`
 	PublicIP *string              `json:"publicIp,omitempty"`
@@ -1211,14 +1359,14 @@ type EgressIPSpec struct {
 // EgressIPSpecIPFamily defines model for EgressIPSpec.IPFamily.
 type EgressIPSpecIPFamily string
 
-// EgressPolicy defines model for EgressPolicy.
+// EgressPolicy A rule for outgoing traffic: which destinations, handled how.
 type EgressPolicy struct {
 	Destinations []string `json:"destinations,omitempty"`
 	Mode         *string  `json:"mode,omitempty"`
 	Name         *string  `json:"name,omitempty"`
 }
 
-// Entrypoint defines model for Entrypoint.
+// Entrypoint How an MCP server of the hub is started: command, arguments and environment.
 type Entrypoint struct {
 	Args             []map[string]interface{} `json:"args,omitempty"`
 	Command          *string                  `json:"command,omitempty"`
@@ -1226,11 +1374,16 @@ type Entrypoint struct {
 	SuperGatewayArgs []map[string]interface{} `json:"superGatewayArgs,omitempty"`
 }
 
-// Env defines model for Env.
+// Env An environment variable. A `secret` one is stored encrypted and masked when read back.
 type Env struct {
-	Name   *string `json:"name,omitempty"`
-	Secret *bool   `json:"secret,omitempty"`
-	Value  *string `json:"value,omitempty"`
+	// Name The variable's name.
+	Name *string `json:"name,omitempty"`
+
+	// Secret Store the value encrypted and mask it when read back.
+	Secret *bool `json:"secret,omitempty"`
+
+	// Value The variable's value; masked when `secret` is true unless asked with `show_secrets=true`.
+	Value *string `json:"value,omitempty"`
 }
 
 // Error The body of a control-plane error.
@@ -1245,25 +1398,30 @@ type Error struct {
 	Message *string `json:"message,omitempty"`
 }
 
-// ExpirationPolicy defines model for ExpirationPolicy.
+// ExpirationPolicy When a sandbox is deleted: after being idle for a while, after a maximum age, or at a date.
 type ExpirationPolicy struct {
+	// Action What happens when the policy fires.
 	Action *ExpirationPolicyAction `json:"action,omitempty"`
-	Type   *ExpirationPolicyType   `json:"type,omitempty"`
-	Value  *string                 `json:"value,omitempty"`
+
+	// Type `ttl-idle` counts from the last use, `ttl-max-age` from creation, `date` is a fixed time.
+	Type *ExpirationPolicyType `json:"type,omitempty"`
+
+	// Value A duration such as `30m` or `24h`, or a date (RFC 3339) for `date`.
+	Value *string `json:"value,omitempty"`
 }
 
-// ExpirationPolicyAction defines model for ExpirationPolicy.Action.
+// ExpirationPolicyAction What happens when the policy fires.
 type ExpirationPolicyAction string
 
-// ExpirationPolicyType defines model for ExpirationPolicy.Type.
+// ExpirationPolicyType `ttl-idle` counts from the last use, `ttl-max-age` from creation, `date` is a fixed time.
 type ExpirationPolicyType string
 
-// FirewallConfig defines model for FirewallConfig.
+// FirewallConfig The rulesets that filter a sandbox's traffic.
 type FirewallConfig struct {
 	Rulesets []string `json:"rulesets,omitempty"`
 }
 
-// Flavor defines model for Flavor.
+// Flavor A kind of hardware a workload can run on (CPU or GPU).
 type Flavor struct {
 	Name *string     `json:"name,omitempty"`
 	Type *FlavorType `json:"type,omitempty"`
@@ -1272,60 +1430,85 @@ type Flavor struct {
 // FlavorType defines model for Flavor.Type.
 type FlavorType string
 
-// Flavors defines model for Flavors.
+// Flavors The kinds of hardware a workload may run on.
 type Flavors = []Flavor
 
-// Form defines model for Form.
+// Form What a hub entry asks for before it can be deployed: configuration, secrets, OAuth.
 type Form struct {
-	Config  map[string]interface{} `json:"config,omitempty"`
+	Config map[string]interface{} `json:"config,omitempty"`
+
+	// Oauth The OAuth scopes a hub entry asks for.
 	Oauth   *OAuth                 `json:"oauth,omitempty"`
 	Secrets map[string]interface{} `json:"secrets,omitempty"`
 }
 
-// Function defines model for Function.
+// Function A function: an MCP server that agents call as a tool.
 type Function struct {
-	Events   *CoreEvents  `json:"events,omitempty"`
-	Metadata Metadata     `json:"metadata"`
-	Spec     FunctionSpec `json:"spec"`
-	Status   *Status      `json:"status,omitempty"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata Metadata `json:"metadata"`
+
+	// Spec The definition of a function: what runs, where, its tools and its triggers.
+	Spec FunctionSpec `json:"spec"`
+
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	Status *Status `json:"status,omitempty"`
 }
 
-// FunctionKit defines model for FunctionKit.
+// FunctionKit A tool of a function, with the schema of its input.
 type FunctionKit struct {
-	Name   *string         `json:"name,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// Schema A JSON Schema describing a function's input.
 	Schema *FunctionSchema `json:"schema,omitempty"`
 }
 
-// FunctionList defines model for FunctionList.
+// FunctionList One page of functions: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type FunctionList struct {
-	Data []Function      `json:"data,omitempty"`
+	Data []Function `json:"data,omitempty"`
+
+	// Meta Where a page stands in a listing.
 	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// FunctionRuntime defines model for FunctionRuntime.
+// FunctionRuntime How a function runs: its image, memory, scaling bounds, ports and MCP transport.
 type FunctionRuntime struct {
 	Envs       []Env                      `json:"envs,omitempty"`
 	Generation *FunctionRuntimeGeneration `json:"generation,omitempty"`
 	Image      *string                    `json:"image,omitempty"`
-	MaxScale   *int                       `json:"maxScale,omitempty"`
-	Memory     *int                       `json:"memory,omitempty"`
-	MinScale   *int                       `json:"minScale,omitempty"`
-	Ports      *Ports                     `json:"ports,omitempty"`
-	Transport  *FunctionRuntimeTransport  `json:"transport,omitempty"`
+
+	// MaxScale The most instances run at once.
+	MaxScale *int `json:"maxScale,omitempty"`
+
+	// Memory Memory of each instance, in MB.
+	Memory *int `json:"memory,omitempty"`
+
+	// MinScale The fewest instances kept running; 0 lets the function sleep when idle.
+	MinScale *int `json:"minScale,omitempty"`
+
+	// Ports The ports a workload listens on.
+	Ports *Ports `json:"ports,omitempty"`
+
+	// Transport How the MCP server is spoken to, e.g. `http-stream` or `websocket`.
+	Transport *FunctionRuntimeTransport `json:"transport,omitempty"`
 }
 
 // FunctionRuntimeGeneration defines model for FunctionRuntime.Generation.
 type FunctionRuntimeGeneration string
 
-// FunctionRuntimeTransport defines model for FunctionRuntime.Transport.
+// FunctionRuntimeTransport How the MCP server is spoken to, e.g. `http-stream` or `websocket`.
 type FunctionRuntimeTransport string
 
-// FunctionSchema defines model for FunctionSchema.
+// FunctionSchema A JSON Schema describing a function's input.
 type FunctionSchema struct {
-	AllOf      []interface{}             `json:"allOf,omitempty"`
-	AnyOf      []interface{}             `json:"anyOf,omitempty"`
-	Enum       []string                  `json:"enum,omitempty"`
-	Format     *string                   `json:"format,omitempty"`
+	AllOf  []interface{} `json:"allOf,omitempty"`
+	AnyOf  []interface{} `json:"anyOf,omitempty"`
+	Enum   []string      `json:"enum,omitempty"`
+	Format *string       `json:"format,omitempty"`
+
+	// Items A JSON Schema describing a function's input.
 	Items      *FunctionSchema           `json:"items,omitempty"`
 	MaxLength  *float32                  `json:"maxLength,omitempty"`
 	Maximum    *float32                  `json:"maximum,omitempty"`
@@ -1340,35 +1523,58 @@ type FunctionSchema struct {
 	Type       *string                   `json:"type,omitempty"`
 }
 
-// FunctionSpec defines model for FunctionSpec.
+// FunctionSpec The definition of a function: what runs, where, its tools and its triggers.
 type FunctionSpec struct {
 	Configurations *struct {
+		// Key A configuration value, possibly secret.
 		Key *SpecConfiguration `json:"key,omitempty"`
 	} `json:"configurations,omitempty"`
-	Enabled                *bool                       `json:"enabled,omitempty"`
-	Flavors                *Flavors                    `json:"flavors,omitempty"`
+
+	// Enabled False keeps the definition but runs nothing.
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Flavors The kinds of hardware a workload may run on.
+	Flavors *Flavors `json:"flavors,omitempty"`
+
+	// IntegrationConnections Names of integration connections.
 	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
 	Kit                    []FunctionKit               `json:"kit,omitempty"`
-	Policies               *PoliciesList               `json:"policies,omitempty"`
-	PrivateClusters        *ModelPrivateCluster        `json:"privateClusters,omitempty"`
-	Public                 *bool                       `json:"public,omitempty"`
-	Region                 *string                     `json:"region,omitempty"`
-	Revision               *RevisionConfiguration      `json:"revision,omitempty"`
-	Runtime                *FunctionRuntime            `json:"runtime,omitempty"`
-	Sandbox                *bool                       `json:"sandbox,omitempty"`
-	Schema                 *FunctionSchema             `json:"schema,omitempty"`
-	Triggers               *Triggers                   `json:"triggers,omitempty"`
+
+	// Policies Names of the policies a resource follows.
+	Policies *PoliciesList `json:"policies,omitempty"`
+
+	// PrivateClusters A private cluster a model runs on.
+	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
+
+	// Public Whether the deployed function answers without credentials.
+	Public *bool `json:"public,omitempty"`
+
+	// Region Where the function runs; see ListLocations.
+	Region *string `json:"region,omitempty"`
+
+	// Revision Which revision takes traffic: the active one, an optional canary and its share.
+	Revision *RevisionConfiguration `json:"revision,omitempty"`
+
+	// Runtime How a function runs: its image, memory, scaling bounds, ports and MCP transport.
+	Runtime *FunctionRuntime `json:"runtime,omitempty"`
+	Sandbox *bool            `json:"sandbox,omitempty"`
+
+	// Schema A JSON Schema describing a function's input.
+	Schema *FunctionSchema `json:"schema,omitempty"`
+
+	// Triggers What starts a workload.
+	Triggers *Triggers `json:"triggers,omitempty"`
 }
 
-// FunctionsList defines model for FunctionsList.
+// FunctionsList Names of functions an agent may call.
 type FunctionsList = []string
 
-// GithubRunnerConfig defines model for GithubRunnerConfig.
+// GithubRunnerConfig The repositories a job serves as a GitHub Actions runner for.
 type GithubRunnerConfig struct {
 	Repositories []string `json:"repositories,omitempty"`
 }
 
-// GroupWorkspaceMapping defines model for GroupWorkspaceMapping.
+// GroupWorkspaceMapping A directory group whose members get a role in the workspace.
 type GroupWorkspaceMapping struct {
 	GroupName *string                    `json:"groupName,omitempty"`
 	Role      *GroupWorkspaceMappingRole `json:"role,omitempty"`
@@ -1377,27 +1583,34 @@ type GroupWorkspaceMapping struct {
 // GroupWorkspaceMappingRole defines model for GroupWorkspaceMapping.Role.
 type GroupWorkspaceMappingRole string
 
-// Image defines model for Image.
+// Image An image built for a workload, with its tags.
 type Image struct {
+	// Metadata The identity of an image: its name, the kind of resource it is for, and its workspace of origin.
 	Metadata ImageMetadata `json:"metadata"`
-	Spec     ImageSpec     `json:"spec"`
+
+	// Spec An image's size and tags.
+	Spec ImageSpec `json:"spec"`
 }
 
-// ImageMetadata defines model for ImageMetadata.
+// ImageMetadata The identity of an image: its name, the kind of resource it is for, and its workspace of origin.
 type ImageMetadata struct {
-	CreatedAt       *string     `json:"createdAt,omitempty"`
-	DisplayName     *string     `json:"displayName,omitempty"`
+	CreatedAt   *string `json:"createdAt,omitempty"`
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// Events What happened to a resource recently.
 	Events          *CoreEvents `json:"events,omitempty"`
 	LastDeployedAt  *string     `json:"lastDeployedAt,omitempty"`
 	Name            *string     `json:"name,omitempty"`
 	ResourceType    *string     `json:"resourceType,omitempty"`
 	SourceWorkspace *string     `json:"sourceWorkspace,omitempty"`
-	Status          *Status     `json:"status,omitempty"`
-	UpdatedAt       *string     `json:"updatedAt,omitempty"`
-	Workspace       *string     `json:"workspace,omitempty"`
+
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	Status    *Status `json:"status,omitempty"`
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+	Workspace *string `json:"workspace,omitempty"`
 }
 
-// ImageShareTarget defines model for ImageShareTarget.
+// ImageShareTarget A workspace an image is shared with or offered to, and where that stands.
 type ImageShareTarget struct {
 	AccountID            string  `json:"accountId"`
 	AccountOwnerEmail    *string `json:"accountOwnerEmail,omitempty"`
@@ -1407,13 +1620,13 @@ type ImageShareTarget struct {
 	WorkspaceDisplayName *string `json:"workspaceDisplayName,omitempty"`
 }
 
-// ImageSpec defines model for ImageSpec.
+// ImageSpec An image's size and tags.
 type ImageSpec struct {
 	Size *int       `json:"size,omitempty"`
 	Tags []ImageTag `json:"tags,omitempty"`
 }
 
-// ImageTag defines model for ImageTag.
+// ImageTag A tag of an image.
 type ImageTag struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
 	Name      *string `json:"name,omitempty"`
@@ -1421,24 +1634,33 @@ type ImageTag struct {
 	UpdatedAt *string `json:"updatedAt,omitempty"`
 }
 
-// Integration defines model for Integration.
+// Integration A third-party provider Blaxel integrates with, and how it is called.
 type Integration struct {
-	AdditionalInfos map[string]string         `json:"additionalInfos,omitempty"`
-	Endpoints       *IntegrationEndpoints     `json:"endpoints,omitempty"`
-	Headers         *IntegrationHeaders       `json:"headers,omitempty"`
-	Name            *string                   `json:"name,omitempty"`
-	Organizations   []IntegrationOrganization `json:"organizations,omitempty"`
-	Params          *IntegrationQueryParams   `json:"params,omitempty"`
-	Repositories    []IntegrationRepository   `json:"repositories,omitempty"`
+	AdditionalInfos map[string]string `json:"additionalInfos,omitempty"`
+
+	// Endpoints A provider's endpoints, by name.
+	Endpoints *IntegrationEndpoints `json:"endpoints,omitempty"`
+
+	// Headers Headers sent to a provider.
+	Headers       *IntegrationHeaders       `json:"headers,omitempty"`
+	Name          *string                   `json:"name,omitempty"`
+	Organizations []IntegrationOrganization `json:"organizations,omitempty"`
+
+	// Params Query parameters sent to a provider.
+	Params       *IntegrationQueryParams `json:"params,omitempty"`
+	Repositories []IntegrationRepository `json:"repositories,omitempty"`
 }
 
-// IntegrationConnection defines model for IntegrationConnection.
+// IntegrationConnection Credentials and settings to reach a provider, stored under a name that resources refer to.
 type IntegrationConnection struct {
-	Metadata Metadata                  `json:"metadata"`
-	Spec     IntegrationConnectionSpec `json:"spec"`
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata Metadata `json:"metadata"`
+
+	// Spec Which integration a connection reaches, with its configuration and secrets.
+	Spec IntegrationConnectionSpec `json:"spec"`
 }
 
-// IntegrationConnectionSpec defines model for IntegrationConnectionSpec.
+// IntegrationConnectionSpec Which integration a connection reaches, with its configuration and secrets.
 type IntegrationConnectionSpec struct {
 	Config      map[string]string `json:"config,omitempty"`
 	Integration *string           `json:"integration,omitempty"`
@@ -1446,34 +1668,38 @@ type IntegrationConnectionSpec struct {
 	Secret      map[string]string `json:"secret,omitempty"`
 }
 
-// IntegrationConnectionsList defines model for IntegrationConnectionsList.
+// IntegrationConnectionsList Names of integration connections.
 type IntegrationConnectionsList = []string
 
-// IntegrationEndpoint defines model for IntegrationEndpoint.
+// IntegrationEndpoint One endpoint of a provider and the models reachable through it.
 type IntegrationEndpoint struct {
-	Body         *string                   `json:"body,omitempty"`
-	IgnoreModels []map[string]interface{}  `json:"ignoreModels,omitempty"`
-	Method       *string                   `json:"method,omitempty"`
-	Models       []map[string]interface{}  `json:"models,omitempty"`
-	StreamKey    *string                   `json:"streamKey,omitempty"`
-	StreamToken  *IntegrationEndpointToken `json:"streamToken,omitempty"`
-	Token        *IntegrationEndpointToken `json:"token,omitempty"`
+	Body         *string                  `json:"body,omitempty"`
+	IgnoreModels []map[string]interface{} `json:"ignoreModels,omitempty"`
+	Method       *string                  `json:"method,omitempty"`
+	Models       []map[string]interface{} `json:"models,omitempty"`
+	StreamKey    *string                  `json:"streamKey,omitempty"`
+
+	// StreamToken Token counts of an endpoint.
+	StreamToken *IntegrationEndpointToken `json:"streamToken,omitempty"`
+
+	// Token Token counts of an endpoint.
+	Token *IntegrationEndpointToken `json:"token,omitempty"`
 }
 
-// IntegrationEndpointToken defines model for IntegrationEndpointToken.
+// IntegrationEndpointToken Token counts of an endpoint.
 type IntegrationEndpointToken struct {
 	Received *string `json:"received,omitempty"`
 	Sent     *string `json:"sent,omitempty"`
 	Total    *string `json:"total,omitempty"`
 }
 
-// IntegrationEndpoints defines model for IntegrationEndpoints.
+// IntegrationEndpoints A provider's endpoints, by name.
 type IntegrationEndpoints map[string]IntegrationEndpoint
 
-// IntegrationHeaders defines model for IntegrationHeaders.
+// IntegrationHeaders Headers sent to a provider.
 type IntegrationHeaders map[string]string
 
-// IntegrationOrganization defines model for IntegrationOrganization.
+// IntegrationOrganization An organization of a provider account.
 type IntegrationOrganization struct {
 	AvatarURL   *string `json:"avatar_url,omitempty"`
 	DisplayName *string `json:"displayName,omitempty"`
@@ -1481,10 +1707,10 @@ type IntegrationOrganization struct {
 	Name        *string `json:"name,omitempty"`
 }
 
-// IntegrationQueryParams defines model for IntegrationQueryParams.
+// IntegrationQueryParams Query parameters sent to a provider.
 type IntegrationQueryParams map[string]string
 
-// IntegrationRepository defines model for IntegrationRepository.
+// IntegrationRepository A repository of a provider account.
 type IntegrationRepository struct {
 	ID           *string `json:"id,omitempty"`
 	IsBl         *bool   `json:"isBl,omitempty"`
@@ -1493,30 +1719,46 @@ type IntegrationRepository struct {
 	URL          *string `json:"url,omitempty"`
 }
 
-// Job defines model for Job.
+// Job A batch job: a definition that executions run as parallel tasks.
 type Job struct {
-	Events   *CoreEvents `json:"events,omitempty"`
-	Metadata Metadata    `json:"metadata"`
-	Spec     JobSpec     `json:"spec"`
-	Status   *Status     `json:"status,omitempty"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata Metadata `json:"metadata"`
+
+	// Spec The definition of a job: what runs, where, on which triggers and with which volumes.
+	Spec JobSpec `json:"spec"`
+
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	Status *Status `json:"status,omitempty"`
 }
 
-// JobExecution defines model for JobExecution.
+// JobExecution One run of a job, with its tasks and their counts by state.
 type JobExecution struct {
+	// Metadata The identity and timeline of a job execution.
 	Metadata *JobExecutionMetadata `json:"metadata,omitempty"`
-	Spec     JobExecutionSpec      `json:"spec"`
-	Stats    *JobExecutionStats    `json:"stats,omitempty"`
-	Status   *JobExecutionStatus   `json:"status,omitempty"`
-	Tasks    []JobExecutionTask    `json:"tasks,omitempty"`
+
+	// Spec What a job execution runs: its tasks, parallelism, timeout and overrides.
+	Spec JobExecutionSpec `json:"spec"`
+
+	// Stats How many tasks of an execution are in each state.
+	Stats *JobExecutionStats `json:"stats,omitempty"`
+
+	// Status Where a job execution stands.
+	Status *JobExecutionStatus `json:"status,omitempty"`
+	Tasks  []JobExecutionTask  `json:"tasks,omitempty"`
 }
 
-// JobExecutionList defines model for JobExecutionList.
+// JobExecutionList One page of job executions: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type JobExecutionList struct {
-	Data []JobExecution  `json:"data,omitempty"`
+	Data []JobExecution `json:"data,omitempty"`
+
+	// Meta Where a page stands in a listing.
 	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// JobExecutionMetadata defines model for JobExecutionMetadata.
+// JobExecutionMetadata The identity and timeline of a job execution.
 type JobExecutionMetadata struct {
 	Cluster     *string `json:"cluster,omitempty"`
 	CompletedAt *string `json:"completedAt,omitempty"`
@@ -1530,16 +1772,18 @@ type JobExecutionMetadata struct {
 	Workspace   *string `json:"workspace,omitempty"`
 }
 
-// JobExecutionSpec defines model for JobExecutionSpec.
+// JobExecutionSpec What a job execution runs: its tasks, parallelism, timeout and overrides.
 type JobExecutionSpec struct {
 	EnvOverride    map[string]interface{} `json:"envOverride,omitempty"`
 	MemoryOverride *int                   `json:"memoryOverride,omitempty"`
-	Parallelism    *int                   `json:"parallelism,omitempty"`
-	Tasks          []JobExecutionTask     `json:"tasks,omitempty"`
-	Timeout        *int                   `json:"timeout,omitempty"`
+
+	// Parallelism How many tasks run at once.
+	Parallelism *int               `json:"parallelism,omitempty"`
+	Tasks       []JobExecutionTask `json:"tasks,omitempty"`
+	Timeout     *int               `json:"timeout,omitempty"`
 }
 
-// JobExecutionStats defines model for JobExecutionStats.
+// JobExecutionStats How many tasks of an execution are in each state.
 type JobExecutionStats struct {
 	Cancelled *int `json:"cancelled,omitempty"`
 	Failure   *int `json:"failure,omitempty"`
@@ -1549,18 +1793,24 @@ type JobExecutionStats struct {
 	Total     *int `json:"total,omitempty"`
 }
 
-// JobExecutionStatus defines model for JobExecutionStatus.
+// JobExecutionStatus Where a job execution stands.
 type JobExecutionStatus string
 
-// JobExecutionTask defines model for JobExecutionTask.
+// JobExecutionTask One task of a job execution.
 type JobExecutionTask struct {
 	Conditions []JobExecutionTaskCondition `json:"conditions,omitempty"`
-	Metadata   *JobExecutionTaskMetadata   `json:"metadata,omitempty"`
-	Spec       *JobExecutionTaskSpec       `json:"spec,omitempty"`
-	Status     *JobExecutionTaskStatus     `json:"status,omitempty"`
+
+	// Metadata The identity and timeline of a task.
+	Metadata *JobExecutionTaskMetadata `json:"metadata,omitempty"`
+
+	// Spec A task's retry and timeout limits.
+	Spec *JobExecutionTaskSpec `json:"spec,omitempty"`
+
+	// Status Where a task stands.
+	Status *JobExecutionTaskStatus `json:"status,omitempty"`
 }
 
-// JobExecutionTaskCondition defines model for JobExecutionTaskCondition.
+// JobExecutionTaskCondition A condition reported for a task, such as the reason it failed.
 type JobExecutionTaskCondition struct {
 	ExecutionReason *string `json:"executionReason,omitempty"`
 	Message         *string `json:"message,omitempty"`
@@ -1570,13 +1820,15 @@ type JobExecutionTaskCondition struct {
 	Type            *string `json:"type,omitempty"`
 }
 
-// JobExecutionTaskList defines model for JobExecutionTaskList.
+// JobExecutionTaskList One page of tasks of an execution: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type JobExecutionTaskList struct {
 	Data []JobExecutionTask `json:"data,omitempty"`
-	Meta *PaginationMeta    `json:"meta,omitempty"`
+
+	// Meta Where a page stands in a listing.
+	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// JobExecutionTaskMetadata defines model for JobExecutionTaskMetadata.
+// JobExecutionTaskMetadata The identity and timeline of a task.
 type JobExecutionTaskMetadata struct {
 	CompletedAt *string `json:"completedAt,omitempty"`
 	CreatedAt   *string `json:"createdAt,omitempty"`
@@ -1586,49 +1838,71 @@ type JobExecutionTaskMetadata struct {
 	UpdatedAt   *string `json:"updatedAt,omitempty"`
 }
 
-// JobExecutionTaskSpec defines model for JobExecutionTaskSpec.
+// JobExecutionTaskSpec A task's retry and timeout limits.
 type JobExecutionTaskSpec struct {
 	MaxRetries *int    `json:"maxRetries,omitempty"`
 	Timeout    *string `json:"timeout,omitempty"`
 }
 
-// JobExecutionTaskStatus defines model for JobExecutionTaskStatus.
+// JobExecutionTaskStatus Where a task stands.
 type JobExecutionTaskStatus string
 
-// JobList defines model for JobList.
+// JobList One page of jobs: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type JobList struct {
-	Data []Job           `json:"data,omitempty"`
+	Data []Job `json:"data,omitempty"`
+
+	// Meta Where a page stands in a listing.
 	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// JobRuntime defines model for JobRuntime.
+// JobRuntime How a job's tasks run: image, memory, retries, timeout and variables.
 type JobRuntime struct {
 	DiskPercent *int                  `json:"diskPercent,omitempty"`
 	Envs        []Env                 `json:"envs,omitempty"`
 	Generation  *JobRuntimeGeneration `json:"generation,omitempty"`
 	Image       *string               `json:"image,omitempty"`
-	MaxRetries  *int                  `json:"maxRetries,omitempty"`
-	Memory      *int                  `json:"memory,omitempty"`
-	Ports       *Ports                `json:"ports,omitempty"`
-	Timeout     *int                  `json:"timeout,omitempty"`
+
+	// MaxRetries How many times a failed task is tried again.
+	MaxRetries *int `json:"maxRetries,omitempty"`
+
+	// Memory Memory of each task, in MB.
+	Memory *int `json:"memory,omitempty"`
+
+	// Ports The ports a workload listens on.
+	Ports *Ports `json:"ports,omitempty"`
+
+	// Timeout How long a task may run before it is stopped, in seconds.
+	Timeout *int `json:"timeout,omitempty"`
 }
 
 // JobRuntimeGeneration defines model for JobRuntime.Generation.
 type JobRuntimeGeneration string
 
-// JobSpec defines model for JobSpec.
+// JobSpec The definition of a job: what runs, where, on which triggers and with which volumes.
 type JobSpec struct {
-	Enabled      *bool                  `json:"enabled,omitempty"`
-	GithubRunner *GithubRunnerConfig    `json:"githubRunner,omitempty"`
-	Policies     *PoliciesList          `json:"policies,omitempty"`
-	Region       *string                `json:"region,omitempty"`
-	Revision     *RevisionConfiguration `json:"revision,omitempty"`
-	Runtime      *JobRuntime            `json:"runtime,omitempty"`
-	Triggers     *Triggers              `json:"triggers,omitempty"`
-	Volumes      *JobVolumes            `json:"volumes,omitempty"`
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// GithubRunner The repositories a job serves as a GitHub Actions runner for.
+	GithubRunner *GithubRunnerConfig `json:"githubRunner,omitempty"`
+
+	// Policies Names of the policies a resource follows.
+	Policies *PoliciesList `json:"policies,omitempty"`
+	Region   *string       `json:"region,omitempty"`
+
+	// Revision Which revision takes traffic: the active one, an optional canary and its share.
+	Revision *RevisionConfiguration `json:"revision,omitempty"`
+
+	// Runtime How a job's tasks run: image, memory, retries, timeout and variables.
+	Runtime *JobRuntime `json:"runtime,omitempty"`
+
+	// Triggers What starts a workload.
+	Triggers *Triggers `json:"triggers,omitempty"`
+
+	// Volumes The volumes a job's tasks mount.
+	Volumes *JobVolumes `json:"volumes,omitempty"`
 }
 
-// JobVolume defines model for JobVolume.
+// JobVolume A volume a job's tasks mount.
 type JobVolume struct {
 	MountPath string        `json:"mountPath"`
 	Name      string        `json:"name"`
@@ -1640,43 +1914,59 @@ type JobVolume struct {
 // JobVolumeType defines model for JobVolume.Type.
 type JobVolumeType string
 
-// JobVolumes defines model for JobVolumes.
+// JobVolumes The volumes a job's tasks mount.
 type JobVolumes = []JobVolume
 
-// Knowledgebase defines model for Knowledgebase.
+// Knowledgebase A knowledge base for retrieval (2025 API).
 type Knowledgebase struct {
-	Events   *CoreEvents        `json:"events,omitempty"`
-	Metadata *Metadata          `json:"metadata,omitempty"`
-	Spec     *KnowledgebaseSpec `json:"spec,omitempty"`
-	Status   *string            `json:"status,omitempty"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Spec The definition of a knowledge base: its collection and embedding model (2025 API).
+	Spec   *KnowledgebaseSpec `json:"spec,omitempty"`
+	Status *string            `json:"status,omitempty"`
 }
 
-// KnowledgebaseSpec defines model for KnowledgebaseSpec.
+// KnowledgebaseSpec The definition of a knowledge base: its collection and embedding model (2025 API).
 type KnowledgebaseSpec struct {
-	CollectionName         *string                     `json:"collectionName,omitempty"`
-	EmbeddingModel         *string                     `json:"embeddingModel,omitempty"`
-	EmbeddingModelType     *string                     `json:"embeddingModelType,omitempty"`
-	Enabled                *bool                       `json:"enabled,omitempty"`
+	CollectionName     *string `json:"collectionName,omitempty"`
+	EmbeddingModel     *string `json:"embeddingModel,omitempty"`
+	EmbeddingModelType *string `json:"embeddingModelType,omitempty"`
+	Enabled            *bool   `json:"enabled,omitempty"`
+
+	// IntegrationConnections Names of integration connections.
 	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
 	Options                map[string]string           `json:"options,omitempty"`
-	Policies               *PoliciesList               `json:"policies,omitempty"`
-	Revision               *RevisionConfiguration      `json:"revision,omitempty"`
-	Sandbox                *bool                       `json:"sandbox,omitempty"`
+
+	// Policies Names of the policies a resource follows.
+	Policies *PoliciesList `json:"policies,omitempty"`
+
+	// Revision Which revision takes traffic: the active one, an optional canary and its share.
+	Revision *RevisionConfiguration `json:"revision,omitempty"`
+	Sandbox  *bool                  `json:"sandbox,omitempty"`
 }
 
 // ListAnchor Where a listing starts; `end` starts from the last page.
 type ListAnchor string
 
-// LiteVolume defines model for LiteVolume.
+// LiteVolume A volume in brief, as some listings return it.
 type LiteVolume struct {
-	Metadata     *LiteVolumeMetadata `json:"metadata,omitempty"`
-	Spec         *LiteVolumeSpec     `json:"spec,omitempty"`
-	State        *VolumeState        `json:"state,omitempty"`
-	Status       *string             `json:"status,omitempty"`
-	TerminatedAt *string             `json:"terminatedAt,omitempty"`
+	// Metadata The identity of a volume, in brief.
+	Metadata *LiteVolumeMetadata `json:"metadata,omitempty"`
+
+	// Spec A volume's region and size, in brief.
+	Spec *LiteVolumeSpec `json:"spec,omitempty"`
+
+	// State What a volume is attached to.
+	State        *VolumeState `json:"state,omitempty"`
+	Status       *string      `json:"status,omitempty"`
+	TerminatedAt *string      `json:"terminatedAt,omitempty"`
 }
 
-// LiteVolumeMetadata defines model for LiteVolumeMetadata.
+// LiteVolumeMetadata The identity of a volume, in brief.
 type LiteVolumeMetadata struct {
 	CreatedAt   *string `json:"createdAt,omitempty"`
 	DisplayName *string `json:"displayName,omitempty"`
@@ -1685,13 +1975,13 @@ type LiteVolumeMetadata struct {
 	UpdatedAt   *string `json:"updatedAt,omitempty"`
 }
 
-// LiteVolumeSpec defines model for LiteVolumeSpec.
+// LiteVolumeSpec A volume's region and size, in brief.
 type LiteVolumeSpec struct {
 	Region *string `json:"region,omitempty"`
 	Size   *int    `json:"size,omitempty"`
 }
 
-// LocationResponse defines model for LocationResponse.
+// LocationResponse A place where workloads can run, with its status and hardware.
 type LocationResponse struct {
 	Continent *string  `json:"continent,omitempty"`
 	Country   *string  `json:"country,omitempty"`
@@ -1701,67 +1991,105 @@ type LocationResponse struct {
 	Status    *string  `json:"status,omitempty"`
 }
 
-// MCPDefinition defines model for MCPDefinition.
+// MCPDefinition An MCP server of the hub: what it does, its image, and the form it needs filled.
 type MCPDefinition struct {
-	Categories      []map[string]interface{} `json:"categories,omitempty"`
-	ComingSoon      *bool                    `json:"coming_soon,omitempty"`
-	CreatedAt       *string                  `json:"createdAt,omitempty"`
-	DisplayName     *string                  `json:"displayName,omitempty"`
-	Enterprise      *bool                    `json:"enterprise,omitempty"`
-	Entrypoint      *Entrypoint              `json:"entrypoint,omitempty"`
-	Form            *Form                    `json:"form,omitempty"`
-	Hidden          *bool                    `json:"hidden,omitempty"`
-	HiddenSecrets   []string                 `json:"hiddenSecrets,omitempty"`
-	Icon            *string                  `json:"icon,omitempty"`
-	Image           *string                  `json:"image,omitempty"`
-	Integration     *string                  `json:"integration,omitempty"`
-	LongDescription *string                  `json:"longDescription,omitempty"`
-	Name            *string                  `json:"name,omitempty"`
-	Transport       *string                  `json:"transport,omitempty"`
-	UpdatedAt       *string                  `json:"updatedAt,omitempty"`
-	URL             *string                  `json:"url,omitempty"`
+	Categories []map[string]interface{} `json:"categories,omitempty"`
+	ComingSoon *bool                    `json:"coming_soon,omitempty"`
+
+	// CreatedAt When the resource was created (RFC 3339).
+	CreatedAt   *string `json:"createdAt,omitempty"`
+	DisplayName *string `json:"displayName,omitempty"`
+	Enterprise  *bool   `json:"enterprise,omitempty"`
+
+	// Entrypoint How an MCP server of the hub is started: command, arguments and environment.
+	Entrypoint *Entrypoint `json:"entrypoint,omitempty"`
+
+	// Form What a hub entry asks for before it can be deployed: configuration, secrets, OAuth.
+	Form            *Form    `json:"form,omitempty"`
+	Hidden          *bool    `json:"hidden,omitempty"`
+	HiddenSecrets   []string `json:"hiddenSecrets,omitempty"`
+	Icon            *string  `json:"icon,omitempty"`
+	Image           *string  `json:"image,omitempty"`
+	Integration     *string  `json:"integration,omitempty"`
+	LongDescription *string  `json:"longDescription,omitempty"`
+	Name            *string  `json:"name,omitempty"`
+	Transport       *string  `json:"transport,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+	URL       *string `json:"url,omitempty"`
 }
 
-// Metadata defines model for Metadata.
+// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
 type Metadata struct {
-	CreatedAt   *string         `json:"createdAt,omitempty"`
-	CreatedBy   *string         `json:"createdBy,omitempty"`
-	DisplayName *string         `json:"displayName,omitempty"`
-	ExternalID  *string         `json:"externalId,omitempty"`
-	Labels      *MetadataLabels `json:"labels,omitempty"`
-	Name        string          `json:"name"`
-	Plan        *string         `json:"plan,omitempty"`
-	UpdatedAt   *string         `json:"updatedAt,omitempty"`
-	UpdatedBy   *string         `json:"updatedBy,omitempty"`
-	URL         *string         `json:"url,omitempty"`
-	Workspace   *string         `json:"workspace,omitempty"`
+	// CreatedAt When the resource was created (RFC 3339).
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// CreatedBy Who created the resource: a user or service account id.
+	CreatedBy *string `json:"createdBy,omitempty"`
+
+	// DisplayName A name for people.
+	DisplayName *string `json:"displayName,omitempty"`
+
+	// ExternalID An identifier your own system gives the resource, to find it again with the by-external-id operations.
+	ExternalID *string `json:"externalId,omitempty"`
+
+	// Labels Labels: free key-value pairs for your own use.
+	Labels *MetadataLabels `json:"labels,omitempty"`
+
+	// Name The resource's name: unique among its kind in the workspace, used in paths.
+	Name string `json:"name"`
+
+	// Plan The billing plan the resource runs under.
+	Plan *string `json:"plan,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who last changed the resource.
+	UpdatedBy *string `json:"updatedBy,omitempty"`
+
+	// URL The address the deployed resource answers on. Prefer it to building one.
+	URL *string `json:"url,omitempty"`
+
+	// Workspace The workspace the resource belongs to.
+	Workspace *string `json:"workspace,omitempty"`
 }
 
-// MetadataLabels defines model for MetadataLabels.
+// MetadataLabels Labels: free key-value pairs for your own use.
 type MetadataLabels map[string]string
 
-// Model defines model for Model.
+// Model A model API served through Blaxel's gateway.
 type Model struct {
-	Events   *CoreEvents `json:"events,omitempty"`
-	Metadata Metadata    `json:"metadata"`
-	Spec     ModelSpec   `json:"spec"`
-	Status   *Status     `json:"status,omitempty"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata Metadata `json:"metadata"`
+
+	// Spec The definition of a model API: the model, the integration connection that reaches it, and policies.
+	Spec ModelSpec `json:"spec"`
+
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	Status *Status `json:"status,omitempty"`
 }
 
-// ModelList defines model for ModelList.
+// ModelList One page of models: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type ModelList struct {
-	Data []Model         `json:"data,omitempty"`
+	Data []Model `json:"data,omitempty"`
+
+	// Meta Where a page stands in a listing.
 	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// ModelPrivateCluster defines model for ModelPrivateCluster.
+// ModelPrivateCluster A private cluster a model runs on.
 type ModelPrivateCluster struct {
 	BaseURL *string `json:"baseUrl,omitempty"`
 	Enabled *bool   `json:"enabled,omitempty"`
 	Name    *string `json:"name,omitempty"`
 }
 
-// ModelRuntime defines model for ModelRuntime.
+// ModelRuntime Which model a model API serves, and from which provider.
 type ModelRuntime struct {
 	EndpointName *string                 `json:"endpointName,omitempty"`
 	Generation   *ModelRuntimeGeneration `json:"generation,omitempty"`
@@ -1776,48 +2104,75 @@ type ModelRuntimeGeneration string
 // ModelRuntimeType defines model for ModelRuntime.Type.
 type ModelRuntimeType string
 
-// ModelSpec defines model for ModelSpec.
+// ModelSpec The definition of a model API: the model, the integration connection that reaches it, and policies.
 type ModelSpec struct {
 	Configurations *struct {
+		// Key A configuration value, possibly secret.
 		Key *SpecConfiguration `json:"key,omitempty"`
 	} `json:"configurations,omitempty"`
-	Enabled                *bool                       `json:"enabled,omitempty"`
-	Flavors                *Flavors                    `json:"flavors,omitempty"`
+
+	// Enabled False keeps the definition but serves nothing.
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Flavors The kinds of hardware a workload may run on.
+	Flavors *Flavors `json:"flavors,omitempty"`
+
+	// IntegrationConnections Names of integration connections.
 	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
-	Policies               *PoliciesList               `json:"policies,omitempty"`
-	PrivateClusters        *ModelPrivateCluster        `json:"privateClusters,omitempty"`
-	Revision               *RevisionConfiguration      `json:"revision,omitempty"`
-	Runtime                *ModelRuntime               `json:"runtime,omitempty"`
-	Sandbox                *bool                       `json:"sandbox,omitempty"`
+
+	// Policies Names of the policies a resource follows.
+	Policies *PoliciesList `json:"policies,omitempty"`
+
+	// PrivateClusters A private cluster a model runs on.
+	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
+
+	// Revision Which revision takes traffic: the active one, an optional canary and its share.
+	Revision *RevisionConfiguration `json:"revision,omitempty"`
+
+	// Runtime Which model a model API serves, and from which provider.
+	Runtime *ModelRuntime `json:"runtime,omitempty"`
+	Sandbox *bool         `json:"sandbox,omitempty"`
 }
 
-// NetworkFirewall defines model for NetworkFirewall.
+// NetworkFirewall The domains a sandbox may reach.
 type NetworkFirewall struct {
+	// AllowedDomains The domains the sandbox may reach.
 	AllowedDomains []string `json:"allowedDomains,omitempty"`
 }
 
-// OAuth defines model for OAuth.
+// OAuth The OAuth scopes a hub entry asks for.
 type OAuth struct {
 	Scope []map[string]interface{} `json:"scope,omitempty"`
 	Type  *string                  `json:"type,omitempty"`
 }
 
-// OwnerFields defines model for OwnerFields.
+// OwnerFields Who created and who last changed a resource.
 type OwnerFields struct {
+	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy *string `json:"createdBy,omitempty"`
+
+	// UpdatedBy Who last changed the resource.
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
-// PaginationMeta defines model for PaginationMeta.
+// PaginationMeta Where a page stands in a listing.
 type PaginationMeta struct {
-	HasMore    *bool   `json:"hasMore,omitempty"`
+	// HasMore Whether another page follows.
+	HasMore *bool `json:"hasMore,omitempty"`
+
+	// NextCursor Send this as `cursor` to read the next page. Opaque, bound to the query, valid 24 hours.
 	NextCursor *string `json:"nextCursor,omitempty"`
-	Total      *int    `json:"total,omitempty"`
+
+	// Total How many items the listing holds, whatever the filters.
+	Total *int `json:"total,omitempty"`
 }
 
-// PendingImageShare defines model for PendingImageShare.
+// PendingImageShare An image offered to another workspace and not yet accepted or declined.
 type PendingImageShare struct {
-	CreatedAt       *string `json:"createdAt,omitempty"`
+	// CreatedAt When the resource was created (RFC 3339).
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy       *string `json:"createdBy,omitempty"`
 	ExpiresAt       *string `json:"expiresAt,omitempty"`
 	ID              *string `json:"id,omitempty"`
@@ -1828,11 +2183,15 @@ type PendingImageShare struct {
 	SourceWorkspace *string `json:"sourceWorkspace,omitempty"`
 	TargetAccountID *string `json:"targetAccountId,omitempty"`
 	TargetWorkspace *string `json:"targetWorkspace,omitempty"`
-	UpdatedAt       *string `json:"updatedAt,omitempty"`
-	UpdatedBy       *string `json:"updatedBy,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who last changed the resource.
+	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
-// PendingImageShareRender defines model for PendingImageShareRender.
+// PendingImageShareRender A pending image share as listed, with the names people need to decide.
 type PendingImageShareRender struct {
 	CreatedAt                  *string `json:"createdAt,omitempty"`
 	ExpiresAt                  *string `json:"expiresAt,omitempty"`
@@ -1850,46 +2209,62 @@ type PendingImageShareRender struct {
 	TargetWorkspaceDisplayName *string `json:"targetWorkspaceDisplayName,omitempty"`
 }
 
-// PendingInvitation defines model for PendingInvitation.
+// PendingInvitation An invitation to join a workspace, not yet answered.
 type PendingInvitation struct {
+	// CreatedAt When the resource was created (RFC 3339).
 	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy *string `json:"createdBy,omitempty"`
 	Email     *string `json:"email,omitempty"`
 	ExpiresAt *string `json:"expiresAt,omitempty"`
 	InvitedBy *string `json:"invitedBy,omitempty"`
 	Role      *string `json:"role,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who last changed the resource.
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 	Workspace *string `json:"workspace,omitempty"`
 }
 
-// PendingInvitationAccept defines model for PendingInvitationAccept.
+// PendingInvitationAccept An accepted invitation.
 type PendingInvitationAccept struct {
-	Email     *string    `json:"email,omitempty"`
+	Email *string `json:"email,omitempty"`
+
+	// Workspace A workspace: where resources live, with members, a region and settings.
 	Workspace *Workspace `json:"workspace,omitempty"`
 }
 
-// PendingInvitationRender defines model for PendingInvitationRender.
+// PendingInvitationRender A pending invitation as listed to the person invited.
 type PendingInvitationRender struct {
-	Account          *PendingInvitationRenderAccount    `json:"account,omitempty"`
-	Email            *string                            `json:"email,omitempty"`
-	ExpiresAt        *string                            `json:"expiresAt,omitempty"`
-	InvitationID     *string                            `json:"invitationId,omitempty"`
-	InvitedAt        *string                            `json:"invitedAt,omitempty"`
-	InvitedBy        *PendingInvitationRenderInvitedBy  `json:"invitedBy,omitempty"`
-	Role             *string                            `json:"role,omitempty"`
-	Type             *string                            `json:"type,omitempty"`
-	Workspace        *PendingInvitationRenderWorkspace  `json:"workspace,omitempty"`
+	// Account The account of the workspace an invitation is for.
+	Account      *PendingInvitationRenderAccount `json:"account,omitempty"`
+	Email        *string                         `json:"email,omitempty"`
+	ExpiresAt    *string                         `json:"expiresAt,omitempty"`
+	InvitationID *string                         `json:"invitationId,omitempty"`
+	InvitedAt    *string                         `json:"invitedAt,omitempty"`
+
+	// InvitedBy Who sent an invitation.
+	InvitedBy *PendingInvitationRenderInvitedBy `json:"invitedBy,omitempty"`
+	Role      *string                           `json:"role,omitempty"`
+	Type      *string                           `json:"type,omitempty"`
+
+	// Workspace The workspace an invitation is for.
+	Workspace *PendingInvitationRenderWorkspace `json:"workspace,omitempty"`
+
+	// WorkspaceDetails Who is already in the workspace an invitation is for.
 	WorkspaceDetails *PendingInvitationWorkspaceDetails `json:"workspaceDetails,omitempty"`
 }
 
-// PendingInvitationRenderAccount defines model for PendingInvitationRenderAccount.
+// PendingInvitationRenderAccount The account of the workspace an invitation is for.
 type PendingInvitationRenderAccount struct {
 	DisplayName *string `json:"displayName,omitempty"`
 	ID          *string `json:"id,omitempty"`
 }
 
-// PendingInvitationRenderInvitedBy defines model for PendingInvitationRenderInvitedBy.
+// PendingInvitationRenderInvitedBy Who sent an invitation.
 type PendingInvitationRenderInvitedBy struct {
 	Email      *string `json:"email,omitempty"`
 	FamilyName *string `json:"family_name,omitempty"`
@@ -1897,35 +2272,42 @@ type PendingInvitationRenderInvitedBy struct {
 	Sub        *string `json:"sub,omitempty"`
 }
 
-// PendingInvitationRenderWorkspace defines model for PendingInvitationRenderWorkspace.
+// PendingInvitationRenderWorkspace The workspace an invitation is for.
 type PendingInvitationRenderWorkspace struct {
 	DisplayName *string `json:"displayName,omitempty"`
 	Name        *string `json:"name,omitempty"`
 }
 
-// PendingInvitationWorkspaceDetails defines model for PendingInvitationWorkspaceDetails.
+// PendingInvitationWorkspaceDetails Who is already in the workspace an invitation is for.
 type PendingInvitationWorkspaceDetails struct {
 	Emails     []map[string]interface{} `json:"emails,omitempty"`
 	UserNumber *float32                 `json:"user_number,omitempty"`
 }
 
-// PoliciesList defines model for PoliciesList.
+// PoliciesList Names of the policies a resource follows.
 type PoliciesList = []string
 
-// Policy defines model for Policy.
+// Policy A restriction on where workloads run, on which hardware, or how many tokens a model uses.
 type Policy struct {
-	Metadata Metadata           `json:"metadata"`
-	Spec     PolicySpec         `json:"spec"`
-	Usage    *PolicyUsageCounts `json:"usage,omitempty"`
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata Metadata `json:"metadata"`
+
+	// Spec The definition of a policy: its kind and what it allows.
+	Spec PolicySpec `json:"spec"`
+
+	// Usage How many resources of each kind use a policy.
+	Usage *PolicyUsageCounts `json:"usage,omitempty"`
 }
 
-// PolicyList defines model for PolicyList.
+// PolicyList One page of policies: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type PolicyList struct {
-	Data []Policy        `json:"data,omitempty"`
+	Data []Policy `json:"data,omitempty"`
+
+	// Meta Where a page stands in a listing.
 	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// PolicyLocation defines model for PolicyLocation.
+// PolicyLocation A location a policy allows.
 type PolicyLocation struct {
 	Name *string             `json:"name,omitempty"`
 	Type *PolicyLocationType `json:"type,omitempty"`
@@ -1934,10 +2316,10 @@ type PolicyLocation struct {
 // PolicyLocationType defines model for PolicyLocation.Type.
 type PolicyLocationType string
 
-// PolicyLocations defines model for PolicyLocations.
+// PolicyLocations The locations a policy allows.
 type PolicyLocations = []PolicyLocation
 
-// PolicyMaxTokens defines model for PolicyMaxTokens.
+// PolicyMaxTokens Token limits of a model policy.
 type PolicyMaxTokens struct {
 	Granularity          *string `json:"granularity,omitempty"`
 	Input                *int    `json:"input,omitempty"`
@@ -1947,26 +2329,35 @@ type PolicyMaxTokens struct {
 	Total                *int    `json:"total,omitempty"`
 }
 
-// PolicyResourceType defines model for PolicyResourceType.
+// PolicyResourceType A kind of resource a policy applies to.
 type PolicyResourceType string
 
-// PolicyResourceTypes defines model for PolicyResourceTypes.
+// PolicyResourceTypes The kinds of resource a policy applies to.
 type PolicyResourceTypes = []PolicyResourceType
 
-// PolicySpec defines model for PolicySpec.
+// PolicySpec The definition of a policy: its kind and what it allows.
 type PolicySpec struct {
-	Flavors       *Flavors             `json:"flavors,omitempty"`
-	Locations     *PolicyLocations     `json:"locations,omitempty"`
-	MaxTokens     *PolicyMaxTokens     `json:"maxTokens,omitempty"`
+	// Flavors The kinds of hardware a workload may run on.
+	Flavors *Flavors `json:"flavors,omitempty"`
+
+	// Locations The locations a policy allows.
+	Locations *PolicyLocations `json:"locations,omitempty"`
+
+	// MaxTokens Token limits of a model policy.
+	MaxTokens *PolicyMaxTokens `json:"maxTokens,omitempty"`
+
+	// ResourceTypes The kinds of resource a policy applies to.
 	ResourceTypes *PolicyResourceTypes `json:"resourceTypes,omitempty"`
 	Sandbox       *bool                `json:"sandbox,omitempty"`
-	Type          *PolicySpecType      `json:"type,omitempty"`
+
+	// Type What the policy restricts: `location`, `flavor` or `maxToken`.
+	Type *PolicySpecType `json:"type,omitempty"`
 }
 
-// PolicySpecType defines model for PolicySpec.Type.
+// PolicySpecType What the policy restricts: `location`, `flavor` or `maxToken`.
 type PolicySpecType string
 
-// PolicyUsageCounts defines model for PolicyUsageCounts.
+// PolicyUsageCounts How many resources of each kind use a policy.
 type PolicyUsageCounts struct {
 	Agents    *int `json:"agents,omitempty"`
 	Functions *int `json:"functions,omitempty"`
@@ -1975,7 +2366,7 @@ type PolicyUsageCounts struct {
 	Sandboxes *int `json:"sandboxes,omitempty"`
 }
 
-// PolicyUsages defines model for PolicyUsages.
+// PolicyUsages The resources of each kind that use a policy.
 type PolicyUsages struct {
 	Agents    []map[string]interface{} `json:"agents,omitempty"`
 	Functions []map[string]interface{} `json:"functions,omitempty"`
@@ -1984,61 +2375,90 @@ type PolicyUsages struct {
 	Sandboxes []map[string]interface{} `json:"sandboxes,omitempty"`
 }
 
-// Port defines model for Port.
+// Port A port a workload listens on.
 type Port struct {
-	Name     *string       `json:"name,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// Protocol The protocol spoken on the port.
 	Protocol *PortProtocol `json:"protocol,omitempty"`
-	Target   int           `json:"target"`
+
+	// Target The port the workload listens on.
+	Target int `json:"target"`
 }
 
-// PortProtocol defines model for Port.Protocol.
+// PortProtocol The protocol spoken on the port.
 type PortProtocol string
 
-// Ports defines model for Ports.
+// Ports The ports a workload listens on.
 type Ports = []Port
 
-// Preview defines model for Preview.
+// Preview A public address for one port of a sandbox.
 type Preview struct {
-	Events   *CoreEvents     `json:"events,omitempty"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of a preview and the resource it exposes.
 	Metadata PreviewMetadata `json:"metadata"`
-	Spec     PreviewSpec     `json:"spec"`
-	Status   *Status         `json:"status,omitempty"`
+
+	// Spec The definition of a preview: port, visibility, address and headers.
+	Spec PreviewSpec `json:"spec"`
+
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	Status *Status `json:"status,omitempty"`
 }
 
-// PreviewMetadata defines model for PreviewMetadata.
+// PreviewMetadata The identity of a preview and the resource it exposes.
 type PreviewMetadata struct {
-	CreatedAt    *string `json:"createdAt,omitempty"`
+	// CreatedAt When the resource was created (RFC 3339).
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy    *string `json:"createdBy,omitempty"`
 	DisplayName  *string `json:"displayName,omitempty"`
 	Name         string  `json:"name"`
 	ResourceName *string `json:"resourceName,omitempty"`
 	ResourceType *string `json:"resourceType,omitempty"`
-	UpdatedAt    *string `json:"updatedAt,omitempty"`
-	UpdatedBy    *string `json:"updatedBy,omitempty"`
-	Workspace    *string `json:"workspace,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who last changed the resource.
+	UpdatedBy *string `json:"updatedBy,omitempty"`
+	Workspace *string `json:"workspace,omitempty"`
 }
 
-// PreviewSpec defines model for PreviewSpec.
+// PreviewSpec The definition of a preview: port, visibility, address and headers.
 type PreviewSpec struct {
-	CustomDomain    *string           `json:"customDomain,omitempty"`
-	Expires         *string           `json:"expires,omitempty"`
-	Port            *int              `json:"port,omitempty"`
-	PrefixURL       *string           `json:"prefixUrl,omitempty"`
+	CustomDomain *string `json:"customDomain,omitempty"`
+	Expires      *string `json:"expires,omitempty"`
+
+	// Port The sandbox port the preview exposes.
+	Port *int `json:"port,omitempty"`
+
+	// PrefixURL A prefix of your choice for the preview's address.
+	PrefixURL *string `json:"prefixUrl,omitempty"`
+
+	// Public Whether the preview answers without a preview token.
 	Public          *bool             `json:"public,omitempty"`
 	Region          *string           `json:"region,omitempty"`
 	RequestHeaders  map[string]string `json:"requestHeaders,omitempty"`
 	ResponseHeaders map[string]string `json:"responseHeaders,omitempty"`
 	TTL             *string           `json:"ttl,omitempty"`
-	URL             *string           `json:"url,omitempty"`
+
+	// URL The preview's address.
+	URL *string `json:"url,omitempty"`
 }
 
-// PreviewToken defines model for PreviewToken.
+// PreviewToken A token that opens a private preview.
 type PreviewToken struct {
+	// Metadata The identity of a preview token and the preview it opens.
 	Metadata PreviewTokenMetadata `json:"metadata"`
-	Spec     PreviewTokenSpec     `json:"spec"`
+
+	// Spec A preview token's value and expiry.
+	Spec PreviewTokenSpec `json:"spec"`
 }
 
-// PreviewTokenMetadata defines model for PreviewTokenMetadata.
+// PreviewTokenMetadata The identity of a preview token and the preview it opens.
 type PreviewTokenMetadata struct {
 	Name         string  `json:"name"`
 	PreviewName  *string `json:"previewName,omitempty"`
@@ -2047,18 +2467,27 @@ type PreviewTokenMetadata struct {
 	Workspace    *string `json:"workspace,omitempty"`
 }
 
-// PreviewTokenSpec defines model for PreviewTokenSpec.
+// PreviewTokenSpec A preview token's value and expiry.
 type PreviewTokenSpec struct {
-	Expired   *bool   `json:"expired,omitempty"`
+	// Expired Whether the token has expired.
+	Expired *bool `json:"expired,omitempty"`
+
+	// ExpiresAt When the token stops opening the preview (RFC 3339).
 	ExpiresAt *string `json:"expiresAt,omitempty"`
-	Token     *string `json:"token,omitempty"`
+
+	// Token The token value: send it as `X-Blaxel-Preview-Token` or `bl_preview_token`.
+	Token *string `json:"token,omitempty"`
 }
 
-// PrivateCluster defines model for PrivateCluster.
+// PrivateCluster A cluster of your own registered to run workloads (2025 API).
 type PrivateCluster struct {
-	Continent           *string `json:"continent,omitempty"`
-	Country             *string `json:"country,omitempty"`
-	CreatedAt           *string `json:"createdAt,omitempty"`
+	Continent *string `json:"continent,omitempty"`
+	Country   *string `json:"country,omitempty"`
+
+	// CreatedAt When the resource was created (RFC 3339).
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy           *string `json:"createdBy,omitempty"`
 	DisplayName         *string `json:"displayName,omitempty"`
 	Healthy             *bool   `json:"healthy,omitempty"`
@@ -2067,17 +2496,21 @@ type PrivateCluster struct {
 	Longitude           *string `json:"longitude,omitempty"`
 	Name                *string `json:"name,omitempty"`
 	OwnedBy             *string `json:"ownedBy,omitempty"`
-	UpdatedAt           *string `json:"updatedAt,omitempty"`
-	UpdatedBy           *string `json:"updatedBy,omitempty"`
-	Workspace           *string `json:"workspace,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who last changed the resource.
+	UpdatedBy *string `json:"updatedBy,omitempty"`
+	Workspace *string `json:"workspace,omitempty"`
 }
 
-// PrivateLocation defines model for PrivateLocation.
+// PrivateLocation A private location.
 type PrivateLocation struct {
 	Name *string `json:"name,omitempty"`
 }
 
-// ProxyConfig defines model for ProxyConfig.
+// ProxyConfig The outgoing proxy of a sandbox: allowed and forbidden domains, bypasses and routes.
 type ProxyConfig struct {
 	AllowedDomains   []string      `json:"allowedDomains,omitempty"`
 	Bypass           []string      `json:"bypass,omitempty"`
@@ -2085,7 +2518,7 @@ type ProxyConfig struct {
 	Routing          []ProxyTarget `json:"routing,omitempty"`
 }
 
-// ProxyTarget defines model for ProxyTarget.
+// ProxyTarget Where the proxy sends matching requests, with the headers, body and secrets it adds.
 type ProxyTarget struct {
 	Body         map[string]string `json:"body,omitempty"`
 	Destinations []string          `json:"destinations,omitempty"`
@@ -2093,16 +2526,16 @@ type ProxyTarget struct {
 	Secrets      map[string]string `json:"secrets,omitempty"`
 }
 
-// PublicIP defines model for PublicIp.
+// PublicIP The address ranges of one region.
 type PublicIP struct {
 	Ipv4Cidrs []string `json:"ipv4Cidrs,omitempty"`
 	Ipv6Cidrs []string `json:"ipv6Cidrs,omitempty"`
 }
 
-// PublicIPs defines model for PublicIps.
+// PublicIPs The platform's address ranges, by region.
 type PublicIPs map[string]PublicIP
 
-// Region defines model for Region.
+// Region A region and what it supports.
 type Region struct {
 	AgentDrivePublicURL map[string]interface{} `json:"agentDrivePublicUrl,omitempty"`
 	Allowed             *string                `json:"allowed,omitempty"`
@@ -2117,22 +2550,29 @@ type Region struct {
 	ProxyAvailable      *bool                  `json:"proxyAvailable,omitempty"`
 }
 
-// Repository defines model for Repository.
+// Repository The source repository of a workload.
 type Repository struct {
 	Type *string `json:"type,omitempty"`
 	URL  *string `json:"url,omitempty"`
 }
 
-// RevisionConfiguration defines model for RevisionConfiguration.
+// RevisionConfiguration Which revision takes traffic: the active one, an optional canary and its share.
 type RevisionConfiguration struct {
-	Active           *string `json:"active,omitempty"`
-	Canary           *string `json:"canary,omitempty"`
-	CanaryPercent    *int    `json:"canaryPercent,omitempty"`
-	StickySessionTTL *int    `json:"stickySessionTtl,omitempty"`
-	Traffic          *int    `json:"traffic,omitempty"`
+	// Active The revision that takes the traffic.
+	Active *string `json:"active,omitempty"`
+
+	// Canary A second revision that takes `canaryPercent` of the traffic.
+	Canary *string `json:"canary,omitempty"`
+
+	// CanaryPercent The share of traffic, in percent, that goes to the canary.
+	CanaryPercent *int `json:"canaryPercent,omitempty"`
+
+	// StickySessionTTL How long a client keeps being served by the same revision.
+	StickySessionTTL *int `json:"stickySessionTtl,omitempty"`
+	Traffic          *int `json:"traffic,omitempty"`
 }
 
-// RevisionMetadata defines model for RevisionMetadata.
+// RevisionMetadata One deployed revision of a workload.
 type RevisionMetadata struct {
 	Active         *bool   `json:"active,omitempty"`
 	Canary         *bool   `json:"canary,omitempty"`
@@ -2144,7 +2584,7 @@ type RevisionMetadata struct {
 	TrafficPercent *int    `json:"trafficPercent,omitempty"`
 }
 
-// Runtime defines model for Runtime.
+// Runtime How a workload runs (2025 shape): image, resources, scaling and variables.
 type Runtime struct {
 	Args          []interface{}          `json:"args,omitempty"`
 	Command       []interface{}          `json:"command,omitempty"`
@@ -2154,35 +2594,59 @@ type Runtime struct {
 	Envs          []interface{}          `json:"envs,omitempty"`
 	Generation    *string                `json:"generation,omitempty"`
 	Image         *string                `json:"image,omitempty"`
-	MaxScale      *int                   `json:"maxScale,omitempty"`
-	Memory        *int                   `json:"memory,omitempty"`
-	MetricPort    *int                   `json:"metricPort,omitempty"`
-	MinScale      *int                   `json:"minScale,omitempty"`
-	Model         *string                `json:"model,omitempty"`
-	Organization  *string                `json:"organization,omitempty"`
-	Ports         *Ports                 `json:"ports,omitempty"`
-	StartupProbe  map[string]interface{} `json:"startupProbe,omitempty"`
-	Timeout       *int                   `json:"timeout,omitempty"`
-	Type          *string                `json:"type,omitempty"`
+
+	// MaxScale The most instances run at once.
+	MaxScale   *int `json:"maxScale,omitempty"`
+	Memory     *int `json:"memory,omitempty"`
+	MetricPort *int `json:"metricPort,omitempty"`
+
+	// MinScale The fewest instances kept running; 0 lets the workload sleep when idle.
+	MinScale     *int    `json:"minScale,omitempty"`
+	Model        *string `json:"model,omitempty"`
+	Organization *string `json:"organization,omitempty"`
+
+	// Ports The ports a workload listens on.
+	Ports        *Ports                 `json:"ports,omitempty"`
+	StartupProbe map[string]interface{} `json:"startupProbe,omitempty"`
+
+	// Timeout How long a request may take, in seconds.
+	Timeout *int    `json:"timeout,omitempty"`
+	Type    *string `json:"type,omitempty"`
 }
 
-// Sandbox defines model for Sandbox.
+// Sandbox A sandbox: a micro-VM that starts in moments and sleeps when idle.
 type Sandbox struct {
-	Errors         []SandboxInfrastructureError `json:"errors,omitempty"`
-	Events         *CoreEvents                  `json:"events,omitempty"`
-	ExpiresIn      *int                         `json:"expiresIn,omitempty"`
-	LastUsedAt     *string                      `json:"lastUsedAt,omitempty"`
-	Metadata       Metadata                     `json:"metadata"`
-	NodeGeneration *string                      `json:"nodeGeneration,omitempty"`
-	Spec           SandboxSpec                  `json:"spec"`
-	State          *SandboxState                `json:"state,omitempty"`
-	Status         *Status                      `json:"status,omitempty"`
+	Errors []SandboxInfrastructureError `json:"errors,omitempty"`
+
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// ExpiresIn How long until the sandbox expires under its lifecycle policies.
+	ExpiresIn *int `json:"expiresIn,omitempty"`
+
+	// LastUsedAt When the sandbox last served a request.
+	LastUsedAt *string `json:"lastUsedAt,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata Metadata `json:"metadata"`
+
+	// NodeGeneration The generation of the infrastructure the sandbox runs on.
+	NodeGeneration *string `json:"nodeGeneration,omitempty"`
+
+	// Spec The definition of a sandbox: image and memory, region, network, volumes and lifecycle.
+	Spec SandboxSpec `json:"spec"`
+
+	// State `RUNNING`, or `STANDBY` while the sandbox sleeps between uses.
+	State *SandboxState `json:"state,omitempty"`
+
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	Status *Status `json:"status,omitempty"`
 }
 
-// SandboxState defines model for Sandbox.State.
+// SandboxState `RUNNING`, or `STANDBY` while the sandbox sleeps between uses.
 type SandboxState string
 
-// SandboxDefinition defines model for SandboxDefinition.
+// SandboxDefinition A ready-made sandbox image of the hub.
 type SandboxDefinition struct {
 	Categories      []map[string]interface{} `json:"categories,omitempty"`
 	ComingSoon      *bool                    `json:"coming_soon,omitempty"`
@@ -2194,35 +2658,58 @@ type SandboxDefinition struct {
 	LongDescription *string                  `json:"longDescription,omitempty"`
 	Memory          *int                     `json:"memory,omitempty"`
 	Name            *string                  `json:"name,omitempty"`
-	Ports           *Ports                   `json:"ports,omitempty"`
-	Tags            *string                  `json:"tags,omitempty"`
-	URL             *string                  `json:"url,omitempty"`
+
+	// Ports The ports a workload listens on.
+	Ports *Ports  `json:"ports,omitempty"`
+	Tags  *string `json:"tags,omitempty"`
+	URL   *string `json:"url,omitempty"`
 }
 
-// SandboxError defines model for SandboxError.
+// SandboxError The body of a failed sandbox creation: a code, a message, and the step that failed.
 type SandboxError struct {
-	Code        string                 `json:"code"`
-	Details     map[string]interface{} `json:"details,omitempty"`
-	Message     string                 `json:"message"`
-	SandboxName *string                `json:"sandbox_name,omitempty"`
-	StatusCode  *int                   `json:"status_code,omitempty"`
-	Step        *string                `json:"step,omitempty"`
-	Timestamp   *string                `json:"timestamp,omitempty"`
-	Workspace   *string                `json:"workspace,omitempty"`
+	// Code A short, stable name of the failure.
+	Code string `json:"code"`
+
+	// Details More about the failure, free-form.
+	Details map[string]interface{} `json:"details,omitempty"`
+
+	// Message A sentence for people.
+	Message string `json:"message"`
+
+	// SandboxName The sandbox concerned.
+	SandboxName *string `json:"sandbox_name,omitempty"`
+
+	// StatusCode The HTTP status, repeated.
+	StatusCode *int `json:"status_code,omitempty"`
+
+	// Step The stage of creation that failed.
+	Step *string `json:"step,omitempty"`
+
+	// Timestamp When the failure happened (RFC 3339).
+	Timestamp *string `json:"timestamp,omitempty"`
+
+	// Workspace The workspace concerned.
+	Workspace *string `json:"workspace,omitempty"`
 }
 
-// SandboxForkRequest defines model for SandboxForkRequest.
+// SandboxForkRequest What to start from a sandbox's snapshot, and under which name.
 type SandboxForkRequest struct {
 	CustomDomain *string `json:"customDomain,omitempty"`
 	Port         *int    `json:"port,omitempty"`
 	Prefix       *string `json:"prefix,omitempty"`
-	SnapshotID   *string `json:"snapshotId,omitempty"`
-	TargetName   string  `json:"targetName"`
-	TargetType   string  `json:"targetType"`
-	Traffic      *int    `json:"traffic,omitempty"`
+
+	// SnapshotID The snapshot to start from.
+	SnapshotID *string `json:"snapshotId,omitempty"`
+
+	// TargetName The name of the new resource.
+	TargetName string `json:"targetName"`
+
+	// TargetType The kind of resource to start; a sandbox unless given.
+	TargetType string `json:"targetType"`
+	Traffic    *int   `json:"traffic,omitempty"`
 }
 
-// SandboxForkResponse defines model for SandboxForkResponse.
+// SandboxForkResponse The resource a fork started.
 type SandboxForkResponse struct {
 	Name       *string                  `json:"name,omitempty"`
 	SnapshotID *string                  `json:"snapshotId,omitempty"`
@@ -2232,7 +2719,7 @@ type SandboxForkResponse struct {
 // SandboxForkResponseType defines model for SandboxForkResponse.Type.
 type SandboxForkResponseType string
 
-// SandboxInfrastructureError defines model for SandboxInfrastructureError.
+// SandboxInfrastructureError A problem the platform met while running the sandbox.
 type SandboxInfrastructureError struct {
 	Code     *string `json:"code,omitempty"`
 	Fatal    *bool   `json:"fatal,omitempty"`
@@ -2241,60 +2728,97 @@ type SandboxInfrastructureError struct {
 	Time     *string `json:"time,omitempty"`
 }
 
-// SandboxLifecycle defines model for SandboxLifecycle.
+// SandboxLifecycle When a sandbox is deleted on its own, and how long a terminated one is kept.
 type SandboxLifecycle struct {
-	ExpirationPolicies  []ExpirationPolicy `json:"expirationPolicies,omitempty"`
-	TerminatedRetention *string            `json:"terminatedRetention,omitempty"`
+	ExpirationPolicies []ExpirationPolicy `json:"expirationPolicies,omitempty"`
+
+	// TerminatedRetention How long a terminated sandbox stays listed, as a duration.
+	TerminatedRetention *string `json:"terminatedRetention,omitempty"`
 }
 
-// SandboxList defines model for SandboxList.
+// SandboxList One page of sandboxes: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type SandboxList struct {
-	Data []Sandbox       `json:"data,omitempty"`
+	Data []Sandbox `json:"data,omitempty"`
+
+	// Meta Where a page stands in a listing.
 	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// SandboxNetwork defines model for SandboxNetwork.
+// SandboxNetwork The network of a sandbox: reachable domains, egress, firewall, proxy and subnet.
 type SandboxNetwork struct {
-	AllowedDomains   []string        `json:"allowedDomains,omitempty"`
-	Egress           *EgressConfig   `json:"egress,omitempty"`
-	Firewall         *FirewallConfig `json:"firewall,omitempty"`
-	ForbiddenDomains []string        `json:"forbiddenDomains,omitempty"`
-	Proxy            *ProxyConfig    `json:"proxy,omitempty"`
-	Subnet           *string         `json:"subnet,omitempty"`
+	// AllowedDomains The domains the sandbox may reach.
+	AllowedDomains []string `json:"allowedDomains,omitempty"`
+
+	// Egress How a sandbox's outgoing traffic leaves: through which gateway, under which policies.
+	Egress *EgressConfig `json:"egress,omitempty"`
+
+	// Firewall The rulesets that filter a sandbox's traffic.
+	Firewall *FirewallConfig `json:"firewall,omitempty"`
+
+	// ForbiddenDomains Domains the sandbox may not reach.
+	ForbiddenDomains []string `json:"forbiddenDomains,omitempty"`
+
+	// Proxy The outgoing proxy of a sandbox: allowed and forbidden domains, bypasses and routes.
+	Proxy *ProxyConfig `json:"proxy,omitempty"`
+
+	// Subnet The subnet the sandbox's address comes from.
+	Subnet *string `json:"subnet,omitempty"`
 }
 
-// SandboxRuntime defines model for SandboxRuntime.
+// SandboxRuntime How a sandbox runs: image, memory, ports, variables and expiry.
 type SandboxRuntime struct {
-	Envs                          []Env             `json:"envs,omitempty"`
-	Expires                       *string           `json:"expires,omitempty"`
-	ExtraArgs                     map[string]string `json:"extraArgs,omitempty"`
-	Image                         *string           `json:"image,omitempty"`
-	Memory                        *int              `json:"memory,omitempty"`
-	Ports                         *Ports            `json:"ports,omitempty"`
-	TerminationGracePeriodSeconds *int              `json:"terminationGracePeriodSeconds,omitempty"`
-	TTL                           *string           `json:"ttl,omitempty"`
+	Envs []Env `json:"envs,omitempty"`
+
+	// Expires When the sandbox is deleted (RFC 3339).
+	Expires   *string           `json:"expires,omitempty"`
+	ExtraArgs map[string]string `json:"extraArgs,omitempty"`
+
+	// Image The image the sandbox starts from, e.g. one of the sandbox hub.
+	Image *string `json:"image,omitempty"`
+
+	// Memory Memory of the sandbox, in MB.
+	Memory *int `json:"memory,omitempty"`
+
+	// Ports The ports a workload listens on.
+	Ports *Ports `json:"ports,omitempty"`
+
+	// TerminationGracePeriodSeconds Seconds the sandbox's processes get to stop before they are killed.
+	TerminationGracePeriodSeconds *int `json:"terminationGracePeriodSeconds,omitempty"`
+
+	// TTL How long the sandbox lives, as a duration such as `24h`.
+	TTL *string `json:"ttl,omitempty"`
 }
 
-// SandboxScheduleEntry defines model for SandboxScheduleEntry.
+// SandboxScheduleEntry A command scheduled in a sandbox: on a cron expression, at a time, or after a delay.
 type SandboxScheduleEntry struct {
-	CreatedAt     *string                   `json:"createdAt,omitempty"`
-	ID            *string                   `json:"id,omitempty"`
-	Input         *SandboxScheduleInput     `json:"input,omitempty"`
-	MaxExecutions *int                      `json:"maxExecutions,omitempty"`
-	Type          *SandboxScheduleEntryType `json:"type,omitempty"`
-	Value         *string                   `json:"value,omitempty"`
+	CreatedAt *string `json:"createdAt,omitempty"`
+	ID        *string `json:"id,omitempty"`
+
+	// Input The command a schedule runs, with its directory, variables and timeout.
+	Input *SandboxScheduleInput `json:"input,omitempty"`
+
+	// MaxExecutions Stop after this many runs.
+	MaxExecutions *int `json:"maxExecutions,omitempty"`
+
+	// Type `cron` repeats on `value` (a cron expression), `at` runs once at `value` (RFC 3339), `sleep` once after `value` (a duration).
+	Type *SandboxScheduleEntryType `json:"type,omitempty"`
+
+	// Value When to run, read according to `type`.
+	Value *string `json:"value,omitempty"`
 }
 
-// SandboxScheduleEntryType defines model for SandboxScheduleEntry.Type.
+// SandboxScheduleEntryType `cron` repeats on `value` (a cron expression), `at` runs once at `value` (RFC 3339), `sleep` once after `value` (a duration).
 type SandboxScheduleEntryType string
 
-// SandboxScheduleEntryList defines model for SandboxScheduleEntryList.
+// SandboxScheduleEntryList One page of sandbox schedules: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type SandboxScheduleEntryList struct {
 	Data []SandboxScheduleEntry `json:"data,omitempty"`
-	Meta *PaginationMeta        `json:"meta,omitempty"`
+
+	// Meta Where a page stands in a listing.
+	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// SandboxScheduleExecution defines model for SandboxScheduleExecution.
+// SandboxScheduleExecution One run of a sandbox schedule.
 type SandboxScheduleExecution struct {
 	CreatedAt   *string `json:"createdAt,omitempty"`
 	Error       *string `json:"error,omitempty"`
@@ -2306,13 +2830,15 @@ type SandboxScheduleExecution struct {
 	Timeout     *int    `json:"timeout,omitempty"`
 }
 
-// SandboxScheduleExecutionList defines model for SandboxScheduleExecutionList.
+// SandboxScheduleExecutionList One page of schedule runs: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type SandboxScheduleExecutionList struct {
 	Data []SandboxScheduleExecution `json:"data,omitempty"`
-	Meta *PaginationMeta            `json:"meta,omitempty"`
+
+	// Meta Where a page stands in a listing.
+	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// SandboxScheduleInput defines model for SandboxScheduleInput.
+// SandboxScheduleInput The command a schedule runs, with its directory, variables and timeout.
 type SandboxScheduleInput struct {
 	Command    *string           `json:"command,omitempty"`
 	Env        map[string]string `json:"env,omitempty"`
@@ -2322,7 +2848,7 @@ type SandboxScheduleInput struct {
 	WorkingDir *string           `json:"workingDir,omitempty"`
 }
 
-// SandboxSnapshot defines model for SandboxSnapshot.
+// SandboxSnapshot A saved state of a sandbox.
 type SandboxSnapshot struct {
 	CreatedAt   string  `json:"createdAt"`
 	CreatedBy   *string `json:"createdBy,omitempty"`
@@ -2333,69 +2859,104 @@ type SandboxSnapshot struct {
 	Workspace   string  `json:"workspace"`
 }
 
-// SandboxSnapshotRequest defines model for SandboxSnapshotRequest.
+// SandboxSnapshotRequest The name to give a new snapshot.
 type SandboxSnapshotRequest struct {
 	Name *string `json:"name,omitempty"`
 }
 
-// SandboxSnapshots defines model for SandboxSnapshots.
+// SandboxSnapshots The snapshots of a sandbox.
 type SandboxSnapshots = []SandboxSnapshot
 
-// SandboxSpec defines model for SandboxSpec.
+// SandboxSpec The definition of a sandbox: image and memory, region, network, volumes and lifecycle.
 type SandboxSpec struct {
 	Configurations *struct {
+		// Key A configuration value, possibly secret.
 		Key *SpecConfiguration `json:"key,omitempty"`
 	} `json:"configurations,omitempty"`
-	Enabled                *bool                       `json:"enabled,omitempty"`
-	Flavors                *Flavors                    `json:"flavors,omitempty"`
+
+	// Enabled False keeps the definition but runs nothing.
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Flavors The kinds of hardware a workload may run on.
+	Flavors *Flavors `json:"flavors,omitempty"`
+
+	// IntegrationConnections Names of integration connections.
 	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
-	Lifecycle              *SandboxLifecycle           `json:"lifecycle,omitempty"`
-	Network                *SandboxNetwork             `json:"network,omitempty"`
-	Policies               *PoliciesList               `json:"policies,omitempty"`
-	PrivateClusters        *ModelPrivateCluster        `json:"privateClusters,omitempty"`
-	Region                 *string                     `json:"region,omitempty"`
-	Revision               *RevisionConfiguration      `json:"revision,omitempty"`
-	Runtime                *SandboxRuntime             `json:"runtime,omitempty"`
-	Sandbox                *bool                       `json:"sandbox,omitempty"`
-	Volumes                *VolumeAttachments          `json:"volumes,omitempty"`
-	VPC                    *string                     `json:"vpc,omitempty"`
+
+	// Lifecycle When a sandbox is deleted on its own, and how long a terminated one is kept.
+	Lifecycle *SandboxLifecycle `json:"lifecycle,omitempty"`
+
+	// Network The network of a sandbox: reachable domains, egress, firewall, proxy and subnet.
+	Network *SandboxNetwork `json:"network,omitempty"`
+
+	// Policies Names of the policies a resource follows.
+	Policies *PoliciesList `json:"policies,omitempty"`
+
+	// PrivateClusters A private cluster a model runs on.
+	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
+
+	// Region Where the sandbox runs, e.g. `us-pdx-1`; see ListLocations.
+	Region *string `json:"region,omitempty"`
+
+	// Revision Which revision takes traffic: the active one, an optional canary and its share.
+	Revision *RevisionConfiguration `json:"revision,omitempty"`
+
+	// Runtime How a sandbox runs: image, memory, ports, variables and expiry.
+	Runtime *SandboxRuntime `json:"runtime,omitempty"`
+	Sandbox *bool           `json:"sandbox,omitempty"`
+
+	// Volumes The volumes mounted in a workload.
+	Volumes *VolumeAttachments `json:"volumes,omitempty"`
+
+	// VPC The VPC whose egress the sandbox uses.
+	VPC *string `json:"vpc,omitempty"`
 }
 
-// ServerlessConfig defines model for ServerlessConfig.
+// ServerlessConfig How a workload scales: the least and most instances, and its timeout.
 type ServerlessConfig struct {
 	Configuration map[string]interface{} `json:"configuration,omitempty"`
-	MaxScale      *int                   `json:"maxScale,omitempty"`
-	MinScale      *int                   `json:"minScale,omitempty"`
-	Timeout       *int                   `json:"timeout,omitempty"`
+
+	// MaxScale The most instances run at once.
+	MaxScale *int `json:"maxScale,omitempty"`
+
+	// MinScale The fewest instances kept running; 0 lets the workload sleep when idle.
+	MinScale *int `json:"minScale,omitempty"`
+
+	// Timeout How long a request may take, in seconds.
+	Timeout *int `json:"timeout,omitempty"`
 }
 
 // SortOrder The order of a listing's items.
 type SortOrder string
 
-// SpecConfiguration defines model for SpecConfiguration.
+// SpecConfiguration A configuration value, possibly secret.
 type SpecConfiguration struct {
 	Secret *bool   `json:"secret,omitempty"`
 	Value  *string `json:"value,omitempty"`
 }
 
-// StartSandbox defines model for StartSandbox.
+// StartSandbox The answer to a start request (2025 API).
 type StartSandbox struct {
-	Message  *string   `json:"message,omitempty"`
+	Message *string `json:"message,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
 	Metadata *Metadata `json:"metadata,omitempty"`
 	Status   *string   `json:"status,omitempty"`
 }
 
-// Status defines model for Status.
+// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
 type Status string
 
-// StopSandbox defines model for StopSandbox.
+// StopSandbox The answer to a stop request (2025 API).
 type StopSandbox struct {
-	Message  *string   `json:"message,omitempty"`
+	Message *string `json:"message,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
 	Metadata *Metadata `json:"metadata,omitempty"`
 	Status   *string   `json:"status,omitempty"`
 }
 
-// Template defines model for Template.
+// Template A project template in a Git repository.
 type Template struct {
 	DefaultBranch *string            `json:"defaultBranch,omitempty"`
 	DownloadCount *int               `json:"downloadCount,omitempty"`
@@ -2410,7 +2971,7 @@ type Template struct {
 	Variables     []TemplateVariable `json:"variables,omitempty"`
 }
 
-// TemplateVariable defines model for TemplateVariable.
+// TemplateVariable A variable a template asks for.
 type TemplateVariable struct {
 	Integration *string `json:"integration,omitempty"`
 	Name        *string `json:"name,omitempty"`
@@ -2418,9 +2979,12 @@ type TemplateVariable struct {
 	Secret      *bool   `json:"secret,omitempty"`
 }
 
-// TimeFields defines model for TimeFields.
+// TimeFields When a resource was created and last changed.
 type TimeFields struct {
+	// CreatedAt When the resource was created (RFC 3339).
 	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
 }
 
@@ -2454,8 +3018,9 @@ type TokenResponse struct {
 	TokenType *string `json:"token_type,omitempty"`
 }
 
-// Trigger defines model for Trigger.
+// Trigger What starts a workload: an HTTP endpoint, a schedule, or another source.
 type Trigger struct {
+	// Configuration The settings of a trigger.
 	Configuration *TriggerConfiguration `json:"configuration,omitempty"`
 	Enabled       *bool                 `json:"enabled,omitempty"`
 	ID            *string               `json:"id,omitempty"`
@@ -2465,7 +3030,7 @@ type Trigger struct {
 // TriggerType defines model for Trigger.Type.
 type TriggerType string
 
-// TriggerConfiguration defines model for TriggerConfiguration.
+// TriggerConfiguration The settings of a trigger.
 type TriggerConfiguration struct {
 	AuthenticationType *string                    `json:"authenticationType,omitempty"`
 	CallbackSecret     *string                    `json:"callbackSecret,omitempty"`
@@ -2477,80 +3042,109 @@ type TriggerConfiguration struct {
 	Timeout            *int                       `json:"timeout,omitempty"`
 }
 
-// TriggerConfigurationTask defines model for TriggerConfigurationTask.
+// TriggerConfigurationTask A task a trigger submits.
 type TriggerConfigurationTask = map[string]interface{}
 
-// Triggers defines model for Triggers.
+// Triggers What starts a workload.
 type Triggers = []Trigger
 
-// VPC defines model for VPC.
+// VPC A virtual private cloud for the workspace's workloads.
 type VPC struct {
-	Events   *CoreEvents `json:"events,omitempty"`
-	Metadata Metadata    `json:"metadata"`
-	Spec     VPCSpec     `json:"spec"`
-	Status   *Status     `json:"status,omitempty"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata Metadata `json:"metadata"`
+
+	// Spec The settings of a VPC.
+	Spec VPCSpec `json:"spec"`
+
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	Status *Status `json:"status,omitempty"`
 }
 
-// VPCSpec defines model for VPCSpec.
+// VPCSpec The settings of a VPC.
 type VPCSpec map[string]interface{}
 
-// Volume defines model for Volume.
+// Volume A persistent volume that sandboxes attach.
 type Volume struct {
-	Events       *CoreEvents  `json:"events,omitempty"`
-	Metadata     Metadata     `json:"metadata"`
-	Spec         VolumeSpec   `json:"spec"`
+	// Events What happened to a resource recently.
+	Events *CoreEvents `json:"events,omitempty"`
+
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata Metadata `json:"metadata"`
+
+	// Spec The definition of a volume: region, size, and the template it is filled from.
+	Spec VolumeSpec `json:"spec"`
+
+	// State What a volume is attached to.
 	State        *VolumeState `json:"state,omitempty"`
 	Status       *string      `json:"status,omitempty"`
 	TerminatedAt *string      `json:"terminatedAt,omitempty"`
 }
 
-// VolumeAttachment defines model for VolumeAttachment.
+// VolumeAttachment A volume mounted in a workload.
 type VolumeAttachment struct {
-	MountPath *string               `json:"mountPath,omitempty"`
-	Name      *string               `json:"name,omitempty"`
-	ReadOnly  *bool                 `json:"readOnly,omitempty"`
-	SizeMb    *int                  `json:"sizeMb,omitempty"`
-	Type      *VolumeAttachmentType `json:"type,omitempty"`
+	// MountPath Where the volume appears in the workload's file system.
+	MountPath *string `json:"mountPath,omitempty"`
+	Name      *string `json:"name,omitempty"`
+
+	// ReadOnly Mount without write access.
+	ReadOnly *bool                 `json:"readOnly,omitempty"`
+	SizeMb   *int                  `json:"sizeMb,omitempty"`
+	Type     *VolumeAttachmentType `json:"type,omitempty"`
 }
 
 // VolumeAttachmentType defines model for VolumeAttachment.Type.
 type VolumeAttachmentType string
 
-// VolumeAttachments defines model for VolumeAttachments.
+// VolumeAttachments The volumes mounted in a workload.
 type VolumeAttachments = []VolumeAttachment
 
-// VolumeList defines model for VolumeList.
+// VolumeList One page of volumes: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type VolumeList struct {
-	Data []LiteVolume    `json:"data,omitempty"`
+	Data []LiteVolume `json:"data,omitempty"`
+
+	// Meta Where a page stands in a listing.
 	Meta *PaginationMeta `json:"meta,omitempty"`
 }
 
-// VolumeSpec defines model for VolumeSpec.
+// VolumeSpec The definition of a volume: region, size, and the template it is filled from.
 type VolumeSpec struct {
-	Region   *string `json:"region,omitempty"`
-	Size     *int    `json:"size,omitempty"`
+	// Region Where the volume lives.
+	Region *string `json:"region,omitempty"`
+
+	// Size The size of the volume.
+	Size *int `json:"size,omitempty"`
+
+	// Template The volume template to fill the volume from.
 	Template *string `json:"template,omitempty"`
 }
 
-// VolumeState defines model for VolumeState.
+// VolumeState What a volume is attached to.
 type VolumeState struct {
 	AttachedTo *string `json:"attachedTo,omitempty"`
 }
 
-// VolumeTemplate defines model for VolumeTemplate.
+// VolumeTemplate A template that new volumes are filled from, with its versions.
 type VolumeTemplate struct {
-	Metadata Metadata                `json:"metadata"`
-	Spec     VolumeTemplateSpec      `json:"spec"`
+	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
+	Metadata Metadata `json:"metadata"`
+
+	// Spec The definition of a volume template.
+	Spec VolumeTemplateSpec `json:"spec"`
+
+	// State The state of a volume template's uploads.
 	State    *VolumeTemplateState    `json:"state,omitempty"`
 	Versions []VolumeTemplateVersion `json:"versions,omitempty"`
 }
 
-// VolumeTemplateSpec defines model for VolumeTemplateSpec.
+// VolumeTemplateSpec The definition of a volume template.
 type VolumeTemplateSpec struct {
 	DefaultSize *int `json:"defaultSize,omitempty"`
 }
 
-// VolumeTemplateState defines model for VolumeTemplateState.
+// VolumeTemplateState The state of a volume template's uploads.
 type VolumeTemplateState struct {
 	LastVersionUploadedAt *string                    `json:"lastVersionUploadedAt,omitempty"`
 	LatestVersion         *string                    `json:"latestVersion,omitempty"`
@@ -2561,7 +3155,7 @@ type VolumeTemplateState struct {
 // VolumeTemplateStateStatus defines model for VolumeTemplateState.Status.
 type VolumeTemplateStateStatus string
 
-// VolumeTemplateVersion defines model for VolumeTemplateVersion.
+// VolumeTemplateVersion One uploaded version of a volume template.
 type VolumeTemplateVersion struct {
 	Bucket       *string                      `json:"bucket,omitempty"`
 	ContentSize  *int                         `json:"contentSize,omitempty"`
@@ -2576,30 +3170,48 @@ type VolumeTemplateVersion struct {
 // VolumeTemplateVersionStatus defines model for VolumeTemplateVersion.Status.
 type VolumeTemplateVersionStatus string
 
-// Workspace defines model for Workspace.
+// Workspace A workspace: where resources live, with members, a region and settings.
 type Workspace struct {
-	AccountID      *string                 `json:"accountId,omitempty"`
-	CreatedAt      *string                 `json:"createdAt,omitempty"`
-	CreatedBy      *string                 `json:"createdBy,omitempty"`
-	DisplayName    *string                 `json:"displayName,omitempty"`
-	GroupMappings  []GroupWorkspaceMapping `json:"groupMappings,omitempty"`
-	HipaaInfo      *WorkspaceHipaaInfo     `json:"hipaaInfo,omitempty"`
-	ID             *string                 `json:"id,omitempty"`
-	Labels         *MetadataLabels         `json:"labels,omitempty"`
-	Name           *string                 `json:"name,omitempty"`
-	Region         *string                 `json:"region,omitempty"`
-	ResourceCounts map[string]int          `json:"resourceCounts,omitempty"`
-	Runtime        *WorkspaceRuntime       `json:"runtime,omitempty"`
-	Status         *WorkspaceStatus        `json:"status,omitempty"`
-	StatusReason   *string                 `json:"statusReason,omitempty"`
-	UpdatedAt      *string                 `json:"updatedAt,omitempty"`
-	UpdatedBy      *string                 `json:"updatedBy,omitempty"`
+	AccountID *string `json:"accountId,omitempty"`
+
+	// CreatedAt When the resource was created (RFC 3339).
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// CreatedBy Who created the resource: a user or service account id.
+	CreatedBy     *string                 `json:"createdBy,omitempty"`
+	DisplayName   *string                 `json:"displayName,omitempty"`
+	GroupMappings []GroupWorkspaceMapping `json:"groupMappings,omitempty"`
+
+	// HipaaInfo The HIPAA settings of a workspace.
+	HipaaInfo *WorkspaceHipaaInfo `json:"hipaaInfo,omitempty"`
+	ID        *string             `json:"id,omitempty"`
+
+	// Labels Labels: free key-value pairs for your own use.
+	Labels *MetadataLabels `json:"labels,omitempty"`
+	Name   *string         `json:"name,omitempty"`
+
+	// Region The workspace's home region.
+	Region *string `json:"region,omitempty"`
+
+	// ResourceCounts How many resources of each kind the workspace holds, when asked with `countResources=true`.
+	ResourceCounts map[string]int `json:"resourceCounts,omitempty"`
+
+	// Runtime Platform settings of a workspace.
+	Runtime      *WorkspaceRuntime `json:"runtime,omitempty"`
+	Status       *WorkspaceStatus  `json:"status,omitempty"`
+	StatusReason *string           `json:"statusReason,omitempty"`
+
+	// UpdatedAt When the resource last changed (RFC 3339).
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy Who last changed the resource.
+	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
 // WorkspaceStatus defines model for Workspace.Status.
 type WorkspaceStatus string
 
-// WorkspaceAvailability defines model for WorkspaceAvailability.
+// WorkspaceAvailability Whether a workspace name is free, and why not.
 type WorkspaceAvailability struct {
 	Available *bool                        `json:"available,omitempty"`
 	Message   *string                      `json:"message,omitempty"`
@@ -2609,41 +3221,48 @@ type WorkspaceAvailability struct {
 // WorkspaceAvailabilityReason defines model for WorkspaceAvailability.Reason.
 type WorkspaceAvailabilityReason string
 
-// WorkspaceHipaaInfo defines model for WorkspaceHipaaInfo.
+// WorkspaceHipaaInfo The HIPAA settings of a workspace.
 type WorkspaceHipaaInfo struct {
-	AccountEnabled *bool                 `json:"accountEnabled,omitempty"`
-	Unsafe         *WorkspaceHipaaUnsafe `json:"unsafe,omitempty"`
+	AccountEnabled *bool `json:"accountEnabled,omitempty"`
+
+	// Unsafe Whether HIPAA safeguards were turned off for a workspace, and by whom.
+	Unsafe *WorkspaceHipaaUnsafe `json:"unsafe,omitempty"`
 }
 
-// WorkspaceHipaaUnsafe defines model for WorkspaceHipaaUnsafe.
+// WorkspaceHipaaUnsafe Whether HIPAA safeguards were turned off for a workspace, and by whom.
 type WorkspaceHipaaUnsafe struct {
 	Enabled   *bool   `json:"enabled,omitempty"`
 	UpdatedAt *string `json:"updatedAt,omitempty"`
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
-// WorkspaceRuntime defines model for WorkspaceRuntime.
+// WorkspaceRuntime Platform settings of a workspace.
 type WorkspaceRuntime struct {
-	Generation *string                   `json:"generation,omitempty"`
-	Sandbox    *WorkspaceSandboxSettings `json:"sandbox,omitempty"`
+	Generation *string `json:"generation,omitempty"`
+
+	// Sandbox Settings that apply to every sandbox of a workspace.
+	Sandbox *WorkspaceSandboxSettings `json:"sandbox,omitempty"`
 }
 
-// WorkspaceSandboxSettings defines model for WorkspaceSandboxSettings.
+// WorkspaceSandboxSettings Settings that apply to every sandbox of a workspace.
 type WorkspaceSandboxSettings struct {
 	DisableProcessLogging *bool `json:"disableProcessLogging,omitempty"`
 }
 
-// WorkspaceUser defines model for WorkspaceUser.
+// WorkspaceUser A member of a workspace, or a person invited to it.
 type WorkspaceUser struct {
-	Accepted      *bool                `json:"accepted,omitempty"`
-	Email         *string              `json:"email,omitempty"`
-	EmailVerified *bool                `json:"email_verified,omitempty"`
-	Expired       *bool                `json:"expired,omitempty"`
-	FamilyName    *string              `json:"family_name,omitempty"`
-	GivenName     *string              `json:"given_name,omitempty"`
-	Role          *string              `json:"role,omitempty"`
-	Source        *WorkspaceUserSource `json:"source,omitempty"`
-	Sub           *string              `json:"sub,omitempty"`
+	// Accepted False while the person has not accepted the invitation.
+	Accepted      *bool   `json:"accepted,omitempty"`
+	Email         *string `json:"email,omitempty"`
+	EmailVerified *bool   `json:"email_verified,omitempty"`
+	Expired       *bool   `json:"expired,omitempty"`
+	FamilyName    *string `json:"family_name,omitempty"`
+	GivenName     *string `json:"given_name,omitempty"`
+
+	// Role The person's role in the workspace, e.g. `admin` or `member`.
+	Role   *string              `json:"role,omitempty"`
+	Source *WorkspaceUserSource `json:"source,omitempty"`
+	Sub    *string              `json:"sub,omitempty"`
 }
 
 // WorkspaceUserSource defines model for WorkspaceUser.Source.
@@ -3401,14 +4020,14 @@ type ClientInterface interface {
 
 	// ListAgents List agents
 	//
-	// Returns the agents of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's agents: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Corresponds with GET /agents (the `ListAgents` operationId).
 	ListAgents(ctx context.Context, params *ListAgentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAgentWithBody Create an agent
 	//
-	// Creates an agent in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new agent and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetAgent until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3417,7 +4036,7 @@ type ClientInterface interface {
 
 	// CreateAgent Create an agent
 	//
-	// Creates an agent in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new agent and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetAgent until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3426,21 +4045,21 @@ type ClientInterface interface {
 
 	// DeleteAgent Delete an agent
 	//
-	// Deletes the agent named in the path and returns it as it was last stored.
+	// Deletes the agent and stops serving it. The answer is the agent as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /agents/{agentName} (the `DeleteAgent` operationId).
 	DeleteAgent(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAgent Get an agent
 	//
-	// Returns one agent, found by the identifier in the path.
+	// Returns the agent with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. Call a deployed agent at `{run}/{workspace}/agents/{name}`, not here.
 	//
 	// Corresponds with GET /agents/{agentName} (the `GetAgent` operationId).
 	GetAgent(ctx context.Context, agentName string, params *GetAgentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateAgentWithBody Update an agent
 	//
-	// Replaces the agent named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3449,7 +4068,7 @@ type ClientInterface interface {
 
 	// UpdateAgent Update an agent
 	//
-	// Replaces the agent named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3458,21 +4077,21 @@ type ClientInterface interface {
 
 	// ListAgentRevisions List an agent's revisions
 	//
-	// Returns the deployed revisions of the agent, newest first.
+	// Returns the revisions the agent was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Corresponds with GET /agents/{agentName}/revisions (the `ListAgentRevisions` operationId).
 	ListAgentRevisions(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListApplications List applications
 	//
-	// Returns the applications of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's applications: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Corresponds with GET /applications (the `ListApplications` operationId).
 	ListApplications(ctx context.Context, params *ListApplicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateApplicationWithBody Create an application
 	//
-	// Creates an application in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new application and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetApplication until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3481,7 +4100,7 @@ type ClientInterface interface {
 
 	// CreateApplication Create an application
 	//
-	// Creates an application in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new application and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetApplication until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3490,21 +4109,21 @@ type ClientInterface interface {
 
 	// DeleteApplication Delete an application
 	//
-	// Deletes the application named in the path and returns it as it was last stored.
+	// Deletes the application and stops serving it. The answer is the application as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /applications/{applicationName} (the `DeleteApplication` operationId).
 	DeleteApplication(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetApplication Get an application
 	//
-	// Returns one application, found by the identifier in the path.
+	// Returns the application with this name, with its spec, its deployment `status` and its recent events.
 	//
 	// Corresponds with GET /applications/{applicationName} (the `GetApplication` operationId).
 	GetApplication(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateApplicationWithBody Update an application
 	//
-	// Replaces the application named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3513,7 +4132,7 @@ type ClientInterface interface {
 
 	// UpdateApplication Update an application
 	//
-	// Replaces the application named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3522,7 +4141,7 @@ type ClientInterface interface {
 
 	// CreateApplicationCustomDomainWithBody Attach a custom domain to an application
 	//
-	// Creates a custom domain bound to the application.
+	// Creates a custom domain that serves this application. The domain is verified like any other (see VerifyCustomDomain) before it answers.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3531,7 +4150,7 @@ type ClientInterface interface {
 
 	// CreateApplicationCustomDomain Attach a custom domain to an application
 	//
-	// Creates a custom domain bound to the application.
+	// Creates a custom domain that serves this application. The domain is verified like any other (see VerifyCustomDomain) before it answers.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3540,44 +4159,44 @@ type ClientInterface interface {
 
 	// ListApplicationRevisions List an application's revisions
 	//
-	// Returns the deployed revisions of the application, newest first.
+	// Returns the revisions the application was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Corresponds with GET /applications/{applicationName}/revisions (the `ListApplicationRevisions` operationId).
 	ListApplicationRevisions(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetChangelog Get the changelog
+	// GetChangelog Get the platform changelog
 	//
-	// Returns the platform's changelog entries.
+	// Returns the entries of Blaxel's changelog: a title, a date and the text of each.
 	//
 	// Corresponds with GET /changelog (the `GetChangelog` operationId).
 	GetChangelog(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetConfiguration Get the platform configuration
 	//
-	// Returns the platform-wide configuration: continents, countries and private locations.
+	// Returns what the platform offers: continents, countries, regions (and what each supports), private locations, and the region detected for the caller.
 	//
 	// Corresponds with GET /configuration (the `GetConfiguration` operationId).
 	GetConfiguration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCustomDomains List custom domains
 	//
-	// Returns the custom domains of the workspace.
+	// Returns every custom domain of the workspace, including those other workspaces share with it.
 	//
 	// Corresponds with GET /customdomains (the `ListCustomDomains` operationId).
 	ListCustomDomains(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCustomDomainWithBody Create a custom domain
+	// CreateCustomDomainWithBody Add a custom domain
 	//
-	// Creates a custom domain in the workspace from the body sent. A name already taken answers 409.
+	// Registers a domain the workspace owns. The answer holds the DNS records (`txtRecords`, `cnameRecords`) to create at the domain's provider; then call VerifyCustomDomain. A domain already registered answers 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /customdomains (the `CreateCustomDomain` operationId).
 	CreateCustomDomainWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateCustomDomain Create a custom domain
+	// CreateCustomDomain Add a custom domain
 	//
-	// Creates a custom domain in the workspace from the body sent. A name already taken answers 409.
+	// Registers a domain the workspace owns. The answer holds the DNS records (`txtRecords`, `cnameRecords`) to create at the domain's provider; then call VerifyCustomDomain. A domain already registered answers 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3586,21 +4205,21 @@ type ClientInterface interface {
 
 	// DeleteCustomDomain Delete a custom domain
 	//
-	// Deletes the custom domain named in the path and returns it as it was last stored.
+	// Removes the custom domain; workloads stop answering on it. The answer is the domain as last stored.
 	//
 	// Corresponds with DELETE /customdomains/{domainName} (the `DeleteCustomDomain` operationId).
 	DeleteCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCustomDomain Get a custom domain
 	//
-	// Returns one custom domain, found by the identifier in the path.
+	// Returns a custom domain with its verification status and the DNS records it expects.
 	//
 	// Corresponds with GET /customdomains/{domainName} (the `GetCustomDomain` operationId).
 	GetCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomDomainWithBody Update a custom domain
 	//
-	// Replaces the custom domain named in the path with the body sent and returns the stored result.
+	// Stores the settings sent as the custom domain's whole definition.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3609,7 +4228,7 @@ type ClientInterface interface {
 
 	// UpdateCustomDomain Update a custom domain
 	//
-	// Replaces the custom domain named in the path with the body sent and returns the stored result.
+	// Stores the settings sent as the custom domain's whole definition.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3618,14 +4237,14 @@ type ClientInterface interface {
 
 	// ListCustomDomainShares List the shares of a custom domain
 	//
-	// Returns the workspaces that may use a custom domain of this workspace.
+	// Returns the workspaces this custom domain is shared with, and whether each share is active.
 	//
 	// Corresponds with GET /customdomains/{domainName}/share (the `ListCustomDomainShares` operationId).
 	ListCustomDomainShares(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ShareCustomDomainWithBody Share a custom domain
 	//
-	// Lets another workspace use a custom domain owned by this workspace.
+	// Lets the workspace named in `targetWorkspace` serve workloads on this custom domain.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3634,7 +4253,7 @@ type ClientInterface interface {
 
 	// ShareCustomDomain Share a custom domain
 	//
-	// Lets another workspace use a custom domain owned by this workspace.
+	// Lets the workspace named in `targetWorkspace` serve workloads on this custom domain.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3643,28 +4262,28 @@ type ClientInterface interface {
 
 	// UnshareCustomDomain Stop sharing a custom domain
 	//
-	// Withdraws the use of a custom domain from another workspace.
+	// Withdraws the custom domain from the workspace named in the path.
 	//
 	// Corresponds with DELETE /customdomains/{domainName}/share/{targetWorkspace} (the `UnshareCustomDomain` operationId).
 	UnshareCustomDomain(ctx context.Context, domainName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyCustomDomain Verify a custom domain
 	//
-	// Checks the DNS records of a custom domain and updates its verification status.
+	// Looks up the domain's DNS records now and updates `spec.status`: `verified` once the expected records are found, otherwise `verificationError` says what is missing. Safe to call again.
 	//
 	// Corresponds with POST /customdomains/{domainName}/verify (the `VerifyCustomDomain` operationId).
 	VerifyCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDrives List drives
 	//
-	// Returns the drives of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's drives: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `externalId` finds the drives tagged with it.
 	//
 	// Corresponds with GET /drives (the `ListDrives` operationId).
 	ListDrives(ctx context.Context, params *ListDrivesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateDriveWithBody Create a drive
 	//
-	// Creates a drive in the workspace from the body sent. A name already taken answers 409.
+	// Creates a shared drive in a region, for sandboxes to mount. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3673,44 +4292,44 @@ type ClientInterface interface {
 
 	// CreateDrive Create a drive
 	//
-	// Creates a drive in the workspace from the body sent. A name already taken answers 409.
+	// Creates a shared drive in a region, for sandboxes to mount. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /drives (the `CreateDrive` operationId).
 	CreateDrive(ctx context.Context, body CreateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetDriveByExternalID Get a drive by external id
+	// GetDriveByExternalID Find a drive by external id
 	//
-	// Returns the drive that carries the given external id in its metadata.
+	// Returns the drive whose `metadata.externalId` is the one given: the identifier your own system gave it.
 	//
 	// Corresponds with GET /drives/by-external-id/{externalId} (the `GetDriveByExternalID` operationId).
 	GetDriveByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetDriveJWKS Get the drive signing keys
+	// GetDriveJWKS Get the keys that sign drive tokens
 	//
-	// Returns the JSON Web Key Set that verifies drive access tokens.
+	// Returns the JSON Web Key Set whose keys sign drive access tokens, so a storage gateway can check a token without calling Blaxel.
 	//
 	// Corresponds with GET /drives/jwks.json (the `GetDriveJWKS` operationId).
 	GetDriveJWKS(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteDrive Delete a drive
 	//
-	// Deletes the drive named in the path and returns it as it was last stored.
+	// Deletes the drive and what it holds. The answer names the drive and says what happened.
 	//
 	// Corresponds with DELETE /drives/{driveName} (the `DeleteDrive` operationId).
 	DeleteDrive(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDrive Get a drive
 	//
-	// Returns one drive, found by the identifier in the path.
+	// Returns the drive with this name, its permissions and its storage address.
 	//
 	// Corresponds with GET /drives/{driveName} (the `GetDrive` operationId).
 	GetDrive(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateDriveWithBody Update a drive
 	//
-	// Replaces the drive named in the path with the body sent and returns the stored result.
+	// Stores the definition sent (its permissions, for one) as the drive's whole definition.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3719,65 +4338,65 @@ type ClientInterface interface {
 
 	// UpdateDrive Update a drive
 	//
-	// Replaces the drive named in the path with the body sent and returns the stored result.
+	// Stores the definition sent (its permissions, for one) as the drive's whole definition.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /drives/{driveName} (the `UpdateDrive` operationId).
 	UpdateDrive(ctx context.Context, driveName string, body UpdateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateDriveAccessToken Create a drive access token
+	// CreateDriveAccessToken Issue a drive access token
 	//
-	// Issues a short-lived token that gives access to one drive.
+	// Issues a short-lived bearer token for this one drive; `expires_in` counts its seconds. Keys from GetDriveJWKS verify it.
 	//
 	// Corresponds with POST /drives/{driveName}/access-token (the `CreateDriveAccessToken` operationId).
 	CreateDriveAccessToken(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListAllEgressGateways List every egress gateway
+	// ListAllEgressGateways List egress gateways of every VPC
 	//
-	// Returns the egress gateways of every VPC of the workspace.
+	// Returns the egress gateways of all the VPCs of the workspace at once.
 	//
 	// Corresponds with GET /egressgateways (the `ListAllEgressGateways` operationId).
 	ListAllEgressGateways(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetEgressGatewayUsage Get egress gateway usage
 	//
-	// Returns how many egress gateways the workspace uses and how many it may have.
+	// Returns the egress gateways the workspace uses, as lists of names under each key.
 	//
 	// Corresponds with GET /egressgateways/usage (the `GetEgressGatewayUsage` operationId).
 	GetEgressGatewayUsage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListAllEgressIPs List every egress IP
+	// ListAllEgressIPs List egress IPs of every gateway
 	//
-	// Returns the egress IP addresses of every gateway of the workspace.
+	// Returns the egress IP addresses of all gateways of all VPCs of the workspace.
 	//
 	// Corresponds with GET /egressips (the `ListAllEgressIPs` operationId).
 	ListAllEgressIPs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWorkspaceFeatures List the workspace's feature flags
 	//
-	// Returns the feature flags that apply to the current workspace and their values.
+	// Returns every feature flag that applies to the workspace, each with whether it is on.
 	//
 	// Corresponds with GET /features (the `GetWorkspaceFeatures` operationId).
 	GetWorkspaceFeatures(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TestFeatureFlag Evaluate a feature flag
 	//
-	// Tells whether one feature flag is on for the workspace, or for the account given.
+	// Tells whether one feature flag is on for the workspace (or for the account given in `account`), with its variant and payload where it has them.
 	//
 	// Corresponds with GET /features/{featureKey} (the `TestFeatureFlag` operationId).
 	TestFeatureFlag(ctx context.Context, featureKey string, params *TestFeatureFlagParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFunctions List functions
 	//
-	// Returns the functions of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's functions: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Corresponds with GET /functions (the `ListFunctions` operationId).
 	ListFunctions(ctx context.Context, params *ListFunctionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateFunctionWithBody Create a function
 	//
-	// Creates a function in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new function and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetFunction until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3786,7 +4405,7 @@ type ClientInterface interface {
 
 	// CreateFunction Create a function
 	//
-	// Creates a function in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new function and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetFunction until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3795,21 +4414,21 @@ type ClientInterface interface {
 
 	// DeleteFunction Delete a function
 	//
-	// Deletes the function named in the path and returns it as it was last stored.
+	// Deletes the function and stops serving it. The answer is the function as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /functions/{functionName} (the `DeleteFunction` operationId).
 	DeleteFunction(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetFunction Get a function
 	//
-	// Returns one function, found by the identifier in the path.
+	// Returns the function with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. A deployed function is an MCP server reached at `{run}/{workspace}/functions/{name}/mcp`.
 	//
 	// Corresponds with GET /functions/{functionName} (the `GetFunction` operationId).
 	GetFunction(ctx context.Context, functionName string, params *GetFunctionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateFunctionWithBody Update a function
 	//
-	// Replaces the function named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3818,7 +4437,7 @@ type ClientInterface interface {
 
 	// UpdateFunction Update a function
 	//
-	// Replaces the function named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3827,28 +4446,28 @@ type ClientInterface interface {
 
 	// ListFunctionRevisions List a function's revisions
 	//
-	// Returns the deployed revisions of the function, newest first.
+	// Returns the revisions the function was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Corresponds with GET /functions/{functionName}/revisions (the `ListFunctionRevisions` operationId).
 	ListFunctionRevisions(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CleanupImages Clean up unused images
+	// CleanupImages Delete unused images
 	//
-	// Removes the images of the workspace that no resource uses any more, and reports what was removed.
+	// Deletes the images of the workspace that no resource uses any more; the answer counts them.
 	//
 	// Corresponds with DELETE /images (the `CleanupImages` operationId).
 	CleanupImages(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListImages List images
 	//
-	// Returns the images of the workspace.
+	// Returns the images built for the workspace's agents, functions, jobs and sandboxes, with their tags.
 	//
 	// Corresponds with GET /images (the `ListImages` operationId).
 	ListImages(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateImageWithBody Create an image
 	//
-	// Creates an image in the workspace from the body sent. A name already taken answers 409.
+	// Creates an image for a resource type (agent, function, job, sandbox...) from a source image reference; the answer names the image made. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3857,7 +4476,7 @@ type ClientInterface interface {
 
 	// CreateImage Create an image
 	//
-	// Creates an image in the workspace from the body sent. A name already taken answers 409.
+	// Creates an image for a resource type (agent, function, job, sandbox...) from a source image reference; the answer names the image made. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3866,28 +4485,28 @@ type ClientInterface interface {
 
 	// DeleteImage Delete an image
 	//
-	// Deletes the image named in the path and returns it as it was last stored.
+	// Deletes the image and all its tags. The answer is the image as last stored.
 	//
 	// Corresponds with DELETE /images/{resourceType}/{imageName} (the `DeleteImage` operationId).
 	DeleteImage(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetImage Get an image
 	//
-	// Returns one image, found by the identifier in the path.
+	// Returns the image of this resource type and name, with its tags and sizes.
 	//
 	// Corresponds with GET /images/{resourceType}/{imageName} (the `GetImage` operationId).
 	GetImage(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListImageShares List the workspaces an image is shared with
 	//
-	// Returns every workspace that an image of this workspace is shared with.
+	// Returns every workspace the image is shared with or offered to, and each share's status.
 	//
 	// Corresponds with GET /images/{resourceType}/{imageName}/share (the `ListImageShares` operationId).
 	ListImageShares(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ShareImageWithBody Share an image with another workspace
 	//
-	// Offers an image to another workspace. The other workspace accepts or declines the pending share.
+	// Shares the image with the workspace named in `targetWorkspace`. Where the share takes effect at once the answer is 200 with the image; where the other workspace must accept it first (another account, `targetAccountId`), it is 202 with the pending share, which the other side accepts or declines.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3896,7 +4515,7 @@ type ClientInterface interface {
 
 	// ShareImage Share an image with another workspace
 	//
-	// Offers an image to another workspace. The other workspace accepts or declines the pending share.
+	// Shares the image with the workspace named in `targetWorkspace`. Where the share takes effect at once the answer is 200 with the image; where the other workspace must accept it first (another account, `targetAccountId`), it is 202 with the pending share, which the other side accepts or declines.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3905,28 +4524,28 @@ type ClientInterface interface {
 
 	// UnshareImage Stop sharing an image
 	//
-	// Withdraws an image share previously granted to another workspace.
+	// Withdraws the image from the workspace named in the path.
 	//
 	// Corresponds with DELETE /images/{resourceType}/{imageName}/share/{targetWorkspace} (the `UnshareImage` operationId).
 	UnshareImage(ctx context.Context, resourceType string, imageName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteImageTag Delete an image tag
 	//
-	// Deletes the image tag named in the path and returns it as it was last stored.
+	// Deletes one tag of an image; the image and its other tags stay. The answer is the image afterwards.
 	//
 	// Corresponds with DELETE /images/{resourceType}/{imageName}/tags/{tagName} (the `DeleteImageTag` operationId).
 	DeleteImageTag(ctx context.Context, resourceType string, imageName string, tagName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListIntegrationConnections List integration connections
 	//
-	// Returns the integration connections of the workspace.
+	// Returns the connections to third-party providers (model providers, Git hosts...) the workspace holds.
 	//
 	// Corresponds with GET /integrations/connections (the `ListIntegrationConnections` operationId).
 	ListIntegrationConnections(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateIntegrationConnectionWithBody Create an integration connection
 	//
-	// Creates an integration connection in the workspace from the body sent. A name already taken answers 409.
+	// Stores the configuration and secrets needed to reach a provider, under a name that models and functions refer to. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3935,7 +4554,7 @@ type ClientInterface interface {
 
 	// CreateIntegrationConnection Create an integration connection
 	//
-	// Creates an integration connection in the workspace from the body sent. A name already taken answers 409.
+	// Stores the configuration and secrets needed to reach a provider, under a name that models and functions refer to. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3944,21 +4563,21 @@ type ClientInterface interface {
 
 	// DeleteIntegrationConnection Delete an integration connection
 	//
-	// Deletes the integration connection named in the path and returns it as it was last stored.
+	// Deletes the connection. It can answer 409 while resources still rely on it. The answer is the connection as last stored.
 	//
 	// Corresponds with DELETE /integrations/connections/{connectionName} (the `DeleteIntegrationConnection` operationId).
 	DeleteIntegrationConnection(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetIntegrationConnection Get an integration connection
 	//
-	// Returns one integration connection, found by the identifier in the path.
+	// Returns the connection with this name: the integration it reaches and its configuration.
 	//
 	// Corresponds with GET /integrations/connections/{connectionName} (the `GetIntegrationConnection` operationId).
 	GetIntegrationConnection(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateIntegrationConnectionWithBody Update an integration connection
 	//
-	// Replaces the integration connection named in the path with the body sent and returns the stored result.
+	// Stores the configuration and secrets sent as the connection's whole definition.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3967,51 +4586,51 @@ type ClientInterface interface {
 
 	// UpdateIntegrationConnection Update an integration connection
 	//
-	// Replaces the integration connection named in the path with the body sent and returns the stored result.
+	// Stores the configuration and secrets sent as the connection's whole definition.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /integrations/connections/{connectionName} (the `UpdateIntegrationConnection` operationId).
 	UpdateIntegrationConnection(ctx context.Context, connectionName string, body UpdateIntegrationConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetIntegrationConnectionModelEndpointConfigurations Get an integration connection's endpoint configurations
+	// GetIntegrationConnectionModelEndpointConfigurations Get a connection's endpoint configurations
 	//
-	// Returns how the models of an integration connection are reached.
+	// Returns how the provider's model endpoints are called through this connection.
 	//
 	// Corresponds with GET /integrations/connections/{connectionName}/endpointConfigurations (the `GetIntegrationConnectionModelEndpointConfigurations` operationId).
 	GetIntegrationConnectionModelEndpointConfigurations(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListIntegrationConnectionModels List an integration connection's models
+	// ListIntegrationConnectionModels List a connection's models
 	//
-	// Returns the models that an integration connection gives access to.
+	// Returns the models the provider offers through this connection.
 	//
 	// Corresponds with GET /integrations/connections/{connectionName}/models (the `ListIntegrationConnectionModels` operationId).
 	ListIntegrationConnectionModels(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetIntegrationConnectionModel Get an integration connection's model
+	// GetIntegrationConnectionModel Get a connection's model
 	//
-	// Returns one model that an integration connection gives access to.
+	// Returns one model the provider offers through this connection.
 	//
 	// Corresponds with GET /integrations/connections/{connectionName}/models/{modelId} (the `GetIntegrationConnectionModel` operationId).
 	GetIntegrationConnectionModel(ctx context.Context, connectionName string, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetIntegration Get an integration
 	//
-	// Returns one integration, found by the identifier in the path.
+	// Returns what Blaxel knows of a provider: its endpoints, headers, organizations and repositories.
 	//
 	// Corresponds with GET /integrations/{integrationName} (the `GetIntegration` operationId).
 	GetIntegration(ctx context.Context, integrationName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListJobs List jobs
 	//
-	// Returns the jobs of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's jobs: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Corresponds with GET /jobs (the `ListJobs` operationId).
 	ListJobs(ctx context.Context, params *ListJobsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateJobWithBody Create a job
 	//
-	// Creates a job in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new job and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetJob until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4020,7 +4639,7 @@ type ClientInterface interface {
 
 	// CreateJob Create a job
 	//
-	// Creates a job in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new job and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetJob until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4029,21 +4648,21 @@ type ClientInterface interface {
 
 	// DeleteJob Delete a job
 	//
-	// Deletes the job named in the path and returns it as it was last stored.
+	// Deletes the job and stops serving it. The answer is the job as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /jobs/{jobId} (the `DeleteJob` operationId).
 	DeleteJob(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetJob Get a job
 	//
-	// Returns one job, found by the identifier in the path.
+	// Returns the job with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 	//
 	// Corresponds with GET /jobs/{jobId} (the `GetJob` operationId).
 	GetJob(ctx context.Context, jobID string, params *GetJobParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateJobWithBody Update a job
 	//
-	// Replaces the job named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4052,78 +4671,78 @@ type ClientInterface interface {
 
 	// UpdateJob Update a job
 	//
-	// Replaces the job named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /jobs/{jobId} (the `UpdateJob` operationId).
 	UpdateJob(ctx context.Context, jobID string, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListJobExecutions List job executions
+	// ListJobExecutions List a job's executions
 	//
-	// Returns the job executions of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the job's executions: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `offset` skips items, for servers that page by offset.
 	//
 	// Corresponds with GET /jobs/{jobId}/executions (the `ListJobExecutions` operationId).
 	ListJobExecutions(ctx context.Context, jobID string, params *ListJobExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateJobExecutionWithBody Create a job execution
+	// CreateJobExecutionWithBody Run a job
 	//
-	// Creates a job execution in the workspace from the body sent. A name already taken answers 409.
+	// Starts an execution of the job with the tasks sent (each task's input is free-form), optionally overriding environment variables and memory. The answer carries the execution id to poll with GetJobExecution. An `executionId` already used answers 409 rather than starting a second run.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
 	CreateJobExecutionWithBody(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateJobExecution Create a job execution
+	// CreateJobExecution Run a job
 	//
-	// Creates a job execution in the workspace from the body sent. A name already taken answers 409.
+	// Starts an execution of the job with the tasks sent (each task's input is free-form), optionally overriding environment variables and memory. The answer carries the execution id to poll with GetJobExecution. An `executionId` already used answers 409 rather than starting a second run.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
 	CreateJobExecution(ctx context.Context, jobID string, body CreateJobExecutionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteJobExecution Delete a job execution
+	// DeleteJobExecution Stop and delete a job execution
 	//
-	// Deletes the job execution named in the path and returns it as it was last stored.
+	// Deletes the execution, stopping it if it still runs. The answer is the execution as last stored.
 	//
 	// Corresponds with DELETE /jobs/{jobId}/executions/{executionId} (the `DeleteJobExecution` operationId).
 	DeleteJobExecution(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetJobExecution Get a job execution
 	//
-	// Returns one job execution, found by the identifier in the path.
+	// Returns an execution with its status and the counts of its tasks by state.
 	//
 	// Corresponds with GET /jobs/{jobId}/executions/{executionId} (the `GetJobExecution` operationId).
 	GetJobExecution(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListJobExecutionTasks List job execution tasks
+	// ListJobExecutionTasks List an execution's tasks
 	//
-	// Returns the job execution tasks of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the execution's tasks: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Corresponds with GET /jobs/{jobId}/executions/{executionId}/tasks (the `ListJobExecutionTasks` operationId).
 	ListJobExecutionTasks(ctx context.Context, jobID string, executionID string, params *ListJobExecutionTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListJobRevisions List a job's revisions
 	//
-	// Returns the deployed revisions of the job, newest first.
+	// Returns the revisions the job was deployed as, and which one is active.
 	//
 	// Corresponds with GET /jobs/{jobId}/revisions (the `ListJobRevisions` operationId).
 	ListJobRevisions(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListKnowledgebases List knowledgebases
+	// ListKnowledgebases List knowledge bases
 	//
-	// Returns the knowledgebases of the workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /knowledgebases (the `ListKnowledgebases` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ListKnowledgebases(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateKnowledgebaseWithBody Create a knowledgebase
+	// CreateKnowledgebaseWithBody Create a knowledge base
 	//
-	// Creates a knowledgebase in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4132,9 +4751,9 @@ type ClientInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreateKnowledgebaseWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateKnowledgebase Create a knowledgebase
+	// CreateKnowledgebase Create a knowledge base
 	//
-	// Creates a knowledgebase in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4143,27 +4762,27 @@ type ClientInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreateKnowledgebase(ctx context.Context, body CreateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteKnowledgebase Delete a knowledgebase
+	// DeleteKnowledgebase Delete a knowledge base
 	//
-	// Deletes the knowledgebase named in the path and returns it as it was last stored. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with DELETE /knowledgebases/{knowledgebaseName} (the `DeleteKnowledgebase` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	DeleteKnowledgebase(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetKnowledgebase Get a knowledgebase
+	// GetKnowledgebase Get a knowledge base
 	//
-	// Returns one knowledgebase, found by the identifier in the path. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /knowledgebases/{knowledgebaseName} (the `GetKnowledgebase` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	GetKnowledgebase(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateKnowledgebaseWithBody Update a knowledgebase
+	// UpdateKnowledgebaseWithBody Update a knowledge base
 	//
-	// Replaces the knowledgebase named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4172,9 +4791,9 @@ type ClientInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdateKnowledgebaseWithBody(ctx context.Context, knowledgebaseName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateKnowledgebase Update a knowledgebase
+	// UpdateKnowledgebase Update a knowledge base
 	//
-	// Replaces the knowledgebase named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4183,9 +4802,9 @@ type ClientInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdateKnowledgebase(ctx context.Context, knowledgebaseName string, body UpdateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListKnowledgebaseRevisions List a knowledgebase's revisions
+	// ListKnowledgebaseRevisions List a knowledge base's revisions
 	//
-	// Returns the deployed revisions of the knowledgebase, newest first. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /knowledgebases/{knowledgebaseName}/revisions (the `ListKnowledgebaseRevisions` operationId).
 	//
@@ -4194,28 +4813,28 @@ type ClientInterface interface {
 
 	// ListLocations List locations
 	//
-	// Returns the locations where workloads can run, with their status and available flavors.
+	// Returns where workloads can run: each location's region, country, continent, status and the flavors (CPU, GPU) it offers.
 	//
 	// Corresponds with GET /locations (the `ListLocations` operationId).
 	ListLocations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMCPHubDefinitions List the MCP hub
 	//
-	// Returns the catalogue of MCP servers that can be deployed as functions.
+	// Returns the catalogue of ready-made MCP servers that can be deployed as functions, with the form each one needs filled.
 	//
 	// Corresponds with GET /mcp/hub (the `ListMCPHubDefinitions` operationId).
 	ListMCPHubDefinitions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListModels List models
 	//
-	// Returns the models of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's models: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Corresponds with GET /models (the `ListModels` operationId).
 	ListModels(ctx context.Context, params *ListModelsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateModelWithBody Create a model
 	//
-	// Creates a model in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new model and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetModel until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4224,7 +4843,7 @@ type ClientInterface interface {
 
 	// CreateModel Create a model
 	//
-	// Creates a model in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new model and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetModel until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4233,21 +4852,21 @@ type ClientInterface interface {
 
 	// DeleteModel Delete a model
 	//
-	// Deletes the model named in the path and returns it as it was last stored.
+	// Deletes the model and stops serving it. The answer is the model as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /models/{modelName} (the `DeleteModel` operationId).
 	DeleteModel(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetModel Get a model
 	//
-	// Returns one model, found by the identifier in the path.
+	// Returns the model with this name, with its spec, its deployment `status` and its recent events. A model API is called at `{run}/{workspace}/models/{name}/...` with the same credentials.
 	//
 	// Corresponds with GET /models/{modelName} (the `GetModel` operationId).
 	GetModel(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateModelWithBody Update a model
 	//
-	// Replaces the model named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4256,7 +4875,7 @@ type ClientInterface interface {
 
 	// UpdateModel Update a model
 	//
-	// Replaces the model named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4265,14 +4884,14 @@ type ClientInterface interface {
 
 	// ListModelRevisions List a model's revisions
 	//
-	// Returns the deployed revisions of the model, newest first.
+	// Returns the revisions the model was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Corresponds with GET /models/{modelName}/revisions (the `ListModelRevisions` operationId).
 	ListModelRevisions(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// IssueTokenWithBody Obtain an access token
 	//
-	// Exchanges a service account's client credentials, or a refresh token, for a short-lived access token. Client credentials go in a Basic `Authorization` header; a refresh sends the refresh token and `client_id` in the body. The answer's `expires_in` counts seconds.
+	// Exchanges credentials for a short-lived bearer token (about two hours; `expires_in` counts seconds). A service account sends its client id and secret as HTTP Basic credentials with `{"grant_type":"client_credentials"}`. A refresh sends `{"grant_type":"refresh_token", "refresh_token": ..., "client_id": "blaxel"}` with no credentials. A wrong secret answers 400. Always the control plane's address, never a workload's.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4281,7 +4900,7 @@ type ClientInterface interface {
 
 	// IssueToken Obtain an access token
 	//
-	// Exchanges a service account's client credentials, or a refresh token, for a short-lived access token. Client credentials go in a Basic `Authorization` header; a refresh sends the refresh token and `client_id` in the body. The answer's `expires_in` counts seconds.
+	// Exchanges credentials for a short-lived bearer token (about two hours; `expires_in` counts seconds). A service account sends its client id and secret as HTTP Basic credentials with `{"grant_type":"client_credentials"}`. A refresh sends `{"grant_type":"refresh_token", "refresh_token": ..., "client_id": "blaxel"}` with no credentials. A wrong secret answers 400. Always the control plane's address, never a workload's.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4290,35 +4909,35 @@ type ClientInterface interface {
 
 	// ListPendingImageShares List pending image shares
 	//
-	// Returns image shares waiting for an answer, offered to or by this workspace depending on the direction asked.
+	// Returns the image shares waiting for an answer: offered to this workspace, or offered by it, as `direction` says.
 	//
 	// Corresponds with GET /pending-image-shares (the `ListPendingImageShares` operationId).
 	ListPendingImageShares(ctx context.Context, params *ListPendingImageSharesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcceptImageShare Accept an image share
 	//
-	// Accepts an image that another workspace offered, making it usable in this workspace.
+	// Accepts an image offered to this workspace; it becomes usable here. An image of the same name answers 409 unless `force=true`; a share that expired answers 410.
 	//
 	// Corresponds with POST /pending-image-shares/{pendingShareId}/accept (the `AcceptImageShare` operationId).
 	AcceptImageShare(ctx context.Context, pendingShareID string, params *AcceptImageShareParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeclineImageShare Decline an image share
 	//
-	// Refuses an image that another workspace offered. Nothing is returned.
+	// Refuses an image offered to this workspace. The answer has no body.
 	//
 	// Corresponds with POST /pending-image-shares/{pendingShareId}/decline (the `DeclineImageShare` operationId).
 	DeclineImageShare(ctx context.Context, pendingShareID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPolicies List policies
 	//
-	// Returns the policies of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's policies: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Corresponds with GET /policies (the `ListPolicies` operationId).
 	ListPolicies(ctx context.Context, params *ListPoliciesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreatePolicyWithBody Create a policy
 	//
-	// Creates a policy in the workspace from the body sent. A name already taken answers 409.
+	// Creates a policy: a restriction on where workloads may run (locations), on what hardware (flavors) or on how many tokens a model may use. Resources opt in by naming it in `spec.policies`. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4327,7 +4946,7 @@ type ClientInterface interface {
 
 	// CreatePolicy Create a policy
 	//
-	// Creates a policy in the workspace from the body sent. A name already taken answers 409.
+	// Creates a policy: a restriction on where workloads may run (locations), on what hardware (flavors) or on how many tokens a model may use. Resources opt in by naming it in `spec.policies`. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4336,21 +4955,21 @@ type ClientInterface interface {
 
 	// DeletePolicy Delete a policy
 	//
-	// Deletes the policy named in the path and returns it as it was last stored.
+	// Deletes the policy. The answer is the policy as last stored.
 	//
 	// Corresponds with DELETE /policies/{policyName} (the `DeletePolicy` operationId).
 	DeletePolicy(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPolicy Get a policy
 	//
-	// Returns one policy, found by the identifier in the path.
+	// Returns the policy with this name and (`usage`) how many resources of each kind use it.
 	//
 	// Corresponds with GET /policies/{policyName} (the `GetPolicy` operationId).
 	GetPolicy(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdatePolicyWithBody Update a policy
 	//
-	// Replaces the policy named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the policy's whole definition.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4359,7 +4978,7 @@ type ClientInterface interface {
 
 	// UpdatePolicy Update a policy
 	//
-	// Replaces the policy named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the policy's whole definition.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4368,32 +4987,32 @@ type ClientInterface interface {
 
 	// GetPolicyUsages List where a policy is used
 	//
-	// Returns the resources that a policy applies to.
+	// Returns the agents, functions, jobs, models and sandboxes that use the policy.
 	//
 	// Corresponds with GET /policies/{policyName}/usages (the `GetPolicyUsages` operationId).
 	GetPolicyUsages(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPrivateClusters List private clusters
 	//
-	// Returns the private clusters of the workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /privateclusters (the `ListPrivateClusters` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ListPrivateClusters(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreatePrivateCluster Create a private cluster
+	// CreatePrivateCluster Register a private cluster
 	//
-	// Creates a private cluster in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /privateclusters (the `CreatePrivateCluster` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreatePrivateCluster(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeletePrivateCluster Delete a private cluster
+	// DeletePrivateCluster Remove a private cluster
 	//
-	// Deletes the private cluster named in the path and returns it as it was last stored. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with DELETE /privateclusters/{privateClusterName} (the `DeletePrivateCluster` operationId).
 	//
@@ -4402,7 +5021,7 @@ type ClientInterface interface {
 
 	// GetPrivateCluster Get a private cluster
 	//
-	// Returns one private cluster, found by the identifier in the path. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /privateclusters/{privateClusterName} (the `GetPrivateCluster` operationId).
 	//
@@ -4411,7 +5030,7 @@ type ClientInterface interface {
 
 	// UpdatePrivateCluster Update a private cluster
 	//
-	// Replaces the private cluster named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with PUT /privateclusters/{privateClusterName} (the `UpdatePrivateCluster` operationId).
 	//
@@ -4420,7 +5039,7 @@ type ClientInterface interface {
 
 	// GetPrivateClusterHealth Get a private cluster's health
 	//
-	// Returns the last health report of a private cluster. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /privateclusters/{privateClusterName}/health (the `GetPrivateClusterHealth` operationId).
 	//
@@ -4429,46 +5048,46 @@ type ClientInterface interface {
 
 	// UpdatePrivateClusterHealth Report a private cluster's health
 	//
-	// Records a health report for a private cluster. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /privateclusters/{privateClusterName}/health (the `UpdatePrivateClusterHealth` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdatePrivateClusterHealth(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListAllPendingInvitations List the caller's pending invitations
+	// ListAllPendingInvitations List the caller's invitations
 	//
-	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /profile/invitations (the `ListAllPendingInvitations` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ListAllPendingInvitations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListPublicIPs List public IPs
+	// ListPublicIPs List the platform's public IPs
 	//
-	// Returns the public IP addresses the platform uses, optionally for one region, so firewalls can allow them.
+	// Returns the address ranges (IPv4 and IPv6) that Blaxel's workloads connect from, per region, for firewalls to allow. `region` narrows the answer to one region.
 	//
 	// Corresponds with GET /publicIps (the `ListPublicIPs` operationId).
 	ListPublicIPs(ctx context.Context, params *ListPublicIPsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSandboxHubDefinitions List the sandbox hub
 	//
-	// Returns the catalogue of ready-made sandbox images.
+	// Returns the catalogue of ready-made sandbox images: what each holds, its memory and its ports.
 	//
 	// Corresponds with GET /sandbox/hub (the `ListSandboxHubDefinitions` operationId).
 	ListSandboxHubDefinitions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSandboxes List sandboxes
 	//
-	// Returns the sandboxes of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's sandboxes: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. Terminated sandboxes are left out unless `showTerminated=true`; `externalId` finds those tagged with it.
 	//
 	// Corresponds with GET /sandboxes (the `ListSandboxes` operationId).
 	ListSandboxes(ctx context.Context, params *ListSandboxesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSandboxWithBody Create a sandbox
 	//
-	// Creates a sandbox in the workspace from the body sent. A name already taken answers 409.
+	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4477,37 +5096,37 @@ type ClientInterface interface {
 
 	// CreateSandbox Create a sandbox
 	//
-	// Creates a sandbox in the workspace from the body sent. A name already taken answers 409.
+	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sandboxes (the `CreateSandbox` operationId).
 	CreateSandbox(ctx context.Context, params *CreateSandboxParams, body CreateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetSandboxByExternalID Get a sandbox by external id
+	// GetSandboxByExternalID Find a sandbox by external id
 	//
-	// Returns the sandbox that carries the given external id in its metadata.
+	// Returns the sandbox whose `metadata.externalId` is the one given: the identifier your own system gave it.
 	//
 	// Corresponds with GET /sandboxes/by-external-id/{externalId} (the `GetSandboxByExternalID` operationId).
 	GetSandboxByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteSandbox Delete a sandbox
 	//
-	// Deletes the sandbox named in the path and returns it as it was last stored.
+	// Deletes the sandbox. Volumes it attached are resources of their own and stay. The answer is the sandbox as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName} (the `DeleteSandbox` operationId).
 	DeleteSandbox(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSandbox Get a sandbox
 	//
-	// Returns one sandbox, found by the identifier in the path.
+	// Returns the sandbox with this name: its spec, deployment `status`, `state` (`RUNNING`, or `STANDBY` while it sleeps), when it was last used and when it expires. `metadata.url` is the address of its own API. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName} (the `GetSandbox` operationId).
 	GetSandbox(ctx context.Context, sandboxName string, params *GetSandboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSandboxWithBody Update a sandbox
 	//
-	// Replaces the sandbox named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4516,7 +5135,7 @@ type ClientInterface interface {
 
 	// UpdateSandbox Update a sandbox
 	//
-	// Replaces the sandbox named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4525,7 +5144,7 @@ type ClientInterface interface {
 
 	// ForkSandboxWithBody Fork a sandbox
 	//
-	// Creates a new sandbox from the current state of an existing one.
+	// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from this sandbox's state, or from the snapshot named in `snapshotId`. The answer names the new resource and the snapshot used.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4534,23 +5153,23 @@ type ClientInterface interface {
 
 	// ForkSandbox Fork a sandbox
 	//
-	// Creates a new sandbox from the current state of an existing one.
+	// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from this sandbox's state, or from the snapshot named in `snapshotId`. The answer names the new resource and the snapshot used.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/fork (the `ForkSandbox` operationId).
 	ForkSandbox(ctx context.Context, sandboxName string, body ForkSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListSandboxPreviews List sandbox previews
+	// ListSandboxPreviews List a sandbox's previews
 	//
-	// Returns the sandbox previews of the workspace.
+	// Returns the previews that expose ports of this sandbox on public addresses.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/previews (the `ListSandboxPreviews` operationId).
 	ListSandboxPreviews(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSandboxPreviewWithBody Create a sandbox preview
 	//
-	// Creates a sandbox preview in the workspace from the body sent. A name already taken answers 409.
+	// Exposes one port of the sandbox at an address of its own, public or guarded by preview tokens. A name in use answers 409; `force=true` replaces the existing preview instead.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4559,7 +5178,7 @@ type ClientInterface interface {
 
 	// CreateSandboxPreview Create a sandbox preview
 	//
-	// Creates a sandbox preview in the workspace from the body sent. A name already taken answers 409.
+	// Exposes one port of the sandbox at an address of its own, public or guarded by preview tokens. A name in use answers 409; `force=true` replaces the existing preview instead.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4568,21 +5187,21 @@ type ClientInterface interface {
 
 	// DeleteSandboxPreview Delete a sandbox preview
 	//
-	// Deletes the sandbox preview named in the path and returns it as it was last stored.
+	// Removes the preview; its address stops answering. The answer is the preview as last stored.
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName} (the `DeleteSandboxPreview` operationId).
 	DeleteSandboxPreview(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSandboxPreview Get a sandbox preview
 	//
-	// Returns one sandbox preview, found by the identifier in the path.
+	// Returns the preview with this name and its address (`spec.url`).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName} (the `GetSandboxPreview` operationId).
 	GetSandboxPreview(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSandboxPreviewWithBody Update a sandbox preview
 	//
-	// Replaces the sandbox preview named in the path with the body sent and returns the stored result.
+	// Stores the settings sent (port, visibility, headers) as the preview's whole definition.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4591,71 +5210,71 @@ type ClientInterface interface {
 
 	// UpdateSandboxPreview Update a sandbox preview
 	//
-	// Replaces the sandbox preview named in the path with the body sent and returns the stored result.
+	// Stores the settings sent (port, visibility, headers) as the preview's whole definition.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/previews/{previewName} (the `UpdateSandboxPreview` operationId).
 	UpdateSandboxPreview(ctx context.Context, sandboxName string, previewName string, body UpdateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListSandboxPreviewTokens List sandbox preview tokens
+	// ListSandboxPreviewTokens List a preview's tokens
 	//
-	// Returns the sandbox preview tokens of the workspace.
+	// Returns the tokens that open a private preview, with their expiry.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `ListSandboxPreviewTokens` operationId).
 	ListSandboxPreviewTokens(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateSandboxPreviewTokenWithBody Create a sandbox preview token
+	// CreateSandboxPreviewTokenWithBody Create a preview token
 	//
-	// Creates a sandbox preview token in the workspace from the body sent. A name already taken answers 409.
+	// Issues a token that opens a private preview until `spec.expiresAt`. Send it in the `X-Blaxel-Preview-Token` header or the `bl_preview_token` query parameter.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
 	CreateSandboxPreviewTokenWithBody(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateSandboxPreviewToken Create a sandbox preview token
+	// CreateSandboxPreviewToken Create a preview token
 	//
-	// Creates a sandbox preview token in the workspace from the body sent. A name already taken answers 409.
+	// Issues a token that opens a private preview until `spec.expiresAt`. Send it in the `X-Blaxel-Preview-Token` header or the `bl_preview_token` query parameter.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
 	CreateSandboxPreviewToken(ctx context.Context, sandboxName string, previewName string, body CreateSandboxPreviewTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteSandboxPreviewToken Delete a sandbox preview token
+	// DeleteSandboxPreviewToken Revoke a preview token
 	//
-	// Deletes the sandbox preview token named in the path and returns it as it was last stored.
+	// Revokes the token; the preview refuses it from now on.
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName}/tokens/{tokenName} (the `DeleteSandboxPreviewToken` operationId).
 	DeleteSandboxPreviewToken(ctx context.Context, sandboxName string, previewName string, tokenName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListSandboxScheduleExecutions List a sandbox's schedule executions
+	// ListSandboxScheduleExecutions List a sandbox's scheduled runs
 	//
-	// Returns the runs of a sandbox's schedules, newest first by default.
+	// One page of the runs of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/schedule-executions (the `ListSandboxScheduleExecutions` operationId).
 	ListSandboxScheduleExecutions(ctx context.Context, sandboxName string, params *ListSandboxScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListSandboxSchedules List sandbox schedules
+	// ListSandboxSchedules List a sandbox's schedules
 	//
-	// Returns the sandbox schedules of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `type` keeps one kind (`cron`, `at`, `sleep`).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/schedules (the `ListSandboxSchedules` operationId).
 	ListSandboxSchedules(ctx context.Context, sandboxName string, params *ListSandboxSchedulesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateSandboxScheduleWithBody Create a sandbox schedule
+	// CreateSandboxScheduleWithBody Schedule a command in a sandbox
 	//
-	// Creates a sandbox schedule in the workspace from the body sent. A name already taken answers 409.
+	// Adds a schedule that runs a command in the sandbox: on a cron expression, at a given time, or after a delay.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/schedules (the `CreateSandboxSchedule` operationId).
 	CreateSandboxScheduleWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateSandboxSchedule Create a sandbox schedule
+	// CreateSandboxSchedule Schedule a command in a sandbox
 	//
-	// Creates a sandbox schedule in the workspace from the body sent. A name already taken answers 409.
+	// Adds a schedule that runs a command in the sandbox: on a cron expression, at a given time, or after a delay.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4664,21 +5283,21 @@ type ClientInterface interface {
 
 	// DeleteSandboxSchedule Delete a sandbox schedule
 	//
-	// Deletes the sandbox schedule named in the path and returns it as it was last stored.
+	// Deletes the schedule: it starts no more runs. The answer is the schedule as last stored.
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/schedules/{scheduleId} (the `DeleteSandboxSchedule` operationId).
 	DeleteSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSandboxSchedule Get a sandbox schedule
 	//
-	// Returns one sandbox schedule, found by the identifier in the path.
+	// Returns the schedule with this id.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/schedules/{scheduleId} (the `GetSandboxSchedule` operationId).
 	GetSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSandboxScheduleWithBody Update a sandbox schedule
 	//
-	// Replaces the sandbox schedule named in the path with the body sent and returns the stored result.
+	// Stores the timing and command sent as the schedule's whole definition.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4687,32 +5306,32 @@ type ClientInterface interface {
 
 	// UpdateSandboxSchedule Update a sandbox schedule
 	//
-	// Replaces the sandbox schedule named in the path with the body sent and returns the stored result.
+	// Stores the timing and command sent as the schedule's whole definition.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/schedules/{scheduleId} (the `UpdateSandboxSchedule` operationId).
 	UpdateSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, body UpdateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListSandboxSnapshots List sandbox snapshots
+	// ListSandboxSnapshots List a sandbox's snapshots
 	//
-	// Returns the sandbox snapshots of the workspace.
+	// Returns the snapshots taken of the sandbox, each with its status.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/snapshots (the `ListSandboxSnapshots` operationId).
 	ListSandboxSnapshots(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateSandboxSnapshotWithBody Create a sandbox snapshot
+	// CreateSandboxSnapshotWithBody Snapshot a sandbox
 	//
-	// Creates a sandbox snapshot in the workspace from the body sent. A name already taken answers 409.
+	// Saves the sandbox's current state as a snapshot that ForkSandbox can start from.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/snapshots (the `CreateSandboxSnapshot` operationId).
 	CreateSandboxSnapshotWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateSandboxSnapshot Create a sandbox snapshot
+	// CreateSandboxSnapshot Snapshot a sandbox
 	//
-	// Creates a sandbox snapshot in the workspace from the body sent. A name already taken answers 409.
+	// Saves the sandbox's current state as a snapshot that ForkSandbox can start from.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4721,14 +5340,14 @@ type ClientInterface interface {
 
 	// DeleteSandboxSnapshot Delete a sandbox snapshot
 	//
-	// Deletes the sandbox snapshot named in the path and returns it as it was last stored.
+	// Deletes the snapshot. The answer has no body.
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/snapshots/{snapshotId} (the `DeleteSandboxSnapshot` operationId).
 	DeleteSandboxSnapshot(ctx context.Context, sandboxName string, snapshotID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StartSandbox Start a sandbox
 	//
-	// Starts a stopped sandbox. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/start (the `StartSandbox` operationId).
 	//
@@ -4737,7 +5356,7 @@ type ClientInterface interface {
 
 	// StopSandbox Stop a sandbox
 	//
-	// Stops a running sandbox, keeping its definition. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/stop (the `StopSandbox` operationId).
 	//
@@ -4746,14 +5365,14 @@ type ClientInterface interface {
 
 	// GetWorkspaceServiceAccounts List service accounts
 	//
-	// Returns the service accounts of the workspace.
+	// Returns the service accounts of the workspace, by client id. Secrets are never returned.
 	//
 	// Corresponds with GET /service_accounts (the `GetWorkspaceServiceAccounts` operationId).
 	GetWorkspaceServiceAccounts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateWorkspaceServiceAccountWithBody Create a service account
 	//
-	// Creates a service account. The answer holds its client secret, which is shown this once.
+	// Creates an identity for a machine. The answer holds its `client_secret`, shown this once: store it, then exchange the id and secret for tokens at IssueToken. Its credentials act in this workspace only.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4762,7 +5381,7 @@ type ClientInterface interface {
 
 	// CreateWorkspaceServiceAccount Create a service account
 	//
-	// Creates a service account. The answer holds its client secret, which is shown this once.
+	// Creates an identity for a machine. The answer holds its `client_secret`, shown this once: store it, then exchange the id and secret for tokens at IssueToken. Its credentials act in this workspace only.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4771,23 +5390,23 @@ type ClientInterface interface {
 
 	// DeleteWorkspaceServiceAccount Delete a service account
 	//
-	// Deletes a service account; its credentials and API keys stop working.
+	// Deletes the service account; its tokens and API keys stop working at once.
 	//
 	// Corresponds with DELETE /service_accounts/{clientId} (the `DeleteWorkspaceServiceAccount` operationId).
 	DeleteWorkspaceServiceAccount(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateWorkspaceServiceAccountWithBody Update a service account
+	// UpdateWorkspaceServiceAccountWithBody Rename a service account
 	//
-	// Changes the name or description of a service account.
+	// Changes the name of a service account; its client id and credentials stay as they are.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /service_accounts/{clientId} (the `UpdateWorkspaceServiceAccount` operationId).
 	UpdateWorkspaceServiceAccountWithBody(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateWorkspaceServiceAccount Update a service account
+	// UpdateWorkspaceServiceAccount Rename a service account
 	//
-	// Changes the name or description of a service account.
+	// Changes the name of a service account; its client id and credentials stay as they are.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4796,14 +5415,14 @@ type ClientInterface interface {
 
 	// ListAPIKeysForServiceAccount List a service account's API keys
 	//
-	// Returns the API keys of a service account, without their secret values.
+	// Returns the API keys of the service account, without their secret values.
 	//
 	// Corresponds with GET /service_accounts/{clientId}/api_keys (the `ListAPIKeysForServiceAccount` operationId).
 	ListAPIKeysForServiceAccount(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAPIKeyForServiceAccountWithBody Create an API key for a service account
 	//
-	// Creates a long-lived API key for a service account. The secret value is returned by this call only: store it at once.
+	// Creates a long-lived API key, sent as a bearer token like an access token. Its value is in this answer only: store it at once. `expires_in` limits its life; without it the key lasts until revoked.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4812,67 +5431,67 @@ type ClientInterface interface {
 
 	// CreateAPIKeyForServiceAccount Create an API key for a service account
 	//
-	// Creates a long-lived API key for a service account. The secret value is returned by this call only: store it at once.
+	// Creates a long-lived API key, sent as a bearer token like an access token. Its value is in this answer only: store it at once. `expires_in` limits its life; without it the key lasts until revoked.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /service_accounts/{clientId}/api_keys (the `CreateAPIKeyForServiceAccount` operationId).
 	CreateAPIKeyForServiceAccount(ctx context.Context, clientID string, body CreateAPIKeyForServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteAPIKeyForServiceAccount Delete a service account's API key
+	// DeleteAPIKeyForServiceAccount Revoke a service account's API key
 	//
-	// Revokes one API key of a service account.
+	// Revokes one API key; requests that send it are refused from now on.
 	//
 	// Corresponds with DELETE /service_accounts/{clientId}/api_keys/{apiKeyId} (the `DeleteAPIKeyForServiceAccount` operationId).
 	DeleteAPIKeyForServiceAccount(ctx context.Context, clientID string, apiKeyID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTemplates List templates
 	//
-	// Returns the templates of the workspace.
+	// Returns the project templates that new agents, functions and jobs can start from.
 	//
 	// Corresponds with GET /templates (the `ListTemplates` operationId).
 	ListTemplates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTemplate Get a template
 	//
-	// Returns one template, found by the identifier in the path.
+	// Returns the template with this name: its repository, branch and the variables it asks for.
 	//
 	// Corresponds with GET /templates/{templateName} (the `GetTemplate` operationId).
 	GetTemplate(ctx context.Context, templateName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListWorkspaceUsers List the users of the workspace
+	// ListWorkspaceUsers List the workspace's members
 	//
-	// Returns the members of the workspace and the invitations still pending.
+	// Returns the members of the workspace, with their role, and the invitations not yet accepted.
 	//
 	// Corresponds with GET /users (the `ListWorkspaceUsers` operationId).
 	ListWorkspaceUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// InviteWorkspaceUserWithBody Invite a user to the workspace
+	// InviteWorkspaceUserWithBody Invite someone to the workspace
 	//
-	// Sends an invitation to join the workspace to a user, by email or subject.
+	// Sends an invitation to join the workspace to an email address. The answer is the pending invitation.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /users (the `InviteWorkspaceUser` operationId).
 	InviteWorkspaceUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// InviteWorkspaceUser Invite a user to the workspace
+	// InviteWorkspaceUser Invite someone to the workspace
 	//
-	// Sends an invitation to join the workspace to a user, by email or subject.
+	// Sends an invitation to join the workspace to an email address. The answer is the pending invitation.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /users (the `InviteWorkspaceUser` operationId).
 	InviteWorkspaceUser(ctx context.Context, body InviteWorkspaceUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RemoveWorkspaceUser Remove a user from the workspace
+	// RemoveWorkspaceUser Remove a member
 	//
-	// Removes a member from the workspace, or revokes an invitation that was not accepted yet.
+	// Removes a member from the workspace, or withdraws an invitation that was not accepted yet.
 	//
 	// Corresponds with DELETE /users/{subOrEmail} (the `RemoveWorkspaceUser` operationId).
 	RemoveWorkspaceUser(ctx context.Context, subOrEmail string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateWorkspaceUserRoleWithBody Change a user's role
+	// UpdateWorkspaceUserRoleWithBody Change a member's role
 	//
 	// Sets the role of a member of the workspace.
 	//
@@ -4881,7 +5500,7 @@ type ClientInterface interface {
 	// Corresponds with PUT /users/{subOrEmail} (the `UpdateWorkspaceUserRole` operationId).
 	UpdateWorkspaceUserRoleWithBody(ctx context.Context, subOrEmail string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateWorkspaceUserRole Change a user's role
+	// UpdateWorkspaceUserRole Change a member's role
 	//
 	// Sets the role of a member of the workspace.
 	//
@@ -4892,14 +5511,14 @@ type ClientInterface interface {
 
 	// ListVolumeTemplates List volume templates
 	//
-	// Returns the volume templates of the workspace.
+	// Returns the templates new volumes can be filled from, with their versions.
 	//
 	// Corresponds with GET /volume_templates (the `ListVolumeTemplates` operationId).
 	ListVolumeTemplates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateVolumeTemplateWithBody Create a volume template
 	//
-	// Creates a volume template in the workspace from the body sent. A name already taken answers 409.
+	// Creates a template (or a new version of it, with `version`). With `upload=true` the answer carries an address to upload the content to. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4908,7 +5527,7 @@ type ClientInterface interface {
 
 	// CreateVolumeTemplate Create a volume template
 	//
-	// Creates a volume template in the workspace from the body sent. A name already taken answers 409.
+	// Creates a template (or a new version of it, with `version`). With `upload=true` the answer carries an address to upload the content to. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4917,21 +5536,21 @@ type ClientInterface interface {
 
 	// DeleteVolumeTemplate Delete a volume template
 	//
-	// Deletes the volume template named in the path and returns it as it was last stored.
+	// Deletes the template and all its versions; volumes already filled from it keep their content.
 	//
 	// Corresponds with DELETE /volume_templates/{volumeTemplateName} (the `DeleteVolumeTemplate` operationId).
 	DeleteVolumeTemplate(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVolumeTemplate Get a volume template
 	//
-	// Returns one volume template, found by the identifier in the path.
+	// Returns the template with this name, its versions and the state of the latest upload.
 	//
 	// Corresponds with GET /volume_templates/{volumeTemplateName} (the `GetVolumeTemplate` operationId).
 	GetVolumeTemplate(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateVolumeTemplateWithBody Update a volume template
 	//
-	// Replaces the volume template named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the template's whole definition; with `upload=true` the answer carries an address to upload a new version to.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4940,7 +5559,7 @@ type ClientInterface interface {
 
 	// UpdateVolumeTemplate Update a volume template
 	//
-	// Replaces the volume template named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the template's whole definition; with `upload=true` the answer carries an address to upload a new version to.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4949,21 +5568,21 @@ type ClientInterface interface {
 
 	// DeleteVolumeTemplateVersion Delete a volume template version
 	//
-	// Deletes one version of a volume template; the other versions stay.
+	// Deletes one version of the template; its other versions stay. The answer is the template afterwards.
 	//
 	// Corresponds with DELETE /volume_templates/{volumeTemplateName}/versions/{versionName} (the `DeleteVolumeTemplateVersion` operationId).
 	DeleteVolumeTemplateVersion(ctx context.Context, volumeTemplateName string, versionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListVolumes List volumes
 	//
-	// Returns the volumes of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's volumes: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `externalId` finds the volumes tagged with it.
 	//
 	// Corresponds with GET /volumes (the `ListVolumes` operationId).
 	ListVolumes(ctx context.Context, params *ListVolumesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateVolumeWithBody Create a volume
 	//
-	// Creates a volume in the workspace from the body sent. A name already taken answers 409.
+	// Creates a persistent volume in a region, empty or filled from a volume template. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4972,37 +5591,37 @@ type ClientInterface interface {
 
 	// CreateVolume Create a volume
 	//
-	// Creates a volume in the workspace from the body sent. A name already taken answers 409.
+	// Creates a persistent volume in a region, empty or filled from a volume template. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /volumes (the `CreateVolume` operationId).
 	CreateVolume(ctx context.Context, body CreateVolumeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetVolumeByExternalID Get a volume by external id
+	// GetVolumeByExternalID Find a volume by external id
 	//
-	// Returns the volume that carries the given external id in its metadata.
+	// Returns the volume whose `metadata.externalId` is the one given: the identifier your own system gave it.
 	//
 	// Corresponds with GET /volumes/by-external-id/{externalId} (the `GetVolumeByExternalID` operationId).
 	GetVolumeByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteVolume Delete a volume
 	//
-	// Deletes the volume named in the path and returns it as it was last stored.
+	// Deletes the volume and its data; it can answer 409 while a sandbox still uses it. The answer is the volume as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /volumes/{volumeName} (the `DeleteVolume` operationId).
 	DeleteVolume(ctx context.Context, volumeName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVolume Get a volume
 	//
-	// Returns one volume, found by the identifier in the path.
+	// Returns the volume with this name, its size and what it is attached to.
 	//
 	// Corresponds with GET /volumes/{volumeName} (the `GetVolume` operationId).
 	GetVolume(ctx context.Context, volumeName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateVolumeWithBody Update a volume
 	//
-	// Replaces the volume named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the volume's whole definition.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5011,23 +5630,23 @@ type ClientInterface interface {
 
 	// UpdateVolume Update a volume
 	//
-	// Replaces the volume named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the volume's whole definition.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /volumes/{volumeName} (the `UpdateVolume` operationId).
 	UpdateVolume(ctx context.Context, volumeName string, body UpdateVolumeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListVPCs List vp cs
+	// ListVPCs List VPCs
 	//
-	// Returns the vp cs of the workspace.
+	// Returns the virtual private clouds of the workspace.
 	//
 	// Corresponds with GET /vpcs (the `ListVPCs` operationId).
 	ListVPCs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateVPCWithBody Create a VPC
 	//
-	// Creates a VPC in the workspace from the body sent. A name already taken answers 409.
+	// Creates a virtual private cloud for the workspace's workloads. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5036,7 +5655,7 @@ type ClientInterface interface {
 
 	// CreateVPC Create a VPC
 	//
-	// Creates a VPC in the workspace from the body sent. A name already taken answers 409.
+	// Creates a virtual private cloud for the workspace's workloads. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5045,28 +5664,28 @@ type ClientInterface interface {
 
 	// DeleteVPC Delete a VPC
 	//
-	// Deletes the VPC named in the path and returns it as it was last stored.
+	// Deletes the VPC. The answer is the VPC as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /vpcs/{vpcName} (the `DeleteVPC` operationId).
 	DeleteVPC(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVPC Get a VPC
 	//
-	// Returns one VPC, found by the identifier in the path.
+	// Returns the VPC with this name and its status.
 	//
 	// Corresponds with GET /vpcs/{vpcName} (the `GetVPC` operationId).
 	GetVPC(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListEgressGateways List egress gateways
+	// ListEgressGateways List a VPC's egress gateways
 	//
-	// Returns the egress gateways of the workspace.
+	// Returns the egress gateways of the VPC named in the path.
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways (the `ListEgressGateways` operationId).
 	ListEgressGateways(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateEgressGatewayWithBody Create an egress gateway
 	//
-	// Creates an egress gateway in the workspace from the body sent. A name already taken answers 409.
+	// Creates a gateway through which the VPC's workloads reach the internet from fixed addresses, in one region. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5075,7 +5694,7 @@ type ClientInterface interface {
 
 	// CreateEgressGateway Create an egress gateway
 	//
-	// Creates an egress gateway in the workspace from the body sent. A name already taken answers 409.
+	// Creates a gateway through which the VPC's workloads reach the internet from fixed addresses, in one region. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5084,67 +5703,67 @@ type ClientInterface interface {
 
 	// DeleteEgressGateway Delete an egress gateway
 	//
-	// Deletes the egress gateway named in the path and returns it as it was last stored.
+	// Deletes the egress gateway. The answer is the gateway as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName} (the `DeleteEgressGateway` operationId).
 	DeleteEgressGateway(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetEgressGateway Get an egress gateway
 	//
-	// Returns one egress gateway, found by the identifier in the path.
+	// Returns the egress gateway with this name and its status.
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName} (the `GetEgressGateway` operationId).
 	GetEgressGateway(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListEgressIPs List egress i ps
+	// ListEgressIPs List a gateway's egress IPs
 	//
-	// Returns the egress i ps of the workspace.
+	// Returns the public addresses that an egress gateway sends traffic from.
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `ListEgressIPs` operationId).
 	ListEgressIPs(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateEgressIPWithBody Create an egress IP
+	// CreateEgressIPWithBody Reserve an egress IP
 	//
-	// Creates an egress IP in the workspace from the body sent. A name already taken answers 409.
+	// Reserves a public address (IPv4 unless `spec.ipFamily` says IPv6) for the gateway; `spec.publicIp` holds it once assigned.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
 	CreateEgressIPWithBody(ctx context.Context, vpcName string, gatewayName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateEgressIP Create an egress IP
+	// CreateEgressIP Reserve an egress IP
 	//
-	// Creates an egress IP in the workspace from the body sent. A name already taken answers 409.
+	// Reserves a public address (IPv4 unless `spec.ipFamily` says IPv6) for the gateway; `spec.publicIp` holds it once assigned.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
 	CreateEgressIP(ctx context.Context, vpcName string, gatewayName string, body CreateEgressIPJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteEgressIP Delete an egress IP
+	// DeleteEgressIP Release an egress IP
 	//
-	// Deletes the egress IP named in the path and returns it as it was last stored.
+	// Releases the address. The answer is the egress IP as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `DeleteEgressIP` operationId).
 	DeleteEgressIP(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetEgressIP Get an egress IP
 	//
-	// Returns one egress IP, found by the identifier in the path.
+	// Returns the egress IP with this name and the public address it holds.
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `GetEgressIP` operationId).
 	GetEgressIP(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWorkspaces List workspaces
 	//
-	// Returns the workspaces of the workspace.
+	// Returns the workspaces the caller belongs to.
 	//
 	// Corresponds with GET /workspaces (the `ListWorkspaces` operationId).
 	ListWorkspaces(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateWorkspaceWithBody Create a workspace
 	//
-	// Creates a workspace owned by the caller. The name must be free (see CheckWorkspaceAvailability).
+	// Creates a workspace owned by the caller. Check the name first with CheckWorkspaceAvailability: a name in use answers 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5153,7 +5772,7 @@ type ClientInterface interface {
 
 	// CreateWorkspace Create a workspace
 	//
-	// Creates a workspace owned by the caller. The name must be free (see CheckWorkspaceAvailability).
+	// Creates a workspace owned by the caller. Check the name first with CheckWorkspaceAvailability: a name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5162,7 +5781,7 @@ type ClientInterface interface {
 
 	// CheckWorkspaceAvailabilityWithBody Check whether a workspace name is free
 	//
-	// Tells whether a workspace name can be taken, optionally with the reason when it cannot.
+	// Tells whether a workspace could be created under this name; with `withReason=true` the answer also says why not.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5171,7 +5790,7 @@ type ClientInterface interface {
 
 	// CheckWorkspaceAvailability Check whether a workspace name is free
 	//
-	// Tells whether a workspace name can be taken, optionally with the reason when it cannot.
+	// Tells whether a workspace could be created under this name; with `withReason=true` the answer also says why not.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5180,21 +5799,21 @@ type ClientInterface interface {
 
 	// DeleteWorkspace Delete a workspace
 	//
-	// Deletes the workspace named in the path and returns it as it was last stored.
+	// Deletes the workspace. The answer is the workspace as last stored.
 	//
 	// Corresponds with DELETE /workspaces/{workspaceName} (the `DeleteWorkspace` operationId).
 	DeleteWorkspace(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWorkspace Get a workspace
 	//
-	// Returns one workspace, found by the identifier in the path.
+	// Returns the workspace with this name; `countResources=true` adds the number of resources of each kind.
 	//
 	// Corresponds with GET /workspaces/{workspaceName} (the `GetWorkspace` operationId).
 	GetWorkspace(ctx context.Context, workspaceName string, params *GetWorkspaceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateWorkspaceWithBody Update a workspace
 	//
-	// Replaces the workspace named in the path with the body sent and returns the stored result.
+	// Stores the settings sent (display name, labels, region, runtime) as the workspace's whole definition.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5203,7 +5822,7 @@ type ClientInterface interface {
 
 	// UpdateWorkspace Update a workspace
 	//
-	// Replaces the workspace named in the path with the body sent and returns the stored result.
+	// Stores the settings sent (display name, labels, region, runtime) as the workspace's whole definition.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5212,7 +5831,7 @@ type ClientInterface interface {
 
 	// DeclineWorkspaceInvitation Decline a workspace invitation
 	//
-	// Refuses an invitation to join a workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /workspaces/{workspaceName}/decline (the `DeclineWorkspaceInvitation` operationId).
 	//
@@ -5221,7 +5840,7 @@ type ClientInterface interface {
 
 	// AcceptWorkspaceInvitation Accept a workspace invitation
 	//
-	// Joins a workspace the caller was invited to. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /workspaces/{workspaceName}/join (the `AcceptWorkspaceInvitation` operationId).
 	//
@@ -5230,7 +5849,7 @@ type ClientInterface interface {
 
 	// LeaveWorkspace Leave a workspace
 	//
-	// Removes the caller from a workspace.
+	// Removes the caller from the workspace's members.
 	//
 	// Corresponds with DELETE /workspaces/{workspaceName}/leave (the `LeaveWorkspace` operationId).
 	LeaveWorkspace(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5238,7 +5857,7 @@ type ClientInterface interface {
 
 // ListAgents List agents
 //
-// Returns the agents of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's agents: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Corresponds with GET /agents (the `ListAgents` operationId).
 func (c *Client) ListAgents(ctx context.Context, params *ListAgentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5255,7 +5874,7 @@ func (c *Client) ListAgents(ctx context.Context, params *ListAgentsParams, reqEd
 
 // CreateAgentWithBody Create an agent
 //
-// Creates an agent in the workspace from the body sent. A name already taken answers 409.
+// Stores a new agent and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetAgent until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5274,7 +5893,7 @@ func (c *Client) CreateAgentWithBody(ctx context.Context, contentType string, bo
 
 // CreateAgent Create an agent
 //
-// Creates an agent in the workspace from the body sent. A name already taken answers 409.
+// Stores a new agent and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetAgent until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5293,7 +5912,7 @@ func (c *Client) CreateAgent(ctx context.Context, body CreateAgentJSONRequestBod
 
 // DeleteAgent Delete an agent
 //
-// Deletes the agent named in the path and returns it as it was last stored.
+// Deletes the agent and stops serving it. The answer is the agent as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /agents/{agentName} (the `DeleteAgent` operationId).
 func (c *Client) DeleteAgent(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5310,7 +5929,7 @@ func (c *Client) DeleteAgent(ctx context.Context, agentName string, reqEditors .
 
 // GetAgent Get an agent
 //
-// Returns one agent, found by the identifier in the path.
+// Returns the agent with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. Call a deployed agent at `{run}/{workspace}/agents/{name}`, not here.
 //
 // Corresponds with GET /agents/{agentName} (the `GetAgent` operationId).
 func (c *Client) GetAgent(ctx context.Context, agentName string, params *GetAgentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5327,7 +5946,7 @@ func (c *Client) GetAgent(ctx context.Context, agentName string, params *GetAgen
 
 // UpdateAgentWithBody Update an agent
 //
-// Replaces the agent named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5346,7 +5965,7 @@ func (c *Client) UpdateAgentWithBody(ctx context.Context, agentName string, cont
 
 // UpdateAgent Update an agent
 //
-// Replaces the agent named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5365,7 +5984,7 @@ func (c *Client) UpdateAgent(ctx context.Context, agentName string, body UpdateA
 
 // ListAgentRevisions List an agent's revisions
 //
-// Returns the deployed revisions of the agent, newest first.
+// Returns the revisions the agent was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Corresponds with GET /agents/{agentName}/revisions (the `ListAgentRevisions` operationId).
 func (c *Client) ListAgentRevisions(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5382,7 +6001,7 @@ func (c *Client) ListAgentRevisions(ctx context.Context, agentName string, reqEd
 
 // ListApplications List applications
 //
-// Returns the applications of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's applications: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Corresponds with GET /applications (the `ListApplications` operationId).
 func (c *Client) ListApplications(ctx context.Context, params *ListApplicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5399,7 +6018,7 @@ func (c *Client) ListApplications(ctx context.Context, params *ListApplicationsP
 
 // CreateApplicationWithBody Create an application
 //
-// Creates an application in the workspace from the body sent. A name already taken answers 409.
+// Stores a new application and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetApplication until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5418,7 +6037,7 @@ func (c *Client) CreateApplicationWithBody(ctx context.Context, contentType stri
 
 // CreateApplication Create an application
 //
-// Creates an application in the workspace from the body sent. A name already taken answers 409.
+// Stores a new application and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetApplication until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5437,7 +6056,7 @@ func (c *Client) CreateApplication(ctx context.Context, body CreateApplicationJS
 
 // DeleteApplication Delete an application
 //
-// Deletes the application named in the path and returns it as it was last stored.
+// Deletes the application and stops serving it. The answer is the application as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /applications/{applicationName} (the `DeleteApplication` operationId).
 func (c *Client) DeleteApplication(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5454,7 +6073,7 @@ func (c *Client) DeleteApplication(ctx context.Context, applicationName string, 
 
 // GetApplication Get an application
 //
-// Returns one application, found by the identifier in the path.
+// Returns the application with this name, with its spec, its deployment `status` and its recent events.
 //
 // Corresponds with GET /applications/{applicationName} (the `GetApplication` operationId).
 func (c *Client) GetApplication(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5471,7 +6090,7 @@ func (c *Client) GetApplication(ctx context.Context, applicationName string, req
 
 // UpdateApplicationWithBody Update an application
 //
-// Replaces the application named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5490,7 +6109,7 @@ func (c *Client) UpdateApplicationWithBody(ctx context.Context, applicationName 
 
 // UpdateApplication Update an application
 //
-// Replaces the application named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5509,7 +6128,7 @@ func (c *Client) UpdateApplication(ctx context.Context, applicationName string, 
 
 // CreateApplicationCustomDomainWithBody Attach a custom domain to an application
 //
-// Creates a custom domain bound to the application.
+// Creates a custom domain that serves this application. The domain is verified like any other (see VerifyCustomDomain) before it answers.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5528,7 +6147,7 @@ func (c *Client) CreateApplicationCustomDomainWithBody(ctx context.Context, appl
 
 // CreateApplicationCustomDomain Attach a custom domain to an application
 //
-// Creates a custom domain bound to the application.
+// Creates a custom domain that serves this application. The domain is verified like any other (see VerifyCustomDomain) before it answers.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5547,7 +6166,7 @@ func (c *Client) CreateApplicationCustomDomain(ctx context.Context, applicationN
 
 // ListApplicationRevisions List an application's revisions
 //
-// Returns the deployed revisions of the application, newest first.
+// Returns the revisions the application was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Corresponds with GET /applications/{applicationName}/revisions (the `ListApplicationRevisions` operationId).
 func (c *Client) ListApplicationRevisions(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5562,9 +6181,9 @@ func (c *Client) ListApplicationRevisions(ctx context.Context, applicationName s
 	return c.Client.Do(req)
 }
 
-// GetChangelog Get the changelog
+// GetChangelog Get the platform changelog
 //
-// Returns the platform's changelog entries.
+// Returns the entries of Blaxel's changelog: a title, a date and the text of each.
 //
 // Corresponds with GET /changelog (the `GetChangelog` operationId).
 func (c *Client) GetChangelog(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5581,7 +6200,7 @@ func (c *Client) GetChangelog(ctx context.Context, reqEditors ...RequestEditorFn
 
 // GetConfiguration Get the platform configuration
 //
-// Returns the platform-wide configuration: continents, countries and private locations.
+// Returns what the platform offers: continents, countries, regions (and what each supports), private locations, and the region detected for the caller.
 //
 // Corresponds with GET /configuration (the `GetConfiguration` operationId).
 func (c *Client) GetConfiguration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5598,7 +6217,7 @@ func (c *Client) GetConfiguration(ctx context.Context, reqEditors ...RequestEdit
 
 // ListCustomDomains List custom domains
 //
-// Returns the custom domains of the workspace.
+// Returns every custom domain of the workspace, including those other workspaces share with it.
 //
 // Corresponds with GET /customdomains (the `ListCustomDomains` operationId).
 func (c *Client) ListCustomDomains(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5613,9 +6232,9 @@ func (c *Client) ListCustomDomains(ctx context.Context, reqEditors ...RequestEdi
 	return c.Client.Do(req)
 }
 
-// CreateCustomDomainWithBody Create a custom domain
+// CreateCustomDomainWithBody Add a custom domain
 //
-// Creates a custom domain in the workspace from the body sent. A name already taken answers 409.
+// Registers a domain the workspace owns. The answer holds the DNS records (`txtRecords`, `cnameRecords`) to create at the domain's provider; then call VerifyCustomDomain. A domain already registered answers 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5632,9 +6251,9 @@ func (c *Client) CreateCustomDomainWithBody(ctx context.Context, contentType str
 	return c.Client.Do(req)
 }
 
-// CreateCustomDomain Create a custom domain
+// CreateCustomDomain Add a custom domain
 //
-// Creates a custom domain in the workspace from the body sent. A name already taken answers 409.
+// Registers a domain the workspace owns. The answer holds the DNS records (`txtRecords`, `cnameRecords`) to create at the domain's provider; then call VerifyCustomDomain. A domain already registered answers 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5653,7 +6272,7 @@ func (c *Client) CreateCustomDomain(ctx context.Context, body CreateCustomDomain
 
 // DeleteCustomDomain Delete a custom domain
 //
-// Deletes the custom domain named in the path and returns it as it was last stored.
+// Removes the custom domain; workloads stop answering on it. The answer is the domain as last stored.
 //
 // Corresponds with DELETE /customdomains/{domainName} (the `DeleteCustomDomain` operationId).
 func (c *Client) DeleteCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5670,7 +6289,7 @@ func (c *Client) DeleteCustomDomain(ctx context.Context, domainName string, reqE
 
 // GetCustomDomain Get a custom domain
 //
-// Returns one custom domain, found by the identifier in the path.
+// Returns a custom domain with its verification status and the DNS records it expects.
 //
 // Corresponds with GET /customdomains/{domainName} (the `GetCustomDomain` operationId).
 func (c *Client) GetCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5687,7 +6306,7 @@ func (c *Client) GetCustomDomain(ctx context.Context, domainName string, reqEdit
 
 // UpdateCustomDomainWithBody Update a custom domain
 //
-// Replaces the custom domain named in the path with the body sent and returns the stored result.
+// Stores the settings sent as the custom domain's whole definition.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5706,7 +6325,7 @@ func (c *Client) UpdateCustomDomainWithBody(ctx context.Context, domainName stri
 
 // UpdateCustomDomain Update a custom domain
 //
-// Replaces the custom domain named in the path with the body sent and returns the stored result.
+// Stores the settings sent as the custom domain's whole definition.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5725,7 +6344,7 @@ func (c *Client) UpdateCustomDomain(ctx context.Context, domainName string, body
 
 // ListCustomDomainShares List the shares of a custom domain
 //
-// Returns the workspaces that may use a custom domain of this workspace.
+// Returns the workspaces this custom domain is shared with, and whether each share is active.
 //
 // Corresponds with GET /customdomains/{domainName}/share (the `ListCustomDomainShares` operationId).
 func (c *Client) ListCustomDomainShares(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5742,7 +6361,7 @@ func (c *Client) ListCustomDomainShares(ctx context.Context, domainName string, 
 
 // ShareCustomDomainWithBody Share a custom domain
 //
-// Lets another workspace use a custom domain owned by this workspace.
+// Lets the workspace named in `targetWorkspace` serve workloads on this custom domain.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5761,7 +6380,7 @@ func (c *Client) ShareCustomDomainWithBody(ctx context.Context, domainName strin
 
 // ShareCustomDomain Share a custom domain
 //
-// Lets another workspace use a custom domain owned by this workspace.
+// Lets the workspace named in `targetWorkspace` serve workloads on this custom domain.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5780,7 +6399,7 @@ func (c *Client) ShareCustomDomain(ctx context.Context, domainName string, body 
 
 // UnshareCustomDomain Stop sharing a custom domain
 //
-// Withdraws the use of a custom domain from another workspace.
+// Withdraws the custom domain from the workspace named in the path.
 //
 // Corresponds with DELETE /customdomains/{domainName}/share/{targetWorkspace} (the `UnshareCustomDomain` operationId).
 func (c *Client) UnshareCustomDomain(ctx context.Context, domainName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5797,7 +6416,7 @@ func (c *Client) UnshareCustomDomain(ctx context.Context, domainName string, tar
 
 // VerifyCustomDomain Verify a custom domain
 //
-// Checks the DNS records of a custom domain and updates its verification status.
+// Looks up the domain's DNS records now and updates `spec.status`: `verified` once the expected records are found, otherwise `verificationError` says what is missing. Safe to call again.
 //
 // Corresponds with POST /customdomains/{domainName}/verify (the `VerifyCustomDomain` operationId).
 func (c *Client) VerifyCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5814,7 +6433,7 @@ func (c *Client) VerifyCustomDomain(ctx context.Context, domainName string, reqE
 
 // ListDrives List drives
 //
-// Returns the drives of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's drives: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `externalId` finds the drives tagged with it.
 //
 // Corresponds with GET /drives (the `ListDrives` operationId).
 func (c *Client) ListDrives(ctx context.Context, params *ListDrivesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5831,7 +6450,7 @@ func (c *Client) ListDrives(ctx context.Context, params *ListDrivesParams, reqEd
 
 // CreateDriveWithBody Create a drive
 //
-// Creates a drive in the workspace from the body sent. A name already taken answers 409.
+// Creates a shared drive in a region, for sandboxes to mount. A name in use answers 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5850,7 +6469,7 @@ func (c *Client) CreateDriveWithBody(ctx context.Context, contentType string, bo
 
 // CreateDrive Create a drive
 //
-// Creates a drive in the workspace from the body sent. A name already taken answers 409.
+// Creates a shared drive in a region, for sandboxes to mount. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5867,9 +6486,9 @@ func (c *Client) CreateDrive(ctx context.Context, body CreateDriveJSONRequestBod
 	return c.Client.Do(req)
 }
 
-// GetDriveByExternalID Get a drive by external id
+// GetDriveByExternalID Find a drive by external id
 //
-// Returns the drive that carries the given external id in its metadata.
+// Returns the drive whose `metadata.externalId` is the one given: the identifier your own system gave it.
 //
 // Corresponds with GET /drives/by-external-id/{externalId} (the `GetDriveByExternalID` operationId).
 func (c *Client) GetDriveByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5884,9 +6503,9 @@ func (c *Client) GetDriveByExternalID(ctx context.Context, externalID string, re
 	return c.Client.Do(req)
 }
 
-// GetDriveJWKS Get the drive signing keys
+// GetDriveJWKS Get the keys that sign drive tokens
 //
-// Returns the JSON Web Key Set that verifies drive access tokens.
+// Returns the JSON Web Key Set whose keys sign drive access tokens, so a storage gateway can check a token without calling Blaxel.
 //
 // Corresponds with GET /drives/jwks.json (the `GetDriveJWKS` operationId).
 func (c *Client) GetDriveJWKS(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5903,7 +6522,7 @@ func (c *Client) GetDriveJWKS(ctx context.Context, reqEditors ...RequestEditorFn
 
 // DeleteDrive Delete a drive
 //
-// Deletes the drive named in the path and returns it as it was last stored.
+// Deletes the drive and what it holds. The answer names the drive and says what happened.
 //
 // Corresponds with DELETE /drives/{driveName} (the `DeleteDrive` operationId).
 func (c *Client) DeleteDrive(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5920,7 +6539,7 @@ func (c *Client) DeleteDrive(ctx context.Context, driveName string, reqEditors .
 
 // GetDrive Get a drive
 //
-// Returns one drive, found by the identifier in the path.
+// Returns the drive with this name, its permissions and its storage address.
 //
 // Corresponds with GET /drives/{driveName} (the `GetDrive` operationId).
 func (c *Client) GetDrive(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5937,7 +6556,7 @@ func (c *Client) GetDrive(ctx context.Context, driveName string, reqEditors ...R
 
 // UpdateDriveWithBody Update a drive
 //
-// Replaces the drive named in the path with the body sent and returns the stored result.
+// Stores the definition sent (its permissions, for one) as the drive's whole definition.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5956,7 +6575,7 @@ func (c *Client) UpdateDriveWithBody(ctx context.Context, driveName string, cont
 
 // UpdateDrive Update a drive
 //
-// Replaces the drive named in the path with the body sent and returns the stored result.
+// Stores the definition sent (its permissions, for one) as the drive's whole definition.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5973,9 +6592,9 @@ func (c *Client) UpdateDrive(ctx context.Context, driveName string, body UpdateD
 	return c.Client.Do(req)
 }
 
-// CreateDriveAccessToken Create a drive access token
+// CreateDriveAccessToken Issue a drive access token
 //
-// Issues a short-lived token that gives access to one drive.
+// Issues a short-lived bearer token for this one drive; `expires_in` counts its seconds. Keys from GetDriveJWKS verify it.
 //
 // Corresponds with POST /drives/{driveName}/access-token (the `CreateDriveAccessToken` operationId).
 func (c *Client) CreateDriveAccessToken(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5990,9 +6609,9 @@ func (c *Client) CreateDriveAccessToken(ctx context.Context, driveName string, r
 	return c.Client.Do(req)
 }
 
-// ListAllEgressGateways List every egress gateway
+// ListAllEgressGateways List egress gateways of every VPC
 //
-// Returns the egress gateways of every VPC of the workspace.
+// Returns the egress gateways of all the VPCs of the workspace at once.
 //
 // Corresponds with GET /egressgateways (the `ListAllEgressGateways` operationId).
 func (c *Client) ListAllEgressGateways(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6009,7 +6628,7 @@ func (c *Client) ListAllEgressGateways(ctx context.Context, reqEditors ...Reques
 
 // GetEgressGatewayUsage Get egress gateway usage
 //
-// Returns how many egress gateways the workspace uses and how many it may have.
+// Returns the egress gateways the workspace uses, as lists of names under each key.
 //
 // Corresponds with GET /egressgateways/usage (the `GetEgressGatewayUsage` operationId).
 func (c *Client) GetEgressGatewayUsage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6024,9 +6643,9 @@ func (c *Client) GetEgressGatewayUsage(ctx context.Context, reqEditors ...Reques
 	return c.Client.Do(req)
 }
 
-// ListAllEgressIPs List every egress IP
+// ListAllEgressIPs List egress IPs of every gateway
 //
-// Returns the egress IP addresses of every gateway of the workspace.
+// Returns the egress IP addresses of all gateways of all VPCs of the workspace.
 //
 // Corresponds with GET /egressips (the `ListAllEgressIPs` operationId).
 func (c *Client) ListAllEgressIPs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6043,7 +6662,7 @@ func (c *Client) ListAllEgressIPs(ctx context.Context, reqEditors ...RequestEdit
 
 // GetWorkspaceFeatures List the workspace's feature flags
 //
-// Returns the feature flags that apply to the current workspace and their values.
+// Returns every feature flag that applies to the workspace, each with whether it is on.
 //
 // Corresponds with GET /features (the `GetWorkspaceFeatures` operationId).
 func (c *Client) GetWorkspaceFeatures(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6060,7 +6679,7 @@ func (c *Client) GetWorkspaceFeatures(ctx context.Context, reqEditors ...Request
 
 // TestFeatureFlag Evaluate a feature flag
 //
-// Tells whether one feature flag is on for the workspace, or for the account given.
+// Tells whether one feature flag is on for the workspace (or for the account given in `account`), with its variant and payload where it has them.
 //
 // Corresponds with GET /features/{featureKey} (the `TestFeatureFlag` operationId).
 func (c *Client) TestFeatureFlag(ctx context.Context, featureKey string, params *TestFeatureFlagParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6077,7 +6696,7 @@ func (c *Client) TestFeatureFlag(ctx context.Context, featureKey string, params 
 
 // ListFunctions List functions
 //
-// Returns the functions of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's functions: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Corresponds with GET /functions (the `ListFunctions` operationId).
 func (c *Client) ListFunctions(ctx context.Context, params *ListFunctionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6094,7 +6713,7 @@ func (c *Client) ListFunctions(ctx context.Context, params *ListFunctionsParams,
 
 // CreateFunctionWithBody Create a function
 //
-// Creates a function in the workspace from the body sent. A name already taken answers 409.
+// Stores a new function and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetFunction until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6113,7 +6732,7 @@ func (c *Client) CreateFunctionWithBody(ctx context.Context, contentType string,
 
 // CreateFunction Create a function
 //
-// Creates a function in the workspace from the body sent. A name already taken answers 409.
+// Stores a new function and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetFunction until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6132,7 +6751,7 @@ func (c *Client) CreateFunction(ctx context.Context, body CreateFunctionJSONRequ
 
 // DeleteFunction Delete a function
 //
-// Deletes the function named in the path and returns it as it was last stored.
+// Deletes the function and stops serving it. The answer is the function as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /functions/{functionName} (the `DeleteFunction` operationId).
 func (c *Client) DeleteFunction(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6149,7 +6768,7 @@ func (c *Client) DeleteFunction(ctx context.Context, functionName string, reqEdi
 
 // GetFunction Get a function
 //
-// Returns one function, found by the identifier in the path.
+// Returns the function with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. A deployed function is an MCP server reached at `{run}/{workspace}/functions/{name}/mcp`.
 //
 // Corresponds with GET /functions/{functionName} (the `GetFunction` operationId).
 func (c *Client) GetFunction(ctx context.Context, functionName string, params *GetFunctionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6166,7 +6785,7 @@ func (c *Client) GetFunction(ctx context.Context, functionName string, params *G
 
 // UpdateFunctionWithBody Update a function
 //
-// Replaces the function named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6185,7 +6804,7 @@ func (c *Client) UpdateFunctionWithBody(ctx context.Context, functionName string
 
 // UpdateFunction Update a function
 //
-// Replaces the function named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6204,7 +6823,7 @@ func (c *Client) UpdateFunction(ctx context.Context, functionName string, body U
 
 // ListFunctionRevisions List a function's revisions
 //
-// Returns the deployed revisions of the function, newest first.
+// Returns the revisions the function was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Corresponds with GET /functions/{functionName}/revisions (the `ListFunctionRevisions` operationId).
 func (c *Client) ListFunctionRevisions(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6219,9 +6838,9 @@ func (c *Client) ListFunctionRevisions(ctx context.Context, functionName string,
 	return c.Client.Do(req)
 }
 
-// CleanupImages Clean up unused images
+// CleanupImages Delete unused images
 //
-// Removes the images of the workspace that no resource uses any more, and reports what was removed.
+// Deletes the images of the workspace that no resource uses any more; the answer counts them.
 //
 // Corresponds with DELETE /images (the `CleanupImages` operationId).
 func (c *Client) CleanupImages(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6238,7 +6857,7 @@ func (c *Client) CleanupImages(ctx context.Context, reqEditors ...RequestEditorF
 
 // ListImages List images
 //
-// Returns the images of the workspace.
+// Returns the images built for the workspace's agents, functions, jobs and sandboxes, with their tags.
 //
 // Corresponds with GET /images (the `ListImages` operationId).
 func (c *Client) ListImages(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6255,7 +6874,7 @@ func (c *Client) ListImages(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // CreateImageWithBody Create an image
 //
-// Creates an image in the workspace from the body sent. A name already taken answers 409.
+// Creates an image for a resource type (agent, function, job, sandbox...) from a source image reference; the answer names the image made. A name in use answers 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6274,7 +6893,7 @@ func (c *Client) CreateImageWithBody(ctx context.Context, contentType string, bo
 
 // CreateImage Create an image
 //
-// Creates an image in the workspace from the body sent. A name already taken answers 409.
+// Creates an image for a resource type (agent, function, job, sandbox...) from a source image reference; the answer names the image made. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6293,7 +6912,7 @@ func (c *Client) CreateImage(ctx context.Context, body CreateImageJSONRequestBod
 
 // DeleteImage Delete an image
 //
-// Deletes the image named in the path and returns it as it was last stored.
+// Deletes the image and all its tags. The answer is the image as last stored.
 //
 // Corresponds with DELETE /images/{resourceType}/{imageName} (the `DeleteImage` operationId).
 func (c *Client) DeleteImage(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6310,7 +6929,7 @@ func (c *Client) DeleteImage(ctx context.Context, resourceType string, imageName
 
 // GetImage Get an image
 //
-// Returns one image, found by the identifier in the path.
+// Returns the image of this resource type and name, with its tags and sizes.
 //
 // Corresponds with GET /images/{resourceType}/{imageName} (the `GetImage` operationId).
 func (c *Client) GetImage(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6327,7 +6946,7 @@ func (c *Client) GetImage(ctx context.Context, resourceType string, imageName st
 
 // ListImageShares List the workspaces an image is shared with
 //
-// Returns every workspace that an image of this workspace is shared with.
+// Returns every workspace the image is shared with or offered to, and each share's status.
 //
 // Corresponds with GET /images/{resourceType}/{imageName}/share (the `ListImageShares` operationId).
 func (c *Client) ListImageShares(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6344,7 +6963,7 @@ func (c *Client) ListImageShares(ctx context.Context, resourceType string, image
 
 // ShareImageWithBody Share an image with another workspace
 //
-// Offers an image to another workspace. The other workspace accepts or declines the pending share.
+// Shares the image with the workspace named in `targetWorkspace`. Where the share takes effect at once the answer is 200 with the image; where the other workspace must accept it first (another account, `targetAccountId`), it is 202 with the pending share, which the other side accepts or declines.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6363,7 +6982,7 @@ func (c *Client) ShareImageWithBody(ctx context.Context, resourceType string, im
 
 // ShareImage Share an image with another workspace
 //
-// Offers an image to another workspace. The other workspace accepts or declines the pending share.
+// Shares the image with the workspace named in `targetWorkspace`. Where the share takes effect at once the answer is 200 with the image; where the other workspace must accept it first (another account, `targetAccountId`), it is 202 with the pending share, which the other side accepts or declines.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6382,7 +7001,7 @@ func (c *Client) ShareImage(ctx context.Context, resourceType string, imageName 
 
 // UnshareImage Stop sharing an image
 //
-// Withdraws an image share previously granted to another workspace.
+// Withdraws the image from the workspace named in the path.
 //
 // Corresponds with DELETE /images/{resourceType}/{imageName}/share/{targetWorkspace} (the `UnshareImage` operationId).
 func (c *Client) UnshareImage(ctx context.Context, resourceType string, imageName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6399,7 +7018,7 @@ func (c *Client) UnshareImage(ctx context.Context, resourceType string, imageNam
 
 // DeleteImageTag Delete an image tag
 //
-// Deletes the image tag named in the path and returns it as it was last stored.
+// Deletes one tag of an image; the image and its other tags stay. The answer is the image afterwards.
 //
 // Corresponds with DELETE /images/{resourceType}/{imageName}/tags/{tagName} (the `DeleteImageTag` operationId).
 func (c *Client) DeleteImageTag(ctx context.Context, resourceType string, imageName string, tagName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6416,7 +7035,7 @@ func (c *Client) DeleteImageTag(ctx context.Context, resourceType string, imageN
 
 // ListIntegrationConnections List integration connections
 //
-// Returns the integration connections of the workspace.
+// Returns the connections to third-party providers (model providers, Git hosts...) the workspace holds.
 //
 // Corresponds with GET /integrations/connections (the `ListIntegrationConnections` operationId).
 func (c *Client) ListIntegrationConnections(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6433,7 +7052,7 @@ func (c *Client) ListIntegrationConnections(ctx context.Context, reqEditors ...R
 
 // CreateIntegrationConnectionWithBody Create an integration connection
 //
-// Creates an integration connection in the workspace from the body sent. A name already taken answers 409.
+// Stores the configuration and secrets needed to reach a provider, under a name that models and functions refer to. A name in use answers 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6452,7 +7071,7 @@ func (c *Client) CreateIntegrationConnectionWithBody(ctx context.Context, conten
 
 // CreateIntegrationConnection Create an integration connection
 //
-// Creates an integration connection in the workspace from the body sent. A name already taken answers 409.
+// Stores the configuration and secrets needed to reach a provider, under a name that models and functions refer to. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6471,7 +7090,7 @@ func (c *Client) CreateIntegrationConnection(ctx context.Context, body CreateInt
 
 // DeleteIntegrationConnection Delete an integration connection
 //
-// Deletes the integration connection named in the path and returns it as it was last stored.
+// Deletes the connection. It can answer 409 while resources still rely on it. The answer is the connection as last stored.
 //
 // Corresponds with DELETE /integrations/connections/{connectionName} (the `DeleteIntegrationConnection` operationId).
 func (c *Client) DeleteIntegrationConnection(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6488,7 +7107,7 @@ func (c *Client) DeleteIntegrationConnection(ctx context.Context, connectionName
 
 // GetIntegrationConnection Get an integration connection
 //
-// Returns one integration connection, found by the identifier in the path.
+// Returns the connection with this name: the integration it reaches and its configuration.
 //
 // Corresponds with GET /integrations/connections/{connectionName} (the `GetIntegrationConnection` operationId).
 func (c *Client) GetIntegrationConnection(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6505,7 +7124,7 @@ func (c *Client) GetIntegrationConnection(ctx context.Context, connectionName st
 
 // UpdateIntegrationConnectionWithBody Update an integration connection
 //
-// Replaces the integration connection named in the path with the body sent and returns the stored result.
+// Stores the configuration and secrets sent as the connection's whole definition.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6524,7 +7143,7 @@ func (c *Client) UpdateIntegrationConnectionWithBody(ctx context.Context, connec
 
 // UpdateIntegrationConnection Update an integration connection
 //
-// Replaces the integration connection named in the path with the body sent and returns the stored result.
+// Stores the configuration and secrets sent as the connection's whole definition.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6541,9 +7160,9 @@ func (c *Client) UpdateIntegrationConnection(ctx context.Context, connectionName
 	return c.Client.Do(req)
 }
 
-// GetIntegrationConnectionModelEndpointConfigurations Get an integration connection's endpoint configurations
+// GetIntegrationConnectionModelEndpointConfigurations Get a connection's endpoint configurations
 //
-// Returns how the models of an integration connection are reached.
+// Returns how the provider's model endpoints are called through this connection.
 //
 // Corresponds with GET /integrations/connections/{connectionName}/endpointConfigurations (the `GetIntegrationConnectionModelEndpointConfigurations` operationId).
 func (c *Client) GetIntegrationConnectionModelEndpointConfigurations(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6558,9 +7177,9 @@ func (c *Client) GetIntegrationConnectionModelEndpointConfigurations(ctx context
 	return c.Client.Do(req)
 }
 
-// ListIntegrationConnectionModels List an integration connection's models
+// ListIntegrationConnectionModels List a connection's models
 //
-// Returns the models that an integration connection gives access to.
+// Returns the models the provider offers through this connection.
 //
 // Corresponds with GET /integrations/connections/{connectionName}/models (the `ListIntegrationConnectionModels` operationId).
 func (c *Client) ListIntegrationConnectionModels(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6575,9 +7194,9 @@ func (c *Client) ListIntegrationConnectionModels(ctx context.Context, connection
 	return c.Client.Do(req)
 }
 
-// GetIntegrationConnectionModel Get an integration connection's model
+// GetIntegrationConnectionModel Get a connection's model
 //
-// Returns one model that an integration connection gives access to.
+// Returns one model the provider offers through this connection.
 //
 // Corresponds with GET /integrations/connections/{connectionName}/models/{modelId} (the `GetIntegrationConnectionModel` operationId).
 func (c *Client) GetIntegrationConnectionModel(ctx context.Context, connectionName string, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6594,7 +7213,7 @@ func (c *Client) GetIntegrationConnectionModel(ctx context.Context, connectionNa
 
 // GetIntegration Get an integration
 //
-// Returns one integration, found by the identifier in the path.
+// Returns what Blaxel knows of a provider: its endpoints, headers, organizations and repositories.
 //
 // Corresponds with GET /integrations/{integrationName} (the `GetIntegration` operationId).
 func (c *Client) GetIntegration(ctx context.Context, integrationName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6611,7 +7230,7 @@ func (c *Client) GetIntegration(ctx context.Context, integrationName string, req
 
 // ListJobs List jobs
 //
-// Returns the jobs of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's jobs: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Corresponds with GET /jobs (the `ListJobs` operationId).
 func (c *Client) ListJobs(ctx context.Context, params *ListJobsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6628,7 +7247,7 @@ func (c *Client) ListJobs(ctx context.Context, params *ListJobsParams, reqEditor
 
 // CreateJobWithBody Create a job
 //
-// Creates a job in the workspace from the body sent. A name already taken answers 409.
+// Stores a new job and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetJob until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6647,7 +7266,7 @@ func (c *Client) CreateJobWithBody(ctx context.Context, contentType string, body
 
 // CreateJob Create a job
 //
-// Creates a job in the workspace from the body sent. A name already taken answers 409.
+// Stores a new job and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetJob until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6666,7 +7285,7 @@ func (c *Client) CreateJob(ctx context.Context, body CreateJobJSONRequestBody, r
 
 // DeleteJob Delete a job
 //
-// Deletes the job named in the path and returns it as it was last stored.
+// Deletes the job and stops serving it. The answer is the job as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /jobs/{jobId} (the `DeleteJob` operationId).
 func (c *Client) DeleteJob(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6683,7 +7302,7 @@ func (c *Client) DeleteJob(ctx context.Context, jobID string, reqEditors ...Requ
 
 // GetJob Get a job
 //
-// Returns one job, found by the identifier in the path.
+// Returns the job with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 //
 // Corresponds with GET /jobs/{jobId} (the `GetJob` operationId).
 func (c *Client) GetJob(ctx context.Context, jobID string, params *GetJobParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6700,7 +7319,7 @@ func (c *Client) GetJob(ctx context.Context, jobID string, params *GetJobParams,
 
 // UpdateJobWithBody Update a job
 //
-// Replaces the job named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6719,7 +7338,7 @@ func (c *Client) UpdateJobWithBody(ctx context.Context, jobID string, contentTyp
 
 // UpdateJob Update a job
 //
-// Replaces the job named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6736,9 +7355,9 @@ func (c *Client) UpdateJob(ctx context.Context, jobID string, body UpdateJobJSON
 	return c.Client.Do(req)
 }
 
-// ListJobExecutions List job executions
+// ListJobExecutions List a job's executions
 //
-// Returns the job executions of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the job's executions: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `offset` skips items, for servers that page by offset.
 //
 // Corresponds with GET /jobs/{jobId}/executions (the `ListJobExecutions` operationId).
 func (c *Client) ListJobExecutions(ctx context.Context, jobID string, params *ListJobExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6753,9 +7372,9 @@ func (c *Client) ListJobExecutions(ctx context.Context, jobID string, params *Li
 	return c.Client.Do(req)
 }
 
-// CreateJobExecutionWithBody Create a job execution
+// CreateJobExecutionWithBody Run a job
 //
-// Creates a job execution in the workspace from the body sent. A name already taken answers 409.
+// Starts an execution of the job with the tasks sent (each task's input is free-form), optionally overriding environment variables and memory. The answer carries the execution id to poll with GetJobExecution. An `executionId` already used answers 409 rather than starting a second run.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6772,9 +7391,9 @@ func (c *Client) CreateJobExecutionWithBody(ctx context.Context, jobID string, c
 	return c.Client.Do(req)
 }
 
-// CreateJobExecution Create a job execution
+// CreateJobExecution Run a job
 //
-// Creates a job execution in the workspace from the body sent. A name already taken answers 409.
+// Starts an execution of the job with the tasks sent (each task's input is free-form), optionally overriding environment variables and memory. The answer carries the execution id to poll with GetJobExecution. An `executionId` already used answers 409 rather than starting a second run.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6791,9 +7410,9 @@ func (c *Client) CreateJobExecution(ctx context.Context, jobID string, body Crea
 	return c.Client.Do(req)
 }
 
-// DeleteJobExecution Delete a job execution
+// DeleteJobExecution Stop and delete a job execution
 //
-// Deletes the job execution named in the path and returns it as it was last stored.
+// Deletes the execution, stopping it if it still runs. The answer is the execution as last stored.
 //
 // Corresponds with DELETE /jobs/{jobId}/executions/{executionId} (the `DeleteJobExecution` operationId).
 func (c *Client) DeleteJobExecution(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6810,7 +7429,7 @@ func (c *Client) DeleteJobExecution(ctx context.Context, jobID string, execution
 
 // GetJobExecution Get a job execution
 //
-// Returns one job execution, found by the identifier in the path.
+// Returns an execution with its status and the counts of its tasks by state.
 //
 // Corresponds with GET /jobs/{jobId}/executions/{executionId} (the `GetJobExecution` operationId).
 func (c *Client) GetJobExecution(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6825,9 +7444,9 @@ func (c *Client) GetJobExecution(ctx context.Context, jobID string, executionID 
 	return c.Client.Do(req)
 }
 
-// ListJobExecutionTasks List job execution tasks
+// ListJobExecutionTasks List an execution's tasks
 //
-// Returns the job execution tasks of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the execution's tasks: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Corresponds with GET /jobs/{jobId}/executions/{executionId}/tasks (the `ListJobExecutionTasks` operationId).
 func (c *Client) ListJobExecutionTasks(ctx context.Context, jobID string, executionID string, params *ListJobExecutionTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6844,7 +7463,7 @@ func (c *Client) ListJobExecutionTasks(ctx context.Context, jobID string, execut
 
 // ListJobRevisions List a job's revisions
 //
-// Returns the deployed revisions of the job, newest first.
+// Returns the revisions the job was deployed as, and which one is active.
 //
 // Corresponds with GET /jobs/{jobId}/revisions (the `ListJobRevisions` operationId).
 func (c *Client) ListJobRevisions(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6859,9 +7478,9 @@ func (c *Client) ListJobRevisions(ctx context.Context, jobID string, reqEditors 
 	return c.Client.Do(req)
 }
 
-// ListKnowledgebases List knowledgebases
+// ListKnowledgebases List knowledge bases
 //
-// Returns the knowledgebases of the workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /knowledgebases (the `ListKnowledgebases` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -6877,9 +7496,9 @@ func (c *Client) ListKnowledgebases(ctx context.Context, reqEditors ...RequestEd
 	return c.Client.Do(req)
 }
 
-// CreateKnowledgebaseWithBody Create a knowledgebase
+// CreateKnowledgebaseWithBody Create a knowledge base
 //
-// Creates a knowledgebase in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6897,9 +7516,9 @@ func (c *Client) CreateKnowledgebaseWithBody(ctx context.Context, contentType st
 	return c.Client.Do(req)
 }
 
-// CreateKnowledgebase Create a knowledgebase
+// CreateKnowledgebase Create a knowledge base
 //
-// Creates a knowledgebase in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6917,9 +7536,9 @@ func (c *Client) CreateKnowledgebase(ctx context.Context, body CreateKnowledgeba
 	return c.Client.Do(req)
 }
 
-// DeleteKnowledgebase Delete a knowledgebase
+// DeleteKnowledgebase Delete a knowledge base
 //
-// Deletes the knowledgebase named in the path and returns it as it was last stored. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with DELETE /knowledgebases/{knowledgebaseName} (the `DeleteKnowledgebase` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -6935,9 +7554,9 @@ func (c *Client) DeleteKnowledgebase(ctx context.Context, knowledgebaseName stri
 	return c.Client.Do(req)
 }
 
-// GetKnowledgebase Get a knowledgebase
+// GetKnowledgebase Get a knowledge base
 //
-// Returns one knowledgebase, found by the identifier in the path. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /knowledgebases/{knowledgebaseName} (the `GetKnowledgebase` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -6953,9 +7572,9 @@ func (c *Client) GetKnowledgebase(ctx context.Context, knowledgebaseName string,
 	return c.Client.Do(req)
 }
 
-// UpdateKnowledgebaseWithBody Update a knowledgebase
+// UpdateKnowledgebaseWithBody Update a knowledge base
 //
-// Replaces the knowledgebase named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6973,9 +7592,9 @@ func (c *Client) UpdateKnowledgebaseWithBody(ctx context.Context, knowledgebaseN
 	return c.Client.Do(req)
 }
 
-// UpdateKnowledgebase Update a knowledgebase
+// UpdateKnowledgebase Update a knowledge base
 //
-// Replaces the knowledgebase named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6993,9 +7612,9 @@ func (c *Client) UpdateKnowledgebase(ctx context.Context, knowledgebaseName stri
 	return c.Client.Do(req)
 }
 
-// ListKnowledgebaseRevisions List a knowledgebase's revisions
+// ListKnowledgebaseRevisions List a knowledge base's revisions
 //
-// Returns the deployed revisions of the knowledgebase, newest first. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /knowledgebases/{knowledgebaseName}/revisions (the `ListKnowledgebaseRevisions` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -7013,7 +7632,7 @@ func (c *Client) ListKnowledgebaseRevisions(ctx context.Context, knowledgebaseNa
 
 // ListLocations List locations
 //
-// Returns the locations where workloads can run, with their status and available flavors.
+// Returns where workloads can run: each location's region, country, continent, status and the flavors (CPU, GPU) it offers.
 //
 // Corresponds with GET /locations (the `ListLocations` operationId).
 func (c *Client) ListLocations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7030,7 +7649,7 @@ func (c *Client) ListLocations(ctx context.Context, reqEditors ...RequestEditorF
 
 // ListMCPHubDefinitions List the MCP hub
 //
-// Returns the catalogue of MCP servers that can be deployed as functions.
+// Returns the catalogue of ready-made MCP servers that can be deployed as functions, with the form each one needs filled.
 //
 // Corresponds with GET /mcp/hub (the `ListMCPHubDefinitions` operationId).
 func (c *Client) ListMCPHubDefinitions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7047,7 +7666,7 @@ func (c *Client) ListMCPHubDefinitions(ctx context.Context, reqEditors ...Reques
 
 // ListModels List models
 //
-// Returns the models of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's models: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Corresponds with GET /models (the `ListModels` operationId).
 func (c *Client) ListModels(ctx context.Context, params *ListModelsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7064,7 +7683,7 @@ func (c *Client) ListModels(ctx context.Context, params *ListModelsParams, reqEd
 
 // CreateModelWithBody Create a model
 //
-// Creates a model in the workspace from the body sent. A name already taken answers 409.
+// Stores a new model and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetModel until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7083,7 +7702,7 @@ func (c *Client) CreateModelWithBody(ctx context.Context, contentType string, bo
 
 // CreateModel Create a model
 //
-// Creates a model in the workspace from the body sent. A name already taken answers 409.
+// Stores a new model and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetModel until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7102,7 +7721,7 @@ func (c *Client) CreateModel(ctx context.Context, body CreateModelJSONRequestBod
 
 // DeleteModel Delete a model
 //
-// Deletes the model named in the path and returns it as it was last stored.
+// Deletes the model and stops serving it. The answer is the model as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /models/{modelName} (the `DeleteModel` operationId).
 func (c *Client) DeleteModel(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7119,7 +7738,7 @@ func (c *Client) DeleteModel(ctx context.Context, modelName string, reqEditors .
 
 // GetModel Get a model
 //
-// Returns one model, found by the identifier in the path.
+// Returns the model with this name, with its spec, its deployment `status` and its recent events. A model API is called at `{run}/{workspace}/models/{name}/...` with the same credentials.
 //
 // Corresponds with GET /models/{modelName} (the `GetModel` operationId).
 func (c *Client) GetModel(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7136,7 +7755,7 @@ func (c *Client) GetModel(ctx context.Context, modelName string, reqEditors ...R
 
 // UpdateModelWithBody Update a model
 //
-// Replaces the model named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7155,7 +7774,7 @@ func (c *Client) UpdateModelWithBody(ctx context.Context, modelName string, cont
 
 // UpdateModel Update a model
 //
-// Replaces the model named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7174,7 +7793,7 @@ func (c *Client) UpdateModel(ctx context.Context, modelName string, body UpdateM
 
 // ListModelRevisions List a model's revisions
 //
-// Returns the deployed revisions of the model, newest first.
+// Returns the revisions the model was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Corresponds with GET /models/{modelName}/revisions (the `ListModelRevisions` operationId).
 func (c *Client) ListModelRevisions(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7191,7 +7810,7 @@ func (c *Client) ListModelRevisions(ctx context.Context, modelName string, reqEd
 
 // IssueTokenWithBody Obtain an access token
 //
-// Exchanges a service account's client credentials, or a refresh token, for a short-lived access token. Client credentials go in a Basic `Authorization` header; a refresh sends the refresh token and `client_id` in the body. The answer's `expires_in` counts seconds.
+// Exchanges credentials for a short-lived bearer token (about two hours; `expires_in` counts seconds). A service account sends its client id and secret as HTTP Basic credentials with `{"grant_type":"client_credentials"}`. A refresh sends `{"grant_type":"refresh_token", "refresh_token": ..., "client_id": "blaxel"}` with no credentials. A wrong secret answers 400. Always the control plane's address, never a workload's.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7210,7 +7829,7 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 
 // IssueToken Obtain an access token
 //
-// Exchanges a service account's client credentials, or a refresh token, for a short-lived access token. Client credentials go in a Basic `Authorization` header; a refresh sends the refresh token and `client_id` in the body. The answer's `expires_in` counts seconds.
+// Exchanges credentials for a short-lived bearer token (about two hours; `expires_in` counts seconds). A service account sends its client id and secret as HTTP Basic credentials with `{"grant_type":"client_credentials"}`. A refresh sends `{"grant_type":"refresh_token", "refresh_token": ..., "client_id": "blaxel"}` with no credentials. A wrong secret answers 400. Always the control plane's address, never a workload's.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7229,7 +7848,7 @@ func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody,
 
 // ListPendingImageShares List pending image shares
 //
-// Returns image shares waiting for an answer, offered to or by this workspace depending on the direction asked.
+// Returns the image shares waiting for an answer: offered to this workspace, or offered by it, as `direction` says.
 //
 // Corresponds with GET /pending-image-shares (the `ListPendingImageShares` operationId).
 func (c *Client) ListPendingImageShares(ctx context.Context, params *ListPendingImageSharesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7246,7 +7865,7 @@ func (c *Client) ListPendingImageShares(ctx context.Context, params *ListPending
 
 // AcceptImageShare Accept an image share
 //
-// Accepts an image that another workspace offered, making it usable in this workspace.
+// Accepts an image offered to this workspace; it becomes usable here. An image of the same name answers 409 unless `force=true`; a share that expired answers 410.
 //
 // Corresponds with POST /pending-image-shares/{pendingShareId}/accept (the `AcceptImageShare` operationId).
 func (c *Client) AcceptImageShare(ctx context.Context, pendingShareID string, params *AcceptImageShareParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7263,7 +7882,7 @@ func (c *Client) AcceptImageShare(ctx context.Context, pendingShareID string, pa
 
 // DeclineImageShare Decline an image share
 //
-// Refuses an image that another workspace offered. Nothing is returned.
+// Refuses an image offered to this workspace. The answer has no body.
 //
 // Corresponds with POST /pending-image-shares/{pendingShareId}/decline (the `DeclineImageShare` operationId).
 func (c *Client) DeclineImageShare(ctx context.Context, pendingShareID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7280,7 +7899,7 @@ func (c *Client) DeclineImageShare(ctx context.Context, pendingShareID string, r
 
 // ListPolicies List policies
 //
-// Returns the policies of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's policies: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Corresponds with GET /policies (the `ListPolicies` operationId).
 func (c *Client) ListPolicies(ctx context.Context, params *ListPoliciesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7297,7 +7916,7 @@ func (c *Client) ListPolicies(ctx context.Context, params *ListPoliciesParams, r
 
 // CreatePolicyWithBody Create a policy
 //
-// Creates a policy in the workspace from the body sent. A name already taken answers 409.
+// Creates a policy: a restriction on where workloads may run (locations), on what hardware (flavors) or on how many tokens a model may use. Resources opt in by naming it in `spec.policies`. A name in use answers 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7316,7 +7935,7 @@ func (c *Client) CreatePolicyWithBody(ctx context.Context, contentType string, b
 
 // CreatePolicy Create a policy
 //
-// Creates a policy in the workspace from the body sent. A name already taken answers 409.
+// Creates a policy: a restriction on where workloads may run (locations), on what hardware (flavors) or on how many tokens a model may use. Resources opt in by naming it in `spec.policies`. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7335,7 +7954,7 @@ func (c *Client) CreatePolicy(ctx context.Context, body CreatePolicyJSONRequestB
 
 // DeletePolicy Delete a policy
 //
-// Deletes the policy named in the path and returns it as it was last stored.
+// Deletes the policy. The answer is the policy as last stored.
 //
 // Corresponds with DELETE /policies/{policyName} (the `DeletePolicy` operationId).
 func (c *Client) DeletePolicy(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7352,7 +7971,7 @@ func (c *Client) DeletePolicy(ctx context.Context, policyName string, reqEditors
 
 // GetPolicy Get a policy
 //
-// Returns one policy, found by the identifier in the path.
+// Returns the policy with this name and (`usage`) how many resources of each kind use it.
 //
 // Corresponds with GET /policies/{policyName} (the `GetPolicy` operationId).
 func (c *Client) GetPolicy(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7369,7 +7988,7 @@ func (c *Client) GetPolicy(ctx context.Context, policyName string, reqEditors ..
 
 // UpdatePolicyWithBody Update a policy
 //
-// Replaces the policy named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the policy's whole definition.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7388,7 +8007,7 @@ func (c *Client) UpdatePolicyWithBody(ctx context.Context, policyName string, co
 
 // UpdatePolicy Update a policy
 //
-// Replaces the policy named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the policy's whole definition.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7407,7 +8026,7 @@ func (c *Client) UpdatePolicy(ctx context.Context, policyName string, body Updat
 
 // GetPolicyUsages List where a policy is used
 //
-// Returns the resources that a policy applies to.
+// Returns the agents, functions, jobs, models and sandboxes that use the policy.
 //
 // Corresponds with GET /policies/{policyName}/usages (the `GetPolicyUsages` operationId).
 func (c *Client) GetPolicyUsages(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7424,7 +8043,7 @@ func (c *Client) GetPolicyUsages(ctx context.Context, policyName string, reqEdit
 
 // ListPrivateClusters List private clusters
 //
-// Returns the private clusters of the workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /privateclusters (the `ListPrivateClusters` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -7440,9 +8059,9 @@ func (c *Client) ListPrivateClusters(ctx context.Context, reqEditors ...RequestE
 	return c.Client.Do(req)
 }
 
-// CreatePrivateCluster Create a private cluster
+// CreatePrivateCluster Register a private cluster
 //
-// Creates a private cluster in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /privateclusters (the `CreatePrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -7458,9 +8077,9 @@ func (c *Client) CreatePrivateCluster(ctx context.Context, reqEditors ...Request
 	return c.Client.Do(req)
 }
 
-// DeletePrivateCluster Delete a private cluster
+// DeletePrivateCluster Remove a private cluster
 //
-// Deletes the private cluster named in the path and returns it as it was last stored. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with DELETE /privateclusters/{privateClusterName} (the `DeletePrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -7478,7 +8097,7 @@ func (c *Client) DeletePrivateCluster(ctx context.Context, privateClusterName st
 
 // GetPrivateCluster Get a private cluster
 //
-// Returns one private cluster, found by the identifier in the path. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /privateclusters/{privateClusterName} (the `GetPrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -7496,7 +8115,7 @@ func (c *Client) GetPrivateCluster(ctx context.Context, privateClusterName strin
 
 // UpdatePrivateCluster Update a private cluster
 //
-// Replaces the private cluster named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with PUT /privateclusters/{privateClusterName} (the `UpdatePrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -7514,7 +8133,7 @@ func (c *Client) UpdatePrivateCluster(ctx context.Context, privateClusterName st
 
 // GetPrivateClusterHealth Get a private cluster's health
 //
-// Returns the last health report of a private cluster. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /privateclusters/{privateClusterName}/health (the `GetPrivateClusterHealth` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -7532,7 +8151,7 @@ func (c *Client) GetPrivateClusterHealth(ctx context.Context, privateClusterName
 
 // UpdatePrivateClusterHealth Report a private cluster's health
 //
-// Records a health report for a private cluster. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /privateclusters/{privateClusterName}/health (the `UpdatePrivateClusterHealth` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -7548,9 +8167,9 @@ func (c *Client) UpdatePrivateClusterHealth(ctx context.Context, privateClusterN
 	return c.Client.Do(req)
 }
 
-// ListAllPendingInvitations List the caller's pending invitations
+// ListAllPendingInvitations List the caller's invitations
 //
-// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /profile/invitations (the `ListAllPendingInvitations` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -7566,9 +8185,9 @@ func (c *Client) ListAllPendingInvitations(ctx context.Context, reqEditors ...Re
 	return c.Client.Do(req)
 }
 
-// ListPublicIPs List public IPs
+// ListPublicIPs List the platform's public IPs
 //
-// Returns the public IP addresses the platform uses, optionally for one region, so firewalls can allow them.
+// Returns the address ranges (IPv4 and IPv6) that Blaxel's workloads connect from, per region, for firewalls to allow. `region` narrows the answer to one region.
 //
 // Corresponds with GET /publicIps (the `ListPublicIPs` operationId).
 func (c *Client) ListPublicIPs(ctx context.Context, params *ListPublicIPsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7585,7 +8204,7 @@ func (c *Client) ListPublicIPs(ctx context.Context, params *ListPublicIPsParams,
 
 // ListSandboxHubDefinitions List the sandbox hub
 //
-// Returns the catalogue of ready-made sandbox images.
+// Returns the catalogue of ready-made sandbox images: what each holds, its memory and its ports.
 //
 // Corresponds with GET /sandbox/hub (the `ListSandboxHubDefinitions` operationId).
 func (c *Client) ListSandboxHubDefinitions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7602,7 +8221,7 @@ func (c *Client) ListSandboxHubDefinitions(ctx context.Context, reqEditors ...Re
 
 // ListSandboxes List sandboxes
 //
-// Returns the sandboxes of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's sandboxes: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. Terminated sandboxes are left out unless `showTerminated=true`; `externalId` finds those tagged with it.
 //
 // Corresponds with GET /sandboxes (the `ListSandboxes` operationId).
 func (c *Client) ListSandboxes(ctx context.Context, params *ListSandboxesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7619,7 +8238,7 @@ func (c *Client) ListSandboxes(ctx context.Context, params *ListSandboxesParams,
 
 // CreateSandboxWithBody Create a sandbox
 //
-// Creates a sandbox in the workspace from the body sent. A name already taken answers 409.
+// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7638,7 +8257,7 @@ func (c *Client) CreateSandboxWithBody(ctx context.Context, params *CreateSandbo
 
 // CreateSandbox Create a sandbox
 //
-// Creates a sandbox in the workspace from the body sent. A name already taken answers 409.
+// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7655,9 +8274,9 @@ func (c *Client) CreateSandbox(ctx context.Context, params *CreateSandboxParams,
 	return c.Client.Do(req)
 }
 
-// GetSandboxByExternalID Get a sandbox by external id
+// GetSandboxByExternalID Find a sandbox by external id
 //
-// Returns the sandbox that carries the given external id in its metadata.
+// Returns the sandbox whose `metadata.externalId` is the one given: the identifier your own system gave it.
 //
 // Corresponds with GET /sandboxes/by-external-id/{externalId} (the `GetSandboxByExternalID` operationId).
 func (c *Client) GetSandboxByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7674,7 +8293,7 @@ func (c *Client) GetSandboxByExternalID(ctx context.Context, externalID string, 
 
 // DeleteSandbox Delete a sandbox
 //
-// Deletes the sandbox named in the path and returns it as it was last stored.
+// Deletes the sandbox. Volumes it attached are resources of their own and stay. The answer is the sandbox as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /sandboxes/{sandboxName} (the `DeleteSandbox` operationId).
 func (c *Client) DeleteSandbox(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7691,7 +8310,7 @@ func (c *Client) DeleteSandbox(ctx context.Context, sandboxName string, reqEdito
 
 // GetSandbox Get a sandbox
 //
-// Returns one sandbox, found by the identifier in the path.
+// Returns the sandbox with this name: its spec, deployment `status`, `state` (`RUNNING`, or `STANDBY` while it sleeps), when it was last used and when it expires. `metadata.url` is the address of its own API. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 //
 // Corresponds with GET /sandboxes/{sandboxName} (the `GetSandbox` operationId).
 func (c *Client) GetSandbox(ctx context.Context, sandboxName string, params *GetSandboxParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7708,7 +8327,7 @@ func (c *Client) GetSandbox(ctx context.Context, sandboxName string, params *Get
 
 // UpdateSandboxWithBody Update a sandbox
 //
-// Replaces the sandbox named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7727,7 +8346,7 @@ func (c *Client) UpdateSandboxWithBody(ctx context.Context, sandboxName string, 
 
 // UpdateSandbox Update a sandbox
 //
-// Replaces the sandbox named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7746,7 +8365,7 @@ func (c *Client) UpdateSandbox(ctx context.Context, sandboxName string, body Upd
 
 // ForkSandboxWithBody Fork a sandbox
 //
-// Creates a new sandbox from the current state of an existing one.
+// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from this sandbox's state, or from the snapshot named in `snapshotId`. The answer names the new resource and the snapshot used.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7765,7 +8384,7 @@ func (c *Client) ForkSandboxWithBody(ctx context.Context, sandboxName string, co
 
 // ForkSandbox Fork a sandbox
 //
-// Creates a new sandbox from the current state of an existing one.
+// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from this sandbox's state, or from the snapshot named in `snapshotId`. The answer names the new resource and the snapshot used.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7782,9 +8401,9 @@ func (c *Client) ForkSandbox(ctx context.Context, sandboxName string, body ForkS
 	return c.Client.Do(req)
 }
 
-// ListSandboxPreviews List sandbox previews
+// ListSandboxPreviews List a sandbox's previews
 //
-// Returns the sandbox previews of the workspace.
+// Returns the previews that expose ports of this sandbox on public addresses.
 //
 // Corresponds with GET /sandboxes/{sandboxName}/previews (the `ListSandboxPreviews` operationId).
 func (c *Client) ListSandboxPreviews(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7801,7 +8420,7 @@ func (c *Client) ListSandboxPreviews(ctx context.Context, sandboxName string, re
 
 // CreateSandboxPreviewWithBody Create a sandbox preview
 //
-// Creates a sandbox preview in the workspace from the body sent. A name already taken answers 409.
+// Exposes one port of the sandbox at an address of its own, public or guarded by preview tokens. A name in use answers 409; `force=true` replaces the existing preview instead.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7820,7 +8439,7 @@ func (c *Client) CreateSandboxPreviewWithBody(ctx context.Context, sandboxName s
 
 // CreateSandboxPreview Create a sandbox preview
 //
-// Creates a sandbox preview in the workspace from the body sent. A name already taken answers 409.
+// Exposes one port of the sandbox at an address of its own, public or guarded by preview tokens. A name in use answers 409; `force=true` replaces the existing preview instead.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7839,7 +8458,7 @@ func (c *Client) CreateSandboxPreview(ctx context.Context, sandboxName string, p
 
 // DeleteSandboxPreview Delete a sandbox preview
 //
-// Deletes the sandbox preview named in the path and returns it as it was last stored.
+// Removes the preview; its address stops answering. The answer is the preview as last stored.
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName} (the `DeleteSandboxPreview` operationId).
 func (c *Client) DeleteSandboxPreview(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7856,7 +8475,7 @@ func (c *Client) DeleteSandboxPreview(ctx context.Context, sandboxName string, p
 
 // GetSandboxPreview Get a sandbox preview
 //
-// Returns one sandbox preview, found by the identifier in the path.
+// Returns the preview with this name and its address (`spec.url`).
 //
 // Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName} (the `GetSandboxPreview` operationId).
 func (c *Client) GetSandboxPreview(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7873,7 +8492,7 @@ func (c *Client) GetSandboxPreview(ctx context.Context, sandboxName string, prev
 
 // UpdateSandboxPreviewWithBody Update a sandbox preview
 //
-// Replaces the sandbox preview named in the path with the body sent and returns the stored result.
+// Stores the settings sent (port, visibility, headers) as the preview's whole definition.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7892,7 +8511,7 @@ func (c *Client) UpdateSandboxPreviewWithBody(ctx context.Context, sandboxName s
 
 // UpdateSandboxPreview Update a sandbox preview
 //
-// Replaces the sandbox preview named in the path with the body sent and returns the stored result.
+// Stores the settings sent (port, visibility, headers) as the preview's whole definition.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7909,9 +8528,9 @@ func (c *Client) UpdateSandboxPreview(ctx context.Context, sandboxName string, p
 	return c.Client.Do(req)
 }
 
-// ListSandboxPreviewTokens List sandbox preview tokens
+// ListSandboxPreviewTokens List a preview's tokens
 //
-// Returns the sandbox preview tokens of the workspace.
+// Returns the tokens that open a private preview, with their expiry.
 //
 // Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `ListSandboxPreviewTokens` operationId).
 func (c *Client) ListSandboxPreviewTokens(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7926,9 +8545,9 @@ func (c *Client) ListSandboxPreviewTokens(ctx context.Context, sandboxName strin
 	return c.Client.Do(req)
 }
 
-// CreateSandboxPreviewTokenWithBody Create a sandbox preview token
+// CreateSandboxPreviewTokenWithBody Create a preview token
 //
-// Creates a sandbox preview token in the workspace from the body sent. A name already taken answers 409.
+// Issues a token that opens a private preview until `spec.expiresAt`. Send it in the `X-Blaxel-Preview-Token` header or the `bl_preview_token` query parameter.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7945,9 +8564,9 @@ func (c *Client) CreateSandboxPreviewTokenWithBody(ctx context.Context, sandboxN
 	return c.Client.Do(req)
 }
 
-// CreateSandboxPreviewToken Create a sandbox preview token
+// CreateSandboxPreviewToken Create a preview token
 //
-// Creates a sandbox preview token in the workspace from the body sent. A name already taken answers 409.
+// Issues a token that opens a private preview until `spec.expiresAt`. Send it in the `X-Blaxel-Preview-Token` header or the `bl_preview_token` query parameter.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7964,9 +8583,9 @@ func (c *Client) CreateSandboxPreviewToken(ctx context.Context, sandboxName stri
 	return c.Client.Do(req)
 }
 
-// DeleteSandboxPreviewToken Delete a sandbox preview token
+// DeleteSandboxPreviewToken Revoke a preview token
 //
-// Deletes the sandbox preview token named in the path and returns it as it was last stored.
+// Revokes the token; the preview refuses it from now on.
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName}/tokens/{tokenName} (the `DeleteSandboxPreviewToken` operationId).
 func (c *Client) DeleteSandboxPreviewToken(ctx context.Context, sandboxName string, previewName string, tokenName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7981,9 +8600,9 @@ func (c *Client) DeleteSandboxPreviewToken(ctx context.Context, sandboxName stri
 	return c.Client.Do(req)
 }
 
-// ListSandboxScheduleExecutions List a sandbox's schedule executions
+// ListSandboxScheduleExecutions List a sandbox's scheduled runs
 //
-// Returns the runs of a sandbox's schedules, newest first by default.
+// One page of the runs of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Corresponds with GET /sandboxes/{sandboxName}/schedule-executions (the `ListSandboxScheduleExecutions` operationId).
 func (c *Client) ListSandboxScheduleExecutions(ctx context.Context, sandboxName string, params *ListSandboxScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7998,9 +8617,9 @@ func (c *Client) ListSandboxScheduleExecutions(ctx context.Context, sandboxName 
 	return c.Client.Do(req)
 }
 
-// ListSandboxSchedules List sandbox schedules
+// ListSandboxSchedules List a sandbox's schedules
 //
-// Returns the sandbox schedules of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `type` keeps one kind (`cron`, `at`, `sleep`).
 //
 // Corresponds with GET /sandboxes/{sandboxName}/schedules (the `ListSandboxSchedules` operationId).
 func (c *Client) ListSandboxSchedules(ctx context.Context, sandboxName string, params *ListSandboxSchedulesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8015,9 +8634,9 @@ func (c *Client) ListSandboxSchedules(ctx context.Context, sandboxName string, p
 	return c.Client.Do(req)
 }
 
-// CreateSandboxScheduleWithBody Create a sandbox schedule
+// CreateSandboxScheduleWithBody Schedule a command in a sandbox
 //
-// Creates a sandbox schedule in the workspace from the body sent. A name already taken answers 409.
+// Adds a schedule that runs a command in the sandbox: on a cron expression, at a given time, or after a delay.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8034,9 +8653,9 @@ func (c *Client) CreateSandboxScheduleWithBody(ctx context.Context, sandboxName 
 	return c.Client.Do(req)
 }
 
-// CreateSandboxSchedule Create a sandbox schedule
+// CreateSandboxSchedule Schedule a command in a sandbox
 //
-// Creates a sandbox schedule in the workspace from the body sent. A name already taken answers 409.
+// Adds a schedule that runs a command in the sandbox: on a cron expression, at a given time, or after a delay.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8055,7 +8674,7 @@ func (c *Client) CreateSandboxSchedule(ctx context.Context, sandboxName string, 
 
 // DeleteSandboxSchedule Delete a sandbox schedule
 //
-// Deletes the sandbox schedule named in the path and returns it as it was last stored.
+// Deletes the schedule: it starts no more runs. The answer is the schedule as last stored.
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/schedules/{scheduleId} (the `DeleteSandboxSchedule` operationId).
 func (c *Client) DeleteSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8072,7 +8691,7 @@ func (c *Client) DeleteSandboxSchedule(ctx context.Context, sandboxName string, 
 
 // GetSandboxSchedule Get a sandbox schedule
 //
-// Returns one sandbox schedule, found by the identifier in the path.
+// Returns the schedule with this id.
 //
 // Corresponds with GET /sandboxes/{sandboxName}/schedules/{scheduleId} (the `GetSandboxSchedule` operationId).
 func (c *Client) GetSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8089,7 +8708,7 @@ func (c *Client) GetSandboxSchedule(ctx context.Context, sandboxName string, sch
 
 // UpdateSandboxScheduleWithBody Update a sandbox schedule
 //
-// Replaces the sandbox schedule named in the path with the body sent and returns the stored result.
+// Stores the timing and command sent as the schedule's whole definition.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8108,7 +8727,7 @@ func (c *Client) UpdateSandboxScheduleWithBody(ctx context.Context, sandboxName 
 
 // UpdateSandboxSchedule Update a sandbox schedule
 //
-// Replaces the sandbox schedule named in the path with the body sent and returns the stored result.
+// Stores the timing and command sent as the schedule's whole definition.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8125,9 +8744,9 @@ func (c *Client) UpdateSandboxSchedule(ctx context.Context, sandboxName string, 
 	return c.Client.Do(req)
 }
 
-// ListSandboxSnapshots List sandbox snapshots
+// ListSandboxSnapshots List a sandbox's snapshots
 //
-// Returns the sandbox snapshots of the workspace.
+// Returns the snapshots taken of the sandbox, each with its status.
 //
 // Corresponds with GET /sandboxes/{sandboxName}/snapshots (the `ListSandboxSnapshots` operationId).
 func (c *Client) ListSandboxSnapshots(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8142,9 +8761,9 @@ func (c *Client) ListSandboxSnapshots(ctx context.Context, sandboxName string, r
 	return c.Client.Do(req)
 }
 
-// CreateSandboxSnapshotWithBody Create a sandbox snapshot
+// CreateSandboxSnapshotWithBody Snapshot a sandbox
 //
-// Creates a sandbox snapshot in the workspace from the body sent. A name already taken answers 409.
+// Saves the sandbox's current state as a snapshot that ForkSandbox can start from.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8161,9 +8780,9 @@ func (c *Client) CreateSandboxSnapshotWithBody(ctx context.Context, sandboxName 
 	return c.Client.Do(req)
 }
 
-// CreateSandboxSnapshot Create a sandbox snapshot
+// CreateSandboxSnapshot Snapshot a sandbox
 //
-// Creates a sandbox snapshot in the workspace from the body sent. A name already taken answers 409.
+// Saves the sandbox's current state as a snapshot that ForkSandbox can start from.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8182,7 +8801,7 @@ func (c *Client) CreateSandboxSnapshot(ctx context.Context, sandboxName string, 
 
 // DeleteSandboxSnapshot Delete a sandbox snapshot
 //
-// Deletes the sandbox snapshot named in the path and returns it as it was last stored.
+// Deletes the snapshot. The answer has no body.
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/snapshots/{snapshotId} (the `DeleteSandboxSnapshot` operationId).
 func (c *Client) DeleteSandboxSnapshot(ctx context.Context, sandboxName string, snapshotID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8199,7 +8818,7 @@ func (c *Client) DeleteSandboxSnapshot(ctx context.Context, sandboxName string, 
 
 // StartSandbox Start a sandbox
 //
-// Starts a stopped sandbox. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/start (the `StartSandbox` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8217,7 +8836,7 @@ func (c *Client) StartSandbox(ctx context.Context, sandboxName string, reqEditor
 
 // StopSandbox Stop a sandbox
 //
-// Stops a running sandbox, keeping its definition. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/stop (the `StopSandbox` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8235,7 +8854,7 @@ func (c *Client) StopSandbox(ctx context.Context, sandboxName string, reqEditors
 
 // GetWorkspaceServiceAccounts List service accounts
 //
-// Returns the service accounts of the workspace.
+// Returns the service accounts of the workspace, by client id. Secrets are never returned.
 //
 // Corresponds with GET /service_accounts (the `GetWorkspaceServiceAccounts` operationId).
 func (c *Client) GetWorkspaceServiceAccounts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8252,7 +8871,7 @@ func (c *Client) GetWorkspaceServiceAccounts(ctx context.Context, reqEditors ...
 
 // CreateWorkspaceServiceAccountWithBody Create a service account
 //
-// Creates a service account. The answer holds its client secret, which is shown this once.
+// Creates an identity for a machine. The answer holds its `client_secret`, shown this once: store it, then exchange the id and secret for tokens at IssueToken. Its credentials act in this workspace only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8271,7 +8890,7 @@ func (c *Client) CreateWorkspaceServiceAccountWithBody(ctx context.Context, cont
 
 // CreateWorkspaceServiceAccount Create a service account
 //
-// Creates a service account. The answer holds its client secret, which is shown this once.
+// Creates an identity for a machine. The answer holds its `client_secret`, shown this once: store it, then exchange the id and secret for tokens at IssueToken. Its credentials act in this workspace only.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8290,7 +8909,7 @@ func (c *Client) CreateWorkspaceServiceAccount(ctx context.Context, body CreateW
 
 // DeleteWorkspaceServiceAccount Delete a service account
 //
-// Deletes a service account; its credentials and API keys stop working.
+// Deletes the service account; its tokens and API keys stop working at once.
 //
 // Corresponds with DELETE /service_accounts/{clientId} (the `DeleteWorkspaceServiceAccount` operationId).
 func (c *Client) DeleteWorkspaceServiceAccount(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8305,9 +8924,9 @@ func (c *Client) DeleteWorkspaceServiceAccount(ctx context.Context, clientID str
 	return c.Client.Do(req)
 }
 
-// UpdateWorkspaceServiceAccountWithBody Update a service account
+// UpdateWorkspaceServiceAccountWithBody Rename a service account
 //
-// Changes the name or description of a service account.
+// Changes the name of a service account; its client id and credentials stay as they are.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8324,9 +8943,9 @@ func (c *Client) UpdateWorkspaceServiceAccountWithBody(ctx context.Context, clie
 	return c.Client.Do(req)
 }
 
-// UpdateWorkspaceServiceAccount Update a service account
+// UpdateWorkspaceServiceAccount Rename a service account
 //
-// Changes the name or description of a service account.
+// Changes the name of a service account; its client id and credentials stay as they are.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8345,7 +8964,7 @@ func (c *Client) UpdateWorkspaceServiceAccount(ctx context.Context, clientID str
 
 // ListAPIKeysForServiceAccount List a service account's API keys
 //
-// Returns the API keys of a service account, without their secret values.
+// Returns the API keys of the service account, without their secret values.
 //
 // Corresponds with GET /service_accounts/{clientId}/api_keys (the `ListAPIKeysForServiceAccount` operationId).
 func (c *Client) ListAPIKeysForServiceAccount(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8362,7 +8981,7 @@ func (c *Client) ListAPIKeysForServiceAccount(ctx context.Context, clientID stri
 
 // CreateAPIKeyForServiceAccountWithBody Create an API key for a service account
 //
-// Creates a long-lived API key for a service account. The secret value is returned by this call only: store it at once.
+// Creates a long-lived API key, sent as a bearer token like an access token. Its value is in this answer only: store it at once. `expires_in` limits its life; without it the key lasts until revoked.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8381,7 +9000,7 @@ func (c *Client) CreateAPIKeyForServiceAccountWithBody(ctx context.Context, clie
 
 // CreateAPIKeyForServiceAccount Create an API key for a service account
 //
-// Creates a long-lived API key for a service account. The secret value is returned by this call only: store it at once.
+// Creates a long-lived API key, sent as a bearer token like an access token. Its value is in this answer only: store it at once. `expires_in` limits its life; without it the key lasts until revoked.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8398,9 +9017,9 @@ func (c *Client) CreateAPIKeyForServiceAccount(ctx context.Context, clientID str
 	return c.Client.Do(req)
 }
 
-// DeleteAPIKeyForServiceAccount Delete a service account's API key
+// DeleteAPIKeyForServiceAccount Revoke a service account's API key
 //
-// Revokes one API key of a service account.
+// Revokes one API key; requests that send it are refused from now on.
 //
 // Corresponds with DELETE /service_accounts/{clientId}/api_keys/{apiKeyId} (the `DeleteAPIKeyForServiceAccount` operationId).
 func (c *Client) DeleteAPIKeyForServiceAccount(ctx context.Context, clientID string, apiKeyID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8417,7 +9036,7 @@ func (c *Client) DeleteAPIKeyForServiceAccount(ctx context.Context, clientID str
 
 // ListTemplates List templates
 //
-// Returns the templates of the workspace.
+// Returns the project templates that new agents, functions and jobs can start from.
 //
 // Corresponds with GET /templates (the `ListTemplates` operationId).
 func (c *Client) ListTemplates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8434,7 +9053,7 @@ func (c *Client) ListTemplates(ctx context.Context, reqEditors ...RequestEditorF
 
 // GetTemplate Get a template
 //
-// Returns one template, found by the identifier in the path.
+// Returns the template with this name: its repository, branch and the variables it asks for.
 //
 // Corresponds with GET /templates/{templateName} (the `GetTemplate` operationId).
 func (c *Client) GetTemplate(ctx context.Context, templateName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8449,9 +9068,9 @@ func (c *Client) GetTemplate(ctx context.Context, templateName string, reqEditor
 	return c.Client.Do(req)
 }
 
-// ListWorkspaceUsers List the users of the workspace
+// ListWorkspaceUsers List the workspace's members
 //
-// Returns the members of the workspace and the invitations still pending.
+// Returns the members of the workspace, with their role, and the invitations not yet accepted.
 //
 // Corresponds with GET /users (the `ListWorkspaceUsers` operationId).
 func (c *Client) ListWorkspaceUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8466,9 +9085,9 @@ func (c *Client) ListWorkspaceUsers(ctx context.Context, reqEditors ...RequestEd
 	return c.Client.Do(req)
 }
 
-// InviteWorkspaceUserWithBody Invite a user to the workspace
+// InviteWorkspaceUserWithBody Invite someone to the workspace
 //
-// Sends an invitation to join the workspace to a user, by email or subject.
+// Sends an invitation to join the workspace to an email address. The answer is the pending invitation.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8485,9 +9104,9 @@ func (c *Client) InviteWorkspaceUserWithBody(ctx context.Context, contentType st
 	return c.Client.Do(req)
 }
 
-// InviteWorkspaceUser Invite a user to the workspace
+// InviteWorkspaceUser Invite someone to the workspace
 //
-// Sends an invitation to join the workspace to a user, by email or subject.
+// Sends an invitation to join the workspace to an email address. The answer is the pending invitation.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8504,9 +9123,9 @@ func (c *Client) InviteWorkspaceUser(ctx context.Context, body InviteWorkspaceUs
 	return c.Client.Do(req)
 }
 
-// RemoveWorkspaceUser Remove a user from the workspace
+// RemoveWorkspaceUser Remove a member
 //
-// Removes a member from the workspace, or revokes an invitation that was not accepted yet.
+// Removes a member from the workspace, or withdraws an invitation that was not accepted yet.
 //
 // Corresponds with DELETE /users/{subOrEmail} (the `RemoveWorkspaceUser` operationId).
 func (c *Client) RemoveWorkspaceUser(ctx context.Context, subOrEmail string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8521,7 +9140,7 @@ func (c *Client) RemoveWorkspaceUser(ctx context.Context, subOrEmail string, req
 	return c.Client.Do(req)
 }
 
-// UpdateWorkspaceUserRoleWithBody Change a user's role
+// UpdateWorkspaceUserRoleWithBody Change a member's role
 //
 // Sets the role of a member of the workspace.
 //
@@ -8540,7 +9159,7 @@ func (c *Client) UpdateWorkspaceUserRoleWithBody(ctx context.Context, subOrEmail
 	return c.Client.Do(req)
 }
 
-// UpdateWorkspaceUserRole Change a user's role
+// UpdateWorkspaceUserRole Change a member's role
 //
 // Sets the role of a member of the workspace.
 //
@@ -8561,7 +9180,7 @@ func (c *Client) UpdateWorkspaceUserRole(ctx context.Context, subOrEmail string,
 
 // ListVolumeTemplates List volume templates
 //
-// Returns the volume templates of the workspace.
+// Returns the templates new volumes can be filled from, with their versions.
 //
 // Corresponds with GET /volume_templates (the `ListVolumeTemplates` operationId).
 func (c *Client) ListVolumeTemplates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8578,7 +9197,7 @@ func (c *Client) ListVolumeTemplates(ctx context.Context, reqEditors ...RequestE
 
 // CreateVolumeTemplateWithBody Create a volume template
 //
-// Creates a volume template in the workspace from the body sent. A name already taken answers 409.
+// Creates a template (or a new version of it, with `version`). With `upload=true` the answer carries an address to upload the content to. A name in use answers 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8597,7 +9216,7 @@ func (c *Client) CreateVolumeTemplateWithBody(ctx context.Context, params *Creat
 
 // CreateVolumeTemplate Create a volume template
 //
-// Creates a volume template in the workspace from the body sent. A name already taken answers 409.
+// Creates a template (or a new version of it, with `version`). With `upload=true` the answer carries an address to upload the content to. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8616,7 +9235,7 @@ func (c *Client) CreateVolumeTemplate(ctx context.Context, params *CreateVolumeT
 
 // DeleteVolumeTemplate Delete a volume template
 //
-// Deletes the volume template named in the path and returns it as it was last stored.
+// Deletes the template and all its versions; volumes already filled from it keep their content.
 //
 // Corresponds with DELETE /volume_templates/{volumeTemplateName} (the `DeleteVolumeTemplate` operationId).
 func (c *Client) DeleteVolumeTemplate(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8633,7 +9252,7 @@ func (c *Client) DeleteVolumeTemplate(ctx context.Context, volumeTemplateName st
 
 // GetVolumeTemplate Get a volume template
 //
-// Returns one volume template, found by the identifier in the path.
+// Returns the template with this name, its versions and the state of the latest upload.
 //
 // Corresponds with GET /volume_templates/{volumeTemplateName} (the `GetVolumeTemplate` operationId).
 func (c *Client) GetVolumeTemplate(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8650,7 +9269,7 @@ func (c *Client) GetVolumeTemplate(ctx context.Context, volumeTemplateName strin
 
 // UpdateVolumeTemplateWithBody Update a volume template
 //
-// Replaces the volume template named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the template's whole definition; with `upload=true` the answer carries an address to upload a new version to.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8669,7 +9288,7 @@ func (c *Client) UpdateVolumeTemplateWithBody(ctx context.Context, volumeTemplat
 
 // UpdateVolumeTemplate Update a volume template
 //
-// Replaces the volume template named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the template's whole definition; with `upload=true` the answer carries an address to upload a new version to.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8688,7 +9307,7 @@ func (c *Client) UpdateVolumeTemplate(ctx context.Context, volumeTemplateName st
 
 // DeleteVolumeTemplateVersion Delete a volume template version
 //
-// Deletes one version of a volume template; the other versions stay.
+// Deletes one version of the template; its other versions stay. The answer is the template afterwards.
 //
 // Corresponds with DELETE /volume_templates/{volumeTemplateName}/versions/{versionName} (the `DeleteVolumeTemplateVersion` operationId).
 func (c *Client) DeleteVolumeTemplateVersion(ctx context.Context, volumeTemplateName string, versionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8705,7 +9324,7 @@ func (c *Client) DeleteVolumeTemplateVersion(ctx context.Context, volumeTemplate
 
 // ListVolumes List volumes
 //
-// Returns the volumes of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's volumes: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `externalId` finds the volumes tagged with it.
 //
 // Corresponds with GET /volumes (the `ListVolumes` operationId).
 func (c *Client) ListVolumes(ctx context.Context, params *ListVolumesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8722,7 +9341,7 @@ func (c *Client) ListVolumes(ctx context.Context, params *ListVolumesParams, req
 
 // CreateVolumeWithBody Create a volume
 //
-// Creates a volume in the workspace from the body sent. A name already taken answers 409.
+// Creates a persistent volume in a region, empty or filled from a volume template. A name in use answers 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8741,7 +9360,7 @@ func (c *Client) CreateVolumeWithBody(ctx context.Context, contentType string, b
 
 // CreateVolume Create a volume
 //
-// Creates a volume in the workspace from the body sent. A name already taken answers 409.
+// Creates a persistent volume in a region, empty or filled from a volume template. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8758,9 +9377,9 @@ func (c *Client) CreateVolume(ctx context.Context, body CreateVolumeJSONRequestB
 	return c.Client.Do(req)
 }
 
-// GetVolumeByExternalID Get a volume by external id
+// GetVolumeByExternalID Find a volume by external id
 //
-// Returns the volume that carries the given external id in its metadata.
+// Returns the volume whose `metadata.externalId` is the one given: the identifier your own system gave it.
 //
 // Corresponds with GET /volumes/by-external-id/{externalId} (the `GetVolumeByExternalID` operationId).
 func (c *Client) GetVolumeByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8777,7 +9396,7 @@ func (c *Client) GetVolumeByExternalID(ctx context.Context, externalID string, r
 
 // DeleteVolume Delete a volume
 //
-// Deletes the volume named in the path and returns it as it was last stored.
+// Deletes the volume and its data; it can answer 409 while a sandbox still uses it. The answer is the volume as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /volumes/{volumeName} (the `DeleteVolume` operationId).
 func (c *Client) DeleteVolume(ctx context.Context, volumeName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8794,7 +9413,7 @@ func (c *Client) DeleteVolume(ctx context.Context, volumeName string, reqEditors
 
 // GetVolume Get a volume
 //
-// Returns one volume, found by the identifier in the path.
+// Returns the volume with this name, its size and what it is attached to.
 //
 // Corresponds with GET /volumes/{volumeName} (the `GetVolume` operationId).
 func (c *Client) GetVolume(ctx context.Context, volumeName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8811,7 +9430,7 @@ func (c *Client) GetVolume(ctx context.Context, volumeName string, reqEditors ..
 
 // UpdateVolumeWithBody Update a volume
 //
-// Replaces the volume named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the volume's whole definition.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8830,7 +9449,7 @@ func (c *Client) UpdateVolumeWithBody(ctx context.Context, volumeName string, co
 
 // UpdateVolume Update a volume
 //
-// Replaces the volume named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the volume's whole definition.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8847,9 +9466,9 @@ func (c *Client) UpdateVolume(ctx context.Context, volumeName string, body Updat
 	return c.Client.Do(req)
 }
 
-// ListVPCs List vp cs
+// ListVPCs List VPCs
 //
-// Returns the vp cs of the workspace.
+// Returns the virtual private clouds of the workspace.
 //
 // Corresponds with GET /vpcs (the `ListVPCs` operationId).
 func (c *Client) ListVPCs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8866,7 +9485,7 @@ func (c *Client) ListVPCs(ctx context.Context, reqEditors ...RequestEditorFn) (*
 
 // CreateVPCWithBody Create a VPC
 //
-// Creates a VPC in the workspace from the body sent. A name already taken answers 409.
+// Creates a virtual private cloud for the workspace's workloads. A name in use answers 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8885,7 +9504,7 @@ func (c *Client) CreateVPCWithBody(ctx context.Context, contentType string, body
 
 // CreateVPC Create a VPC
 //
-// Creates a VPC in the workspace from the body sent. A name already taken answers 409.
+// Creates a virtual private cloud for the workspace's workloads. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8904,7 +9523,7 @@ func (c *Client) CreateVPC(ctx context.Context, body CreateVPCJSONRequestBody, r
 
 // DeleteVPC Delete a VPC
 //
-// Deletes the VPC named in the path and returns it as it was last stored.
+// Deletes the VPC. The answer is the VPC as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /vpcs/{vpcName} (the `DeleteVPC` operationId).
 func (c *Client) DeleteVPC(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8921,7 +9540,7 @@ func (c *Client) DeleteVPC(ctx context.Context, vpcName string, reqEditors ...Re
 
 // GetVPC Get a VPC
 //
-// Returns one VPC, found by the identifier in the path.
+// Returns the VPC with this name and its status.
 //
 // Corresponds with GET /vpcs/{vpcName} (the `GetVPC` operationId).
 func (c *Client) GetVPC(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8936,9 +9555,9 @@ func (c *Client) GetVPC(ctx context.Context, vpcName string, reqEditors ...Reque
 	return c.Client.Do(req)
 }
 
-// ListEgressGateways List egress gateways
+// ListEgressGateways List a VPC's egress gateways
 //
-// Returns the egress gateways of the workspace.
+// Returns the egress gateways of the VPC named in the path.
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways (the `ListEgressGateways` operationId).
 func (c *Client) ListEgressGateways(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8955,7 +9574,7 @@ func (c *Client) ListEgressGateways(ctx context.Context, vpcName string, reqEdit
 
 // CreateEgressGatewayWithBody Create an egress gateway
 //
-// Creates an egress gateway in the workspace from the body sent. A name already taken answers 409.
+// Creates a gateway through which the VPC's workloads reach the internet from fixed addresses, in one region. A name in use answers 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8974,7 +9593,7 @@ func (c *Client) CreateEgressGatewayWithBody(ctx context.Context, vpcName string
 
 // CreateEgressGateway Create an egress gateway
 //
-// Creates an egress gateway in the workspace from the body sent. A name already taken answers 409.
+// Creates a gateway through which the VPC's workloads reach the internet from fixed addresses, in one region. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8993,7 +9612,7 @@ func (c *Client) CreateEgressGateway(ctx context.Context, vpcName string, body C
 
 // DeleteEgressGateway Delete an egress gateway
 //
-// Deletes the egress gateway named in the path and returns it as it was last stored.
+// Deletes the egress gateway. The answer is the gateway as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName} (the `DeleteEgressGateway` operationId).
 func (c *Client) DeleteEgressGateway(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9010,7 +9629,7 @@ func (c *Client) DeleteEgressGateway(ctx context.Context, vpcName string, gatewa
 
 // GetEgressGateway Get an egress gateway
 //
-// Returns one egress gateway, found by the identifier in the path.
+// Returns the egress gateway with this name and its status.
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName} (the `GetEgressGateway` operationId).
 func (c *Client) GetEgressGateway(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9025,9 +9644,9 @@ func (c *Client) GetEgressGateway(ctx context.Context, vpcName string, gatewayNa
 	return c.Client.Do(req)
 }
 
-// ListEgressIPs List egress i ps
+// ListEgressIPs List a gateway's egress IPs
 //
-// Returns the egress i ps of the workspace.
+// Returns the public addresses that an egress gateway sends traffic from.
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `ListEgressIPs` operationId).
 func (c *Client) ListEgressIPs(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9042,9 +9661,9 @@ func (c *Client) ListEgressIPs(ctx context.Context, vpcName string, gatewayName 
 	return c.Client.Do(req)
 }
 
-// CreateEgressIPWithBody Create an egress IP
+// CreateEgressIPWithBody Reserve an egress IP
 //
-// Creates an egress IP in the workspace from the body sent. A name already taken answers 409.
+// Reserves a public address (IPv4 unless `spec.ipFamily` says IPv6) for the gateway; `spec.publicIp` holds it once assigned.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9061,9 +9680,9 @@ func (c *Client) CreateEgressIPWithBody(ctx context.Context, vpcName string, gat
 	return c.Client.Do(req)
 }
 
-// CreateEgressIP Create an egress IP
+// CreateEgressIP Reserve an egress IP
 //
-// Creates an egress IP in the workspace from the body sent. A name already taken answers 409.
+// Reserves a public address (IPv4 unless `spec.ipFamily` says IPv6) for the gateway; `spec.publicIp` holds it once assigned.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9080,9 +9699,9 @@ func (c *Client) CreateEgressIP(ctx context.Context, vpcName string, gatewayName
 	return c.Client.Do(req)
 }
 
-// DeleteEgressIP Delete an egress IP
+// DeleteEgressIP Release an egress IP
 //
-// Deletes the egress IP named in the path and returns it as it was last stored.
+// Releases the address. The answer is the egress IP as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `DeleteEgressIP` operationId).
 func (c *Client) DeleteEgressIP(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9099,7 +9718,7 @@ func (c *Client) DeleteEgressIP(ctx context.Context, vpcName string, gatewayName
 
 // GetEgressIP Get an egress IP
 //
-// Returns one egress IP, found by the identifier in the path.
+// Returns the egress IP with this name and the public address it holds.
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `GetEgressIP` operationId).
 func (c *Client) GetEgressIP(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9116,7 +9735,7 @@ func (c *Client) GetEgressIP(ctx context.Context, vpcName string, gatewayName st
 
 // ListWorkspaces List workspaces
 //
-// Returns the workspaces of the workspace.
+// Returns the workspaces the caller belongs to.
 //
 // Corresponds with GET /workspaces (the `ListWorkspaces` operationId).
 func (c *Client) ListWorkspaces(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9133,7 +9752,7 @@ func (c *Client) ListWorkspaces(ctx context.Context, reqEditors ...RequestEditor
 
 // CreateWorkspaceWithBody Create a workspace
 //
-// Creates a workspace owned by the caller. The name must be free (see CheckWorkspaceAvailability).
+// Creates a workspace owned by the caller. Check the name first with CheckWorkspaceAvailability: a name in use answers 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9152,7 +9771,7 @@ func (c *Client) CreateWorkspaceWithBody(ctx context.Context, contentType string
 
 // CreateWorkspace Create a workspace
 //
-// Creates a workspace owned by the caller. The name must be free (see CheckWorkspaceAvailability).
+// Creates a workspace owned by the caller. Check the name first with CheckWorkspaceAvailability: a name in use answers 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9171,7 +9790,7 @@ func (c *Client) CreateWorkspace(ctx context.Context, body CreateWorkspaceJSONRe
 
 // CheckWorkspaceAvailabilityWithBody Check whether a workspace name is free
 //
-// Tells whether a workspace name can be taken, optionally with the reason when it cannot.
+// Tells whether a workspace could be created under this name; with `withReason=true` the answer also says why not.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9190,7 +9809,7 @@ func (c *Client) CheckWorkspaceAvailabilityWithBody(ctx context.Context, params 
 
 // CheckWorkspaceAvailability Check whether a workspace name is free
 //
-// Tells whether a workspace name can be taken, optionally with the reason when it cannot.
+// Tells whether a workspace could be created under this name; with `withReason=true` the answer also says why not.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9209,7 +9828,7 @@ func (c *Client) CheckWorkspaceAvailability(ctx context.Context, params *CheckWo
 
 // DeleteWorkspace Delete a workspace
 //
-// Deletes the workspace named in the path and returns it as it was last stored.
+// Deletes the workspace. The answer is the workspace as last stored.
 //
 // Corresponds with DELETE /workspaces/{workspaceName} (the `DeleteWorkspace` operationId).
 func (c *Client) DeleteWorkspace(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9226,7 +9845,7 @@ func (c *Client) DeleteWorkspace(ctx context.Context, workspaceName string, reqE
 
 // GetWorkspace Get a workspace
 //
-// Returns one workspace, found by the identifier in the path.
+// Returns the workspace with this name; `countResources=true` adds the number of resources of each kind.
 //
 // Corresponds with GET /workspaces/{workspaceName} (the `GetWorkspace` operationId).
 func (c *Client) GetWorkspace(ctx context.Context, workspaceName string, params *GetWorkspaceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9243,7 +9862,7 @@ func (c *Client) GetWorkspace(ctx context.Context, workspaceName string, params 
 
 // UpdateWorkspaceWithBody Update a workspace
 //
-// Replaces the workspace named in the path with the body sent and returns the stored result.
+// Stores the settings sent (display name, labels, region, runtime) as the workspace's whole definition.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9262,7 +9881,7 @@ func (c *Client) UpdateWorkspaceWithBody(ctx context.Context, workspaceName stri
 
 // UpdateWorkspace Update a workspace
 //
-// Replaces the workspace named in the path with the body sent and returns the stored result.
+// Stores the settings sent (display name, labels, region, runtime) as the workspace's whole definition.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9281,7 +9900,7 @@ func (c *Client) UpdateWorkspace(ctx context.Context, workspaceName string, body
 
 // DeclineWorkspaceInvitation Decline a workspace invitation
 //
-// Refuses an invitation to join a workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /workspaces/{workspaceName}/decline (the `DeclineWorkspaceInvitation` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -9299,7 +9918,7 @@ func (c *Client) DeclineWorkspaceInvitation(ctx context.Context, workspaceName s
 
 // AcceptWorkspaceInvitation Accept a workspace invitation
 //
-// Joins a workspace the caller was invited to. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /workspaces/{workspaceName}/join (the `AcceptWorkspaceInvitation` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -9317,7 +9936,7 @@ func (c *Client) AcceptWorkspaceInvitation(ctx context.Context, workspaceName st
 
 // LeaveWorkspace Leave a workspace
 //
-// Removes the caller from a workspace.
+// Removes the caller from the workspace's members.
 //
 // Corresponds with DELETE /workspaces/{workspaceName}/leave (the `LeaveWorkspace` operationId).
 func (c *Client) LeaveWorkspace(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -17430,7 +18049,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAgentsWithResponse List agents
 	//
-	// Returns the agents of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's agents: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17439,7 +18058,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgentWithBodyWithResponse Create an agent
 	//
-	// Creates an agent in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new agent and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetAgent until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17448,7 +18067,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAgentWithResponse Create an agent
 	//
-	// Creates an agent in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new agent and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetAgent until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17457,7 +18076,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteAgentWithResponse Delete an agent
 	//
-	// Deletes the agent named in the path and returns it as it was last stored.
+	// Deletes the agent and stops serving it. The answer is the agent as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17466,7 +18085,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetAgentWithResponse Get an agent
 	//
-	// Returns one agent, found by the identifier in the path.
+	// Returns the agent with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. Call a deployed agent at `{run}/{workspace}/agents/{name}`, not here.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17475,7 +18094,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAgentWithBodyWithResponse Update an agent
 	//
-	// Replaces the agent named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17484,7 +18103,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAgentWithResponse Update an agent
 	//
-	// Replaces the agent named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17493,7 +18112,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAgentRevisionsWithResponse List an agent's revisions
 	//
-	// Returns the deployed revisions of the agent, newest first.
+	// Returns the revisions the agent was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17502,7 +18121,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListApplicationsWithResponse List applications
 	//
-	// Returns the applications of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's applications: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17511,7 +18130,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateApplicationWithBodyWithResponse Create an application
 	//
-	// Creates an application in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new application and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetApplication until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17520,7 +18139,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateApplicationWithResponse Create an application
 	//
-	// Creates an application in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new application and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetApplication until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17529,7 +18148,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteApplicationWithResponse Delete an application
 	//
-	// Deletes the application named in the path and returns it as it was last stored.
+	// Deletes the application and stops serving it. The answer is the application as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17538,7 +18157,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetApplicationWithResponse Get an application
 	//
-	// Returns one application, found by the identifier in the path.
+	// Returns the application with this name, with its spec, its deployment `status` and its recent events.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17547,7 +18166,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateApplicationWithBodyWithResponse Update an application
 	//
-	// Replaces the application named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17556,7 +18175,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateApplicationWithResponse Update an application
 	//
-	// Replaces the application named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17565,7 +18184,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateApplicationCustomDomainWithBodyWithResponse Attach a custom domain to an application
 	//
-	// Creates a custom domain bound to the application.
+	// Creates a custom domain that serves this application. The domain is verified like any other (see VerifyCustomDomain) before it answers.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17574,7 +18193,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateApplicationCustomDomainWithResponse Attach a custom domain to an application
 	//
-	// Creates a custom domain bound to the application.
+	// Creates a custom domain that serves this application. The domain is verified like any other (see VerifyCustomDomain) before it answers.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17583,16 +18202,16 @@ type ClientWithResponsesInterface interface {
 
 	// ListApplicationRevisionsWithResponse List an application's revisions
 	//
-	// Returns the deployed revisions of the application, newest first.
+	// Returns the revisions the application was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /applications/{applicationName}/revisions (the `ListApplicationRevisions` operationId).
 	ListApplicationRevisionsWithResponse(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*ListApplicationRevisionsResponse, error)
 
-	// GetChangelogWithResponse Get the changelog
+	// GetChangelogWithResponse Get the platform changelog
 	//
-	// Returns the platform's changelog entries.
+	// Returns the entries of Blaxel's changelog: a title, a date and the text of each.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17601,7 +18220,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetConfigurationWithResponse Get the platform configuration
 	//
-	// Returns the platform-wide configuration: continents, countries and private locations.
+	// Returns what the platform offers: continents, countries, regions (and what each supports), private locations, and the region detected for the caller.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17610,25 +18229,25 @@ type ClientWithResponsesInterface interface {
 
 	// ListCustomDomainsWithResponse List custom domains
 	//
-	// Returns the custom domains of the workspace.
+	// Returns every custom domain of the workspace, including those other workspaces share with it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /customdomains (the `ListCustomDomains` operationId).
 	ListCustomDomainsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCustomDomainsResponse, error)
 
-	// CreateCustomDomainWithBodyWithResponse Create a custom domain
+	// CreateCustomDomainWithBodyWithResponse Add a custom domain
 	//
-	// Creates a custom domain in the workspace from the body sent. A name already taken answers 409.
+	// Registers a domain the workspace owns. The answer holds the DNS records (`txtRecords`, `cnameRecords`) to create at the domain's provider; then call VerifyCustomDomain. A domain already registered answers 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /customdomains (the `CreateCustomDomain` operationId).
 	CreateCustomDomainWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomDomainResponse, error)
 
-	// CreateCustomDomainWithResponse Create a custom domain
+	// CreateCustomDomainWithResponse Add a custom domain
 	//
-	// Creates a custom domain in the workspace from the body sent. A name already taken answers 409.
+	// Registers a domain the workspace owns. The answer holds the DNS records (`txtRecords`, `cnameRecords`) to create at the domain's provider; then call VerifyCustomDomain. A domain already registered answers 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17637,7 +18256,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteCustomDomainWithResponse Delete a custom domain
 	//
-	// Deletes the custom domain named in the path and returns it as it was last stored.
+	// Removes the custom domain; workloads stop answering on it. The answer is the domain as last stored.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17646,7 +18265,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetCustomDomainWithResponse Get a custom domain
 	//
-	// Returns one custom domain, found by the identifier in the path.
+	// Returns a custom domain with its verification status and the DNS records it expects.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17655,7 +18274,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateCustomDomainWithBodyWithResponse Update a custom domain
 	//
-	// Replaces the custom domain named in the path with the body sent and returns the stored result.
+	// Stores the settings sent as the custom domain's whole definition.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17664,7 +18283,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateCustomDomainWithResponse Update a custom domain
 	//
-	// Replaces the custom domain named in the path with the body sent and returns the stored result.
+	// Stores the settings sent as the custom domain's whole definition.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17673,7 +18292,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListCustomDomainSharesWithResponse List the shares of a custom domain
 	//
-	// Returns the workspaces that may use a custom domain of this workspace.
+	// Returns the workspaces this custom domain is shared with, and whether each share is active.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17682,7 +18301,7 @@ type ClientWithResponsesInterface interface {
 
 	// ShareCustomDomainWithBodyWithResponse Share a custom domain
 	//
-	// Lets another workspace use a custom domain owned by this workspace.
+	// Lets the workspace named in `targetWorkspace` serve workloads on this custom domain.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17691,7 +18310,7 @@ type ClientWithResponsesInterface interface {
 
 	// ShareCustomDomainWithResponse Share a custom domain
 	//
-	// Lets another workspace use a custom domain owned by this workspace.
+	// Lets the workspace named in `targetWorkspace` serve workloads on this custom domain.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17700,7 +18319,7 @@ type ClientWithResponsesInterface interface {
 
 	// UnshareCustomDomainWithResponse Stop sharing a custom domain
 	//
-	// Withdraws the use of a custom domain from another workspace.
+	// Withdraws the custom domain from the workspace named in the path.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17709,7 +18328,7 @@ type ClientWithResponsesInterface interface {
 
 	// VerifyCustomDomainWithResponse Verify a custom domain
 	//
-	// Checks the DNS records of a custom domain and updates its verification status.
+	// Looks up the domain's DNS records now and updates `spec.status`: `verified` once the expected records are found, otherwise `verificationError` says what is missing. Safe to call again.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17718,7 +18337,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListDrivesWithResponse List drives
 	//
-	// Returns the drives of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's drives: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `externalId` finds the drives tagged with it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17727,7 +18346,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateDriveWithBodyWithResponse Create a drive
 	//
-	// Creates a drive in the workspace from the body sent. A name already taken answers 409.
+	// Creates a shared drive in a region, for sandboxes to mount. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17736,25 +18355,25 @@ type ClientWithResponsesInterface interface {
 
 	// CreateDriveWithResponse Create a drive
 	//
-	// Creates a drive in the workspace from the body sent. A name already taken answers 409.
+	// Creates a shared drive in a region, for sandboxes to mount. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /drives (the `CreateDrive` operationId).
 	CreateDriveWithResponse(ctx context.Context, body CreateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDriveResponse, error)
 
-	// GetDriveByExternalIDWithResponse Get a drive by external id
+	// GetDriveByExternalIDWithResponse Find a drive by external id
 	//
-	// Returns the drive that carries the given external id in its metadata.
+	// Returns the drive whose `metadata.externalId` is the one given: the identifier your own system gave it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /drives/by-external-id/{externalId} (the `GetDriveByExternalID` operationId).
 	GetDriveByExternalIDWithResponse(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*GetDriveByExternalIDResponse, error)
 
-	// GetDriveJWKSWithResponse Get the drive signing keys
+	// GetDriveJWKSWithResponse Get the keys that sign drive tokens
 	//
-	// Returns the JSON Web Key Set that verifies drive access tokens.
+	// Returns the JSON Web Key Set whose keys sign drive access tokens, so a storage gateway can check a token without calling Blaxel.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17763,7 +18382,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteDriveWithResponse Delete a drive
 	//
-	// Deletes the drive named in the path and returns it as it was last stored.
+	// Deletes the drive and what it holds. The answer names the drive and says what happened.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17772,7 +18391,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetDriveWithResponse Get a drive
 	//
-	// Returns one drive, found by the identifier in the path.
+	// Returns the drive with this name, its permissions and its storage address.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17781,7 +18400,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateDriveWithBodyWithResponse Update a drive
 	//
-	// Replaces the drive named in the path with the body sent and returns the stored result.
+	// Stores the definition sent (its permissions, for one) as the drive's whole definition.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17790,25 +18409,25 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateDriveWithResponse Update a drive
 	//
-	// Replaces the drive named in the path with the body sent and returns the stored result.
+	// Stores the definition sent (its permissions, for one) as the drive's whole definition.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /drives/{driveName} (the `UpdateDrive` operationId).
 	UpdateDriveWithResponse(ctx context.Context, driveName string, body UpdateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDriveResponse, error)
 
-	// CreateDriveAccessTokenWithResponse Create a drive access token
+	// CreateDriveAccessTokenWithResponse Issue a drive access token
 	//
-	// Issues a short-lived token that gives access to one drive.
+	// Issues a short-lived bearer token for this one drive; `expires_in` counts its seconds. Keys from GetDriveJWKS verify it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /drives/{driveName}/access-token (the `CreateDriveAccessToken` operationId).
 	CreateDriveAccessTokenWithResponse(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*CreateDriveAccessTokenResponse, error)
 
-	// ListAllEgressGatewaysWithResponse List every egress gateway
+	// ListAllEgressGatewaysWithResponse List egress gateways of every VPC
 	//
-	// Returns the egress gateways of every VPC of the workspace.
+	// Returns the egress gateways of all the VPCs of the workspace at once.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17817,16 +18436,16 @@ type ClientWithResponsesInterface interface {
 
 	// GetEgressGatewayUsageWithResponse Get egress gateway usage
 	//
-	// Returns how many egress gateways the workspace uses and how many it may have.
+	// Returns the egress gateways the workspace uses, as lists of names under each key.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /egressgateways/usage (the `GetEgressGatewayUsage` operationId).
 	GetEgressGatewayUsageWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetEgressGatewayUsageResponse, error)
 
-	// ListAllEgressIPsWithResponse List every egress IP
+	// ListAllEgressIPsWithResponse List egress IPs of every gateway
 	//
-	// Returns the egress IP addresses of every gateway of the workspace.
+	// Returns the egress IP addresses of all gateways of all VPCs of the workspace.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17835,7 +18454,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetWorkspaceFeaturesWithResponse List the workspace's feature flags
 	//
-	// Returns the feature flags that apply to the current workspace and their values.
+	// Returns every feature flag that applies to the workspace, each with whether it is on.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17844,7 +18463,7 @@ type ClientWithResponsesInterface interface {
 
 	// TestFeatureFlagWithResponse Evaluate a feature flag
 	//
-	// Tells whether one feature flag is on for the workspace, or for the account given.
+	// Tells whether one feature flag is on for the workspace (or for the account given in `account`), with its variant and payload where it has them.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17853,7 +18472,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListFunctionsWithResponse List functions
 	//
-	// Returns the functions of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's functions: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17862,7 +18481,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateFunctionWithBodyWithResponse Create a function
 	//
-	// Creates a function in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new function and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetFunction until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17871,7 +18490,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateFunctionWithResponse Create a function
 	//
-	// Creates a function in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new function and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetFunction until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17880,7 +18499,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteFunctionWithResponse Delete a function
 	//
-	// Deletes the function named in the path and returns it as it was last stored.
+	// Deletes the function and stops serving it. The answer is the function as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17889,7 +18508,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetFunctionWithResponse Get a function
 	//
-	// Returns one function, found by the identifier in the path.
+	// Returns the function with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. A deployed function is an MCP server reached at `{run}/{workspace}/functions/{name}/mcp`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17898,7 +18517,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateFunctionWithBodyWithResponse Update a function
 	//
-	// Replaces the function named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17907,7 +18526,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateFunctionWithResponse Update a function
 	//
-	// Replaces the function named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17916,16 +18535,16 @@ type ClientWithResponsesInterface interface {
 
 	// ListFunctionRevisionsWithResponse List a function's revisions
 	//
-	// Returns the deployed revisions of the function, newest first.
+	// Returns the revisions the function was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /functions/{functionName}/revisions (the `ListFunctionRevisions` operationId).
 	ListFunctionRevisionsWithResponse(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*ListFunctionRevisionsResponse, error)
 
-	// CleanupImagesWithResponse Clean up unused images
+	// CleanupImagesWithResponse Delete unused images
 	//
-	// Removes the images of the workspace that no resource uses any more, and reports what was removed.
+	// Deletes the images of the workspace that no resource uses any more; the answer counts them.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17934,7 +18553,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListImagesWithResponse List images
 	//
-	// Returns the images of the workspace.
+	// Returns the images built for the workspace's agents, functions, jobs and sandboxes, with their tags.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17943,7 +18562,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateImageWithBodyWithResponse Create an image
 	//
-	// Creates an image in the workspace from the body sent. A name already taken answers 409.
+	// Creates an image for a resource type (agent, function, job, sandbox...) from a source image reference; the answer names the image made. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17952,7 +18571,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateImageWithResponse Create an image
 	//
-	// Creates an image in the workspace from the body sent. A name already taken answers 409.
+	// Creates an image for a resource type (agent, function, job, sandbox...) from a source image reference; the answer names the image made. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17961,7 +18580,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteImageWithResponse Delete an image
 	//
-	// Deletes the image named in the path and returns it as it was last stored.
+	// Deletes the image and all its tags. The answer is the image as last stored.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17970,7 +18589,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetImageWithResponse Get an image
 	//
-	// Returns one image, found by the identifier in the path.
+	// Returns the image of this resource type and name, with its tags and sizes.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17979,7 +18598,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListImageSharesWithResponse List the workspaces an image is shared with
 	//
-	// Returns every workspace that an image of this workspace is shared with.
+	// Returns every workspace the image is shared with or offered to, and each share's status.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17988,7 +18607,7 @@ type ClientWithResponsesInterface interface {
 
 	// ShareImageWithBodyWithResponse Share an image with another workspace
 	//
-	// Offers an image to another workspace. The other workspace accepts or declines the pending share.
+	// Shares the image with the workspace named in `targetWorkspace`. Where the share takes effect at once the answer is 200 with the image; where the other workspace must accept it first (another account, `targetAccountId`), it is 202 with the pending share, which the other side accepts or declines.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17997,7 +18616,7 @@ type ClientWithResponsesInterface interface {
 
 	// ShareImageWithResponse Share an image with another workspace
 	//
-	// Offers an image to another workspace. The other workspace accepts or declines the pending share.
+	// Shares the image with the workspace named in `targetWorkspace`. Where the share takes effect at once the answer is 200 with the image; where the other workspace must accept it first (another account, `targetAccountId`), it is 202 with the pending share, which the other side accepts or declines.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18006,7 +18625,7 @@ type ClientWithResponsesInterface interface {
 
 	// UnshareImageWithResponse Stop sharing an image
 	//
-	// Withdraws an image share previously granted to another workspace.
+	// Withdraws the image from the workspace named in the path.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18015,7 +18634,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteImageTagWithResponse Delete an image tag
 	//
-	// Deletes the image tag named in the path and returns it as it was last stored.
+	// Deletes one tag of an image; the image and its other tags stay. The answer is the image afterwards.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18024,7 +18643,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListIntegrationConnectionsWithResponse List integration connections
 	//
-	// Returns the integration connections of the workspace.
+	// Returns the connections to third-party providers (model providers, Git hosts...) the workspace holds.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18033,7 +18652,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateIntegrationConnectionWithBodyWithResponse Create an integration connection
 	//
-	// Creates an integration connection in the workspace from the body sent. A name already taken answers 409.
+	// Stores the configuration and secrets needed to reach a provider, under a name that models and functions refer to. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18042,7 +18661,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateIntegrationConnectionWithResponse Create an integration connection
 	//
-	// Creates an integration connection in the workspace from the body sent. A name already taken answers 409.
+	// Stores the configuration and secrets needed to reach a provider, under a name that models and functions refer to. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18051,7 +18670,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteIntegrationConnectionWithResponse Delete an integration connection
 	//
-	// Deletes the integration connection named in the path and returns it as it was last stored.
+	// Deletes the connection. It can answer 409 while resources still rely on it. The answer is the connection as last stored.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18060,7 +18679,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetIntegrationConnectionWithResponse Get an integration connection
 	//
-	// Returns one integration connection, found by the identifier in the path.
+	// Returns the connection with this name: the integration it reaches and its configuration.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18069,7 +18688,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateIntegrationConnectionWithBodyWithResponse Update an integration connection
 	//
-	// Replaces the integration connection named in the path with the body sent and returns the stored result.
+	// Stores the configuration and secrets sent as the connection's whole definition.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18078,34 +18697,34 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateIntegrationConnectionWithResponse Update an integration connection
 	//
-	// Replaces the integration connection named in the path with the body sent and returns the stored result.
+	// Stores the configuration and secrets sent as the connection's whole definition.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /integrations/connections/{connectionName} (the `UpdateIntegrationConnection` operationId).
 	UpdateIntegrationConnectionWithResponse(ctx context.Context, connectionName string, body UpdateIntegrationConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateIntegrationConnectionResponse, error)
 
-	// GetIntegrationConnectionModelEndpointConfigurationsWithResponse Get an integration connection's endpoint configurations
+	// GetIntegrationConnectionModelEndpointConfigurationsWithResponse Get a connection's endpoint configurations
 	//
-	// Returns how the models of an integration connection are reached.
+	// Returns how the provider's model endpoints are called through this connection.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /integrations/connections/{connectionName}/endpointConfigurations (the `GetIntegrationConnectionModelEndpointConfigurations` operationId).
 	GetIntegrationConnectionModelEndpointConfigurationsWithResponse(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionModelEndpointConfigurationsResponse, error)
 
-	// ListIntegrationConnectionModelsWithResponse List an integration connection's models
+	// ListIntegrationConnectionModelsWithResponse List a connection's models
 	//
-	// Returns the models that an integration connection gives access to.
+	// Returns the models the provider offers through this connection.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /integrations/connections/{connectionName}/models (the `ListIntegrationConnectionModels` operationId).
 	ListIntegrationConnectionModelsWithResponse(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*ListIntegrationConnectionModelsResponse, error)
 
-	// GetIntegrationConnectionModelWithResponse Get an integration connection's model
+	// GetIntegrationConnectionModelWithResponse Get a connection's model
 	//
-	// Returns one model that an integration connection gives access to.
+	// Returns one model the provider offers through this connection.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18114,7 +18733,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetIntegrationWithResponse Get an integration
 	//
-	// Returns one integration, found by the identifier in the path.
+	// Returns what Blaxel knows of a provider: its endpoints, headers, organizations and repositories.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18123,7 +18742,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListJobsWithResponse List jobs
 	//
-	// Returns the jobs of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's jobs: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18132,7 +18751,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateJobWithBodyWithResponse Create a job
 	//
-	// Creates a job in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new job and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetJob until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18141,7 +18760,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateJobWithResponse Create a job
 	//
-	// Creates a job in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new job and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetJob until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18150,7 +18769,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteJobWithResponse Delete a job
 	//
-	// Deletes the job named in the path and returns it as it was last stored.
+	// Deletes the job and stops serving it. The answer is the job as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18159,7 +18778,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetJobWithResponse Get a job
 	//
-	// Returns one job, found by the identifier in the path.
+	// Returns the job with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18168,7 +18787,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateJobWithBodyWithResponse Update a job
 	//
-	// Replaces the job named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18177,43 +18796,43 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateJobWithResponse Update a job
 	//
-	// Replaces the job named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /jobs/{jobId} (the `UpdateJob` operationId).
 	UpdateJobWithResponse(ctx context.Context, jobID string, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error)
 
-	// ListJobExecutionsWithResponse List job executions
+	// ListJobExecutionsWithResponse List a job's executions
 	//
-	// Returns the job executions of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the job's executions: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `offset` skips items, for servers that page by offset.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /jobs/{jobId}/executions (the `ListJobExecutions` operationId).
 	ListJobExecutionsWithResponse(ctx context.Context, jobID string, params *ListJobExecutionsParams, reqEditors ...RequestEditorFn) (*ListJobExecutionsResponse, error)
 
-	// CreateJobExecutionWithBodyWithResponse Create a job execution
+	// CreateJobExecutionWithBodyWithResponse Run a job
 	//
-	// Creates a job execution in the workspace from the body sent. A name already taken answers 409.
+	// Starts an execution of the job with the tasks sent (each task's input is free-form), optionally overriding environment variables and memory. The answer carries the execution id to poll with GetJobExecution. An `executionId` already used answers 409 rather than starting a second run.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
 	CreateJobExecutionWithBodyWithResponse(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateJobExecutionResponse, error)
 
-	// CreateJobExecutionWithResponse Create a job execution
+	// CreateJobExecutionWithResponse Run a job
 	//
-	// Creates a job execution in the workspace from the body sent. A name already taken answers 409.
+	// Starts an execution of the job with the tasks sent (each task's input is free-form), optionally overriding environment variables and memory. The answer carries the execution id to poll with GetJobExecution. An `executionId` already used answers 409 rather than starting a second run.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
 	CreateJobExecutionWithResponse(ctx context.Context, jobID string, body CreateJobExecutionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateJobExecutionResponse, error)
 
-	// DeleteJobExecutionWithResponse Delete a job execution
+	// DeleteJobExecutionWithResponse Stop and delete a job execution
 	//
-	// Deletes the job execution named in the path and returns it as it was last stored.
+	// Deletes the execution, stopping it if it still runs. The answer is the execution as last stored.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18222,16 +18841,16 @@ type ClientWithResponsesInterface interface {
 
 	// GetJobExecutionWithResponse Get a job execution
 	//
-	// Returns one job execution, found by the identifier in the path.
+	// Returns an execution with its status and the counts of its tasks by state.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /jobs/{jobId}/executions/{executionId} (the `GetJobExecution` operationId).
 	GetJobExecutionWithResponse(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*GetJobExecutionResponse, error)
 
-	// ListJobExecutionTasksWithResponse List job execution tasks
+	// ListJobExecutionTasksWithResponse List an execution's tasks
 	//
-	// Returns the job execution tasks of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the execution's tasks: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18240,16 +18859,16 @@ type ClientWithResponsesInterface interface {
 
 	// ListJobRevisionsWithResponse List a job's revisions
 	//
-	// Returns the deployed revisions of the job, newest first.
+	// Returns the revisions the job was deployed as, and which one is active.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /jobs/{jobId}/revisions (the `ListJobRevisions` operationId).
 	ListJobRevisionsWithResponse(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*ListJobRevisionsResponse, error)
 
-	// ListKnowledgebasesWithResponse List knowledgebases
+	// ListKnowledgebasesWithResponse List knowledge bases
 	//
-	// Returns the knowledgebases of the workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18258,9 +18877,9 @@ type ClientWithResponsesInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ListKnowledgebasesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListKnowledgebasesResponse, error)
 
-	// CreateKnowledgebaseWithBodyWithResponse Create a knowledgebase
+	// CreateKnowledgebaseWithBodyWithResponse Create a knowledge base
 	//
-	// Creates a knowledgebase in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18269,9 +18888,9 @@ type ClientWithResponsesInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreateKnowledgebaseWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateKnowledgebaseResponse, error)
 
-	// CreateKnowledgebaseWithResponse Create a knowledgebase
+	// CreateKnowledgebaseWithResponse Create a knowledge base
 	//
-	// Creates a knowledgebase in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18280,9 +18899,9 @@ type ClientWithResponsesInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreateKnowledgebaseWithResponse(ctx context.Context, body CreateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateKnowledgebaseResponse, error)
 
-	// DeleteKnowledgebaseWithResponse Delete a knowledgebase
+	// DeleteKnowledgebaseWithResponse Delete a knowledge base
 	//
-	// Deletes the knowledgebase named in the path and returns it as it was last stored. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18291,9 +18910,9 @@ type ClientWithResponsesInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	DeleteKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*DeleteKnowledgebaseResponse, error)
 
-	// GetKnowledgebaseWithResponse Get a knowledgebase
+	// GetKnowledgebaseWithResponse Get a knowledge base
 	//
-	// Returns one knowledgebase, found by the identifier in the path. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18302,9 +18921,9 @@ type ClientWithResponsesInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	GetKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*GetKnowledgebaseResponse, error)
 
-	// UpdateKnowledgebaseWithBodyWithResponse Update a knowledgebase
+	// UpdateKnowledgebaseWithBodyWithResponse Update a knowledge base
 	//
-	// Replaces the knowledgebase named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18313,9 +18932,9 @@ type ClientWithResponsesInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdateKnowledgebaseWithBodyWithResponse(ctx context.Context, knowledgebaseName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateKnowledgebaseResponse, error)
 
-	// UpdateKnowledgebaseWithResponse Update a knowledgebase
+	// UpdateKnowledgebaseWithResponse Update a knowledge base
 	//
-	// Replaces the knowledgebase named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18324,9 +18943,9 @@ type ClientWithResponsesInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdateKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName string, body UpdateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateKnowledgebaseResponse, error)
 
-	// ListKnowledgebaseRevisionsWithResponse List a knowledgebase's revisions
+	// ListKnowledgebaseRevisionsWithResponse List a knowledge base's revisions
 	//
-	// Returns the deployed revisions of the knowledgebase, newest first. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18337,7 +18956,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListLocationsWithResponse List locations
 	//
-	// Returns the locations where workloads can run, with their status and available flavors.
+	// Returns where workloads can run: each location's region, country, continent, status and the flavors (CPU, GPU) it offers.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18346,7 +18965,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListMCPHubDefinitionsWithResponse List the MCP hub
 	//
-	// Returns the catalogue of MCP servers that can be deployed as functions.
+	// Returns the catalogue of ready-made MCP servers that can be deployed as functions, with the form each one needs filled.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18355,7 +18974,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListModelsWithResponse List models
 	//
-	// Returns the models of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's models: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18364,7 +18983,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateModelWithBodyWithResponse Create a model
 	//
-	// Creates a model in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new model and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetModel until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18373,7 +18992,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateModelWithResponse Create a model
 	//
-	// Creates a model in the workspace from the body sent. A name already taken answers 409.
+	// Stores a new model and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetModel until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18382,7 +19001,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteModelWithResponse Delete a model
 	//
-	// Deletes the model named in the path and returns it as it was last stored.
+	// Deletes the model and stops serving it. The answer is the model as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18391,7 +19010,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetModelWithResponse Get a model
 	//
-	// Returns one model, found by the identifier in the path.
+	// Returns the model with this name, with its spec, its deployment `status` and its recent events. A model API is called at `{run}/{workspace}/models/{name}/...` with the same credentials.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18400,7 +19019,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateModelWithBodyWithResponse Update a model
 	//
-	// Replaces the model named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18409,7 +19028,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateModelWithResponse Update a model
 	//
-	// Replaces the model named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18418,7 +19037,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListModelRevisionsWithResponse List a model's revisions
 	//
-	// Returns the deployed revisions of the model, newest first.
+	// Returns the revisions the model was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18427,7 +19046,7 @@ type ClientWithResponsesInterface interface {
 
 	// IssueTokenWithBodyWithResponse Obtain an access token
 	//
-	// Exchanges a service account's client credentials, or a refresh token, for a short-lived access token. Client credentials go in a Basic `Authorization` header; a refresh sends the refresh token and `client_id` in the body. The answer's `expires_in` counts seconds.
+	// Exchanges credentials for a short-lived bearer token (about two hours; `expires_in` counts seconds). A service account sends its client id and secret as HTTP Basic credentials with `{"grant_type":"client_credentials"}`. A refresh sends `{"grant_type":"refresh_token", "refresh_token": ..., "client_id": "blaxel"}` with no credentials. A wrong secret answers 400. Always the control plane's address, never a workload's.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18436,7 +19055,7 @@ type ClientWithResponsesInterface interface {
 
 	// IssueTokenWithResponse Obtain an access token
 	//
-	// Exchanges a service account's client credentials, or a refresh token, for a short-lived access token. Client credentials go in a Basic `Authorization` header; a refresh sends the refresh token and `client_id` in the body. The answer's `expires_in` counts seconds.
+	// Exchanges credentials for a short-lived bearer token (about two hours; `expires_in` counts seconds). A service account sends its client id and secret as HTTP Basic credentials with `{"grant_type":"client_credentials"}`. A refresh sends `{"grant_type":"refresh_token", "refresh_token": ..., "client_id": "blaxel"}` with no credentials. A wrong secret answers 400. Always the control plane's address, never a workload's.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18445,7 +19064,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListPendingImageSharesWithResponse List pending image shares
 	//
-	// Returns image shares waiting for an answer, offered to or by this workspace depending on the direction asked.
+	// Returns the image shares waiting for an answer: offered to this workspace, or offered by it, as `direction` says.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18454,7 +19073,7 @@ type ClientWithResponsesInterface interface {
 
 	// AcceptImageShareWithResponse Accept an image share
 	//
-	// Accepts an image that another workspace offered, making it usable in this workspace.
+	// Accepts an image offered to this workspace; it becomes usable here. An image of the same name answers 409 unless `force=true`; a share that expired answers 410.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18463,7 +19082,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeclineImageShareWithResponse Decline an image share
 	//
-	// Refuses an image that another workspace offered. Nothing is returned.
+	// Refuses an image offered to this workspace. The answer has no body.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18472,7 +19091,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListPoliciesWithResponse List policies
 	//
-	// Returns the policies of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's policies: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18481,7 +19100,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreatePolicyWithBodyWithResponse Create a policy
 	//
-	// Creates a policy in the workspace from the body sent. A name already taken answers 409.
+	// Creates a policy: a restriction on where workloads may run (locations), on what hardware (flavors) or on how many tokens a model may use. Resources opt in by naming it in `spec.policies`. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18490,7 +19109,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreatePolicyWithResponse Create a policy
 	//
-	// Creates a policy in the workspace from the body sent. A name already taken answers 409.
+	// Creates a policy: a restriction on where workloads may run (locations), on what hardware (flavors) or on how many tokens a model may use. Resources opt in by naming it in `spec.policies`. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18499,7 +19118,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeletePolicyWithResponse Delete a policy
 	//
-	// Deletes the policy named in the path and returns it as it was last stored.
+	// Deletes the policy. The answer is the policy as last stored.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18508,7 +19127,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetPolicyWithResponse Get a policy
 	//
-	// Returns one policy, found by the identifier in the path.
+	// Returns the policy with this name and (`usage`) how many resources of each kind use it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18517,7 +19136,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePolicyWithBodyWithResponse Update a policy
 	//
-	// Replaces the policy named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the policy's whole definition.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18526,7 +19145,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePolicyWithResponse Update a policy
 	//
-	// Replaces the policy named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the policy's whole definition.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18535,7 +19154,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetPolicyUsagesWithResponse List where a policy is used
 	//
-	// Returns the resources that a policy applies to.
+	// Returns the agents, functions, jobs, models and sandboxes that use the policy.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18544,7 +19163,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListPrivateClustersWithResponse List private clusters
 	//
-	// Returns the private clusters of the workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18553,9 +19172,9 @@ type ClientWithResponsesInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ListPrivateClustersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListPrivateClustersResponse, error)
 
-	// CreatePrivateClusterWithResponse Create a private cluster
+	// CreatePrivateClusterWithResponse Register a private cluster
 	//
-	// Creates a private cluster in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18564,9 +19183,9 @@ type ClientWithResponsesInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	CreatePrivateClusterWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CreatePrivateClusterResponse, error)
 
-	// DeletePrivateClusterWithResponse Delete a private cluster
+	// DeletePrivateClusterWithResponse Remove a private cluster
 	//
-	// Deletes the private cluster named in the path and returns it as it was last stored. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18577,7 +19196,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetPrivateClusterWithResponse Get a private cluster
 	//
-	// Returns one private cluster, found by the identifier in the path. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18588,7 +19207,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePrivateClusterWithResponse Update a private cluster
 	//
-	// Replaces the private cluster named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18599,7 +19218,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetPrivateClusterHealthWithResponse Get a private cluster's health
 	//
-	// Returns the last health report of a private cluster. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18610,7 +19229,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePrivateClusterHealthWithResponse Report a private cluster's health
 	//
-	// Records a health report for a private cluster. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18619,9 +19238,9 @@ type ClientWithResponsesInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	UpdatePrivateClusterHealthWithResponse(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*UpdatePrivateClusterHealthResponse, error)
 
-	// ListAllPendingInvitationsWithResponse List the caller's pending invitations
+	// ListAllPendingInvitationsWithResponse List the caller's invitations
 	//
-	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18630,9 +19249,9 @@ type ClientWithResponsesInterface interface {
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ListAllPendingInvitationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAllPendingInvitationsResponse, error)
 
-	// ListPublicIPsWithResponse List public IPs
+	// ListPublicIPsWithResponse List the platform's public IPs
 	//
-	// Returns the public IP addresses the platform uses, optionally for one region, so firewalls can allow them.
+	// Returns the address ranges (IPv4 and IPv6) that Blaxel's workloads connect from, per region, for firewalls to allow. `region` narrows the answer to one region.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18641,7 +19260,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListSandboxHubDefinitionsWithResponse List the sandbox hub
 	//
-	// Returns the catalogue of ready-made sandbox images.
+	// Returns the catalogue of ready-made sandbox images: what each holds, its memory and its ports.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18650,7 +19269,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListSandboxesWithResponse List sandboxes
 	//
-	// Returns the sandboxes of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's sandboxes: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. Terminated sandboxes are left out unless `showTerminated=true`; `externalId` finds those tagged with it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18659,7 +19278,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSandboxWithBodyWithResponse Create a sandbox
 	//
-	// Creates a sandbox in the workspace from the body sent. A name already taken answers 409.
+	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18668,16 +19287,16 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSandboxWithResponse Create a sandbox
 	//
-	// Creates a sandbox in the workspace from the body sent. A name already taken answers 409.
+	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes (the `CreateSandbox` operationId).
 	CreateSandboxWithResponse(ctx context.Context, params *CreateSandboxParams, body CreateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxResponse, error)
 
-	// GetSandboxByExternalIDWithResponse Get a sandbox by external id
+	// GetSandboxByExternalIDWithResponse Find a sandbox by external id
 	//
-	// Returns the sandbox that carries the given external id in its metadata.
+	// Returns the sandbox whose `metadata.externalId` is the one given: the identifier your own system gave it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18686,7 +19305,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteSandboxWithResponse Delete a sandbox
 	//
-	// Deletes the sandbox named in the path and returns it as it was last stored.
+	// Deletes the sandbox. Volumes it attached are resources of their own and stay. The answer is the sandbox as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18695,7 +19314,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetSandboxWithResponse Get a sandbox
 	//
-	// Returns one sandbox, found by the identifier in the path.
+	// Returns the sandbox with this name: its spec, deployment `status`, `state` (`RUNNING`, or `STANDBY` while it sleeps), when it was last used and when it expires. `metadata.url` is the address of its own API. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18704,7 +19323,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateSandboxWithBodyWithResponse Update a sandbox
 	//
-	// Replaces the sandbox named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18713,7 +19332,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateSandboxWithResponse Update a sandbox
 	//
-	// Replaces the sandbox named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18722,7 +19341,7 @@ type ClientWithResponsesInterface interface {
 
 	// ForkSandboxWithBodyWithResponse Fork a sandbox
 	//
-	// Creates a new sandbox from the current state of an existing one.
+	// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from this sandbox's state, or from the snapshot named in `snapshotId`. The answer names the new resource and the snapshot used.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18731,16 +19350,16 @@ type ClientWithResponsesInterface interface {
 
 	// ForkSandboxWithResponse Fork a sandbox
 	//
-	// Creates a new sandbox from the current state of an existing one.
+	// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from this sandbox's state, or from the snapshot named in `snapshotId`. The answer names the new resource and the snapshot used.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/fork (the `ForkSandbox` operationId).
 	ForkSandboxWithResponse(ctx context.Context, sandboxName string, body ForkSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*ForkSandboxResponse, error)
 
-	// ListSandboxPreviewsWithResponse List sandbox previews
+	// ListSandboxPreviewsWithResponse List a sandbox's previews
 	//
-	// Returns the sandbox previews of the workspace.
+	// Returns the previews that expose ports of this sandbox on public addresses.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18749,7 +19368,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSandboxPreviewWithBodyWithResponse Create a sandbox preview
 	//
-	// Creates a sandbox preview in the workspace from the body sent. A name already taken answers 409.
+	// Exposes one port of the sandbox at an address of its own, public or guarded by preview tokens. A name in use answers 409; `force=true` replaces the existing preview instead.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18758,7 +19377,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSandboxPreviewWithResponse Create a sandbox preview
 	//
-	// Creates a sandbox preview in the workspace from the body sent. A name already taken answers 409.
+	// Exposes one port of the sandbox at an address of its own, public or guarded by preview tokens. A name in use answers 409; `force=true` replaces the existing preview instead.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18767,7 +19386,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteSandboxPreviewWithResponse Delete a sandbox preview
 	//
-	// Deletes the sandbox preview named in the path and returns it as it was last stored.
+	// Removes the preview; its address stops answering. The answer is the preview as last stored.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18776,7 +19395,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetSandboxPreviewWithResponse Get a sandbox preview
 	//
-	// Returns one sandbox preview, found by the identifier in the path.
+	// Returns the preview with this name and its address (`spec.url`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18785,7 +19404,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateSandboxPreviewWithBodyWithResponse Update a sandbox preview
 	//
-	// Replaces the sandbox preview named in the path with the body sent and returns the stored result.
+	// Stores the settings sent (port, visibility, headers) as the preview's whole definition.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18794,79 +19413,79 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateSandboxPreviewWithResponse Update a sandbox preview
 	//
-	// Replaces the sandbox preview named in the path with the body sent and returns the stored result.
+	// Stores the settings sent (port, visibility, headers) as the preview's whole definition.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/previews/{previewName} (the `UpdateSandboxPreview` operationId).
 	UpdateSandboxPreviewWithResponse(ctx context.Context, sandboxName string, previewName string, body UpdateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxPreviewResponse, error)
 
-	// ListSandboxPreviewTokensWithResponse List sandbox preview tokens
+	// ListSandboxPreviewTokensWithResponse List a preview's tokens
 	//
-	// Returns the sandbox preview tokens of the workspace.
+	// Returns the tokens that open a private preview, with their expiry.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `ListSandboxPreviewTokens` operationId).
 	ListSandboxPreviewTokensWithResponse(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*ListSandboxPreviewTokensResponse, error)
 
-	// CreateSandboxPreviewTokenWithBodyWithResponse Create a sandbox preview token
+	// CreateSandboxPreviewTokenWithBodyWithResponse Create a preview token
 	//
-	// Creates a sandbox preview token in the workspace from the body sent. A name already taken answers 409.
+	// Issues a token that opens a private preview until `spec.expiresAt`. Send it in the `X-Blaxel-Preview-Token` header or the `bl_preview_token` query parameter.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
 	CreateSandboxPreviewTokenWithBodyWithResponse(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewTokenResponse, error)
 
-	// CreateSandboxPreviewTokenWithResponse Create a sandbox preview token
+	// CreateSandboxPreviewTokenWithResponse Create a preview token
 	//
-	// Creates a sandbox preview token in the workspace from the body sent. A name already taken answers 409.
+	// Issues a token that opens a private preview until `spec.expiresAt`. Send it in the `X-Blaxel-Preview-Token` header or the `bl_preview_token` query parameter.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
 	CreateSandboxPreviewTokenWithResponse(ctx context.Context, sandboxName string, previewName string, body CreateSandboxPreviewTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewTokenResponse, error)
 
-	// DeleteSandboxPreviewTokenWithResponse Delete a sandbox preview token
+	// DeleteSandboxPreviewTokenWithResponse Revoke a preview token
 	//
-	// Deletes the sandbox preview token named in the path and returns it as it was last stored.
+	// Revokes the token; the preview refuses it from now on.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName}/tokens/{tokenName} (the `DeleteSandboxPreviewToken` operationId).
 	DeleteSandboxPreviewTokenWithResponse(ctx context.Context, sandboxName string, previewName string, tokenName string, reqEditors ...RequestEditorFn) (*DeleteSandboxPreviewTokenResponse, error)
 
-	// ListSandboxScheduleExecutionsWithResponse List a sandbox's schedule executions
+	// ListSandboxScheduleExecutionsWithResponse List a sandbox's scheduled runs
 	//
-	// Returns the runs of a sandbox's schedules, newest first by default.
+	// One page of the runs of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/schedule-executions (the `ListSandboxScheduleExecutions` operationId).
 	ListSandboxScheduleExecutionsWithResponse(ctx context.Context, sandboxName string, params *ListSandboxScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*ListSandboxScheduleExecutionsResponse, error)
 
-	// ListSandboxSchedulesWithResponse List sandbox schedules
+	// ListSandboxSchedulesWithResponse List a sandbox's schedules
 	//
-	// Returns the sandbox schedules of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `type` keeps one kind (`cron`, `at`, `sleep`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/schedules (the `ListSandboxSchedules` operationId).
 	ListSandboxSchedulesWithResponse(ctx context.Context, sandboxName string, params *ListSandboxSchedulesParams, reqEditors ...RequestEditorFn) (*ListSandboxSchedulesResponse, error)
 
-	// CreateSandboxScheduleWithBodyWithResponse Create a sandbox schedule
+	// CreateSandboxScheduleWithBodyWithResponse Schedule a command in a sandbox
 	//
-	// Creates a sandbox schedule in the workspace from the body sent. A name already taken answers 409.
+	// Adds a schedule that runs a command in the sandbox: on a cron expression, at a given time, or after a delay.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/schedules (the `CreateSandboxSchedule` operationId).
 	CreateSandboxScheduleWithBodyWithResponse(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxScheduleResponse, error)
 
-	// CreateSandboxScheduleWithResponse Create a sandbox schedule
+	// CreateSandboxScheduleWithResponse Schedule a command in a sandbox
 	//
-	// Creates a sandbox schedule in the workspace from the body sent. A name already taken answers 409.
+	// Adds a schedule that runs a command in the sandbox: on a cron expression, at a given time, or after a delay.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18875,7 +19494,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteSandboxScheduleWithResponse Delete a sandbox schedule
 	//
-	// Deletes the sandbox schedule named in the path and returns it as it was last stored.
+	// Deletes the schedule: it starts no more runs. The answer is the schedule as last stored.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18884,7 +19503,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetSandboxScheduleWithResponse Get a sandbox schedule
 	//
-	// Returns one sandbox schedule, found by the identifier in the path.
+	// Returns the schedule with this id.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18893,7 +19512,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateSandboxScheduleWithBodyWithResponse Update a sandbox schedule
 	//
-	// Replaces the sandbox schedule named in the path with the body sent and returns the stored result.
+	// Stores the timing and command sent as the schedule's whole definition.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18902,34 +19521,34 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateSandboxScheduleWithResponse Update a sandbox schedule
 	//
-	// Replaces the sandbox schedule named in the path with the body sent and returns the stored result.
+	// Stores the timing and command sent as the schedule's whole definition.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/schedules/{scheduleId} (the `UpdateSandboxSchedule` operationId).
 	UpdateSandboxScheduleWithResponse(ctx context.Context, sandboxName string, scheduleID string, body UpdateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxScheduleResponse, error)
 
-	// ListSandboxSnapshotsWithResponse List sandbox snapshots
+	// ListSandboxSnapshotsWithResponse List a sandbox's snapshots
 	//
-	// Returns the sandbox snapshots of the workspace.
+	// Returns the snapshots taken of the sandbox, each with its status.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/snapshots (the `ListSandboxSnapshots` operationId).
 	ListSandboxSnapshotsWithResponse(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*ListSandboxSnapshotsResponse, error)
 
-	// CreateSandboxSnapshotWithBodyWithResponse Create a sandbox snapshot
+	// CreateSandboxSnapshotWithBodyWithResponse Snapshot a sandbox
 	//
-	// Creates a sandbox snapshot in the workspace from the body sent. A name already taken answers 409.
+	// Saves the sandbox's current state as a snapshot that ForkSandbox can start from.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/snapshots (the `CreateSandboxSnapshot` operationId).
 	CreateSandboxSnapshotWithBodyWithResponse(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxSnapshotResponse, error)
 
-	// CreateSandboxSnapshotWithResponse Create a sandbox snapshot
+	// CreateSandboxSnapshotWithResponse Snapshot a sandbox
 	//
-	// Creates a sandbox snapshot in the workspace from the body sent. A name already taken answers 409.
+	// Saves the sandbox's current state as a snapshot that ForkSandbox can start from.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18938,7 +19557,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteSandboxSnapshotWithResponse Delete a sandbox snapshot
 	//
-	// Deletes the sandbox snapshot named in the path and returns it as it was last stored.
+	// Deletes the snapshot. The answer has no body.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18947,7 +19566,7 @@ type ClientWithResponsesInterface interface {
 
 	// StartSandboxWithResponse Start a sandbox
 	//
-	// Starts a stopped sandbox. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18958,7 +19577,7 @@ type ClientWithResponsesInterface interface {
 
 	// StopSandboxWithResponse Stop a sandbox
 	//
-	// Stops a running sandbox, keeping its definition. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18969,7 +19588,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetWorkspaceServiceAccountsWithResponse List service accounts
 	//
-	// Returns the service accounts of the workspace.
+	// Returns the service accounts of the workspace, by client id. Secrets are never returned.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18978,7 +19597,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateWorkspaceServiceAccountWithBodyWithResponse Create a service account
 	//
-	// Creates a service account. The answer holds its client secret, which is shown this once.
+	// Creates an identity for a machine. The answer holds its `client_secret`, shown this once: store it, then exchange the id and secret for tokens at IssueToken. Its credentials act in this workspace only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18987,7 +19606,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateWorkspaceServiceAccountWithResponse Create a service account
 	//
-	// Creates a service account. The answer holds its client secret, which is shown this once.
+	// Creates an identity for a machine. The answer holds its `client_secret`, shown this once: store it, then exchange the id and secret for tokens at IssueToken. Its credentials act in this workspace only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18996,25 +19615,25 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteWorkspaceServiceAccountWithResponse Delete a service account
 	//
-	// Deletes a service account; its credentials and API keys stop working.
+	// Deletes the service account; its tokens and API keys stop working at once.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /service_accounts/{clientId} (the `DeleteWorkspaceServiceAccount` operationId).
 	DeleteWorkspaceServiceAccountWithResponse(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*DeleteWorkspaceServiceAccountResponse, error)
 
-	// UpdateWorkspaceServiceAccountWithBodyWithResponse Update a service account
+	// UpdateWorkspaceServiceAccountWithBodyWithResponse Rename a service account
 	//
-	// Changes the name or description of a service account.
+	// Changes the name of a service account; its client id and credentials stay as they are.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /service_accounts/{clientId} (the `UpdateWorkspaceServiceAccount` operationId).
 	UpdateWorkspaceServiceAccountWithBodyWithResponse(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceServiceAccountResponse, error)
 
-	// UpdateWorkspaceServiceAccountWithResponse Update a service account
+	// UpdateWorkspaceServiceAccountWithResponse Rename a service account
 	//
-	// Changes the name or description of a service account.
+	// Changes the name of a service account; its client id and credentials stay as they are.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19023,7 +19642,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAPIKeysForServiceAccountWithResponse List a service account's API keys
 	//
-	// Returns the API keys of a service account, without their secret values.
+	// Returns the API keys of the service account, without their secret values.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19032,7 +19651,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAPIKeyForServiceAccountWithBodyWithResponse Create an API key for a service account
 	//
-	// Creates a long-lived API key for a service account. The secret value is returned by this call only: store it at once.
+	// Creates a long-lived API key, sent as a bearer token like an access token. Its value is in this answer only: store it at once. `expires_in` limits its life; without it the key lasts until revoked.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19041,16 +19660,16 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAPIKeyForServiceAccountWithResponse Create an API key for a service account
 	//
-	// Creates a long-lived API key for a service account. The secret value is returned by this call only: store it at once.
+	// Creates a long-lived API key, sent as a bearer token like an access token. Its value is in this answer only: store it at once. `expires_in` limits its life; without it the key lasts until revoked.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /service_accounts/{clientId}/api_keys (the `CreateAPIKeyForServiceAccount` operationId).
 	CreateAPIKeyForServiceAccountWithResponse(ctx context.Context, clientID string, body CreateAPIKeyForServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAPIKeyForServiceAccountResponse, error)
 
-	// DeleteAPIKeyForServiceAccountWithResponse Delete a service account's API key
+	// DeleteAPIKeyForServiceAccountWithResponse Revoke a service account's API key
 	//
-	// Revokes one API key of a service account.
+	// Revokes one API key; requests that send it are refused from now on.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19059,7 +19678,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListTemplatesWithResponse List templates
 	//
-	// Returns the templates of the workspace.
+	// Returns the project templates that new agents, functions and jobs can start from.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19068,50 +19687,50 @@ type ClientWithResponsesInterface interface {
 
 	// GetTemplateWithResponse Get a template
 	//
-	// Returns one template, found by the identifier in the path.
+	// Returns the template with this name: its repository, branch and the variables it asks for.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /templates/{templateName} (the `GetTemplate` operationId).
 	GetTemplateWithResponse(ctx context.Context, templateName string, reqEditors ...RequestEditorFn) (*GetTemplateResponse, error)
 
-	// ListWorkspaceUsersWithResponse List the users of the workspace
+	// ListWorkspaceUsersWithResponse List the workspace's members
 	//
-	// Returns the members of the workspace and the invitations still pending.
+	// Returns the members of the workspace, with their role, and the invitations not yet accepted.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /users (the `ListWorkspaceUsers` operationId).
 	ListWorkspaceUsersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListWorkspaceUsersResponse, error)
 
-	// InviteWorkspaceUserWithBodyWithResponse Invite a user to the workspace
+	// InviteWorkspaceUserWithBodyWithResponse Invite someone to the workspace
 	//
-	// Sends an invitation to join the workspace to a user, by email or subject.
+	// Sends an invitation to join the workspace to an email address. The answer is the pending invitation.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /users (the `InviteWorkspaceUser` operationId).
 	InviteWorkspaceUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InviteWorkspaceUserResponse, error)
 
-	// InviteWorkspaceUserWithResponse Invite a user to the workspace
+	// InviteWorkspaceUserWithResponse Invite someone to the workspace
 	//
-	// Sends an invitation to join the workspace to a user, by email or subject.
+	// Sends an invitation to join the workspace to an email address. The answer is the pending invitation.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /users (the `InviteWorkspaceUser` operationId).
 	InviteWorkspaceUserWithResponse(ctx context.Context, body InviteWorkspaceUserJSONRequestBody, reqEditors ...RequestEditorFn) (*InviteWorkspaceUserResponse, error)
 
-	// RemoveWorkspaceUserWithResponse Remove a user from the workspace
+	// RemoveWorkspaceUserWithResponse Remove a member
 	//
-	// Removes a member from the workspace, or revokes an invitation that was not accepted yet.
+	// Removes a member from the workspace, or withdraws an invitation that was not accepted yet.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /users/{subOrEmail} (the `RemoveWorkspaceUser` operationId).
 	RemoveWorkspaceUserWithResponse(ctx context.Context, subOrEmail string, reqEditors ...RequestEditorFn) (*RemoveWorkspaceUserResponse, error)
 
-	// UpdateWorkspaceUserRoleWithBodyWithResponse Change a user's role
+	// UpdateWorkspaceUserRoleWithBodyWithResponse Change a member's role
 	//
 	// Sets the role of a member of the workspace.
 	//
@@ -19120,7 +19739,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /users/{subOrEmail} (the `UpdateWorkspaceUserRole` operationId).
 	UpdateWorkspaceUserRoleWithBodyWithResponse(ctx context.Context, subOrEmail string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceUserRoleResponse, error)
 
-	// UpdateWorkspaceUserRoleWithResponse Change a user's role
+	// UpdateWorkspaceUserRoleWithResponse Change a member's role
 	//
 	// Sets the role of a member of the workspace.
 	//
@@ -19131,7 +19750,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListVolumeTemplatesWithResponse List volume templates
 	//
-	// Returns the volume templates of the workspace.
+	// Returns the templates new volumes can be filled from, with their versions.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19140,7 +19759,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateVolumeTemplateWithBodyWithResponse Create a volume template
 	//
-	// Creates a volume template in the workspace from the body sent. A name already taken answers 409.
+	// Creates a template (or a new version of it, with `version`). With `upload=true` the answer carries an address to upload the content to. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19149,7 +19768,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateVolumeTemplateWithResponse Create a volume template
 	//
-	// Creates a volume template in the workspace from the body sent. A name already taken answers 409.
+	// Creates a template (or a new version of it, with `version`). With `upload=true` the answer carries an address to upload the content to. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19158,7 +19777,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteVolumeTemplateWithResponse Delete a volume template
 	//
-	// Deletes the volume template named in the path and returns it as it was last stored.
+	// Deletes the template and all its versions; volumes already filled from it keep their content.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19167,7 +19786,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetVolumeTemplateWithResponse Get a volume template
 	//
-	// Returns one volume template, found by the identifier in the path.
+	// Returns the template with this name, its versions and the state of the latest upload.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19176,7 +19795,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateVolumeTemplateWithBodyWithResponse Update a volume template
 	//
-	// Replaces the volume template named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the template's whole definition; with `upload=true` the answer carries an address to upload a new version to.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19185,7 +19804,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateVolumeTemplateWithResponse Update a volume template
 	//
-	// Replaces the volume template named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the template's whole definition; with `upload=true` the answer carries an address to upload a new version to.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19194,7 +19813,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteVolumeTemplateVersionWithResponse Delete a volume template version
 	//
-	// Deletes one version of a volume template; the other versions stay.
+	// Deletes one version of the template; its other versions stay. The answer is the template afterwards.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19203,7 +19822,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListVolumesWithResponse List volumes
 	//
-	// Returns the volumes of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+	// One page of the workspace's volumes: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `externalId` finds the volumes tagged with it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19212,7 +19831,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateVolumeWithBodyWithResponse Create a volume
 	//
-	// Creates a volume in the workspace from the body sent. A name already taken answers 409.
+	// Creates a persistent volume in a region, empty or filled from a volume template. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19221,16 +19840,16 @@ type ClientWithResponsesInterface interface {
 
 	// CreateVolumeWithResponse Create a volume
 	//
-	// Creates a volume in the workspace from the body sent. A name already taken answers 409.
+	// Creates a persistent volume in a region, empty or filled from a volume template. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /volumes (the `CreateVolume` operationId).
 	CreateVolumeWithResponse(ctx context.Context, body CreateVolumeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVolumeResponse, error)
 
-	// GetVolumeByExternalIDWithResponse Get a volume by external id
+	// GetVolumeByExternalIDWithResponse Find a volume by external id
 	//
-	// Returns the volume that carries the given external id in its metadata.
+	// Returns the volume whose `metadata.externalId` is the one given: the identifier your own system gave it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19239,7 +19858,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteVolumeWithResponse Delete a volume
 	//
-	// Deletes the volume named in the path and returns it as it was last stored.
+	// Deletes the volume and its data; it can answer 409 while a sandbox still uses it. The answer is the volume as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19248,7 +19867,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetVolumeWithResponse Get a volume
 	//
-	// Returns one volume, found by the identifier in the path.
+	// Returns the volume with this name, its size and what it is attached to.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19257,7 +19876,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateVolumeWithBodyWithResponse Update a volume
 	//
-	// Replaces the volume named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the volume's whole definition.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19266,16 +19885,16 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateVolumeWithResponse Update a volume
 	//
-	// Replaces the volume named in the path with the body sent and returns the stored result.
+	// Stores the definition sent as the volume's whole definition.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /volumes/{volumeName} (the `UpdateVolume` operationId).
 	UpdateVolumeWithResponse(ctx context.Context, volumeName string, body UpdateVolumeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateVolumeResponse, error)
 
-	// ListVPCsWithResponse List vp cs
+	// ListVPCsWithResponse List VPCs
 	//
-	// Returns the vp cs of the workspace.
+	// Returns the virtual private clouds of the workspace.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19284,7 +19903,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateVPCWithBodyWithResponse Create a VPC
 	//
-	// Creates a VPC in the workspace from the body sent. A name already taken answers 409.
+	// Creates a virtual private cloud for the workspace's workloads. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19293,7 +19912,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateVPCWithResponse Create a VPC
 	//
-	// Creates a VPC in the workspace from the body sent. A name already taken answers 409.
+	// Creates a virtual private cloud for the workspace's workloads. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19302,7 +19921,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteVPCWithResponse Delete a VPC
 	//
-	// Deletes the VPC named in the path and returns it as it was last stored.
+	// Deletes the VPC. The answer is the VPC as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19311,16 +19930,16 @@ type ClientWithResponsesInterface interface {
 
 	// GetVPCWithResponse Get a VPC
 	//
-	// Returns one VPC, found by the identifier in the path.
+	// Returns the VPC with this name and its status.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /vpcs/{vpcName} (the `GetVPC` operationId).
 	GetVPCWithResponse(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*GetVPCResponse, error)
 
-	// ListEgressGatewaysWithResponse List egress gateways
+	// ListEgressGatewaysWithResponse List a VPC's egress gateways
 	//
-	// Returns the egress gateways of the workspace.
+	// Returns the egress gateways of the VPC named in the path.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19329,7 +19948,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateEgressGatewayWithBodyWithResponse Create an egress gateway
 	//
-	// Creates an egress gateway in the workspace from the body sent. A name already taken answers 409.
+	// Creates a gateway through which the VPC's workloads reach the internet from fixed addresses, in one region. A name in use answers 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19338,7 +19957,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateEgressGatewayWithResponse Create an egress gateway
 	//
-	// Creates an egress gateway in the workspace from the body sent. A name already taken answers 409.
+	// Creates a gateway through which the VPC's workloads reach the internet from fixed addresses, in one region. A name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19347,7 +19966,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteEgressGatewayWithResponse Delete an egress gateway
 	//
-	// Deletes the egress gateway named in the path and returns it as it was last stored.
+	// Deletes the egress gateway. The answer is the gateway as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19356,43 +19975,43 @@ type ClientWithResponsesInterface interface {
 
 	// GetEgressGatewayWithResponse Get an egress gateway
 	//
-	// Returns one egress gateway, found by the identifier in the path.
+	// Returns the egress gateway with this name and its status.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName} (the `GetEgressGateway` operationId).
 	GetEgressGatewayWithResponse(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*GetEgressGatewayResponse, error)
 
-	// ListEgressIPsWithResponse List egress i ps
+	// ListEgressIPsWithResponse List a gateway's egress IPs
 	//
-	// Returns the egress i ps of the workspace.
+	// Returns the public addresses that an egress gateway sends traffic from.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `ListEgressIPs` operationId).
 	ListEgressIPsWithResponse(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*ListEgressIPsResponse, error)
 
-	// CreateEgressIPWithBodyWithResponse Create an egress IP
+	// CreateEgressIPWithBodyWithResponse Reserve an egress IP
 	//
-	// Creates an egress IP in the workspace from the body sent. A name already taken answers 409.
+	// Reserves a public address (IPv4 unless `spec.ipFamily` says IPv6) for the gateway; `spec.publicIp` holds it once assigned.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
 	CreateEgressIPWithBodyWithResponse(ctx context.Context, vpcName string, gatewayName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEgressIPResponse, error)
 
-	// CreateEgressIPWithResponse Create an egress IP
+	// CreateEgressIPWithResponse Reserve an egress IP
 	//
-	// Creates an egress IP in the workspace from the body sent. A name already taken answers 409.
+	// Reserves a public address (IPv4 unless `spec.ipFamily` says IPv6) for the gateway; `spec.publicIp` holds it once assigned.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
 	CreateEgressIPWithResponse(ctx context.Context, vpcName string, gatewayName string, body CreateEgressIPJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEgressIPResponse, error)
 
-	// DeleteEgressIPWithResponse Delete an egress IP
+	// DeleteEgressIPWithResponse Release an egress IP
 	//
-	// Deletes the egress IP named in the path and returns it as it was last stored.
+	// Releases the address. The answer is the egress IP as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19401,7 +20020,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetEgressIPWithResponse Get an egress IP
 	//
-	// Returns one egress IP, found by the identifier in the path.
+	// Returns the egress IP with this name and the public address it holds.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19410,7 +20029,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListWorkspacesWithResponse List workspaces
 	//
-	// Returns the workspaces of the workspace.
+	// Returns the workspaces the caller belongs to.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19419,7 +20038,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateWorkspaceWithBodyWithResponse Create a workspace
 	//
-	// Creates a workspace owned by the caller. The name must be free (see CheckWorkspaceAvailability).
+	// Creates a workspace owned by the caller. Check the name first with CheckWorkspaceAvailability: a name in use answers 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19428,7 +20047,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateWorkspaceWithResponse Create a workspace
 	//
-	// Creates a workspace owned by the caller. The name must be free (see CheckWorkspaceAvailability).
+	// Creates a workspace owned by the caller. Check the name first with CheckWorkspaceAvailability: a name in use answers 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19437,7 +20056,7 @@ type ClientWithResponsesInterface interface {
 
 	// CheckWorkspaceAvailabilityWithBodyWithResponse Check whether a workspace name is free
 	//
-	// Tells whether a workspace name can be taken, optionally with the reason when it cannot.
+	// Tells whether a workspace could be created under this name; with `withReason=true` the answer also says why not.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19446,7 +20065,7 @@ type ClientWithResponsesInterface interface {
 
 	// CheckWorkspaceAvailabilityWithResponse Check whether a workspace name is free
 	//
-	// Tells whether a workspace name can be taken, optionally with the reason when it cannot.
+	// Tells whether a workspace could be created under this name; with `withReason=true` the answer also says why not.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19455,7 +20074,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteWorkspaceWithResponse Delete a workspace
 	//
-	// Deletes the workspace named in the path and returns it as it was last stored.
+	// Deletes the workspace. The answer is the workspace as last stored.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19464,7 +20083,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetWorkspaceWithResponse Get a workspace
 	//
-	// Returns one workspace, found by the identifier in the path.
+	// Returns the workspace with this name; `countResources=true` adds the number of resources of each kind.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19473,7 +20092,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateWorkspaceWithBodyWithResponse Update a workspace
 	//
-	// Replaces the workspace named in the path with the body sent and returns the stored result.
+	// Stores the settings sent (display name, labels, region, runtime) as the workspace's whole definition.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19482,7 +20101,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateWorkspaceWithResponse Update a workspace
 	//
-	// Replaces the workspace named in the path with the body sent and returns the stored result.
+	// Stores the settings sent (display name, labels, region, runtime) as the workspace's whole definition.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19491,7 +20110,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeclineWorkspaceInvitationWithResponse Decline a workspace invitation
 	//
-	// Refuses an invitation to join a workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19502,7 +20121,7 @@ type ClientWithResponsesInterface interface {
 
 	// AcceptWorkspaceInvitationWithResponse Accept a workspace invitation
 	//
-	// Joins a workspace the caller was invited to. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+	// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19513,7 +20132,7 @@ type ClientWithResponsesInterface interface {
 
 	// LeaveWorkspaceWithResponse Leave a workspace
 	//
-	// Removes the caller from a workspace.
+	// Removes the caller from the workspace's members.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -32826,7 +33445,9 @@ type DeleteVolumeTemplateVersionResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
-		Message  *string         `json:"message,omitempty"`
+		Message *string `json:"message,omitempty"`
+
+		// Template A template that new volumes are filled from, with its versions.
 		Template *VolumeTemplate `json:"template,omitempty"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
@@ -32847,7 +33468,9 @@ type DeleteVolumeTemplateVersionResponse struct {
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r DeleteVolumeTemplateVersionResponse) GetJSON200() *struct {
-	Message  *string         `json:"message,omitempty"`
+	Message *string `json:"message,omitempty"`
+
+	// Template A template that new volumes are filled from, with its versions.
 	Template *VolumeTemplate `json:"template,omitempty"`
 } {
 	return r.JSON200
@@ -35323,7 +35946,7 @@ func (r LeaveWorkspaceResponse) ContentType() string {
 
 // ListAgentsWithResponse List agents
 //
-// Returns the agents of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's agents: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35338,7 +35961,7 @@ func (c *ClientWithResponses) ListAgentsWithResponse(ctx context.Context, params
 
 // CreateAgentWithBodyWithResponse Create an agent
 //
-// Creates an agent in the workspace from the body sent. A name already taken answers 409.
+// Stores a new agent and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetAgent until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35353,7 +35976,7 @@ func (c *ClientWithResponses) CreateAgentWithBodyWithResponse(ctx context.Contex
 
 // CreateAgentWithResponse Create an agent
 //
-// Creates an agent in the workspace from the body sent. A name already taken answers 409.
+// Stores a new agent and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetAgent until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35368,7 +35991,7 @@ func (c *ClientWithResponses) CreateAgentWithResponse(ctx context.Context, body 
 
 // DeleteAgentWithResponse Delete an agent
 //
-// Deletes the agent named in the path and returns it as it was last stored.
+// Deletes the agent and stops serving it. The answer is the agent as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35383,7 +36006,7 @@ func (c *ClientWithResponses) DeleteAgentWithResponse(ctx context.Context, agent
 
 // GetAgentWithResponse Get an agent
 //
-// Returns one agent, found by the identifier in the path.
+// Returns the agent with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. Call a deployed agent at `{run}/{workspace}/agents/{name}`, not here.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35398,7 +36021,7 @@ func (c *ClientWithResponses) GetAgentWithResponse(ctx context.Context, agentNam
 
 // UpdateAgentWithBodyWithResponse Update an agent
 //
-// Replaces the agent named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35413,7 +36036,7 @@ func (c *ClientWithResponses) UpdateAgentWithBodyWithResponse(ctx context.Contex
 
 // UpdateAgentWithResponse Update an agent
 //
-// Replaces the agent named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35428,7 +36051,7 @@ func (c *ClientWithResponses) UpdateAgentWithResponse(ctx context.Context, agent
 
 // ListAgentRevisionsWithResponse List an agent's revisions
 //
-// Returns the deployed revisions of the agent, newest first.
+// Returns the revisions the agent was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35443,7 +36066,7 @@ func (c *ClientWithResponses) ListAgentRevisionsWithResponse(ctx context.Context
 
 // ListApplicationsWithResponse List applications
 //
-// Returns the applications of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's applications: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35458,7 +36081,7 @@ func (c *ClientWithResponses) ListApplicationsWithResponse(ctx context.Context, 
 
 // CreateApplicationWithBodyWithResponse Create an application
 //
-// Creates an application in the workspace from the body sent. A name already taken answers 409.
+// Stores a new application and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetApplication until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35473,7 +36096,7 @@ func (c *ClientWithResponses) CreateApplicationWithBodyWithResponse(ctx context.
 
 // CreateApplicationWithResponse Create an application
 //
-// Creates an application in the workspace from the body sent. A name already taken answers 409.
+// Stores a new application and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetApplication until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35488,7 +36111,7 @@ func (c *ClientWithResponses) CreateApplicationWithResponse(ctx context.Context,
 
 // DeleteApplicationWithResponse Delete an application
 //
-// Deletes the application named in the path and returns it as it was last stored.
+// Deletes the application and stops serving it. The answer is the application as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35503,7 +36126,7 @@ func (c *ClientWithResponses) DeleteApplicationWithResponse(ctx context.Context,
 
 // GetApplicationWithResponse Get an application
 //
-// Returns one application, found by the identifier in the path.
+// Returns the application with this name, with its spec, its deployment `status` and its recent events.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35518,7 +36141,7 @@ func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, ap
 
 // UpdateApplicationWithBodyWithResponse Update an application
 //
-// Replaces the application named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35533,7 +36156,7 @@ func (c *ClientWithResponses) UpdateApplicationWithBodyWithResponse(ctx context.
 
 // UpdateApplicationWithResponse Update an application
 //
-// Replaces the application named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35548,7 +36171,7 @@ func (c *ClientWithResponses) UpdateApplicationWithResponse(ctx context.Context,
 
 // CreateApplicationCustomDomainWithBodyWithResponse Attach a custom domain to an application
 //
-// Creates a custom domain bound to the application.
+// Creates a custom domain that serves this application. The domain is verified like any other (see VerifyCustomDomain) before it answers.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35563,7 +36186,7 @@ func (c *ClientWithResponses) CreateApplicationCustomDomainWithBodyWithResponse(
 
 // CreateApplicationCustomDomainWithResponse Attach a custom domain to an application
 //
-// Creates a custom domain bound to the application.
+// Creates a custom domain that serves this application. The domain is verified like any other (see VerifyCustomDomain) before it answers.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35578,7 +36201,7 @@ func (c *ClientWithResponses) CreateApplicationCustomDomainWithResponse(ctx cont
 
 // ListApplicationRevisionsWithResponse List an application's revisions
 //
-// Returns the deployed revisions of the application, newest first.
+// Returns the revisions the application was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35591,9 +36214,9 @@ func (c *ClientWithResponses) ListApplicationRevisionsWithResponse(ctx context.C
 	return ParseListApplicationRevisionsResponse(rsp)
 }
 
-// GetChangelogWithResponse Get the changelog
+// GetChangelogWithResponse Get the platform changelog
 //
-// Returns the platform's changelog entries.
+// Returns the entries of Blaxel's changelog: a title, a date and the text of each.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35608,7 +36231,7 @@ func (c *ClientWithResponses) GetChangelogWithResponse(ctx context.Context, reqE
 
 // GetConfigurationWithResponse Get the platform configuration
 //
-// Returns the platform-wide configuration: continents, countries and private locations.
+// Returns what the platform offers: continents, countries, regions (and what each supports), private locations, and the region detected for the caller.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35623,7 +36246,7 @@ func (c *ClientWithResponses) GetConfigurationWithResponse(ctx context.Context, 
 
 // ListCustomDomainsWithResponse List custom domains
 //
-// Returns the custom domains of the workspace.
+// Returns every custom domain of the workspace, including those other workspaces share with it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35636,9 +36259,9 @@ func (c *ClientWithResponses) ListCustomDomainsWithResponse(ctx context.Context,
 	return ParseListCustomDomainsResponse(rsp)
 }
 
-// CreateCustomDomainWithBodyWithResponse Create a custom domain
+// CreateCustomDomainWithBodyWithResponse Add a custom domain
 //
-// Creates a custom domain in the workspace from the body sent. A name already taken answers 409.
+// Registers a domain the workspace owns. The answer holds the DNS records (`txtRecords`, `cnameRecords`) to create at the domain's provider; then call VerifyCustomDomain. A domain already registered answers 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35651,9 +36274,9 @@ func (c *ClientWithResponses) CreateCustomDomainWithBodyWithResponse(ctx context
 	return ParseCreateCustomDomainResponse(rsp)
 }
 
-// CreateCustomDomainWithResponse Create a custom domain
+// CreateCustomDomainWithResponse Add a custom domain
 //
-// Creates a custom domain in the workspace from the body sent. A name already taken answers 409.
+// Registers a domain the workspace owns. The answer holds the DNS records (`txtRecords`, `cnameRecords`) to create at the domain's provider; then call VerifyCustomDomain. A domain already registered answers 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35668,7 +36291,7 @@ func (c *ClientWithResponses) CreateCustomDomainWithResponse(ctx context.Context
 
 // DeleteCustomDomainWithResponse Delete a custom domain
 //
-// Deletes the custom domain named in the path and returns it as it was last stored.
+// Removes the custom domain; workloads stop answering on it. The answer is the domain as last stored.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35683,7 +36306,7 @@ func (c *ClientWithResponses) DeleteCustomDomainWithResponse(ctx context.Context
 
 // GetCustomDomainWithResponse Get a custom domain
 //
-// Returns one custom domain, found by the identifier in the path.
+// Returns a custom domain with its verification status and the DNS records it expects.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35698,7 +36321,7 @@ func (c *ClientWithResponses) GetCustomDomainWithResponse(ctx context.Context, d
 
 // UpdateCustomDomainWithBodyWithResponse Update a custom domain
 //
-// Replaces the custom domain named in the path with the body sent and returns the stored result.
+// Stores the settings sent as the custom domain's whole definition.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35713,7 +36336,7 @@ func (c *ClientWithResponses) UpdateCustomDomainWithBodyWithResponse(ctx context
 
 // UpdateCustomDomainWithResponse Update a custom domain
 //
-// Replaces the custom domain named in the path with the body sent and returns the stored result.
+// Stores the settings sent as the custom domain's whole definition.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35728,7 +36351,7 @@ func (c *ClientWithResponses) UpdateCustomDomainWithResponse(ctx context.Context
 
 // ListCustomDomainSharesWithResponse List the shares of a custom domain
 //
-// Returns the workspaces that may use a custom domain of this workspace.
+// Returns the workspaces this custom domain is shared with, and whether each share is active.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35743,7 +36366,7 @@ func (c *ClientWithResponses) ListCustomDomainSharesWithResponse(ctx context.Con
 
 // ShareCustomDomainWithBodyWithResponse Share a custom domain
 //
-// Lets another workspace use a custom domain owned by this workspace.
+// Lets the workspace named in `targetWorkspace` serve workloads on this custom domain.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35758,7 +36381,7 @@ func (c *ClientWithResponses) ShareCustomDomainWithBodyWithResponse(ctx context.
 
 // ShareCustomDomainWithResponse Share a custom domain
 //
-// Lets another workspace use a custom domain owned by this workspace.
+// Lets the workspace named in `targetWorkspace` serve workloads on this custom domain.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35773,7 +36396,7 @@ func (c *ClientWithResponses) ShareCustomDomainWithResponse(ctx context.Context,
 
 // UnshareCustomDomainWithResponse Stop sharing a custom domain
 //
-// Withdraws the use of a custom domain from another workspace.
+// Withdraws the custom domain from the workspace named in the path.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35788,7 +36411,7 @@ func (c *ClientWithResponses) UnshareCustomDomainWithResponse(ctx context.Contex
 
 // VerifyCustomDomainWithResponse Verify a custom domain
 //
-// Checks the DNS records of a custom domain and updates its verification status.
+// Looks up the domain's DNS records now and updates `spec.status`: `verified` once the expected records are found, otherwise `verificationError` says what is missing. Safe to call again.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35803,7 +36426,7 @@ func (c *ClientWithResponses) VerifyCustomDomainWithResponse(ctx context.Context
 
 // ListDrivesWithResponse List drives
 //
-// Returns the drives of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's drives: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `externalId` finds the drives tagged with it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35818,7 +36441,7 @@ func (c *ClientWithResponses) ListDrivesWithResponse(ctx context.Context, params
 
 // CreateDriveWithBodyWithResponse Create a drive
 //
-// Creates a drive in the workspace from the body sent. A name already taken answers 409.
+// Creates a shared drive in a region, for sandboxes to mount. A name in use answers 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35833,7 +36456,7 @@ func (c *ClientWithResponses) CreateDriveWithBodyWithResponse(ctx context.Contex
 
 // CreateDriveWithResponse Create a drive
 //
-// Creates a drive in the workspace from the body sent. A name already taken answers 409.
+// Creates a shared drive in a region, for sandboxes to mount. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35846,9 +36469,9 @@ func (c *ClientWithResponses) CreateDriveWithResponse(ctx context.Context, body 
 	return ParseCreateDriveResponse(rsp)
 }
 
-// GetDriveByExternalIDWithResponse Get a drive by external id
+// GetDriveByExternalIDWithResponse Find a drive by external id
 //
-// Returns the drive that carries the given external id in its metadata.
+// Returns the drive whose `metadata.externalId` is the one given: the identifier your own system gave it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35861,9 +36484,9 @@ func (c *ClientWithResponses) GetDriveByExternalIDWithResponse(ctx context.Conte
 	return ParseGetDriveByExternalIDResponse(rsp)
 }
 
-// GetDriveJWKSWithResponse Get the drive signing keys
+// GetDriveJWKSWithResponse Get the keys that sign drive tokens
 //
-// Returns the JSON Web Key Set that verifies drive access tokens.
+// Returns the JSON Web Key Set whose keys sign drive access tokens, so a storage gateway can check a token without calling Blaxel.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35878,7 +36501,7 @@ func (c *ClientWithResponses) GetDriveJWKSWithResponse(ctx context.Context, reqE
 
 // DeleteDriveWithResponse Delete a drive
 //
-// Deletes the drive named in the path and returns it as it was last stored.
+// Deletes the drive and what it holds. The answer names the drive and says what happened.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35893,7 +36516,7 @@ func (c *ClientWithResponses) DeleteDriveWithResponse(ctx context.Context, drive
 
 // GetDriveWithResponse Get a drive
 //
-// Returns one drive, found by the identifier in the path.
+// Returns the drive with this name, its permissions and its storage address.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35908,7 +36531,7 @@ func (c *ClientWithResponses) GetDriveWithResponse(ctx context.Context, driveNam
 
 // UpdateDriveWithBodyWithResponse Update a drive
 //
-// Replaces the drive named in the path with the body sent and returns the stored result.
+// Stores the definition sent (its permissions, for one) as the drive's whole definition.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35923,7 +36546,7 @@ func (c *ClientWithResponses) UpdateDriveWithBodyWithResponse(ctx context.Contex
 
 // UpdateDriveWithResponse Update a drive
 //
-// Replaces the drive named in the path with the body sent and returns the stored result.
+// Stores the definition sent (its permissions, for one) as the drive's whole definition.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -35936,9 +36559,9 @@ func (c *ClientWithResponses) UpdateDriveWithResponse(ctx context.Context, drive
 	return ParseUpdateDriveResponse(rsp)
 }
 
-// CreateDriveAccessTokenWithResponse Create a drive access token
+// CreateDriveAccessTokenWithResponse Issue a drive access token
 //
-// Issues a short-lived token that gives access to one drive.
+// Issues a short-lived bearer token for this one drive; `expires_in` counts its seconds. Keys from GetDriveJWKS verify it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35951,9 +36574,9 @@ func (c *ClientWithResponses) CreateDriveAccessTokenWithResponse(ctx context.Con
 	return ParseCreateDriveAccessTokenResponse(rsp)
 }
 
-// ListAllEgressGatewaysWithResponse List every egress gateway
+// ListAllEgressGatewaysWithResponse List egress gateways of every VPC
 //
-// Returns the egress gateways of every VPC of the workspace.
+// Returns the egress gateways of all the VPCs of the workspace at once.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35968,7 +36591,7 @@ func (c *ClientWithResponses) ListAllEgressGatewaysWithResponse(ctx context.Cont
 
 // GetEgressGatewayUsageWithResponse Get egress gateway usage
 //
-// Returns how many egress gateways the workspace uses and how many it may have.
+// Returns the egress gateways the workspace uses, as lists of names under each key.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35981,9 +36604,9 @@ func (c *ClientWithResponses) GetEgressGatewayUsageWithResponse(ctx context.Cont
 	return ParseGetEgressGatewayUsageResponse(rsp)
 }
 
-// ListAllEgressIPsWithResponse List every egress IP
+// ListAllEgressIPsWithResponse List egress IPs of every gateway
 //
-// Returns the egress IP addresses of every gateway of the workspace.
+// Returns the egress IP addresses of all gateways of all VPCs of the workspace.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -35998,7 +36621,7 @@ func (c *ClientWithResponses) ListAllEgressIPsWithResponse(ctx context.Context, 
 
 // GetWorkspaceFeaturesWithResponse List the workspace's feature flags
 //
-// Returns the feature flags that apply to the current workspace and their values.
+// Returns every feature flag that applies to the workspace, each with whether it is on.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36013,7 +36636,7 @@ func (c *ClientWithResponses) GetWorkspaceFeaturesWithResponse(ctx context.Conte
 
 // TestFeatureFlagWithResponse Evaluate a feature flag
 //
-// Tells whether one feature flag is on for the workspace, or for the account given.
+// Tells whether one feature flag is on for the workspace (or for the account given in `account`), with its variant and payload where it has them.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36028,7 +36651,7 @@ func (c *ClientWithResponses) TestFeatureFlagWithResponse(ctx context.Context, f
 
 // ListFunctionsWithResponse List functions
 //
-// Returns the functions of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's functions: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36043,7 +36666,7 @@ func (c *ClientWithResponses) ListFunctionsWithResponse(ctx context.Context, par
 
 // CreateFunctionWithBodyWithResponse Create a function
 //
-// Creates a function in the workspace from the body sent. A name already taken answers 409.
+// Stores a new function and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetFunction until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36058,7 +36681,7 @@ func (c *ClientWithResponses) CreateFunctionWithBodyWithResponse(ctx context.Con
 
 // CreateFunctionWithResponse Create a function
 //
-// Creates a function in the workspace from the body sent. A name already taken answers 409.
+// Stores a new function and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetFunction until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36073,7 +36696,7 @@ func (c *ClientWithResponses) CreateFunctionWithResponse(ctx context.Context, bo
 
 // DeleteFunctionWithResponse Delete a function
 //
-// Deletes the function named in the path and returns it as it was last stored.
+// Deletes the function and stops serving it. The answer is the function as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36088,7 +36711,7 @@ func (c *ClientWithResponses) DeleteFunctionWithResponse(ctx context.Context, fu
 
 // GetFunctionWithResponse Get a function
 //
-// Returns one function, found by the identifier in the path.
+// Returns the function with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. A deployed function is an MCP server reached at `{run}/{workspace}/functions/{name}/mcp`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36103,7 +36726,7 @@ func (c *ClientWithResponses) GetFunctionWithResponse(ctx context.Context, funct
 
 // UpdateFunctionWithBodyWithResponse Update a function
 //
-// Replaces the function named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36118,7 +36741,7 @@ func (c *ClientWithResponses) UpdateFunctionWithBodyWithResponse(ctx context.Con
 
 // UpdateFunctionWithResponse Update a function
 //
-// Replaces the function named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36133,7 +36756,7 @@ func (c *ClientWithResponses) UpdateFunctionWithResponse(ctx context.Context, fu
 
 // ListFunctionRevisionsWithResponse List a function's revisions
 //
-// Returns the deployed revisions of the function, newest first.
+// Returns the revisions the function was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36146,9 +36769,9 @@ func (c *ClientWithResponses) ListFunctionRevisionsWithResponse(ctx context.Cont
 	return ParseListFunctionRevisionsResponse(rsp)
 }
 
-// CleanupImagesWithResponse Clean up unused images
+// CleanupImagesWithResponse Delete unused images
 //
-// Removes the images of the workspace that no resource uses any more, and reports what was removed.
+// Deletes the images of the workspace that no resource uses any more; the answer counts them.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36163,7 +36786,7 @@ func (c *ClientWithResponses) CleanupImagesWithResponse(ctx context.Context, req
 
 // ListImagesWithResponse List images
 //
-// Returns the images of the workspace.
+// Returns the images built for the workspace's agents, functions, jobs and sandboxes, with their tags.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36178,7 +36801,7 @@ func (c *ClientWithResponses) ListImagesWithResponse(ctx context.Context, reqEdi
 
 // CreateImageWithBodyWithResponse Create an image
 //
-// Creates an image in the workspace from the body sent. A name already taken answers 409.
+// Creates an image for a resource type (agent, function, job, sandbox...) from a source image reference; the answer names the image made. A name in use answers 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36193,7 +36816,7 @@ func (c *ClientWithResponses) CreateImageWithBodyWithResponse(ctx context.Contex
 
 // CreateImageWithResponse Create an image
 //
-// Creates an image in the workspace from the body sent. A name already taken answers 409.
+// Creates an image for a resource type (agent, function, job, sandbox...) from a source image reference; the answer names the image made. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36208,7 +36831,7 @@ func (c *ClientWithResponses) CreateImageWithResponse(ctx context.Context, body 
 
 // DeleteImageWithResponse Delete an image
 //
-// Deletes the image named in the path and returns it as it was last stored.
+// Deletes the image and all its tags. The answer is the image as last stored.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36223,7 +36846,7 @@ func (c *ClientWithResponses) DeleteImageWithResponse(ctx context.Context, resou
 
 // GetImageWithResponse Get an image
 //
-// Returns one image, found by the identifier in the path.
+// Returns the image of this resource type and name, with its tags and sizes.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36238,7 +36861,7 @@ func (c *ClientWithResponses) GetImageWithResponse(ctx context.Context, resource
 
 // ListImageSharesWithResponse List the workspaces an image is shared with
 //
-// Returns every workspace that an image of this workspace is shared with.
+// Returns every workspace the image is shared with or offered to, and each share's status.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36253,7 +36876,7 @@ func (c *ClientWithResponses) ListImageSharesWithResponse(ctx context.Context, r
 
 // ShareImageWithBodyWithResponse Share an image with another workspace
 //
-// Offers an image to another workspace. The other workspace accepts or declines the pending share.
+// Shares the image with the workspace named in `targetWorkspace`. Where the share takes effect at once the answer is 200 with the image; where the other workspace must accept it first (another account, `targetAccountId`), it is 202 with the pending share, which the other side accepts or declines.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36268,7 +36891,7 @@ func (c *ClientWithResponses) ShareImageWithBodyWithResponse(ctx context.Context
 
 // ShareImageWithResponse Share an image with another workspace
 //
-// Offers an image to another workspace. The other workspace accepts or declines the pending share.
+// Shares the image with the workspace named in `targetWorkspace`. Where the share takes effect at once the answer is 200 with the image; where the other workspace must accept it first (another account, `targetAccountId`), it is 202 with the pending share, which the other side accepts or declines.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36283,7 +36906,7 @@ func (c *ClientWithResponses) ShareImageWithResponse(ctx context.Context, resour
 
 // UnshareImageWithResponse Stop sharing an image
 //
-// Withdraws an image share previously granted to another workspace.
+// Withdraws the image from the workspace named in the path.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36298,7 +36921,7 @@ func (c *ClientWithResponses) UnshareImageWithResponse(ctx context.Context, reso
 
 // DeleteImageTagWithResponse Delete an image tag
 //
-// Deletes the image tag named in the path and returns it as it was last stored.
+// Deletes one tag of an image; the image and its other tags stay. The answer is the image afterwards.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36313,7 +36936,7 @@ func (c *ClientWithResponses) DeleteImageTagWithResponse(ctx context.Context, re
 
 // ListIntegrationConnectionsWithResponse List integration connections
 //
-// Returns the integration connections of the workspace.
+// Returns the connections to third-party providers (model providers, Git hosts...) the workspace holds.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36328,7 +36951,7 @@ func (c *ClientWithResponses) ListIntegrationConnectionsWithResponse(ctx context
 
 // CreateIntegrationConnectionWithBodyWithResponse Create an integration connection
 //
-// Creates an integration connection in the workspace from the body sent. A name already taken answers 409.
+// Stores the configuration and secrets needed to reach a provider, under a name that models and functions refer to. A name in use answers 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36343,7 +36966,7 @@ func (c *ClientWithResponses) CreateIntegrationConnectionWithBodyWithResponse(ct
 
 // CreateIntegrationConnectionWithResponse Create an integration connection
 //
-// Creates an integration connection in the workspace from the body sent. A name already taken answers 409.
+// Stores the configuration and secrets needed to reach a provider, under a name that models and functions refer to. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36358,7 +36981,7 @@ func (c *ClientWithResponses) CreateIntegrationConnectionWithResponse(ctx contex
 
 // DeleteIntegrationConnectionWithResponse Delete an integration connection
 //
-// Deletes the integration connection named in the path and returns it as it was last stored.
+// Deletes the connection. It can answer 409 while resources still rely on it. The answer is the connection as last stored.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36373,7 +36996,7 @@ func (c *ClientWithResponses) DeleteIntegrationConnectionWithResponse(ctx contex
 
 // GetIntegrationConnectionWithResponse Get an integration connection
 //
-// Returns one integration connection, found by the identifier in the path.
+// Returns the connection with this name: the integration it reaches and its configuration.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36388,7 +37011,7 @@ func (c *ClientWithResponses) GetIntegrationConnectionWithResponse(ctx context.C
 
 // UpdateIntegrationConnectionWithBodyWithResponse Update an integration connection
 //
-// Replaces the integration connection named in the path with the body sent and returns the stored result.
+// Stores the configuration and secrets sent as the connection's whole definition.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36403,7 +37026,7 @@ func (c *ClientWithResponses) UpdateIntegrationConnectionWithBodyWithResponse(ct
 
 // UpdateIntegrationConnectionWithResponse Update an integration connection
 //
-// Replaces the integration connection named in the path with the body sent and returns the stored result.
+// Stores the configuration and secrets sent as the connection's whole definition.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36416,9 +37039,9 @@ func (c *ClientWithResponses) UpdateIntegrationConnectionWithResponse(ctx contex
 	return ParseUpdateIntegrationConnectionResponse(rsp)
 }
 
-// GetIntegrationConnectionModelEndpointConfigurationsWithResponse Get an integration connection's endpoint configurations
+// GetIntegrationConnectionModelEndpointConfigurationsWithResponse Get a connection's endpoint configurations
 //
-// Returns how the models of an integration connection are reached.
+// Returns how the provider's model endpoints are called through this connection.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36431,9 +37054,9 @@ func (c *ClientWithResponses) GetIntegrationConnectionModelEndpointConfiguration
 	return ParseGetIntegrationConnectionModelEndpointConfigurationsResponse(rsp)
 }
 
-// ListIntegrationConnectionModelsWithResponse List an integration connection's models
+// ListIntegrationConnectionModelsWithResponse List a connection's models
 //
-// Returns the models that an integration connection gives access to.
+// Returns the models the provider offers through this connection.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36446,9 +37069,9 @@ func (c *ClientWithResponses) ListIntegrationConnectionModelsWithResponse(ctx co
 	return ParseListIntegrationConnectionModelsResponse(rsp)
 }
 
-// GetIntegrationConnectionModelWithResponse Get an integration connection's model
+// GetIntegrationConnectionModelWithResponse Get a connection's model
 //
-// Returns one model that an integration connection gives access to.
+// Returns one model the provider offers through this connection.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36463,7 +37086,7 @@ func (c *ClientWithResponses) GetIntegrationConnectionModelWithResponse(ctx cont
 
 // GetIntegrationWithResponse Get an integration
 //
-// Returns one integration, found by the identifier in the path.
+// Returns what Blaxel knows of a provider: its endpoints, headers, organizations and repositories.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36478,7 +37101,7 @@ func (c *ClientWithResponses) GetIntegrationWithResponse(ctx context.Context, in
 
 // ListJobsWithResponse List jobs
 //
-// Returns the jobs of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's jobs: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36493,7 +37116,7 @@ func (c *ClientWithResponses) ListJobsWithResponse(ctx context.Context, params *
 
 // CreateJobWithBodyWithResponse Create a job
 //
-// Creates a job in the workspace from the body sent. A name already taken answers 409.
+// Stores a new job and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetJob until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36508,7 +37131,7 @@ func (c *ClientWithResponses) CreateJobWithBodyWithResponse(ctx context.Context,
 
 // CreateJobWithResponse Create a job
 //
-// Creates a job in the workspace from the body sent. A name already taken answers 409.
+// Stores a new job and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetJob until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36523,7 +37146,7 @@ func (c *ClientWithResponses) CreateJobWithResponse(ctx context.Context, body Cr
 
 // DeleteJobWithResponse Delete a job
 //
-// Deletes the job named in the path and returns it as it was last stored.
+// Deletes the job and stops serving it. The answer is the job as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36538,7 +37161,7 @@ func (c *ClientWithResponses) DeleteJobWithResponse(ctx context.Context, jobID s
 
 // GetJobWithResponse Get a job
 //
-// Returns one job, found by the identifier in the path.
+// Returns the job with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36553,7 +37176,7 @@ func (c *ClientWithResponses) GetJobWithResponse(ctx context.Context, jobID stri
 
 // UpdateJobWithBodyWithResponse Update a job
 //
-// Replaces the job named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36568,7 +37191,7 @@ func (c *ClientWithResponses) UpdateJobWithBodyWithResponse(ctx context.Context,
 
 // UpdateJobWithResponse Update a job
 //
-// Replaces the job named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36581,9 +37204,9 @@ func (c *ClientWithResponses) UpdateJobWithResponse(ctx context.Context, jobID s
 	return ParseUpdateJobResponse(rsp)
 }
 
-// ListJobExecutionsWithResponse List job executions
+// ListJobExecutionsWithResponse List a job's executions
 //
-// Returns the job executions of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the job's executions: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `offset` skips items, for servers that page by offset.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36596,9 +37219,9 @@ func (c *ClientWithResponses) ListJobExecutionsWithResponse(ctx context.Context,
 	return ParseListJobExecutionsResponse(rsp)
 }
 
-// CreateJobExecutionWithBodyWithResponse Create a job execution
+// CreateJobExecutionWithBodyWithResponse Run a job
 //
-// Creates a job execution in the workspace from the body sent. A name already taken answers 409.
+// Starts an execution of the job with the tasks sent (each task's input is free-form), optionally overriding environment variables and memory. The answer carries the execution id to poll with GetJobExecution. An `executionId` already used answers 409 rather than starting a second run.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36611,9 +37234,9 @@ func (c *ClientWithResponses) CreateJobExecutionWithBodyWithResponse(ctx context
 	return ParseCreateJobExecutionResponse(rsp)
 }
 
-// CreateJobExecutionWithResponse Create a job execution
+// CreateJobExecutionWithResponse Run a job
 //
-// Creates a job execution in the workspace from the body sent. A name already taken answers 409.
+// Starts an execution of the job with the tasks sent (each task's input is free-form), optionally overriding environment variables and memory. The answer carries the execution id to poll with GetJobExecution. An `executionId` already used answers 409 rather than starting a second run.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36626,9 +37249,9 @@ func (c *ClientWithResponses) CreateJobExecutionWithResponse(ctx context.Context
 	return ParseCreateJobExecutionResponse(rsp)
 }
 
-// DeleteJobExecutionWithResponse Delete a job execution
+// DeleteJobExecutionWithResponse Stop and delete a job execution
 //
-// Deletes the job execution named in the path and returns it as it was last stored.
+// Deletes the execution, stopping it if it still runs. The answer is the execution as last stored.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36643,7 +37266,7 @@ func (c *ClientWithResponses) DeleteJobExecutionWithResponse(ctx context.Context
 
 // GetJobExecutionWithResponse Get a job execution
 //
-// Returns one job execution, found by the identifier in the path.
+// Returns an execution with its status and the counts of its tasks by state.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36656,9 +37279,9 @@ func (c *ClientWithResponses) GetJobExecutionWithResponse(ctx context.Context, j
 	return ParseGetJobExecutionResponse(rsp)
 }
 
-// ListJobExecutionTasksWithResponse List job execution tasks
+// ListJobExecutionTasksWithResponse List an execution's tasks
 //
-// Returns the job execution tasks of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the execution's tasks: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36673,7 +37296,7 @@ func (c *ClientWithResponses) ListJobExecutionTasksWithResponse(ctx context.Cont
 
 // ListJobRevisionsWithResponse List a job's revisions
 //
-// Returns the deployed revisions of the job, newest first.
+// Returns the revisions the job was deployed as, and which one is active.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36686,9 +37309,9 @@ func (c *ClientWithResponses) ListJobRevisionsWithResponse(ctx context.Context, 
 	return ParseListJobRevisionsResponse(rsp)
 }
 
-// ListKnowledgebasesWithResponse List knowledgebases
+// ListKnowledgebasesWithResponse List knowledge bases
 //
-// Returns the knowledgebases of the workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36703,9 +37326,9 @@ func (c *ClientWithResponses) ListKnowledgebasesWithResponse(ctx context.Context
 	return ParseListKnowledgebasesResponse(rsp)
 }
 
-// CreateKnowledgebaseWithBodyWithResponse Create a knowledgebase
+// CreateKnowledgebaseWithBodyWithResponse Create a knowledge base
 //
-// Creates a knowledgebase in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36720,9 +37343,9 @@ func (c *ClientWithResponses) CreateKnowledgebaseWithBodyWithResponse(ctx contex
 	return ParseCreateKnowledgebaseResponse(rsp)
 }
 
-// CreateKnowledgebaseWithResponse Create a knowledgebase
+// CreateKnowledgebaseWithResponse Create a knowledge base
 //
-// Creates a knowledgebase in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36736,9 +37359,9 @@ func (c *ClientWithResponses) CreateKnowledgebaseWithResponse(ctx context.Contex
 	return ParseCreateKnowledgebaseResponse(rsp)
 }
 
-// DeleteKnowledgebaseWithResponse Delete a knowledgebase
+// DeleteKnowledgebaseWithResponse Delete a knowledge base
 //
-// Deletes the knowledgebase named in the path and returns it as it was last stored. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36753,9 +37376,9 @@ func (c *ClientWithResponses) DeleteKnowledgebaseWithResponse(ctx context.Contex
 	return ParseDeleteKnowledgebaseResponse(rsp)
 }
 
-// GetKnowledgebaseWithResponse Get a knowledgebase
+// GetKnowledgebaseWithResponse Get a knowledge base
 //
-// Returns one knowledgebase, found by the identifier in the path. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36770,9 +37393,9 @@ func (c *ClientWithResponses) GetKnowledgebaseWithResponse(ctx context.Context, 
 	return ParseGetKnowledgebaseResponse(rsp)
 }
 
-// UpdateKnowledgebaseWithBodyWithResponse Update a knowledgebase
+// UpdateKnowledgebaseWithBodyWithResponse Update a knowledge base
 //
-// Replaces the knowledgebase named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36787,9 +37410,9 @@ func (c *ClientWithResponses) UpdateKnowledgebaseWithBodyWithResponse(ctx contex
 	return ParseUpdateKnowledgebaseResponse(rsp)
 }
 
-// UpdateKnowledgebaseWithResponse Update a knowledgebase
+// UpdateKnowledgebaseWithResponse Update a knowledge base
 //
-// Replaces the knowledgebase named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36803,9 +37426,9 @@ func (c *ClientWithResponses) UpdateKnowledgebaseWithResponse(ctx context.Contex
 	return ParseUpdateKnowledgebaseResponse(rsp)
 }
 
-// ListKnowledgebaseRevisionsWithResponse List a knowledgebase's revisions
+// ListKnowledgebaseRevisionsWithResponse List a knowledge base's revisions
 //
-// Returns the deployed revisions of the knowledgebase, newest first. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36822,7 +37445,7 @@ func (c *ClientWithResponses) ListKnowledgebaseRevisionsWithResponse(ctx context
 
 // ListLocationsWithResponse List locations
 //
-// Returns the locations where workloads can run, with their status and available flavors.
+// Returns where workloads can run: each location's region, country, continent, status and the flavors (CPU, GPU) it offers.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36837,7 +37460,7 @@ func (c *ClientWithResponses) ListLocationsWithResponse(ctx context.Context, req
 
 // ListMCPHubDefinitionsWithResponse List the MCP hub
 //
-// Returns the catalogue of MCP servers that can be deployed as functions.
+// Returns the catalogue of ready-made MCP servers that can be deployed as functions, with the form each one needs filled.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36852,7 +37475,7 @@ func (c *ClientWithResponses) ListMCPHubDefinitionsWithResponse(ctx context.Cont
 
 // ListModelsWithResponse List models
 //
-// Returns the models of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's models: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36867,7 +37490,7 @@ func (c *ClientWithResponses) ListModelsWithResponse(ctx context.Context, params
 
 // CreateModelWithBodyWithResponse Create a model
 //
-// Creates a model in the workspace from the body sent. A name already taken answers 409.
+// Stores a new model and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetModel until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36882,7 +37505,7 @@ func (c *ClientWithResponses) CreateModelWithBodyWithResponse(ctx context.Contex
 
 // CreateModelWithResponse Create a model
 //
-// Creates a model in the workspace from the body sent. A name already taken answers 409.
+// Stores a new model and starts deploying it: the answer comes back at once, and `status` moves through `BUILDING`/`DEPLOYING` to `DEPLOYED` or `FAILED`, so poll GetModel until it settles. The name (`metadata.name`) must be unused in the workspace, else the answer is 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36897,7 +37520,7 @@ func (c *ClientWithResponses) CreateModelWithResponse(ctx context.Context, body 
 
 // DeleteModelWithResponse Delete a model
 //
-// Deletes the model named in the path and returns it as it was last stored.
+// Deletes the model and stops serving it. The answer is the model as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36912,7 +37535,7 @@ func (c *ClientWithResponses) DeleteModelWithResponse(ctx context.Context, model
 
 // GetModelWithResponse Get a model
 //
-// Returns one model, found by the identifier in the path.
+// Returns the model with this name, with its spec, its deployment `status` and its recent events. A model API is called at `{run}/{workspace}/models/{name}/...` with the same credentials.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36927,7 +37550,7 @@ func (c *ClientWithResponses) GetModelWithResponse(ctx context.Context, modelNam
 
 // UpdateModelWithBodyWithResponse Update a model
 //
-// Replaces the model named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36942,7 +37565,7 @@ func (c *ClientWithResponses) UpdateModelWithBodyWithResponse(ctx context.Contex
 
 // UpdateModelWithResponse Update a model
 //
-// Replaces the model named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36957,7 +37580,7 @@ func (c *ClientWithResponses) UpdateModelWithResponse(ctx context.Context, model
 
 // ListModelRevisionsWithResponse List a model's revisions
 //
-// Returns the deployed revisions of the model, newest first.
+// Returns the revisions the model was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36972,7 +37595,7 @@ func (c *ClientWithResponses) ListModelRevisionsWithResponse(ctx context.Context
 
 // IssueTokenWithBodyWithResponse Obtain an access token
 //
-// Exchanges a service account's client credentials, or a refresh token, for a short-lived access token. Client credentials go in a Basic `Authorization` header; a refresh sends the refresh token and `client_id` in the body. The answer's `expires_in` counts seconds.
+// Exchanges credentials for a short-lived bearer token (about two hours; `expires_in` counts seconds). A service account sends its client id and secret as HTTP Basic credentials with `{"grant_type":"client_credentials"}`. A refresh sends `{"grant_type":"refresh_token", "refresh_token": ..., "client_id": "blaxel"}` with no credentials. A wrong secret answers 400. Always the control plane's address, never a workload's.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36987,7 +37610,7 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 
 // IssueTokenWithResponse Obtain an access token
 //
-// Exchanges a service account's client credentials, or a refresh token, for a short-lived access token. Client credentials go in a Basic `Authorization` header; a refresh sends the refresh token and `client_id` in the body. The answer's `expires_in` counts seconds.
+// Exchanges credentials for a short-lived bearer token (about two hours; `expires_in` counts seconds). A service account sends its client id and secret as HTTP Basic credentials with `{"grant_type":"client_credentials"}`. A refresh sends `{"grant_type":"refresh_token", "refresh_token": ..., "client_id": "blaxel"}` with no credentials. A wrong secret answers 400. Always the control plane's address, never a workload's.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37002,7 +37625,7 @@ func (c *ClientWithResponses) IssueTokenWithResponse(ctx context.Context, body I
 
 // ListPendingImageSharesWithResponse List pending image shares
 //
-// Returns image shares waiting for an answer, offered to or by this workspace depending on the direction asked.
+// Returns the image shares waiting for an answer: offered to this workspace, or offered by it, as `direction` says.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37017,7 +37640,7 @@ func (c *ClientWithResponses) ListPendingImageSharesWithResponse(ctx context.Con
 
 // AcceptImageShareWithResponse Accept an image share
 //
-// Accepts an image that another workspace offered, making it usable in this workspace.
+// Accepts an image offered to this workspace; it becomes usable here. An image of the same name answers 409 unless `force=true`; a share that expired answers 410.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37032,7 +37655,7 @@ func (c *ClientWithResponses) AcceptImageShareWithResponse(ctx context.Context, 
 
 // DeclineImageShareWithResponse Decline an image share
 //
-// Refuses an image that another workspace offered. Nothing is returned.
+// Refuses an image offered to this workspace. The answer has no body.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37047,7 +37670,7 @@ func (c *ClientWithResponses) DeclineImageShareWithResponse(ctx context.Context,
 
 // ListPoliciesWithResponse List policies
 //
-// Returns the policies of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's policies: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37062,7 +37685,7 @@ func (c *ClientWithResponses) ListPoliciesWithResponse(ctx context.Context, para
 
 // CreatePolicyWithBodyWithResponse Create a policy
 //
-// Creates a policy in the workspace from the body sent. A name already taken answers 409.
+// Creates a policy: a restriction on where workloads may run (locations), on what hardware (flavors) or on how many tokens a model may use. Resources opt in by naming it in `spec.policies`. A name in use answers 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37077,7 +37700,7 @@ func (c *ClientWithResponses) CreatePolicyWithBodyWithResponse(ctx context.Conte
 
 // CreatePolicyWithResponse Create a policy
 //
-// Creates a policy in the workspace from the body sent. A name already taken answers 409.
+// Creates a policy: a restriction on where workloads may run (locations), on what hardware (flavors) or on how many tokens a model may use. Resources opt in by naming it in `spec.policies`. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37092,7 +37715,7 @@ func (c *ClientWithResponses) CreatePolicyWithResponse(ctx context.Context, body
 
 // DeletePolicyWithResponse Delete a policy
 //
-// Deletes the policy named in the path and returns it as it was last stored.
+// Deletes the policy. The answer is the policy as last stored.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37107,7 +37730,7 @@ func (c *ClientWithResponses) DeletePolicyWithResponse(ctx context.Context, poli
 
 // GetPolicyWithResponse Get a policy
 //
-// Returns one policy, found by the identifier in the path.
+// Returns the policy with this name and (`usage`) how many resources of each kind use it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37122,7 +37745,7 @@ func (c *ClientWithResponses) GetPolicyWithResponse(ctx context.Context, policyN
 
 // UpdatePolicyWithBodyWithResponse Update a policy
 //
-// Replaces the policy named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the policy's whole definition.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37137,7 +37760,7 @@ func (c *ClientWithResponses) UpdatePolicyWithBodyWithResponse(ctx context.Conte
 
 // UpdatePolicyWithResponse Update a policy
 //
-// Replaces the policy named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the policy's whole definition.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37152,7 +37775,7 @@ func (c *ClientWithResponses) UpdatePolicyWithResponse(ctx context.Context, poli
 
 // GetPolicyUsagesWithResponse List where a policy is used
 //
-// Returns the resources that a policy applies to.
+// Returns the agents, functions, jobs, models and sandboxes that use the policy.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37167,7 +37790,7 @@ func (c *ClientWithResponses) GetPolicyUsagesWithResponse(ctx context.Context, p
 
 // ListPrivateClustersWithResponse List private clusters
 //
-// Returns the private clusters of the workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37182,9 +37805,9 @@ func (c *ClientWithResponses) ListPrivateClustersWithResponse(ctx context.Contex
 	return ParseListPrivateClustersResponse(rsp)
 }
 
-// CreatePrivateClusterWithResponse Create a private cluster
+// CreatePrivateClusterWithResponse Register a private cluster
 //
-// Creates a private cluster in the workspace from the body sent. A name already taken answers 409. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37199,9 +37822,9 @@ func (c *ClientWithResponses) CreatePrivateClusterWithResponse(ctx context.Conte
 	return ParseCreatePrivateClusterResponse(rsp)
 }
 
-// DeletePrivateClusterWithResponse Delete a private cluster
+// DeletePrivateClusterWithResponse Remove a private cluster
 //
-// Deletes the private cluster named in the path and returns it as it was last stored. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37218,7 +37841,7 @@ func (c *ClientWithResponses) DeletePrivateClusterWithResponse(ctx context.Conte
 
 // GetPrivateClusterWithResponse Get a private cluster
 //
-// Returns one private cluster, found by the identifier in the path. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37235,7 +37858,7 @@ func (c *ClientWithResponses) GetPrivateClusterWithResponse(ctx context.Context,
 
 // UpdatePrivateClusterWithResponse Update a private cluster
 //
-// Replaces the private cluster named in the path with the body sent and returns the stored result. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37252,7 +37875,7 @@ func (c *ClientWithResponses) UpdatePrivateClusterWithResponse(ctx context.Conte
 
 // GetPrivateClusterHealthWithResponse Get a private cluster's health
 //
-// Returns the last health report of a private cluster. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37269,7 +37892,7 @@ func (c *ClientWithResponses) GetPrivateClusterHealthWithResponse(ctx context.Co
 
 // UpdatePrivateClusterHealthWithResponse Report a private cluster's health
 //
-// Records a health report for a private cluster. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37284,9 +37907,9 @@ func (c *ClientWithResponses) UpdatePrivateClusterHealthWithResponse(ctx context
 	return ParseUpdatePrivateClusterHealthResponse(rsp)
 }
 
-// ListAllPendingInvitationsWithResponse List the caller's pending invitations
+// ListAllPendingInvitationsWithResponse List the caller's invitations
 //
-// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37301,9 +37924,9 @@ func (c *ClientWithResponses) ListAllPendingInvitationsWithResponse(ctx context.
 	return ParseListAllPendingInvitationsResponse(rsp)
 }
 
-// ListPublicIPsWithResponse List public IPs
+// ListPublicIPsWithResponse List the platform's public IPs
 //
-// Returns the public IP addresses the platform uses, optionally for one region, so firewalls can allow them.
+// Returns the address ranges (IPv4 and IPv6) that Blaxel's workloads connect from, per region, for firewalls to allow. `region` narrows the answer to one region.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37318,7 +37941,7 @@ func (c *ClientWithResponses) ListPublicIPsWithResponse(ctx context.Context, par
 
 // ListSandboxHubDefinitionsWithResponse List the sandbox hub
 //
-// Returns the catalogue of ready-made sandbox images.
+// Returns the catalogue of ready-made sandbox images: what each holds, its memory and its ports.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37333,7 +37956,7 @@ func (c *ClientWithResponses) ListSandboxHubDefinitionsWithResponse(ctx context.
 
 // ListSandboxesWithResponse List sandboxes
 //
-// Returns the sandboxes of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's sandboxes: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. Terminated sandboxes are left out unless `showTerminated=true`; `externalId` finds those tagged with it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37348,7 +37971,7 @@ func (c *ClientWithResponses) ListSandboxesWithResponse(ctx context.Context, par
 
 // CreateSandboxWithBodyWithResponse Create a sandbox
 //
-// Creates a sandbox in the workspace from the body sent. A name already taken answers 409.
+// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37363,7 +37986,7 @@ func (c *ClientWithResponses) CreateSandboxWithBodyWithResponse(ctx context.Cont
 
 // CreateSandboxWithResponse Create a sandbox
 //
-// Creates a sandbox in the workspace from the body sent. A name already taken answers 409.
+// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37376,9 +37999,9 @@ func (c *ClientWithResponses) CreateSandboxWithResponse(ctx context.Context, par
 	return ParseCreateSandboxResponse(rsp)
 }
 
-// GetSandboxByExternalIDWithResponse Get a sandbox by external id
+// GetSandboxByExternalIDWithResponse Find a sandbox by external id
 //
-// Returns the sandbox that carries the given external id in its metadata.
+// Returns the sandbox whose `metadata.externalId` is the one given: the identifier your own system gave it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37393,7 +38016,7 @@ func (c *ClientWithResponses) GetSandboxByExternalIDWithResponse(ctx context.Con
 
 // DeleteSandboxWithResponse Delete a sandbox
 //
-// Deletes the sandbox named in the path and returns it as it was last stored.
+// Deletes the sandbox. Volumes it attached are resources of their own and stay. The answer is the sandbox as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37408,7 +38031,7 @@ func (c *ClientWithResponses) DeleteSandboxWithResponse(ctx context.Context, san
 
 // GetSandboxWithResponse Get a sandbox
 //
-// Returns one sandbox, found by the identifier in the path.
+// Returns the sandbox with this name: its spec, deployment `status`, `state` (`RUNNING`, or `STANDBY` while it sleeps), when it was last used and when it expires. `metadata.url` is the address of its own API. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37423,7 +38046,7 @@ func (c *ClientWithResponses) GetSandboxWithResponse(ctx context.Context, sandbo
 
 // UpdateSandboxWithBodyWithResponse Update a sandbox
 //
-// Replaces the sandbox named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37438,7 +38061,7 @@ func (c *ClientWithResponses) UpdateSandboxWithBodyWithResponse(ctx context.Cont
 
 // UpdateSandboxWithResponse Update a sandbox
 //
-// Replaces the sandbox named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37453,7 +38076,7 @@ func (c *ClientWithResponses) UpdateSandboxWithResponse(ctx context.Context, san
 
 // ForkSandboxWithBodyWithResponse Fork a sandbox
 //
-// Creates a new sandbox from the current state of an existing one.
+// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from this sandbox's state, or from the snapshot named in `snapshotId`. The answer names the new resource and the snapshot used.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37468,7 +38091,7 @@ func (c *ClientWithResponses) ForkSandboxWithBodyWithResponse(ctx context.Contex
 
 // ForkSandboxWithResponse Fork a sandbox
 //
-// Creates a new sandbox from the current state of an existing one.
+// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from this sandbox's state, or from the snapshot named in `snapshotId`. The answer names the new resource and the snapshot used.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37481,9 +38104,9 @@ func (c *ClientWithResponses) ForkSandboxWithResponse(ctx context.Context, sandb
 	return ParseForkSandboxResponse(rsp)
 }
 
-// ListSandboxPreviewsWithResponse List sandbox previews
+// ListSandboxPreviewsWithResponse List a sandbox's previews
 //
-// Returns the sandbox previews of the workspace.
+// Returns the previews that expose ports of this sandbox on public addresses.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37498,7 +38121,7 @@ func (c *ClientWithResponses) ListSandboxPreviewsWithResponse(ctx context.Contex
 
 // CreateSandboxPreviewWithBodyWithResponse Create a sandbox preview
 //
-// Creates a sandbox preview in the workspace from the body sent. A name already taken answers 409.
+// Exposes one port of the sandbox at an address of its own, public or guarded by preview tokens. A name in use answers 409; `force=true` replaces the existing preview instead.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37513,7 +38136,7 @@ func (c *ClientWithResponses) CreateSandboxPreviewWithBodyWithResponse(ctx conte
 
 // CreateSandboxPreviewWithResponse Create a sandbox preview
 //
-// Creates a sandbox preview in the workspace from the body sent. A name already taken answers 409.
+// Exposes one port of the sandbox at an address of its own, public or guarded by preview tokens. A name in use answers 409; `force=true` replaces the existing preview instead.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37528,7 +38151,7 @@ func (c *ClientWithResponses) CreateSandboxPreviewWithResponse(ctx context.Conte
 
 // DeleteSandboxPreviewWithResponse Delete a sandbox preview
 //
-// Deletes the sandbox preview named in the path and returns it as it was last stored.
+// Removes the preview; its address stops answering. The answer is the preview as last stored.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37543,7 +38166,7 @@ func (c *ClientWithResponses) DeleteSandboxPreviewWithResponse(ctx context.Conte
 
 // GetSandboxPreviewWithResponse Get a sandbox preview
 //
-// Returns one sandbox preview, found by the identifier in the path.
+// Returns the preview with this name and its address (`spec.url`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37558,7 +38181,7 @@ func (c *ClientWithResponses) GetSandboxPreviewWithResponse(ctx context.Context,
 
 // UpdateSandboxPreviewWithBodyWithResponse Update a sandbox preview
 //
-// Replaces the sandbox preview named in the path with the body sent and returns the stored result.
+// Stores the settings sent (port, visibility, headers) as the preview's whole definition.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37573,7 +38196,7 @@ func (c *ClientWithResponses) UpdateSandboxPreviewWithBodyWithResponse(ctx conte
 
 // UpdateSandboxPreviewWithResponse Update a sandbox preview
 //
-// Replaces the sandbox preview named in the path with the body sent and returns the stored result.
+// Stores the settings sent (port, visibility, headers) as the preview's whole definition.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37586,9 +38209,9 @@ func (c *ClientWithResponses) UpdateSandboxPreviewWithResponse(ctx context.Conte
 	return ParseUpdateSandboxPreviewResponse(rsp)
 }
 
-// ListSandboxPreviewTokensWithResponse List sandbox preview tokens
+// ListSandboxPreviewTokensWithResponse List a preview's tokens
 //
-// Returns the sandbox preview tokens of the workspace.
+// Returns the tokens that open a private preview, with their expiry.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37601,9 +38224,9 @@ func (c *ClientWithResponses) ListSandboxPreviewTokensWithResponse(ctx context.C
 	return ParseListSandboxPreviewTokensResponse(rsp)
 }
 
-// CreateSandboxPreviewTokenWithBodyWithResponse Create a sandbox preview token
+// CreateSandboxPreviewTokenWithBodyWithResponse Create a preview token
 //
-// Creates a sandbox preview token in the workspace from the body sent. A name already taken answers 409.
+// Issues a token that opens a private preview until `spec.expiresAt`. Send it in the `X-Blaxel-Preview-Token` header or the `bl_preview_token` query parameter.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37616,9 +38239,9 @@ func (c *ClientWithResponses) CreateSandboxPreviewTokenWithBodyWithResponse(ctx 
 	return ParseCreateSandboxPreviewTokenResponse(rsp)
 }
 
-// CreateSandboxPreviewTokenWithResponse Create a sandbox preview token
+// CreateSandboxPreviewTokenWithResponse Create a preview token
 //
-// Creates a sandbox preview token in the workspace from the body sent. A name already taken answers 409.
+// Issues a token that opens a private preview until `spec.expiresAt`. Send it in the `X-Blaxel-Preview-Token` header or the `bl_preview_token` query parameter.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37631,9 +38254,9 @@ func (c *ClientWithResponses) CreateSandboxPreviewTokenWithResponse(ctx context.
 	return ParseCreateSandboxPreviewTokenResponse(rsp)
 }
 
-// DeleteSandboxPreviewTokenWithResponse Delete a sandbox preview token
+// DeleteSandboxPreviewTokenWithResponse Revoke a preview token
 //
-// Deletes the sandbox preview token named in the path and returns it as it was last stored.
+// Revokes the token; the preview refuses it from now on.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37646,9 +38269,9 @@ func (c *ClientWithResponses) DeleteSandboxPreviewTokenWithResponse(ctx context.
 	return ParseDeleteSandboxPreviewTokenResponse(rsp)
 }
 
-// ListSandboxScheduleExecutionsWithResponse List a sandbox's schedule executions
+// ListSandboxScheduleExecutionsWithResponse List a sandbox's scheduled runs
 //
-// Returns the runs of a sandbox's schedules, newest first by default.
+// One page of the runs of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37661,9 +38284,9 @@ func (c *ClientWithResponses) ListSandboxScheduleExecutionsWithResponse(ctx cont
 	return ParseListSandboxScheduleExecutionsResponse(rsp)
 }
 
-// ListSandboxSchedulesWithResponse List sandbox schedules
+// ListSandboxSchedulesWithResponse List a sandbox's schedules
 //
-// Returns the sandbox schedules of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `type` keeps one kind (`cron`, `at`, `sleep`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37676,9 +38299,9 @@ func (c *ClientWithResponses) ListSandboxSchedulesWithResponse(ctx context.Conte
 	return ParseListSandboxSchedulesResponse(rsp)
 }
 
-// CreateSandboxScheduleWithBodyWithResponse Create a sandbox schedule
+// CreateSandboxScheduleWithBodyWithResponse Schedule a command in a sandbox
 //
-// Creates a sandbox schedule in the workspace from the body sent. A name already taken answers 409.
+// Adds a schedule that runs a command in the sandbox: on a cron expression, at a given time, or after a delay.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37691,9 +38314,9 @@ func (c *ClientWithResponses) CreateSandboxScheduleWithBodyWithResponse(ctx cont
 	return ParseCreateSandboxScheduleResponse(rsp)
 }
 
-// CreateSandboxScheduleWithResponse Create a sandbox schedule
+// CreateSandboxScheduleWithResponse Schedule a command in a sandbox
 //
-// Creates a sandbox schedule in the workspace from the body sent. A name already taken answers 409.
+// Adds a schedule that runs a command in the sandbox: on a cron expression, at a given time, or after a delay.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37708,7 +38331,7 @@ func (c *ClientWithResponses) CreateSandboxScheduleWithResponse(ctx context.Cont
 
 // DeleteSandboxScheduleWithResponse Delete a sandbox schedule
 //
-// Deletes the sandbox schedule named in the path and returns it as it was last stored.
+// Deletes the schedule: it starts no more runs. The answer is the schedule as last stored.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37723,7 +38346,7 @@ func (c *ClientWithResponses) DeleteSandboxScheduleWithResponse(ctx context.Cont
 
 // GetSandboxScheduleWithResponse Get a sandbox schedule
 //
-// Returns one sandbox schedule, found by the identifier in the path.
+// Returns the schedule with this id.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37738,7 +38361,7 @@ func (c *ClientWithResponses) GetSandboxScheduleWithResponse(ctx context.Context
 
 // UpdateSandboxScheduleWithBodyWithResponse Update a sandbox schedule
 //
-// Replaces the sandbox schedule named in the path with the body sent and returns the stored result.
+// Stores the timing and command sent as the schedule's whole definition.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37753,7 +38376,7 @@ func (c *ClientWithResponses) UpdateSandboxScheduleWithBodyWithResponse(ctx cont
 
 // UpdateSandboxScheduleWithResponse Update a sandbox schedule
 //
-// Replaces the sandbox schedule named in the path with the body sent and returns the stored result.
+// Stores the timing and command sent as the schedule's whole definition.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37766,9 +38389,9 @@ func (c *ClientWithResponses) UpdateSandboxScheduleWithResponse(ctx context.Cont
 	return ParseUpdateSandboxScheduleResponse(rsp)
 }
 
-// ListSandboxSnapshotsWithResponse List sandbox snapshots
+// ListSandboxSnapshotsWithResponse List a sandbox's snapshots
 //
-// Returns the sandbox snapshots of the workspace.
+// Returns the snapshots taken of the sandbox, each with its status.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37781,9 +38404,9 @@ func (c *ClientWithResponses) ListSandboxSnapshotsWithResponse(ctx context.Conte
 	return ParseListSandboxSnapshotsResponse(rsp)
 }
 
-// CreateSandboxSnapshotWithBodyWithResponse Create a sandbox snapshot
+// CreateSandboxSnapshotWithBodyWithResponse Snapshot a sandbox
 //
-// Creates a sandbox snapshot in the workspace from the body sent. A name already taken answers 409.
+// Saves the sandbox's current state as a snapshot that ForkSandbox can start from.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37796,9 +38419,9 @@ func (c *ClientWithResponses) CreateSandboxSnapshotWithBodyWithResponse(ctx cont
 	return ParseCreateSandboxSnapshotResponse(rsp)
 }
 
-// CreateSandboxSnapshotWithResponse Create a sandbox snapshot
+// CreateSandboxSnapshotWithResponse Snapshot a sandbox
 //
-// Creates a sandbox snapshot in the workspace from the body sent. A name already taken answers 409.
+// Saves the sandbox's current state as a snapshot that ForkSandbox can start from.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37813,7 +38436,7 @@ func (c *ClientWithResponses) CreateSandboxSnapshotWithResponse(ctx context.Cont
 
 // DeleteSandboxSnapshotWithResponse Delete a sandbox snapshot
 //
-// Deletes the sandbox snapshot named in the path and returns it as it was last stored.
+// Deletes the snapshot. The answer has no body.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37828,7 +38451,7 @@ func (c *ClientWithResponses) DeleteSandboxSnapshotWithResponse(ctx context.Cont
 
 // StartSandboxWithResponse Start a sandbox
 //
-// Starts a stopped sandbox. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37845,7 +38468,7 @@ func (c *ClientWithResponses) StartSandboxWithResponse(ctx context.Context, sand
 
 // StopSandboxWithResponse Stop a sandbox
 //
-// Stops a running sandbox, keeping its definition. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37862,7 +38485,7 @@ func (c *ClientWithResponses) StopSandboxWithResponse(ctx context.Context, sandb
 
 // GetWorkspaceServiceAccountsWithResponse List service accounts
 //
-// Returns the service accounts of the workspace.
+// Returns the service accounts of the workspace, by client id. Secrets are never returned.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37877,7 +38500,7 @@ func (c *ClientWithResponses) GetWorkspaceServiceAccountsWithResponse(ctx contex
 
 // CreateWorkspaceServiceAccountWithBodyWithResponse Create a service account
 //
-// Creates a service account. The answer holds its client secret, which is shown this once.
+// Creates an identity for a machine. The answer holds its `client_secret`, shown this once: store it, then exchange the id and secret for tokens at IssueToken. Its credentials act in this workspace only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37892,7 +38515,7 @@ func (c *ClientWithResponses) CreateWorkspaceServiceAccountWithBodyWithResponse(
 
 // CreateWorkspaceServiceAccountWithResponse Create a service account
 //
-// Creates a service account. The answer holds its client secret, which is shown this once.
+// Creates an identity for a machine. The answer holds its `client_secret`, shown this once: store it, then exchange the id and secret for tokens at IssueToken. Its credentials act in this workspace only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37907,7 +38530,7 @@ func (c *ClientWithResponses) CreateWorkspaceServiceAccountWithResponse(ctx cont
 
 // DeleteWorkspaceServiceAccountWithResponse Delete a service account
 //
-// Deletes a service account; its credentials and API keys stop working.
+// Deletes the service account; its tokens and API keys stop working at once.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37920,9 +38543,9 @@ func (c *ClientWithResponses) DeleteWorkspaceServiceAccountWithResponse(ctx cont
 	return ParseDeleteWorkspaceServiceAccountResponse(rsp)
 }
 
-// UpdateWorkspaceServiceAccountWithBodyWithResponse Update a service account
+// UpdateWorkspaceServiceAccountWithBodyWithResponse Rename a service account
 //
-// Changes the name or description of a service account.
+// Changes the name of a service account; its client id and credentials stay as they are.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37935,9 +38558,9 @@ func (c *ClientWithResponses) UpdateWorkspaceServiceAccountWithBodyWithResponse(
 	return ParseUpdateWorkspaceServiceAccountResponse(rsp)
 }
 
-// UpdateWorkspaceServiceAccountWithResponse Update a service account
+// UpdateWorkspaceServiceAccountWithResponse Rename a service account
 //
-// Changes the name or description of a service account.
+// Changes the name of a service account; its client id and credentials stay as they are.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37952,7 +38575,7 @@ func (c *ClientWithResponses) UpdateWorkspaceServiceAccountWithResponse(ctx cont
 
 // ListAPIKeysForServiceAccountWithResponse List a service account's API keys
 //
-// Returns the API keys of a service account, without their secret values.
+// Returns the API keys of the service account, without their secret values.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37967,7 +38590,7 @@ func (c *ClientWithResponses) ListAPIKeysForServiceAccountWithResponse(ctx conte
 
 // CreateAPIKeyForServiceAccountWithBodyWithResponse Create an API key for a service account
 //
-// Creates a long-lived API key for a service account. The secret value is returned by this call only: store it at once.
+// Creates a long-lived API key, sent as a bearer token like an access token. Its value is in this answer only: store it at once. `expires_in` limits its life; without it the key lasts until revoked.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37982,7 +38605,7 @@ func (c *ClientWithResponses) CreateAPIKeyForServiceAccountWithBodyWithResponse(
 
 // CreateAPIKeyForServiceAccountWithResponse Create an API key for a service account
 //
-// Creates a long-lived API key for a service account. The secret value is returned by this call only: store it at once.
+// Creates a long-lived API key, sent as a bearer token like an access token. Its value is in this answer only: store it at once. `expires_in` limits its life; without it the key lasts until revoked.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37995,9 +38618,9 @@ func (c *ClientWithResponses) CreateAPIKeyForServiceAccountWithResponse(ctx cont
 	return ParseCreateAPIKeyForServiceAccountResponse(rsp)
 }
 
-// DeleteAPIKeyForServiceAccountWithResponse Delete a service account's API key
+// DeleteAPIKeyForServiceAccountWithResponse Revoke a service account's API key
 //
-// Revokes one API key of a service account.
+// Revokes one API key; requests that send it are refused from now on.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38012,7 +38635,7 @@ func (c *ClientWithResponses) DeleteAPIKeyForServiceAccountWithResponse(ctx cont
 
 // ListTemplatesWithResponse List templates
 //
-// Returns the templates of the workspace.
+// Returns the project templates that new agents, functions and jobs can start from.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38027,7 +38650,7 @@ func (c *ClientWithResponses) ListTemplatesWithResponse(ctx context.Context, req
 
 // GetTemplateWithResponse Get a template
 //
-// Returns one template, found by the identifier in the path.
+// Returns the template with this name: its repository, branch and the variables it asks for.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38040,9 +38663,9 @@ func (c *ClientWithResponses) GetTemplateWithResponse(ctx context.Context, templ
 	return ParseGetTemplateResponse(rsp)
 }
 
-// ListWorkspaceUsersWithResponse List the users of the workspace
+// ListWorkspaceUsersWithResponse List the workspace's members
 //
-// Returns the members of the workspace and the invitations still pending.
+// Returns the members of the workspace, with their role, and the invitations not yet accepted.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38055,9 +38678,9 @@ func (c *ClientWithResponses) ListWorkspaceUsersWithResponse(ctx context.Context
 	return ParseListWorkspaceUsersResponse(rsp)
 }
 
-// InviteWorkspaceUserWithBodyWithResponse Invite a user to the workspace
+// InviteWorkspaceUserWithBodyWithResponse Invite someone to the workspace
 //
-// Sends an invitation to join the workspace to a user, by email or subject.
+// Sends an invitation to join the workspace to an email address. The answer is the pending invitation.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38070,9 +38693,9 @@ func (c *ClientWithResponses) InviteWorkspaceUserWithBodyWithResponse(ctx contex
 	return ParseInviteWorkspaceUserResponse(rsp)
 }
 
-// InviteWorkspaceUserWithResponse Invite a user to the workspace
+// InviteWorkspaceUserWithResponse Invite someone to the workspace
 //
-// Sends an invitation to join the workspace to a user, by email or subject.
+// Sends an invitation to join the workspace to an email address. The answer is the pending invitation.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38085,9 +38708,9 @@ func (c *ClientWithResponses) InviteWorkspaceUserWithResponse(ctx context.Contex
 	return ParseInviteWorkspaceUserResponse(rsp)
 }
 
-// RemoveWorkspaceUserWithResponse Remove a user from the workspace
+// RemoveWorkspaceUserWithResponse Remove a member
 //
-// Removes a member from the workspace, or revokes an invitation that was not accepted yet.
+// Removes a member from the workspace, or withdraws an invitation that was not accepted yet.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38100,7 +38723,7 @@ func (c *ClientWithResponses) RemoveWorkspaceUserWithResponse(ctx context.Contex
 	return ParseRemoveWorkspaceUserResponse(rsp)
 }
 
-// UpdateWorkspaceUserRoleWithBodyWithResponse Change a user's role
+// UpdateWorkspaceUserRoleWithBodyWithResponse Change a member's role
 //
 // Sets the role of a member of the workspace.
 //
@@ -38115,7 +38738,7 @@ func (c *ClientWithResponses) UpdateWorkspaceUserRoleWithBodyWithResponse(ctx co
 	return ParseUpdateWorkspaceUserRoleResponse(rsp)
 }
 
-// UpdateWorkspaceUserRoleWithResponse Change a user's role
+// UpdateWorkspaceUserRoleWithResponse Change a member's role
 //
 // Sets the role of a member of the workspace.
 //
@@ -38132,7 +38755,7 @@ func (c *ClientWithResponses) UpdateWorkspaceUserRoleWithResponse(ctx context.Co
 
 // ListVolumeTemplatesWithResponse List volume templates
 //
-// Returns the volume templates of the workspace.
+// Returns the templates new volumes can be filled from, with their versions.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38147,7 +38770,7 @@ func (c *ClientWithResponses) ListVolumeTemplatesWithResponse(ctx context.Contex
 
 // CreateVolumeTemplateWithBodyWithResponse Create a volume template
 //
-// Creates a volume template in the workspace from the body sent. A name already taken answers 409.
+// Creates a template (or a new version of it, with `version`). With `upload=true` the answer carries an address to upload the content to. A name in use answers 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38162,7 +38785,7 @@ func (c *ClientWithResponses) CreateVolumeTemplateWithBodyWithResponse(ctx conte
 
 // CreateVolumeTemplateWithResponse Create a volume template
 //
-// Creates a volume template in the workspace from the body sent. A name already taken answers 409.
+// Creates a template (or a new version of it, with `version`). With `upload=true` the answer carries an address to upload the content to. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38177,7 +38800,7 @@ func (c *ClientWithResponses) CreateVolumeTemplateWithResponse(ctx context.Conte
 
 // DeleteVolumeTemplateWithResponse Delete a volume template
 //
-// Deletes the volume template named in the path and returns it as it was last stored.
+// Deletes the template and all its versions; volumes already filled from it keep their content.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38192,7 +38815,7 @@ func (c *ClientWithResponses) DeleteVolumeTemplateWithResponse(ctx context.Conte
 
 // GetVolumeTemplateWithResponse Get a volume template
 //
-// Returns one volume template, found by the identifier in the path.
+// Returns the template with this name, its versions and the state of the latest upload.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38207,7 +38830,7 @@ func (c *ClientWithResponses) GetVolumeTemplateWithResponse(ctx context.Context,
 
 // UpdateVolumeTemplateWithBodyWithResponse Update a volume template
 //
-// Replaces the volume template named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the template's whole definition; with `upload=true` the answer carries an address to upload a new version to.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38222,7 +38845,7 @@ func (c *ClientWithResponses) UpdateVolumeTemplateWithBodyWithResponse(ctx conte
 
 // UpdateVolumeTemplateWithResponse Update a volume template
 //
-// Replaces the volume template named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the template's whole definition; with `upload=true` the answer carries an address to upload a new version to.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38237,7 +38860,7 @@ func (c *ClientWithResponses) UpdateVolumeTemplateWithResponse(ctx context.Conte
 
 // DeleteVolumeTemplateVersionWithResponse Delete a volume template version
 //
-// Deletes one version of a volume template; the other versions stay.
+// Deletes one version of the template; its other versions stay. The answer is the template afterwards.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38252,7 +38875,7 @@ func (c *ClientWithResponses) DeleteVolumeTemplateVersionWithResponse(ctx contex
 
 // ListVolumesWithResponse List volumes
 //
-// Returns the volumes of the workspace. With `Blaxel-Version: 2026-04-28` or later the answer is one page (`data` and `meta`); send `meta.nextCursor` back as `cursor` to read the next page. Older versions answer a bare array.
+// One page of the workspace's volumes: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `externalId` finds the volumes tagged with it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38267,7 +38890,7 @@ func (c *ClientWithResponses) ListVolumesWithResponse(ctx context.Context, param
 
 // CreateVolumeWithBodyWithResponse Create a volume
 //
-// Creates a volume in the workspace from the body sent. A name already taken answers 409.
+// Creates a persistent volume in a region, empty or filled from a volume template. A name in use answers 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38282,7 +38905,7 @@ func (c *ClientWithResponses) CreateVolumeWithBodyWithResponse(ctx context.Conte
 
 // CreateVolumeWithResponse Create a volume
 //
-// Creates a volume in the workspace from the body sent. A name already taken answers 409.
+// Creates a persistent volume in a region, empty or filled from a volume template. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38295,9 +38918,9 @@ func (c *ClientWithResponses) CreateVolumeWithResponse(ctx context.Context, body
 	return ParseCreateVolumeResponse(rsp)
 }
 
-// GetVolumeByExternalIDWithResponse Get a volume by external id
+// GetVolumeByExternalIDWithResponse Find a volume by external id
 //
-// Returns the volume that carries the given external id in its metadata.
+// Returns the volume whose `metadata.externalId` is the one given: the identifier your own system gave it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38312,7 +38935,7 @@ func (c *ClientWithResponses) GetVolumeByExternalIDWithResponse(ctx context.Cont
 
 // DeleteVolumeWithResponse Delete a volume
 //
-// Deletes the volume named in the path and returns it as it was last stored.
+// Deletes the volume and its data; it can answer 409 while a sandbox still uses it. The answer is the volume as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38327,7 +38950,7 @@ func (c *ClientWithResponses) DeleteVolumeWithResponse(ctx context.Context, volu
 
 // GetVolumeWithResponse Get a volume
 //
-// Returns one volume, found by the identifier in the path.
+// Returns the volume with this name, its size and what it is attached to.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38342,7 +38965,7 @@ func (c *ClientWithResponses) GetVolumeWithResponse(ctx context.Context, volumeN
 
 // UpdateVolumeWithBodyWithResponse Update a volume
 //
-// Replaces the volume named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the volume's whole definition.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38357,7 +38980,7 @@ func (c *ClientWithResponses) UpdateVolumeWithBodyWithResponse(ctx context.Conte
 
 // UpdateVolumeWithResponse Update a volume
 //
-// Replaces the volume named in the path with the body sent and returns the stored result.
+// Stores the definition sent as the volume's whole definition.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38370,9 +38993,9 @@ func (c *ClientWithResponses) UpdateVolumeWithResponse(ctx context.Context, volu
 	return ParseUpdateVolumeResponse(rsp)
 }
 
-// ListVPCsWithResponse List vp cs
+// ListVPCsWithResponse List VPCs
 //
-// Returns the vp cs of the workspace.
+// Returns the virtual private clouds of the workspace.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38387,7 +39010,7 @@ func (c *ClientWithResponses) ListVPCsWithResponse(ctx context.Context, reqEdito
 
 // CreateVPCWithBodyWithResponse Create a VPC
 //
-// Creates a VPC in the workspace from the body sent. A name already taken answers 409.
+// Creates a virtual private cloud for the workspace's workloads. A name in use answers 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38402,7 +39025,7 @@ func (c *ClientWithResponses) CreateVPCWithBodyWithResponse(ctx context.Context,
 
 // CreateVPCWithResponse Create a VPC
 //
-// Creates a VPC in the workspace from the body sent. A name already taken answers 409.
+// Creates a virtual private cloud for the workspace's workloads. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38417,7 +39040,7 @@ func (c *ClientWithResponses) CreateVPCWithResponse(ctx context.Context, body Cr
 
 // DeleteVPCWithResponse Delete a VPC
 //
-// Deletes the VPC named in the path and returns it as it was last stored.
+// Deletes the VPC. The answer is the VPC as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38432,7 +39055,7 @@ func (c *ClientWithResponses) DeleteVPCWithResponse(ctx context.Context, vpcName
 
 // GetVPCWithResponse Get a VPC
 //
-// Returns one VPC, found by the identifier in the path.
+// Returns the VPC with this name and its status.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38445,9 +39068,9 @@ func (c *ClientWithResponses) GetVPCWithResponse(ctx context.Context, vpcName st
 	return ParseGetVPCResponse(rsp)
 }
 
-// ListEgressGatewaysWithResponse List egress gateways
+// ListEgressGatewaysWithResponse List a VPC's egress gateways
 //
-// Returns the egress gateways of the workspace.
+// Returns the egress gateways of the VPC named in the path.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38462,7 +39085,7 @@ func (c *ClientWithResponses) ListEgressGatewaysWithResponse(ctx context.Context
 
 // CreateEgressGatewayWithBodyWithResponse Create an egress gateway
 //
-// Creates an egress gateway in the workspace from the body sent. A name already taken answers 409.
+// Creates a gateway through which the VPC's workloads reach the internet from fixed addresses, in one region. A name in use answers 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38477,7 +39100,7 @@ func (c *ClientWithResponses) CreateEgressGatewayWithBodyWithResponse(ctx contex
 
 // CreateEgressGatewayWithResponse Create an egress gateway
 //
-// Creates an egress gateway in the workspace from the body sent. A name already taken answers 409.
+// Creates a gateway through which the VPC's workloads reach the internet from fixed addresses, in one region. A name in use answers 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38492,7 +39115,7 @@ func (c *ClientWithResponses) CreateEgressGatewayWithResponse(ctx context.Contex
 
 // DeleteEgressGatewayWithResponse Delete an egress gateway
 //
-// Deletes the egress gateway named in the path and returns it as it was last stored.
+// Deletes the egress gateway. The answer is the gateway as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38507,7 +39130,7 @@ func (c *ClientWithResponses) DeleteEgressGatewayWithResponse(ctx context.Contex
 
 // GetEgressGatewayWithResponse Get an egress gateway
 //
-// Returns one egress gateway, found by the identifier in the path.
+// Returns the egress gateway with this name and its status.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38520,9 +39143,9 @@ func (c *ClientWithResponses) GetEgressGatewayWithResponse(ctx context.Context, 
 	return ParseGetEgressGatewayResponse(rsp)
 }
 
-// ListEgressIPsWithResponse List egress i ps
+// ListEgressIPsWithResponse List a gateway's egress IPs
 //
-// Returns the egress i ps of the workspace.
+// Returns the public addresses that an egress gateway sends traffic from.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38535,9 +39158,9 @@ func (c *ClientWithResponses) ListEgressIPsWithResponse(ctx context.Context, vpc
 	return ParseListEgressIPsResponse(rsp)
 }
 
-// CreateEgressIPWithBodyWithResponse Create an egress IP
+// CreateEgressIPWithBodyWithResponse Reserve an egress IP
 //
-// Creates an egress IP in the workspace from the body sent. A name already taken answers 409.
+// Reserves a public address (IPv4 unless `spec.ipFamily` says IPv6) for the gateway; `spec.publicIp` holds it once assigned.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38550,9 +39173,9 @@ func (c *ClientWithResponses) CreateEgressIPWithBodyWithResponse(ctx context.Con
 	return ParseCreateEgressIPResponse(rsp)
 }
 
-// CreateEgressIPWithResponse Create an egress IP
+// CreateEgressIPWithResponse Reserve an egress IP
 //
-// Creates an egress IP in the workspace from the body sent. A name already taken answers 409.
+// Reserves a public address (IPv4 unless `spec.ipFamily` says IPv6) for the gateway; `spec.publicIp` holds it once assigned.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38565,9 +39188,9 @@ func (c *ClientWithResponses) CreateEgressIPWithResponse(ctx context.Context, vp
 	return ParseCreateEgressIPResponse(rsp)
 }
 
-// DeleteEgressIPWithResponse Delete an egress IP
+// DeleteEgressIPWithResponse Release an egress IP
 //
-// Deletes the egress IP named in the path and returns it as it was last stored.
+// Releases the address. The answer is the egress IP as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38582,7 +39205,7 @@ func (c *ClientWithResponses) DeleteEgressIPWithResponse(ctx context.Context, vp
 
 // GetEgressIPWithResponse Get an egress IP
 //
-// Returns one egress IP, found by the identifier in the path.
+// Returns the egress IP with this name and the public address it holds.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38597,7 +39220,7 @@ func (c *ClientWithResponses) GetEgressIPWithResponse(ctx context.Context, vpcNa
 
 // ListWorkspacesWithResponse List workspaces
 //
-// Returns the workspaces of the workspace.
+// Returns the workspaces the caller belongs to.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38612,7 +39235,7 @@ func (c *ClientWithResponses) ListWorkspacesWithResponse(ctx context.Context, re
 
 // CreateWorkspaceWithBodyWithResponse Create a workspace
 //
-// Creates a workspace owned by the caller. The name must be free (see CheckWorkspaceAvailability).
+// Creates a workspace owned by the caller. Check the name first with CheckWorkspaceAvailability: a name in use answers 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38627,7 +39250,7 @@ func (c *ClientWithResponses) CreateWorkspaceWithBodyWithResponse(ctx context.Co
 
 // CreateWorkspaceWithResponse Create a workspace
 //
-// Creates a workspace owned by the caller. The name must be free (see CheckWorkspaceAvailability).
+// Creates a workspace owned by the caller. Check the name first with CheckWorkspaceAvailability: a name in use answers 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38642,7 +39265,7 @@ func (c *ClientWithResponses) CreateWorkspaceWithResponse(ctx context.Context, b
 
 // CheckWorkspaceAvailabilityWithBodyWithResponse Check whether a workspace name is free
 //
-// Tells whether a workspace name can be taken, optionally with the reason when it cannot.
+// Tells whether a workspace could be created under this name; with `withReason=true` the answer also says why not.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38657,7 +39280,7 @@ func (c *ClientWithResponses) CheckWorkspaceAvailabilityWithBodyWithResponse(ctx
 
 // CheckWorkspaceAvailabilityWithResponse Check whether a workspace name is free
 //
-// Tells whether a workspace name can be taken, optionally with the reason when it cannot.
+// Tells whether a workspace could be created under this name; with `withReason=true` the answer also says why not.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38672,7 +39295,7 @@ func (c *ClientWithResponses) CheckWorkspaceAvailabilityWithResponse(ctx context
 
 // DeleteWorkspaceWithResponse Delete a workspace
 //
-// Deletes the workspace named in the path and returns it as it was last stored.
+// Deletes the workspace. The answer is the workspace as last stored.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38687,7 +39310,7 @@ func (c *ClientWithResponses) DeleteWorkspaceWithResponse(ctx context.Context, w
 
 // GetWorkspaceWithResponse Get a workspace
 //
-// Returns one workspace, found by the identifier in the path.
+// Returns the workspace with this name; `countResources=true` adds the number of resources of each kind.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38702,7 +39325,7 @@ func (c *ClientWithResponses) GetWorkspaceWithResponse(ctx context.Context, work
 
 // UpdateWorkspaceWithBodyWithResponse Update a workspace
 //
-// Replaces the workspace named in the path with the body sent and returns the stored result.
+// Stores the settings sent (display name, labels, region, runtime) as the workspace's whole definition.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38717,7 +39340,7 @@ func (c *ClientWithResponses) UpdateWorkspaceWithBodyWithResponse(ctx context.Co
 
 // UpdateWorkspaceWithResponse Update a workspace
 //
-// Replaces the workspace named in the path with the body sent and returns the stored result.
+// Stores the settings sent (display name, labels, region, runtime) as the workspace's whole definition.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38732,7 +39355,7 @@ func (c *ClientWithResponses) UpdateWorkspaceWithResponse(ctx context.Context, w
 
 // DeclineWorkspaceInvitationWithResponse Decline a workspace invitation
 //
-// Refuses an invitation to join a workspace. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38749,7 +39372,7 @@ func (c *ClientWithResponses) DeclineWorkspaceInvitationWithResponse(ctx context
 
 // AcceptWorkspaceInvitationWithResponse Accept a workspace invitation
 //
-// Joins a workspace the caller was invited to. Deprecated: the 2026 API no longer serves this operation; it is kept for servers that still do.
+// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38766,7 +39389,7 @@ func (c *ClientWithResponses) AcceptWorkspaceInvitationWithResponse(ctx context.
 
 // LeaveWorkspaceWithResponse Leave a workspace
 //
-// Removes the caller from a workspace.
+// Removes the caller from the workspace's members.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -50728,7 +51351,9 @@ func ParseDeleteVolumeTemplateVersionResponse(rsp *http.Response) (*DeleteVolume
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
-			Message  *string         `json:"message,omitempty"`
+			Message *string `json:"message,omitempty"`
+
+			// Template A template that new volumes are filled from, with its versions.
 			Template *VolumeTemplate `json:"template,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {

@@ -1,9 +1,16 @@
 package blaxel
 
 import (
-	"errors"
+	"context"
 	"fmt"
+	"log/slog"
+	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"golang.org/x/oauth2"
 
 	"github.com/blaxel-go/blaxel/gen"
 )
@@ -15,7 +22,8 @@ const DefaultBaseURL = "https://api.blaxel.ai/v0"
 const DefaultRunURL = "https://run.blaxel.ai"
 
 // Client calls the Blaxel control plane. Every generated operation is a method of the embedded
-// ClientWithResponses, e.g. GetSandboxWithResponse. A Client is safe for concurrent use.
+// ClientWithResponses, e.g. GetSandboxWithResponse. A Client is safe for concurrent use, and
+// shares nothing with other Clients: each has its own token cache and settings.
 type Client struct {
 	*gen.ClientWithResponses
 
@@ -25,48 +33,159 @@ type Client struct {
 	http      *http.Client // the one pipeline every request goes through
 }
 
-// New builds a Client from options. It fails when an option is invalid or no credential is given.
+// New builds a Client from its options alone: it reads neither the environment nor any file.
+// Exactly one credential option is required (WithAPIKey, WithClientCredentials or
+// WithTokenSource); two are an error.
 func New(opts ...Option) (*Client, error) {
-	s := settings{baseURL: DefaultBaseURL, runURL: DefaultRunURL, apiVersion: APIVersion}
+	s, err := applyOptions(false, opts)
+	if err != nil {
+		return nil, err
+	}
+	r, err := resolve(s.insecureHTTP, s.explicit)
+	if err != nil {
+		return nil, err
+	}
+	return build(s, r, "")
+}
+
+// NewFromEnv builds a Client the way Blaxel's own tools configure themselves. Options beat
+// environment variables, which beat ~/.blaxel/config.yaml:
+//
+//   - credential: the options' one credential; else BL_API_KEY; else BL_CLIENT_CREDENTIALS
+//     (base64 of "id:secret", or "id:secret"); else, in the file's entry for the workspace,
+//     apiKey, then access_token (renewed with refresh_token), then client_credentials.
+//     The credential comes whole from one place, and one credential is used.
+//   - workspace: WithWorkspace, BL_WORKSPACE, the file's context.workspace.
+//   - addresses: WithBaseURL/WithRunURL or WithEnvironment; BL_API_URL/BL_RUN_URL or BL_ENV
+//     ("prod" or "dev"); the workspace entry's env; production.
+//
+// A missing config file is fine; one that does not parse is an error that names it.
+func NewFromEnv(opts ...Option) (*Client, error) {
+	s, err := applyOptions(true, opts)
+	if err != nil {
+		return nil, err
+	}
+	getenv := s.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	env, err := environmentLayer(getenv)
+	if err != nil {
+		return nil, err
+	}
+	path := s.configFile
+	if path == "" {
+		path = defaultConfigPath(getenv)
+	}
+	var file *configFile
+	if path != "" {
+		if file, err = readConfigFile(path); err != nil {
+			return nil, err
+		}
+	}
+	fileLayer := layer{name: path}
+	if file != nil {
+		workspace := firstNonEmpty(firstNonEmpty(s.explicit.workspace, env.workspace), file.Context.Workspace)
+		if fileLayer, err = file.layer(path, workspace); err != nil {
+			return nil, err
+		}
+		fileLayer.workspace = file.Context.Workspace
+	}
+	r, err := resolve(s.insecureHTTP, s.explicit, env, fileLayer)
+	if err != nil {
+		return nil, err
+	}
+	writeBack := ""
+	if s.writeBack && r.credential.kind == credTokens {
+		writeBack = r.credential.file
+	}
+	return build(s, r, writeBack)
+}
+
+func applyOptions(fromEnv bool, opts []Option) (*settings, error) {
+	s := &settings{apiVersion: APIVersion, retry: DefaultRetryPolicy(), fromEnv: fromEnv}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
 		}
-		if err := opt(&s); err != nil {
+		if err := opt(s); err != nil {
 			return nil, err
 		}
 	}
-	if s.apiKey == "" {
-		return nil, errors.New("blaxel: no credential: use WithAPIKey")
+	if len(s.credentialOptions) > 1 {
+		return nil, fmt.Errorf("blaxel: %s: give one credential, not %d", strings.Join(s.credentialOptions, ", "), len(s.credentialOptions))
 	}
-	hc := pipeline(&s)
-	api, err := gen.NewClientWithResponses(s.baseURL, gen.WithHTTPClient(apiDoer{http: hc}))
+	return s, nil
+}
+
+// build assembles the pipeline. writeBack, when not empty, is the config file that renewed
+// tokens are written to.
+func build(s *settings, r resolved, writeBack string) (*Client, error) {
+	base, err := url.Parse(r.baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
-	return &Client{ClientWithResponses: api, baseURL: s.baseURL, runURL: s.runURL, workspace: s.workspace, http: hc}, nil
+	c := r.credential
+	red := newRedactor(c.apiKey, c.clientSecret, c.accessToken, c.refreshToken)
+	logger := s.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	log := requestLog{logger: logger, redact: red}
+	log.configured(c.from, r)
+
+	caller := s.httpClient
+	if caller == nil {
+		caller = &http.Client{}
+	}
+	next := caller.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	timeout := caller.Timeout
+	if timeout == 0 {
+		timeout = tokenTimeout
+	}
+	endpoint := &tokenEndpoint{
+		url:  r.baseURL + "/oauth/token",
+		base: base,
+		client: &http.Client{Transport: next, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}},
+		userAgent: userAgent,
+		log:       log,
+		redact:    red,
+	}
+	var onRefresh func(*oauth2.Token, int64)
+	if writeBack != "" {
+		onRefresh = func(tok *oauth2.Token, expiresIn int64) {
+			if err := writeBackTokens(writeBack, c.fileWorkspace, tok.AccessToken, tok.RefreshToken, expiresIn); err != nil {
+				log.warn(context.Background(), "blaxel: the renewed token was not written back", err)
+			}
+		}
+	}
+	p := &pipeline{
+		next:       next,
+		credential: newCredential(c, endpoint, onRefresh),
+		workspace:  r.workspace,
+		apiVersion: s.apiVersion,
+		userAgent:  userAgent,
+		headers:    s.headers,
+		insecure:   s.insecureHTTP,
+		policy:     s.retry,
+		jitter:     rand.Int64N,
+		log:        log,
+	}
+	hc := *caller // a copy: the caller's client is left as it was
+	hc.Transport = p
+	hc.CheckRedirect = redirectPolicy(caller.CheckRedirect)
+
+	api, err := gen.NewClientWithResponses(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, base: base, redact: red}))
+	if err != nil {
+		return nil, fmt.Errorf("blaxel: %w", err)
+	}
+	return &Client{ClientWithResponses: api, baseURL: r.baseURL, runURL: r.runURL, workspace: r.workspace, http: &hc}, nil
 }
 
 // BaseURL is the control-plane address the client sends requests to.
 func (c *Client) BaseURL() string { return c.baseURL }
-
-// pipeline builds the http.Client that every request goes through: the caller's client, with
-// a transport that adds Blaxel's headers and the credential.
-func pipeline(s *settings) *http.Client {
-	base := s.httpClient
-	if base == nil {
-		base = &http.Client{}
-	}
-	next := base.Transport
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	hc := *base // a copy: the caller's client is left as it was
-	hc.Transport = &headerTransport{
-		next:        next,
-		workspace:   s.workspace,
-		apiVersion:  s.apiVersion,
-		credentials: "Bearer " + s.apiKey,
-	}
-	return &hc
-}

@@ -1,42 +1,167 @@
 package blaxel
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
 // maxErrorBody caps how much of an error answer is read and kept.
 const maxErrorBody = 1 << 20
 
 // apiDoer is what the generated client sends its requests through: the pipeline's http.Client,
-// plus the rule that a non-2xx answer is an error, so that err == nil means success.
+// plus two rules. A non-2xx answer is an *APIError, so that err == nil means success. A 2xx
+// answer with a body must carry JSON, the only kind of body the document declares (a test
+// checks that it still does): anything else is a *DecodeError, which names the status, the
+// content type and the start of the body, where the generated decoder would give a bare JSON
+// syntax error or silently leave the result empty.
 type apiDoer struct {
-	http *http.Client
+	http   *http.Client
+	base   *url.URL  // the control plane, to name operations
+	redact *redactor // nil removes only what the patterns recognise
 }
 
 func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 	resp, err := d.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, d.redact.urlError(err)
 	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer resp.Body.Close()
+		e := newAPIError(req, resp)
+		finishAPIError(e, req, d.base, d.redact)
+		return nil, e
+	}
+	if req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.ContentLength == 0 {
 		return resp, nil
 	}
-	defer resp.Body.Close()
-	return nil, newAPIError(req, resp)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, d.redact.urlError(&url.Error{Op: req.Method, URL: req.URL.String(), Err: err})
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if len(body) == 0 {
+		return resp, nil
+	}
+	if perr := checkJSON(resp.Header.Get("Content-Type"), body); perr != nil {
+		e := newDecodeError(req, resp, body, perr.cause, d.base, d.redact)
+		return nil, e
+	}
+	return resp, nil
 }
 
-// newAPIError reads the start of an error answer and decodes Blaxel's error body when it is one.
+// finishAPIError names the operation and removes the client's own secrets from the error.
+func finishAPIError(e *APIError, req *http.Request, base *url.URL, r *redactor) {
+	e.Operation = operationOf(req, base)
+	e.URL = r.url(req.URL)
+	for _, field := range []*string{&e.Code, &e.Message, &e.Source, &e.Origin, &e.Action, &e.DoNot, &e.DocsURL, &e.ContentType} {
+		*field = r.text(*field)
+	}
+	e.Body = r.body(e.Body)
+}
+
+// jsonProblem says why a body is not JSON; cause is nil when the content type alone says so.
+type jsonProblem struct{ cause error }
+
+func checkJSON(contentType string, body []byte) *jsonProblem {
+	if !isJSON(contentType) {
+		return &jsonProblem{}
+	}
+	var v json.RawMessage
+	if err := json.Unmarshal(body, &v); err != nil {
+		return &jsonProblem{cause: err}
+	}
+	return nil
+}
+
+// isJSON accepts application/json and the +json types, with parameters.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// operationOf names the document's operation for a request to the control plane.
+func operationOf(req *http.Request, base *url.URL) string {
+	if base == nil || req.URL.Scheme != base.Scheme || req.URL.Host != base.Host {
+		return ""
+	}
+	rel, ok := strings.CutPrefix(req.URL.EscapedPath(), strings.TrimSuffix(base.EscapedPath(), "/"))
+	if !ok {
+		return ""
+	}
+	return operationID(req.Method, rel)
+}
+
+// newAPIError reads the start of an error answer and decodes whichever of Blaxel's two error
+// shapes it holds: the control plane's {"error": "name", "code": 404, "message": "..."} or the
+// gateway's {"error": {"code": "...", "message": "...", "retryable": true, ...}}, with its
+// X-Blaxel-Source and X-Blaxel-Error-Code headers. Credentials that the patterns recognise are
+// removed from the body and the message.
 func newAPIError(req *http.Request, resp *http.Response) *APIError {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := &APIError{StatusCode: resp.StatusCode, Method: req.Method, URL: redactURL(req.URL), Body: body}
-	var plain struct {
-		Error   string `json:"error"`
-		Message string `json:"message"`
+	e := &APIError{
+		StatusCode:  resp.StatusCode,
+		Method:      req.Method,
+		URL:         redactURL(req.URL),
+		ContentType: resp.Header.Get("Content-Type"),
+		Source:      resp.Header.Get("X-Blaxel-Source"),
+		Code:        resp.Header.Get("X-Blaxel-Error-Code"),
+		Body:        (*redactor)(nil).body(body),
 	}
-	if json.Unmarshal(body, &plain) == nil {
-		e.Code, e.Message = plain.Error, plain.Message
+	var shape struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+	}
+	if json.Unmarshal(body, &shape) != nil {
+		return e
+	}
+	var name string
+	var gateway struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		Origin    string `json:"origin"`
+		Retryable bool   `json:"retryable"`
+		Action    string `json:"action"`
+		DoNot     string `json:"do_not"`
+		DocsURL   string `json:"docs_url"`
+	}
+	switch {
+	case json.Unmarshal(shape.Error, &name) == nil:
+		e.Code = firstNonEmpty(name, e.Code)
+		e.Message = shape.Message
+	case json.Unmarshal(shape.Error, &gateway) == nil:
+		e.Code = firstNonEmpty(gateway.Code, e.Code)
+		e.Message = firstNonEmpty(gateway.Message, shape.Message)
+		e.Origin, e.Retryable, e.Action, e.DoNot, e.DocsURL = gateway.Origin, gateway.Retryable, gateway.Action, gateway.DoNot, gateway.DocsURL
+	default:
+		e.Message = shape.Message
+	}
+	for _, field := range []*string{&e.Code, &e.Message, &e.Origin, &e.Action, &e.DoNot, &e.DocsURL} {
+		*field = redactText(*field)
 	}
 	return e
+}
+
+// newDecodeError describes a 2xx body that is not the JSON expected.
+func newDecodeError(req *http.Request, resp *http.Response, body []byte, cause error, base *url.URL, r *redactor) *DecodeError {
+	if len(body) > maxErrorBody {
+		body = body[:maxErrorBody]
+	}
+	return &DecodeError{
+		StatusCode:  resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"),
+		Operation:   operationOf(req, base),
+		Method:      req.Method,
+		URL:         r.url(req.URL),
+		Body:        r.body(body),
+		Err:         cause,
+	}
 }

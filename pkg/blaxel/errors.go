@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors to test an *APIError against with errors.Is.
@@ -13,29 +15,50 @@ var (
 	ErrForbidden    = errors.New("blaxel: forbidden")
 	ErrNotFound     = errors.New("blaxel: not found")
 	ErrConflict     = errors.New("blaxel: conflict")
+	ErrGone         = errors.New("blaxel: gone")
 	ErrRateLimited  = errors.New("blaxel: rate limited")
 )
 
-// APIError is a non-2xx answer of the API. Every operation returns one, as its error, for any
-// status outside 2xx, so err == nil always means success.
+// APIError is a non-2xx answer. Every operation returns one, as its error, for any status
+// outside 2xx, so err == nil always means success. Use errors.As to read it, errors.Is with
+// the sentinels (ErrNotFound, ...) to test its status. Nothing in it holds a credential.
 type APIError struct {
 	StatusCode int    // the HTTP status
-	Code       string // Blaxel's error name, e.g. "invalid_api_version"
+	Code       string // Blaxel's error name: the control plane's "error", or the gateway's error.code
 	Message    string // Blaxel's sentence for people
+	Operation  string // the operationId of openapi.yaml, e.g. "GetSandbox"; "" when unknown
 	Method     string
 	URL        string // the request's address, credentials removed
-	Body       []byte // the start of the answer's body
+
+	// Set when the platform's gateway answered rather than the control plane.
+	Source    string // the X-Blaxel-Source header
+	Origin    string // which part of the platform refused
+	Retryable bool   // the gateway says trying again may succeed
+	Action    string // what to do about it
+	DoNot     string // what not to do about it
+	DocsURL   string
+
+	ContentType string // the answer's Content-Type
+	Body        []byte // the start of the answer's body (at most 1 MiB), credentials removed
 }
 
 func (e *APIError) Error() string {
-	msg := fmt.Sprintf("blaxel: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	var b strings.Builder
+	b.WriteString("blaxel: ")
+	if e.Operation != "" {
+		b.WriteString(e.Operation + ": ")
+	}
+	fmt.Fprintf(&b, "%s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != "" {
-		msg += ": " + e.Code
+		b.WriteString(": " + e.Code)
 	}
 	if e.Message != "" {
-		msg += ": " + e.Message
+		b.WriteString(": " + e.Message)
 	}
-	return msg
+	if e.Code == "" && e.Message == "" && len(e.Body) > 0 {
+		fmt.Fprintf(&b, " (%s): %s", orUnknown(e.ContentType), excerpt(e.Body))
+	}
+	return b.String()
 }
 
 // Is reports whether the error matches one of the sentinels by its status.
@@ -51,8 +74,83 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusNotFound
 	case ErrConflict:
 		return e.StatusCode == http.StatusConflict
+	case ErrGone:
+		return e.StatusCode == http.StatusGone
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
 	}
 	return false
 }
+
+// DecodeError is a successful answer whose body is not the JSON the API declares: an HTML
+// page from the edge, or JSON cut short. The operation may or may not have been carried out.
+type DecodeError struct {
+	StatusCode  int
+	ContentType string
+	Operation   string
+	Method      string
+	URL         string // credentials removed
+	Body        []byte // the start of the body (at most 1 MiB), credentials removed
+	Err         error  // why decoding failed, when JSON was announced
+}
+
+func (e *DecodeError) Error() string {
+	var b strings.Builder
+	b.WriteString("blaxel: ")
+	if e.Operation != "" {
+		b.WriteString(e.Operation + ": ")
+	}
+	fmt.Fprintf(&b, "%s %s: %d %s: the body (%s) is not the JSON expected", e.Method, e.URL, e.StatusCode,
+		http.StatusText(e.StatusCode), orUnknown(e.ContentType))
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	if len(e.Body) > 0 {
+		b.WriteString(": " + excerpt(e.Body))
+	} else {
+		b.WriteString(": empty body")
+	}
+	return b.String()
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// excerptLen is how much of a body an error's text quotes.
+const excerptLen = 200
+
+// excerpt renders the start of a body on one line.
+func excerpt(body []byte) string {
+	s := strings.ToValidUTF8(string(body[:min(len(body), excerptLen*2)]), "?")
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > excerptLen {
+		cut := excerptLen
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return s
+}
+
+func orUnknown(contentType string) string {
+	if contentType == "" {
+		return "no content type"
+	}
+	return contentType
+}
+
+// permanentError marks a failure that trying again cannot fix, such as a refused scheme or an
+// expired credential that nothing can renew.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return &permanentError{err: err} }
+
+// notSentError marks a failure that happened before the request left: nothing reached the
+// server, so even a POST may be sent again.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }

@@ -261,7 +261,8 @@ func TestListAllRefusesAnswerThatIsNotAPage(t *testing.T) {
 		return true
 	}
 	_, errs := names(t, c.ListSandboxesAll(context.Background(), nil))
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "not a page") {
+	var decodeErr *blaxel.DecodeError
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "not a page") && !errors.As(errs[0], &decodeErr) {
 		t.Fatalf("errors %v", errs)
 	}
 }

@@ -1,23 +1,219 @@
 package blaxel
 
-import "net/http"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
 
-// headerTransport adds Blaxel's headers and the credential to each request. It clones the
-// request before changing it, as a RoundTripper must.
-type headerTransport struct {
-	next        http.RoundTripper
-	workspace   string
-	apiVersion  string
-	credentials string
+// peekLen is how much of an error answer's body is read ahead, for the retry decision and the
+// log; the body is then put back together so that the caller reads all of it.
+const peekLen = 64 << 10
+
+// drainLen is how much of an abandoned answer is read before closing it, so that its
+// connection can be reused without reading a large body.
+const drainLen = 4 << 10
+
+// pipeline is the RoundTripper of the one http.Client every request goes through. Outermost
+// is the retry loop; inside it, each attempt clones the request, rewinds its body, sets
+// Blaxel's headers and reads the credential afresh (so a token renewed meanwhile is used),
+// then hands the attempt to the caller's transport.
+type pipeline struct {
+	next       http.RoundTripper
+	credential credential
+	workspace  string
+	apiVersion string
+	userAgent  string
+	headers    http.Header // extra headers from WithHeader
+	insecure   bool
+	policy     RetryPolicy
+	jitter     func(limit int64) int64
+	log        requestLog
 }
 
-func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	r := req.Clone(req.Context())
-	r.Header.Set("Authorization", t.credentials)
-	r.Header.Set("Blaxel-Version", t.apiVersion)
-	r.Header.Set("User-Agent", userAgent)
-	if t.workspace != "" {
-		r.Header.Set("X-Blaxel-Workspace", t.workspace)
+func (p *pipeline) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	renewed := false
+	for attempt, retries := 1, 0; ; attempt++ {
+		r, gen, err := p.prepare(req, attempt)
+		var resp *http.Response
+		start := time.Now()
+		if err == nil {
+			resp, err = p.next.RoundTrip(r)
+		}
+		if err != nil {
+			resp = nil
+		}
+		peek := peekErrorBody(resp)
+		p.log.attempt(ctx, r, attempt, resp, err, time.Since(start), peek)
+
+		sentToken := err == nil && r.Header.Get("Authorization") != ""
+		if sentToken && resp.StatusCode == http.StatusUnauthorized && !renewed && rewindable && p.credential.renew(gen) {
+			renewed = true
+			p.log.retry(ctx, r, attempt, 0, "401: the token was refused, asking for a new one")
+			discard(resp)
+			continue
+		}
+		retry, reason := shouldRetry(req.Method, resp, err, peek)
+		if !retry || retries >= p.policy.MaxRetries || !rewindable {
+			return resp, err
+		}
+		retries++
+		wait := backoff(p.policy, retries, p.jitter)
+		if resp != nil {
+			if after, ok := retryAfter(resp.Header, time.Now()); ok {
+				if after > p.policy.MaxRetryAfter {
+					return resp, err
+				}
+				wait = after
+			}
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return resp, err
+		}
+		p.log.retry(ctx, r, attempt, wait, reason)
+		discard(resp)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
 	}
-	return t.next.RoundTrip(r)
+}
+
+// prepare builds one attempt. The first attempt sends the caller's body; later ones get a
+// fresh copy from GetBody. A request that cannot be prepared is never sent, and its body is
+// closed, as a RoundTripper must.
+func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint64, error) {
+	r := req.Clone(req.Context())
+	if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
+		body, err := req.GetBody()
+		if err != nil {
+			return r, 0, permanent(fmt.Errorf("blaxel: rewinding the request body: %w", err))
+		}
+		r.Body = body
+	}
+	fail := func(err error) (*http.Request, uint64, error) {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return r, 0, err
+	}
+	if err := checkURLScheme(r.URL, p.insecure); err != nil {
+		return fail(permanent(fmt.Errorf("blaxel: %w", err)))
+	}
+	for name, values := range p.headers {
+		if _, set := r.Header[name]; !set {
+			r.Header[name] = values
+		}
+	}
+	if ua := r.Header.Get("User-Agent"); ua != "" {
+		r.Header.Set("User-Agent", ua+" "+p.userAgent)
+	} else {
+		r.Header.Set("User-Agent", p.userAgent)
+	}
+	if r.Header.Get("Blaxel-Version") == "" {
+		r.Header.Set("Blaxel-Version", p.apiVersion)
+	}
+	if p.workspace != "" && r.Header.Get("X-Blaxel-Workspace") == "" {
+		r.Header.Set("X-Blaxel-Workspace", p.workspace)
+	}
+	// One credential header, ours: never X-Blaxel-Authorization beside Authorization.
+	r.Header.Del("Authorization")
+	r.Header.Del("X-Blaxel-Authorization")
+	if crossOriginRedirect(r) {
+		dropCredentialHeaders(r.Header)
+		return r, 0, nil
+	}
+	value, gen, err := p.credential.authorization(r.Context())
+	if err != nil {
+		return fail(&notSentError{err: err})
+	}
+	r.Header.Set("Authorization", value)
+	return r, gen, nil
+}
+
+// crossOriginRedirect reports whether the request follows a redirect to another scheme, host
+// or port than the request that started the chain: no credential goes there.
+func crossOriginRedirect(r *http.Request) bool {
+	if r.Response == nil {
+		return false
+	}
+	first := r
+	for first.Response != nil && first.Response.Request != nil {
+		first = first.Response.Request
+	}
+	return !sameOrigin(r.URL, first.URL)
+}
+
+func sameOrigin(a, b *url.URL) bool {
+	return a.Scheme == b.Scheme && a.Host == b.Host
+}
+
+// redirectPolicy wraps the caller's CheckRedirect (or net/http's limit of 10) so that headers
+// carrying a credential, which net/http copies to the next request unless they are
+// Authorization or cookies, are dropped when the redirect leaves the origin.
+func redirectPolicy(caller func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if !sameOrigin(req.URL, via[0].URL) {
+			dropCredentialHeaders(req.Header)
+		}
+		if caller != nil {
+			return caller(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("blaxel: stopped after 10 redirects")
+		}
+		return nil
+	}
+}
+
+// peekErrorBody reads the start of an error answer's body and puts it back in front of the rest.
+func peekErrorBody(resp *http.Response) []byte {
+	if resp == nil || resp.StatusCode < 400 || resp.Body == nil {
+		return nil
+	}
+	buf, _ := io.ReadAll(io.LimitReader(resp.Body, peekLen))
+	resp.Body = &peekedBody{Reader: io.MultiReader(bytes.NewReader(buf), resp.Body), rest: resp.Body}
+	return buf
+}
+
+// peekedBody is a body whose start was read ahead; rest is what the connection still holds.
+type peekedBody struct {
+	io.Reader
+	rest io.ReadCloser
+}
+
+func (b *peekedBody) Close() error { return b.rest.Close() }
+
+// discard reads a little of what an abandoned answer still holds, then closes it.
+func discard(resp *http.Response) {
+	if resp == nil || resp.Body == nil {
+		return
+	}
+	body := resp.Body
+	if p, ok := body.(*peekedBody); ok {
+		body = p.rest
+	}
+	_, _ = io.CopyN(io.Discard, body, drainLen)
+	body.Close()
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -8,4 +8,4 @@ const APIVersion = "2026-04-28"
 const moduleVersion = "0.1.0"
 
 // userAgent is sent with every request.
-const userAgent = "blaxel-go/" + moduleVersion
+const userAgent = "blaxel-go/" + moduleVersion + " (github.com/blaxel-go/blaxel)"

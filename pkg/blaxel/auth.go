@@ -1,0 +1,118 @@
+package blaxel
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+)
+
+// credKind is which of the supported credentials a client uses. A client uses exactly one.
+type credKind int
+
+const (
+	credNone              credKind = iota
+	credAPIKey                     // a static API key
+	credClientCredentials          // a service account's id and secret, exchanged for tokens
+	credTokens                     // an access token (and maybe a refresh token) from the config file
+	credTokenSource                // the caller's oauth2.TokenSource
+)
+
+// credentialSpec is a credential as configured, before a Client turns it into a credential.
+type credentialSpec struct {
+	kind credKind
+	from string // where it came from, for the debug log: an option, a variable, the file
+
+	apiKey                    string
+	clientID, clientSecret    string
+	accessToken, refreshToken string
+	tokenSource               oauth2.TokenSource
+
+	file, fileWorkspace string // for credTokens: the config file and its workspace entry
+}
+
+// credential gives the Authorization header's value for one attempt.
+type credential interface {
+	// authorization returns the header's value and the generation of the token in it.
+	authorization(ctx context.Context) (value string, generation uint64, err error)
+	// renew drops the token of that generation after the server refused it, so that the next
+	// authorization gets a new one. It reports false when there is no way to get another.
+	renew(generation uint64) bool
+}
+
+// apiKeyCredential is a key that never changes.
+type apiKeyCredential string
+
+func (k apiKeyCredential) authorization(context.Context) (string, uint64, error) {
+	return "Bearer " + string(k), 0, nil
+}
+
+func (apiKeyCredential) renew(uint64) bool { return false }
+
+// earlyExpiry is how long before its expiry a cached token is replaced, so that a request is
+// never sent with a token that expires on the way.
+const earlyExpiry = time.Minute
+
+// tokenCredential caches tokens with oauth2.ReuseTokenSourceWithExpiry. In front of it, a
+// singleflight group makes every concurrent caller share one token request, errors included,
+// and lets each caller stop waiting when its context ends. After a 401, renew swaps in a
+// fresh cache (a new generation), once however many callers saw the 401.
+type tokenCredential struct {
+	fetch     oauth2.TokenSource // asks the token endpoint; nil when tokens cannot be renewed
+	renewable bool
+
+	mu         sync.Mutex
+	generation uint64
+	cache      oauth2.TokenSource
+
+	flight singleflight.Group
+}
+
+func newTokenCredential(initial *oauth2.Token, fetch oauth2.TokenSource, renewable bool) *tokenCredential {
+	return &tokenCredential{
+		fetch:     fetch,
+		renewable: renewable,
+		cache:     oauth2.ReuseTokenSourceWithExpiry(initial, fetch, earlyExpiry),
+	}
+}
+
+// newCallerTokenCredential wraps the caller's source. Its tokens are cached until they expire,
+// but a 401 is not answered by asking the source again: it decides when to renew.
+func newCallerTokenCredential(ts oauth2.TokenSource) *tokenCredential {
+	return &tokenCredential{cache: oauth2.ReuseTokenSource(nil, ts)}
+}
+
+func (c *tokenCredential) authorization(ctx context.Context) (string, uint64, error) {
+	c.mu.Lock()
+	cache, gen := c.cache, c.generation
+	c.mu.Unlock()
+	ch := c.flight.DoChan(strconv.FormatUint(gen, 10), func() (any, error) {
+		return cache.Token()
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return "", gen, res.Err
+		}
+		tok := res.Val.(*oauth2.Token)
+		return tok.Type() + " " + tok.AccessToken, gen, nil
+	case <-ctx.Done():
+		return "", gen, ctx.Err()
+	}
+}
+
+func (c *tokenCredential) renew(gen uint64) bool {
+	if !c.renewable {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.generation {
+		c.generation++
+		c.cache = oauth2.ReuseTokenSourceWithExpiry(nil, c.fetch, earlyExpiry)
+	}
+	return true
+}

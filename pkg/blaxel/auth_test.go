@@ -1,0 +1,358 @@
+package blaxel_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxel"
+	"golang.org/x/oauth2"
+)
+
+// okSandbox answers GET /v0/sandboxes/sb, recording each request.
+func okSandbox(mux *http.ServeMux) *recorder {
+	rec := &recorder{}
+	mux.HandleFunc("GET /v0/sandboxes/sb", func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		writeJSON(w, http.StatusOK, sandboxJSON("sb"))
+	})
+	return rec
+}
+
+func TestAPIKeyIsSentAsBearer(t *testing.T) {
+	mux, srv := setup(t)
+	api := okSandbox(mux)
+	if err := getSandbox(newClient(t, srv, apiKey())); err != nil {
+		t.Fatal(err)
+	}
+	h := api.all()[0].Header
+	if got := h.Values("Authorization"); len(got) != 1 || got[0] != "Bearer test-api-key-123" {
+		t.Fatalf("Authorization %q", got)
+	}
+	if got := h.Get("X-Blaxel-Authorization"); got != "" {
+		t.Fatalf("X-Blaxel-Authorization %q sent beside Authorization", got)
+	}
+}
+
+func TestClientCredentialsAreExchangedAtTheControlPlane(t *testing.T) {
+	mux, srv := setup(t)
+	tokens := tokenServer(mux, 3600)
+	api := okSandbox(mux)
+	c := newClient(t, srv, blaxel.WithClientCredentials("my-id", "my-secret"))
+	if err := getSandbox(c); err != nil {
+		t.Fatal(err)
+	}
+	reqs := tokens.all()
+	if len(reqs) != 1 {
+		t.Fatalf("%d token requests", len(reqs))
+	}
+	tr := reqs[0]
+	if want := "Basic " + base64.StdEncoding.EncodeToString([]byte("my-id:my-secret")); tr.Header.Get("Authorization") != want {
+		t.Fatalf("token request Authorization %q, want %q", tr.Header.Get("Authorization"), want)
+	}
+	if ct := tr.Header.Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("token request Content-Type %q", ct)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(tr.Body), &body); err != nil || len(body) != 1 || body["grant_type"] != "client_credentials" {
+		t.Fatalf("token request body %s", tr.Body)
+	}
+	if got := api.all()[0].Header.Get("Authorization"); got != "Bearer token-1" {
+		t.Fatalf("API request Authorization %q", got)
+	}
+}
+
+// The workload address gets the access token, never the client secret, and the token request
+// still goes to the control plane.
+func TestWorkloadCallsNeverSeeTheClientSecret(t *testing.T) {
+	mux, srv := setup(t)
+	tokens := tokenServer(mux, 3600)
+	runMux, runSrv := setup(t)
+	workload := &recorder{}
+	runMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		workload.add(r)
+		w.WriteHeader(http.StatusOK)
+	})
+	c := newClient(t, srv, blaxel.WithClientCredentials("my-id", "my-secret"), blaxel.WithRunURL(runSrv.URL))
+	req, _ := http.NewRequest(http.MethodPost, blaxel.CoreRunURL(c)+"/ws/agents/a", strings.NewReader(`{}`))
+	resp, err := blaxel.CoreHTTPClient(c).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if tokens.count() != 1 {
+		t.Fatalf("%d token requests at the control plane", tokens.count())
+	}
+	for _, r := range workload.all() {
+		if r.Path == "/oauth/token" || strings.Contains(r.Path, "oauth") {
+			t.Fatalf("token request sent to the workload: %s", r.Path)
+		}
+		if got := r.Header.Get("Authorization"); got != "Bearer token-1" {
+			t.Fatalf("workload got Authorization %q", got)
+		}
+	}
+}
+
+func TestConcurrentCallersShareOneTokenRequest(t *testing.T) {
+	mux, srv := setup(t)
+	tokens := tokenServer(mux, 3600)
+	okSandbox(mux)
+	c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
+	var wg sync.WaitGroup
+	var failures atomic.Int32
+	for range 100 {
+		wg.Go(func() {
+			if err := getSandbox(c); err != nil {
+				failures.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if failures.Load() != 0 {
+		t.Fatalf("%d calls failed", failures.Load())
+	}
+	if n := tokens.count(); n != 1 {
+		t.Fatalf("%d token requests for 100 concurrent callers, want 1", n)
+	}
+}
+
+// When every caller's token is refused at once, one new token is asked for, not one per caller.
+func TestConcurrent401sRenewTheTokenOnce(t *testing.T) {
+	mux, srv := setup(t)
+	tokens := tokenServer(mux, 3600)
+	var refused atomic.Int32
+	mux.HandleFunc("GET /v0/sandboxes/sb", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer token-1" {
+			refused.Add(1)
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "unauthorized", "message": "token revoked"})
+			return
+		}
+		writeJSON(w, http.StatusOK, sandboxJSON("sb"))
+	})
+	c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
+	var wg sync.WaitGroup
+	var failures atomic.Int32
+	for range 100 {
+		wg.Go(func() {
+			if err := getSandbox(c); err != nil {
+				failures.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if failures.Load() != 0 {
+		t.Fatalf("%d calls failed", failures.Load())
+	}
+	if n := tokens.count(); n != 2 {
+		t.Fatalf("%d token requests, want 2 (the first, and one renewal)", n)
+	}
+	if refused.Load() == 0 {
+		t.Fatal("no request was refused: the test proves nothing")
+	}
+}
+
+// A 401 on a cached token gets one new token and one new attempt, even for a POST.
+func TestUnauthorizedRenewsOnceEvenForPOST(t *testing.T) {
+	mux, srv := setup(t)
+	tokens := tokenServer(mux, 3600)
+	creates := &recorder{}
+	mux.HandleFunc("POST /v0/sandboxes", func(w http.ResponseWriter, r *http.Request) {
+		rec := creates.add(r)
+		if r.Header.Get("Authorization") == "Bearer token-1" {
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "unauthorized"})
+			return
+		}
+		if !strings.Contains(rec.Body, `"name":"sb"`) {
+			t.Errorf("second attempt's body %q", rec.Body)
+		}
+		writeJSON(w, http.StatusOK, sandboxJSON("sb"))
+	})
+	c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
+	if _, err := c.CreateSandboxWithResponse(context.Background(), nil, sandboxBody("sb")); err != nil {
+		t.Fatal(err)
+	}
+	if creates.count() != 2 || tokens.count() != 2 {
+		t.Fatalf("%d POSTs and %d token requests, want 2 and 2", creates.count(), tokens.count())
+	}
+}
+
+// A 401 that persists is returned after the one renewal: no loop.
+func TestUnauthorizedTwiceIsReturned(t *testing.T) {
+	mux, srv := setup(t)
+	tokens := tokenServer(mux, 3600)
+	api := &recorder{}
+	mux.HandleFunc("GET /v0/sandboxes/sb", func(w http.ResponseWriter, r *http.Request) {
+		api.add(r)
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "unauthorized"})
+	})
+	c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
+	err := getSandbox(c)
+	if !errors.Is(err, blaxel.ErrUnauthorized) {
+		t.Fatalf("error %v", err)
+	}
+	if api.count() != 2 || tokens.count() != 2 {
+		t.Fatalf("%d requests and %d token requests, want 2 and 2", api.count(), tokens.count())
+	}
+}
+
+// An API key cannot be renewed: its 401 is returned at once.
+func TestUnauthorizedAPIKeyIsNotRetried(t *testing.T) {
+	mux, srv := setup(t)
+	api := &recorder{}
+	mux.HandleFunc("GET /v0/sandboxes/sb", func(w http.ResponseWriter, r *http.Request) {
+		api.add(r)
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "unauthorized"})
+	})
+	if err := getSandbox(newClient(t, srv, apiKey())); !errors.Is(err, blaxel.ErrUnauthorized) {
+		t.Fatalf("error %v", err)
+	}
+	if api.count() != 1 {
+		t.Fatalf("%d requests", api.count())
+	}
+}
+
+// A token is replaced before it expires: one that expires within the safety margin is never
+// sent twice, one that lives for an hour is reused.
+func TestTokensAreRenewedBeforeExpiry(t *testing.T) {
+	for _, tc := range []struct {
+		expiresIn  int
+		wantTokens int
+	}{{expiresIn: 30, wantTokens: 3}, {expiresIn: 3600, wantTokens: 1}} {
+		mux, srv := setup(t)
+		tokens := tokenServer(mux, tc.expiresIn)
+		api := okSandbox(mux)
+		c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
+		for range 3 {
+			if err := getSandbox(c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tokens.count() != tc.wantTokens {
+			t.Errorf("expires_in %d: %d token requests, want %d", tc.expiresIn, tokens.count(), tc.wantTokens)
+		}
+		if got := api.all()[2].Header.Get("Authorization"); got != "Bearer token-"+itoa(tc.wantTokens) {
+			t.Errorf("expires_in %d: last request used %q", tc.expiresIn, got)
+		}
+	}
+}
+
+func TestBadClientSecretIsAnErrorWithoutTheSecret(t *testing.T) {
+	mux, srv := setup(t)
+	tokens := &recorder{}
+	mux.HandleFunc("POST /v0/oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		tokens.add(r)
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_client", "message": "bad secret wrong-secret-42"})
+	})
+	api := okSandbox(mux)
+	c := newClient(t, srv, blaxel.WithClientCredentials("id", "wrong-secret-42"))
+	err := getSandbox(c)
+	var apiErr *blaxel.APIError
+	if !errors.As(err, &apiErr) || !errors.Is(err, blaxel.ErrBadRequest) || apiErr.Code != "invalid_client" {
+		t.Fatalf("error %v", err)
+	}
+	if apiErr.Operation != "IssueToken" {
+		t.Errorf("operation %q", apiErr.Operation)
+	}
+	if strings.Contains(err.Error(), "wrong-secret-42") || strings.Contains(string(apiErr.Body), "wrong-secret-42") {
+		t.Errorf("the secret is in the error: %v", err)
+	}
+	if tokens.count() != 1 || api.count() != 0 {
+		t.Errorf("%d token requests, %d API requests, want 1 and 0", tokens.count(), api.count())
+	}
+}
+
+// The token request goes through the caller's transport, but not through the authenticated
+// pipeline: it carries the Basic credential alone.
+func TestTokenRequestUsesTheCallersTransport(t *testing.T) {
+	mux, srv := setup(t)
+	tokenServer(mux, 3600)
+	okSandbox(mux)
+	var seen []string
+	var mu sync.Mutex
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		seen = append(seen, r.URL.Path+" "+strings.SplitN(r.Header.Get("Authorization"), " ", 2)[0])
+		mu.Unlock()
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"), blaxel.WithHTTPClient(hc))
+	if err := getSandbox(c); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/v0/oauth/token Basic", "/v0/sandboxes/sb Bearer"}
+	if strings.Join(seen, ",") != strings.Join(want, ",") {
+		t.Fatalf("the caller's transport saw %q, want %q", seen, want)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Two clients in one process keep their own tokens.
+func TestTwoClientsDoNotShareTokens(t *testing.T) {
+	mux, srv := setup(t)
+	var mu sync.Mutex
+	byClient := map[string]int{}
+	mux.HandleFunc("POST /v0/oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		user, _, _ := r.BasicAuth()
+		mu.Lock()
+		byClient[user]++
+		mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": "for-" + user, "expires_in": 3600})
+	})
+	api := okSandbox(mux)
+	a := newClient(t, srv, blaxel.WithClientCredentials("alice", "secret-a"))
+	b := newClient(t, srv, blaxel.WithClientCredentials("bob", "secret-b"), blaxel.WithWorkspace("other"))
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() { _ = getSandbox(a) })
+		wg.Go(func() { _ = getSandbox(b) })
+	}
+	wg.Wait()
+	if byClient["alice"] != 1 || byClient["bob"] != 1 {
+		t.Fatalf("token requests per client %v", byClient)
+	}
+	for _, r := range api.all() {
+		auth, ws := r.Header.Get("Authorization"), r.Header.Get("X-Blaxel-Workspace")
+		if !(auth == "Bearer for-alice" && ws == "ws" || auth == "Bearer for-bob" && ws == "other") {
+			t.Fatalf("request with %q in workspace %q", auth, ws)
+		}
+	}
+}
+
+func TestCallerTokenSource(t *testing.T) {
+	mux, srv := setup(t)
+	api := okSandbox(mux)
+	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "from-source"})
+	if err := getSandbox(newClient(t, srv, blaxel.WithTokenSource(ts))); err != nil {
+		t.Fatal(err)
+	}
+	if got := api.all()[0].Header.Get("Authorization"); got != "Bearer from-source" {
+		t.Fatalf("Authorization %q", got)
+	}
+}
+
+// A caller whose context ends stops waiting for the token.
+func TestTokenWaitEndsWithTheContext(t *testing.T) {
+	mux, srv := setup(t)
+	release := make(chan struct{})
+	mux.HandleFunc("POST /v0/oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": "late", "expires_in": 3600})
+	})
+	defer close(release)
+	okSandbox(mux)
+	c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.GetSandboxWithResponse(ctx, "sb", nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v", err)
+	}
+}

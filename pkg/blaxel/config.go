@@ -1,0 +1,199 @@
+package blaxel
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// layer is what one source of configuration says: the options, the environment or the config
+// file. Empty fields say nothing and leave the decision to the layer below.
+type layer struct {
+	name       string // for messages: "options", "environment", the file's path
+	credential credentialSpec
+	workspace  string
+	env        string // "prod" or "dev"
+	apiURL     string
+	runURL     string
+}
+
+// resolved is the configuration a Client is built from.
+type resolved struct {
+	credential credentialSpec
+	workspace  string
+	baseURL    string
+	runURL     string
+}
+
+// environmentURLs gives the control plane and the workload address of a Blaxel platform.
+func environmentURLs(env string) (api, run string, ok bool) {
+	switch env {
+	case "prod":
+		return DefaultBaseURL, DefaultRunURL, true
+	case "dev":
+		return "https://api.blaxel.dev/v0", "https://run.blaxel.dev", true
+	}
+	return "", "", false
+}
+
+// resolve merges layers, the highest first. The credential is taken whole from the highest
+// layer that has one, never mixed across layers; each address comes from the highest layer
+// that gives it explicitly or through its environment name.
+func resolve(insecureHTTP bool, layers ...layer) (resolved, error) {
+	var r resolved
+	for _, l := range layers {
+		if r.credential.kind == credNone && l.credential.kind != credNone {
+			r.credential = l.credential
+		}
+		if r.workspace == "" {
+			r.workspace = l.workspace
+		}
+	}
+	for _, l := range layers {
+		api, run, _ := environmentURLs(l.env)
+		if r.baseURL == "" {
+			r.baseURL = firstNonEmpty(l.apiURL, api)
+		}
+		if r.runURL == "" {
+			r.runURL = firstNonEmpty(l.runURL, run)
+		}
+	}
+	if r.baseURL == "" {
+		r.baseURL = DefaultBaseURL
+	}
+	if r.runURL == "" {
+		r.runURL = DefaultRunURL
+	}
+	for _, raw := range []string{r.baseURL, r.runURL} {
+		if err := checkScheme(raw, insecureHTTP); err != nil {
+			return resolved{}, fmt.Errorf("blaxel: %w", err)
+		}
+	}
+	if r.credential.kind == credNone {
+		return resolved{}, errors.New("blaxel: no credential: use WithAPIKey, WithClientCredentials or WithTokenSource, " +
+			"or set BL_API_KEY or BL_CLIENT_CREDENTIALS, or log in with Blaxel's CLI")
+	}
+	return r, nil
+}
+
+// firstNonEmpty returns the first of a and b that is not empty.
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// environmentLayer reads Blaxel's environment variables. BL_API_KEY beats BL_CLIENT_CREDENTIALS
+// when both are set.
+func environmentLayer(getenv func(string) string) (layer, error) {
+	l := layer{name: "environment", workspace: strings.TrimSpace(getenv("BL_WORKSPACE"))}
+	if env := strings.TrimSpace(getenv("BL_ENV")); env != "" {
+		if _, _, ok := environmentURLs(env); !ok {
+			return layer{}, fmt.Errorf("blaxel: BL_ENV: %q is neither \"prod\" nor \"dev\"", env)
+		}
+		l.env = env
+	}
+	for name, dst := range map[string]*string{"BL_API_URL": &l.apiURL, "BL_RUN_URL": &l.runURL} {
+		if raw := strings.TrimSpace(getenv(name)); raw != "" {
+			u, err := parseServerURL(raw)
+			if err != nil {
+				return layer{}, fmt.Errorf("blaxel: %s: %w", name, err)
+			}
+			*dst = u
+		}
+	}
+	if key := strings.TrimSpace(getenv("BL_API_KEY")); key != "" {
+		l.credential = credentialSpec{kind: credAPIKey, apiKey: key, from: "BL_API_KEY"}
+	} else if raw := strings.TrimSpace(getenv("BL_CLIENT_CREDENTIALS")); raw != "" {
+		id, secret, err := parseClientCredentials(raw)
+		if err != nil {
+			return layer{}, fmt.Errorf("blaxel: BL_CLIENT_CREDENTIALS: %w", err)
+		}
+		l.credential = credentialSpec{kind: credClientCredentials, clientID: id, clientSecret: secret, from: "BL_CLIENT_CREDENTIALS"}
+	}
+	return l, nil
+}
+
+// parseClientCredentials accepts base64("id:secret"), as Blaxel's tools write it, or the plain
+// "id:secret" form. A colon is not in base64's alphabet, so the two cannot be confused.
+func parseClientCredentials(raw string) (id, secret string, err error) {
+	plain := raw
+	if !strings.Contains(raw, ":") {
+		b, derr := base64.StdEncoding.DecodeString(raw)
+		if derr != nil {
+			b, derr = base64.RawStdEncoding.DecodeString(raw)
+		}
+		if derr != nil || !utf8.Valid(b) {
+			return "", "", errors.New("neither base64 of id:secret nor id:secret")
+		}
+		plain = string(b)
+	}
+	id, secret, ok := strings.Cut(plain, ":")
+	if !ok || id == "" || secret == "" {
+		return "", "", errors.New("expected a client id and a secret separated by ':'")
+	}
+	return id, secret, nil
+}
+
+// defaultConfigPath is where Blaxel's CLI keeps its configuration, under the home directory
+// that getenv reports.
+func defaultConfigPath(getenv func(string) string) string {
+	home := getenv("HOME")
+	if home == "" {
+		home = getenv("USERPROFILE")
+	}
+	if home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".blaxel", "config.yaml")
+}
+
+// parseServerURL checks that raw is an absolute http or https address and drops a final slash.
+func parseServerURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", fmt.Errorf("%q is not an address", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return "", fmt.Errorf("%q is not an http or https address", raw)
+	}
+	if u.User != nil {
+		return "", errors.New("the address must not hold credentials")
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// checkScheme refuses plain http to a host other than loopback, unless insecure is allowed.
+func checkScheme(raw string, insecure bool) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	return checkURLScheme(u, insecure)
+}
+
+func checkURLScheme(u *url.URL, insecure bool) error {
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme != "http":
+		return fmt.Errorf("unsupported scheme %q", u.Scheme)
+	case insecure || isLoopback(u.Hostname()):
+		return nil
+	}
+	return fmt.Errorf("refusing plain http to %s: use https, or WithInsecureHTTP", u.Host)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

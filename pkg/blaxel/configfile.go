@@ -1,0 +1,214 @@
+package blaxel
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// configFile is the part of Blaxel's ~/.blaxel/config.yaml that the client reads.
+type configFile struct {
+	Context struct {
+		Workspace string `yaml:"workspace"`
+	} `yaml:"context"`
+	Workspaces []configWorkspace `yaml:"workspaces"`
+}
+
+type configWorkspace struct {
+	Name        string            `yaml:"name"`
+	Env         string            `yaml:"env"`
+	Credentials configCredentials `yaml:"credentials"`
+}
+
+// configCredentials holds the credentials the client can use. The file also has expires_in
+// and device_code, which it does not need (a token's own exp claim says when it expires), so
+// it does not read them and a value of an unexpected type there is no reason to fail.
+type configCredentials struct {
+	APIKey            string `yaml:"apiKey"`
+	AccessToken       string `yaml:"access_token"`
+	RefreshToken      string `yaml:"refresh_token"`
+	ClientCredentials string `yaml:"client_credentials"`
+}
+
+// readConfigFile parses the file at path. A missing file gives (nil, nil).
+func readConfigFile(path string) (*configFile, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blaxel: reading %s: %w", path, err)
+	}
+	var f configFile
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("blaxel: parsing %s: %w", path, err)
+	}
+	return &f, nil
+}
+
+// layer is what the file says about one workspace: its platform and its credential, the
+// API key first, then the access token (with its refresh token), then the client credentials.
+func (f *configFile) layer(path, workspace string) (layer, error) {
+	l := layer{name: path}
+	if f == nil {
+		return l, nil
+	}
+	var ws *configWorkspace
+	for i := range f.Workspaces {
+		if f.Workspaces[i].Name == workspace {
+			ws = &f.Workspaces[i]
+			break
+		}
+	}
+	if ws == nil {
+		return l, nil
+	}
+	if ws.Env != "" {
+		if _, _, ok := environmentURLs(ws.Env); !ok {
+			return layer{}, fmt.Errorf("blaxel: %s: workspace %q: env %q is neither \"prod\" nor \"dev\"", path, workspace, ws.Env)
+		}
+		l.env = ws.Env
+	}
+	c := ws.Credentials
+	from := path + " (workspace " + workspace + ")"
+	switch {
+	case c.APIKey != "":
+		l.credential = credentialSpec{kind: credAPIKey, apiKey: c.APIKey, from: from + " apiKey"}
+	case c.AccessToken != "":
+		l.credential = credentialSpec{kind: credTokens, accessToken: c.AccessToken, refreshToken: c.RefreshToken,
+			from: from + " access_token", file: path, fileWorkspace: workspace}
+	case c.ClientCredentials != "":
+		id, secret, err := parseClientCredentials(c.ClientCredentials)
+		if err != nil {
+			return layer{}, fmt.Errorf("blaxel: %s: workspace %q: client_credentials: %w", path, workspace, err)
+		}
+		l.credential = credentialSpec{kind: credClientCredentials, clientID: id, clientSecret: secret, from: from + " client_credentials"}
+	}
+	return l, nil
+}
+
+// writeBackTokens stores a refreshed token pair in the workspace's entry of the file at path.
+// It edits the parsed document, so that every other key and comment stays, and replaces the
+// file atomically (a temporary file renamed over it) with mode 0600. A file that does not
+// parse, or has no entry for the workspace, is left as it is.
+func writeBackTokens(path, workspace, accessToken, refreshToken string, expiresIn int64) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
+	}
+	var doc yaml.Node
+	var parsed configFile
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("blaxel: not writing tokens back to %s: it does not parse: %w", path, err)
+	}
+	if err := doc.Decode(&parsed); err != nil {
+		return fmt.Errorf("blaxel: not writing tokens back to %s: it does not parse: %w", path, err)
+	}
+	creds, err := credentialsNode(&doc, workspace)
+	if err != nil {
+		return fmt.Errorf("blaxel: not writing tokens back to %s: %w", path, err)
+	}
+	setScalar(creds, "access_token", accessToken, "!!str")
+	if refreshToken != "" {
+		setScalar(creds, "refresh_token", refreshToken, "!!str")
+	}
+	if expiresIn > 0 {
+		setScalar(creds, "expires_in", strconv.FormatInt(expiresIn, 10), "!!int")
+	}
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
+	}
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
+	}
+	return replaceFile(path, out.Bytes())
+}
+
+// credentialsNode finds workspaces[name == workspace].credentials, adding the mapping if the
+// entry has none.
+func credentialsNode(doc *yaml.Node, workspace string) (*yaml.Node, error) {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("it is not a mapping")
+	}
+	list := mappingValue(doc.Content[0], "workspaces")
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil, errors.New("it has no workspaces list")
+	}
+	for _, ws := range list.Content {
+		if ws.Kind != yaml.MappingNode {
+			continue
+		}
+		if name := mappingValue(ws, "name"); name == nil || name.Value != workspace {
+			continue
+		}
+		creds := mappingValue(ws, "credentials")
+		if creds == nil {
+			creds = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			ws.Content = append(ws.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "credentials"}, creds)
+		}
+		if creds.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("workspace %q: credentials is not a mapping", workspace)
+		}
+		return creds, nil
+	}
+	return nil, fmt.Errorf("it has no workspace %q", workspace)
+}
+
+func mappingValue(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func setScalar(m *yaml.Node, key, value, tag string) {
+	if v := mappingValue(m, key); v != nil {
+		*v = yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+		return
+	}
+	m.Content = append(m.Content,
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key},
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value})
+}
+
+// replaceFile writes data next to path and renames it over path, so a reader sees either the
+// old file or the new one, never half of one.
+func replaceFile(path string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
+	}
+	return nil
+}

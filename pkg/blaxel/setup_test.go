@@ -1,0 +1,147 @@
+package blaxel_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/blaxel-go/blaxel/gen"
+	"github.com/blaxel-go/blaxel/pkg/blaxel"
+)
+
+// setup starts a test server whose control plane lives under /v0, as the real one does. Tests
+// register their handlers on mux; the server closes when the test ends.
+func setup(t *testing.T) (mux *http.ServeMux, srv *httptest.Server) {
+	t.Helper()
+	mux = http.NewServeMux()
+	srv = httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return mux, srv
+}
+
+// baseURL is the control plane of a test server.
+func baseURL(srv *httptest.Server) string { return srv.URL + "/v0" }
+
+// fastRetries keeps the tests' waits short while keeping the policy's shape.
+func fastRetries() blaxel.Option {
+	return blaxel.WithRetryPolicy(blaxel.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxRetryAfter: 5 * time.Second})
+}
+
+// newClient builds a client for the test server with an API key, unless opts bring their own
+// credential.
+func newClient(t *testing.T, srv *httptest.Server, opts ...blaxel.Option) *blaxel.Client {
+	t.Helper()
+	all := append([]blaxel.Option{blaxel.WithBaseURL(baseURL(srv)), blaxel.WithWorkspace("ws"), fastRetries()}, opts...)
+	c, err := blaxel.New(all...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func apiKey() blaxel.Option { return blaxel.WithAPIKey("test-api-key-123") }
+
+// writeJSON answers with a JSON body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// sandboxJSON is the smallest valid sandbox.
+func sandboxJSON(name string) map[string]any {
+	return map[string]any{"metadata": map[string]any{"name": name}, "spec": map[string]any{}}
+}
+
+// recorder keeps what a handler received, safely across goroutines.
+type recorder struct {
+	mu       sync.Mutex
+	requests []recorded
+}
+
+type recorded struct {
+	Method string
+	Path   string
+	Header http.Header
+	Body   string
+}
+
+func (r *recorder) add(req *http.Request) recorded {
+	body, _ := io.ReadAll(req.Body)
+	rec := recorded{Method: req.Method, Path: req.URL.Path, Header: req.Header.Clone(), Body: string(body)}
+	r.mu.Lock()
+	r.requests = append(r.requests, rec)
+	r.mu.Unlock()
+	return rec
+}
+
+func (r *recorder) all() []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recorded(nil), r.requests...)
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.requests)
+}
+
+// tokenServer answers POST /v0/oauth/token with tokens named token-1, token-2, ... that live
+// expiresIn seconds, and records each request.
+func tokenServer(mux *http.ServeMux, expiresIn int) *recorder {
+	rec := &recorder{}
+	var mu sync.Mutex
+	issued := 0
+	mux.HandleFunc("POST /v0/oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		mu.Lock()
+		issued++
+		n := strconv.Itoa(issued)
+		mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{
+			"access_token": "token-" + n, "expires_in": expiresIn, "token_type": "Bearer", "refresh_token": "refresh-" + n,
+		})
+	})
+	return rec
+}
+
+// getSandbox calls one GET operation and returns its error.
+func getSandbox(c *blaxel.Client) error {
+	_, err := c.GetSandboxWithResponse(context.Background(), "sb", nil)
+	return err
+}
+
+// sandboxBody is the smallest sandbox to create.
+func sandboxBody(name string) gen.CreateSandboxJSONRequestBody {
+	return gen.CreateSandboxJSONRequestBody{Metadata: gen.Metadata{Name: name}}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// countingServer counts the connections clients open to it.
+type countingServer struct {
+	*httptest.Server
+	connections atomic.Int32
+}
+
+func newCountingServer(t *testing.T, h http.Handler) *countingServer {
+	t.Helper()
+	s := &countingServer{Server: httptest.NewUnstartedServer(h)}
+	s.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			s.connections.Add(1)
+		}
+	}
+	s.Start()
+	t.Cleanup(s.Close)
+	return s
+}

@@ -1,0 +1,215 @@
+package blaxel
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// tokenTimeout bounds a token request when the caller's http.Client sets no timeout.
+const tokenTimeout = 30 * time.Second
+
+// tokenEndpoint is the control plane's POST /oauth/token. Blaxel takes a JSON body there,
+// where x/oauth2's own client-credentials flow would post a form, hence this small client.
+// Its requests go through the caller's transport directly, never through the authenticated
+// pipeline, and never follow a redirect.
+type tokenEndpoint struct {
+	url       string
+	base      *url.URL // the control plane, to name the operation in errors
+	client    *http.Client
+	userAgent string
+	log       requestLog
+	redact    *redactor
+}
+
+// tokenAnswer is the JSON the endpoint answers with.
+type tokenAnswer struct {
+	AccessToken  string   `json:"access_token"`
+	RefreshToken string   `json:"refresh_token"`
+	ExpiresIn    lifetime `json:"expires_in"`
+	TokenType    string   `json:"token_type"`
+}
+
+// exchange posts one grant. basic, when not empty, is the base64 of "id:secret".
+func (e *tokenEndpoint) exchange(grant map[string]string, basic string) (*oauth2.Token, int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
+	defer cancel()
+	body, err := json.Marshal(grant)
+	if err != nil {
+		return nil, 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, 0, permanent(fmt.Errorf("blaxel: token request: %w", err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", e.userAgent)
+	if basic != "" {
+		req.Header.Set("Authorization", "Basic "+basic)
+	}
+	start := time.Now()
+	resp, err := e.client.Do(req)
+	e.log.token(ctx, req, resp, err, time.Since(start))
+	if err != nil {
+		return nil, 0, fmt.Errorf("blaxel: token request: %w", e.redact.urlError(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		apiErr := newAPIError(req, resp)
+		finishAPIError(apiErr, req, e.base, e.redact)
+		return nil, 0, fmt.Errorf("blaxel: token request refused: %w", apiErr)
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	if err != nil {
+		return nil, 0, fmt.Errorf("blaxel: token request: %w", err)
+	}
+	var ans tokenAnswer
+	if err := json.Unmarshal(raw, &ans); err != nil || ans.AccessToken == "" {
+		if err == nil {
+			err = errors.New("no access_token")
+		}
+		// The body is not quoted: an answer of the token endpoint may hold a token.
+		return nil, 0, permanent(newDecodeError(req, resp, nil, errors.New(e.redact.text(err.Error())), e.base, e.redact))
+	}
+	tok := &oauth2.Token{AccessToken: ans.AccessToken, TokenType: ans.TokenType, RefreshToken: ans.RefreshToken}
+	expiresIn := ans.ExpiresIn.seconds()
+	if expiresIn > 0 {
+		tok.Expiry = time.Now().Add(time.Duration(expiresIn) * time.Second)
+	}
+	return tok, expiresIn, nil
+}
+
+// maxLifetime bounds the lifetime a token answer may claim; a longer one is treated as
+// unknown (the token is used until the server refuses it) rather than overflowing a Duration.
+const maxLifetime = 10 * 365 * 24 * 3600
+
+// lifetime is expires_in, which some servers send as a string.
+type lifetime string
+
+func (l *lifetime) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*l = lifetime(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return errors.New("expires_in is neither a number nor a string")
+	}
+	*l = lifetime(n)
+	return nil
+}
+
+// seconds is the lifetime in seconds, or 0 when it is missing, unreadable or out of range.
+func (l lifetime) seconds() int64 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(string(l)), 64)
+	if err != nil || f <= 0 || f > maxLifetime {
+		return 0
+	}
+	return int64(f)
+}
+
+// clientCredentialsSource obtains a token for a service account.
+type clientCredentialsSource struct {
+	endpoint *tokenEndpoint
+	basic    string
+}
+
+func (s *clientCredentialsSource) Token() (*oauth2.Token, error) {
+	tok, _, err := s.endpoint.exchange(map[string]string{"grant_type": "client_credentials"}, s.basic)
+	return tok, err
+}
+
+// refreshSource renews an access token with a refresh token. The server may rotate the refresh
+// token; the newest one is kept. onRefresh, when set, sees every new token (to write it back).
+type refreshSource struct {
+	endpoint  *tokenEndpoint
+	from      string
+	onRefresh func(tok *oauth2.Token, expiresIn int64)
+
+	mu           sync.Mutex
+	refreshToken string
+}
+
+func (s *refreshSource) Token() (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refreshToken == "" {
+		return nil, permanent(fmt.Errorf("blaxel: the access token from %s has expired and there is no refresh token: log in again", s.from))
+	}
+	tok, expiresIn, err := s.endpoint.exchange(map[string]string{
+		"grant_type":    "refresh_token",
+		"refresh_token": s.refreshToken,
+		"client_id":     "blaxel",
+	}, "")
+	if err != nil {
+		return nil, err
+	}
+	if tok.RefreshToken != "" {
+		s.refreshToken = tok.RefreshToken
+	} else {
+		tok.RefreshToken = s.refreshToken
+	}
+	if s.onRefresh != nil {
+		s.onRefresh(tok, expiresIn)
+	}
+	return tok, nil
+}
+
+// newCredential turns the configured credential into the one requests use.
+func newCredential(spec credentialSpec, endpoint *tokenEndpoint, onRefresh func(*oauth2.Token, int64)) credential {
+	switch spec.kind {
+	case credClientCredentials:
+		basic := base64.StdEncoding.EncodeToString([]byte(spec.clientID + ":" + spec.clientSecret))
+		return newTokenCredential(nil, &clientCredentialsSource{endpoint: endpoint, basic: basic}, true)
+	case credTokens:
+		initial := &oauth2.Token{AccessToken: spec.accessToken, TokenType: "Bearer", RefreshToken: spec.refreshToken,
+			Expiry: jwtExpiry(spec.accessToken)}
+		src := &refreshSource{endpoint: endpoint, from: spec.from, refreshToken: spec.refreshToken, onRefresh: onRefresh}
+		return newTokenCredential(initial, src, spec.refreshToken != "")
+	case credTokenSource:
+		return newCallerTokenCredential(spec.tokenSource)
+	default:
+		return apiKeyCredential(spec.apiKey)
+	}
+}
+
+// maxUnixTime is the last second of year 9999: a later exp is not a date, and is ignored.
+const maxUnixTime = 253402300799
+
+// jwtExpiry reads the exp claim of a JWT, without verifying it: it only tells when to renew.
+// A token that is not a JWT gets the zero time: it is used until the server refuses it.
+func jwtExpiry(token string) time.Time {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return time.Time{}
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return time.Time{}
+	}
+	var claims struct {
+		Exp json.Number `json:"exp"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return time.Time{}
+	}
+	exp, err := claims.Exp.Float64()
+	if err != nil || exp <= 0 || exp > maxUnixTime {
+		return time.Time{}
+	}
+	return time.Unix(int64(exp), 0)
+}
