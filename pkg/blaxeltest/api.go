@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/blaxel-go/blaxel/internal/apidoc"
@@ -69,6 +70,11 @@ type collection struct {
 type paging struct {
 	items, nextCursor, hasMore, total []string
 }
+
+// sharedAPI is the API read from the embedded openapi.yaml. The document is a constant of the
+// program and the api is never changed once built, so one parse (the slow part of starting a
+// server) serves every Server of the process.
+var sharedAPI = sync.OnceValues(loadAPI)
 
 // loadAPI parses openapi.yaml and derives the routes, collections and behaviours from it.
 func loadAPI() (*api, error) {

@@ -54,21 +54,20 @@ type authFailure struct {
 // bearer returns the credential of a request: X-Blaxel-Authorization, else Authorization.
 func bearer(r *http.Request) string {
 	for _, h := range []string{"X-Blaxel-Authorization", "Authorization"} {
-		if v := strings.TrimSpace(r.Header.Get(h)); v != "" {
-			if rest, ok := cutPrefixFold(v, "Bearer "); ok {
-				return strings.TrimSpace(rest)
-			}
-			return v
+		v := strings.TrimSpace(r.Header.Get(h))
+		if v == "" {
+			continue
 		}
+		scheme, rest, spaced := strings.Cut(v, " ")
+		switch {
+		case strings.EqualFold(scheme, "Bearer"):
+			return strings.TrimSpace(rest)
+		case !spaced:
+			return v // a bare key
+		}
+		return "" // another scheme, e.g. Basic, is no credential here
 	}
 	return ""
-}
-
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
-		return s[len(prefix):], true
-	}
-	return s, false
 }
 
 // authenticate checks a request's bearer credential and the workspace it names.

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
 )
@@ -35,17 +38,26 @@ type request struct {
 // the request overrides them.
 func send(t *testing.T, srv *blaxeltest.Server, req request) answer {
 	t.Helper()
+	a, err := trySend(srv, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// trySend is send for goroutines other than the test's: it returns its failure.
+func trySend(srv *blaxeltest.Server, req request) (answer, error) {
 	var body io.Reader
 	if req.body != nil {
 		data, err := json.Marshal(req.body)
 		if err != nil {
-			t.Fatal(err)
+			return answer{}, err
 		}
 		body = bytes.NewReader(data)
 	}
 	r, err := http.NewRequest(req.method, srv.URL()+req.path, body)
 	if err != nil {
-		t.Fatal(err)
+		return answer{}, err
 	}
 	r.Header.Set("Authorization", "Bearer test-key")
 	r.Header.Set("X-Blaxel-Workspace", "ws")
@@ -62,26 +74,25 @@ func send(t *testing.T, srv *blaxeltest.Server, req request) answer {
 	}
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
-		t.Fatalf("%s %s: %v", req.method, req.path, err)
+		return answer{}, fmt.Errorf("%s %s: %w", req.method, req.path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s: read the answer: %v", req.method, req.path, err)
+		return answer{}, fmt.Errorf("%s %s: read the answer: %w", req.method, req.path, err)
 	}
 	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
 	trimmed := bytes.TrimSpace(raw)
 	switch {
 	case bytes.HasPrefix(trimmed, []byte("{")):
-		if err := json.Unmarshal(raw, &a.body); err != nil {
-			t.Fatalf("%s %s: %v: %s", req.method, req.path, err, raw)
-		}
+		err = json.Unmarshal(raw, &a.body)
 	case bytes.HasPrefix(trimmed, []byte("[")):
-		if err := json.Unmarshal(raw, &a.list); err != nil {
-			t.Fatalf("%s %s: %v: %s", req.method, req.path, err, raw)
-		}
+		err = json.Unmarshal(raw, &a.list)
 	}
-	return a
+	if err != nil {
+		return answer{}, fmt.Errorf("%s %s: %w: %s", req.method, req.path, err, raw)
+	}
+	return a, nil
 }
 
 // mustStatus fails the test when the answer's status is not want.
@@ -104,9 +115,13 @@ func (a answer) str(path string) string {
 	return s
 }
 
-// errorCode returns the error name of Blaxel's error body.
+// errorCode returns the error name of Blaxel's error body, {"error": name} or, for a sandbox
+// creation, {"code": name}.
 func (a answer) errorCode() string {
-	s, _ := a.body["error"].(string)
+	if s, ok := a.body["error"].(string); ok {
+		return s
+	}
+	s, _ := a.body["code"].(string)
 	return s
 }
 
@@ -122,4 +137,24 @@ func sandbox(name string, labels map[string]string) map[string]any {
 // basic encodes a Basic credential.
 func basic(id, secret string) string {
 	return base64.StdEncoding.EncodeToString([]byte(id + ":" + secret))
+}
+
+// clock is a time the tests move by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }

@@ -62,7 +62,7 @@ func (s *Server) Seed(seed Seed) error {
 	}
 	in := s.validationInput(routed, route, params, body)
 	if err := openapi3filter.ValidateRequest(routed.Context(), in); err != nil {
-		return fmt.Errorf("blaxeltest: seed %s: %w", seed.Path, err)
+		return fmt.Errorf("blaxeltest: seed %s: %s", seed.Path, validationMessage(err))
 	}
 	var decoded any
 	dec := json.NewDecoder(bytes.NewReader(body))

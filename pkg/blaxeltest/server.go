@@ -77,7 +77,7 @@ func start(opts []Option, report func(string, ...any)) (*Server, error) {
 			return nil, err
 		}
 	}
-	a, err := loadAPI()
+	a, err := sharedAPI()
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if fault.committed {
 			base = s.process(routed, op, route, params, body)
 		}
-		rep = fault.apply(base, s.cfg.now())
+		rep = fitError(op, fault.apply(base, s.cfg.now()))
 	} else {
 		rep = s.process(routed, op, route, params, body)
 	}
@@ -238,7 +238,8 @@ func (s *Server) route(r *http.Request) (*http.Request, *routers.Route, map[stri
 	routed.URL.Path, routed.URL.RawPath = rest, ""
 	route, params, err := s.api.router.FindRoute(routed)
 	if err != nil {
-		if errors.Is(err, routers.ErrMethodNotAllowed) {
+		var re *routers.RouteError
+		if errors.As(err, &re) && re.Reason == routers.ErrMethodNotAllowed.Error() {
 			return nil, nil, nil, errorReply(http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+rest)
 		}
 		return nil, nil, nil, errorReply(http.StatusNotFound, "not_found", "openapi.yaml has no operation "+r.Method+" "+rest)
@@ -261,6 +262,7 @@ func (s *Server) process(r *http.Request, op *operation, route *routers.Route, p
 	if rep.status == 0 {
 		rep = s.dispatch(r, op, params, body, workspace, now)
 	}
+	rep = fitError(op, rep)
 	if rep.validate {
 		s.validateAnswer(in, op, rep)
 	}
@@ -285,7 +287,7 @@ func (s *Server) check(r *http.Request, op *operation, workspace string, body []
 		return errorReply(http.StatusForbidden, "forbidden", "no workspace: name it with the X-Blaxel-Workspace header")
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
-		return errorReply(http.StatusBadRequest, "bad_request", err.Error())
+		return errorReply(http.StatusBadRequest, "bad_request", validationMessage(err))
 	}
 	return reply{}
 }

@@ -1,0 +1,203 @@
+package blaxeltest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
+)
+
+// get sends a GET with the default headers through hc and returns the answer and the body read.
+func get(hc *http.Client, srv *blaxeltest.Server, path string) (*http.Response, []byte, error) {
+	req, err := http.NewRequest(http.MethodGet, srv.URL()+path, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer k")
+	req.Header.Set("X-Blaxel-Workspace", "ws")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp, body, err
+}
+
+func TestFaultStatusForTheNextRequests(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	srv.Inject("CreateSandbox", 2, blaxeltest.Status(503).WithRetryAfter("2"))
+	for i := range 2 {
+		a := send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("box", nil)}).mustStatus(t, 503)
+		if a.header.Get("Retry-After") != "2" {
+			t.Errorf("attempt %d: Retry-After %q", i+1, a.header.Get("Retry-After"))
+		}
+	}
+	send(t, srv, request{method: "GET", path: "/sandboxes/box"}).mustStatus(t, 404) // the faulted creations did nothing
+	send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("box", nil)}).mustStatus(t, 200)
+	if n := srv.Attempts("CreateSandbox"); n != 3 {
+		t.Errorf("%d attempts at CreateSandbox, want 3", n)
+	}
+	if n := srv.Attempts("POST /sandboxes"); n != 3 {
+		t.Errorf("%d attempts at POST /sandboxes, want 3", n)
+	}
+	if n := srv.Attempts("GetSandbox"); n != 1 {
+		t.Errorf("%d attempts at GetSandbox, want 1", n)
+	}
+}
+
+func TestFaultByRouteTemplateAndForever(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	srv.Inject("GET /sandboxes/{sandboxName}/previews", 0, blaxeltest.Status(429))
+	send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("box", nil)}).mustStatus(t, 200)
+	for range 3 {
+		send(t, srv, request{method: "GET", path: "/sandboxes/box/previews"}).mustStatus(t, 429)
+	}
+	send(t, srv, request{method: "GET", path: "/sandboxes/box"}).mustStatus(t, 200)
+	srv.ClearFaults()
+	send(t, srv, request{method: "GET", path: "/sandboxes/box/previews"}).mustStatus(t, 200)
+}
+
+func TestFaultHang(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	srv.Inject("ListAgents", 1, blaxeltest.Hang(time.Minute))
+	hc := &http.Client{Timeout: 100 * time.Millisecond}
+	if _, _, err := get(hc, srv, "/agents"); err == nil {
+		t.Fatal("a hanging request answered")
+	}
+	srv.Inject("ListAgents", 1, blaxeltest.Hang(50*time.Millisecond))
+	start := time.Now()
+	resp, _, err := get(http.DefaultClient, srv, "/agents")
+	if err != nil || resp.StatusCode != 200 || time.Since(start) < 50*time.Millisecond {
+		t.Errorf("a short hang: %v %v after %v", resp, err, time.Since(start))
+	}
+	waitFor(t, func() bool { return len(srv.Requests()) == 2 })
+	if r := srv.Requests()[0]; r.Status != 0 || r.Fault != "hang" {
+		t.Errorf("the abandoned request is logged as %+v", r)
+	}
+}
+
+func TestFaultDisconnect(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("box", nil)}).mustStatus(t, 200)
+	srv.Inject("GetSandbox", 1, blaxeltest.Disconnect().Committed())
+	resp, body, err := get(http.DefaultClient, srv, "/sandboxes/box")
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("got %v, %q, %v; want an unexpected EOF", resp, body, err)
+	}
+	if resp.StatusCode != 200 || !bytes.HasPrefix(body, []byte(`{"events":`)) {
+		t.Errorf("status %d, body %q: want half of the real answer", resp.StatusCode, body)
+	}
+}
+
+func TestFaultEdgeTimeoutWhileCreationGoesOn(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	srv.Inject("CreateSandbox", 1, blaxeltest.EdgeTimeout().Committed())
+	a := send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("box", nil)}).mustStatus(t, 504)
+	if ct := a.header.Get("Content-Type"); ct != "text/html" || !strings.Contains(string(a.raw), "504 Gateway Time-out") {
+		t.Errorf("answer %s %q", ct, a.raw)
+	}
+	send(t, srv, request{method: "GET", path: "/sandboxes/box"}).mustStatus(t, 200)
+}
+
+func TestFaultTruncatedJSON(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	srv.Inject("ListAgents", 1, blaxeltest.TruncatedJSON())
+	resp, body, err := get(http.DefaultClient, srv, "/agents")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%v %v", resp, err)
+	}
+	var v any
+	if json.Unmarshal(body, &v) == nil || len(body) == 0 {
+		t.Errorf("body %q decodes", body)
+	}
+}
+
+func TestFaultGatewayError(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	srv.Inject("*", 1, blaxeltest.GatewayError("WORKLOAD_UNAVAILABLE"))
+	a := send(t, srv, request{method: "GET", path: "/functions"}).mustStatus(t, 404)
+	e, _ := a.body["error"].(map[string]any)
+	if e["code"] != "WORKLOAD_UNAVAILABLE" || e["retryable"] != true || e["status"] != float64(404) ||
+		a.header.Get("X-Blaxel-Error-Code") != "WORKLOAD_UNAVAILABLE" || a.header.Get("X-Blaxel-Source") == "" {
+		t.Errorf("answer %v %s", a.header, a.raw)
+	}
+	srv.Inject("GetFunction", 1, blaxeltest.GatewayError("USAGE_LIMIT_EXCEEDED").WithRetryAfter("30"))
+	if a := send(t, srv, request{method: "GET", path: "/functions/f"}).mustStatus(t, 429); a.header.Get("Retry-After") != "30" {
+		t.Errorf("answer %v", a.header)
+	}
+}
+
+// recorder is a testing.TB that keeps the errors reported to it.
+type recorder struct {
+	testing.TB
+	mu     sync.Mutex
+	errors []string
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func TestInjectReportsUnknownRoutes(t *testing.T) {
+	rec := &recorder{TB: t}
+	srv := blaxeltest.NewServer(rec)
+	srv.Inject("CreateSandboxes", 1, blaxeltest.Status(500))
+	srv.Inject("GET /sandbox", 1, blaxeltest.Status(500))
+	srv.Inject("*", 1, blaxeltest.GatewayError("NO_SUCH_CODE"))
+	if len(rec.errors) != 3 {
+		t.Errorf("reported %q", rec.errors)
+	}
+	send(t, srv, request{method: "GET", path: "/sandboxes"}).mustStatus(t, 200) // nothing was armed
+}
+
+func TestRequestLog(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	send(t, srv, request{method: "GET", path: "/sandboxes?limit=2&bl_preview_token=secret-token",
+		header: map[string]string{"Authorization": "Bearer bl_secret", "X-Blaxel-Preview-Token": "secret-token"}}).mustStatus(t, 200)
+	send(t, srv, request{method: "GET", path: "/no/such/path"}).mustStatus(t, 404)
+	reqs := srv.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	r := reqs[0]
+	if r.Method != "GET" || r.OperationID != "ListSandboxes" || r.Route != "GET /sandboxes" || r.Status != 200 ||
+		r.Header.Get("Authorization") != "REDACTED" || r.Header.Get("X-Blaxel-Preview-Token") != "REDACTED" ||
+		r.Header.Get("X-Blaxel-Workspace") != "ws" || !strings.HasPrefix(r.Path, "/v0/sandboxes?") ||
+		!strings.Contains(r.Path, "limit=2") || strings.Contains(r.Path, "secret") {
+		t.Errorf("logged %+v", r)
+	}
+	if r := reqs[1]; r.OperationID != "" || r.Status != 404 || r.Path != "/v0/no/such/path" {
+		t.Errorf("logged %+v", r)
+	}
+	if n := srv.Attempts("GET /v0/no/such/path"); n != 1 {
+		t.Errorf("%d attempts at an unknown path", n)
+	}
+}
+
+// waitFor polls cond for up to 5 seconds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("condition never met")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}

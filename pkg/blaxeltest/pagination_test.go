@@ -1,0 +1,196 @@
+package blaxeltest_test
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
+)
+
+// names lists the names of the items of a page.
+func names(t *testing.T, a answer) []string {
+	t.Helper()
+	data, ok := a.body["data"].([]any)
+	if !ok {
+		t.Fatalf("not a page: %s", a.raw)
+	}
+	var out []string
+	for _, item := range data {
+		meta, _ := item.(map[string]any)["metadata"].(map[string]any)
+		out = append(out, meta["name"].(string))
+	}
+	return out
+}
+
+func meta(a answer) (hasMore bool, next string, total float64) {
+	m, _ := a.body["meta"].(map[string]any)
+	hasMore, _ = m["hasMore"].(bool)
+	next, _ = m["nextCursor"].(string)
+	total, _ = m["total"].(float64)
+	return hasMore, next, total
+}
+
+// walk reads every page of a listing and returns the names in order and the number of pages.
+func walk(t *testing.T, srv *blaxeltest.Server, path string, query url.Values) ([]string, int) {
+	t.Helper()
+	var all []string
+	pages := 0
+	for {
+		a := send(t, srv, request{method: "GET", path: path + "?" + query.Encode()}).mustStatus(t, 200)
+		pages++
+		all = append(all, names(t, a)...)
+		hasMore, next, _ := meta(a)
+		if !hasMore {
+			if next != "" {
+				t.Errorf("last page has a cursor")
+			}
+			return all, pages
+		}
+		if pages > 100 {
+			t.Fatal("no end")
+		}
+		query.Set("cursor", next)
+	}
+}
+
+func TestPaginationWalksEverySort(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	created := []string{"delta", "alpha", "echo", "charlie", "bravo", "golf", "foxtrot"}
+	for _, n := range created {
+		send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox(n, nil)}).mustStatus(t, 200)
+	}
+	byName := slices.Sorted(slices.Values(created))
+	reversed := func(s []string) []string { s = slices.Clone(s); slices.Reverse(s); return s }
+	for _, tc := range []struct {
+		sort string
+		want []string
+	}{
+		{"", reversed(created)},
+		{"createdAt:desc", reversed(created)},
+		{"createdAt:asc", created},
+		{"name:asc", byName},
+		{"name:desc", reversed(byName)},
+	} {
+		t.Run(tc.sort, func(t *testing.T) {
+			q := url.Values{"limit": {"3"}}
+			if tc.sort != "" {
+				q.Set("sort", tc.sort)
+			}
+			got, pages := walk(t, srv, "/sandboxes", q)
+			if !slices.Equal(got, tc.want) || pages != 3 {
+				t.Errorf("got %v in %d pages, want %v in 3", got, pages, tc.want)
+			}
+		})
+	}
+	first := send(t, srv, request{method: "GET", path: "/sandboxes?limit=3"}).mustStatus(t, 200)
+	if hasMore, next, total := meta(first); !hasMore || next == "" || total != 7 {
+		t.Errorf("meta of the first page: %s", first.raw)
+	}
+}
+
+func TestPaginationSurvivesDeletions(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	for i := range 6 {
+		send(t, srv, request{method: "POST", path: "/agents", body: map[string]any{"metadata": map[string]any{"name": fmt.Sprintf("a%d", i)}, "spec": map[string]any{}}}).mustStatus(t, 200)
+	}
+	first := send(t, srv, request{method: "GET", path: "/agents?limit=2&sort=name:asc"}).mustStatus(t, 200)
+	_, next, _ := meta(first)
+	send(t, srv, request{method: "DELETE", path: "/agents/a1"}).mustStatus(t, 200) // the cursor's own item
+	send(t, srv, request{method: "DELETE", path: "/agents/a2"}).mustStatus(t, 200)
+	second := send(t, srv, request{method: "GET", path: "/agents?limit=2&sort=name:asc&cursor=" + next}).mustStatus(t, 200)
+	if got := names(t, second); !slices.Equal(got, []string{"a3", "a4"}) {
+		t.Errorf("second page %v", got)
+	}
+}
+
+func TestPaginationFilters(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	for _, n := range []string{"web-1", "web-2", "db-1", "WEB-3"} {
+		send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox(n, nil)}).mustStatus(t, 200)
+	}
+	send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("web-broken", map[string]string{blaxeltest.FailLabel: "true"})}).mustStatus(t, 200)
+
+	got, _ := walk(t, srv, "/sandboxes", url.Values{"q": {"web"}, "limit": {"2"}, "sort": {"name:asc"}})
+	if want := []string{"WEB-3", "web-1", "web-2", "web-broken"}; !slices.Equal(got, want) {
+		t.Errorf("q=web: %v, want %v", got, want)
+	}
+	failed := send(t, srv, request{method: "GET", path: "/sandboxes?status=FAILED"}).mustStatus(t, 200)
+	if got := names(t, failed); !slices.Equal(got, []string{"web-broken"}) {
+		t.Errorf("status=FAILED: %v", got)
+	}
+	if _, _, total := meta(failed); total != 5 {
+		t.Errorf("total %v: it counts every item, filters aside", total)
+	}
+	send(t, srv, request{method: "GET", path: "/sandboxes?q=w"}).mustStatus(t, 400)
+}
+
+func TestPaginationLimitAndAnchor(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	for i := range 55 {
+		send(t, srv, request{method: "POST", path: "/functions", body: map[string]any{"metadata": map[string]any{"name": fmt.Sprintf("f%02d", i)}, "spec": map[string]any{}}}).mustStatus(t, 200)
+	}
+	page := send(t, srv, request{method: "GET", path: "/functions"}).mustStatus(t, 200)
+	if n := len(names(t, page)); n != 50 {
+		t.Errorf("default page size %d, want 50", n)
+	}
+	send(t, srv, request{method: "GET", path: "/functions?limit=200"}).mustStatus(t, 200)
+	send(t, srv, request{method: "GET", path: "/functions?limit=201"}).mustStatus(t, 400)
+	end := send(t, srv, request{method: "GET", path: "/functions?limit=10&sort=name:asc&anchor=end"}).mustStatus(t, 200)
+	got := names(t, end)
+	if len(got) != 10 || got[0] != "f45" || got[9] != "f54" {
+		t.Errorf("anchor=end: %v", got)
+	}
+	if hasMore, _, _ := meta(end); hasMore {
+		t.Error("the last page says it has more")
+	}
+}
+
+func TestCursorsBelongToTheirQuery(t *testing.T) {
+	clk := newClock()
+	srv := blaxeltest.NewServer(t, blaxeltest.WithClock(clk.Now))
+	for _, n := range []string{"a1", "a2", "a3"} {
+		send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox(n, nil)}).mustStatus(t, 200)
+	}
+	send(t, srv, request{method: "POST", path: "/agents", body: map[string]any{"metadata": map[string]any{"name": "a1"}, "spec": map[string]any{}}}).mustStatus(t, 200)
+	_, next, _ := meta(send(t, srv, request{method: "GET", path: "/sandboxes?limit=1&sort=name:asc"}).mustStatus(t, 200))
+	for _, path := range []string{
+		"/sandboxes?limit=1&sort=name:desc&cursor=" + next, // another sort
+		"/sandboxes?limit=1&sort=name:asc&q=a1&cursor=" + next,
+		"/agents?limit=1&sort=name:asc&cursor=" + next, // another listing
+		"/sandboxes?cursor=not-a-cursor",
+	} {
+		if a := send(t, srv, request{method: "GET", path: path}).mustStatus(t, 400); a.errorCode() != "invalid_cursor" {
+			t.Errorf("%s: %s", path, a.raw)
+		}
+	}
+	send(t, srv, request{method: "GET", path: "/sandboxes?limit=2&sort=name:asc&cursor=" + next}).mustStatus(t, 200) // another limit is fine
+	clk.Advance(25 * time.Hour)
+	if a := send(t, srv, request{method: "GET", path: "/sandboxes?limit=1&sort=name:asc&cursor=" + next}).mustStatus(t, 400); a.errorCode() != "invalid_cursor" {
+		t.Errorf("expired cursor: %s", a.raw)
+	}
+}
+
+func TestVersionsBeforePaginationGetBareArrays(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("one", nil)}).mustStatus(t, 200)
+	send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("two", nil)}).mustStatus(t, 200)
+	for _, version := range []string{"", "2026-04-16", "2026-04-20.preview"} {
+		a := send(t, srv, request{method: "GET", path: "/sandboxes", header: map[string]string{"Blaxel-Version": version}}).mustStatus(t, 200)
+		if len(a.list) != 2 {
+			t.Errorf("version %q: %s", version, a.raw)
+		}
+	}
+	for _, version := range []string{"2026-04-28", "2026-06-01.preview"} {
+		a := send(t, srv, request{method: "GET", path: "/sandboxes", header: map[string]string{"Blaxel-Version": version}}).mustStatus(t, 200)
+		if a.body["data"] == nil {
+			t.Errorf("version %q: %s", version, a.raw)
+		}
+	}
+	// A listing the document never pages is an array whatever the version.
+	if a := send(t, srv, request{method: "GET", path: "/sandboxes/one/previews"}).mustStatus(t, 200); a.list == nil {
+		t.Errorf("previews: %s", a.raw)
+	}
+}
