@@ -1,0 +1,102 @@
+// Command blaxel-fake runs the fake Blaxel control plane of package blaxeltest as a program:
+// for trying a client by hand, for the demo, or for clients in other languages generated from
+// the same openapi.yaml.
+//
+//	go run ./cmd/blaxel-fake -addr 127.0.0.1:4010 -seed seeds.yaml
+//
+// Point a client at it with BL_API_URL=http://127.0.0.1:4010/v0, any BL_API_KEY (or the one
+// given with -api-key) and any BL_WORKSPACE. It logs one line per request and stops cleanly
+// on Ctrl-C.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stderr, nil)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "blaxel-fake:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends, then shuts the server down gracefully. ready, when not nil, is
+// told the server's base URL once it listens.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(url string)) error {
+	fs := flag.NewFlagSet("blaxel-fake", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:4010", "address to listen on (host:port)")
+	seedFile := fs.String("seed", "", "YAML or JSON file of resources to create at start: a list of {path, body}")
+	deployDelay := fs.Duration("deploy-delay", 2*time.Second, "how long new sandboxes, agents, functions, models and jobs stay DEPLOYING")
+	apiKey := fs.String("api-key", "", "the one API key to accept (default: any non-empty key)")
+	clientID := fs.String("client-id", "", "the client id /oauth/token accepts (default: any)")
+	clientSecret := fs.String("client-secret", "", "the client secret /oauth/token accepts, with -client-id")
+	tokenTTL := fs.Duration("token-ttl", 2*time.Hour, "how long the access tokens of /oauth/token live")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	opts := []blaxeltest.Option{
+		blaxeltest.WithAddress(*addr),
+		blaxeltest.WithDeployDelay(*deployDelay),
+		blaxeltest.WithTokenTTL(*tokenTTL),
+		blaxeltest.WithLogger(logger),
+	}
+	if *apiKey != "" {
+		opts = append(opts, blaxeltest.WithAPIKey(*apiKey))
+	}
+	if *clientID != "" || *clientSecret != "" {
+		opts = append(opts, blaxeltest.WithClientCredentials(*clientID, *clientSecret))
+	}
+	if *seedFile != "" {
+		data, err := os.ReadFile(*seedFile)
+		if err != nil {
+			return err
+		}
+		seeds, err := blaxeltest.ParseSeeds(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *seedFile, err)
+		}
+		opts = append(opts, blaxeltest.WithSeed(seeds...))
+	}
+	srv, err := blaxeltest.Start(opts...)
+	if err != nil {
+		return err
+	}
+	logger.Info("serving the Blaxel control plane", "url", srv.URL(),
+		"try", "BL_API_URL="+srv.URL()+" BL_API_KEY="+keyHint(*apiKey)+" BL_WORKSPACE=demo go run ./examples/quickstart -write")
+	if ready != nil {
+		ready(srv.URL())
+	}
+	<-ctx.Done()
+	logger.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// keyHint is what to put in BL_API_KEY: the configured key is the operator's own, so it is
+// not repeated in the log.
+func keyHint(configured string) string {
+	if configured != "" {
+		return "<the -api-key value>"
+	}
+	return "any-key"
+}
