@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 	"golang.org/x/oauth2"
@@ -350,9 +351,11 @@ func TestTokenWaitEndsWithTheContext(t *testing.T) {
 	defer close(release)
 	okSandbox(mux)
 	c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := c.GetSandboxWithResponse(ctx, "sb", nil); !errors.Is(err, context.Canceled) {
-		t.Fatalf("error %v", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.GetSandboxWithResponse(ctx, "sb", nil)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+		t.Fatalf("error %v after %v", err, time.Since(start))
 	}
 }
