@@ -201,3 +201,19 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+func TestFaultDisconnectWithoutBody(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	srv.Inject("DeclineImageShare", 1, blaxeltest.Disconnect())
+	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/pending-image-shares/x/decline", nil)
+	req.Header.Set("Authorization", "Bearer k")
+	req.Header.Set("X-Blaxel-Workspace", "ws")
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("status %d, want a dropped connection", resp.StatusCode)
+	}
+	if r := srv.Requests()[0]; r.Status != 0 || r.Fault != "disconnect" {
+		t.Errorf("logged %+v", r)
+	}
+}

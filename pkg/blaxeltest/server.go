@@ -205,9 +205,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(fault.delay):
 		case <-r.Context().Done():
-			return // the client gave up: nothing to answer
+			panic(http.ErrAbortHandler) // the client gave up: nothing to answer
 		case <-s.closing:
-			return
+			panic(http.ErrAbortHandler) // the server stops: drop the connection, as a crash would
 		}
 	}
 	if faulted && fault.kind != faultHang {
@@ -220,7 +220,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rep = s.process(routed, op, route, params, body)
 	}
 	if faulted && fault.kind == faultDisconnect {
-		rec.Status = rep.status
+		if len(rep.body) > 0 {
+			rec.Status = rep.status
+		}
 		s.disconnect(w, rep)
 		return
 	}
@@ -360,8 +362,12 @@ func (s *Server) write(w http.ResponseWriter, rep reply) int {
 	return rep.status
 }
 
-// disconnect sends the status and half the body, then drops the connection.
+// disconnect sends the status and half the body, then drops the connection; an answer
+// without a body is dropped before its status.
 func (s *Server) disconnect(w http.ResponseWriter, rep reply) {
+	if len(rep.body) == 0 {
+		panic(http.ErrAbortHandler)
+	}
 	for k, v := range rep.header {
 		w.Header()[k] = v
 	}
