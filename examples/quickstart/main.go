@@ -18,7 +18,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
@@ -136,7 +135,7 @@ func startFake(delay time.Duration) (*target, error) {
 	poll := max(delay/4, 10*time.Millisecond)
 	return &target{
 		client: client,
-		where:  "the built-in fake control plane at " + strings.TrimSuffix(srv.URL(), "/v0") + " (no credentials found)",
+		where:  "the built-in fake control plane at " + srv.URL() + " (no credentials found)",
 		fake:   true,
 		poll:   []blaxel.WaitOption{blaxel.WithPollInterval(poll), blaxel.WithMaxPollInterval(poll)},
 		close:  srv.Close,

@@ -2,6 +2,7 @@ package blaxeltest
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -94,7 +95,7 @@ func loadAPI() (*api, error) {
 	}
 	tokenURL := tokenPath(doc)
 	paths := doc.Paths.Map()
-	for _, path := range slices.Sorted(mapsKeys(paths)) {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
 		item := paths[path]
 		for method, op := range item.Operations() {
 			o := &operation{id: op.OperationID, method: method, path: path, route: method + " " + path, op: op}
@@ -128,7 +129,7 @@ func loadAPI() (*api, error) {
 // findCollections pairs each path that has a POST with the shortest path below it made only of
 // parameters that has a GET, PUT or DELETE.
 func (a *api) findCollections(paths map[string]*openapi3.PathItem) {
-	for _, path := range slices.Sorted(mapsKeys(paths)) {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
 		if paths[path].Post == nil {
 			continue
 		}
@@ -447,14 +448,4 @@ func fillTemplate(path string, values map[string]string) string {
 		}
 	}
 	return strings.Join(segs, "/")
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }

@@ -38,12 +38,11 @@ type Server struct {
 	log      *requestLog
 	report   func(format string, args ...any) // tells of answers that break the document
 
-	http     *http.Server
-	listener net.Listener
-	url      string
-	closing  chan struct{}
-	close    sync.Once
-	served   chan error
+	http    *http.Server
+	url     string
+	closing chan struct{}
+	close   sync.Once
+	served  chan error
 }
 
 // NewServer starts a server for a test and closes it when the test ends. An answer of the
@@ -89,7 +88,7 @@ func start(opts []Option, report func(string, ...any)) (*Server, error) {
 		closing: make(chan struct{}), served: make(chan error, 1),
 	}
 	if s.report == nil {
-		logger := cmpLogger(cfg.logger)
+		logger := orDefault(cfg.logger)
 		s.report = func(format string, args ...any) { logger.Error("blaxeltest: " + fmt.Sprintf(format, args...)) }
 	}
 	for _, seed := range cfg.seeds {
@@ -101,14 +100,13 @@ func start(opts []Option, report func(string, ...any)) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blaxeltest: listen on %s: %w", cfg.addr, err)
 	}
-	s.listener = ln
 	s.url = "http://" + ln.Addr().String() + basePath
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.served <- s.http.Serve(ln) }()
 	return s, nil
 }
 
-func cmpLogger(l *slog.Logger) *slog.Logger {
+func orDefault(l *slog.Logger) *slog.Logger {
 	if l == nil {
 		return slog.Default()
 	}
@@ -129,7 +127,7 @@ func (s *Server) Close() {
 }
 
 // Shutdown stops the server gracefully: no new connections, and the requests in progress
-// finish (faults that hang stop hanging) until ctx ends.
+// finish until ctx ends (a request held by a Hang fault is dropped at once).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.close.Do(func() { close(s.closing) })
 	err := s.http.Shutdown(ctx)
@@ -174,13 +172,13 @@ func (s *Server) TokenRequests() int { return s.creds.tokenRequestCount() }
 // credentials, version and workspace, validate the request, answer from the store, validate
 // the answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := s.cfg.now()
-	rec := newRequest(r, start)
+	started := time.Now() // the real time, for the duration, whatever the server's clock says
+	rec := newRequest(r, s.cfg.now())
 	defer func() {
 		s.log.add(*rec)
 		if s.cfg.logger != nil {
 			s.cfg.logger.Info("request", "method", rec.Method, "path", rec.Path, "operation", rec.OperationID,
-				"status", rec.Status, "fault", rec.Fault, "duration", time.Since(start))
+				"status", rec.Status, "fault", rec.Fault, "duration", time.Since(started))
 		}
 	}()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
