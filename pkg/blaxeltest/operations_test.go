@@ -230,3 +230,78 @@ func fillParamsFromRequest(path string) string {
 	path, _, _ = strings.Cut(path, "?")
 	return path
 }
+
+// TestEveryOperationRefusesAMissingCredential calls every operation without a credential: each
+// answers 401 in the error shape it declares (the server checks its own answers), except the
+// token endpoint, which takes client credentials in its body's stead and answers 400.
+func TestEveryOperationRefusesAMissingCredential(t *testing.T) {
+	doc, err := apidoc.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := blaxeltest.NewServer(t)
+	n := 0
+	for _, o := range documentOperations(doc) {
+		req := request{method: o.method, path: fillParams(o.path, nil), header: map[string]string{"Authorization": ""}}
+		if o.op.RequestBody != nil {
+			req.body = richSample(o.op.RequestBody.Value.Content.Get("application/json").Schema)
+		}
+		want := http.StatusUnauthorized
+		if usesBasicAuth(doc, o.op) {
+			want = http.StatusBadRequest
+		}
+		if a := send(t, srv, req); a.status != want || a.errorCode() == "" {
+			t.Errorf("%s: %d %s, want %d", o.op.OperationID, a.status, a.raw, want)
+			continue
+		}
+		n++
+	}
+	t.Logf("%d operations refused a request without a credential", n)
+}
+
+// TestEveryOperationOnAMissingItemAnswers404 calls every operation whose path names an item of
+// a collection (a path with a POST, then a parameter) when there is no such item: each answers
+// 404.
+func TestEveryOperationOnAMissingItemAnswers404(t *testing.T) {
+	doc, err := apidoc.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var collections []string
+	for path, item := range doc.Paths.Map() {
+		if item.Post != nil {
+			collections = append(collections, path)
+		}
+	}
+	srv := blaxeltest.NewServer(t)
+	n := 0
+	for _, o := range documentOperations(doc) {
+		if !underAnItem(o.path, collections) {
+			continue
+		}
+		req := request{method: o.method, path: fillParams(o.path, nil)}
+		if o.op.RequestBody != nil {
+			req.body = richSample(o.op.RequestBody.Value.Content.Get("application/json").Schema)
+		}
+		if a := send(t, srv, req); a.status != http.StatusNotFound {
+			t.Errorf("%s (%s %s): %d %s, want 404", o.op.OperationID, o.method, req.path, a.status, a.raw)
+			continue
+		}
+		n++
+	}
+	t.Logf("%d operations answered 404 for a missing item", n)
+	if n < 100 {
+		t.Errorf("only %d operations are under an item", n)
+	}
+}
+
+// underAnItem reports whether path is, or is below, C/{param} for a collection path C.
+func underAnItem(path string, collections []string) bool {
+	for _, c := range collections {
+		rest, ok := strings.CutPrefix(path, c+"/")
+		if ok && strings.HasPrefix(rest, "{") {
+			return true
+		}
+	}
+	return false
+}
