@@ -2,6 +2,7 @@ package blaxel
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -31,6 +32,8 @@ type Client struct {
 	runURL    string       // where deployed workloads answer, e.g. https://run.blaxel.ai
 	workspace string       // the X-Blaxel-Workspace of every request
 	http      *http.Client // the one pipeline every request goes through
+	base      *url.URL     // baseURL parsed, to name operations in errors
+	redact    *redactor    // removes this client's credentials from errors and logs
 }
 
 // New builds a Client from its options alone: it reads neither the environment nor any file.
@@ -127,6 +130,9 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 	}
 	c := r.credential
 	red := newRedactor(c.apiKey, c.clientSecret, c.accessToken, c.refreshToken)
+	if c.kind == credClientCredentials {
+		red.learn(base64.StdEncoding.EncodeToString([]byte(c.clientID + ":" + c.clientSecret)))
+	}
 	logger := s.logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -184,7 +190,18 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
-	return &Client{ClientWithResponses: api, baseURL: r.baseURL, runURL: r.runURL, workspace: r.workspace, http: &hc}, nil
+	return &Client{ClientWithResponses: api, baseURL: r.baseURL, runURL: r.runURL, workspace: r.workspace, http: &hc,
+		base: base, redact: red}, nil
+}
+
+// apiError turns a non-2xx answer to a request the client sent into an *APIError, with the
+// operation named when the request was for the control plane, and every credential this
+// client knows removed. Code that sends requests through c.http uses it rather than
+// newAPIError, which knows no client's secrets.
+func (c *Client) apiError(req *http.Request, resp *http.Response) *APIError {
+	e := newAPIError(req, resp)
+	finishAPIError(e, req, c.base, c.redact)
+	return e
 }
 
 // BaseURL is the control-plane address the client sends requests to.

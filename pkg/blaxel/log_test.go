@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -107,5 +108,44 @@ func TestDebugLogRedactsEveryCredential(t *testing.T) {
 	}
 	if !strings.Contains(out, "bl_preview_token=REDACTED") {
 		t.Errorf("the query credential is not shown redacted:\n%s", out)
+	}
+}
+
+// A server that echoes the credentials it received, in a message, a header or an HTML page,
+// gets none of them into the client's errors or log: the client remembers every token it
+// obtained and every credential it sent.
+func TestEchoedCredentialsAreRedacted(t *testing.T) {
+	mux, srv := setup(t)
+	tokenServer(mux, 3600)
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		preview := r.Header.Get("X-Blaxel-Preview-Token")
+		w.Header().Set("X-Echo", token+" "+preview)
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte("<pre>you sent " + token + " and " + preview + "</pre>"))
+	}
+	mux.HandleFunc("GET /v0/sandboxes/sb", echo)
+	mux.HandleFunc("/ws/agents/helper", echo)
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newClient(t, srv, blaxel.WithClientCredentials("client-id", "client-secret-88"), blaxel.WithRunURL(srv.URL), blaxel.WithLogger(logger))
+	errAPI := getSandbox(c)
+	_, errRun := c.RunAgent(context.Background(), "helper", nil, blaxel.WithPreviewToken("preview-token-88"))
+	for _, err := range []error{errAPI, errRun} {
+		var apiErr *blaxel.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusForbidden {
+			t.Fatalf("error %v", err)
+		}
+		text := err.Error() + string(apiErr.Body)
+		if strings.Contains(text, "token-1") || strings.Contains(text, "preview-token-88") {
+			t.Errorf("the error holds an echoed credential: %s", text)
+		}
+		if !strings.Contains(text, "you sent REDACTED") {
+			t.Errorf("the echo is not shown redacted: %s", text)
+		}
+	}
+	if out := logs.String(); strings.Contains(out, "token-1") || strings.Contains(out, "preview-token-88") || strings.Contains(out, "client-secret-88") {
+		t.Errorf("the log holds an echoed credential:\n%s", out)
 	}
 }

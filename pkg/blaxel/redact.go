@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 )
 
 const redacted = "REDACTED"
@@ -76,32 +78,95 @@ func redactText(s string) string {
 	return secretQuery.ReplaceAllString(s, "${1}"+redacted)
 }
 
-// redactor also knows the secrets of one client (its API key, client secret, refresh token),
-// so that it removes them wherever they appear, whatever their shape. Its methods accept a
-// nil redactor, which removes only what the patterns recognise.
+// redactor also knows the secrets of one client, so that it removes them wherever they
+// appear, whatever their shape: the configured ones (API key, client secret, tokens from the
+// file) and every credential the client has since obtained or sent (access tokens, preview
+// tokens), which a server may echo in a message, a header or an HTML page. Its methods accept
+// a nil redactor, which removes only what the patterns recognise.
 type redactor struct {
-	secrets []string
+	mu      sync.RWMutex
+	secrets []string // the configured ones, then the learned ones, oldest first
+	fixed   int      // how many of secrets are configured, never forgotten
 }
 
 // minSecretLen keeps very short values from being treated as secrets: replacing every
 // occurrence of a three-letter string would garble text without protecting anything.
 const minSecretLen = 6
 
+// maxLearned bounds the credentials a redactor remembers beyond the configured ones; the
+// oldest is forgotten first (a token renewed every two hours needs a handful).
+const maxLearned = 64
+
 func newRedactor(secrets ...string) *redactor {
 	r := &redactor{}
 	for _, s := range secrets {
-		if len(s) >= minSecretLen {
+		if len(s) >= minSecretLen && !slices.Contains(r.secrets, s) {
 			r.secrets = append(r.secrets, s)
 		}
 	}
+	r.fixed = len(r.secrets)
 	return r
+}
+
+// learn adds a credential the client obtained or is about to send. A "Bearer " or "Basic "
+// prefix is dropped.
+func (r *redactor) learn(secret string) {
+	if r == nil {
+		return
+	}
+	if scheme, rest, ok := strings.Cut(secret, " "); ok && (strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "basic")) {
+		secret = strings.TrimSpace(rest)
+	}
+	if len(secret) < minSecretLen {
+		return
+	}
+	r.mu.RLock()
+	known := slices.Contains(r.secrets, secret)
+	r.mu.RUnlock()
+	if known {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if slices.Contains(r.secrets, secret) {
+		return
+	}
+	if len(r.secrets)-r.fixed >= maxLearned {
+		r.secrets = slices.Delete(r.secrets, r.fixed, r.fixed+1)
+	}
+	r.secrets = append(r.secrets, secret)
+}
+
+// learnRequest learns every credential a request carries in its headers or its query.
+func (r *redactor) learnRequest(req *http.Request) {
+	if r == nil {
+		return
+	}
+	for name, values := range req.Header {
+		if isSecretHeader(name) {
+			for _, v := range values {
+				r.learn(v)
+			}
+		}
+	}
+	if req.URL != nil && req.URL.RawQuery != "" {
+		for name, values := range req.URL.Query() {
+			if isSecretQueryParam(name) {
+				for _, v := range values {
+					r.learn(v)
+				}
+			}
+		}
+	}
 }
 
 func (r *redactor) text(s string) string {
 	if r != nil {
+		r.mu.RLock()
 		for _, secret := range r.secrets {
 			s = strings.ReplaceAll(s, secret, redacted)
 		}
+		r.mu.RUnlock()
 	}
 	return redactText(s)
 }

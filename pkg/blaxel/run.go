@@ -168,7 +168,7 @@ func (c *Client) run(ctx context.Context, kind, name, path string, body io.Reade
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
-		return nil, newAPIError(req, resp)
+		return nil, c.apiError(req, resp)
 	}
 	return resp.Body, nil
 }

@@ -84,6 +84,8 @@ func (e *tokenEndpoint) exchange(grant map[string]string, basic string) (*oauth2
 		// The body is not quoted: an answer of the token endpoint may hold a token.
 		return nil, 0, permanent(newDecodeError(req, resp, nil, errors.New(e.redact.text(err.Error())), e.base, e.redact))
 	}
+	e.redact.learn(ans.AccessToken)
+	e.redact.learn(ans.RefreshToken)
 	tok := &oauth2.Token{AccessToken: ans.AccessToken, TokenType: ans.TokenType, RefreshToken: ans.RefreshToken}
 	expiresIn := ans.ExpiresIn.seconds()
 	if expiresIn > 0 {

@@ -134,6 +134,7 @@ func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint6
 		return fail(&notSentError{err: err})
 	}
 	r.Header.Set("Authorization", value)
+	p.log.redact.learnRequest(r) // a server may echo any of them
 	return r, gen, nil
 }
 
