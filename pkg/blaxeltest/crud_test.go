@@ -177,3 +177,21 @@ func TestUnknownRoutes(t *testing.T) {
 		t.Errorf("outside /v0: status %d", r.StatusCode)
 	}
 }
+
+// Names may hold any character, escaped slashes and dots included: they reach the intended
+// operation intact.
+func TestNamesWithEscapedCharacters(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	for _, name := range []string{"a/b", "../workspaces", "x/..", "with space", "percent%2F", "ünï", "nul\x00byte", "escaped-slash"} {
+		created := send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox(name, nil)}).mustStatus(t, 200)
+		loc := created.header.Get("Location")
+		got := send(t, srv, request{method: "GET", path: strings.TrimPrefix(loc, "/v0")}).mustStatus(t, 200)
+		if got.str("metadata.name") != name {
+			t.Errorf("%q: created at %s, read back %s", name, loc, got.raw)
+		}
+		if r := srv.Requests(); r[len(r)-1].OperationID != "GetSandbox" {
+			t.Errorf("%q: reached %s", name, r[len(r)-1].OperationID)
+		}
+		send(t, srv, request{method: "GET", path: strings.TrimPrefix(loc, "/v0") + "/previews"}).mustStatus(t, 200)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -227,16 +228,41 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Status = s.write(w, rep)
 }
 
+// slashedSegment stands, while routing, for a path segment that holds an escaped slash (%2F):
+// no path of the document has it as a literal, so the segment can only match a parameter.
+const slashedSegment = "escaped-slash"
+
 // route finds the operation of a request. The request it returns has the base path removed,
-// as the router and the validator expect.
+// as the router and the validator expect. It routes on the escaped path, segment by segment,
+// so that a parameter may hold any character, an escaped slash included.
 func (s *Server) route(r *http.Request) (*http.Request, *routers.Route, map[string]string, reply) {
-	rest, ok := strings.CutPrefix(r.URL.Path, basePath)
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), basePath)
 	if !ok || (rest != "" && rest[0] != '/') {
 		return nil, nil, nil, errorReply(http.StatusNotFound, "not_found", "the control plane is under "+basePath)
 	}
+	decoded := strings.Split(rest, "/")
+	routing := make([]string, len(decoded))
+	for i, seg := range decoded {
+		d, err := url.PathUnescape(seg)
+		if err != nil {
+			return nil, nil, nil, errorReply(http.StatusBadRequest, "bad_request", "the path segment "+seg+" is not validly escaped")
+		}
+		decoded[i], routing[i] = d, d
+		if strings.Contains(d, "/") {
+			routing[i] = slashedSegment
+		}
+	}
 	routed := r.Clone(r.Context())
-	routed.URL.Path, routed.URL.RawPath = rest, ""
+	routed.URL.Path, routed.URL.RawPath = strings.Join(routing, "/"), ""
 	route, params, err := s.api.router.FindRoute(routed)
+	if err == nil {
+		// Take each parameter from the decoded segment its template puts it in.
+		for i, seg := range strings.Split(route.Path, "/") {
+			if isParam(seg) && i < len(decoded) {
+				params[strings.Trim(seg, "{}")] = decoded[i]
+			}
+		}
+	}
 	if err != nil {
 		var re *routers.RouteError
 		if errors.As(err, &re) && re.Reason == routers.ErrMethodNotAllowed.Error() {
