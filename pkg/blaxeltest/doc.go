@@ -21,7 +21,8 @@
 //   - Collections: create answers 200 (409 when the name is taken; the name comes from the body,
 //     or is generated for id-like keys such as a service account's client id); get, update and
 //     delete answer 404 for a missing item; deleting an item deletes what is stored below it.
-//     A Location header names a new item's path.
+//     A Location header names a new item's path. Names may hold any character: the server
+//     routes on the escaped path, so "a%2Fb" names the item "a/b".
 //   - Listings: from Blaxel-Version 2026-04-28 on, operations marked x-pagination answer pages
 //     ({data, meta: {hasMore, nextCursor, total}}) with limit (50, at most 200), cursor, sort
 //     (createdAt:desc, createdAt:asc, name:asc, name:desc), q (a substring of the name, two
