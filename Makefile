@@ -52,3 +52,20 @@ spec-diff: ## Breaking changes of openapi.yaml since BASE (a git revision, defau
 	@base=$$(mktemp); trap 'rm -f "$$base"' EXIT; \
 	git show "$(or $(BASE),main):openapi.yaml" >"$$base" || exit 1; \
 	$(TOOL) oasdiff breaking "$$base" openapi.yaml --flatten-allof --format text --color never
+
+# Fuzzing of the client's parsers (error bodies, Retry-After, the config file, token answers and
+# expiries, redaction). go test -fuzz takes one target at a time, hence the loop; inputs that
+# fail are written to pkg/blaxel/testdata/fuzz and replayed by every `go test` after.
+FUZZTIME ?= 30s
+FUZZ_PKG := ./pkg/blaxel
+
+.PHONY: fuzz reliability
+
+fuzz: ## Fuzz each parser for FUZZTIME (30s; CI uses 3s), printing the executions of each.
+	@set -e; for target in $$($(GO) test -list '^Fuzz' $(FUZZ_PKG) | grep '^Fuzz'); do \
+		out=$$($(GO) test $(FUZZ_PKG) -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) 2>&1) || { echo "$$out"; exit 1; }; \
+		printf '%-18s %s\n' "$$target" "$$(echo "$$out" | grep -E '^fuzz: elapsed' | tail -n 1)"; \
+	done
+
+reliability: ## The reliability suite with -race, then its figures (faults, hostile inputs, secrets scanned).
+	$(GO) test -race -count=1 ./internal/reliability -args -summary

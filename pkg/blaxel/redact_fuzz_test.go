@@ -1,0 +1,43 @@
+package blaxel
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// FuzzRedact checks the redactor that every log line and error passes through: a secret the
+// client knows never survives in a text, and a credential in a URL's query never survives in
+// the URL as rendered, whatever surrounds them.
+func FuzzRedact(f *testing.F) {
+	f.Add("Authorization: Bearer "+fuzzSecret, fuzzSecret, "https://h.test/x?bl_preview_token="+fuzzSecret)
+	f.Add(`{"token":"`+fuzzSecret+`"}`, fuzzSecret, "https://h.test/x?a=1&Token="+fuzzSecret+"&b=2")
+	f.Add(fuzzSecret+fuzzSecret[:4], fuzzSecret, "https://u:"+fuzzSecret+"@h.test/")
+	f.Add("eyJhbGciOi.eyJzdWIi."+fuzzSecret, fuzzSecret, "https://h.test/x?bl_preview_token="+fuzzSecret+";x=1")
+	f.Add("plain text", "abcdef", "https://h.test/x?access_token=%zz"+fuzzSecret)
+	f.Fuzz(func(t *testing.T, text, secret, rawURL string) {
+		if len(secret) < minSecretLen || strings.ContainsFunc(secret, func(r rune) bool {
+			return (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' && r != '_'
+		}) {
+			return // secrets are long enough and share no letter with the replacement word
+		}
+		r := newRedactor(secret)
+		if out := r.text(text); strings.Contains(out, secret) {
+			t.Fatalf("text: %q kept %q", out, secret)
+		}
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return
+		}
+		out := r.url(u) // for people to read: it need not parse as a URL
+		for pair := range strings.FieldsFuncSeq(u.RawQuery, func(c rune) bool { return c == '&' || c == ';' }) {
+			key, value, _ := strings.Cut(pair, "=")
+			if name, err := url.QueryUnescape(key); err != nil || !isSecretQueryParam(name) {
+				continue
+			}
+			if len(value) >= minSecretLen && strings.Count(rawURL, value) == 1 && strings.Contains(out, value) {
+				t.Fatalf("url: %q kept the credential %q", out, value)
+			}
+		}
+	})
+}
