@@ -1,6 +1,6 @@
 // Command genclient writes the parts of pkg/blaxel that grow with the document: the table that
-// names a request's operation (operations.gen.go) and the iterators over paginated listings
-// (pages.gen.go). It reads openapi.yaml for the facts and gen/blaxel.gen.go for the Go names
+// names a request's operation (operations.gen.go), the iterators over paginated listings
+// (pages.gen.go) and the check of every operation's path parameters (pathparams.gen.go). It reads openapi.yaml for the facts and gen/blaxel.gen.go for the Go names
 // oapi-codegen chose, so a new operation needs no hand-written code.
 //
 // Usage (from the module root, as internal/codegen/doc.go runs it):
@@ -52,7 +52,14 @@ func run(spec, genFile, out string) error {
 	if err != nil {
 		return err
 	}
+	checked, err := pathCheckFile(doc, gen)
+	if err != nil {
+		return err
+	}
 	if err := writeGo(filepath.Join(out, "operations.gen.go"), ops); err != nil {
+		return err
+	}
+	if err := writeGo(filepath.Join(out, "pathparams.gen.go"), checked); err != nil {
 		return err
 	}
 	return writeGo(filepath.Join(out, "pages.gen.go"), pages)
