@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -34,20 +35,25 @@ type credentialSpec struct {
 	file, fileWorkspace string // for credTokens: the config file and its workspace entry
 }
 
-// credential gives the Authorization header's value for one attempt.
+// credential gives the Authorization header for one attempt.
 type credential interface {
-	// authorization returns the header's value and the generation of the token in it.
-	authorization(ctx context.Context) (value string, generation uint64, err error)
+	// authorization returns the header's values (one value, shared by every request that
+	// sends the same token, so never to be modified) and the generation of the token in it.
+	authorization(ctx context.Context) (header []string, generation uint64, err error)
 	// renew drops the token of that generation after the server refused it, so that the next
 	// authorization gets a new one. It reports false when there is no way to get another.
 	renew(generation uint64) bool
 }
 
-// apiKeyCredential is a key that never changes.
-type apiKeyCredential string
+// apiKeyCredential is a key that never changes: its header is made once.
+type apiKeyCredential struct{ header []string }
 
-func (k apiKeyCredential) authorization(context.Context) (string, uint64, error) {
-	return "Bearer " + string(k), 0, nil
+func newAPIKeyCredential(key string) apiKeyCredential {
+	return apiKeyCredential{header: []string{"Bearer " + key}}
+}
+
+func (k apiKeyCredential) authorization(context.Context) ([]string, uint64, error) {
+	return k.header, 0, nil
 }
 
 func (apiKeyCredential) renew(uint64) bool { return false }
@@ -60,47 +66,75 @@ const earlyExpiry = time.Minute
 // singleflight group makes every concurrent caller share one token request, errors included,
 // and lets each caller stop waiting when its context ends. After a 401, renew swaps in a
 // fresh cache (a new generation), once however many callers saw the 401.
+//
+// While the last token handed out is valid, every request takes its header from current,
+// without a lock, a goroutine or an allocation: the cache and the group are only for getting
+// a token.
 type tokenCredential struct {
 	fetch     oauth2.TokenSource // asks the token endpoint; nil when tokens cannot be renewed
 	renewable bool
+	redact    *redactor // learns every token, so that a server's echo of one is removed
 
 	mu         sync.Mutex
 	generation uint64
 	cache      oauth2.TokenSource
 
-	flight singleflight.Group
+	flight  singleflight.Group
+	current atomic.Pointer[authHeader] // nil until a token is obtained, and after renew
 }
 
-func newTokenCredential(initial *oauth2.Token, fetch oauth2.TokenSource, renewable bool) *tokenCredential {
+// authHeader is a token ready to send. token is a copy of the cache's, to tell when it
+// expires (as the cache would) without sharing the cache's value.
+type authHeader struct {
+	header     []string
+	token      oauth2.Token
+	generation uint64
+}
+
+func newTokenCredential(initial *oauth2.Token, fetch oauth2.TokenSource, renewable bool, redact *redactor) *tokenCredential {
 	return &tokenCredential{
 		fetch:     fetch,
 		renewable: renewable,
+		redact:    redact,
 		cache:     oauth2.ReuseTokenSourceWithExpiry(initial, fetch, earlyExpiry),
 	}
 }
 
 // newCallerTokenCredential wraps the caller's source. Its tokens are cached until they expire,
 // but a 401 is not answered by asking the source again: it decides when to renew.
-func newCallerTokenCredential(ts oauth2.TokenSource) *tokenCredential {
-	return &tokenCredential{cache: oauth2.ReuseTokenSource(nil, ts)}
+func newCallerTokenCredential(ts oauth2.TokenSource, redact *redactor) *tokenCredential {
+	return &tokenCredential{cache: oauth2.ReuseTokenSource(nil, ts), redact: redact}
 }
 
-func (c *tokenCredential) authorization(ctx context.Context) (string, uint64, error) {
+func (c *tokenCredential) authorization(ctx context.Context) ([]string, uint64, error) {
+	if h := c.current.Load(); h != nil && h.token.Valid() {
+		return h.header, h.generation, nil
+	}
 	c.mu.Lock()
 	cache, gen := c.cache, c.generation
 	c.mu.Unlock()
 	ch := c.flight.DoChan(strconv.FormatUint(gen, 10), func() (any, error) {
-		return cache.Token()
+		tok, err := cache.Token()
+		if err != nil {
+			return nil, err
+		}
+		c.redact.learn(tok.AccessToken)
+		h := &authHeader{header: []string{tok.Type() + " " + tok.AccessToken}, token: *tok, generation: gen}
+		c.mu.Lock()
+		if gen == c.generation {
+			c.current.Store(h)
+		}
+		c.mu.Unlock()
+		return h, nil
 	})
 	select {
 	case res := <-ch:
 		if res.Err != nil {
-			return "", gen, res.Err
+			return nil, gen, res.Err
 		}
-		tok := res.Val.(*oauth2.Token)
-		return tok.Type() + " " + tok.AccessToken, gen, nil
+		return res.Val.(*authHeader).header, gen, nil
 	case <-ctx.Done():
-		return "", gen, ctx.Err()
+		return nil, gen, ctx.Err()
 	}
 }
 
@@ -113,6 +147,7 @@ func (c *tokenCredential) renew(gen uint64) bool {
 	if gen == c.generation {
 		c.generation++
 		c.cache = oauth2.ReuseTokenSourceWithExpiry(nil, c.fetch, earlyExpiry)
+		c.current.Store(nil)
 	}
 	return true
 }

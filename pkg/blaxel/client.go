@@ -173,9 +173,9 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 	p := &pipeline{
 		next:       next,
 		credential: newCredential(c, endpoint, onRefresh),
-		workspace:  r.workspace,
-		apiVersion: s.apiVersion,
-		userAgent:  userAgent,
+		workspace:  headerValue(r.workspace),
+		apiVersion: headerValue(s.apiVersion),
+		userAgent:  headerValue(userAgent),
 		headers:    s.headers,
 		insecure:   s.insecureHTTP,
 		policy:     s.retry,

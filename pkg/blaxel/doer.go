@@ -1,7 +1,6 @@
 package blaxel
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"mime"
@@ -39,20 +38,22 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 	if req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.ContentLength == 0 {
 		return resp, nil
 	}
+	if isJSON(resp.Header.Get("Content-Type")) {
+		// Checked while the generated decoder reads it: see checkedBody.
+		resp.Body = &checkedBody{body: resp.Body, req: req, resp: resp, base: d.base, redact: d.redact}
+		return resp, nil
+	}
+	// Any other type is refused, unless the body turns out to be empty.
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		return nil, d.redact.urlError(&url.Error{Op: req.Method, URL: req.URL.String(), Err: err})
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if len(body) == 0 {
+		resp.Body = http.NoBody
 		return resp, nil
 	}
-	if perr := checkJSON(resp.Header.Get("Content-Type"), body); perr != nil {
-		e := newDecodeError(req, resp, body, perr.cause, d.base, d.redact)
-		return nil, e
-	}
-	return resp, nil
+	return nil, newDecodeError(req, resp, body, nil, d.base, d.redact)
 }
 
 // finishAPIError names the operation and removes the client's own secrets from the error.
@@ -65,22 +66,13 @@ func finishAPIError(e *APIError, req *http.Request, base *url.URL, r *redactor) 
 	e.Body = r.body(e.Body)
 }
 
-// jsonProblem says why a body is not JSON; cause is nil when the content type alone says so.
-type jsonProblem struct{ cause error }
-
-func checkJSON(contentType string, body []byte) *jsonProblem {
-	if !isJSON(contentType) {
-		return &jsonProblem{}
-	}
-	var v json.RawMessage
-	if err := json.Unmarshal(body, &v); err != nil {
-		return &jsonProblem{cause: err}
-	}
-	return nil
-}
-
-// isJSON accepts application/json and the +json types, with parameters.
+// isJSON accepts application/json and the +json types, with parameters. The usual values are
+// recognised without parsing: this runs for every answer.
 func isJSON(contentType string) bool {
+	switch contentType {
+	case "application/json", "application/json; charset=utf-8":
+		return true
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return false

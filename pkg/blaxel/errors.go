@@ -90,7 +90,7 @@ type DecodeError struct {
 	Operation   string
 	Method      string
 	URL         string // credentials removed
-	Body        []byte // the start of the body (at most 1 MiB), credentials removed
+	Body        []byte // the start of the body (at most 1 MiB; 128 bytes when JSON was announced), credentials removed
 	Err         error  // why decoding failed, when JSON was announced
 }
 

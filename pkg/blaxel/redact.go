@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 const redacted = "REDACTED"
@@ -27,9 +28,29 @@ func isSecretQueryParam(name string) bool {
 // X-Blaxel-Authorization, X-Blaxel-Preview-Token, cookies, and anything named like a token,
 // secret or key.
 func isSecretHeader(name string) bool {
-	n := strings.ToLower(name)
+	switch name {
+	case "User-Agent", "Blaxel-Version", "X-Blaxel-Workspace", "Content-Type", "Content-Length", "Accept":
+		return false // what every request carries: answered without a search
+	}
 	for _, part := range []string{"authorization", "token", "secret", "cookie", "api-key", "apikey"} {
-		if strings.Contains(n, part) {
+		if containsWordFold(name, part) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsWordFold reports whether s contains the lower-case ASCII word part, in any case.
+// For ASCII s, which header names are, it does what strings.Contains(strings.ToLower(s), part)
+// does without allocating: it runs for the headers of every request.
+func containsWordFold(s, part string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return strings.Contains(strings.ToLower(s), part)
+		}
+	}
+	for i := 0; i+len(part) <= len(s); i++ {
+		if s[i]|0x20 == part[0] && strings.EqualFold(s[i:i+len(part)], part) {
 			return true
 		}
 	}
@@ -149,7 +170,7 @@ func (r *redactor) learnRequest(req *http.Request) {
 			}
 		}
 	}
-	if req.URL != nil && req.URL.RawQuery != "" {
+	if req.URL != nil && mayHoldSecretParam(req.URL.RawQuery) {
 		for name, values := range req.URL.Query() {
 			if isSecretQueryParam(name) {
 				for _, v := range values {
@@ -158,6 +179,18 @@ func (r *redactor) learnRequest(req *http.Request) {
 			}
 		}
 	}
+}
+
+// mayHoldSecretParam tells, without parsing it, whether a query can name a parameter that
+// isSecretQueryParam recognises: every such name contains "token" or "key", and only an
+// escape or a non-ASCII letter that folds to ASCII could hide one.
+func mayHoldSecretParam(rawQuery string) bool {
+	for i := 0; i < len(rawQuery); i++ {
+		if c := rawQuery[i]; c == '%' || c >= 0x80 {
+			return true
+		}
+	}
+	return containsWordFold(rawQuery, "token") || containsWordFold(rawQuery, "key")
 }
 
 func (r *redactor) text(s string) string {

@@ -106,12 +106,15 @@ func gatewayRetryable(h http.Header, body []byte) bool {
 	if h.Get("X-Blaxel-Error-Code") == "WORKLOAD_UNAVAILABLE" {
 		return true
 	}
+	if len(body) == 0 {
+		return false // before shape, which escapes: a successful answer allocates nothing here
+	}
 	var shape struct {
 		Error struct {
 			Retryable bool `json:"retryable"`
 		} `json:"error"`
 	}
-	return len(body) > 0 && json.Unmarshal(body, &shape) == nil && shape.Error.Retryable
+	return json.Unmarshal(body, &shape) == nil && shape.Error.Retryable
 }
 
 // transient reports whether trying again may give another result.

@@ -176,16 +176,16 @@ func newCredential(spec credentialSpec, endpoint *tokenEndpoint, onRefresh func(
 	switch spec.kind {
 	case credClientCredentials:
 		basic := base64.StdEncoding.EncodeToString([]byte(spec.clientID + ":" + spec.clientSecret))
-		return newTokenCredential(nil, &clientCredentialsSource{endpoint: endpoint, basic: basic}, true)
+		return newTokenCredential(nil, &clientCredentialsSource{endpoint: endpoint, basic: basic}, true, endpoint.redact)
 	case credTokens:
 		initial := &oauth2.Token{AccessToken: spec.accessToken, TokenType: "Bearer", RefreshToken: spec.refreshToken,
 			Expiry: jwtExpiry(spec.accessToken)}
 		src := &refreshSource{endpoint: endpoint, from: spec.from, refreshToken: spec.refreshToken, onRefresh: onRefresh}
-		return newTokenCredential(initial, src, spec.refreshToken != "")
+		return newTokenCredential(initial, src, spec.refreshToken != "", endpoint.redact)
 	case credTokenSource:
-		return newCallerTokenCredential(spec.tokenSource)
+		return newCallerTokenCredential(spec.tokenSource, endpoint.redact)
 	default:
-		return apiKeyCredential(spec.apiKey)
+		return newAPIKeyCredential(spec.apiKey)
 	}
 }
 

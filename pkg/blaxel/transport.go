@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"time"
@@ -26,9 +27,9 @@ const drainLen = 4 << 10
 type pipeline struct {
 	next       http.RoundTripper
 	credential credential
-	workspace  string
-	apiVersion string
-	userAgent  string
+	workspace  []string    // the X-Blaxel-Workspace value, nil for none
+	apiVersion []string    // the Blaxel-Version value
+	userAgent  []string    // the client's User-Agent
 	headers    http.Header // extra headers from WithHeader
 	insecure   bool
 	policy     RetryPolicy
@@ -89,7 +90,7 @@ func (p *pipeline) RoundTrip(req *http.Request) (*http.Response, error) {
 // fresh copy from GetBody. A request that cannot be prepared is never sent, and its body is
 // closed, as a RoundTripper must.
 func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint64, error) {
-	r := req.Clone(req.Context())
+	r := attemptOf(req, len(p.headers)+4)
 	if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
 		body, err := req.GetBody()
 		if err != nil {
@@ -111,16 +112,18 @@ func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint6
 			r.Header[name] = values
 		}
 	}
-	if ua := r.Header.Get("User-Agent"); ua != "" {
-		r.Header.Set("User-Agent", ua+" "+p.userAgent)
-	} else {
-		r.Header.Set("User-Agent", p.userAgent)
+	// The values made once are shared by every attempt: a header is replaced, never changed.
+	switch ua := r.Header.Get("User-Agent"); {
+	case ua == "":
+		r.Header["User-Agent"] = p.userAgent
+	case len(p.userAgent) == 1:
+		r.Header.Set("User-Agent", ua+" "+p.userAgent[0])
 	}
 	if r.Header.Get("Blaxel-Version") == "" {
-		r.Header.Set("Blaxel-Version", p.apiVersion)
+		r.Header["Blaxel-Version"] = p.apiVersion
 	}
-	if p.workspace != "" && r.Header.Get("X-Blaxel-Workspace") == "" {
-		r.Header.Set("X-Blaxel-Workspace", p.workspace)
+	if p.workspace != nil && r.Header.Get("X-Blaxel-Workspace") == "" {
+		r.Header["X-Blaxel-Workspace"] = p.workspace
 	}
 	// One credential header, ours: never X-Blaxel-Authorization beside Authorization.
 	r.Header.Del("Authorization")
@@ -129,13 +132,27 @@ func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint6
 		dropCredentialHeaders(r.Header)
 		return r, 0, nil
 	}
-	value, gen, err := p.credential.authorization(r.Context())
+	// A server may echo any credential the caller's request carries. The client's own are
+	// learned where they are made: the configured ones, and each token when it is obtained.
+	p.log.redact.learnRequest(r)
+	header, gen, err := p.credential.authorization(r.Context())
 	if err != nil {
 		return fail(&notSentError{err: err})
 	}
-	r.Header.Set("Authorization", value)
-	p.log.redact.learnRequest(r) // a server may echo any of them
+	r.Header["Authorization"] = header
 	return r, gen, nil
+}
+
+// attemptOf copies req for one attempt: a Request and a header map of its own, sharing with
+// req everything prepare leaves alone (the URL, the header values). That is all a
+// RoundTripper needs to leave the caller's request untouched, at a fraction of the
+// allocations of Request.Clone.
+func attemptOf(req *http.Request, extra int) *http.Request {
+	r := new(http.Request)
+	*r = *req
+	r.Header = make(http.Header, len(req.Header)+extra)
+	maps.Copy(r.Header, req.Header)
+	return r
 }
 
 // crossOriginRedirect reports whether the request follows a redirect to another scheme, host
@@ -217,4 +234,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// headerValue is a header's value made once, to be shared by every request: nil for none.
+func headerValue(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return []string{v}
 }

@@ -1,0 +1,145 @@
+package blaxel
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// The tests of this file guard the shortcuts the client takes on every request.
+
+// A request sent through the client's pipeline is left as the caller made it, although each
+// attempt shares the caller's URL and header values.
+func TestAttemptLeavesTheCallersRequestAlone(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer hot-path-key" || r.Header.Get("X-Blaxel-Workspace") != "ws" {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	defer srv.Close()
+	c, err := New(WithAPIKey("hot-path-key"), WithWorkspace("ws"), WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/x?limit=2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("User-Agent", "mine/1")
+	req.Header.Set("X-Custom", "v")
+	before := req.Header.Clone()
+	urlBefore := *req.URL
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if len(req.Header) != len(before) || req.Header.Get("User-Agent") != "mine/1" || req.Header.Get("Authorization") != "" ||
+		*req.URL != urlBefore {
+		t.Fatalf("the caller's request changed: %v %v", req.Header, req.URL)
+	}
+	if got := resp.Request.Header.Get("User-Agent"); !strings.HasPrefix(got, "mine/1 blaxel-go/") {
+		t.Fatalf("User-Agent sent %q", got)
+	}
+}
+
+// countingSource hands out tokens that live for ttl, counting its calls.
+type countingSource struct {
+	calls atomic.Int32
+	ttl   time.Duration
+}
+
+func (s *countingSource) Token() (*oauth2.Token, error) {
+	n := s.calls.Add(1)
+	return &oauth2.Token{AccessToken: "token-number-" + string(rune('0'+n)), TokenType: "Bearer", Expiry: time.Now().Add(s.ttl)}, nil
+}
+
+func TestValidTokenIsReadWithoutAskingAgain(t *testing.T) {
+	src := &countingSource{ttl: time.Hour}
+	c := newTokenCredential(nil, src, true, newRedactor())
+	first, gen, err := c.authorization(context.Background())
+	if err != nil || len(first) != 1 || first[0] != "Bearer token-number-1" {
+		t.Fatalf("%v %v", first, err)
+	}
+	for range 100 {
+		h, g, err := c.authorization(context.Background())
+		if err != nil || &h[0] != &first[0] || g != gen {
+			t.Fatalf("%v %d %v", h, g, err)
+		}
+	}
+	if n := src.calls.Load(); n != 1 {
+		t.Fatalf("the source was asked %d times", n)
+	}
+	if strings.Contains(c.redact.text("echo: token-number-1"), "token-number-1") {
+		t.Fatal("the token was not learned by the redactor")
+	}
+	// After the server refused it, the next request gets a new token.
+	if !c.renew(gen) {
+		t.Fatal("renew refused")
+	}
+	h, g, err := c.authorization(context.Background())
+	if err != nil || h[0] != "Bearer token-number-2" || g == gen || src.calls.Load() != 2 {
+		t.Fatalf("after renew: %v %d %v, %d calls", h, g, err, src.calls.Load())
+	}
+}
+
+func TestTokenAboutToExpireIsReplaced(t *testing.T) {
+	src := &countingSource{ttl: earlyExpiry / 2} // already inside the early-expiry margin
+	c := newTokenCredential(nil, src, true, nil)
+	for range 3 {
+		if _, _, err := c.authorization(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := src.calls.Load(); n != 3 {
+		t.Fatalf("the source was asked %d times for 3 requests, want 3", n)
+	}
+}
+
+func TestSecretHeaderNames(t *testing.T) {
+	reference := func(name string) bool {
+		n := strings.ToLower(name)
+		for _, part := range []string{"authorization", "token", "secret", "cookie", "api-key", "apikey"} {
+			if strings.Contains(n, part) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, name := range []string{
+		"Authorization", "X-Blaxel-Authorization", "authorization", "X-Blaxel-Preview-Token", "Cookie", "Set-Cookie",
+		"X-Api-Key", "APIKEY", "X-Client-Secret", "User-Agent", "Blaxel-Version", "X-Blaxel-Workspace", "Content-Type",
+		"Accept", "X-Request-Id", "Tok", "", "X-Api\u212Aey", "\u212A",
+	} {
+		if got, want := isSecretHeader(name), reference(name); got != want {
+			t.Errorf("isSecretHeader(%q) = %v, want %v", name, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { isSecretHeader("X-Blaxel-Preview-Token"); isSecretHeader("X-Request-Id") }); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}
+
+func FuzzSecretQueryPrecheck(f *testing.F) {
+	for _, q := range []string{"limit=2", "token=x", "bl_preview_token=a&b=c", "API_KEY=1", "%74oken=1", "api_\u212Aey=1", "cursor=abc"} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		values, _ := url.ParseQuery(raw)
+		for name := range values {
+			if isSecretQueryParam(name) && !mayHoldSecretParam(raw) {
+				t.Fatalf("%q holds %q, which the precheck misses", raw, name)
+			}
+		}
+	})
+}
