@@ -53,6 +53,29 @@ spec-diff: ## Breaking changes of openapi.yaml since BASE (a git revision, defau
 	git show "$(or $(BASE),main):openapi.yaml" >"$$base" || exit 1; \
 	$(TOOL) oasdiff breaking "$$base" openapi.yaml --flatten-allof --format text --color never
 
+# The client against a hand-written net/http + encoding/json client (bench/). The test binary
+# runs BENCH_ROUNDS times, each round running every pair back to back, so that a busy machine
+# slows both sides alike; internal/cmd/benchratio then prints the median client/baseline ratios.
+BENCH_ROUNDS ?= 5
+BENCH_TIME ?= 1s
+
+.PHONY: bench
+
+bench: ## Benchmarks against hand-written net/http + encoding/json; ends with client/baseline ratios.
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) test -c -o "$$dir/bench.test" ./bench; \
+	$(GO) build -o "$$dir/benchratio" ./internal/cmd/benchratio; \
+	cd bench; \
+	"$$dir/bench.test" -test.run 'OneToken|WalkCost' -test.v | grep -E '^(---|    )'; \
+	for round in $$(seq $(BENCH_ROUNDS)); do \
+		"$$dir/bench.test" -test.run '^$$' -test.benchmem -test.benchtime $(BENCH_TIME) \
+			-test.bench '^Benchmark(GetSandbox|ListSandboxes|CreateSandbox|WalkSandboxes)$$'; \
+		"$$dir/bench.test" -test.run '^$$' -test.benchmem -test.benchtime $(BENCH_TIME) -test.cpu 1,2 \
+			-test.bench '^BenchmarkConcurrentGetSandbox$$'; \
+	done | tee "$$dir/bench.txt" | grep -E '^(Benchmark|cpu:)'; \
+	echo; echo "client/baseline per operation, median of $(BENCH_ROUNDS) rounds ($$(go env GOVERSION), $$(nproc) cores):"; \
+	"$$dir/benchratio" "$$dir/bench.txt"
+
 # Fuzzing of the client's parsers (error bodies, Retry-After, the config file, token answers and
 # expiries, redaction). go test -fuzz takes one target at a time, hence the loop; inputs that
 # fail are written to pkg/blaxel/testdata/fuzz and replayed by every `go test` after.
