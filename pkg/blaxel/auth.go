@@ -40,6 +40,8 @@ type credential interface {
 	// authorization returns the header's values (one value, shared by every request that
 	// sends the same token, so never to be modified) and the generation of the token in it.
 	authorization(ctx context.Context) (header []string, generation uint64, err error)
+	// current is authorization when it can answer at once, without asking for a token.
+	current() (header []string, generation uint64, ok bool)
 	// renew drops the token of that generation after the server refused it, so that the next
 	// authorization gets a new one. It reports false when there is no way to get another.
 	renew(generation uint64) bool
@@ -56,6 +58,8 @@ func (k apiKeyCredential) authorization(context.Context) ([]string, uint64, erro
 	return k.header, 0, nil
 }
 
+func (k apiKeyCredential) current() ([]string, uint64, bool) { return k.header, 0, true }
+
 func (apiKeyCredential) renew(uint64) bool { return false }
 
 // earlyExpiry is how long before its expiry a cached token is replaced, so that a request is
@@ -67,7 +71,7 @@ const earlyExpiry = time.Minute
 // and lets each caller stop waiting when its context ends. After a 401, renew swaps in a
 // fresh cache (a new generation), once however many callers saw the 401.
 //
-// While the last token handed out is valid, every request takes its header from current,
+// While the last token handed out is valid, every request takes its header from valid,
 // without a lock, a goroutine or an allocation: the cache and the group are only for getting
 // a token.
 type tokenCredential struct {
@@ -79,8 +83,8 @@ type tokenCredential struct {
 	generation uint64
 	cache      oauth2.TokenSource
 
-	flight  singleflight.Group
-	current atomic.Pointer[authHeader] // nil until a token is obtained, and after renew
+	flight singleflight.Group
+	valid  atomic.Pointer[authHeader] // the last token handed out; nil before one, and after renew
 }
 
 // authHeader is a token ready to send. token is a copy of the cache's, to tell when it
@@ -106,9 +110,16 @@ func newCallerTokenCredential(ts oauth2.TokenSource, redact *redactor) *tokenCre
 	return &tokenCredential{cache: oauth2.ReuseTokenSource(nil, ts), redact: redact}
 }
 
+func (c *tokenCredential) current() ([]string, uint64, bool) {
+	if h := c.valid.Load(); h != nil && h.token.Valid() {
+		return h.header, h.generation, true
+	}
+	return nil, 0, false
+}
+
 func (c *tokenCredential) authorization(ctx context.Context) ([]string, uint64, error) {
-	if h := c.current.Load(); h != nil && h.token.Valid() {
-		return h.header, h.generation, nil
+	if header, gen, ok := c.current(); ok {
+		return header, gen, nil
 	}
 	c.mu.Lock()
 	cache, gen := c.cache, c.generation
@@ -122,7 +133,7 @@ func (c *tokenCredential) authorization(ctx context.Context) ([]string, uint64, 
 		h := &authHeader{header: []string{tok.Type() + " " + tok.AccessToken}, token: *tok, generation: gen}
 		c.mu.Lock()
 		if gen == c.generation {
-			c.current.Store(h)
+			c.valid.Store(h)
 		}
 		c.mu.Unlock()
 		return h, nil
@@ -147,7 +158,7 @@ func (c *tokenCredential) renew(gen uint64) bool {
 	if gen == c.generation {
 		c.generation++
 		c.cache = oauth2.ReuseTokenSourceWithExpiry(nil, c.fetch, earlyExpiry)
-		c.current.Store(nil)
+		c.valid.Store(nil)
 	}
 	return true
 }

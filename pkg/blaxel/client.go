@@ -186,7 +186,7 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 	hc.Transport = p
 	hc.CheckRedirect = redirectPolicy(caller.CheckRedirect)
 
-	api, err := gen.NewClientWithResponses(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, base: base, redact: red}))
+	api, err := gen.NewClientWithResponses(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, pipe: p, base: base, redact: red}))
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}

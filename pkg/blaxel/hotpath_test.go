@@ -2,6 +2,7 @@ package blaxel
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/blaxel-go/blaxel/gen"
 )
 
 // The tests of this file guard the shortcuts the client takes on every request.
@@ -142,4 +145,46 @@ func FuzzSecretQueryPrecheck(f *testing.F) {
 			}
 		}
 	})
+}
+
+// recordingTransport answers 200 with a sandbox, remembering the requests it was given.
+type recordingTransport struct{ got []*http.Request }
+
+func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.got = append(t.got, req)
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(`{"metadata":{"name":"sb"},"spec":{}}`)), Request: req}, nil
+}
+
+// A request of the generated client that has headers already (one with a body) is sent as it
+// is, with the client's headers added; an editor's own workspace still wins.
+func TestGeneratedRequestIsSentWithoutACopy(t *testing.T) {
+	rt := &recordingTransport{}
+	c, err := New(WithAPIKey("hot-path-key"), WithWorkspace("ws"), WithBaseURL("http://127.0.0.1:1/v0"),
+		WithHTTPClient(&http.Client{Transport: rt}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var built *http.Request
+	keep := func(_ context.Context, req *http.Request) error { built = req; return nil }
+	if _, err := c.CreateSandboxWithResponse(context.Background(), nil, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, keep); err != nil {
+		t.Fatal(err)
+	}
+	sent := rt.got[len(rt.got)-1]
+	if sent != built || sent.Header.Get("Authorization") != "Bearer hot-path-key" || sent.Header.Get("X-Blaxel-Workspace") != "ws" ||
+		sent.Header.Get("Blaxel-Version") != APIVersion || !strings.HasPrefix(sent.Header.Get("User-Agent"), "blaxel-go/") {
+		t.Fatalf("sent %p %v, built %p", sent, sent.Header, built)
+	}
+	other := func(_ context.Context, req *http.Request) error {
+		built = req
+		req.Header.Set("X-Blaxel-Workspace", "other")
+		return nil
+	}
+	if _, err := c.CreateSandboxWithResponse(context.Background(), nil, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, other); err != nil {
+		t.Fatal(err)
+	}
+	sent = rt.got[len(rt.got)-1]
+	if sent == built || sent.Header.Get("X-Blaxel-Workspace") != "other" || sent.Header.Get("Authorization") != "Bearer hot-path-key" {
+		t.Fatalf("sent %p %v, built %p", sent, sent.Header, built)
+	}
 }
