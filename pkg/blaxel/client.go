@@ -186,10 +186,12 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 	hc.Transport = p
 	hc.CheckRedirect = redirectPolicy(caller.CheckRedirect)
 
-	api, err := gen.NewClientWithResponses(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, pipe: p, base: base, redact: red}))
+	raw, err := gen.NewClient(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, pipe: p, base: base, redact: red}))
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
+	// checkedClient refuses a path parameter that would send the request to another route.
+	api := &gen.ClientWithResponses{ClientInterface: checkedClient{raw}}
 	return &Client{ClientWithResponses: api, baseURL: r.baseURL, runURL: r.runURL, workspace: r.workspace, http: &hc,
 		base: base, redact: red}, nil
 }
