@@ -47,6 +47,14 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 			b.err = b.decodeError(cerr)
 			return n, b.err
 		}
+		// An empty body is fine only where the document declares none; anywhere else the
+		// generated decoder would fail on it without saying which call or what came.
+		if !b.check.seen {
+			if op := operationOf(b.req, b.base); op != "" && !declaresNoBody(op) {
+				b.err = b.decodeError(errUnexpectedEnd)
+				return n, b.err
+			}
+		}
 	case err != nil:
 		b.err = b.redact.urlError(&url.Error{Op: b.req.Method, URL: b.req.URL.String(), Err: err})
 		return n, b.err

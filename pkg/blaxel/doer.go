@@ -39,7 +39,7 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 		finishAPIError(e, req, d.base, d.redact)
 		return nil, e
 	}
-	if req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.ContentLength == 0 {
+	if req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent {
 		return resp, nil
 	}
 	if isJSON(resp.Header.Get("Content-Type")) {

@@ -247,3 +247,13 @@ var routesPut = [...]operationRoute{
 	{[]string{"sandboxes", "", "previews", ""}, "UpdateSandboxPreview"},          // /sandboxes/{sandboxName}/previews/{previewName}
 	{[]string{"sandboxes", "", "schedules", ""}, "UpdateSandboxSchedule"},        // /sandboxes/{sandboxName}/schedules/{scheduleId}
 }
+
+// declaresNoBody reports whether openapi.yaml declares no JSON body for any success answer of
+// the operation, so that an empty answer is the one expected.
+func declaresNoBody(operationID string) bool {
+	switch operationID {
+	case "DeclineImageShare", "DeleteApiKeyForServiceAccount", "DeleteSandboxSnapshot", "GetIntegrationConnectionModel", "GetIntegrationConnectionModelEndpointConfigurations", "GetPrivateClusterHealth", "ListIntegrationConnectionModels", "RemoveWorkspaceUser", "UpdatePrivateClusterHealth":
+		return true
+	}
+	return false
+}

@@ -167,7 +167,50 @@ func (r operationRoute) matches(path string) bool {
 		}
 		b.WriteString("}\n")
 	}
+	writeBodiless(&b, doc)
 	return b.Bytes(), nil
+}
+
+// writeBodiless renders declaresNoBody: the operations whose success answers, in the document,
+// carry no JSON body. For every other operation an empty answer announced as JSON is an error.
+func writeBodiless(b *bytes.Buffer, doc *openapi3.T) {
+	var ids []string
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if !answersJSON(op) {
+				ids = append(ids, strconv.Quote(op.OperationID))
+			}
+		}
+	}
+	slices.Sort(ids)
+	b.WriteString(`
+// declaresNoBody reports whether openapi.yaml declares no JSON body for any success answer of
+// the operation, so that an empty answer is the one expected.
+func declaresNoBody(operationID string) bool {
+`)
+	if len(ids) == 0 {
+		b.WriteString("\treturn false\n}\n")
+		return
+	}
+	fmt.Fprintf(b, "\tswitch operationID {\n\tcase %s:\n\t\treturn true\n\t}\n\treturn false\n}\n", strings.Join(ids, ", "))
+}
+
+// answersJSON reports whether a 2xx answer of the operation declares a JSON body.
+func answersJSON(op *openapi3.Operation) bool {
+	if op.Responses == nil {
+		return false
+	}
+	for code, r := range op.Responses.Map() {
+		if !strings.HasPrefix(code, "2") || r == nil || r.Value == nil {
+			continue
+		}
+		for ct := range r.Value.Content {
+			if mt, _, _ := strings.Cut(ct, ";"); mt == "application/json" || strings.HasSuffix(mt, "+json") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // methodName turns "GET" into "Get" for the table's name.
