@@ -65,6 +65,8 @@ func pathCheckFile(doc *openapi3.T, g *generated) ([]byte, error) {
 	}
 	var out bytes.Buffer
 	out.WriteString(header)
+	// Deprecated operations are still served, and their path parameters checked like the rest.
+	out.WriteString("//lint:file-ignore SA1019 deprecated operations are wrapped like the others\n\n")
 	fmt.Fprintf(&out, `package blaxel
 
 import (
