@@ -91,4 +91,6 @@ fuzz: ## Fuzz each parser for FUZZTIME (30s; CI uses 3s), printing the execution
 	done
 
 reliability: ## The reliability suite with -race, then its figures (faults, hostile inputs, secrets scanned).
-	$(GO) test -race -count=1 ./internal/reliability -args -summary
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) test -race -c -o "$$dir/reliability.test" ./internal/reliability; \
+	cd internal/reliability && "$$dir/reliability.test" -summary

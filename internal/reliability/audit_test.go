@@ -1,0 +1,254 @@
+package reliability
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxel"
+)
+
+// audit is what the whole run saw: every debug line the clients wrote, every error they
+// returned, every credential that crossed the wire, and the figures the suite reports.
+var audit = &recorder{secrets: map[string]bool{}, figures: map[string]int{}}
+
+type recorder struct {
+	mu      sync.Mutex
+	secrets map[string]bool
+	lines   []string
+	errs    []string
+	panics  []string
+	figures map[string]int
+}
+
+// secret registers a credential value: from then on, and for everything recorded before, it
+// must not appear in any log line or error. Values too short to be told from ordinary words
+// are not credentials the suite uses.
+func (a *recorder) secret(values ...string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, v := range values {
+		if len(v) >= 8 {
+			a.secrets[v] = true
+		}
+	}
+}
+
+// credentialHeader registers the credential in a header value: the part after the scheme
+// and, for Basic, the decoded secret.
+func (a *recorder) credentialHeader(value string) {
+	scheme, cred, ok := strings.Cut(value, " ")
+	if !ok {
+		a.secret(value)
+		return
+	}
+	a.secret(cred)
+	if strings.EqualFold(scheme, "basic") {
+		if raw, err := base64.StdEncoding.DecodeString(cred); err == nil {
+			if _, secret, ok := strings.Cut(string(raw), ":"); ok {
+				a.secret(secret)
+			}
+		}
+	}
+}
+
+// err records an error the client returned, with every string field of its typed forms.
+func (a *recorder) err(err error) {
+	if err == nil {
+		return
+	}
+	texts := []string{err.Error(), fmt.Sprintf("%+v", err)}
+	var apiErr *blaxel.APIError
+	if errors.As(err, &apiErr) {
+		texts = append(texts, apiErr.Code, apiErr.Message, apiErr.URL, apiErr.Origin, apiErr.Action, apiErr.DoNot, apiErr.DocsURL, string(apiErr.Body))
+	}
+	var decErr *blaxel.DecodeError
+	if errors.As(err, &decErr) {
+		texts = append(texts, decErr.URL, string(decErr.Body))
+	}
+	a.mu.Lock()
+	a.errs = append(a.errs, strings.Join(texts, "\n"))
+	a.mu.Unlock()
+}
+
+// panicked records a panic a call caused.
+func (a *recorder) panicked(v any) {
+	a.mu.Lock()
+	a.panics = append(a.panics, fmt.Sprint(v))
+	a.mu.Unlock()
+}
+
+// add counts a figure of the report.
+func (a *recorder) add(figure string, n int) {
+	a.mu.Lock()
+	a.figures[figure] += n
+	a.mu.Unlock()
+}
+
+// scan looks for every registered credential in every line, error and panic recorded.
+func (a *recorder) scan() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var hits []string
+	look := func(kind string, texts []string) {
+		for _, text := range texts {
+			for s := range a.secrets {
+				if strings.Contains(text, s) {
+					hits = append(hits, fmt.Sprintf("%s holds %q…: %.300s", kind, s[:4], text))
+				}
+			}
+		}
+	}
+	look("log line", a.lines)
+	look("error", a.errs)
+	look("panic", a.panics)
+	for _, p := range a.panics {
+		hits = append(hits, "panic: "+p)
+	}
+	return hits
+}
+
+// figures lists what the summary prints, in order; a title starts each section. The counts
+// come from the tests (audit.add), except those computed from the audit itself.
+var figures = []struct{ key, label string }{
+	{"", "faults"},
+	{"fault-cells", "fault × method cells, dedicated servers"},
+	{"fault-cells-ok", "  with the expected outcome"},
+	{"fake-cells", "fault × method cells, pkg/blaxeltest"},
+	{"fake-cells-ok", "  with the expected outcome"},
+	{"post-twice", "POSTs that reached a server twice (after a 401 only)"},
+	{"edge-504", "creations answered 504 by the edge, POSTed once"},
+	{"", "hostile input"},
+	{"hostile-ops", "operations with path parameters"},
+	{"hostile-refused", "path parameters refused before sending"},
+	{"hostile-sent", "path parameters sent escaped, reaching their route intact"},
+	{"hostile-misrouted", "path parameters that reached another route or value"},
+	{"workload-refused", "workload names refused before sending"},
+	{"workload-sent", "workload names sent escaped, intact"},
+	{"panics", "panics"},
+	{"", "credentials"},
+	{"secrets", "credential values watched"},
+	{"log-lines", "debug log lines scanned"},
+	{"errors", "errors scanned"},
+	{"hits", "credentials found in them"},
+	{"redirected", "requests redirected to another host"},
+	{"redirect-leaks", "  that carried a credential"},
+	{"workload-requests", "requests to workload hosts"},
+	{"workload-token-traffic", "  that carried a token request or Basic credentials"},
+	{"several-sources", "requests made with several credential sources set"},
+	{"double-credential", "  that carried more than one credential header"},
+	{"", "concurrency"},
+	{"expiry-calls", "concurrent calls across a token expiry"},
+	{"expiry-tokens", "  token requests they made"},
+	{"revoked-calls", "concurrent calls across a revoked token"},
+	{"revoked-tokens", "  token requests they made"},
+	{"refresh-calls", "concurrent calls across a refresh from the config file"},
+	{"refresh-requests", "  refresh requests they made"},
+	{"", "resources"},
+	{"huge-mb", "MB of error bodies met by one GET (4 attempts)"},
+	{"huge-kb", "  KB allocated meanwhile"},
+	{"reuse-calls", "sequential calls: successes, 404, retried 503, 409"},
+	{"reuse-conns", "  connections they opened"},
+	{"bodies", "answer bodies opened"},
+	{"bodies-unclosed", "  left unclosed"},
+	{"leak-checks", "tests checked for leaked goroutines"},
+	{"leaks", "  that leaked one"},
+	{"", "config file"},
+	{"config-refused", "unusable files refused, naming the file, left unchanged"},
+	{"writebacks", "token write-backs while another reader read the file"},
+	{"torn-reads", "  reads that saw half a file"},
+}
+
+// print writes the figures of the run.
+func (a *recorder) print(w io.Writer, hits int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	computed := map[string]int{
+		"panics": len(a.panics), "secrets": len(a.secrets), "log-lines": len(a.lines), "errors": len(a.errs), "hits": hits,
+	}
+	fmt.Fprintln(w, "reliability summary")
+	for _, f := range figures {
+		if f.key == "" {
+			fmt.Fprintf(w, "%s\n", f.label)
+			continue
+		}
+		n, ok := computed[f.key]
+		if !ok {
+			n = a.figures[f.key]
+		}
+		fmt.Fprintf(w, "  %-62s %7d\n", f.label, n)
+	}
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// logHandler renders every record, at every level, as a JSON line kept by the audit.
+type logHandler struct {
+	attrs  []slog.Attr
+	groups []string
+}
+
+func (h logHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h logHandler) Handle(ctx context.Context, r slog.Record) error {
+	var buf bytes.Buffer
+	var inner slog.Handler = slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})
+	inner = inner.WithAttrs(h.attrs)
+	for _, g := range h.groups {
+		inner = inner.WithGroup(g)
+	}
+	if err := inner.Handle(ctx, r); err != nil {
+		return err
+	}
+	audit.mu.Lock()
+	audit.lines = append(audit.lines, buf.String())
+	audit.mu.Unlock()
+	return nil
+}
+
+func (h logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	h.attrs = append(slices.Clone(h.attrs), attrs...)
+	return h
+}
+
+func (h logHandler) WithGroup(name string) slog.Handler {
+	h.groups = append(slices.Clone(h.groups), name)
+	return h
+}
+
+// debugLogger is the logger every client of the suite writes to.
+var debugLogger = slog.New(logHandler{})
+
+// newTeeLogger logs into the audit, like debugLogger, and also hands every line to also.
+func newTeeLogger(also func(line string)) *slog.Logger {
+	return slog.New(teeHandler{also: also})
+}
+
+type teeHandler struct {
+	logHandler
+	also func(string)
+}
+
+func (h teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	var buf bytes.Buffer
+	if err := slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}).Handle(ctx, r); err != nil {
+		return err
+	}
+	h.also(buf.String())
+	return h.logHandler.Handle(ctx, r)
+}
