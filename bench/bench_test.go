@@ -3,10 +3,14 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
 	"net/http"
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/blaxel-go/blaxel/gen"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
@@ -15,85 +19,86 @@ import (
 // goroutines is how many goroutines share one client in the concurrent benchmarks.
 const goroutines = 256
 
-// Every benchmark runs the client and the baseline as sub-benchmarks named client and
-// baseline, against the same server, so that internal/cmd/benchratio can pair them.
+// baselineFirst swaps the order of each pair. Even after a warm-up, whichever side runs first
+// tends to be a little slower; make bench alternates the order from round to round so that
+// what remains of that bias cancels out.
+var baselineFirst = flag.Bool("baseline-first", false, "run each baseline before its client")
+
+// warmUp is how long both sides of a pair run, in turns, before either is measured: against
+// a fresh server, the side measured first would otherwise also pay for warming the code and
+// the connections that both use.
+const warmUp = 100 * time.Millisecond
+
+// op is one operation of one side of a benchmark.
+type op func(ctx context.Context) error
+
+// pair warms both sides up, then measures them as sub-benchmarks named client and baseline,
+// which internal/cmd/benchratio pairs.
+func pair(b *testing.B, client, baseline op) {
+	ctx := context.Background()
+	for start := time.Now(); time.Since(start) < warmUp; {
+		if err := errors.Join(client(ctx), baseline(ctx)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sides := []struct {
+		name string
+		op   op
+	}{{"client", client}, {"baseline", baseline}}
+	if *baselineFirst {
+		sides[0], sides[1] = sides[1], sides[0]
+	}
+	for _, side := range sides {
+		b.Run(side.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := side.op(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
 
 func BenchmarkGetSandbox(b *testing.B) {
 	srv := newServer(b, 0)
-	b.Run("client", func(b *testing.B) {
-		c := newClient(b, srv, blaxel.WithAPIKey(apiKey))
-		ctx := context.Background()
-		b.ReportAllocs()
-		for b.Loop() {
-			resp, err := c.GetSandboxWithResponse(ctx, "sandbox-00001", nil)
-			if err != nil || resp.JSON200 == nil {
-				b.Fatalf("GetSandbox: %v", err)
-			}
-		}
-	})
-	b.Run("baseline", func(b *testing.B) {
-		c := newBaseline(b, srv)
-		ctx := context.Background()
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := c.getSandbox(ctx, "sandbox-00001"); err != nil {
-				b.Fatal(err)
-			}
-		}
+	c := newClient(b, srv, blaxel.WithAPIKey(apiKey))
+	base := newBaseline(b, srv)
+	pair(b, func(ctx context.Context) error {
+		resp, err := c.GetSandboxWithResponse(ctx, "sandbox-00001", nil)
+		return answered(resp, err, resp != nil && resp.JSON200 != nil)
+	}, func(ctx context.Context) error {
+		_, err := base.getSandbox(ctx, "sandbox-00001")
+		return err
 	})
 }
 
 func BenchmarkListSandboxes(b *testing.B) {
 	srv := newServer(b, 0)
+	c := newClient(b, srv, blaxel.WithAPIKey(apiKey))
+	base := newBaseline(b, srv)
 	limit := 50
-	b.Run("client", func(b *testing.B) {
-		c := newClient(b, srv, blaxel.WithAPIKey(apiKey))
-		ctx := context.Background()
-		params := &gen.ListSandboxesParams{Limit: &limit}
-		b.ReportAllocs()
-		for b.Loop() {
-			resp, err := c.ListSandboxesWithResponse(ctx, params)
-			if err != nil || resp.JSON200 == nil || len(resp.JSON200.Data) != limit {
-				b.Fatalf("ListSandboxes: %v", err)
-			}
-		}
-	})
-	b.Run("baseline", func(b *testing.B) {
-		c := newBaseline(b, srv)
-		ctx := context.Background()
-		b.ReportAllocs()
-		for b.Loop() {
-			page, err := c.listSandboxes(ctx, limit, "")
-			if err != nil || len(page.Data) != limit {
-				b.Fatalf("list: %v", err)
-			}
-		}
+	params := &gen.ListSandboxesParams{Limit: &limit}
+	pair(b, func(ctx context.Context) error {
+		resp, err := c.ListSandboxesWithResponse(ctx, params)
+		return answered(resp, err, resp != nil && resp.JSON200 != nil && len(resp.JSON200.Data) == limit)
+	}, func(ctx context.Context) error {
+		page, err := base.listSandboxes(ctx, limit, "")
+		return answered(page, err, page != nil && len(page.Data) == limit)
 	})
 }
 
 func BenchmarkCreateSandbox(b *testing.B) {
 	srv := newServer(b, 0)
+	c := newClient(b, srv, blaxel.WithAPIKey(apiKey))
+	base := newBaseline(b, srv)
 	body := newSandboxBody(b)
-	b.Run("client", func(b *testing.B) {
-		c := newClient(b, srv, blaxel.WithAPIKey(apiKey))
-		ctx := context.Background()
-		b.ReportAllocs()
-		for b.Loop() {
-			resp, err := c.CreateSandboxWithResponse(ctx, nil, body)
-			if err != nil || resp.JSON200 == nil {
-				b.Fatalf("CreateSandbox: %v", err)
-			}
-		}
-	})
-	b.Run("baseline", func(b *testing.B) {
-		c := newBaseline(b, srv)
-		ctx := context.Background()
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := c.createSandbox(ctx, body); err != nil {
-				b.Fatal(err)
-			}
-		}
+	pair(b, func(ctx context.Context) error {
+		resp, err := c.CreateSandboxWithResponse(ctx, nil, body)
+		return answered(resp, err, resp != nil && resp.JSON200 != nil)
+	}, func(ctx context.Context) error {
+		_, err := base.createSandbox(ctx, body)
+		return err
 	})
 }
 
@@ -104,39 +109,25 @@ func BenchmarkWalkSandboxes(b *testing.B) {
 	for _, total := range []int{2_000, 10_000} {
 		b.Run("items="+strconv.Itoa(total), func(b *testing.B) {
 			srv := newServer(b, total)
+			c := newClient(b, srv, blaxel.WithAPIKey(apiKey))
+			base := newBaseline(b, srv)
 			limit := walkPage
-			b.Run("client", func(b *testing.B) {
-				c := newClient(b, srv, blaxel.WithAPIKey(apiKey))
-				ctx := context.Background()
-				params := &gen.ListSandboxesParams{Limit: &limit}
-				b.ReportAllocs()
-				for b.Loop() {
-					n := 0
-					for s, err := range c.ListSandboxesAll(ctx, params) {
-						if err != nil {
-							b.Fatal(err)
-						}
-						n += len(s.Metadata.Name)
-					}
-					if n != total*len("sandbox-00000") {
-						b.Fatalf("walked %d name bytes, want %d", n, total*len("sandbox-00000"))
-					}
-				}
-			})
-			b.Run("baseline", func(b *testing.B) {
-				c := newBaseline(b, srv)
-				ctx := context.Background()
-				b.ReportAllocs()
-				for b.Loop() {
-					n := 0
-					err := c.walkSandboxes(ctx, limit, func(s *gen.Sandbox) { n += len(s.Metadata.Name) })
+			params := &gen.ListSandboxesParams{Limit: &limit}
+			pair(b, func(ctx context.Context) error {
+				n := 0
+				for s, err := range c.ListSandboxesAll(ctx, params) {
 					if err != nil {
-						b.Fatal(err)
+						return err
 					}
-					if n != total*len("sandbox-00000") {
-						b.Fatalf("walked %d name bytes, want %d", n, total*len("sandbox-00000"))
-					}
+					n += len(s.Metadata.Name)
 				}
+				return walked(n, total)
+			}, func(ctx context.Context) error {
+				n := 0
+				if err := base.walkSandboxes(ctx, limit, func(s *gen.Sandbox) { n += len(s.Metadata.Name) }); err != nil {
+					return err
+				}
+				return walked(n, total)
 			})
 		})
 	}
@@ -144,61 +135,101 @@ func BenchmarkWalkSandboxes(b *testing.B) {
 
 // BenchmarkConcurrentGetSandbox has 256 goroutines share one client that authenticates with
 // client credentials; run it with -cpu 1,2 (or more) to see that the hot path does not
-// contend. The client must have asked for exactly one token.
+// contend. Each run starts a new client, which must ask for exactly one token, on the same
+// warm transport (so that it does not dial 256 connections again); the baseline gets its
+// token once before it starts.
 func BenchmarkConcurrentGetSandbox(b *testing.B) {
 	srv := newServer(b, 0)
-	b.Run("client", func(b *testing.B) {
+	transport := newTransport(b)
+	warm := newClientOn(b, srv, transport, blaxel.WithClientCredentials(clientID, secret))
+	base := newBaseline(b, srv)
+	if err := base.fetchToken(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	getSandbox := func(c *blaxel.Client) op {
+		return func(ctx context.Context) error {
+			resp, err := c.GetSandboxWithResponse(ctx, "sandbox-00001", nil)
+			return answered(resp, err, resp != nil && resp.JSON200 != nil)
+		}
+	}
+	baseline := func(ctx context.Context) error {
+		_, err := base.getSandbox(ctx, "sandbox-00001")
+		return err
+	}
+	client := func(b *testing.B) op {
 		srv.tokens.Store(0)
-		c := newClient(b, srv, blaxel.WithClientCredentials(clientID, secret))
-		ctx := context.Background()
-		b.SetParallelism(parallelism())
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				resp, err := c.GetSandboxWithResponse(ctx, "sandbox-00001", nil)
-				if err != nil || resp.JSON200 == nil {
-					b.Errorf("GetSandbox: %v", err)
-					return
-				}
+		c := newClientOn(b, srv, transport, blaxel.WithClientCredentials(clientID, secret))
+		b.Cleanup(func() {
+			if n := srv.tokens.Load(); n != 1 {
+				b.Errorf("%d goroutines made %d token requests, want 1", goroutines, n)
 			}
 		})
-		b.StopTimer()
-		if n := srv.tokens.Load(); n != 1 {
-			b.Fatalf("%d goroutines made %d token requests, want 1", goroutines, n)
-		}
-	})
-	b.Run("baseline", func(b *testing.B) {
-		c := newBaseline(b, srv)
-		ctx := context.Background()
-		if err := c.fetchToken(ctx); err != nil {
-			b.Fatal(err)
-		}
-		b.SetParallelism(parallelism())
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := c.getSandbox(ctx, "sandbox-00001"); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	})
+		return getSandbox(c)
+	}
+	parallelPair(b, getSandbox(warm), baseline, client, func(*testing.B) op { return baseline })
 }
 
-// parallelism makes RunParallel start 256 goroutines whatever GOMAXPROCS is (when it divides 256).
-func parallelism() int {
-	return max(1, goroutines/runtime.GOMAXPROCS(0))
+// parallelPair is pair for b.RunParallel with 256 goroutines: warm-up runs the warm
+// operations, then each run of a side gets its operation from start.
+func parallelPair(b *testing.B, warmClient, warmBaseline op, client, baseline func(*testing.B) op) {
+	ctx := context.Background()
+	for start := time.Now(); time.Since(start) < warmUp; {
+		if err := errors.Join(warmClient(ctx), warmBaseline(ctx)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sides := []struct {
+		name  string
+		start func(*testing.B) op
+	}{{"client", client}, {"baseline", baseline}}
+	if *baselineFirst {
+		sides[0], sides[1] = sides[1], sides[0]
+	}
+	for _, side := range sides {
+		b.Run(side.name, func(b *testing.B) {
+			do := side.start(b)
+			b.SetParallelism(max(1, goroutines/runtime.GOMAXPROCS(0)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := do(ctx); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// answered turns a call that returned no error but not the expected answer into an error.
+func answered(resp any, err error, ok bool) error {
+	if err == nil && !ok {
+		err = fmt.Errorf("unexpected answer %+v", resp)
+	}
+	return err
+}
+
+// walked checks that a walk saw every sandbox: n is the sum of their names' lengths.
+func walked(n, total int) error {
+	if want := total * len("sandbox-00000"); n != want {
+		return fmt.Errorf("walked %d bytes of names, want %d", n, want)
+	}
+	return nil
 }
 
 func newClient(tb testing.TB, srv *server, credential blaxel.Option) *blaxel.Client {
 	tb.Helper()
+	return newClientOn(tb, srv, newTransport(tb), credential)
+}
+
+func newClientOn(tb testing.TB, srv *server, rt http.RoundTripper, credential blaxel.Option) *blaxel.Client {
+	tb.Helper()
 	c, err := blaxel.New(credential,
 		blaxel.WithWorkspace(workspace),
 		blaxel.WithBaseURL(srv.URL+"/v0"),
-		blaxel.WithHTTPClient(&http.Client{Transport: newTransport(tb)}))
+		blaxel.WithHTTPClient(&http.Client{Transport: rt}))
 	if err != nil {
 		tb.Fatal(err)
 	}
