@@ -3,6 +3,7 @@ package blaxel
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -186,5 +187,25 @@ func TestGeneratedRequestIsSentWithoutACopy(t *testing.T) {
 	sent = rt.got[len(rt.got)-1]
 	if sent == built || sent.Header.Get("X-Blaxel-Workspace") != "other" || sent.Header.Get("Authorization") != "Bearer hot-path-key" {
 		t.Fatalf("sent %p %v, built %p", sent, sent.Header, built)
+	}
+}
+
+// isLoopback parses without allocating, and agrees with net.ParseIP on which hosts are
+// loopback (an address with a zone is not taken for one).
+func TestLoopbackCheckAgreesWithNetParseIP(t *testing.T) {
+	for _, host := range []string{"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1", "10.0.0.1", "::",
+		"example.com", "128.0.0.1", "fe80::1", "::1%lo", "0x7f.1", "127.0.0.1.nip.io", ""} {
+		ip := net.ParseIP(host)
+		if want := ip != nil && ip.IsLoopback(); isLoopback(host) != want {
+			t.Errorf("isLoopback(%q) = %v, want %v", host, !want, want)
+		}
+	}
+	for _, host := range []string{"localhost", "LOCALHOST", "api.localhost"} {
+		if !isLoopback(host) {
+			t.Errorf("isLoopback(%q) = false", host)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { isLoopback("127.0.0.1") }); n != 0 {
+		t.Errorf("%v allocations", n)
 	}
 }
