@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -169,14 +170,27 @@ func BenchmarkConcurrentGetSandbox(b *testing.B) {
 	parallelPair(b, getSandbox(warm), baseline, client, func(*testing.B) op { return baseline })
 }
 
-// parallelPair is pair for b.RunParallel with 256 goroutines: warm-up runs the warm
-// operations, then each run of a side gets its operation from start.
+// parallelPair is pair for b.RunParallel with 256 goroutines: 256 goroutines run the warm
+// operations (which also opens the connections both sides keep), then each run of a side gets
+// its operation from start.
 func parallelPair(b *testing.B, warmClient, warmBaseline op, client, baseline func(*testing.B) op) {
 	ctx := context.Background()
-	for start := time.Now(); time.Since(start) < warmUp; {
-		if err := errors.Join(warmClient(ctx), warmBaseline(ctx)); err != nil {
-			b.Fatal(err)
-		}
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines)
+	for range goroutines {
+		wg.Go(func() {
+			for start := time.Now(); time.Since(start) < warmUp; {
+				if err := errors.Join(warmClient(ctx), warmBaseline(ctx)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
 	}
 	sides := []struct {
 		name  string
