@@ -90,7 +90,7 @@ FUZZ_PKG := ./pkg/blaxel
 fuzz: ## Fuzz each parser for FUZZTIME (30s; CI uses 3s), printing the executions of each.
 	@set -e; for target in $$($(GO) test -list '^Fuzz' $(FUZZ_PKG) | grep '^Fuzz'); do \
 		out=$$($(GO) test $(FUZZ_PKG) -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) 2>&1) || { echo "$$out"; exit 1; }; \
-		printf '%-18s %s\n' "$$target" "$$(echo "$$out" | grep -E '^fuzz: elapsed' | tail -n 1)"; \
+		printf '%-36s %s\n' "$$target" "$$(echo "$$out" | grep -E '^fuzz: elapsed' | tail -n 1 | sed -E 's/ \([0-9]+\/sec\)//')"; \
 	done
 
 reliability: ## The reliability suite with -race, then its figures (faults, hostile inputs, secrets scanned).
