@@ -72,7 +72,7 @@ bench: ## Benchmarks against hand-written net/http + encoding/json; ends with cl
 	for round in $$(seq $(BENCH_ROUNDS)); do \
 		order=-baseline-first=$$([ $$((round % 2)) -eq 0 ] && echo true || echo false); \
 		"$$dir/bench.test" -test.run '^$$' -test.benchmem -test.benchtime $(BENCH_TIME) $$order \
-			-test.bench '^Benchmark(GetSandbox|ListSandboxes|CreateSandbox|WalkSandboxes)$$'; \
+			-test.bench '^Benchmark(GetSandbox|GetSandboxNoNetwork|ListSandboxes|CreateSandbox|WalkSandboxes)$$'; \
 		"$$dir/bench.test" -test.run '^$$' -test.benchmem -test.benchtime $(BENCH_TIME) $$order -test.cpu 1,2 \
 			-test.bench '^BenchmarkConcurrentGetSandbox$$'; \
 	done | tee "$$dir/bench.txt" | grep -E '^(Benchmark|cpu:)'; \

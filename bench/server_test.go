@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -99,4 +100,22 @@ func newTransport(tb testing.TB) *http.Transport {
 	t := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, ForceAttemptHTTP2: false}
 	tb.Cleanup(t.CloseIdleConnections)
 	return t
+}
+
+// stubTransport answers every request with one pre-encoded JSON body, without a network or a
+// server: what remains of a call is the client's own work.
+type stubTransport struct{ body []byte }
+
+func (s stubTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+	}
+	return &http.Response{
+		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": jsonType},
+		ContentLength: int64(len(s.body)),
+		Body:          io.NopCloser(bytes.NewReader(s.body)),
+		Request:       req,
+	}, nil
 }
