@@ -9,9 +9,12 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/blaxel-go/blaxel/gen"
 	"github.com/blaxel-go/blaxel/internal/apidoc"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
@@ -50,7 +53,8 @@ var refusedNames = []string{"", ".", ".."}
 // TestHostilePathParameters calls every operation of the document that has path parameters,
 // with each hostile value in each parameter in turn, against the fake control plane. Each call
 // is either refused before sending, with an error that says why, or reaches the fake on the
-// intended operation with exactly that value as the parameter; never another route.
+// intended operation with exactly that value as the parameter; never another route. Each call
+// carries its number in a header, by which the fake's request log is matched to it.
 func TestHostilePathParameters(t *testing.T) {
 	noLeaks(t)
 	fake := blaxeltest.NewServer(t)
@@ -67,8 +71,8 @@ func TestHostilePathParameters(t *testing.T) {
 		}
 	}
 	names := hostileNames()
-	kinds := slices.Sorted(mapKeys(names))
-	ops, refused, sent, misrouted := 0, 0, 0, 0
+	var calls []*hostileCall
+	ops := 0
 	for _, path := range slices.Sorted(mapKeys(doc.Paths.Map())) {
 		item := doc.Paths.Value(path)
 		params := pathParams(path)
@@ -83,42 +87,60 @@ func TestHostilePathParameters(t *testing.T) {
 			}
 			ops++
 			for position, param := range params {
-				for _, kind := range kinds {
-					name := names[kind]
-					before := len(fake.Requests())
-					err, panicked := callWith(t, m, op, position, name)
-					if panicked {
-						t.Errorf("%s(%s=%s) panicked", op.OperationID, param, kind)
-						continue
-					}
-					audit.err(err)
-					got := fake.Requests()[before:]
-					if slices.Contains(refusedNames, name) {
-						refused++
-						if len(got) > 0 {
-							misrouted++
-							t.Errorf("%s(%s=%s): sent %s %s (%q), want it refused before sending", op.OperationID, param, kind, got[0].Method, got[0].Path, got[0].OperationID)
-						} else if err == nil || !strings.Contains(err.Error(), "path parameter") {
-							t.Errorf("%s(%s=%s): refused with an unclear error: %v", op.OperationID, param, kind, err)
-						}
-						continue
-					}
-					sent++
-					if len(got) != 1 {
-						t.Errorf("%s(%s=%s): %d requests reached the fake (error: %v)", op.OperationID, param, kind, len(got), err)
-						continue
-					}
-					r := got[0]
-					if r.OperationID != op.OperationID || r.Method != method {
-						misrouted++
-						t.Errorf("%s(%s=%s): reached %q (%s %s)", op.OperationID, param, kind, r.OperationID, r.Method, r.Path)
-						continue
-					}
-					if v, err := paramValue(path, r.Path, position); err != nil || v != name {
-						misrouted++
-						t.Errorf("%s(%s=%s): the fake received %q (%v)", op.OperationID, param, kind, v, err)
-					}
+				for _, kind := range slices.Sorted(mapKeys(names)) {
+					calls = append(calls, &hostileCall{id: strconv.Itoa(len(calls)), method: method, path: path, op: op, m: m,
+						position: position, param: param, kind: kind, name: names[kind]})
 				}
+			}
+		}
+	}
+	// The calls are independent: a few at a time.
+	work := make(chan *hostileCall)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for c := range work {
+				c.err, c.panicked = callWith(t, c.m, c.op, c.position, c.name, c.id)
+				audit.err(c.err)
+			}
+		})
+	}
+	for _, c := range calls {
+		work <- c
+	}
+	close(work)
+	wg.Wait()
+
+	received := map[string][]blaxeltest.Request{}
+	for _, r := range fake.Requests() {
+		id := r.Header.Get(callHeader)
+		received[id] = append(received[id], r)
+	}
+	refused, sent, misrouted := 0, 0, 0
+	for _, c := range calls {
+		got := received[c.id]
+		what := fmt.Sprintf("%s(%s=%s)", c.op.OperationID, c.param, c.kind)
+		switch {
+		case c.panicked:
+			t.Errorf("%s panicked: %v", what, c.err)
+		case slices.Contains(refusedNames, c.name):
+			refused++
+			if len(got) > 0 {
+				misrouted++
+				t.Errorf("%s: sent %s %s (%q), want it refused before sending", what, got[0].Method, got[0].Path, got[0].OperationID)
+			} else if c.err == nil || !strings.Contains(c.err.Error(), "path parameter") {
+				t.Errorf("%s: refused with an unclear error: %v", what, c.err)
+			}
+		case len(got) != 1:
+			t.Errorf("%s: %d requests reached the fake (error: %v)", what, len(got), c.err)
+		case got[0].OperationID != c.op.OperationID || got[0].Method != c.method:
+			misrouted++
+			t.Errorf("%s: reached %q (%s %s)", what, got[0].OperationID, got[0].Method, got[0].Path)
+		default:
+			sent++
+			if v, err := paramValue(c.path, got[0].Path, c.position); err != nil || v != c.name {
+				misrouted++
+				t.Errorf("%s: the fake received %q (%v)", what, v, err)
 			}
 		}
 	}
@@ -127,6 +149,21 @@ func TestHostilePathParameters(t *testing.T) {
 	audit.add("hostile-refused", refused)
 	audit.add("hostile-sent", sent)
 	audit.add("hostile-misrouted", misrouted)
+}
+
+// callHeader carries the number of a call of TestHostilePathParameters.
+const callHeader = "X-Reliability-Call"
+
+// hostileCall is one operation called with one hostile value in one path parameter.
+type hostileCall struct {
+	id, method, path string
+	op               *openapi3.Operation
+	m                reflect.Value
+	position         int
+	param, kind      string
+	name             string
+	err              error
+	panicked         bool
 }
 
 // pathParams lists the parameters of a path template, in order.
@@ -163,8 +200,9 @@ func paramValue(template, received string, position int) (string, error) {
 }
 
 // callWith calls a generated method with name as its position-th path parameter, "x" (or 1)
-// for the others, no optional parameters and a sample body. A panic is recorded, not raised.
-func callWith(t *testing.T, m reflect.Value, op *openapi3.Operation, position int, name string) (err error, panicked bool) {
+// for the others, no optional parameters, a sample body, and the call's id in callHeader. A
+// panic is recorded, not raised.
+func callWith(t *testing.T, m reflect.Value, op *openapi3.Operation, position int, name, id string) (err error, panicked bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			audit.panicked(v)
@@ -196,7 +234,11 @@ func callWith(t *testing.T, m reflect.Value, op *openapi3.Operation, position in
 			args = append(args, sampleBody(t, in, op))
 		}
 	}
-	out := m.Call(args)
+	mark := gen.RequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.Header.Set(callHeader, id)
+		return nil
+	})
+	out := m.Call(append(args, reflect.ValueOf(mark)))
 	err, _ = out[1].Interface().(error)
 	return err, false
 }
@@ -213,7 +255,7 @@ func sampleBody(t *testing.T, typ reflect.Type, op *openapi3.Operation) reflect.
 	}
 	raw, _ := json.Marshal(apidoc.Sample(op.RequestBody.Value.Content[types[0]].Schema))
 	if err := json.Unmarshal(raw, v.Interface()); err != nil {
-		t.Fatalf("%s: sample body: %v", op.OperationID, err)
+		t.Errorf("%s: sample body: %v", op.OperationID, err) // not Fatalf: this runs in the workers
 	}
 	return v.Elem()
 }
