@@ -78,6 +78,27 @@ func (a *recorder) err(err error) {
 	a.mu.Unlock()
 }
 
+// lineCount is how many debug lines were recorded so far.
+func (a *recorder) lineCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.lines)
+}
+
+// linesSince counts the lines recorded after the first n, and those of them in which
+// something was redacted.
+func (a *recorder) linesSince(n int) (lines, redacted int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, l := range a.lines[n:] {
+		lines++
+		if strings.Contains(l, "REDACTED") {
+			redacted++
+		}
+	}
+	return lines, redacted
+}
+
 // panicked records a panic a call caused.
 func (a *recorder) panicked(v any) {
 	a.mu.Lock()

@@ -290,6 +290,7 @@ func writeFile(t *testing.T, path, content string) {
 // debug log. The audit of the run scans both.
 func TestEchoedCredentialsStayOut(t *testing.T) {
 	noLeaks(t)
+	linesBefore := audit.lineCount()
 	echo := func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/oauth/token") {
 			tokenHandler(w, r)
@@ -349,6 +350,12 @@ func TestEchoedCredentialsStayOut(t *testing.T) {
 		for _, h := range hits {
 			t.Error(h)
 		}
+	}
+	// The scan proves something only if the echoes reached the log, redacted.
+	lines, redactedLines := audit.linesSince(linesBefore)
+	t.Logf("%d debug lines during the test, %d with a redaction", lines, redactedLines)
+	if lines == 0 || redactedLines == 0 {
+		t.Errorf("%d debug lines, %d with a redaction: the log did not see the echoes", lines, redactedLines)
 	}
 }
 
