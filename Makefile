@@ -76,7 +76,8 @@ bench: ## Benchmarks against hand-written net/http + encoding/json; ends with cl
 		"$$dir/bench.test" -test.run '^$$' -test.benchmem -test.benchtime $(BENCH_TIME) $$order -test.cpu 1,2 \
 			-test.bench '^BenchmarkConcurrentGetSandbox$$'; \
 	done | tee "$$dir/bench.txt" | grep -E '^(Benchmark|cpu:)'; \
-	echo; echo "client/baseline per operation, median of $(BENCH_ROUNDS) rounds ($$(go env GOVERSION), $$(nproc) cores):"; \
+	echo; echo "client/baseline per operation, median of $(BENCH_ROUNDS) rounds ($$(go env GOVERSION), $$(nproc) cores);"; \
+	echo "cpu: the process's CPU time (client and server), which other programs disturb less than time:"; \
 	"$$dir/benchratio" "$$dir/bench.txt"
 
 # Fuzzing of the client's parsers (error bodies, Retry-After, the config file, token answers and

@@ -52,12 +52,32 @@ func pair(b *testing.B, client, baseline op) {
 	for _, side := range sides {
 		b.Run(side.name, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := startCPU()
 			for b.Loop() {
 				if err := side.op(ctx); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		})
+	}
+}
+
+// cpuClock measures the CPU time the process (client, server and runtime alike) spends per
+// operation. Unlike wall time, other programs on the machine barely change it.
+type cpuClock struct {
+	start int64
+	ok    bool
+}
+
+func startCPU() cpuClock {
+	start, ok := processCPU()
+	return cpuClock{start, ok}
+}
+
+func (c cpuClock) report(b *testing.B) {
+	if end, ok := processCPU(); ok && c.ok && b.N > 0 {
+		b.ReportMetric(float64(end-c.start)/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -226,6 +246,7 @@ func parallelPair(b *testing.B, warmClient, warmBaseline op, client, baseline fu
 			b.SetParallelism(max(1, goroutines/runtime.GOMAXPROCS(0)))
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := startCPU()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					if err := do(ctx); err != nil {
@@ -234,6 +255,7 @@ func parallelPair(b *testing.B, warmClient, warmBaseline op, client, baseline fu
 					}
 				}
 			})
+			cpu.report(b)
 		})
 	}
 }

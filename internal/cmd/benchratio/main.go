@@ -10,6 +10,10 @@
 // median of the ratios of the runs taken in order, which cancels the drift of a busy machine
 // better than comparing two medians.
 //
+// When the benchmarks also report a cpu-ns/op metric (the process's CPU time per operation),
+// its ratios are printed first, one "cpu <benchmark> <x>" line each: on a machine that other
+// programs keep busy, they vary less than wall time.
+//
 // Usage: benchratio [file ...] (standard input when no file is given).
 package main
 
@@ -53,6 +57,9 @@ func run(files []string, stdin io.Reader, out io.Writer) error {
 	if len(lines) == 0 {
 		return errors.New("no benchmark with both a client and a baseline run, with -benchmem")
 	}
+	if cpu := t.cpuRatios(); len(cpu) > 0 {
+		lines = append(append(cpu, ""), lines...)
+	}
 	for _, line := range lines {
 		if _, err := fmt.Fprintln(out, line); err != nil {
 			return err
@@ -61,9 +68,9 @@ func run(files []string, stdin io.Reader, out io.Writer) error {
 	return nil
 }
 
-// sample is one run of one benchmark, per operation.
+// sample is one run of one benchmark, per operation. cpu is 0 when not reported.
 type sample struct {
-	ns, bytes, allocs float64
+	ns, bytes, allocs, cpu float64
 }
 
 // pair collects the runs of the two sides of one benchmark.
@@ -140,6 +147,8 @@ func parseLine(line string) (name, side string, s sample, ok bool) {
 			s.bytes, found = v, found|2
 		case "allocs/op":
 			s.allocs, found = v, found|4
+		case "cpu-ns/op":
+			s.cpu = v
 		}
 	}
 	return name, side, s, found == 7
@@ -157,6 +166,20 @@ func (t *table) ratios() []string {
 			p.ratio(func(s sample) float64 { return s.ns }),
 			p.ratio(func(s sample) float64 { return s.bytes }),
 			p.ratio(func(s sample) float64 { return s.allocs })))
+	}
+	return lines
+}
+
+// cpuRatios renders one line per benchmark whose runs all report their CPU time.
+func (t *table) cpuRatios() []string {
+	var lines []string
+	for _, name := range t.order {
+		p := t.pairs[name]
+		if len(p.client) == 0 || len(p.baseline) == 0 ||
+			slices.ContainsFunc(append(slices.Clone(p.client), p.baseline...), func(s sample) bool { return s.cpu == 0 }) {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("cpu %s %.3f", name, p.ratio(func(s sample) float64 { return s.cpu })))
 	}
 	return lines
 }

@@ -12,8 +12,8 @@ const sampleOutput = `goos: linux
 goarch: amd64
 pkg: github.com/blaxel-go/blaxel/bench
 cpu: AMD EPYC
-BenchmarkGetSandbox/client-2      	    2000	     94000 ns/op	   18000 B/op	     270 allocs/op
-BenchmarkGetSandbox/baseline-2    	    2000	     80000 ns/op	   16000 B/op	     260 allocs/op
+BenchmarkGetSandbox/client-2      	    2000	     94000 ns/op	   92000 cpu-ns/op	   18000 B/op	     270 allocs/op
+BenchmarkGetSandbox/baseline-2    	    2000	     80000 ns/op	   80000 cpu-ns/op	   16000 B/op	     260 allocs/op
 BenchmarkWalkSandboxes/items=10000/client-2  	3	 400000000 ns/op	80000000 B/op	 1650000 allocs/op
 BenchmarkWalkSandboxes/items=10000/baseline-2	3	 400000000 ns/op	80000000 B/op	 1650000 allocs/op
 BenchmarkConcurrentGetSandbox/client    	   20000	     50000 ns/op	   20000 B/op	     280 allocs/op	 1.000 tokens
@@ -23,10 +23,10 @@ BenchmarkConcurrentGetSandbox/baseline-2	   20000	     30000 ns/op	   20000 B/op
 BenchmarkOnlyClient/client-2      	    2000	     94000 ns/op	   18000 B/op	     270 allocs/op
 BenchmarkNoMem/client-2           	    2000	     94000 ns/op
 BenchmarkNoMem/baseline-2         	    2000	     94000 ns/op
-BenchmarkGetSandbox/client-2      	    2000	     88000 ns/op	   18000 B/op	     270 allocs/op
-BenchmarkGetSandbox/baseline-2    	    2000	     80000 ns/op	   16000 B/op	     260 allocs/op
-BenchmarkGetSandbox/client-2      	    2000	     99000 ns/op	   18000 B/op	     270 allocs/op
-BenchmarkGetSandbox/baseline-2    	    2000	     90000 ns/op	   16000 B/op	     260 allocs/op
+BenchmarkGetSandbox/client-2      	    2000	     88000 ns/op	   84000 cpu-ns/op	   18000 B/op	     270 allocs/op
+BenchmarkGetSandbox/baseline-2    	    2000	     80000 ns/op	   80000 cpu-ns/op	   16000 B/op	     260 allocs/op
+BenchmarkGetSandbox/client-2      	    2000	     99000 ns/op	   94500 cpu-ns/op	   18000 B/op	     270 allocs/op
+BenchmarkGetSandbox/baseline-2    	    2000	     90000 ns/op	   90000 cpu-ns/op	   16000 B/op	     260 allocs/op
 PASS
 ok  	github.com/blaxel-go/blaxel/bench	12.3s
 `
@@ -36,8 +36,11 @@ func TestRatios(t *testing.T) {
 	if err := run(nil, strings.NewReader(sampleOutput), &out); err != nil {
 		t.Fatal(err)
 	}
-	// GetSandbox: run ratios 1.175, 1.1, 1.1 for time, whose median is 1.1.
-	want := `ratio GetSandbox-2 time=1.100 bytes=1.125 allocs=1.038
+	// GetSandbox: run ratios 1.175, 1.1, 1.1 for time, whose median is 1.1; 1.15, 1.05, 1.05
+	// for CPU time. Only GetSandbox reports its CPU time.
+	want := `cpu GetSandbox-2 1.050
+
+ratio GetSandbox-2 time=1.100 bytes=1.125 allocs=1.038
 ratio WalkSandboxes/items=10000-2 time=1.000 bytes=1.000 allocs=1.000
 ratio ConcurrentGetSandbox time=1.250 bytes=1.000 allocs=1.000
 ratio ConcurrentGetSandbox-2 time=1.000 bytes=1.000 allocs=1.000
