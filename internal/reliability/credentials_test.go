@@ -122,7 +122,7 @@ func TestRedirectsCarryNoCredential(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 // TestTokenEndpointIsTheControlPlanes: a client with client credentials calls deployed agents
-// and a preview on other hosts, which refuse its first token with 401. The client asks the
+// and a preview on other hosts, whose gateway refuses its first token with 401. The client asks the
 // control plane for a new token, and neither workload host ever sees /oauth/token or the
 // Basic credential.
 func TestTokenEndpointIsTheControlPlanes(t *testing.T) {
@@ -139,6 +139,7 @@ func TestTokenEndpointIsTheControlPlanes(t *testing.T) {
 		refused[r.Host] = true
 		mu.Unlock()
 		if first || auth == "" {
+			w.Header().Set("X-Blaxel-Error-Code", "AUTHENTICATION_FAILED") // the gateway's refusal
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}

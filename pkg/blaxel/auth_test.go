@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -180,6 +181,45 @@ func TestUnauthorizedRenewsOnceEvenForPOST(t *testing.T) {
 	}
 	if creates.count() != 2 || tokens.count() != 2 {
 		t.Fatalf("%d POSTs and %d token requests, want 2 and 2", creates.count(), tokens.count())
+	}
+}
+
+// A workload's own 401 may come after it acted: a POST there is not sent again. The same 401
+// from the gateway in front of it, which refuses before the workload runs, is renewed and
+// resent; a GET is resent whoever refused it.
+func TestWorkloadUnauthorizedResendsOnlyWhatIsSafe(t *testing.T) {
+	for _, tc := range []struct {
+		method, errorCode string
+		wantCalls         int
+	}{
+		{http.MethodPost, "", 1},
+		{http.MethodPost, "AUTHENTICATION_FAILED", 2},
+		{http.MethodPost, "AUTHENTICATION_REQUIRED", 2},
+		{http.MethodGet, "", 2},
+	} {
+		mux, srv := setup(t)
+		tokenServer(mux, 3600)
+		runMux, runSrv := setup(t)
+		calls := &recorder{}
+		runMux.HandleFunc("/ws/agents/a", func(w http.ResponseWriter, r *http.Request) {
+			calls.add(r)
+			if tc.errorCode != "" {
+				w.Header().Set("X-Blaxel-Error-Code", tc.errorCode)
+			}
+			w.WriteHeader(http.StatusUnauthorized)
+		})
+		c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"), blaxel.WithRunURL(runSrv.URL))
+		var body io.Reader
+		if tc.method == http.MethodPost {
+			body = strings.NewReader(`{"inputs":"x"}`)
+		}
+		_, err := c.RunAgent(context.Background(), "a", body, blaxel.WithMethod(tc.method))
+		if !errors.Is(err, blaxel.ErrUnauthorized) {
+			t.Errorf("%s %q: error %v", tc.method, tc.errorCode, err)
+		}
+		if calls.count() != tc.wantCalls {
+			t.Errorf("%s %q: the workload received %d calls, want %d", tc.method, tc.errorCode, calls.count(), tc.wantCalls)
+		}
 	}
 }
 

@@ -172,6 +172,7 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 	}
 	p := &pipeline{
 		next:       next,
+		base:       base,
 		credential: newCredential(c, endpoint, onRefresh),
 		workspace:  headerValue(r.workspace),
 		apiVersion: headerValue(s.apiVersion),

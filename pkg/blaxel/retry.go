@@ -29,7 +29,9 @@ import (
 //
 // Apart from the policy, a 401 answered to a token the client obtained itself (client
 // credentials, or a refreshable token from the config file) is followed by one new token and
-// one new attempt, whatever the method: a 401 means nothing was done.
+// one new attempt. For POST and PATCH, only when the 401 came from the control plane or from
+// the platform's gateway (X-Blaxel-Error-Code AUTHENTICATION_REQUIRED or AUTHENTICATION_FAILED),
+// which refuse before anything is done; a 401 from a workload's own code is returned as it is.
 type RetryPolicy struct {
 	MaxRetries    int           // attempts after the first; 0 disables retries
 	BaseDelay     time.Duration // the upper bound of the first wait

@@ -27,6 +27,7 @@ const drainLen = 4 << 10
 type pipeline struct {
 	next       http.RoundTripper
 	credential credential
+	base       *url.URL    // the control plane: a write refused there with 401 did nothing
 	workspace  []string    // the X-Blaxel-Workspace value, nil for none
 	apiVersion []string    // the Blaxel-Version value
 	userAgent  []string    // the client's User-Agent
@@ -55,7 +56,8 @@ func (p *pipeline) RoundTrip(req *http.Request) (*http.Response, error) {
 		p.log.attempt(ctx, r, attempt, resp, err, time.Since(start), peek)
 
 		sentToken := err == nil && r.Header.Get("Authorization") != ""
-		if sentToken && resp.StatusCode == http.StatusUnauthorized && !renewed && rewindable && p.credential.renew(gen) {
+		if sentToken && resp.StatusCode == http.StatusUnauthorized && !renewed && rewindable && p.resendableAfter401(r, resp) &&
+			p.credential.renew(gen) {
 			renewed = true
 			p.log.retry(ctx, r, attempt, 0, "401: the token was refused, asking for a new one")
 			discard(resp)
@@ -84,6 +86,21 @@ func (p *pipeline) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// resendableAfter401 reports whether a request refused with 401 may be sent again with a new
+// token. An idempotent one always may. A write only when the refusal provably came before
+// anything was done: from the control plane, or from the platform's gateway in front of a
+// workload (its error codes say so). A 401 from a workload's own code may follow side effects.
+func (p *pipeline) resendableAfter401(r *http.Request, resp *http.Response) bool {
+	if idempotent(r.Method) || p.base != nil && sameOrigin(r.URL, p.base) {
+		return true
+	}
+	switch resp.Header.Get("X-Blaxel-Error-Code") {
+	case "AUTHENTICATION_REQUIRED", "AUTHENTICATION_FAILED":
+		return true
+	}
+	return false
 }
 
 // prepare builds one attempt. The first attempt sends the caller's body; later ones get a
