@@ -121,10 +121,10 @@ func TestRedirectsCarryNoCredential(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-// TestTokenEndpointIsTheControlPlanes: a client with client credentials calls deployed agents
-// and a preview on other hosts, whose gateway refuses its first token with 401. The client asks the
-// control plane for a new token, and neither workload host ever sees /oauth/token or the
-// Basic credential.
+// TestTokenEndpointIsTheControlPlanes: a client with client credentials calls a deployed agent
+// on another host, whose gateway refuses its first token with 401, and a preview, which takes
+// its own token and never the workspace's. The client asks the control plane for a new token,
+// and neither workload host ever sees /oauth/token or the Basic credential.
 func TestTokenEndpointIsTheControlPlanes(t *testing.T) {
 	noLeaks(t)
 	var workloads seen
@@ -146,7 +146,14 @@ func TestTokenEndpointIsTheControlPlanes(t *testing.T) {
 		_, _ = io.WriteString(w, `{"ok":true}`)
 	}
 	run := newServer(t, workload)
-	previewHost := newServer(t, workload)
+	previewHost := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		workloads.add(r)
+		if r.Header.Get("Authorization") != "" || r.Header.Get("X-Blaxel-Preview-Token") != previewToken {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	})
 	var control seen
 	api := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		control.add(r)
@@ -187,8 +194,8 @@ func TestTokenEndpointIsTheControlPlanes(t *testing.T) {
 			tokens++
 		}
 	}
-	if tokens != 3 || len(workloads.all()) != 4 {
-		t.Errorf("%d token requests to the control plane (want 3: one, then one per 401), %d workload requests (want 4)", tokens, len(workloads.all()))
+	if tokens != 2 || len(workloads.all()) != 3 {
+		t.Errorf("%d token requests to the control plane (want 2: one, then one after the 401), %d workload requests (want 3)", tokens, len(workloads.all()))
 	}
 }
 

@@ -14,7 +14,8 @@ import (
 )
 
 // RunAgent sends a request to a deployed agent with the client's credentials and workspace
-// and streams the answer back. Here the agent's metadata.url points to a stand-in.
+// and streams the answer back. Here the run URL and the agent's metadata.url point to a
+// stand-in (WithMetadata's address must be on the run URL's host or the control plane's).
 func ExampleClient_RunAgent() {
 	agentSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, _ := io.ReadAll(r.Body)
@@ -22,7 +23,7 @@ func ExampleClient_RunAgent() {
 	}))
 	defer agentSrv.Close()
 
-	client, err := blaxel.New(blaxel.WithAPIKey("my-key"), blaxel.WithWorkspace("my-workspace"))
+	client, err := blaxel.New(blaxel.WithAPIKey("my-key"), blaxel.WithWorkspace("my-workspace"), blaxel.WithRunURL(agentSrv.URL))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -23,6 +23,7 @@ type runSettings struct {
 	async        bool
 	workloadURL  string
 	previewToken string
+	preview      bool // a sandbox preview: it fronts the sandbox's code, and gets no workspace credential
 }
 
 // WithThreadID keeps a conversation: calls with the same thread id share their context
@@ -83,6 +84,9 @@ func WithRequestHeader(key, value string) RunOption {
 
 // WithMetadata calls the resource at the address it advertises (its metadata.url) instead of
 // the one built from the run URL, workspace and name. Without a URL in m it changes nothing.
+// The call carries the workspace credential, so the address must be on the host of the
+// client's run URL or of its control plane: another host is refused with an error, and
+// nothing is sent.
 func WithMetadata(m gen.Metadata) RunOption {
 	return func(s *runSettings) error {
 		if m.URL != nil {
@@ -111,13 +115,17 @@ func (c *Client) RunModel(ctx context.Context, name, path string, body io.Reader
 	return c.run(ctx, "models", name, path, body, opts)
 }
 
-// RunPreview calls path below a sandbox preview's address (its spec.url). A private preview
-// needs WithPreviewToken; see [Client.RunAgent] for the rest.
+// RunPreview calls path below a sandbox preview's address (its spec.url). A preview serves the
+// sandbox's own code, so the call never carries the workspace credential: a private preview
+// needs WithPreviewToken, a public one nothing. See [Client.RunAgent] for the rest.
 func (c *Client) RunPreview(ctx context.Context, preview *gen.Preview, path string, body io.Reader, opts ...RunOption) (io.ReadCloser, error) {
 	if preview == nil || preview.Spec.URL == nil || *preview.Spec.URL == "" {
 		return nil, errors.New("blaxel: RunPreview: the preview has no spec.url yet")
 	}
-	opts = append([]RunOption{func(s *runSettings) error { s.workloadURL = *preview.Spec.URL; return nil }}, opts...)
+	opts = append([]RunOption{func(s *runSettings) error {
+		s.workloadURL, s.preview = *preview.Spec.URL, true
+		return nil
+	}}, opts...)
 	return c.run(ctx, "", "", path, body, opts)
 }
 
@@ -136,6 +144,13 @@ func (c *Client) run(ctx context.Context, kind, name, path string, body io.Reade
 	target, err := c.workloadAddress(kind, name, path, s.workloadURL)
 	if err != nil {
 		return nil, err
+	}
+	if s.preview {
+		ctx = withoutCredential(ctx)
+	} else if s.workloadURL != "" {
+		if err := c.checkCredentialHost(target); err != nil {
+			return nil, err
+		}
 	}
 	if s.async {
 		q := target.Query()
@@ -225,6 +240,18 @@ func (c *Client) checkWorkloadScheme(u *url.URL) error {
 		return nil
 	}
 	return fmt.Errorf("blaxel: the workload's address %q is not https: credentials are not sent there", redactURL(u))
+}
+
+// checkCredentialHost refuses to send the workspace credential to an address that is on
+// neither the run URL's host nor the control plane's.
+func (c *Client) checkCredentialHost(u *url.URL) error {
+	if run, err := url.Parse(c.runURL); err == nil && strings.EqualFold(u.Host, run.Host) {
+		return nil
+	}
+	if c.base != nil && strings.EqualFold(u.Host, c.base.Host) {
+		return nil
+	}
+	return fmt.Errorf("blaxel: the workload's address %q is on neither the run URL's host nor the control plane's: credentials are not sent there", redactURL(u))
 }
 
 // onThisMachine reports whether host is a loopback name or address.

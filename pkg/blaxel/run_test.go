@@ -115,7 +115,6 @@ func TestRunAddressesEachKind(t *testing.T) {
 
 func TestRunPrefersTheResourceAddress(t *testing.T) {
 	s, srv, c := newRunClient(t)
-	c.runURL = "http://run.invalid" // would fail if used
 	url := srv.URL + "/elsewhere/functions/files/"
 	body, err := c.RunFunction(context.Background(), "files", nil, WithMetadata(gen.Metadata{Name: "files", URL: &url}), WithMethod(http.MethodGet))
 	readAll(t, body, err)
@@ -137,6 +136,48 @@ func TestRunPreviewWithToken(t *testing.T) {
 	}
 	if _, err := c.RunPreview(context.Background(), &gen.Preview{}, "", nil); err == nil {
 		t.Fatal("a preview without an address was accepted")
+	}
+}
+
+// A preview serves the sandbox's own code: neither a private one (with its own token) nor a
+// public one receives the workspace credential, even when the caller adds one.
+func TestRunPreviewNeverCarriesTheWorkspaceCredential(t *testing.T) {
+	s, srv, c := newRunClient(t)
+	url := srv.URL + "/preview-host"
+	preview := &gen.Preview{Spec: gen.PreviewSpec{URL: &url}}
+	body, err := c.RunPreview(context.Background(), preview, "", nil, WithPreviewToken("preview-secret"))
+	readAll(t, body, err)
+	body, err = c.RunPreview(context.Background(), preview, "", strings.NewReader(`{}`), WithRequestHeader("X-Blaxel-Authorization", "Bearer test-key"))
+	readAll(t, body, err)
+	body, err = c.RunAgent(context.Background(), "a", nil)
+	readAll(t, body, err)
+	calls, _ := s.sent()
+	for i, call := range calls[:2] {
+		if got := call.Header.Get("Authorization") + call.Header.Get("X-Blaxel-Authorization"); got != "" {
+			t.Errorf("preview call %d carried the credential %q", i+1, got)
+		}
+	}
+	if got := calls[2].Header.Get("Authorization"); got != "Bearer test-key" {
+		t.Errorf("the agent call carried %q", got)
+	}
+}
+
+// WithMetadata's address gets the workspace credential only on the run URL's host or the
+// control plane's: any other host is refused before sending.
+func TestRunWithMetadataOnAnotherHostIsRefused(t *testing.T) {
+	s, _, c := newRunClient(t)
+	for _, other := range []string{"https://attacker.invalid/ws/agents/a", "https://run.invalid.evil/a", "https://control.invalid:8443/a"} {
+		_, err := c.RunAgent(context.Background(), "a", nil, WithMetadata(gen.Metadata{URL: &other}))
+		if err == nil || !strings.Contains(err.Error(), "neither the run URL's host nor the control plane's") {
+			t.Errorf("%s: error %v", other, err)
+		}
+	}
+	if calls, _ := s.sent(); len(calls) != 0 {
+		t.Fatalf("%d calls sent", len(calls))
+	}
+	control := "https://control.invalid/ws/agents/a"
+	if _, err := c.RunAgent(context.Background(), "a", nil, WithMetadata(gen.Metadata{URL: &control})); err != nil && strings.Contains(err.Error(), "neither") {
+		t.Errorf("the control plane's host was refused: %v", err)
 	}
 }
 

@@ -156,12 +156,23 @@ func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint6
 	// A server may echo any credential the caller's request carries. The client's own are
 	// learned where they are made: the configured ones, and each token when it is obtained.
 	p.log.redact.learnRequest(r)
+	if r.Context().Value(noCredentialKey{}) != nil {
+		return r, 0, nil
+	}
 	header, gen, err := p.credential.authorization(r.Context())
 	if err != nil {
 		return fail(&notSentError{err: err})
 	}
 	r.Header["Authorization"] = header
 	return r, gen, nil
+}
+
+// noCredentialKey marks the context of a request that must not carry the client's credential:
+// one to a host that runs code the workspace does not control, such as a sandbox preview.
+type noCredentialKey struct{}
+
+func withoutCredential(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noCredentialKey{}, true)
 }
 
 // fill gives a request that the client built itself, and that nobody else holds, the headers
