@@ -14,8 +14,8 @@ import (
 // options). It sends the creation once, never twice. When the edge answers 502 or 504, or
 // the answer is lost after the request went out, creation may still be going on: it then
 // polls GetSandbox for the name, taking 404 as "not visible yet", until the context ends.
-// A 409 that follows a resent creation means the first attempt created it, and is treated
-// the same way; a 409 on the only attempt is returned, as the name was already taken.
+// A 409 is always returned: the pipeline resends a creation only when the first attempt did
+// nothing (a 401, or a request never written), so the name was taken by another sandbox.
 func (c *Client) CreateSandboxAndWait(ctx context.Context, sandbox gen.Sandbox, opts ...WaitOption) (*gen.Sandbox, error) {
 	name := sandbox.Metadata.Name
 	if err := checkName("sandbox", name); err != nil {
@@ -50,8 +50,6 @@ func creationMayHaveHappened(ctx context.Context, err error, sends int) bool {
 	switch apiErr.StatusCode {
 	case http.StatusBadGateway, http.StatusGatewayTimeout:
 		return true
-	case http.StatusConflict:
-		return sends > 1
 	}
 	return false
 }

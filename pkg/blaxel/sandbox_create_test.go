@@ -1,10 +1,8 @@
 package blaxel_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -137,44 +135,32 @@ func TestCreateSandboxOtherErrorsAreReturned(t *testing.T) {
 	}
 }
 
-// resendOnGatewayError plays a pipeline that sends a request again after a 504: the second
-// answer, a 409, comes from the sandbox the first attempt created.
-type resendOnGatewayError struct{ next http.RoundTripper }
-
-func (t resendOnGatewayError) RoundTrip(req *http.Request) (*http.Response, error) {
-	var body []byte
-	if req.Body != nil {
-		body, _ = io.ReadAll(req.Body)
-	}
-	clone := func() *http.Request {
-		r := req.Clone(req.Context())
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		return r
-	}
-	resp, err := t.next.RoundTrip(clone())
-	if err != nil || resp.StatusCode != http.StatusGatewayTimeout {
-		return resp, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return t.next.RoundTrip(clone())
-}
-
-func TestCreateSandboxConflictAfterResentCreationMeansItExists(t *testing.T) {
-	s, c := newScripted(t, func(r *http.Request, n int) (int, string) {
-		switch {
-		case r.Method == http.MethodPost && n == 1:
-			return http.StatusGatewayTimeout, edgeTimeout
-		case r.Method == http.MethodPost:
-			return http.StatusConflict, `{"error":"conflict","code":409,"message":"name taken"}`
+// The pipeline resends a creation only when the first attempt did nothing (here a 401 that
+// renews the token), so a 409 after it means another sandbox already had the name: an error,
+// not a sandbox to wait for.
+func TestCreateSandboxConflictAfterResentCreationIsAnError(t *testing.T) {
+	mux, srv := setup(t)
+	tokenServer(mux, 3600)
+	creates, polls := &recorder{}, &recorder{}
+	mux.HandleFunc("POST /v0/sandboxes", func(w http.ResponseWriter, r *http.Request) {
+		if creates.add(r); creates.count() == 1 {
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "unauthorized"})
+			return
 		}
-		return http.StatusOK, deployment("sb", "DEPLOYED")
-	}, blaxel.WithHTTPClient(&http.Client{Transport: resendOnGatewayError{next: http.DefaultTransport}}))
-	sb, err := c.CreateSandboxAndWait(context.Background(), newSandbox("sb"), fast...)
-	if err != nil || sb.Metadata.Name != "sb" {
-		t.Fatalf("sandbox %+v, error %v", sb, err)
+		writeJSON(w, http.StatusConflict, map[string]any{"error": "conflict", "code": 409, "message": "name taken"})
+	})
+	mux.HandleFunc("GET /v0/sandboxes/taken", func(w http.ResponseWriter, r *http.Request) {
+		polls.add(r)
+		writeJSON(w, http.StatusOK, sandboxJSON("taken"))
+	})
+	c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := c.CreateSandboxAndWait(ctx, newSandbox("taken"), fast...)
+	if !errors.Is(err, blaxel.ErrConflict) {
+		t.Fatalf("error %v", err)
 	}
-	if s.count("POST /sandboxes") != 2 || s.count("GET /sandboxes/sb") != 1 {
-		t.Fatalf("requests %v", s.counts)
+	if creates.count() != 2 || polls.count() != 0 {
+		t.Fatalf("%d creations and %d polls, want 2 and 0", creates.count(), polls.count())
 	}
 }
