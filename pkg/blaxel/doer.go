@@ -47,9 +47,10 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 		resp.Body = &checkedBody{body: resp.Body, req: req, resp: resp, base: d.base, redact: d.redact}
 		return resp, nil
 	}
-	// Any other type is refused, unless the body turns out to be empty.
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	// Any other type is refused, unless the body turns out to be empty. Only its start is
+	// read, to be quoted: the rest may be large, and the connection is not worth draining it.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
+	discard(resp)
 	if err != nil {
 		return nil, d.redact.urlError(&url.Error{Op: req.Method, URL: req.URL.String(), Err: err})
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/blaxel-go/blaxel/internal/apidoc"
@@ -120,6 +122,48 @@ func TestSuccessfulAnswerThatIsNotJSON(t *testing.T) {
 				t.Errorf("message %q lacks %q", err, want)
 			}
 		}
+	}
+}
+
+// countingBody counts the bytes the client reads from an answer.
+type countingBody struct {
+	io.ReadCloser
+	read *atomic.Int64
+}
+
+func (b countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.read.Add(int64(n))
+	return n, err
+}
+
+// A large successful answer that is not JSON is quoted from its start, not read whole.
+func TestSuccessfulAnswerThatIsNotJSONIsReadOnlyInPart(t *testing.T) {
+	mux, srv := setup(t)
+	page := []byte(strings.Repeat("<html>", 1<<14))
+	mux.HandleFunc("GET /v0/sandboxes/sb", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		for range (64 << 20) / len(page) {
+			if _, err := w.Write(page); err != nil {
+				return
+			}
+		}
+	})
+	var read atomic.Int64
+	counting := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		if err == nil {
+			resp.Body = countingBody{ReadCloser: resp.Body, read: &read}
+		}
+		return resp, err
+	})
+	err := getSandbox(newClient(t, srv, apiKey(), blaxel.WithHTTPClient(&http.Client{Transport: counting})))
+	var decodeErr *blaxel.DecodeError
+	if !errors.As(err, &decodeErr) || !strings.HasPrefix(string(decodeErr.Body), "<html>") {
+		t.Fatalf("error %T %.100v", err, err)
+	}
+	if n := read.Load(); n > 2<<20 {
+		t.Errorf("%d MB of a 64 MB page were read", n>>20)
 	}
 }
 
