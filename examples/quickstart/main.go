@@ -17,21 +17,33 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
 )
 
+// main turns Ctrl-C (and SIGTERM) into the end of the tour's context rather than of the
+// process, so that what the tour created is still deleted before it exits.
 func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(interrupted, 10*time.Minute)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Getenv)
 	cancel()
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
+	cause := context.Cause(interrupted) // the signal, if one came
+	stop()
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return
+	case cause != nil:
+		fmt.Fprintf(os.Stderr, "quickstart: interrupted (%v), the tour stopped after its clean-up: %v\n", cause, err)
+	default:
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
 	}
+	os.Exit(1)
 }
 
 // options are the command's flags.

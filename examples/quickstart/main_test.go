@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/blaxel-go/blaxel/pkg/blaxel"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
 )
 
@@ -118,5 +120,40 @@ func TestBLAPIURLNeedsAKey(t *testing.T) {
 	err := run(context.Background(), nil, &bytes.Buffer{}, env(t, map[string]string{"BL_API_URL": "http://127.0.0.1:1/v0"}))
 	if err == nil || !strings.Contains(err.Error(), "BL_API_KEY") {
 		t.Errorf("err %v", err)
+	}
+}
+
+func TestInterruptedTourStillCleansUp(t *testing.T) {
+	srv, getenv := serverEnv(t, blaxeltest.WithDeployDelay(time.Hour)) // the wait never ends by itself
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for srv.Attempts("CreateSandbox") == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel() // as Ctrl-C does, while the tour waits for the sandbox
+	}()
+	var out bytes.Buffer
+	err := run(ctx, []string{"-write"}, &out, getenv)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "Cleaned up: deleted the sandbox, the API key, the service account") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	client, err := blaxel.New(blaxel.WithBaseURL(srv.URL()), blaxel.WithAPIKey("bl_key"), blaxel.WithWorkspace("ws"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	boxes, err := client.ListSandboxesWithResponse(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := client.GetWorkspaceServiceAccountsWithResponse(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if boxes.JSON200 == nil || len(boxes.JSON200.Data) != 0 || accounts.JSON200 == nil || len(*accounts.JSON200) != 0 {
+		t.Errorf("the fake still holds resources: sandboxes %s, service accounts %s", boxes.Body, accounts.Body)
 	}
 }

@@ -47,9 +47,9 @@ func (t *tour) say(format string, args ...any) {
 func (t *tour) full(ctx context.Context) (err error) {
 	t.steps = 7
 	defer func() {
-		if cerr := t.cleanUp(); err == nil {
-			err = cerr
-		}
+		// A failed clean-up is reported too when the tour failed (or was interrupted), since
+		// it leaves resources behind.
+		err = errors.Join(err, t.cleanUp())
 	}()
 	name := "quickstart-" + suffix()
 
