@@ -34,8 +34,8 @@ import (
 // which refuse before anything is done; a 401 from a workload's own code is returned as it is.
 type RetryPolicy struct {
 	MaxRetries    int           // attempts after the first; 0 disables retries
-	BaseDelay     time.Duration // the upper bound of the first wait
-	MaxDelay      time.Duration // the upper bound of any wait
+	BaseDelay     time.Duration // the upper bound of the first wait, at most 24 h
+	MaxDelay      time.Duration // the upper bound of any wait, at most 24 h
 	MaxRetryAfter time.Duration // the longest Retry-After that is waited for
 }
 
@@ -45,12 +45,18 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxRetries: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 20 * time.Second, MaxRetryAfter: time.Minute}
 }
 
+// maxBackoff caps the delays of a policy, as Retry-After is capped: a longer wait is no retry,
+// and the cap keeps the backoff arithmetic far from overflowing.
+const maxBackoff = 24 * time.Hour
+
 func (p RetryPolicy) validate() error {
 	switch {
 	case p.MaxRetries < 0:
 		return fmt.Errorf("MaxRetries %d is negative", p.MaxRetries)
 	case p.BaseDelay < 0 || p.MaxDelay < 0 || p.MaxRetryAfter < 0:
 		return errors.New("a delay is negative")
+	case p.MaxDelay > maxBackoff:
+		return fmt.Errorf("MaxDelay %v is above %v", p.MaxDelay, maxBackoff)
 	case p.MaxDelay < p.BaseDelay:
 		return fmt.Errorf("MaxDelay %v is below BaseDelay %v", p.MaxDelay, p.BaseDelay)
 	}
@@ -155,11 +161,12 @@ func neverSent(err error) bool {
 // backoff is the wait before retry number n (1 for the first retry): drawn by jitter, which
 // returns a number in [0, limit), up to BaseDelay·2^(n-1) capped at MaxDelay.
 func backoff(p RetryPolicy, n int, jitter func(limit int64) int64) time.Duration {
-	ceiling := p.BaseDelay
-	for i := 1; i < n && ceiling < p.MaxDelay; i++ {
-		ceiling *= 2
+	limit := min(p.MaxDelay, maxBackoff)
+	ceiling := min(p.BaseDelay, limit)
+	for i := 1; i < n && ceiling < limit; i++ {
+		ceiling *= 2 // at most 2·24 h: no overflow
 	}
-	ceiling = min(ceiling, p.MaxDelay)
+	ceiling = min(ceiling, limit)
 	if ceiling <= 0 {
 		return 0
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"syscall"
@@ -102,6 +103,16 @@ func TestBackoff(t *testing.T) {
 	if got := backoff(RetryPolicy{}, 3, highest); got != 0 {
 		t.Errorf("zero policy waits %v", got)
 	}
+	// Delays past the validation's cap (a policy built without it) neither overflow nor panic.
+	huge := RetryPolicy{BaseDelay: math.MaxInt64, MaxDelay: math.MaxInt64}
+	for _, n := range []int{1, 2, 64} {
+		if got := backoff(huge, n, highest); got != maxBackoff {
+			t.Errorf("huge policy, retry %d: highest wait %v, want %v", n, got, maxBackoff)
+		}
+	}
+	if got := backoff(RetryPolicy{BaseDelay: time.Hour, MaxDelay: 24 * time.Hour}, 200, highest); got != 24*time.Hour {
+		t.Errorf("retry 200 waits %v", got)
+	}
 }
 
 func TestRetryAfter(t *testing.T) {
@@ -137,6 +148,8 @@ func TestRetryPolicyValidation(t *testing.T) {
 		{BaseDelay: -time.Second},
 		{BaseDelay: time.Second, MaxDelay: time.Millisecond},
 		{MaxRetryAfter: -1},
+		{BaseDelay: math.MaxInt64, MaxDelay: math.MaxInt64},
+		{MaxDelay: 25 * time.Hour},
 	} {
 		if p.validate() == nil {
 			t.Errorf("%+v accepted", p)
