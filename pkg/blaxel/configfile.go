@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -95,17 +96,23 @@ func (f *configFile) layer(path, workspace string) (layer, error) {
 
 // writeBackTokens stores a refreshed token pair in the workspace's entry of the file at path.
 // It edits the parsed document, so that every other key and comment stays, and replaces the
-// file atomically (a temporary file renamed over it) with mode 0600. A file that does not
-// parse, or has no entry for the workspace, is left as it is.
+// file atomically (a temporary file renamed over it) with mode 0600; when path is a symbolic
+// link, the file it points to is replaced, and the link stays. A file that does not parse,
+// holds more than one YAML document, or has no entry for the workspace, is left as it is.
 func writeBackTokens(path, workspace, accessToken, refreshToken string, expiresIn int64) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
 	}
-	var doc yaml.Node
+	var doc, next yaml.Node
 	var parsed configFile
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
 		return fmt.Errorf("blaxel: not writing tokens back to %s: it does not parse: %w", path, err)
+	}
+	// Only the first document would be written back: the others would be lost.
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("blaxel: not writing tokens back to %s: it holds more than one YAML document", path)
 	}
 	if err := doc.Decode(&parsed); err != nil {
 		return fmt.Errorf("blaxel: not writing tokens back to %s: it does not parse: %w", path, err)
@@ -182,10 +189,15 @@ func setScalar(m *yaml.Node, key, value, tag string) {
 		&yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value})
 }
 
-// replaceFile writes data next to path and renames it over path, so a reader sees either the
-// old file or the new one, never half of one.
+// replaceFile writes data next to the file path names (through any symbolic links) and renames
+// it over that file, so a reader sees either the old file or the new one, never half of one,
+// and a link stays a link.
 func replaceFile(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
 	}
@@ -207,7 +219,7 @@ func replaceFile(path string, data []byte) (err error) {
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err = os.Rename(tmp.Name(), target); err != nil {
 		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
 	}
 	return nil
