@@ -157,3 +157,16 @@ func TestInterruptedTourStillCleansUp(t *testing.T) {
 		t.Errorf("the fake still holds resources: sandboxes %s, service accounts %s", boxes.Body, accounts.Body)
 	}
 }
+
+func TestTourRefusesASuccessWithoutTheDocumentedBody(t *testing.T) {
+	for _, op := range []string{"CreateWorkspaceServiceAccount", "CreateApiKeyForServiceAccount", "CreateSandboxPreview", "CreateSandboxPreviewToken"} {
+		t.Run(op, func(t *testing.T) {
+			srv, getenv := serverEnv(t)
+			srv.Inject(op, 1, blaxeltest.Status(201).Committed())
+			err := run(context.Background(), []string{"-write"}, &bytes.Buffer{}, getenv)
+			if err == nil || !strings.Contains(err.Error(), "201") {
+				t.Errorf("err %v, want one naming the 201", err)
+			}
+		})
+	}
+}

@@ -57,7 +57,11 @@ func (t *tour) full(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("create a service account: %w", err)
 	}
-	clientID := deref(sa.JSON200.ClientID)
+	account, err := answered("create a service account", sa.StatusCode(), sa.JSON200)
+	if err != nil {
+		return err
+	}
+	clientID := deref(account.ClientID)
 	t.later("service account", func(ctx context.Context) error {
 		_, err := t.client.DeleteWorkspaceServiceAccountWithResponse(ctx, clientID)
 		return err
@@ -69,7 +73,11 @@ func (t *tour) full(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("create an API key: %w", err)
 	}
-	keyID := deref(key.JSON200.ID)
+	created, err := answered("create an API key", key.StatusCode(), key.JSON200)
+	if err != nil {
+		return err
+	}
+	keyID := deref(created.ID)
 	t.later("API key", func(ctx context.Context) error {
 		_, err := t.client.DeleteAPIKeyForServiceAccountWithResponse(ctx, clientID, keyID)
 		return err
@@ -106,7 +114,11 @@ func (t *tour) full(ctx context.Context) (err error) {
 		_, err := t.client.DeleteSandboxPreviewWithResponse(ctx, name, "web")
 		return err
 	})
-	t.say("Created private preview %s of port %d", preview.JSON200.Metadata.Name, port)
+	web, err := answered("create a preview", preview.StatusCode(), preview.JSON200)
+	if err != nil {
+		return err
+	}
+	t.say("Created private preview %s of port %d", web.Metadata.Name, port)
 
 	expires := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	token, err := t.client.CreateSandboxPreviewTokenWithResponse(ctx, name, "web", gen.PreviewToken{
@@ -120,7 +132,11 @@ func (t *tour) full(ctx context.Context) (err error) {
 		_, err := t.client.DeleteSandboxPreviewTokenWithResponse(ctx, name, "web", "visitor")
 		return err
 	})
-	t.say("Created preview token %s, valid until %s (its value is not printed)", token.JSON200.Metadata.Name, expires)
+	visitor, err := answered("create a preview token", token.StatusCode(), token.JSON200)
+	if err != nil {
+		return err
+	}
+	t.say("Created preview token %s, valid until %s (its value is not printed)", visitor.Metadata.Name, expires)
 
 	return t.list(ctx, name, clientID)
 }
@@ -216,6 +232,15 @@ func (t *tour) cleanUp() error {
 		t.say("Cleaned up: deleted the %s", strings.Join(done, ", the "))
 	}
 	return errors.Join(errs...)
+}
+
+// answered returns the body of a successful answer. A success other than the 200 that the
+// document describes (a 201, say) leaves the generated JSON200 nil with no error.
+func answered[T any](what string, status int, body *T) (*T, error) {
+	if body == nil {
+		return nil, fmt.Errorf("%s: the answer %d has no body of the documented 200 answer", what, status)
+	}
+	return body, nil
 }
 
 // sample shows the first few names of a list.
