@@ -155,13 +155,15 @@ func defaultConfigPath(getenv func(string) string) string {
 }
 
 // parseServerURL checks that raw is an absolute http or https address and drops a final slash.
+// Its errors never quote the address's user information, which may hold a password; an
+// address that does not parse is not quoted at all.
 func parseServerURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return "", fmt.Errorf("%q is not an address", raw)
+		return "", errors.New("the value is not an address")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return "", fmt.Errorf("%q is not an http or https address", raw)
+		return "", fmt.Errorf("scheme %q, host %q: not an absolute http or https address", u.Scheme, u.Host)
 	}
 	if u.User != nil {
 		return "", errors.New("the address must not hold credentials")

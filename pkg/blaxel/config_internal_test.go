@@ -2,6 +2,7 @@ package blaxel
 
 import (
 	"encoding/base64"
+	"strings"
 	"testing"
 )
 
@@ -31,5 +32,23 @@ func TestLoopbackHosts(t *testing.T) {
 		if got := isLoopback(host); got != want {
 			t.Errorf("%q: %v", host, got)
 		}
+	}
+}
+
+// An address that is refused is never quoted with its user information, which may hold a
+// password, whether it parses or not.
+func TestServerURLErrorsHideUserInformation(t *testing.T) {
+	for _, raw := range []string{"ftp://user:hunter2secret@host", "https://u:p%zzsecret@host", "//user:hunter2secret@host/v0", "user:hunter2secret@host"} {
+		_, err := parseServerURL(raw)
+		if err == nil {
+			t.Errorf("%s: accepted", raw)
+			continue
+		}
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: the error quotes the password: %v", raw, err)
+		}
+	}
+	if _, err := parseServerURL("ftp://user:pw@files.example"); err == nil || !strings.Contains(err.Error(), "files.example") || !strings.Contains(err.Error(), "ftp") {
+		t.Errorf("the error does not name the scheme and host: %v", err)
 	}
 }
