@@ -32,6 +32,7 @@ const (
 )
 
 // Status answers the given status with Blaxel's error body, e.g. Status(503) or Status(429).
+// Inject reports a code outside 100 to 599, which HTTP cannot send, and arms nothing.
 func Status(code int) Fault { return Fault{kind: faultStatus, status: code} }
 
 // Hang waits for d before handling the request normally, or until the client gives up.

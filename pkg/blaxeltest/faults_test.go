@@ -164,6 +164,23 @@ func TestInjectReportsUnknownRoutes(t *testing.T) {
 	send(t, srv, request{method: "GET", path: "/sandboxes"}).mustStatus(t, 200) // nothing was armed
 }
 
+func TestInjectReportsStatusesHTTPCannotSend(t *testing.T) {
+	rec := &recorder{TB: t}
+	srv := blaxeltest.NewServer(rec)
+	for _, status := range []int{0, 42, 99, 600, 1000, -503} {
+		srv.Inject("GetSandbox", 1, blaxeltest.Status(status))
+	}
+	if len(rec.errors) != 6 {
+		t.Errorf("reported %q", rec.errors)
+	}
+	send(t, srv, request{method: "GET", path: "/sandboxes/box"}).mustStatus(t, 404) // nothing was armed
+	srv.Inject("GetSandbox", 1, blaxeltest.Status(599))
+	send(t, srv, request{method: "GET", path: "/sandboxes/box"}).mustStatus(t, 599)
+	if len(rec.errors) != 6 {
+		t.Errorf("reported %q", rec.errors)
+	}
+}
+
 func TestRequestLog(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
 	send(t, srv, request{method: "GET", path: "/sandboxes?limit=2&bl_preview_token=secret-token",

@@ -148,6 +148,10 @@ func (s *Server) Inject(route string, times int, f Fault) {
 		s.report("Inject: %q names no operation of openapi.yaml", route)
 		return
 	}
+	if f.kind == faultStatus && (f.status < 100 || f.status > 599) {
+		s.report("Inject: %d is not an HTTP status (100 to 599)", f.status)
+		return
+	}
 	if f.kind == faultGateway {
 		if _, ok := gatewayCodes()[f.code]; !ok {
 			s.report("Inject: %q is not a gateway error code", f.code)
