@@ -164,6 +164,19 @@ func TestInvalidRequestsAnswer400(t *testing.T) {
 	}
 }
 
+func TestBodyWithSomethingAfterTheJSONAnswers400(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	const box = `{"metadata": {"name": "box"}, "spec": {}}`
+	for _, trailing := range []string{" garbage", "}", "]", " {}", ` {"metadata": {"name": "other"}}`} {
+		a := send(t, srv, request{method: "POST", path: "/sandboxes", body: []byte(box + trailing)}).mustStatus(t, 400)
+		if a.errorCode() != "bad_request" {
+			t.Errorf("%q: answer %s", trailing, a.raw)
+		}
+	}
+	send(t, srv, request{method: "GET", path: "/sandboxes/box"}).mustStatus(t, 404)
+	send(t, srv, request{method: "POST", path: "/sandboxes", body: []byte(box + " \r\n\t")}).mustStatus(t, 200)
+}
+
 func TestUnknownRoutes(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
 	send(t, srv, request{method: "GET", path: "/nothing-here"}).mustStatus(t, http.StatusNotFound)

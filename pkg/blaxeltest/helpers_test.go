@@ -30,7 +30,7 @@ type answer struct {
 // request describes a request the tests send; the zero value of each field means the default.
 type request struct {
 	method, path string
-	body         any
+	body         any               // encoded as JSON, unless it is a []byte
 	header       map[string]string // set "" to remove a default header
 }
 
@@ -48,7 +48,9 @@ func send(t *testing.T, srv *blaxeltest.Server, req request) answer {
 // trySend is send for goroutines other than the test's: it returns its failure.
 func trySend(srv *blaxeltest.Server, req request) (answer, error) {
 	var body io.Reader
-	if req.body != nil {
+	if raw, ok := req.body.([]byte); ok {
+		body = bytes.NewReader(raw) // sent as it is, JSON or not
+	} else if req.body != nil {
 		data, err := json.Marshal(req.body)
 		if err != nil {
 			return answer{}, err

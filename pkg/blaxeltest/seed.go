@@ -64,11 +64,9 @@ func (s *Server) Seed(seed Seed) error {
 	if err := openapi3filter.ValidateRequest(routed.Context(), in); err != nil {
 		return fmt.Errorf("blaxeltest: seed %s: %s", seed.Path, validationMessage(err))
 	}
-	var decoded any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&decoded); err != nil {
-		return fmt.Errorf("blaxeltest: seed %s: %w", seed.Path, err)
+	decoded, err := decodeJSON(body)
+	if err != nil {
+		return fmt.Errorf("blaxeltest: seed %s: the body is not JSON: %w", seed.Path, err)
 	}
 	rep = s.handlers.answer(&call{
 		op: op, params: params, query: routed.URL.Query(), body: decoded,

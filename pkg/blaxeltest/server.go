@@ -326,9 +326,8 @@ func (s *Server) check(r *http.Request, op *operation, workspace string, body []
 func (s *Server) dispatch(r *http.Request, op *operation, params map[string]string, body []byte, workspace string, now time.Time) reply {
 	var decoded any
 	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		if err := dec.Decode(&decoded); err != nil {
+		var err error
+		if decoded, err = decodeJSON(body); err != nil {
 			return errorReply(http.StatusBadRequest, "bad_request", "the body is not JSON: "+err.Error())
 		}
 	}
@@ -342,6 +341,21 @@ func (s *Server) dispatch(r *http.Request, op *operation, params map[string]stri
 		op: op, params: params, query: r.URL.Query(), body: decoded,
 		workspace: workspace, version: version, now: now,
 	})
+}
+
+// decodeJSON decodes one JSON value, numbers kept as json.Number, and refuses anything but
+// white space after it, as json.Unmarshal would.
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if err := dec.Decode(new(any)); !errors.Is(err, io.EOF) {
+		return nil, errors.New("something follows the JSON value")
+	}
+	return v, nil
 }
 
 // validationInput prepares the request for openapi3filter, its body rewound.
