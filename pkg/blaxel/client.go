@@ -187,7 +187,7 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 	hc.Transport = p
 	hc.CheckRedirect = redirectPolicy(caller.CheckRedirect)
 
-	raw, err := gen.NewClient(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, pipe: p, base: base, redact: red}))
+	raw, err := gen.NewClient(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, base: base, redact: red}))
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}

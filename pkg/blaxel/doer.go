@@ -20,15 +20,11 @@ const maxErrorBody = 1 << 20
 // syntax error or silently leave the result empty.
 type apiDoer struct {
 	http   *http.Client
-	pipe   *pipeline // d.http's transport; nil in tests that build a doer alone
 	base   *url.URL  // the control plane, to name operations
 	redact *redactor // nil removes only what the patterns recognise
 }
 
 func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
-	if d.pipe != nil {
-		d.pipe.fill(req) // the generated client made req for this call alone
-	}
 	resp, err := d.http.Do(req)
 	if err != nil {
 		return nil, d.redact.urlError(err)

@@ -107,10 +107,6 @@ func (p *pipeline) resendableAfter401(r *http.Request, resp *http.Response) bool
 // fresh copy from GetBody. A request that cannot be prepared is never sent, and its body is
 // closed, as a RoundTripper must.
 func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint64, error) {
-	if gen, ok := p.filled(req, attempt); ok {
-		p.log.redact.learnRequest(req)
-		return req, gen, nil
-	}
 	r := attemptOf(req, len(p.headers)+4)
 	if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
 		body, err := req.GetBody()
@@ -173,56 +169,6 @@ type noCredentialKey struct{}
 
 func withoutCredential(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noCredentialKey{}, true)
-}
-
-// fill gives a request that the client built itself, and that nobody else holds, the headers
-// of its first attempt, so that prepare can send it as it is instead of copying it. It does
-// nothing when the request already carries one of those headers, or when the credential has
-// no token at hand without waiting: prepare then does its usual work.
-//
-// It also does nothing to a request without headers (a GET of the generated client):
-// http.Client copies the headers of every request it is given, and filling an empty map
-// before that copy costs as much as the attempt's own copy saves. A request with a body
-// already has a map, and skips a copy.
-func (p *pipeline) fill(req *http.Request) {
-	h := req.Header
-	if len(h) == 0 || len(p.headers) > 0 {
-		return
-	}
-	for _, name := range []string{"User-Agent", "Blaxel-Version", "X-Blaxel-Workspace", "Authorization", "X-Blaxel-Authorization"} {
-		if _, set := h[name]; set {
-			return
-		}
-	}
-	header, _, ok := p.credential.current()
-	if !ok {
-		return
-	}
-	h["User-Agent"] = p.userAgent
-	h["Blaxel-Version"] = p.apiVersion
-	if p.workspace != nil {
-		h["X-Blaxel-Workspace"] = p.workspace
-	}
-	h["Authorization"] = header
-}
-
-// filled reports whether the first attempt of req can be sent as it is: it carries exactly
-// the values prepare would set (the very slices, so they were set by fill from this pipeline)
-// with the credential's current token, and nothing prepare would remove.
-func (p *pipeline) filled(req *http.Request, attempt int) (uint64, bool) {
-	if attempt != 1 || len(p.headers) > 0 || req.Response != nil || checkURLScheme(req.URL, p.insecure) != nil {
-		return 0, false
-	}
-	header, gen, ok := p.credential.current()
-	h := req.Header
-	return gen, ok && h["X-Blaxel-Authorization"] == nil && sameValues(h["Authorization"], header) &&
-		sameValues(h["User-Agent"], p.userAgent) && sameValues(h["Blaxel-Version"], p.apiVersion) &&
-		sameValues(h["X-Blaxel-Workspace"], p.workspace)
-}
-
-// sameValues reports whether a and b are the same slice, not merely equal values.
-func sameValues(a, b []string) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // attemptOf copies req for one attempt: a Request and a header map of its own, sharing with

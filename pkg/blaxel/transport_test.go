@@ -176,3 +176,25 @@ func TestCallersHTTPClientIsLeftAlone(t *testing.T) {
 		t.Fatal("the caller's client was modified")
 	}
 }
+
+// Every attempt of a retried request names the client once in its User-Agent.
+func TestUserAgentIsNotRepeatedOnRetries(t *testing.T) {
+	mux, srv := setup(t)
+	rec := &recorder{}
+	mux.HandleFunc("PUT /v0/sandboxes/sb", func(w http.ResponseWriter, r *http.Request) {
+		if rec.add(r); rec.count() < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		writeJSON(w, http.StatusOK, sandboxJSON("sb"))
+	})
+	c := newClient(t, srv, apiKey())
+	if _, err := c.UpdateSandboxWithResponse(context.Background(), "sb", sandboxBody("sb")); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rec.all() {
+		if ua := r.Header.Get("User-Agent"); strings.Count(ua, "(github.com/blaxel-go/blaxel)") != 1 {
+			t.Errorf("attempt %d: User-Agent %q", i+1, ua)
+		}
+	}
+}
