@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -71,11 +70,14 @@ func WithMethod(method string) RunOption {
 }
 
 // WithRequestHeader sets a header of the call, e.g. Accept or Content-Type (application/json
-// by default when there is a body).
+// by default when there is a body). The credential headers are refused: the client sets them.
 func WithRequestHeader(key, value string) RunOption {
 	return func(s *runSettings) error {
 		if key == "" || strings.ContainsAny(key, " :\r\n") || strings.ContainsAny(value, "\r\n") {
 			return fmt.Errorf("blaxel: WithRequestHeader: %q is not a usable header", key)
+		}
+		if name := http.CanonicalHeaderKey(key); name == "Authorization" || name == "X-Blaxel-Authorization" {
+			return fmt.Errorf("blaxel: WithRequestHeader: %s is the credential, which the client sets", name)
 		}
 		s.header.Set(key, value)
 		return nil
@@ -236,7 +238,7 @@ func (c *Client) checkWorkloadScheme(u *url.URL) error {
 		return fmt.Errorf("blaxel: the workload's address %q is not absolute", redactURL(u))
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && (strings.HasPrefix(c.runURL, "http://") || onThisMachine(u.Hostname())):
+	case u.Scheme == "http" && (strings.HasPrefix(c.runURL, "http://") || isLoopback(u.Hostname())):
 		return nil
 	}
 	return fmt.Errorf("blaxel: the workload's address %q is not https: credentials are not sent there", redactURL(u))
@@ -252,15 +254,6 @@ func (c *Client) checkCredentialHost(u *url.URL) error {
 		return nil
 	}
 	return fmt.Errorf("blaxel: the workload's address %q is on neither the run URL's host nor the control plane's: credentials are not sent there", redactURL(u))
-}
-
-// onThisMachine reports whether host is a loopback name or address.
-func onThisMachine(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // checkName refuses what cannot be one path segment: empty, ".", "..", or with a slash.
