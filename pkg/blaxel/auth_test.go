@@ -294,7 +294,7 @@ func TestBadClientSecretIsAnErrorWithoutTheSecret(t *testing.T) {
 	c := newClient(t, srv, blaxel.WithClientCredentials("id", "wrong-secret-42"))
 	err := getSandbox(c)
 	var apiErr *blaxel.APIError
-	if !errors.As(err, &apiErr) || !errors.Is(err, blaxel.ErrBadRequest) || apiErr.Code != "invalid_client" {
+	if !errors.As(err, &apiErr) || !errors.Is(err, blaxel.ErrBadRequest) || !errors.Is(err, blaxel.ErrUnauthorized) || apiErr.Code != "invalid_client" {
 		t.Fatalf("error %v", err)
 	}
 	if apiErr.Operation != "IssueToken" {

@@ -8,7 +8,9 @@ import (
 	"unicode/utf8"
 )
 
-// Sentinel errors to test an *APIError against with errors.Is.
+// Sentinel errors to test an *APIError against with errors.Is. ErrUnauthorized also matches
+// the token endpoint's 400 (a wrong client secret or refresh token), which ErrBadRequest
+// matches too.
 var (
 	ErrBadRequest   = errors.New("blaxel: bad request")
 	ErrUnauthorized = errors.New("blaxel: unauthorized")
@@ -67,7 +69,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrBadRequest:
 		return e.StatusCode == http.StatusBadRequest
 	case ErrUnauthorized:
-		return e.StatusCode == http.StatusUnauthorized
+		return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusBadRequest && e.Operation == "IssueToken"
 	case ErrForbidden:
 		return e.StatusCode == http.StatusForbidden
 	case ErrNotFound:
