@@ -49,6 +49,8 @@ type operation struct {
 	status           int         // the success status
 	schema           *openapi3.SchemaRef
 	paging           *paging
+	element          *openapi3.SchemaRef // a listing's item, as the listing shows it
+	filters          []filter            // a listing's query parameters that select items
 	lookupField      []string
 	needsAuth        bool
 	hasVersion       bool
@@ -121,6 +123,8 @@ func loadAPI() (*api, error) {
 			if o.paging, err = pagingOf(o.op, o.schema); err != nil {
 				return nil, fmt.Errorf("blaxeltest: %s: %w", o.id, err)
 			}
+			o.element = listElement(o)
+			o.filters = filtersOf(o.op, o.element)
 		}
 	}
 	return a, nil

@@ -26,8 +26,11 @@
 //   - Listings: from Blaxel-Version 2026-04-28 on, operations marked x-pagination answer pages
 //     ({data, meta: {hasMore, nextCursor, total}}) with limit (50, at most 200), cursor, sort
 //     (createdAt:desc, createdAt:asc, name:asc, name:desc), q (a substring of the name, two
-//     characters or more), status and anchor=end (the last page). Earlier versions, and
-//     listings without x-pagination, answer a bare array in creation order.
+//     characters or more) and anchor=end (the last page). Earlier versions, and listings
+//     without x-pagination, answer a bare array in creation order. Any other query parameter
+//     a listing declares that is named like a property of its items, or of their metadata,
+//     keeps the items whose property equals it: status=FAILED, externalId=x. showTerminated
+//     is accepted and changes nothing, since no item of the server is ever terminated.
 //   - Deployments: a new item whose status can be DEPLOYING (sandboxes, agents, functions,
 //     models, jobs...) is DEPLOYING, then DEPLOYED after WithDeployDelay, with events; job
 //     executions go running, then succeeded. The label FailLabel makes them fail instead.

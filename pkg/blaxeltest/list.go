@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,50 +22,108 @@ const (
 )
 
 // list answers a collection: one page with a paged operation from pagedVersion on, else a
-// bare array of every item in creation order.
+// bare array of every item in creation order. The items are those that q and the filters
+// select.
 func (h *handlers) list(c *call) reply {
 	coll := c.op.coll
 	b := h.st.bucket(coll, valuesOf(coll.parentParams, c.params), false)
 	all := b.entries(c.now)
-	q, status := c.query.Get("q"), ""
-	if c.op.op.Parameters.GetByInAndName(openapi3.ParameterInQuery, "status") != nil {
-		status = c.query.Get("status")
-	}
+	q := c.query.Get("q")
 	if q != "" && len([]rune(q)) < 2 {
 		return errorReply(http.StatusBadRequest, "bad_request", "q must have two characters or more")
+	}
+	selected := url.Values{}
+	for _, f := range c.op.filters {
+		if v := c.query.Get(f.param); v != "" {
+			selected.Set(f.param, v)
+		}
 	}
 	matching := make([]*entry, 0, len(all))
 	for _, e := range all {
 		if q != "" && !strings.Contains(strings.ToLower(e.key), strings.ToLower(q)) {
 			continue
 		}
-		if status != "" && getString(e.doc, []string{"status"}) != status {
-			continue
+		if selects(c.op.filters, selected, e.doc) {
+			matching = append(matching, e)
 		}
-		matching = append(matching, e)
 	}
-	elem := listElement(c.op)
 	if c.op.paging == nil || c.version < pagedVersion {
 		out := make([]any, len(matching))
 		for i, e := range matching {
-			out[i] = shape(elem, deepCopy(e.doc), false)
+			out[i] = shape(c.op.element, deepCopy(e.doc), false)
 		}
 		r := jsonReply(c.op.status, out)
 		r.validate = c.op.paging == nil // a bare array is not what the document says a page is
 		return r
 	}
-	return h.page(c, matching, len(all), q, status)
+	return h.page(c, matching, len(all), q, selected.Encode())
+}
+
+// filter is a query parameter of a listing named like a property of its items (or of their
+// metadata): ?status=DEPLOYED, ?externalId=x for metadata.externalId.
+type filter struct {
+	param string
+	field []string
+}
+
+// listControls are the query parameters a listing reads itself: they select no property.
+func listControls() []string { return []string{"cursor", "limit", "sort", "anchor", "q"} }
+
+// filtersOf finds the filters of a listing: each query parameter, other than the controls,
+// whose name is that of a scalar property of the item or of its metadata.
+func filtersOf(op *openapi3.Operation, elem *openapi3.SchemaRef) []filter {
+	var out []filter
+	for _, p := range op.Parameters {
+		if p.Value == nil || p.Value.In != openapi3.ParameterInQuery || slices.Contains(listControls(), p.Value.Name) {
+			continue
+		}
+		path := firstField(elem, [][]string{{p.Value.Name}, {"metadata", p.Value.Name}})
+		if f := field(elem, path); f != nil && f.Value != nil && slices.ContainsFunc([]string{"string", "integer", "number", "boolean"}, f.Value.Type.Is) {
+			out = append(out, filter{param: p.Value.Name, field: path})
+		}
+	}
+	return out
+}
+
+// selects reports whether an item has, for every filter sent, the value sent.
+func selects(filters []filter, sent url.Values, doc map[string]any) bool {
+	for _, f := range filters {
+		want := sent.Get(f.param)
+		if want == "" {
+			continue
+		}
+		v, _ := getPath(doc, f.field)
+		if got, ok := scalarString(v); !ok || got != want {
+			return false
+		}
+	}
+	return true
+}
+
+// scalarString is a JSON scalar as a query parameter spells it.
+func scalarString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case json.Number:
+		return x.String(), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
 }
 
 // cursor is what a page's nextCursor holds: the query it belongs to and the last item given.
 type cursor struct {
-	Scope  string `json:"b"`
-	Sort   string `json:"s"`
-	Query  string `json:"q,omitempty"`
-	Status string `json:"st,omitempty"`
-	Seq    int64  `json:"i"`
-	Key    string `json:"k"`
-	Issued int64  `json:"t"`
+	Scope   string `json:"b"`
+	Sort    string `json:"s"`
+	Query   string `json:"q,omitempty"`
+	Filters string `json:"f,omitempty"` // the filters sent, query-encoded
+	Seq     int64  `json:"i"`
+	Key     string `json:"k"`
+	Issued  int64  `json:"t"`
 }
 
 func (cur cursor) encode() string {
@@ -82,7 +141,7 @@ func decodeCursor(s string) (cursor, bool) {
 }
 
 // page answers one page of items: sorted, after the cursor, at most limit of them.
-func (h *handlers) page(c *call, items []*entry, total int, q, status string) reply {
+func (h *handlers) page(c *call, items []*entry, total int, q, filters string) reply {
 	limit := defaultLimit
 	if s := c.query.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -103,8 +162,8 @@ func (h *handlers) page(c *call, items []*entry, total int, q, status string) re
 		switch {
 		case !ok:
 			return errorReply(http.StatusBadRequest, "invalid_cursor", "the cursor is not one this server made")
-		case cur.Scope != scope || cur.Sort != sortBy || cur.Query != q || cur.Status != status:
-			return errorReply(http.StatusBadRequest, "invalid_cursor", "the cursor belongs to another query: send the same sort, q and status")
+		case cur.Scope != scope || cur.Sort != sortBy || cur.Query != q || cur.Filters != filters:
+			return errorReply(http.StatusBadRequest, "invalid_cursor", "the cursor belongs to another query: send the same sort, q and filters")
 		case c.now.Sub(time.Unix(cur.Issued, 0)) > cursorTTL:
 			return errorReply(http.StatusBadRequest, "invalid_cursor", "the cursor expired")
 		}
@@ -121,10 +180,9 @@ func (h *handlers) page(c *call, items []*entry, total int, q, status string) re
 	if hasMore {
 		items = items[:limit]
 	}
-	elem := listElement(c.op)
 	data := make([]any, len(items))
 	for i, e := range items {
-		data[i] = shape(elem, deepCopy(e.doc), false)
+		data[i] = shape(c.op.element, deepCopy(e.doc), false)
 	}
 	p := c.op.paging
 	page := map[string]any{}
@@ -132,7 +190,7 @@ func (h *handlers) page(c *call, items []*entry, total int, q, status string) re
 	setPath(page, p.hasMore, hasMore)
 	if hasMore {
 		last := items[len(items)-1]
-		setPath(page, p.nextCursor, cursor{Scope: scope, Sort: sortBy, Query: q, Status: status, Seq: last.seq, Key: last.key, Issued: c.now.Unix()}.encode())
+		setPath(page, p.nextCursor, cursor{Scope: scope, Sort: sortBy, Query: q, Filters: filters, Seq: last.seq, Key: last.key, Issued: c.now.Unix()}.encode())
 	}
 	if p.total != nil {
 		setPath(page, p.total, total)

@@ -127,6 +127,31 @@ func TestPaginationFilters(t *testing.T) {
 	send(t, srv, request{method: "GET", path: "/sandboxes?q=w"}).mustStatus(t, 400)
 }
 
+func TestListingFiltersByAPropertyItsParameterNames(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	for i, n := range []string{"a", "b", "c", "d", "e"} {
+		box := sandbox(n, nil)
+		if i%2 == 0 {
+			box["metadata"].(map[string]any)["externalId"] = "ticket-42"
+		}
+		send(t, srv, request{method: "POST", path: "/sandboxes", body: box}).mustStatus(t, 200)
+	}
+	got, pages := walk(t, srv, "/sandboxes", url.Values{"externalId": {"ticket-42"}, "limit": {"2"}, "sort": {"name:asc"}})
+	if want := []string{"a", "c", "e"}; !slices.Equal(got, want) || pages != 2 {
+		t.Errorf("externalId=ticket-42: %v in %d pages, want %v in 2", got, pages, want)
+	}
+	none := send(t, srv, request{method: "GET", path: "/sandboxes?externalId=ticket-43&status=DEPLOYED"}).mustStatus(t, 200)
+	if got := names(t, none); len(got) != 0 {
+		t.Errorf("externalId=ticket-43: %v", got)
+	}
+	first := send(t, srv, request{method: "GET", path: "/sandboxes?externalId=ticket-42&limit=1"}).mustStatus(t, 200)
+	_, next, _ := meta(first)
+	a := send(t, srv, request{method: "GET", path: "/sandboxes?limit=1&cursor=" + next}).mustStatus(t, 400)
+	if a.errorCode() != "invalid_cursor" {
+		t.Errorf("a cursor used without its filter: %s", a.raw)
+	}
+}
+
 func TestPaginationLimitAndAnchor(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
 	for i := range 55 {
