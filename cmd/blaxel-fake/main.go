@@ -2,7 +2,7 @@
 // for trying a client by hand, for the demo, or for clients in other languages generated from
 // the same openapi.yaml.
 //
-//	go run ./cmd/blaxel-fake -addr 127.0.0.1:4010 -seed seeds.yaml
+//	go run ./cmd/blaxel-fake -addr 127.0.0.1:4010 -seed examples/seeds.yaml
 //
 // Point a client at it with BL_API_URL=http://127.0.0.1:4010/v0, any BL_API_KEY (or the one
 // given with -api-key) and any BL_WORKSPACE. It logs one line per request and stops cleanly

@@ -33,6 +33,54 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// serve runs the program with args in the background and returns its base URL, its log and a
+// function that stops it and returns what run returned.
+func serve(t *testing.T, args ...string) (string, *syncBuffer, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	urls := make(chan string, 1)
+	done := make(chan error, 1)
+	logs := &syncBuffer{}
+	go func() {
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), logs, func(url string) { urls <- url })
+	}()
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatal("the server did not stop")
+			return nil
+		}
+	}
+	select {
+	case base := <-urls:
+		return base, logs, stop
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not start")
+	}
+	return "", nil, nil
+}
+
+// status sends a GET with a key and a workspace and returns the status of the answer.
+func status(t *testing.T, url, key string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("X-Blaxel-Workspace", "demo")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func TestServesSeedsAndStopsOnCancel(t *testing.T) {
 	seeds := filepath.Join(t.TempDir(), "seeds.yaml")
 	err := os.WriteFile(seeds, []byte(`
@@ -42,50 +90,17 @@ func TestServesSeedsAndStopsOnCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	urls := make(chan string, 1)
-	done := make(chan error, 1)
-	var logs syncBuffer
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-seed", seeds, "-api-key", "bl_test", "-deploy-delay", "0s"}, &logs,
-			func(url string) { urls <- url })
-	}()
-	var base string
-	select {
-	case base = <-urls:
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the server did not start")
-	}
-
+	base, logs, stop := serve(t, "-seed", seeds, "-api-key", "bl_test", "-deploy-delay", "0s")
 	for _, tc := range []struct {
 		key  string
 		want int
 	}{{"bl_test", 200}, {"bl_other", 401}} {
-		req, _ := http.NewRequest(http.MethodGet, base+"/sandboxes/seeded", nil)
-		req.Header.Set("Authorization", "Bearer "+tc.key)
-		req.Header.Set("X-Blaxel-Workspace", "demo")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != tc.want {
-			t.Errorf("key %s: status %d: %s", tc.key, resp.StatusCode, body)
+		if got := status(t, base+"/sandboxes/seeded", tc.key); got != tc.want {
+			t.Errorf("key %s: status %d, want %d", tc.key, got, tc.want)
 		}
 	}
-
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the server did not stop")
+	if err := stop(); err != nil {
+		t.Errorf("run: %v", err)
 	}
 	out := logs.String()
 	if !strings.Contains(out, "operation=GetSandbox") || !strings.Contains(out, "status=401") || !strings.Contains(out, "shutting down") {
@@ -93,6 +108,17 @@ func TestServesSeedsAndStopsOnCancel(t *testing.T) {
 	}
 	if strings.Contains(out, "bl_test") || strings.Contains(out, "bl_other") {
 		t.Errorf("the log shows a key:\n%s", out)
+	}
+}
+
+// The seed file that the package comment and the README name.
+func TestServesTheExampleSeeds(t *testing.T) {
+	base, _, stop := serve(t, "-seed", filepath.Join("..", "..", "examples", "seeds.yaml"))
+	defer stop()
+	for _, path := range []string{"/sandboxes/demo-sandbox", "/sandboxes/by-external-id/demo-1", "/agents/demo-agent"} {
+		if got := status(t, base+path, "any-key"); got != 200 {
+			t.Errorf("GET %s: status %d", path, got)
+		}
 	}
 }
 
