@@ -257,9 +257,12 @@ func TestOneCredentialHeader(t *testing.T) {
 		if _, err := client.CreateSandboxWithResponse(ctx, nil, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		// A caller's own credential header on a workload call does not add a second one.
-		body, err := client.RunAgent(ctx, "helper", strings.NewReader("{}"),
-			blaxel.WithRequestHeader("X-Blaxel-Authorization", "Bearer "+fileKey))
+		// A caller's own credential header on a workload call is refused before sending.
+		if _, err := client.RunAgent(ctx, "helper", strings.NewReader("{}"),
+			blaxel.WithRequestHeader("X-Blaxel-Authorization", "Bearer "+fileKey)); err == nil {
+			t.Fatalf("%s: a credential header of the caller was accepted", tc.name)
+		}
+		body, err := client.RunAgent(ctx, "helper", strings.NewReader("{}"))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
