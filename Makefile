@@ -48,9 +48,16 @@ spec-check: ## Lint openapi.yaml (Spectral, Redocly) and compile the TypeScript 
 	$(SPEC_BIN)/tsc --project tools/spec --strict --noEmit
 	@echo "spec-check: linted, and the TypeScript types compile with --strict"
 
-spec-diff: ## Breaking changes of openapi.yaml since BASE (a git revision, default main).
+# Without BASE, spec-diff compares with main, or with origin/main in a clone that has no local main.
+spec-diff: ## Breaking changes of openapi.yaml since BASE (a git revision; default main, else origin/main).
 	@base=$$(mktemp); trap 'rm -f "$$base"' EXIT; \
-	git show "$(or $(BASE),main):openapi.yaml" >"$$base" || exit 1; \
+	rev="$(BASE)"; \
+	if [ -z "$$rev" ]; then \
+		for r in main origin/main; do git rev-parse -q --verify "$$r^{commit}" >/dev/null && { rev=$$r; break; }; done; \
+		[ -n "$$rev" ] || { echo "spec-diff: neither main nor origin/main exists here: give BASE=<revision>"; exit 1; }; \
+	fi; \
+	echo "spec-diff: openapi.yaml against $$rev"; \
+	git show "$$rev:openapi.yaml" >"$$base" || exit 1; \
 	$(TOOL) oasdiff breaking "$$base" openapi.yaml --flatten-allof --format text --color never
 
 # The client against a hand-written net/http + encoding/json client (bench/). The test binary
