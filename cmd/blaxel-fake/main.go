@@ -6,7 +6,8 @@
 //
 // Point a client at it with BL_API_URL=http://127.0.0.1:4010/v0, any BL_API_KEY (or the one
 // given with -api-key) and any BL_WORKSPACE. It logs one line per request and stops cleanly
-// on Ctrl-C.
+// on Ctrl-C. It can run for long: it keeps the latest 10,000 requests only, and forgets
+// access tokens once they expire (the resources it is sent stay until deleted).
 package main
 
 import (

@@ -10,6 +10,9 @@ import (
 	"time"
 )
 
+// accessTokenPrefix starts every access token the server issues.
+const accessTokenPrefix = "bltk_"
+
 // grant is a credential the server made: an access or refresh token, an API key, or a service
 // account's client secret.
 type grant struct {
@@ -91,6 +94,9 @@ func (c *credentials) authenticate(r *http.Request, workspace string, now time.T
 		return &authFailure{http.StatusUnauthorized, "unauthorized", "the credential was revoked"}
 	case g != nil && !copied.expires.IsZero() && !now.Before(copied.expires):
 		return &authFailure{http.StatusUnauthorized, "unauthorized", "the access token expired"}
+	case g == nil && strings.HasPrefix(token, accessTokenPrefix):
+		// An access token is forgotten once expired (see issue): it is refused all the same.
+		return &authFailure{http.StatusUnauthorized, "unauthorized", "the access token expired or was not issued here"}
 	case g == nil && len(c.apiKeys) > 0 && !slices.Contains(c.apiKeys, token):
 		return &authFailure{http.StatusUnauthorized, "unauthorized", "the API key is not valid"}
 	}
@@ -163,7 +169,12 @@ func (c *credentials) issue(r *http.Request, body tokenRequest, now time.Time) r
 	default:
 		return errorReply(http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials or refresh_token")
 	}
-	access := &grant{secret: "bltk_" + randomHex(16), expires: now.Add(c.ttl)}
+	for secret, g := range c.tokens {
+		if !g.expires.IsZero() && !now.Before(g.expires) {
+			delete(c.tokens, secret) // so that a long-running server keeps only the live tokens
+		}
+	}
+	access := &grant{secret: accessTokenPrefix + randomHex(16), expires: now.Add(c.ttl)}
 	refresh := &grant{secret: "bltr_" + randomHex(16)}
 	if bound != nil {
 		access.workspace, access.owner = bound.workspace, bound.owner

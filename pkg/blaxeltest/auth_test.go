@@ -134,6 +134,8 @@ func TestTokensExpireAndRefresh(t *testing.T) {
 	if expired.str("message") != "the access token expired" {
 		t.Errorf("answer %s", expired.raw)
 	}
+	token(map[string]string{"Authorization": "Basic " + basic("client", "secret")}, grant, 200) // forgets the expired token
+	send(t, srv, request{method: "GET", path: "/agents", header: bearer}).mustStatus(t, 401)    // yet still refuses it
 
 	refresh := map[string]any{"grant_type": "refresh_token", "refresh_token": tok.str("refresh_token"), "client_id": "blaxel"}
 	next := token(map[string]string{"Authorization": ""}, refresh, 200)
@@ -142,7 +144,7 @@ func TestTokensExpireAndRefresh(t *testing.T) {
 		t.Errorf("a refresh token used twice: %s", a.raw)
 	}
 	token(map[string]string{"Authorization": ""}, map[string]any{"grant_type": "password"}, 400)
-	if n := srv.TokenRequests(); n != 5 {
-		t.Errorf("%d token requests, want 5", n)
+	if n := srv.TokenRequests(); n != 6 {
+		t.Errorf("%d token requests, want 6", n)
 	}
 }

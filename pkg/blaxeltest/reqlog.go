@@ -47,15 +47,21 @@ func newRequest(r *http.Request, now time.Time) *Request {
 	return &Request{Time: now, Method: r.Method, Path: path, Header: h}
 }
 
-// requestLog keeps every request and counts the attempts per route. Safe for concurrent use.
+// maxLoggedRequests is how many requests the log keeps, the latest: a server that runs for
+// long (cmd/blaxel-fake) then holds a bounded log. Attempts are counted whatever the log keeps.
+const maxLoggedRequests = 10_000
+
+// requestLog keeps the latest requests and counts the attempts per route. Safe for concurrent
+// use.
 type requestLog struct {
 	mu       sync.Mutex
-	requests []Request
+	limit    int            // how many requests all returns at most
+	requests []Request      // the latest, between limit and 2*limit of them once full
 	attempts map[string]int // by operationId, by "METHOD /template", and "*" for all
 }
 
 func newRequestLog() *requestLog {
-	return &requestLog{attempts: map[string]int{}}
+	return &requestLog{limit: maxLoggedRequests, attempts: map[string]int{}}
 }
 
 // count counts one attempt at an operation (nil for a path that matches none).
@@ -74,13 +80,17 @@ func (l *requestLog) count(op *operation, r *http.Request) {
 func (l *requestLog) add(r Request) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.requests) >= 2*l.limit {
+		// Forget the oldest at once rather than one per request, so that adding stays cheap.
+		l.requests = slices.Clone(l.requests[len(l.requests)-l.limit+1:])
+	}
 	l.requests = append(l.requests, r)
 }
 
 func (l *requestLog) all() []Request {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := slices.Clone(l.requests)
+	out := slices.Clone(l.requests[max(0, len(l.requests)-l.limit):])
 	for i := range out {
 		out[i].Header = out[i].Header.Clone()
 	}

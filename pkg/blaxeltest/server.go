@@ -164,7 +164,8 @@ func (s *Server) Inject(route string, times int, f Fault) {
 // ClearFaults disarms every fault.
 func (s *Server) ClearFaults() { s.faults.clear() }
 
-// Requests returns every request received so far, in order of arrival.
+// Requests returns the requests received so far, in order of arrival: every one of them, or
+// the latest 10,000 once more have arrived. Attempts counts them all.
 func (s *Server) Requests() []Request { return s.log.all() }
 
 // Attempts returns how many requests reached a route (same forms as Inject), faulted or not.
