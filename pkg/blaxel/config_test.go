@@ -238,18 +238,20 @@ func TestNewIgnoresEnvironmentAndRefusesEnvOptions(t *testing.T) {
 
 func TestOptionsRefuseUnusableValues(t *testing.T) {
 	for name, opt := range map[string]blaxel.Option{
-		"empty key":         blaxel.WithAPIKey(" "),
-		"empty secret":      blaxel.WithClientCredentials("id", ""),
-		"nil token source":  blaxel.WithTokenSource(nil),
-		"empty workspace":   blaxel.WithWorkspace(""),
-		"unknown env":       blaxel.WithEnvironment("staging"),
-		"relative base":     blaxel.WithBaseURL("/v0"),
-		"ftp run":           blaxel.WithRunURL("ftp://run.example"),
-		"credentials in it": blaxel.WithBaseURL("https://user:pw@api.example/v0"),
-		"empty version":     blaxel.WithAPIVersion(""),
-		"nil client":        blaxel.WithHTTPClient(nil),
-		"nil logger":        blaxel.WithLogger(nil),
-		"header line break": blaxel.WithHeader("X-A", "a\r\nB: c"),
+		"empty key":          blaxel.WithAPIKey(" "),
+		"empty secret":       blaxel.WithClientCredentials("id", ""),
+		"nil token source":   blaxel.WithTokenSource(nil),
+		"empty workspace":    blaxel.WithWorkspace(""),
+		"unknown env":        blaxel.WithEnvironment("staging"),
+		"relative base":      blaxel.WithBaseURL("/v0"),
+		"ftp run":            blaxel.WithRunURL("ftp://run.example"),
+		"credentials in it":  blaxel.WithBaseURL("https://user:pw@api.example/v0"),
+		"empty version":      blaxel.WithAPIVersion(""),
+		"version not a date": blaxel.WithAPIVersion("latest"),
+		"version with junk":  blaxel.WithAPIVersion("2026-04-28\r\nX: y"),
+		"nil client":         blaxel.WithHTTPClient(nil),
+		"nil logger":         blaxel.WithLogger(nil),
+		"header line break":  blaxel.WithHeader("X-A", "a\r\nB: c"),
 	} {
 		if _, err := blaxel.New(apiKey(), opt); err == nil {
 			t.Errorf("%s: accepted", name)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -132,11 +133,14 @@ func WithRunURL(raw string) Option {
 	}
 }
 
-// WithAPIVersion overrides the Blaxel-Version header (APIVersion by default).
+// WithAPIVersion overrides the Blaxel-Version header (APIVersion by default): a date
+// YYYY-MM-DD, or YYYY-MM-DD.preview. The generated types follow APIVersion's shapes, so an
+// older version can make answers (such as listings, bare arrays before 2026-04-28) fail to decode.
 func WithAPIVersion(version string) Option {
 	return func(s *settings) error {
-		if strings.TrimSpace(version) == "" {
-			return errors.New("blaxel: WithAPIVersion: the version is empty")
+		date, _ := strings.CutSuffix(version, ".preview")
+		if _, err := time.Parse(time.DateOnly, date); err != nil {
+			return fmt.Errorf("blaxel: WithAPIVersion: %q is not YYYY-MM-DD or YYYY-MM-DD.preview", version)
 		}
 		s.apiVersion = version
 		return nil
