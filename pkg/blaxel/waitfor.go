@@ -2,7 +2,6 @@ package blaxel
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -29,65 +28,53 @@ func jobRun() (targets, failures []string) {
 // and errors. A FAILED sandbox ends the wait with a *StatusError carrying its last event's
 // message.
 func (c *Client) WaitForSandbox(ctx context.Context, name string, opts ...WaitOption) (*gen.Sandbox, error) {
-	if err := checkName("sandbox", name); err != nil {
-		return nil, err
-	}
-	get := func(ctx context.Context) (*gen.Sandbox, error) {
+	get := func(ctx context.Context) (*gen.Sandbox, *http.Response, error) {
 		resp, err := c.GetSandboxWithResponse(ctx, name, nil)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return decoded(resp.JSON200, "GetSandbox", resp.HTTPResponse)
+		return resp.JSON200, resp.HTTPResponse, nil
 	}
-	return wait(ctx, get, sandboxState, deployment, withName("sandbox", name, opts))
+	return waitFor(ctx, "sandbox", name, "GetSandbox", get, sandboxState, deployment, opts)
 }
 
 // WaitForAgent polls GetAgent until the agent is DEPLOYED; see [Client.WaitForSandbox].
 func (c *Client) WaitForAgent(ctx context.Context, name string, opts ...WaitOption) (*gen.Agent, error) {
-	if err := checkName("agent", name); err != nil {
-		return nil, err
-	}
-	get := func(ctx context.Context) (*gen.Agent, error) {
+	get := func(ctx context.Context) (*gen.Agent, *http.Response, error) {
 		resp, err := c.GetAgentWithResponse(ctx, name, nil)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return decoded(resp.JSON200, "GetAgent", resp.HTTPResponse)
+		return resp.JSON200, resp.HTTPResponse, nil
 	}
 	state := func(a *gen.Agent) (string, string) { return deploymentState(a.Status, a.Events) }
-	return wait(ctx, get, state, deployment, withName("agent", name, opts))
+	return waitFor(ctx, "agent", name, "GetAgent", get, state, deployment, opts)
 }
 
 // WaitForFunction polls GetFunction until the function is DEPLOYED; see [Client.WaitForSandbox].
 func (c *Client) WaitForFunction(ctx context.Context, name string, opts ...WaitOption) (*gen.Function, error) {
-	if err := checkName("function", name); err != nil {
-		return nil, err
-	}
-	get := func(ctx context.Context) (*gen.Function, error) {
+	get := func(ctx context.Context) (*gen.Function, *http.Response, error) {
 		resp, err := c.GetFunctionWithResponse(ctx, name, nil)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return decoded(resp.JSON200, "GetFunction", resp.HTTPResponse)
+		return resp.JSON200, resp.HTTPResponse, nil
 	}
 	state := func(f *gen.Function) (string, string) { return deploymentState(f.Status, f.Events) }
-	return wait(ctx, get, state, deployment, withName("function", name, opts))
+	return waitFor(ctx, "function", name, "GetFunction", get, state, deployment, opts)
 }
 
 // WaitForModel polls GetModel until the model is DEPLOYED; see [Client.WaitForSandbox].
 func (c *Client) WaitForModel(ctx context.Context, name string, opts ...WaitOption) (*gen.Model, error) {
-	if err := checkName("model", name); err != nil {
-		return nil, err
-	}
-	get := func(ctx context.Context) (*gen.Model, error) {
+	get := func(ctx context.Context) (*gen.Model, *http.Response, error) {
 		resp, err := c.GetModelWithResponse(ctx, name)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return decoded(resp.JSON200, "GetModel", resp.HTTPResponse)
+		return resp.JSON200, resp.HTTPResponse, nil
 	}
 	state := func(m *gen.Model) (string, string) { return deploymentState(m.Status, m.Events) }
-	return wait(ctx, get, state, deployment, withName("model", name, opts))
+	return waitFor(ctx, "model", name, "GetModel", get, state, deployment, opts)
 }
 
 // WaitForJobExecution polls GetJobExecution until the execution has succeeded. It fails fast
@@ -97,18 +84,36 @@ func (c *Client) WaitForJobExecution(ctx context.Context, jobID, executionID str
 	if err := checkName("job", jobID); err != nil {
 		return nil, err
 	}
-	if err := checkName("job execution", executionID); err != nil {
+	get := func(ctx context.Context) (*gen.JobExecution, *http.Response, error) {
+		resp, err := c.GetJobExecutionWithResponse(ctx, jobID, executionID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return resp.JSON200, resp.HTTPResponse, nil
+	}
+	// Errors name the execution with its job, which comes after, and so wins over, the name
+	// waitFor gives.
+	return waitFor(ctx, "job execution", executionID, "GetJobExecution", get, jobExecutionState, jobRun,
+		withName("job execution", jobID+"/"+executionID, opts))
+}
+
+// waitFor is what every WaitFor method does around its Get call: refuse an unusable name,
+// poll the answer's JSON body (an answer without one is an error), and name the resource in
+// the errors.
+func waitFor[T any](ctx context.Context, kind, name, operation string,
+	get func(context.Context) (*T, *http.Response, error), state func(*T) (string, string),
+	defaults func() (targets, failures []string), opts []WaitOption) (*T, error) {
+	if err := checkName(kind, name); err != nil {
 		return nil, err
 	}
-	get := func(ctx context.Context) (*gen.JobExecution, error) {
-		resp, err := c.GetJobExecutionWithResponse(ctx, jobID, executionID)
+	poll := func(ctx context.Context) (*T, error) {
+		body, resp, err := get(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return decoded(resp.JSON200, "GetJobExecution", resp.HTTPResponse)
+		return decoded(body, operation, resp)
 	}
-	opts = withName("job execution", jobID+"/"+executionID, opts)
-	return wait(ctx, get, jobExecutionState, jobRun, opts)
+	return wait(ctx, poll, state, defaults, withName(kind, name, opts))
 }
 
 // withName puts the resource's name in front of the caller's options, for error messages.
@@ -121,11 +126,7 @@ func decoded[T any](body *T, operation string, resp *http.Response) (*T, error) 
 	if body != nil {
 		return body, nil
 	}
-	status, contentType := 0, ""
-	if resp != nil {
-		status, contentType = resp.StatusCode, resp.Header.Get("Content-Type")
-	}
-	return nil, fmt.Errorf("blaxel: %s: the %d answer (%s) has no JSON body", operation, status, contentType)
+	return nil, errUnexpectedAnswer(operation, "has no JSON body", resp)
 }
 
 func sandboxState(s *gen.Sandbox) (string, string) {
