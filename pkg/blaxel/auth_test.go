@@ -106,19 +106,7 @@ func TestConcurrentCallersShareOneTokenRequest(t *testing.T) {
 	tokens := tokenServer(mux, 3600)
 	okSandbox(mux)
 	c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
-	var wg sync.WaitGroup
-	var failures atomic.Int32
-	for range 100 {
-		wg.Go(func() {
-			if err := getSandbox(c); err != nil {
-				failures.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if failures.Load() != 0 {
-		t.Fatalf("%d calls failed", failures.Load())
-	}
+	getSandboxConcurrently(t, c, 100)
 	if n := tokens.count(); n != 1 {
 		t.Fatalf("%d token requests for 100 concurrent callers, want 1", n)
 	}
@@ -138,19 +126,7 @@ func TestConcurrent401sRenewTheTokenOnce(t *testing.T) {
 		writeJSON(w, http.StatusOK, sandboxJSON("sb"))
 	})
 	c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
-	var wg sync.WaitGroup
-	var failures atomic.Int32
-	for range 100 {
-		wg.Go(func() {
-			if err := getSandbox(c); err != nil {
-				failures.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if failures.Load() != 0 {
-		t.Fatalf("%d calls failed", failures.Load())
-	}
+	getSandboxConcurrently(t, c, 100)
 	if n := tokens.count(); n != 2 {
 		t.Fatalf("%d token requests, want 2 (the first, and one renewal)", n)
 	}
@@ -397,5 +373,23 @@ func TestTokenWaitEndsWithTheContext(t *testing.T) {
 	_, err := c.GetSandboxWithResponse(ctx, "sb", nil)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
 		t.Fatalf("error %v after %v", err, time.Since(start))
+	}
+}
+
+// getSandboxConcurrently makes n GetSandbox calls at once and fails the test if any fails.
+func getSandboxConcurrently(t *testing.T, c *blaxel.Client, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var failures atomic.Int32
+	for range n {
+		wg.Go(func() {
+			if err := getSandbox(c); err != nil {
+				failures.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if failures.Load() != 0 {
+		t.Fatalf("%d of %d calls failed", failures.Load(), n)
 	}
 }
