@@ -104,18 +104,25 @@ func limitedClient(w *wire) *http.Client {
 
 const goroutines = 1000
 
+// fleetClient is a client of api authenticated by client credentials, logging at debug level,
+// with connections limited as limitedClient does.
+func fleetClient(t *testing.T, api *tokenAPI) *blaxel.Client {
+	t.Helper()
+	client, err := blaxel.New(withClientCredentials(), blaxel.WithBaseURL(api.base()), blaxel.WithWorkspace(workspace),
+		blaxel.WithLogger(debugLogger), blaxel.WithHTTPClient(limitedClient(newWire(t))), fastRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
 // TestThousandGoroutinesOneTokenPerExpiry: 1,000 goroutines call at once with client
 // credentials and get one token between them; once it expires (as the client reckons it, a
 // minute early), 1,000 more get one new token between them. No call fails.
 func TestThousandGoroutinesOneTokenPerExpiry(t *testing.T) {
 	noLeaks(t)
 	api := newTokenAPI(t, 64) // valid for 4 s as the client sees it (it renews a minute early)
-	w := newWire(t)
-	client, err := blaxel.New(withClientCredentials(), blaxel.WithBaseURL(api.base()), blaxel.WithWorkspace(workspace),
-		blaxel.WithLogger(debugLogger), blaxel.WithHTTPClient(limitedClient(w)), fastRetries())
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := fleetClient(t, api)
 	if errs := fleet(client, goroutines); len(errs) > 0 {
 		t.Fatalf("%d of %d calls failed, the first: %v", len(errs), goroutines, errs[0])
 	}
@@ -152,12 +159,7 @@ func TestThousandGoroutinesOneRenewalAfter401(t *testing.T) {
 		api.mu.Unlock()
 		return first && served.Add(1) > goroutines/4 // the first token dies a quarter of the way in
 	}
-	w := newWire(t)
-	client, err := blaxel.New(withClientCredentials(), blaxel.WithBaseURL(api.base()), blaxel.WithWorkspace(workspace),
-		blaxel.WithLogger(debugLogger), blaxel.WithHTTPClient(limitedClient(w)), fastRetries())
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := fleetClient(t, api)
 	if errs := fleet(client, goroutines); len(errs) > 0 {
 		t.Fatalf("%d of %d calls failed, the first: %v", len(errs), goroutines, errs[0])
 	}
