@@ -20,6 +20,7 @@ const (
 	credClientCredentials          // a service account's id and secret, exchanged for tokens
 	credTokens                     // an access token (and maybe a refresh token) from the config file
 	credTokenSource                // the caller's oauth2.TokenSource
+	credPreviewToken               // a sandbox preview's token, sent as it is (SandboxFromPreview)
 )
 
 // credentialSpec is a credential as configured, before a Client turns it into a credential.
@@ -27,7 +28,7 @@ type credentialSpec struct {
 	kind credKind
 	from string // where it came from, for the debug log: an option, a variable, the file
 
-	apiKey                    string
+	apiKey                    string // also the token of credPreviewToken
 	clientID, clientSecret    string
 	accessToken, refreshToken string
 	tokenSource               oauth2.TokenSource

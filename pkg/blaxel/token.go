@@ -184,6 +184,8 @@ func newCredential(spec credentialSpec, endpoint *tokenEndpoint, onRefresh func(
 		return newTokenCredential(initial, src, spec.refreshToken != "", endpoint.redact)
 	case credTokenSource:
 		return newCallerTokenCredential(spec.tokenSource, endpoint.redact)
+	case credPreviewToken:
+		return apiKeyCredential{header: []string{spec.apiKey}}
 	default:
 		return newAPIKeyCredential(spec.apiKey)
 	}

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -55,7 +56,7 @@ func (p *pipeline) RoundTrip(req *http.Request) (*http.Response, error) {
 		peek := peekErrorBody(resp)
 		p.log.attempt(ctx, r, attempt, resp, err, time.Since(start), peek)
 
-		sentToken := err == nil && r.Header.Get("Authorization") != ""
+		sentToken := err == nil && (r.Header.Get("Authorization") != "" || r.Header.Get("X-Blaxel-Authorization") != "")
 		if sentToken && resp.StatusCode == http.StatusUnauthorized && !renewed && rewindable && p.resendableAfter401(r, resp) &&
 			p.credential.renew(gen) {
 			renewed = true
@@ -155,12 +156,34 @@ func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint6
 	if r.Context().Value(noCredentialKey{}) != nil {
 		return r, 0, nil
 	}
+	name := "Authorization"
+	if scope, ok := r.Context().Value(credentialScopeKey{}).(credentialScope); ok {
+		if !strings.EqualFold(r.URL.Host, scope.host) {
+			return fail(permanent(fmt.Errorf("blaxel: %s is not the host the credential is meant for: nothing was sent", r.URL.Host)))
+		}
+		name = scope.header
+	}
 	header, gen, err := p.credential.authorization(r.Context())
 	if err != nil {
 		return fail(&notSentError{err: err})
 	}
-	r.Header["Authorization"] = header
+	r.Header[name] = header
 	return r, gen, nil
+}
+
+// credentialScopeKey carries a credentialScope in a request's context.
+type credentialScopeKey struct{}
+
+// credentialScope sends the credential in another header than Authorization, and only to one
+// host: a sandbox's API takes it as X-Blaxel-Authorization (or a preview token as
+// X-Blaxel-Preview-Token), and no other host may see it.
+type credentialScope struct {
+	header string // the canonical header name
+	host   string // host[:port] of the resolved address
+}
+
+func withCredentialScope(ctx context.Context, scope credentialScope) context.Context {
+	return context.WithValue(ctx, credentialScopeKey{}, scope)
 }
 
 // noCredentialKey marks the context of a request that must not carry the client's credential:

@@ -1,0 +1,209 @@
+package blaxel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/blaxel-go/blaxel/gen/sandboxapi"
+)
+
+// Sandbox is a handle on the API a sandbox serves itself: its processes, files, uploads and
+// watches (see openapi-sandbox.yaml). It is cheap, safe for concurrent use, and sends every
+// request through the pipeline of the Client that made it: the same credential (as
+// X-Blaxel-Authorization), workspace, logging, redaction and retry rules, to the sandbox's
+// address and no other host.
+type Sandbox struct {
+	name string
+	base *url.URL // the resolved address, without a final slash
+	c    *Client  // the pipeline and the redactor
+	doer sandboxDoer
+	api  *sandboxapi.ClientWithResponses
+}
+
+// Sandbox returns a handle on the sandbox name. Its address is resolved once, here:
+//
+//   - BL_SANDBOXES_<NAME>_URL or BL_SANDBOX_<NAME>_URL (the name upper-cased, "-" as "_"), read
+//     through the client's environment (NewFromEnv's; a client from New has none);
+//   - else the sandbox's metadata.url, read with GetSandbox;
+//   - else {run URL}/{workspace}/sandboxes/{name}.
+//
+// The address must be https, or plain http to this machine or when the run URL is plain
+// http too (a local setup), since the requests carry the client's credential.
+func (c *Client) Sandbox(ctx context.Context, name string) (*Sandbox, error) {
+	if err := checkName("sandbox", name); err != nil {
+		return nil, err
+	}
+	raw, err := c.sandboxAddress(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return c.sandboxAt(name, raw, "X-Blaxel-Authorization")
+}
+
+// sandboxAddress resolves where the sandbox's API answers.
+func (c *Client) sandboxAddress(ctx context.Context, name string) (string, error) {
+	if c.getenv != nil {
+		key := strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		for _, variable := range []string{"BL_SANDBOXES_" + key + "_URL", "BL_SANDBOX_" + key + "_URL"} {
+			if raw := strings.TrimSpace(c.getenv(variable)); raw != "" {
+				return raw, nil
+			}
+		}
+	}
+	resp, err := c.GetSandboxWithResponse(ctx, name, nil)
+	if err != nil {
+		return "", fmt.Errorf("blaxel: sandbox %q: %w", name, err)
+	}
+	if resp.JSON200 != nil && resp.JSON200.Metadata.URL != nil {
+		if raw := strings.TrimSpace(*resp.JSON200.Metadata.URL); raw != "" {
+			return raw, nil
+		}
+	}
+	if err := checkName("workspace", c.workspace); err != nil {
+		return "", fmt.Errorf("%w (the sandbox has no metadata.url, and its run URL needs one: set it with WithWorkspace)", err)
+	}
+	return strings.TrimSuffix(c.runURL, "/") + "/" + url.PathEscape(c.workspace) + "/sandboxes/" + url.PathEscape(name), nil
+}
+
+// SandboxFromPreview returns a handle on the sandbox API served at a preview's address (a
+// private preview of the sandbox's port 443, such as a session gives), authenticated with
+// the preview's token alone (X-Blaxel-Preview-Token): no workspace credential is involved,
+// so opts must not name one. The other options (WithHTTPClient, WithLogger, retries...)
+// apply as for New.
+func SandboxFromPreview(previewURL, token string, opts ...Option) (*Sandbox, error) {
+	if strings.TrimSpace(token) == "" {
+		return nil, errors.New("blaxel: SandboxFromPreview: the token is empty")
+	}
+	s, err := applyOptions(false, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.credentialOptions) > 0 {
+		return nil, fmt.Errorf("blaxel: SandboxFromPreview: %s: a preview is reached with its token alone", strings.Join(s.credentialOptions, ", "))
+	}
+	raw, err := parseServerURL(previewURL)
+	if err != nil {
+		return nil, fmt.Errorf("blaxel: SandboxFromPreview: %w", err)
+	}
+	if err := checkScheme(raw, s.insecureHTTP); err != nil {
+		return nil, fmt.Errorf("blaxel: SandboxFromPreview: %w", err)
+	}
+	r := resolved{
+		credential: credentialSpec{kind: credPreviewToken, apiKey: token, from: "SandboxFromPreview"},
+		workspace:  s.explicit.workspace,
+		baseURL:    DefaultBaseURL,
+		runURL:     DefaultRunURL,
+	}
+	c, err := build(s, r, "")
+	if err != nil {
+		return nil, err
+	}
+	return c.sandboxAt("", raw, "X-Blaxel-Preview-Token")
+}
+
+// sandboxAt builds the handle for a resolved address; header carries the credential there.
+func (c *Client) sandboxAt(name, raw, header string) (*Sandbox, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("blaxel: the sandbox's address: %w", err)
+	}
+	if err := c.checkWorkloadScheme(u); err != nil {
+		return nil, err
+	}
+	if u.User != nil {
+		return nil, errors.New("blaxel: the sandbox's address must not hold credentials")
+	}
+	u.RawQuery, u.Fragment = "", ""
+	u.Path, u.RawPath = strings.TrimSuffix(u.Path, "/"), strings.TrimSuffix(u.RawPath, "/")
+	sb := &Sandbox{name: name, base: u, c: c}
+	sb.doer = sandboxDoer{http: c.http, scope: credentialScope{header: header, host: u.Host}, redact: c.redact}
+	// The generated client wants the server with a final slash: its paths are relative.
+	api, err := sandboxapi.NewClientWithResponses(sb.server(), sandboxapi.WithHTTPClient(sb.doer))
+	if err != nil {
+		return nil, fmt.Errorf("blaxel: %w", err)
+	}
+	sb.api = api
+	return sb, nil
+}
+
+// Name is the sandbox's name ("" for a handle from SandboxFromPreview).
+func (s *Sandbox) Name() string { return s.name }
+
+// server is the address as the generated request builders take it, with a final slash.
+func (s *Sandbox) server() string { return s.base.String() + "/" }
+
+// URL is the address the handle sends its requests to.
+func (s *Sandbox) URL() string { return s.base.String() }
+
+// API is the generated client of openapi-sandbox.yaml on this handle's pipeline and address:
+// every operation of the sandbox's API, the ones without a method of their own included
+// (ports and port monitors, drive mounts, the tunnel, health, upgrade, environment reload,
+// codegen). A non-2xx answer is an *APIError, as for the handle's own methods.
+func (s *Sandbox) API() *sandboxapi.ClientWithResponses { return s.api }
+
+// sandboxDoer sends a sandbox request through the client's pipeline, with the credential in
+// the sandbox's header and for the sandbox's host only. Any non-2xx answer but 304 becomes an
+// *APIError (with the client's secrets removed), so that err == nil means success; a 2xx
+// body, JSON or stream, is left for the caller to read.
+type sandboxDoer struct {
+	http   *http.Client
+	scope  credentialScope
+	redact *redactor
+}
+
+func (d sandboxDoer) Do(req *http.Request) (*http.Response, error) {
+	req = req.WithContext(withCredentialScope(req.Context(), d.scope))
+	resp, err := d.http.Do(req)
+	if err != nil {
+		return nil, d.redact.urlError(err)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotModified {
+		defer resp.Body.Close()
+		e := newAPIError(req, resp)
+		finishAPIError(e, req, nil, d.redact)
+		return nil, e
+	}
+	return resp, nil
+}
+
+// StreamError is a failure the sandbox reported inside a successful answer: a stream whose
+// status line and headers were already sent (200) when the failure happened, such as an
+// exec whose command could not be started or a log stream for an unknown process.
+type StreamError struct {
+	Method  string
+	URL     string // credentials removed
+	Message string // the sandbox's own words
+}
+
+func (e *StreamError) Error() string {
+	return fmt.Sprintf("blaxel: %s %s: the stream reported an error: %s", e.Method, e.URL, e.Message)
+}
+
+func (s *Sandbox) streamError(req *http.Request, message string) *StreamError {
+	return &StreamError{Method: req.Method, URL: s.c.redact.url(req.URL), Message: s.c.redact.text(message)}
+}
+
+// json200 returns the decoded JSON of a successful generated call, or a *DecodeError when the
+// answer, though successful, did not carry the JSON the document declares.
+func json200[T any](v *T, resp *http.Response, body []byte) (*T, error) {
+	if v != nil {
+		return v, nil
+	}
+	req := resp.Request
+	return nil, &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Method: req.Method,
+		URL: redactURL(req.URL), Body: (*redactor)(nil).body(body[:min(len(body), maxErrorBody)])}
+}
+
+// retryPolicy is the pipeline's retry budget and jitter, for the handle's own retries: the
+// reconnections of a stream, an exec sent again once the sandbox said it never started.
+func (c *Client) retryPolicy() (RetryPolicy, func(int64) int64) {
+	if p, ok := c.http.Transport.(*pipeline); ok {
+		return p.policy, p.jitter
+	}
+	return DefaultRetryPolicy(), rand.Int64N
+}

@@ -1,0 +1,75 @@
+package blaxel
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+)
+
+// streamBuffer is the read buffer of a stream: a line longer than that comes in pieces.
+const streamBuffer = 64 << 10
+
+// keepaliveLine is what the sandbox writes into its text streams (and into the stdout of an
+// exec stream) so that the edge does not cut an idle connection.
+const keepaliveLine = "[keepalive]"
+
+// lineReader reads the sandbox's line-oriented streams (NDJSON exec events, prefixed log
+// lines, watch events) with no limit on the length of a line. bufio.Scanner would stop at
+// its token limit: the last event of an exec, which embeds the output's tails twice encoded,
+// easily passes 64 KiB, and a process may print a megabyte without a newline.
+type lineReader struct {
+	r    *bufio.Reader
+	line []byte // the line being assembled by readLine, reused
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, streamBuffer)}
+}
+
+// next returns the next piece of the stream: the rest of a line, its "\n" removed (newline
+// true), or as much of a longer line as the buffer holds (newline false). At the end of the
+// stream it returns what is left of an unfinished line, then the error (io.EOF for a clean
+// end). The piece is only valid until the next call.
+func (l *lineReader) next() (piece []byte, newline bool, err error) {
+	b, err := l.r.ReadSlice('\n')
+	switch {
+	case err == nil:
+		return b[:len(b)-1], true, nil
+	case errors.Is(err, bufio.ErrBufferFull):
+		return b, false, nil
+	case len(b) > 0:
+		// An unfinished last line: hand it over now, and the error on the next call (the
+		// body keeps answering it).
+		return b, false, nil
+	}
+	return nil, false, err
+}
+
+// readLine returns the next whole line, whatever its length, without its "\n" (and without a
+// "\r" before it). An unfinished last line is returned as a line; then the stream's error.
+// The line is only valid until the next call.
+func (l *lineReader) readLine() ([]byte, error) {
+	l.line = l.line[:0]
+	for {
+		piece, newline, err := l.next()
+		if err != nil {
+			if len(l.line) > 0 && errors.Is(err, io.EOF) {
+				return l.line, nil
+			}
+			return nil, err
+		}
+		if newline && len(l.line) == 0 {
+			return bytes.TrimSuffix(piece, []byte("\r")), nil // the usual case: no copy
+		}
+		l.line = append(l.line, piece...)
+		if newline {
+			return bytes.TrimSuffix(l.line, []byte("\r")), nil
+		}
+	}
+}
+
+// isKeepalive reports whether a line of a text stream is the sandbox's keepalive.
+func isKeepalive(line []byte) bool {
+	return string(bytes.TrimSpace(line)) == keepaliveLine
+}
