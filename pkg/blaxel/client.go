@@ -28,12 +28,13 @@ const DefaultRunURL = "https://run.blaxel.ai"
 type Client struct {
 	*gen.ClientWithResponses
 
-	baseURL   string       // the control plane, e.g. https://api.blaxel.ai/v0
-	runURL    string       // where deployed workloads answer, e.g. https://run.blaxel.ai
-	workspace string       // the X-Blaxel-Workspace of every request
-	http      *http.Client // the one pipeline every request goes through
-	base      *url.URL     // baseURL parsed, to name operations in errors
-	redact    *redactor    // removes this client's credentials from errors and logs
+	baseURL   string              // the control plane, e.g. https://api.blaxel.ai/v0
+	runURL    string              // where deployed workloads answer, e.g. https://run.blaxel.ai
+	workspace string              // the X-Blaxel-Workspace of every request
+	http      *http.Client        // the one pipeline every request goes through
+	base      *url.URL            // baseURL parsed, to name operations in errors
+	redact    *redactor           // removes this client's credentials from errors and logs
+	getenv    func(string) string // NewFromEnv's environment, for workload addresses; nil for New
 }
 
 // New builds a Client from its options alone: it reads neither the environment nor any file.
@@ -72,6 +73,7 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	s.getenv = getenv // kept by the client: workload addresses can be forced by BL_*_URL
 	env, err := environmentLayer(getenv)
 	if err != nil {
 		return nil, err
@@ -170,9 +172,14 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 			}
 		}
 	}
+	run, err := url.Parse(r.runURL)
+	if err != nil {
+		return nil, fmt.Errorf("blaxel: %w", err)
+	}
 	p := &pipeline{
 		next:       next,
 		base:       base,
+		run:        run,
 		credential: newCredential(c, endpoint, onRefresh),
 		workspace:  headerValue(r.workspace),
 		apiVersion: headerValue(s.apiVersion),
@@ -194,7 +201,7 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 	// checkedClient refuses a path parameter that would send the request to another route.
 	api := &gen.ClientWithResponses{ClientInterface: checkedClient{raw}}
 	return &Client{ClientWithResponses: api, baseURL: r.baseURL, runURL: r.runURL, workspace: r.workspace, http: &hc,
-		base: base, redact: red}, nil
+		base: base, redact: red, getenv: s.getenv}, nil
 }
 
 // apiError turns a non-2xx answer to a request the client sent into an *APIError, with the
