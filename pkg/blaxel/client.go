@@ -172,9 +172,14 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 			}
 		}
 	}
+	run, err := url.Parse(r.runURL)
+	if err != nil {
+		return nil, fmt.Errorf("blaxel: %w", err)
+	}
 	p := &pipeline{
 		next:       next,
 		base:       base,
+		run:        run,
 		credential: newCredential(c, endpoint, onRefresh),
 		workspace:  headerValue(r.workspace),
 		apiVersion: headerValue(s.apiVersion),

@@ -37,10 +37,12 @@ type Server struct {
 	creds    *credentials
 	faults   *faults
 	log      *requestLog
+	run      *workloads                       // what the run plane serves (run.go)
 	report   func(format string, args ...any) // tells of answers that break the document
 
 	http    *http.Server
 	url     string
+	runURL  string
 	closing chan struct{}
 	close   sync.Once
 	served  chan error
@@ -85,23 +87,26 @@ func start(opts []Option, report func(string, ...any)) (*Server, error) {
 	s := &Server{
 		api: a, cfg: cfg, creds: creds,
 		handlers: &handlers{st: newStore(), creds: creds, delay: cfg.deployDelay},
-		faults:   &faults{}, log: newRequestLog(), report: report,
+		faults:   &faults{}, log: newRequestLog(), run: newWorkloads(), report: report,
 		closing: make(chan struct{}), served: make(chan error, 1),
 	}
 	if s.report == nil {
 		logger := orDefault(cfg.logger)
 		s.report = func(format string, args ...any) { logger.Error("blaxeltest: " + fmt.Sprintf(format, args...)) }
 	}
-	for _, seed := range cfg.seeds {
-		if err := s.Seed(seed); err != nil {
-			return nil, err
-		}
-	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return nil, fmt.Errorf("blaxeltest: listen on %s: %w", cfg.addr, err)
 	}
-	s.url = "http://" + ln.Addr().String() + basePath
+	s.runURL = "http://" + ln.Addr().String()
+	s.url = s.runURL + basePath
+	s.handlers.runURL = s.runURL // known before the seeds, for their metadata.url
+	for _, seed := range cfg.seeds {
+		if err := s.Seed(seed); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.served <- s.http.Serve(ln) }()
 	return s, nil
@@ -130,8 +135,12 @@ func (s *Server) Close() {
 // Shutdown stops the server gracefully: no new connections, and the requests in progress
 // finish until ctx ends (a request held by a Hang fault is dropped at once).
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.close.Do(func() { close(s.closing) })
+	s.close.Do(func() {
+		close(s.closing)
+		s.run.cancel() // ends the workloads' open streams, which Shutdown would wait for
+	})
 	err := s.http.Shutdown(ctx)
+	s.run.close(ctx)
 	if serveErr := <-s.served; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}
@@ -178,6 +187,10 @@ func (s *Server) TokenRequests() int { return s.creds.tokenRequestCount() }
 // credentials, version and workspace, validate the request, answer from the store, validate
 // the answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !underControlPlane(r.URL) {
+		s.serveRun(w, r)
+		return
+	}
 	started := time.Now() // the real time, for the duration, whatever the server's clock says
 	rec := newRequest(r, s.cfg.now())
 	defer func() {
@@ -231,6 +244,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.Status = s.write(w, rep)
+}
+
+// underControlPlane reports whether an address is the control plane's, below /v0; the rest is
+// the run plane's.
+func underControlPlane(u *url.URL) bool {
+	rest, ok := strings.CutPrefix(u.EscapedPath(), basePath)
+	return ok && (rest == "" || rest[0] == '/')
 }
 
 // slashedSegment stands, while routing, for a path segment that holds an escaped slash (%2F):
