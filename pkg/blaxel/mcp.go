@@ -30,6 +30,7 @@ type MCPOption func(*mcpSettings) error
 type mcpSettings struct {
 	client                        *mcp.Client
 	connectTimeout, headerTimeout time.Duration
+	credentialHeader              string // instead of Authorization: a sandbox's MCP server is behind its edge
 }
 
 // WithMCPClient connects with c, the go-sdk client that carries the caller's handlers
@@ -138,6 +139,9 @@ func mcpOptions(opts []MCPOption) (*mcpSettings, error) {
 func (c *Client) mcpSession(ctx context.Context, base *url.URL, s *mcpSettings) (*mcp.ClientSession, error) {
 	endpoint := base.JoinPath("mcp")
 	hc := c.workloadHTTPClient(base)
+	if s.credentialHeader != "" {
+		hc.Transport = credentialHeaderTransport{next: hc.Transport, header: s.credentialHeader}
+	}
 	hc.Timeout = 0 // an overall timeout would cut the session's event streams
 	st := &sessionTransport{
 		next: hc.Transport, connect: s.connectTimeout, headers: s.headerTimeout,

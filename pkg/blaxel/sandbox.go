@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/blaxel-go/blaxel/gen/sandboxapi"
 )
 
@@ -38,36 +40,11 @@ func (c *Client) Sandbox(ctx context.Context, name string) (*Sandbox, error) {
 	if err := checkName("sandbox", name); err != nil {
 		return nil, err
 	}
-	raw, err := c.sandboxAddress(ctx, name)
+	u, err := c.resolveWorkload(ctx, kindSandboxes, name)
 	if err != nil {
 		return nil, err
 	}
-	return c.sandboxAt(name, raw, "X-Blaxel-Authorization")
-}
-
-// sandboxAddress resolves where the sandbox's API answers.
-func (c *Client) sandboxAddress(ctx context.Context, name string) (string, error) {
-	if c.getenv != nil {
-		key := strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-		for _, variable := range []string{"BL_SANDBOXES_" + key + "_URL", "BL_SANDBOX_" + key + "_URL"} {
-			if raw := strings.TrimSpace(c.getenv(variable)); raw != "" {
-				return raw, nil
-			}
-		}
-	}
-	resp, err := c.GetSandboxWithResponse(ctx, name, nil)
-	if err != nil {
-		return "", fmt.Errorf("blaxel: sandbox %q: %w", name, err)
-	}
-	if resp.JSON200 != nil && resp.JSON200.Metadata.URL != nil {
-		if raw := strings.TrimSpace(*resp.JSON200.Metadata.URL); raw != "" {
-			return raw, nil
-		}
-	}
-	if err := checkName("workspace", c.workspace); err != nil {
-		return "", fmt.Errorf("%w (the sandbox has no metadata.url, and its run URL needs one: set it with WithWorkspace)", err)
-	}
-	return strings.TrimSuffix(c.runURL, "/") + "/" + url.PathEscape(c.workspace) + "/sandboxes/" + url.PathEscape(name), nil
+	return c.sandboxAt(name, u.String(), "X-Blaxel-Authorization")
 }
 
 // SandboxFromPreview returns a handle on the sandbox API served at a preview's address (a
@@ -121,7 +98,7 @@ func (c *Client) sandboxAt(name, raw, header string) (*Sandbox, error) {
 	u.RawQuery, u.Fragment = "", ""
 	u.Path, u.RawPath = strings.TrimSuffix(u.Path, "/"), strings.TrimSuffix(u.RawPath, "/")
 	sb := &Sandbox{name: name, base: u, c: c}
-	sb.doer = sandboxDoer{http: c.http, scope: credentialScope{header: header, host: u.Host}, redact: c.redact}
+	sb.doer = sandboxDoer{http: c.http, origin: u, header: header, redact: c.redact}
 	// The generated client wants the server with a final slash: its paths are relative.
 	api, err := sandboxapi.NewClientWithResponses(sb.server(), sandboxapi.WithHTTPClient(sb.doer))
 	if err != nil {
@@ -152,12 +129,13 @@ func (s *Sandbox) API() *sandboxapi.ClientWithResponses { return s.api }
 // body, JSON or stream, is left for the caller to read.
 type sandboxDoer struct {
 	http   *http.Client
-	scope  credentialScope
+	origin *url.URL // the sandbox's address: the one origin trusted with the credential
+	header string   // the header that carries it
 	redact *redactor
 }
 
 func (d sandboxDoer) Do(req *http.Request) (*http.Response, error) {
-	req = req.WithContext(withCredentialScope(req.Context(), d.scope))
+	req = req.WithContext(trustOrigin(withCredentialHeader(req.Context(), d.header), d.origin))
 	resp, err := d.http.Do(req)
 	if err != nil {
 		return nil, d.redact.urlError(err)
@@ -206,4 +184,32 @@ func (c *Client) retryPolicy() (RetryPolicy, func(int64) int64) {
 		return p.policy, p.jitter
 	}
 	return DefaultRetryPolicy(), rand.Int64N
+}
+
+// MCP opens a session with the sandbox's own MCP server ({address}/mcp, whose tools run
+// processes and read and write files), over the streamable HTTP transport and the handle's
+// pipeline: the credential goes in the sandbox's header, to its address only. ctx bounds
+// connecting; close the session when done. See Client.MCP for the options.
+func (s *Sandbox) MCP(ctx context.Context, opts ...MCPOption) (*mcp.ClientSession, error) {
+	set, err := mcpOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	set.credentialHeader = s.doer.header
+	session, err := s.c.mcpSession(ctx, s.base, set)
+	if err != nil {
+		return nil, fmt.Errorf("blaxel: MCP session with the sandbox at %s: %w", s.c.redact.url(s.base), err)
+	}
+	return session, nil
+}
+
+// credentialHeaderTransport puts the credential of each request in header, for the
+// pipeline below it.
+type credentialHeaderTransport struct {
+	next   http.RoundTripper
+	header string
+}
+
+func (t credentialHeaderTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.next.RoundTrip(req.WithContext(withCredentialHeader(req.Context(), t.header)))
 }

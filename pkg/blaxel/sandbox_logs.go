@@ -118,7 +118,7 @@ func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, y
 		return false, err
 	}
 	defer resp.Body.Close()
-	lines := newLineReader(resp.Body)
+	lines := newSandboxLines(resp.Body)
 	progressed := false
 	line, offset := 0, 0 // where this connection stands: whole lines read, bytes of the next
 	atStart := true      // at the start of a line

@@ -162,11 +162,8 @@ func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint6
 		return r, 0, nil
 	}
 	name := "Authorization"
-	if scope, ok := r.Context().Value(credentialScopeKey{}).(credentialScope); ok {
-		if !strings.EqualFold(r.URL.Host, scope.host) {
-			return fail(permanent(fmt.Errorf("blaxel: %s is not the host the credential is meant for: nothing was sent", r.URL.Host)))
-		}
-		name = scope.header
+	if h, ok := r.Context().Value(credentialHeaderKey{}).(string); ok {
+		name = h
 	}
 	header, gen, err := p.credential.authorization(r.Context())
 	if err != nil {
@@ -176,19 +173,13 @@ func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint6
 	return r, gen, nil
 }
 
-// credentialScopeKey carries a credentialScope in a request's context.
-type credentialScopeKey struct{}
+// credentialHeaderKey names, in a request's context, the header that carries the credential
+// instead of Authorization: a sandbox's edge takes it as X-Blaxel-Authorization (or a preview
+// token as X-Blaxel-Preview-Token). Where it may go is trustOrigin's business.
+type credentialHeaderKey struct{}
 
-// credentialScope sends the credential in another header than Authorization, and only to one
-// host: a sandbox's API takes it as X-Blaxel-Authorization (or a preview token as
-// X-Blaxel-Preview-Token), and no other host may see it.
-type credentialScope struct {
-	header string // the canonical header name
-	host   string // host[:port] of the resolved address
-}
-
-func withCredentialScope(ctx context.Context, scope credentialScope) context.Context {
-	return context.WithValue(ctx, credentialScopeKey{}, scope)
+func withCredentialHeader(ctx context.Context, header string) context.Context {
+	return context.WithValue(ctx, credentialHeaderKey{}, header)
 }
 
 // noCredentialKey marks the context of a request that must not carry the client's credential:
