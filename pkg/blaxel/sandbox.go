@@ -143,6 +143,10 @@ func (d sandboxDoer) Do(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotModified {
 		defer resp.Body.Close()
 		e := newAPIError(req, resp)
+		if e.Message == "" && e.Code != "" && resp.Header.Get("X-Blaxel-Error-Code") == "" {
+			// The sandbox's {"error": "..."} is a sentence, not the name of an error.
+			e.Message, e.Code = e.Code, ""
+		}
 		finishAPIError(e, req, nil, d.redact)
 		return nil, e
 	}
