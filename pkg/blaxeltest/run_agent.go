@@ -46,7 +46,7 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request, name string)
 	}
 	background := r.Clone(s.run.stop) // outlives the call, until the server stops
 	background.Body = io.NopCloser(bytes.NewReader(body))
-	s.run.background.Go(func() { h.ServeHTTP(discardWriter{header: http.Header{}}, background) })
+	s.run.background.Go(func() { h.ServeHTTP(&discardWriter{}, background) })
 	s.write(w, jsonReply(http.StatusOK, map[string]any{"success": true}))
 }
 
@@ -134,10 +134,3 @@ func writeLine(w http.ResponseWriter, v any) {
 	_, _ = w.Write(append(b, '\n'))
 	_ = http.NewResponseController(w).Flush()
 }
-
-// discardWriter is the ResponseWriter of a background call: what it writes goes nowhere.
-type discardWriter struct{ header http.Header }
-
-func (d discardWriter) Header() http.Header         { return d.header }
-func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (d discardWriter) WriteHeader(int)             {}

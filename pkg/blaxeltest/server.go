@@ -38,6 +38,7 @@ type Server struct {
 	faults   *faults
 	log      *requestLog
 	run      *workloads                       // what the run plane serves (run.go)
+	sbx      *sandboxHost                     // the data plane of the sandboxes
 	report   func(format string, args ...any) // tells of answers that break the document
 
 	http    *http.Server
@@ -94,8 +95,12 @@ func start(opts []Option, report func(string, ...any)) (*Server, error) {
 		logger := orDefault(cfg.logger)
 		s.report = func(format string, args ...any) { logger.Error("blaxeltest: " + fmt.Sprintf(format, args...)) }
 	}
+	if s.sbx, err = newSandboxHost(cfg.sandbox, cfg.now, func(format string, args ...any) { s.report(format, args...) }); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
+		_ = s.sbx.close()
 		return nil, fmt.Errorf("blaxeltest: listen on %s: %w", cfg.addr, err)
 	}
 	s.runURL = "http://" + ln.Addr().String()
@@ -138,9 +143,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.close.Do(func() {
 		close(s.closing)
 		s.run.cancel() // ends the workloads' open streams, which Shutdown would wait for
+		s.sbx.shutdown()
 	})
 	err := s.http.Shutdown(ctx)
 	s.run.close(ctx)
+	if cerr := s.sbx.close(); err == nil {
+		err = cerr
+	}
 	if serveErr := <-s.served; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}
@@ -153,11 +162,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // <= 0 the fault applies to every matching request until ClearFaults. Faults armed first
 // apply first.
 func (s *Server) Inject(route string, times int, f Fault) {
-	if route != "*" && s.api.byID[route] == nil && s.api.ops[normalizeRoute(route)] == nil {
-		s.report("Inject: %q names no operation of openapi.yaml", route)
+	sandboxRoute := s.sbx.api.route(route) != nil
+	if route != "*" && s.api.byID[route] == nil && s.api.ops[normalizeRoute(route)] == nil && !sandboxRoute {
+		s.report("Inject: %q names no operation of openapi.yaml or of the Sandbox API", route)
 		return
 	}
-	if f.kind == faultStatus && (f.status < 100 || f.status > 599) {
+	if f.kind == faultStream && route != "*" && !sandboxRoute {
+		s.report("Inject: StreamError is for operations of the Sandbox API, not %q", route)
+		return
+	}
+	if (f.kind == faultStatus || f.kind == faultEdgeHTML) && (f.status < 100 || f.status > 599) {
 		s.report("Inject: %d is not an HTTP status (100 to 599)", f.status)
 		return
 	}
@@ -188,6 +202,10 @@ func (s *Server) TokenRequests() int { return s.creds.tokenRequestCount() }
 // the answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !underControlPlane(r.URL) {
+		if ws, name, rest, ok := sandboxAddress(r.URL.EscapedPath()); ok {
+			s.serveSandbox(w, r, ws, name, rest)
+			return
+		}
 		s.serveRun(w, r)
 		return
 	}
@@ -236,11 +254,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		rep = s.process(routed, op, route, params, body)
 	}
-	if faulted && fault.kind == faultDisconnect {
+	if faulted && (fault.kind == faultDisconnect || fault.kind == faultDropAfter) {
 		if len(rep.body) > 0 {
 			rec.Status = rep.status
 		}
-		s.disconnect(w, rep)
+		s.disconnect(w, rep, fault)
 		return
 	}
 	rec.Status = s.write(w, rep)
@@ -425,9 +443,9 @@ func (s *Server) write(w http.ResponseWriter, rep reply) int {
 	return rep.status
 }
 
-// disconnect sends the status and half the body, then drops the connection; an answer
-// without a body is dropped before its status.
-func (s *Server) disconnect(w http.ResponseWriter, rep reply) {
+// disconnect sends the status and half the body (or the bytes a DropAfter allows), then drops
+// the connection; an answer without a body is dropped before its status.
+func (s *Server) disconnect(w http.ResponseWriter, rep reply, f Fault) {
 	if len(rep.body) == 0 {
 		panic(http.ErrAbortHandler)
 	}
@@ -436,7 +454,11 @@ func (s *Server) disconnect(w http.ResponseWriter, rep reply) {
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(len(rep.body)))
 	w.WriteHeader(rep.status)
-	_, _ = w.Write(rep.body[:len(rep.body)/2])
+	cut := len(rep.body) / 2
+	if f.kind == faultDropAfter {
+		cut = int(min(f.dropAfter, int64(len(rep.body))))
+	}
+	_, _ = w.Write(rep.body[:cut])
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()
 	}

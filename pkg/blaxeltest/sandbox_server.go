@@ -1,0 +1,372 @@
+package blaxeltest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// sandboxSegment is the path segment that introduces a sandbox in a run address:
+// /{workspace}/sandboxes/{name}/...
+const sandboxSegment = "sandboxes"
+
+// maxSandboxJSON caps the request bodies a sandbox reads whole (all but uploads).
+const maxSandboxJSON = 64 << 20
+
+// sandboxAddress splits an escaped path of the form /{workspace}/sandboxes/{name}[/rest] into
+// its parts, rest staying escaped (the Sandbox API's path rules depend on it).
+func sandboxAddress(escaped string) (workspace, name, rest string, ok bool) {
+	parts := strings.SplitN(strings.TrimPrefix(escaped, "/"), "/", 4)
+	if len(parts) < 3 || parts[1] != sandboxSegment || parts[0] == "" || parts[2] == "" {
+		return "", "", "", false
+	}
+	ws, err1 := url.PathUnescape(parts[0])
+	sb, err2 := url.PathUnescape(parts[2])
+	if err1 != nil || err2 != nil {
+		return "", "", "", false
+	}
+	if len(parts) == 4 {
+		rest = "/" + parts[3]
+	}
+	return ws, sb, rest, true
+}
+
+// serveSandbox answers a request to the Sandbox API of the sandbox name of workspace, at
+// {server}/{workspace}/sandboxes/{name}{rest}; rest is the escaped path after that address
+// ("/process", "/filesystem/src%2Fa.go"). As the platform does, it checks that the sandbox
+// exists and is deployed and that the request carries a credential (an API key or token, or a
+// preview token of the sandbox) before the sandbox sees it; faults armed for the operation
+// apply first.
+func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request, workspace, name, rest string) {
+	started := time.Now()
+	rec := newRequest(r, s.cfg.now())
+	defer func() {
+		s.log.add(*rec)
+		if s.cfg.logger != nil {
+			s.cfg.logger.Info("request", "method", rec.Method, "path", rec.Path, "operation", rec.OperationID,
+				"status", rec.Status, "fault", rec.Fault, "duration", time.Since(started))
+		}
+	}()
+	h := s.sbx
+	decoded, err := url.PathUnescape(rest)
+	if err != nil {
+		decoded = rest
+	}
+	rt, params := h.api.match(r.Method, decoded, h.cfg.quirks)
+	var op *operation
+	if rt != nil {
+		op = rt.op
+		rec.OperationID, rec.Route = op.id, op.route
+	}
+	s.log.count(op, r)
+	var fault Fault
+	faulted := false
+	if op != nil {
+		fault, faulted = s.faults.take(op)
+	}
+	if faulted {
+		rec.Fault = string(fault.kind)
+		if fault.kind == faultHang && !s.hang(r, fault.delay) {
+			panic(http.ErrAbortHandler)
+		}
+	}
+	replaced := faulted && replaces(fault.kind)
+	if replaced && !fault.committed {
+		rec.Status = s.write(w, h.faultReply(fault, rt, r))
+		return
+	}
+	sb, gate := s.sandboxGate(r, workspace, name)
+	if sb == nil {
+		rec.Status = s.write(w, gate)
+		return
+	}
+	if rt == nil {
+		rec.Status = s.write(w, reply{status: http.StatusNotFound,
+			header: http.Header{"Content-Type": {"text/plain"}}, body: []byte("404 page not found")})
+		return
+	}
+	if !rt.streamed {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSandboxJSON))
+		if err != nil {
+			rec.Status = s.write(w, sandboxError(http.StatusRequestEntityTooLarge, "invalid request body: "+err.Error()))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if replaced { // the fault answers, and the sandbox does what it was asked all the same
+			go h.serveDetached(rt, sb, r.Clone(h.ctx), body, params, rest)
+			rec.Status = s.write(w, h.faultReply(fault, rt, r))
+			return
+		}
+	} else if replaced {
+		h.serve(rt, sb, &discardWriter{}, r, params, rest, nil)
+		rec.Status = s.write(w, h.faultReply(fault, rt, r))
+		return
+	}
+	rec.Status = h.serve(rt, sb, w, r, params, rest, &fault)
+}
+
+// replaces reports whether a fault replaces the sandbox's answer (rather than delaying or
+// damaging it).
+func replaces(k faultKind) bool {
+	switch k {
+	case faultStatus, faultEdgeHTML, faultGateway, faultStream:
+		return true
+	}
+	return false
+}
+
+// hang waits for d, or until the client or the server gives up (false).
+func (s *Server) hang(r *http.Request, d time.Duration) bool {
+	select {
+	case <-time.After(d):
+		return true
+	case <-r.Context().Done():
+		return false
+	case <-s.closing:
+		return false
+	}
+}
+
+// serve runs a handler behind the edge and returns the status the client got. A fault that
+// damages answers (Disconnect, TruncatedJSON, DropAfter) is applied on the way out.
+func (h *sandboxHost) serve(rt *sbxRoute, sb *sandbox, w http.ResponseWriter, r *http.Request, params map[string]string, rest string, f *Fault) int {
+	ctx, cut := context.WithCancelCause(r.Context())
+	defer cut(nil)
+	serving := sb.run()
+	defer context.AfterFunc(serving, func() { cut(context.Cause(serving)) })()
+	ew := newEdgeWriter(w, h.cfg.edgeTimeout, cut)
+	if f != nil {
+		switch f.kind {
+		case faultDisconnect:
+			ew.drop = dropHalf
+		case faultTruncated:
+			ew.truncate, ew.drop = true, dropHalf // a stream has no half: it is dropped instead
+		case faultDropAfter:
+			ew.drop = dropRule(f.dropAfter)
+		}
+	}
+	for k, v := range sandboxHeaders() {
+		ew.header[k] = v
+	}
+	x := &sbxCall{host: h, sb: sb, route: rt, w: ew, r: r.WithContext(ctx), ctx: ctx, params: params, raw: rest}
+	ew.onHeaders = h.headerValidator(x)
+	if rt.streamed && r.Body != nil && r.Body != http.NoBody {
+		x.r.Body = &armOnEOF{ReadCloser: r.Body, arm: ew.arm}
+	} else {
+		ew.arm()
+	}
+	if rep, ok := h.checkRequest(x); !ok {
+		x.reply(rep)
+	} else {
+		rt.handle(x)
+	}
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errUpgraded), errors.Is(cause, errSandboxGone), errors.Is(cause, errHostShutdown):
+		ew.mu.Lock()
+		ew.dead, ew.abort = true, true // the sandbox server went away under the request
+		ew.mu.Unlock()
+	}
+	status, abort := ew.finish(h.responseValidator(x))
+	if abort {
+		panic(http.ErrAbortHandler) // net/http drops the connection without logging
+	}
+	return status
+}
+
+// serveDetached runs a handler whose answer nobody gets, with the server's context rather
+// than the request's, so that it goes on once the client has its (fault's) answer.
+func (h *sandboxHost) serveDetached(rt *sbxRoute, sb *sandbox, r *http.Request, body []byte, params map[string]string, rest string) {
+	defer func() { _ = recover() }() // an abort of a detached handler concerns no connection
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	h.serve(rt, sb, &discardWriter{}, r, params, rest, nil)
+}
+
+// armOnEOF starts the edge's clock once the handler has read the request body whole.
+type armOnEOF struct {
+	io.ReadCloser
+	arm func()
+}
+
+func (a *armOnEOF) Read(p []byte) (int, error) {
+	n, err := a.ReadCloser.Read(p)
+	if err != nil {
+		a.arm()
+	}
+	return n, err
+}
+
+// sandboxHeaders are the headers the sandbox server adds to every answer.
+func sandboxHeaders() http.Header {
+	return http.Header{
+		"Cache-Control":                {"no-cache, no-store, must-revalidate"},
+		"Pragma":                       {"no-cache"},
+		"Expires":                      {"0"},
+		"X-Content-Type-Options":       {"nosniff"},
+		"Access-Control-Allow-Origin":  {"*"},
+		"Access-Control-Allow-Methods": {"GET, POST, PUT, DELETE, HEAD, OPTIONS"},
+		"Access-Control-Allow-Headers": {"Content-Type, Authorization"},
+	}
+}
+
+// sandboxGate is the platform in front of a sandbox: the sandbox must exist (else the
+// gateway's 404 WORKLOAD_NOT_FOUND) and be deployed (else the edge's 503, as while it wakes),
+// and the request must carry a credential the control plane accepts, or a preview token of
+// that sandbox (else the gateway's 401, or 403 for a credential of another workspace).
+func (s *Server) sandboxGate(r *http.Request, workspace, name string) (*sandbox, reply) {
+	now := s.cfg.now()
+	seq, status, ok := s.controlPlaneSandbox(name, now)
+	if !ok {
+		return nil, gatewayReply(GatewayError("WORKLOAD_NOT_FOUND"), now)
+	}
+	if preview := previewToken(r); preview != "" {
+		if !s.previewTokenValid(name, preview, now) {
+			return nil, gatewayReply(GatewayError("AUTHENTICATION_FAILED"), now)
+		}
+	} else if bearer(r) == "" {
+		return nil, gatewayReply(GatewayError("AUTHENTICATION_REQUIRED"), now)
+	} else if f := s.creds.authenticate(r, workspace, now); f != nil {
+		code := "AUTHENTICATION_FAILED"
+		if f.status == http.StatusForbidden {
+			code = "FORBIDDEN"
+		}
+		return nil, gatewayReply(GatewayError(code), now)
+	}
+	if status != "" && status != "DEPLOYED" {
+		return nil, reply{status: http.StatusServiceUnavailable,
+			header: http.Header{"Content-Type": {"text/html"}}, body: []byte(edgePage(http.StatusServiceUnavailable))}
+	}
+	return s.sbx.box(workspace, name, seq), reply{}
+}
+
+// previewToken returns the preview token of a request: the X-Blaxel-Preview-Token header, or
+// the bl_preview_token query parameter.
+func previewToken(r *http.Request) string {
+	if t := strings.TrimSpace(r.Header.Get("X-Blaxel-Preview-Token")); t != "" {
+		return t
+	}
+	return r.URL.Query().Get("bl_preview_token")
+}
+
+// sandboxCollection is the control plane's collection of sandboxes, nil if the document has
+// none.
+func (s *Server) sandboxCollection() *collection {
+	for _, c := range s.api.collections {
+		if c.path == "/"+sandboxSegment && len(c.keyParams) == 1 {
+			return c
+		}
+	}
+	return nil
+}
+
+// controlPlaneSandbox looks a sandbox up in the control plane's store: its creation number
+// and status.
+func (s *Server) controlPlaneSandbox(name string, now time.Time) (int64, string, bool) {
+	c := s.sandboxCollection()
+	if c == nil {
+		return 0, "", false
+	}
+	st := s.handlers.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	e := st.find(c, map[string]string{c.keyParams[0]: name})
+	if e == nil {
+		return 0, "", false
+	}
+	settle(c, e, now)
+	return e.seq, getString(e.doc, []string{"status"}), true
+}
+
+// previewTokenValid reports whether token is the value of an unexpired preview token of a
+// preview of the sandbox.
+func (s *Server) previewTokenValid(sandboxName, token string, now time.Time) bool {
+	c := s.sandboxCollection()
+	if c == nil {
+		return false
+	}
+	st := s.handlers.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, b := range st.buckets {
+		if !strings.HasPrefix(b.coll.path, c.itemPath+"/") || len(b.parents) == 0 || b.parents[0] != sandboxName {
+			continue
+		}
+		for _, e := range b.items {
+			if getString(e.doc, []string{"spec", "token"}) != token {
+				continue
+			}
+			expires, err := time.Parse(time.RFC3339, getString(e.doc, []string{"spec", "expiresAt"}))
+			return err != nil || now.Before(expires)
+		}
+	}
+	return false
+}
+
+// faultReply is the answer a replacing fault gives on the data plane.
+func (h *sandboxHost) faultReply(f Fault, rt *sbxRoute, r *http.Request) reply {
+	var rep reply
+	switch f.kind {
+	case faultStatus:
+		rep = sandboxError(f.status, "injected by blaxeltest")
+	case faultStream:
+		rep = streamErrorReply(rt, r, f.message)
+	default:
+		rep = f.apply(reply{}, h.now())
+	}
+	if rep.header == nil {
+		rep.header = http.Header{}
+	}
+	if f.retryAfter != "" {
+		rep.header.Set("Retry-After", f.retryAfter)
+	}
+	return rep
+}
+
+// streamErrorReply is a 200 whose stream carries an error, in the form of the operation.
+func streamErrorReply(rt *sbxRoute, r *http.Request, msg string) reply {
+	if rt != nil && rt.op.route == "POST /process" && wantsEventStream(r) {
+		line, _ := jsonLine(map[string]string{"type": "error", "data": msg})
+		return reply{status: http.StatusOK, header: http.Header{"Content-Type": {"application/x-ndjson"}}, body: line}
+	}
+	body, _ := jsonLine(map[string]string{"error": msg})
+	ct := "text/plain; charset=utf-8"
+	if rt != nil && !strings.HasSuffix(rt.op.path, "/stream") && !strings.HasPrefix(rt.op.path, "/watch/") {
+		ct = "application/json"
+	}
+	return reply{status: http.StatusOK, header: http.Header{"Content-Type": {ct}}, body: body}
+}
+
+// sandboxError is the sandbox server's error answer, {"error": message}.
+func sandboxError(status int, message string) reply {
+	body, _ := jsonLine(map[string]string{"error": message})
+	return reply{status: status, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}, body: bytes.TrimSuffix(body, []byte("\n"))}
+}
+
+// ProcessStarts returns how many times a process named name was started (by POST /process,
+// restarts after a failure not counted) in the sandbox of that workspace, since the sandbox
+// was made.
+func (s *Server) ProcessStarts(workspace, sandbox, name string) int {
+	sb := s.sbx.find(workspace, sandbox)
+	if sb == nil {
+		return 0
+	}
+	sb.procs.mu.Lock()
+	defer sb.procs.mu.Unlock()
+	return sb.procs.starts[name]
+}
+
+// CommandStarts returns how many processes were started with exactly this command line in
+// the sandbox of that workspace, whatever their names, since the sandbox was made.
+func (s *Server) CommandStarts(workspace, sandbox, command string) int {
+	sb := s.sbx.find(workspace, sandbox)
+	if sb == nil {
+		return 0
+	}
+	sb.procs.mu.Lock()
+	defer sb.procs.mu.Unlock()
+	return sb.procs.commands[command]
+}
