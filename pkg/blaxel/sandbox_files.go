@@ -204,10 +204,23 @@ func dirInfoOf(name string) *fileInfo {
 	return &fileInfo{name: name, mode: fs.ModeDir}
 }
 
+// errNotDir is the error of listing a file.
+var errNotDir = errors.New("not a directory")
+
 // ReadDir lists a directory, one level, sorted by name. A path that is not a directory is
-// an error.
+// an error; one that does not exist matches fs.ErrNotExist.
 func (s *Sandbox) ReadDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 	dir, err := s.listing(ctx, "readdir", name)
+	if errors.Is(err, ErrBadRequest) {
+		// The sandbox says "not a directory" for a file and for nothing at all alike.
+		var apiErr *APIError
+		errors.As(err, &apiErr)
+		if _, statErr := s.Stat(ctx, name); errors.Is(statErr, fs.ErrNotExist) {
+			return nil, &fs.PathError{Op: "readdir", Path: name, Err: notExist{apiErr}}
+		} else if statErr == nil {
+			return nil, &fs.PathError{Op: "readdir", Path: name, Err: errNotDir}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -251,6 +264,12 @@ func (s *Sandbox) Stat(ctx context.Context, name string) (fs.FileInfo, error) {
 		return dirInfoOf("/"), nil
 	}
 	dir, err := s.listing(ctx, "stat", path.Dir(p))
+	if errors.Is(err, ErrBadRequest) || errors.Is(err, ErrNotFound) {
+		// The parent is missing, or is a file: either way nothing is at the path.
+		var apiErr *APIError
+		errors.As(err, &apiErr)
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: notExist{apiErr}}
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
