@@ -1,6 +1,7 @@
 package blaxel
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -105,91 +106,173 @@ type logFollower struct {
 	stopped bool      // the caller stopped the iteration
 }
 
+// logChunkSize is how much of its log files the sandbox reads at a time: each read goes out
+// behind its own label, so a label can also start at that distance after another one, in
+// the middle of a line.
+const logChunkSize = 4096
+
 var (
 	stdoutLabel = []byte("stdout:")
 	stderrLabel = []byte("stderr:")
+	keepalive   = []byte(keepaliveLine + "\n")
 )
+
+// maxLogChunk is the most a LogChunk holds: a longer line comes in several.
+const maxLogChunk = 64 << 10
 
 // followLogs reads one connection of the log stream, yielding what was not yielded yet. It
 // returns nil when the stream ended cleanly, and whether it yielded anything.
+//
+// The stream is a sequence of labelled reads ("stdout:" or "stderr:" and up to 4 KiB) of
+// the process's output, and unlabelled lines of the sandbox's own (keepalives, notices). A
+// label is recognised at the start of a line, and where the read before it was a full one;
+// the bytes up to the next label belong to its stream. The labels and keepalives are
+// removed; what is counted, to skip it after a reconnection, is the output alone.
 func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, yield func(LogChunk, error) bool) (bool, error) {
 	resp, err := s.api.ClientInterface.StreamProcessLogs(ctx, name)
 	if err != nil {
 		return false, err
 	}
 	defer resp.Body.Close()
-	lines := newSandboxLines(resp.Body)
-	progressed := false
-	line, offset := 0, 0 // where this connection stands: whole lines read, bytes of the next
-	atStart := true      // at the start of a line
-	first := true
+	br := bufio.NewReaderSize(resp.Body, streamBuffer)
+	if msg, ok := firstLineError(br); ok {
+		return false, s.streamError(resp.Request, msg)
+	}
+	var (
+		progressed bool
+		line       int // this connection's whole lines so far
+		offset     int // bytes of output read of the line after them
+		segment    int // bytes read since the last label
+		atStart    = true
+		pending    = make([]byte, 0, maxLogChunk+logChunkSize) // output to yield, of f.stream
+	)
+	// flush yields what is pending, with a "\n" when it ends a line.
+	flush := func(newline bool) bool {
+		if len(pending) == 0 && !newline {
+			return true
+		}
+		// Each chunk is the caller's to keep: a copy of exactly its size.
+		data := make([]byte, len(pending), len(pending)+1)
+		copy(data, pending)
+		if newline {
+			data = append(data, '\n')
+		}
+		pending = pending[:0]
+		if !yield(LogChunk{Stream: f.stream, Data: data}, nil) {
+			f.stopped = true
+			return false
+		}
+		progressed = true
+		f.partial += len(data)
+		if newline {
+			f.lines, f.partial = line+1, 0
+		}
+		return true
+	}
 	for {
-		piece, newline, err := lines.next()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return progressed, nil
+		if atStart || segment == logChunkSize {
+			if segment == logChunkSize {
+				segment = 0 // a label or not, the next read starts here
 			}
-			return progressed, err
-		}
-		if atStart {
-			if first && len(piece) > 0 && piece[0] == '{' {
-				if msg, ok := streamErrorLine(piece); ok {
-					return progressed, s.streamError(resp.Request, msg)
-				}
-			}
-			first = false
-			if newline && isKeepalive(piece) {
-				continue // live only, never replayed: not counted
-			}
-			switch {
-			case bytes.HasPrefix(piece, stdoutLabel):
-				piece, f.stream = piece[len(stdoutLabel):], LogStdout
-			case bytes.HasPrefix(piece, stderrLabel):
-				piece, f.stream = piece[len(stderrLabel):], LogStderr
-			}
-		}
-		// Skip what an earlier connection yielded: whole lines, then bytes of the next one.
-		data := piece
-		if line < f.lines {
-			data = nil
-		} else if line == f.lines && offset < f.partial {
-			skip := min(f.partial-offset, len(data))
-			data = data[skip:]
-		}
-		if line == f.lines {
-			offset += len(piece)
-		}
-		if len(data) > 0 || newline && line >= f.lines {
-			chunk := make([]byte, len(data), len(data)+1)
-			copy(chunk, data)
-			if newline {
-				chunk = append(chunk, '\n')
-			}
-			if !yield(LogChunk{Stream: f.stream, Data: chunk}, nil) {
-				f.stopped = true
+			// Deciding may wait for bytes that have not come yet: hand over what is ready first.
+			if br.Buffered() < len(keepalive) && !flush(false) {
 				return true, nil
 			}
-			progressed = true
-			f.partial += len(data)
+			if atStart && continuesWith(br, keepalive) {
+				_, _ = br.Discard(len(keepalive)) // live only, never replayed: not counted
+				continue
+			}
+			stream := LogOther
+			switch {
+			case continuesWith(br, stdoutLabel):
+				stream = LogStdout
+			case continuesWith(br, stderrLabel):
+				stream = LogStderr
+			}
+			if stream != LogOther {
+				if stream != f.stream && !flush(false) {
+					return true, nil
+				}
+				f.stream = stream
+				_, _ = br.Discard(len(stdoutLabel))
+				segment = 0
+			}
 		}
-		atStart = newline
+		// The output up to the end of the line, the next place a label may start, or the end
+		// of what has arrived.
+		if br.Buffered() == 0 {
+			if !flush(false) {
+				return true, nil
+			}
+			if _, err := br.Peek(1); err != nil {
+				if errors.Is(err, io.EOF) {
+					return progressed, nil
+				}
+				return progressed, err
+			}
+		}
+		window, _ := br.Peek(min(logChunkSize-segment, br.Buffered()))
+		n := len(window)
+		newline := false
+		if i := bytes.IndexByte(window, '\n'); i >= 0 {
+			n, newline = i+1, true
+		}
+		out := window[:n]
 		if newline {
-			if line >= f.lines {
-				f.lines, f.partial = line+1, 0
+			out = out[:n-1]
+		}
+		// Skip what was yielded already: whole lines, then the bytes of the next one that were
+		// yielded or are pending.
+		switch {
+		case line < f.lines:
+			out = nil
+		case line == f.lines:
+			skip := min(max(f.partial+len(pending)-offset, 0), len(out))
+			offset += len(out)
+			out = out[skip:]
+		}
+		pending = append(pending, out...)
+		_, _ = br.Discard(n)
+		segment += n
+		if newline {
+			if line >= f.lines && !flush(true) {
+				return true, nil
 			}
 			line++
 			offset = 0
+		} else if len(pending) >= maxLogChunk && !flush(false) {
+			return true, nil
 		}
+		atStart = newline
 	}
 }
 
-// streamErrorLine recognises the JSON error that the sandbox writes into the stream of a
-// process it cannot follow.
-func streamErrorLine(line []byte) (string, bool) {
+// continuesWith reports whether the stream goes on with want, reading no further than it
+// takes to tell: a prefix that differs is known without waiting for more.
+func continuesWith(br *bufio.Reader, want []byte) bool {
+	for n := 1; n <= len(want); n++ {
+		b, _ := br.Peek(n)
+		if len(b) < n || b[n-1] != want[n-1] {
+			return false
+		}
+	}
+	return true
+}
+
+// firstLineError recognises the JSON error that the sandbox writes, inside a 200, into the
+// stream of a process it cannot follow. Only what has arrived is looked at.
+func firstLineError(br *bufio.Reader) (string, bool) {
+	if b, err := br.Peek(1); err != nil || b[0] != '{' {
+		return "", false
+	}
+	b, _ := br.Peek(br.Buffered())
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
 	var body struct {
 		Error string `json:"error"`
 	}
-	if json.Unmarshal(bytes.TrimSpace(line), &body) != nil || body.Error == "" {
+	if json.Unmarshal(bytes.TrimSpace(b), &body) != nil || body.Error == "" {
 		return "", false
 	}
 	return body.Error, true

@@ -22,9 +22,10 @@ import (
 )
 
 // Defaults of WriteFile: a file larger than one part goes up in parts, a few at a time, so
-// that at most DefaultUploadConcurrency parts are held in memory whatever the file's size.
+// that at most DefaultUploadConcurrency parts (8 MiB) are held in memory whatever the file's
+// size; at most 10,000 parts make a file (20 GiB with the default size: see WithPartSize).
 const (
-	DefaultPartSize          = 5 << 20
+	DefaultPartSize          = 2 << 20
 	DefaultUploadConcurrency = 4
 	maxParts                 = 10000 // the sandbox numbers parts from 1 to 10000
 )
@@ -92,7 +93,8 @@ func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm 
 	if perm&^fs.ModePerm != 0 {
 		return fmt.Errorf("blaxel: WriteFile: the mode %v has more than permission bits", perm)
 	}
-	u := &upload{s: s, path: p, name: name, perm: perm, set: set, pool: make(chan []byte, set.concurrency)}
+	buffers := max(set.concurrency, 2) // two: the first parts are read before choosing
+	u := &upload{s: s, path: p, name: name, perm: perm, set: set, buffers: buffers, pool: make(chan []byte, buffers)}
 	first, n, err := u.fill(r)
 	if err != nil {
 		return pathError("write", name, err)
@@ -119,13 +121,14 @@ type upload struct {
 	perm fs.FileMode
 	set  writeSettings
 
-	pool      chan []byte // part buffers given back, at most set.concurrency
+	buffers   int         // how many part buffers may exist
+	pool      chan []byte // the part buffers given back
 	mu        sync.Mutex
 	allocated int
 }
 
-// buffer returns a part buffer: a free one, a new one while fewer than set.concurrency
-// exist, else the next one given back (which bounds the memory).
+// buffer returns a part buffer: a free one, a new one while fewer than u.buffers exist, else
+// the next one given back (which bounds the memory).
 func (u *upload) buffer() []byte {
 	select {
 	case b := <-u.pool:
@@ -133,7 +136,7 @@ func (u *upload) buffer() []byte {
 	default:
 	}
 	u.mu.Lock()
-	if u.allocated < u.set.concurrency+1 { // +1: the part being read while the others are sent
+	if u.allocated < u.buffers {
 		u.allocated++
 		u.mu.Unlock()
 		return make([]byte, u.set.partSize)
@@ -142,12 +145,7 @@ func (u *upload) buffer() []byte {
 	return <-u.pool
 }
 
-func (u *upload) release(b []byte) {
-	select {
-	case u.pool <- b:
-	default: // one more than the pool holds: let it go
-	}
-}
+func (u *upload) release(b []byte) { u.pool <- b } // never blocks: the pool holds every buffer
 
 // fill reads up to one part from r into a buffer.
 func (u *upload) fill(r io.Reader) ([]byte, int, error) {
@@ -284,26 +282,15 @@ func (u *upload) sendParts(ctx context.Context, id string, r io.Reader, first, s
 // stored, against the MD5 of what was sent. The body is replayable: the pipeline may send the
 // PUT again, which replaces the part with the same bytes.
 func (u *upload) sendPart(ctx context.Context, id string, number int, data []byte) (string, error) {
-	sum := md5.Sum(data)
+	// The MD5 is computed while the part travels: the sandbox computes its own meanwhile.
+	sums := make(chan [md5.Size]byte, 1)
+	go func() { sums <- md5.Sum(data) }()
+	stored, err := u.putPart(ctx, id, number, data)
+	sum := <-sums
+	if err != nil {
+		return "", fmt.Errorf("part %d: %w", number, err)
+	}
 	want := hex.EncodeToString(sum[:])
-	form := newFormBody(nil, path.Base(u.path), data)
-	req, err := sandboxapi.NewUploadPartRequestWithBody(u.s.server(), id, &sandboxapi.UploadPartParams{PartNumber: number}, form.contentType, form.reader())
-	if err != nil {
-		return "", err
-	}
-	form.attach(req)
-	resp, err := u.s.doer.Do(req.WithContext(ctx))
-	if err != nil {
-		return "", fmt.Errorf("part %d: %w", number, err)
-	}
-	parsed, err := sandboxapi.ParseUploadPartResponse(resp)
-	if err != nil {
-		return "", fmt.Errorf("part %d: %w", number, err)
-	}
-	stored, err := json200(parsed.JSON200, parsed.HTTPResponse, parsed.Body)
-	if err != nil {
-		return "", fmt.Errorf("part %d: %w", number, err)
-	}
 	if stored.Etag == nil || !equalFoldASCII(*stored.Etag, want) {
 		got := "none"
 		if stored.Etag != nil {
@@ -312,6 +299,25 @@ func (u *upload) sendPart(ctx context.Context, id string, number int, data []byt
 		return "", fmt.Errorf("part %d: the sandbox stored MD5 %s, but %s was sent", number, got, want)
 	}
 	return want, nil
+}
+
+// putPart sends one part.
+func (u *upload) putPart(ctx context.Context, id string, number int, data []byte) (*sandboxapi.MultipartUploadPartResponse, error) {
+	form := newFormBody(nil, path.Base(u.path), data)
+	req, err := sandboxapi.NewUploadPartRequestWithBody(u.s.server(), id, &sandboxapi.UploadPartParams{PartNumber: number}, form.contentType, form.reader())
+	if err != nil {
+		return nil, err
+	}
+	form.attach(req)
+	resp, err := u.s.doer.Do(req.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := sandboxapi.ParseUploadPartResponse(resp)
+	if err != nil {
+		return nil, err
+	}
+	return json200(parsed.JSON200, parsed.HTTPResponse, parsed.Body)
 }
 
 // complete joins the parts. After an ambiguous failure, ListParts tells whether it happened

@@ -115,3 +115,15 @@ func TestWriteFileOfAReaderThatFails(t *testing.T) {
 type iotestErrReader struct{ err error }
 
 func (r iotestErrReader) Read([]byte) (int, error) { return 0, r.err }
+
+func TestWriteFileOnePartAtATime(t *testing.T) {
+	_, sb := fakeSandbox(t)
+	data := pseudoRandom(5*(16<<10) + 3)
+	if err := sb.WriteFile(context.Background(), "/up/serial.bin", bytes.NewReader(data), 0o644,
+		blaxel.WithPartSize(16<<10), blaxel.WithUploadConcurrency(1)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := sb.ReadFile(context.Background(), "/up/serial.bin"); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read back %d bytes, %v", len(got), err)
+	}
+}
