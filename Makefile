@@ -94,6 +94,28 @@ bench: ## Benchmarks against hand-written net/http + encoding/json; ends with cl
 	echo "cpu: the process's CPU time (client and server), which other programs disturb less than time:"; \
 	"$$dir/benchratio" "$$dir/bench.txt"
 
+# The sandbox handle against hand-written net/http (bench/sandbox_*): 256 MiB up and down,
+# Run("echo"), and 96 MiB of 8 MiB log lines, through the fake run in a process of its own so
+# that the heap and CPU reported are the client's. Rounds alternate which side runs first.
+SANDBOX_BENCH_ROUNDS ?= 4
+
+.PHONY: bench-sandbox
+
+bench-sandbox: ## Sandbox transfers, runs and logs against hand-written net/http; ends with client/baseline ratios.
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) test -c -o "$$dir/bench.test" ./bench; \
+	$(GO) build -o "$$dir/benchratio" ./internal/cmd/benchratio; \
+	cd bench; \
+	for round in $$(seq $(SANDBOX_BENCH_ROUNDS)); do \
+		order=-baseline-first=$$([ $$((round % 2)) -eq 0 ] && echo true || echo false); \
+		"$$dir/bench.test" -test.run '^$$' -test.benchmem -test.benchtime 3x $$order \
+			-test.bench '^BenchmarkSandbox(Upload|Download|Logs)$$'; \
+		"$$dir/bench.test" -test.run '^$$' -test.benchmem -test.benchtime $(BENCH_TIME) $$order \
+			-test.bench '^BenchmarkSandboxRunEcho$$'; \
+	done | tee "$$dir/bench.txt" | grep -E '^(Benchmark|cpu:)'; \
+	echo; echo "client/baseline per operation, median of $(SANDBOX_BENCH_ROUNDS) rounds ($$(go env GOVERSION), $$(nproc) cores):"; \
+	"$$dir/benchratio" "$$dir/bench.txt"
+
 # Fuzzing of the client's parsers (error bodies, Retry-After, the config file, token answers and
 # expiries, redaction). go test -fuzz takes one target at a time, hence the loop; inputs that
 # fail are written to pkg/blaxel/testdata/fuzz and replayed by every `go test` after.

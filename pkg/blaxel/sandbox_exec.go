@@ -3,6 +3,7 @@ package blaxel
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -146,11 +147,23 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 		traced, wrote := traceWrites(ctx)
 		resp, err := s.api.ClientInterface.StartProcess(traced, req, editors...)
 		if err == nil {
-			if stream && !isJSON(resp.Header.Get("Content-Type")) {
+			streamed := !isJSON(resp.Header.Get("Content-Type"))
+			switch {
+			case stream && streamed:
 				return resp, nil, nil
+			case streamed:
+				proc, err := s.startedStream(ctx, resp, name)
+				return nil, proc, err
 			}
 			// A JSON answer, also when a stream was asked for and the sandbox answered plainly.
-			proc, err := decodeProcess(resp)
+			proc, err := s.decodeProcess(resp)
+			var refused *StreamError
+			if err != nil && ctx.Err() == nil && !errors.As(err, &refused) {
+				// The sandbox said 200, so the process started, whatever became of the answer.
+				if found, lookupErr := s.Process(ctx, name); lookupErr == nil {
+					return nil, found, nil
+				}
+			}
 			return nil, proc, err
 		}
 		if resent && alreadyRunning(err) {
@@ -174,6 +187,29 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 		}
 		resent = true // the sandbox does not know the name: the command did not start
 	}
+}
+
+// startedStream reads the start of an event stream that answered a start which asked for
+// none: an error event is the start's failure; anything else means the process runs, and
+// the stream is left (the process goes on without it).
+func (s *Sandbox) startedStream(ctx context.Context, resp *http.Response, name string) (*sandboxapi.ProcessResponse, error) {
+	defer resp.Body.Close()
+	lines := newSandboxLines(resp.Body)
+	for {
+		line, err := lines.readLine()
+		if err != nil {
+			break
+		}
+		var ev sandboxapi.ExecEvent
+		if json.Unmarshal(line, &ev) != nil || ev.Type == sandboxapi.ExecEventTypeKeepalive {
+			continue
+		}
+		if ev.Type == sandboxapi.ExecEventTypeError && ev.Data != nil {
+			return nil, s.streamError(resp.Request, *ev.Data)
+		}
+		break
+	}
+	return s.Process(ctx, name)
 }
 
 // found returns the process that an earlier send started.
@@ -218,11 +254,18 @@ func alreadyRunning(err error) bool {
 		strings.Contains(apiErr.Message+string(apiErr.Body), "already exists and is running")
 }
 
-// decodeProcess reads a JSON ProcessResponse answer.
-func decodeProcess(resp *http.Response) (*sandboxapi.ProcessResponse, error) {
+// decodeProcess reads a JSON ProcessResponse answer; a 200 that holds the sandbox's
+// {"error": ...} instead is a *StreamError.
+func (s *Sandbox) decodeProcess(resp *http.Response) (*sandboxapi.ProcessResponse, error) {
 	parsed, err := sandboxapi.ParseGetProcessResponse(resp)
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %s %s: %w", resp.Request.Method, redactURL(resp.Request.URL), err)
+	}
+	if parsed.JSON200 != nil && parsed.JSON200.Name == "" {
+		if msg, ok := errorBody(parsed.Body); ok {
+			return nil, s.streamError(resp.Request, msg)
+		}
+		parsed.JSON200 = nil // not a process: a DecodeError below
 	}
 	return json200(parsed.JSON200, parsed.HTTPResponse, parsed.Body)
 }

@@ -269,6 +269,11 @@ func firstLineError(br *bufio.Reader) (string, bool) {
 	if i := bytes.IndexByte(b, '\n'); i >= 0 {
 		b = b[:i]
 	}
+	return errorBody(b)
+}
+
+// errorBody reads the sandbox's {"error": "message"}.
+func errorBody(b []byte) (string, bool) {
 	var body struct {
 		Error string `json:"error"`
 	}

@@ -7,8 +7,12 @@ import (
 	"io"
 )
 
-// streamBuffer is the read buffer of a stream: a line longer than that comes in pieces.
-const streamBuffer = 64 << 10
+// Read buffers: a log stream is read in bulk; an event stream's lines are short, and the
+// rare long one (an exec's result) is assembled from several reads.
+const (
+	streamBuffer = 64 << 10
+	eventBuffer  = 4 << 10
+)
 
 // keepaliveLine is what the sandbox writes into its text streams (and into the stdout of an
 // exec stream) so that the edge does not cut an idle connection.
@@ -24,7 +28,7 @@ type sandboxLines struct {
 }
 
 func newSandboxLines(r io.Reader) *sandboxLines {
-	return &sandboxLines{r: bufio.NewReaderSize(r, streamBuffer)}
+	return &sandboxLines{r: bufio.NewReaderSize(r, eventBuffer)}
 }
 
 // next returns the next piece of the stream: the rest of a line, its "\n" removed (newline
