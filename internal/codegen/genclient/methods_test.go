@@ -125,8 +125,8 @@ func TestMethodsHaveTheShapeOfTheirAnswers(t *testing.T) {
 		"return &ShareThingResult{JSON200: r.JSON200, JSON202: r.JSON202}",
 		"JSON202 *gen.Pending // 202: pending",
 
-		`case "CreateThing", "getThing", "ShareThing":` + "\n\t\treturn '{', true",
-		`case "ListThings":` + "\n\t\treturn '[', true",
+		`case "CreateThing", "getThing", "ShareThing":`+"\n\t\treturn '{', true",
+		`case "ListThings":`+"\n\t\treturn '[', true",
 	)
 	if strings.Contains(string(src), `"DeleteThing"`) {
 		t.Errorf("DeleteThing declares no body, yet has a shape:\n%s", src)
