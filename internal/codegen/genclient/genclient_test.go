@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -73,5 +74,22 @@ func write(t *testing.T, dir, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The files that oapi-codegen.yaml and the overlay name in their comments exist.
+func TestCodegenConfigNamesFilesThatExist(t *testing.T) {
+	root := filepath.Join("..", "..", "..")
+	goFile := regexp.MustCompile(`[\w./-]+\.(go|yaml)\b`)
+	for _, config := range []string{"oapi-codegen.yaml", "internal/codegen/overlay.yaml"} {
+		data, err := os.ReadFile(filepath.Join(root, config))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range goFile.FindAllString(string(data), -1) {
+			if _, err := os.Stat(filepath.Join(root, name)); err != nil {
+				t.Errorf("%s names %s: %v", config, name, err)
+			}
+		}
 	}
 }
