@@ -133,7 +133,11 @@ func TestAPIIsTheCheckedGeneratedClient(t *testing.T) {
 func TestPtr(t *testing.T) {
 	name := blaxel.Ptr("My sandbox")
 	meta := gen.Metadata{Name: "sb", DisplayName: name}
-	if *meta.DisplayName != "My sandbox" || blaxel.Ptr(3) == blaxel.Ptr(3) {
+	if *meta.DisplayName != "My sandbox" {
 		t.Fatalf("%v", meta)
+	}
+	three := 3
+	if p := blaxel.Ptr(three); p == &three || *p != 3 {
+		t.Fatal("Ptr does not point to a copy")
 	}
 }
