@@ -77,11 +77,18 @@ func write(t *testing.T, dir, name, content string) {
 	}
 }
 
-// The files that oapi-codegen.yaml and the overlay name in their comments exist.
+// The files that the oapi-codegen configurations and the overlay name exist.
 func TestCodegenConfigNamesFilesThatExist(t *testing.T) {
 	root := filepath.Join("..", "..", "..")
 	goFile := regexp.MustCompile(`[\w./-]+\.(go|yaml)\b`)
-	for _, config := range []string{"oapi-codegen.yaml", "internal/codegen/overlay.yaml"} {
+	configs, err := filepath.Glob(filepath.Join(root, "oapi-codegen*.yaml"))
+	if err != nil || len(configs) == 0 {
+		t.Fatalf("no oapi-codegen configuration: %v", err)
+	}
+	for i := range configs {
+		configs[i], _ = filepath.Rel(root, configs[i])
+	}
+	for _, config := range append(configs, "internal/codegen/overlay.yaml") {
 		data, err := os.ReadFile(filepath.Join(root, config))
 		if err != nil {
 			t.Fatal(err)
