@@ -327,15 +327,17 @@ func streamProcessLogs(x *sbxCall) {
 		x.fail(http.StatusNotFound, fmt.Sprintf("process with Identifier %s not found", id))
 		return
 	}
-	stream := x.startStream("text/plain; charset=utf-8", http.Header{"Connection": {"keep-alive"}, "X-Accel-Buffering": {"no"}})
+	headers := http.Header{"Connection": {"keep-alive"}, "X-Accel-Buffering": {"no"}}
 	if p == nil {
+		stream := x.startStream("text/plain; charset=utf-8", headers)
 		body, _ := json.Marshal(map[string]string{"error": fmt.Sprintf("process with Identifier %s not found", id)})
 		_ = stream.line(body)
 		return
 	}
 	runDone := x.sb.procs.runDone(p)
-	sub, backlog, dropped := p.out.attach()
+	sub, backlog, dropped := p.out.attach() // before the headers: what follows them is live
 	defer p.out.detach(sub)
+	stream := x.startStream("text/plain; charset=utf-8", headers)
 	if dropped && stream.line([]byte("stdout:"+truncationMarker)) != nil {
 		return
 	}

@@ -145,7 +145,7 @@ func (h *sandboxHost) serve(rt *sbxRoute, sb *sandbox, w http.ResponseWriter, r 
 		case faultDisconnect:
 			ew.drop = dropHalf
 		case faultTruncated:
-			ew.truncate, ew.drop = true, dropHalf // a stream has no half: it is dropped instead
+			ew.truncate = true // a stream has no half: it is dropped after its first bytes instead
 		case faultDropAfter:
 			ew.drop = dropRule(f.dropAfter)
 		}

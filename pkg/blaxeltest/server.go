@@ -37,7 +37,7 @@ type Server struct {
 	creds    *credentials
 	faults   *faults
 	log      *requestLog
-	sbx      *sandboxHost // the data plane of the sandboxes
+	sbx      *sandboxHost                     // the data plane of the sandboxes
 	report   func(format string, args ...any) // tells of answers that break the document
 
 	http    *http.Server
