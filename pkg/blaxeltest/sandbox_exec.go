@@ -318,15 +318,12 @@ func getProcessLogs(x *sbxCall) {
 // each prefixed with its stream ("stdout:", "stderr:"), then live output, prefixed once per
 // chunk with QuirkChunkPrefix (else per line), with a "[keepalive]" line every 30 s
 // (QuirkKeepaliveText); it ends when the run of the process it joined ends. An unknown
-// process answers 200 with a JSON error in the stream (QuirkErrorsAs200), else 404.
+// process answers 200 with a JSON error in the stream, since the real server sends its
+// headers before it looks the process up.
 func streamProcessLogs(x *sbxCall) {
 	id := x.params["identifier"]
 	p := x.sb.procs.find(id)
 	quirks := x.host.cfg.quirks
-	if p == nil && !quirks.has(QuirkErrorsAs200) {
-		x.fail(http.StatusNotFound, fmt.Sprintf("process with Identifier %s not found", id))
-		return
-	}
 	headers := http.Header{"Connection": {"keep-alive"}, "X-Accel-Buffering": {"no"}}
 	if p == nil {
 		stream := x.startStream("text/plain; charset=utf-8", headers)

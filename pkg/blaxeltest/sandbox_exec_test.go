@@ -300,7 +300,6 @@ func TestLogStreamPrefixesEveryLineWithoutTheQuirk(t *testing.T) {
 	if want := "stdout:a\nstdout:b\nstdout:partialstderr:e\n"; string(data) != want {
 		t.Errorf("log stream %q, want %q", data, want)
 	}
-	b.call(sbxRequest{path: "/process/nope/logs/stream"}, 404)
 }
 
 func TestLogStreamOfAnUnknownProcessIsA200WithAnError(t *testing.T) {
