@@ -312,7 +312,7 @@ func deleteTree(x *sbxCall) {
 // uploadForm streams the file part of a multipart/form-data PUT to storage. The permissions
 // field counts only before the file part, unless QuirkPermissionsFirst is off.
 func uploadForm(x *sbxCall, p string) {
-	mr, err := x.r.MultipartReader()
+	mr, err := x.multipartReader()
 	if err != nil {
 		x.fail(http.StatusBadRequest, "error reading multipart data: "+err.Error())
 		return

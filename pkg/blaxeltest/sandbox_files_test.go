@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"os"
@@ -317,5 +318,30 @@ func TestFileDirUploadOfABigFileStaysOnDisk(t *testing.T) {
 	n, err := io.Copy(io.Discard, resp.Body)
 	if err != nil || n != size || resp.Header.Get("Content-Length") != "33554432" {
 		t.Errorf("download: %d bytes, %v, length %q", n, err, resp.Header.Get("Content-Length"))
+	}
+}
+
+func TestRangesAcrossStorageChunks(t *testing.T) {
+	content := make([]byte, 200<<10)
+	_, _ = rand.Read(content)
+	for name, opts := range map[string][]blaxeltest.Option{
+		"memory":   nil,
+		"file dir": {blaxeltest.WithSandboxFileDir(t.TempDir())},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := newBox(t, opts...)
+			body, ct := formUpload(t, [][2]string{{"file", "r.bin"}}, content)
+			b.call(sbxRequest{method: "PUT", path: "/filesystem/r.bin", body: body, header: map[string]string{"Content-Type": ct}}, 200)
+			for _, r := range [][2]int{{0, 9}, {65530, 65545}, {131071, 131072}, {len(content) - 5, len(content) - 1}} {
+				got := b.call(sbxRequest{path: "/filesystem/r.bin?download=true", header: map[string]string{"Range": fmt.Sprintf("bytes=%d-%d", r[0], r[1])}}, 206)
+				if !bytes.Equal(got, content[r[0]:r[1]+1]) {
+					t.Errorf("range %v: wrong bytes", r)
+				}
+			}
+			b.call(sbxRequest{path: "/filesystem/r.bin?download=true", header: map[string]string{"Range": "bytes=999999999-"}}, 416)
+			if got := b.readFile("r.bin"); got != string(content) {
+				t.Error("the whole file differs")
+			}
+		})
 	}
 }
