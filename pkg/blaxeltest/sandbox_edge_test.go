@@ -65,9 +65,13 @@ func TestTheGateInFrontOfSandboxes(t *testing.T) {
 	if !seen {
 		t.Error("the request with a preview token is not in the log")
 	}
+	// A bad preview token does not spoil a good key.
+	b.call(sbxRequest{path: "/health", header: map[string]string{"X-Blaxel-Preview-Token": "blpt_forged"}}, 200)
 	if n := b.srv.Attempts("GET /health"); n < 8 {
 		t.Errorf("Attempts(GET /health) = %d", n)
 	}
+	// HEAD answers 200 whatever the resource.
+	b.call(sbxRequest{method: "HEAD", path: "/filesystem/%2Fno%2Fsuch%2Ffile"}, 200)
 	// A path the sandbox does not serve.
 	if got := string(b.call(sbxRequest{path: "/nothing/here"}, 404)); got != "404 page not found" {
 		t.Errorf("unknown route answered %q", got)
@@ -208,4 +212,26 @@ func TestUpgradeDropsStreamsAndKeepsProcesses(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+func TestASandboxMadeAgainStartsAfresh(t *testing.T) {
+	b := newBox(t)
+	ended := make(chan struct{})
+	b.srv.HandleCommand("wait", func(ctx context.Context, _ *blaxeltest.Process) int {
+		<-ctx.Done()
+		close(ended)
+		return 0
+	})
+	b.call(sbxRequest{method: "POST", path: "/process", json: map[string]any{"command": "wait", "name": "w"}}, 200)
+	b.writeFile("kept.txt", "x")
+	send(t, b.srv, request{method: "DELETE", path: "/sandboxes/box"}).mustStatus(t, 200)
+	b.call(sbxRequest{path: "/process/w"}, 404)
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second): // only guards a hang
+		t.Fatal("the process of a deleted sandbox goes on")
+	}
+	send(t, b.srv, request{method: "POST", path: "/sandboxes", body: sandbox("box", nil)}).mustStatus(t, 200)
+	b.call(sbxRequest{path: "/process/w"}, 404)
+	b.call(sbxRequest{path: "/filesystem/kept.txt"}, 404)
 }

@@ -85,6 +85,13 @@ func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request, workspace,
 		rec.Status = s.write(w, gate)
 		return
 	}
+	if rt == nil && r.Method == http.MethodHead {
+		if get, _ := h.api.match(http.MethodGet, decoded, h.cfg.quirks); get != nil {
+			// HEAD answers 200 whatever the resource, as on the real server: it tells nothing.
+			rec.Status = s.write(w, reply{status: http.StatusOK, header: sandboxHeaders()})
+			return
+		}
+	}
 	if rt == nil {
 		rec.Status = s.write(w, reply{status: http.StatusNotFound,
 			header: http.Header{"Content-Type": {"text/plain"}}, body: []byte("404 page not found")})
@@ -221,19 +228,10 @@ func (s *Server) sandboxGate(r *http.Request, workspace, name string) (*sandbox,
 	now := s.cfg.now()
 	seq, status, ok := s.controlPlaneSandbox(name, now)
 	if !ok {
+		s.sbx.forget(workspace, name) // deleted on the control plane: its processes end
 		return nil, gatewayReply(GatewayError("WORKLOAD_NOT_FOUND"), now)
 	}
-	if preview := previewToken(r); preview != "" {
-		if !s.previewTokenValid(name, preview, now) {
-			return nil, gatewayReply(GatewayError("AUTHENTICATION_FAILED"), now)
-		}
-	} else if bearer(r) == "" {
-		return nil, gatewayReply(GatewayError("AUTHENTICATION_REQUIRED"), now)
-	} else if f := s.creds.authenticate(r, workspace, now); f != nil {
-		code := "AUTHENTICATION_FAILED"
-		if f.status == http.StatusForbidden {
-			code = "FORBIDDEN"
-		}
+	if code := s.sandboxCredential(r, workspace, name, now); code != "" {
 		return nil, gatewayReply(GatewayError(code), now)
 	}
 	if status != "" && status != "DEPLOYED" {
@@ -241,6 +239,29 @@ func (s *Server) sandboxGate(r *http.Request, workspace, name string) (*sandbox,
 			header: http.Header{"Content-Type": {"text/html"}}, body: []byte(edgePage(http.StatusServiceUnavailable))}
 	}
 	return s.sbx.box(workspace, name, seq), reply{}
+}
+
+// sandboxCredential checks the credential of a request to a sandbox: a key or token the
+// control plane accepts, or a preview token of the sandbox. It returns the gateway's error
+// code, "" when the request may go on.
+func (s *Server) sandboxCredential(r *http.Request, workspace, name string, now time.Time) string {
+	preview := previewToken(r)
+	if preview != "" && s.previewTokenValid(name, preview, now) {
+		return ""
+	}
+	if bearer(r) == "" {
+		if preview != "" {
+			return "AUTHENTICATION_FAILED"
+		}
+		return "AUTHENTICATION_REQUIRED"
+	}
+	if f := s.creds.authenticate(r, workspace, now); f != nil {
+		if f.status == http.StatusForbidden {
+			return "FORBIDDEN"
+		}
+		return "AUTHENTICATION_FAILED"
+	}
+	return ""
 }
 
 // previewToken returns the preview token of a request: the X-Blaxel-Preview-Token header, or
