@@ -965,6 +965,15 @@ type APIKey struct {
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
+// APIKeyCreateRequest What to call a new API key of a service account, and how long it lives.
+type APIKeyCreateRequest struct {
+	// ExpiresIn How long the key lives, as a duration such as `30d`; without it the key does not expire.
+	ExpiresIn *string `json:"expires_in,omitempty"`
+
+	// Name A name to recognise the key by.
+	Name *string `json:"name,omitempty"`
+}
+
 // AppRevision One deployed version of an application: the image, port, memory and variables it ran with.
 type AppRevision struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
@@ -1189,6 +1198,12 @@ type CustomDomainMetadata struct {
 	Workspace *string `json:"workspace,omitempty"`
 }
 
+// CustomDomainShareRequest The workspace a custom domain is shared with.
+type CustomDomainShareRequest struct {
+	// TargetWorkspace The name of the workspace that may then serve workloads on the domain.
+	TargetWorkspace string `json:"targetWorkspace"`
+}
+
 // CustomDomainShareTarget A workspace a custom domain is shared with.
 type CustomDomainShareTarget struct {
 	Status               string  `json:"status"`
@@ -1235,6 +1250,33 @@ type Drive struct {
 	// State Where a drive's content is stored.
 	State  *DriveState `json:"state,omitempty"`
 	Status *string     `json:"status,omitempty"`
+}
+
+// DriveAccessToken A short-lived token that grants access to one drive.
+type DriveAccessToken struct {
+	// AccessToken The token itself; send it as a bearer token to the drive's storage gateway.
+	AccessToken *string `json:"access_token,omitempty"`
+
+	// ExpiresIn Seconds until the token expires.
+	ExpiresIn *float32 `json:"expires_in,omitempty"`
+
+	// TokenType How the token is presented, `Bearer`.
+	TokenType *string `json:"token_type,omitempty"`
+}
+
+// DriveDeletion The outcome of deleting a drive.
+type DriveDeletion struct {
+	// Message What the platform did with the drive.
+	Message *string `json:"message,omitempty"`
+
+	// Name The drive that was deleted.
+	Name *string `json:"name,omitempty"`
+}
+
+// DriveJWKS The JSON Web Key Set whose public keys sign drive access tokens.
+type DriveJWKS struct {
+	// Keys The keys, each a JSON Web Key object.
+	Keys []map[string]interface{} `json:"keys,omitempty"`
 }
 
 // DriveList One page of drives: the items in `data`, and in `meta` whether more follow and the cursor to them.
@@ -1416,6 +1458,24 @@ type ExpirationPolicyAction string
 // ExpirationPolicyType `ttl-idle` counts from the last use, `ttl-max-age` from creation, `date` is a fixed time.
 type ExpirationPolicyType string
 
+// FeatureFlagEvaluation How one feature flag evaluates for the workspace, at the moment it was asked.
+type FeatureFlagEvaluation struct {
+	// Enabled Whether the feature is on for this workspace.
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// EvaluatedAt When the flag was evaluated.
+	EvaluatedAt *time.Time `json:"evaluatedAt,omitempty"`
+
+	// FeatureKey The flag that was evaluated.
+	FeatureKey *string `json:"featureKey,omitempty"`
+
+	// Payload Data attached to the variant, if any.
+	Payload map[string]interface{} `json:"payload,omitempty"`
+
+	// Variant The variant the workspace is in, for flags with several.
+	Variant *string `json:"variant,omitempty"`
+}
+
 // FirewallConfig The rulesets that filter a sandbox's traffic.
 type FirewallConfig struct {
 	Rulesets []string `json:"rulesets,omitempty"`
@@ -1592,6 +1652,45 @@ type Image struct {
 	Spec ImageSpec `json:"spec"`
 }
 
+// ImageCleanup The outcome of removing the workspace's unused images.
+type ImageCleanup struct {
+	// Deleted How many images were removed.
+	Deleted *int `json:"deleted,omitempty"`
+
+	// Message A summary of what was done.
+	Message *string `json:"message,omitempty"`
+}
+
+// ImageCreateRequest An image to register for a kind of resource.
+type ImageCreateRequest struct {
+	// Generation The infrastructure generation the image is built for, e.g. `mk3`.
+	Generation *string `json:"generation,omitempty"`
+
+	// Image The image reference, e.g. a registry path with its tag.
+	Image *string `json:"image,omitempty"`
+
+	// Name The name the image is stored under.
+	Name string `json:"name"`
+
+	// ResourceType The kind of resource the image serves, e.g. `sandbox` or `agent`.
+	ResourceType string `json:"resourceType"`
+}
+
+// ImageCreation The image that was registered.
+type ImageCreation struct {
+	// Image The image reference that was stored.
+	Image *string `json:"image,omitempty"`
+
+	// Message What the platform did.
+	Message *string `json:"message,omitempty"`
+
+	// Name The image's name.
+	Name *string `json:"name,omitempty"`
+
+	// ResourceType The kind of resource the image serves.
+	ResourceType *string `json:"resourceType,omitempty"`
+}
+
 // ImageMetadata The identity of an image: its name, the kind of resource it is for, and its workspace of origin.
 type ImageMetadata struct {
 	CreatedAt   *string `json:"createdAt,omitempty"`
@@ -1608,6 +1707,15 @@ type ImageMetadata struct {
 	Status    *Status `json:"status,omitempty"`
 	UpdatedAt *string `json:"updatedAt,omitempty"`
 	Workspace *string `json:"workspace,omitempty"`
+}
+
+// ImageShareRequest Where an image is shared to.
+type ImageShareRequest struct {
+	// TargetAccountID The account that owns the target workspace, when it is not the caller's own.
+	TargetAccountID *string `json:"targetAccountId,omitempty"`
+
+	// TargetWorkspace The workspace that receives the image.
+	TargetWorkspace string `json:"targetWorkspace"`
 }
 
 // ImageShareTarget A workspace an image is shared with or offered to, and where that stands.
@@ -2458,6 +2566,12 @@ type PreviewToken struct {
 	Spec PreviewTokenSpec `json:"spec"`
 }
 
+// PreviewTokenDeletion The outcome of revoking a preview token.
+type PreviewTokenDeletion struct {
+	// Message What the platform did with the token.
+	Message *string `json:"message,omitempty"`
+}
+
 // PreviewTokenMetadata The identity of a preview token and the preview it opens.
 type PreviewTokenMetadata struct {
 	Name         string  `json:"name"`
@@ -2926,6 +3040,63 @@ type ServerlessConfig struct {
 	Timeout *int `json:"timeout,omitempty"`
 }
 
+// ServiceAccount A service account of the workspace: a non-human identity whose client id and secret (or API keys) let programs call the API on the workspace's behalf.
+type ServiceAccount struct {
+	// ClientID The account's client id, used as its identifier in paths and in token requests.
+	ClientID *string `json:"client_id,omitempty"`
+
+	// CreatedAt When the account was created.
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// Description Free text saying what the account is for.
+	Description *string `json:"description,omitempty"`
+
+	// Name The account's display name.
+	Name *string `json:"name,omitempty"`
+
+	// UpdatedAt When the account was last changed.
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
+// ServiceAccountCreateRequest A service account to create.
+type ServiceAccountCreateRequest struct {
+	// Description Free text saying what the account is for.
+	Description *string `json:"description,omitempty"`
+
+	// Name The account's display name.
+	Name string `json:"name"`
+}
+
+// ServiceAccountUpdateRequest The fields of a service account to change; absent fields stay as they are.
+type ServiceAccountUpdateRequest struct {
+	// Description A new text saying what the account is for.
+	Description *string `json:"description,omitempty"`
+
+	// Name A new display name.
+	Name *string `json:"name,omitempty"`
+}
+
+// ServiceAccountWithSecret A service account just created, with its client secret. The secret is in this answer only: store it now, since no later call returns it.
+type ServiceAccountWithSecret struct {
+	// ClientID The account's client id.
+	ClientID *string `json:"client_id,omitempty"`
+
+	// ClientSecret The account's secret, shown once.
+	ClientSecret *string `json:"client_secret,omitempty"`
+
+	// CreatedAt When the account was created.
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// Description Free text saying what the account is for.
+	Description *string `json:"description,omitempty"`
+
+	// Name The account's display name.
+	Name *string `json:"name,omitempty"`
+
+	// UpdatedAt When the account was last changed.
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
 // SortOrder The order of a listing's items.
 type SortOrder string
 
@@ -3170,6 +3341,15 @@ type VolumeTemplateVersion struct {
 // VolumeTemplateVersionStatus defines model for VolumeTemplateVersion.Status.
 type VolumeTemplateVersionStatus string
 
+// VolumeTemplateVersionDeletion The outcome of deleting one version of a volume template.
+type VolumeTemplateVersionDeletion struct {
+	// Message What the platform did with the version.
+	Message *string `json:"message,omitempty"`
+
+	// Template A template that new volumes are filled from, with its versions.
+	Template *VolumeTemplate `json:"template,omitempty"`
+}
+
 // Workspace A workspace: where resources live, with members, a region and settings.
 type Workspace struct {
 	AccountID *string `json:"accountId,omitempty"`
@@ -3221,6 +3401,26 @@ type WorkspaceAvailability struct {
 // WorkspaceAvailabilityReason defines model for WorkspaceAvailability.Reason.
 type WorkspaceAvailabilityReason string
 
+// WorkspaceAvailabilityAnswer Whether a workspace name can be taken: a bare boolean from older deployments of the API, or the detailed WorkspaceAvailability object.
+type WorkspaceAvailabilityAnswer struct {
+	union json.RawMessage
+}
+
+// WorkspaceAvailabilityAnswer0 defines model for WorkspaceAvailabilityAnswer.0.
+type WorkspaceAvailabilityAnswer0 = bool
+
+// WorkspaceAvailabilityRequest The workspace name to check.
+type WorkspaceAvailabilityRequest struct {
+	// Name The name a new workspace would take.
+	Name string `json:"name"`
+}
+
+// WorkspaceFeatures The feature flags of the workspace and whether each is on.
+type WorkspaceFeatures struct {
+	// Features Each flag's key, mapped to whether it is enabled.
+	Features map[string]bool `json:"features,omitempty"`
+}
+
 // WorkspaceHipaaInfo The HIPAA settings of a workspace.
 type WorkspaceHipaaInfo struct {
 	AccountEnabled *bool `json:"accountEnabled,omitempty"`
@@ -3267,6 +3467,18 @@ type WorkspaceUser struct {
 
 // WorkspaceUserSource defines model for WorkspaceUser.Source.
 type WorkspaceUserSource string
+
+// WorkspaceUserInvitation The person to invite into the workspace.
+type WorkspaceUserInvitation struct {
+	// Email The address the invitation is sent to.
+	Email *openapi_types.Email `json:"email,omitempty"`
+}
+
+// WorkspaceUserRoleUpdate The role a member of the workspace takes.
+type WorkspaceUserRoleUpdate struct {
+	// Role The new role, e.g. `admin` or `member`.
+	Role string `json:"role"`
+}
 
 // ListingStatus defines model for ListingStatus.
 type ListingStatus = string
@@ -3358,11 +3570,6 @@ type ListApplicationsParams struct {
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
-// ShareCustomDomainJSONBody defines parameters for ShareCustomDomain.
-type ShareCustomDomainJSONBody struct {
-	TargetWorkspace string `json:"targetWorkspace"`
-}
-
 // ListDrivesParams defines parameters for ListDrives.
 type ListDrivesParams struct {
 	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
@@ -3418,20 +3625,6 @@ type ListFunctionsParams struct {
 type GetFunctionParams struct {
 	// ShowSecrets Include secret values (environment variables marked secret) in the answer.
 	ShowSecrets *bool `form:"show_secrets,omitempty" json:"show_secrets,omitempty"`
-}
-
-// CreateImageJSONBody defines parameters for CreateImage.
-type CreateImageJSONBody struct {
-	Generation   *string `json:"generation,omitempty"`
-	Image        *string `json:"image,omitempty"`
-	Name         string  `json:"name"`
-	ResourceType string  `json:"resourceType"`
-}
-
-// ShareImageJSONBody defines parameters for ShareImage.
-type ShareImageJSONBody struct {
-	TargetAccountID *string `json:"targetAccountId,omitempty"`
-	TargetWorkspace string  `json:"targetWorkspace"`
 }
 
 // ListJobsParams defines parameters for ListJobs.
@@ -3635,32 +3828,6 @@ type ListSandboxSchedulesParams struct {
 // ListSandboxSchedulesParamsType defines parameters for ListSandboxSchedules.
 type ListSandboxSchedulesParamsType string
 
-// CreateWorkspaceServiceAccountJSONBody defines parameters for CreateWorkspaceServiceAccount.
-type CreateWorkspaceServiceAccountJSONBody struct {
-	Name string `json:"name"`
-}
-
-// UpdateWorkspaceServiceAccountJSONBody defines parameters for UpdateWorkspaceServiceAccount.
-type UpdateWorkspaceServiceAccountJSONBody struct {
-	Name *string `json:"name,omitempty"`
-}
-
-// CreateAPIKeyForServiceAccountJSONBody defines parameters for CreateAPIKeyForServiceAccount.
-type CreateAPIKeyForServiceAccountJSONBody struct {
-	ExpiresIn *string `json:"expires_in,omitempty"`
-	Name      *string `json:"name,omitempty"`
-}
-
-// InviteWorkspaceUserJSONBody defines parameters for InviteWorkspaceUser.
-type InviteWorkspaceUserJSONBody struct {
-	Email *openapi_types.Email `json:"email,omitempty"`
-}
-
-// UpdateWorkspaceUserRoleJSONBody defines parameters for UpdateWorkspaceUserRole.
-type UpdateWorkspaceUserRoleJSONBody struct {
-	Role string `json:"role"`
-}
-
 // CreateVolumeTemplateParams defines parameters for CreateVolumeTemplate.
 type CreateVolumeTemplateParams struct {
 	// Upload Answer with an address to upload the template's content to.
@@ -3703,23 +3870,10 @@ type ListVolumesParams struct {
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
-// CheckWorkspaceAvailabilityJSONBody defines parameters for CheckWorkspaceAvailability.
-type CheckWorkspaceAvailabilityJSONBody struct {
-	Name string `json:"name"`
-}
-
 // CheckWorkspaceAvailabilityParams defines parameters for CheckWorkspaceAvailability.
 type CheckWorkspaceAvailabilityParams struct {
 	// WithReason Explain why the name is not available.
 	WithReason *bool `form:"withReason,omitempty" json:"withReason,omitempty"`
-}
-
-// CheckWorkspaceAvailability200JSONResponseBody0 defines parameters for CheckWorkspaceAvailability.
-type CheckWorkspaceAvailability200JSONResponseBody0 = bool
-
-// CheckWorkspaceAvailability200JSONResponseBody defines parameters for CheckWorkspaceAvailability.
-type CheckWorkspaceAvailability200JSONResponseBody struct {
-	union json.RawMessage
 }
 
 // GetWorkspaceParams defines parameters for GetWorkspace.
@@ -3750,7 +3904,7 @@ type CreateCustomDomainJSONRequestBody = CustomDomain
 type UpdateCustomDomainJSONRequestBody = CustomDomain
 
 // ShareCustomDomainJSONRequestBody defines body for ShareCustomDomain for application/json ContentType.
-type ShareCustomDomainJSONRequestBody ShareCustomDomainJSONBody
+type ShareCustomDomainJSONRequestBody = CustomDomainShareRequest
 
 // CreateDriveJSONRequestBody defines body for CreateDrive for application/json ContentType.
 type CreateDriveJSONRequestBody = Drive
@@ -3765,10 +3919,10 @@ type CreateFunctionJSONRequestBody = Function
 type UpdateFunctionJSONRequestBody = Function
 
 // CreateImageJSONRequestBody defines body for CreateImage for application/json ContentType.
-type CreateImageJSONRequestBody CreateImageJSONBody
+type CreateImageJSONRequestBody = ImageCreateRequest
 
 // ShareImageJSONRequestBody defines body for ShareImage for application/json ContentType.
-type ShareImageJSONRequestBody ShareImageJSONBody
+type ShareImageJSONRequestBody = ImageShareRequest
 
 // CreateIntegrationConnectionJSONRequestBody defines body for CreateIntegrationConnection for application/json ContentType.
 type CreateIntegrationConnectionJSONRequestBody = IntegrationConnection
@@ -3838,19 +3992,19 @@ type UpdateSandboxScheduleJSONRequestBody = SandboxScheduleEntry
 type CreateSandboxSnapshotJSONRequestBody = SandboxSnapshotRequest
 
 // CreateWorkspaceServiceAccountJSONRequestBody defines body for CreateWorkspaceServiceAccount for application/json ContentType.
-type CreateWorkspaceServiceAccountJSONRequestBody CreateWorkspaceServiceAccountJSONBody
+type CreateWorkspaceServiceAccountJSONRequestBody = ServiceAccountCreateRequest
 
 // UpdateWorkspaceServiceAccountJSONRequestBody defines body for UpdateWorkspaceServiceAccount for application/json ContentType.
-type UpdateWorkspaceServiceAccountJSONRequestBody UpdateWorkspaceServiceAccountJSONBody
+type UpdateWorkspaceServiceAccountJSONRequestBody = ServiceAccountUpdateRequest
 
 // CreateAPIKeyForServiceAccountJSONRequestBody defines body for CreateAPIKeyForServiceAccount for application/json ContentType.
-type CreateAPIKeyForServiceAccountJSONRequestBody CreateAPIKeyForServiceAccountJSONBody
+type CreateAPIKeyForServiceAccountJSONRequestBody = APIKeyCreateRequest
 
 // InviteWorkspaceUserJSONRequestBody defines body for InviteWorkspaceUser for application/json ContentType.
-type InviteWorkspaceUserJSONRequestBody InviteWorkspaceUserJSONBody
+type InviteWorkspaceUserJSONRequestBody = WorkspaceUserInvitation
 
 // UpdateWorkspaceUserRoleJSONRequestBody defines body for UpdateWorkspaceUserRole for application/json ContentType.
-type UpdateWorkspaceUserRoleJSONRequestBody UpdateWorkspaceUserRoleJSONBody
+type UpdateWorkspaceUserRoleJSONRequestBody = WorkspaceUserRoleUpdate
 
 // CreateVolumeTemplateJSONRequestBody defines body for CreateVolumeTemplate for application/json ContentType.
 type CreateVolumeTemplateJSONRequestBody = VolumeTemplate
@@ -3877,27 +4031,27 @@ type CreateEgressIPJSONRequestBody = EgressIP
 type CreateWorkspaceJSONRequestBody = Workspace
 
 // CheckWorkspaceAvailabilityJSONRequestBody defines body for CheckWorkspaceAvailability for application/json ContentType.
-type CheckWorkspaceAvailabilityJSONRequestBody CheckWorkspaceAvailabilityJSONBody
+type CheckWorkspaceAvailabilityJSONRequestBody = WorkspaceAvailabilityRequest
 
 // UpdateWorkspaceJSONRequestBody defines body for UpdateWorkspace for application/json ContentType.
 type UpdateWorkspaceJSONRequestBody = Workspace
 
-// AsCheckWorkspaceAvailability200JSONResponseBody0 returns the union data inside the CheckWorkspaceAvailability200JSONResponseBody as a CheckWorkspaceAvailability200JSONResponseBody0
-func (t CheckWorkspaceAvailability200JSONResponseBody) AsCheckWorkspaceAvailability200JSONResponseBody0() (CheckWorkspaceAvailability200JSONResponseBody0, error) {
-	var body CheckWorkspaceAvailability200JSONResponseBody0
+// AsWorkspaceAvailabilityAnswer0 returns the union data inside the WorkspaceAvailabilityAnswer as a WorkspaceAvailabilityAnswer0
+func (t WorkspaceAvailabilityAnswer) AsWorkspaceAvailabilityAnswer0() (WorkspaceAvailabilityAnswer0, error) {
+	var body WorkspaceAvailabilityAnswer0
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromCheckWorkspaceAvailability200JSONResponseBody0 overwrites any union data inside the CheckWorkspaceAvailability200JSONResponseBody as the provided CheckWorkspaceAvailability200JSONResponseBody0
-func (t *CheckWorkspaceAvailability200JSONResponseBody) FromCheckWorkspaceAvailability200JSONResponseBody0(v CheckWorkspaceAvailability200JSONResponseBody0) error {
+// FromWorkspaceAvailabilityAnswer0 overwrites any union data inside the WorkspaceAvailabilityAnswer as the provided WorkspaceAvailabilityAnswer0
+func (t *WorkspaceAvailabilityAnswer) FromWorkspaceAvailabilityAnswer0(v WorkspaceAvailabilityAnswer0) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeCheckWorkspaceAvailability200JSONResponseBody0 performs a merge with any union data inside the CheckWorkspaceAvailability200JSONResponseBody, using the provided CheckWorkspaceAvailability200JSONResponseBody0
-func (t *CheckWorkspaceAvailability200JSONResponseBody) MergeCheckWorkspaceAvailability200JSONResponseBody0(v CheckWorkspaceAvailability200JSONResponseBody0) error {
+// MergeWorkspaceAvailabilityAnswer0 performs a merge with any union data inside the WorkspaceAvailabilityAnswer, using the provided WorkspaceAvailabilityAnswer0
+func (t *WorkspaceAvailabilityAnswer) MergeWorkspaceAvailabilityAnswer0(v WorkspaceAvailabilityAnswer0) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -3908,22 +4062,22 @@ func (t *CheckWorkspaceAvailability200JSONResponseBody) MergeCheckWorkspaceAvail
 	return err
 }
 
-// AsWorkspaceAvailability returns the union data inside the CheckWorkspaceAvailability200JSONResponseBody as a WorkspaceAvailability
-func (t CheckWorkspaceAvailability200JSONResponseBody) AsWorkspaceAvailability() (WorkspaceAvailability, error) {
+// AsWorkspaceAvailability returns the union data inside the WorkspaceAvailabilityAnswer as a WorkspaceAvailability
+func (t WorkspaceAvailabilityAnswer) AsWorkspaceAvailability() (WorkspaceAvailability, error) {
 	var body WorkspaceAvailability
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromWorkspaceAvailability overwrites any union data inside the CheckWorkspaceAvailability200JSONResponseBody as the provided WorkspaceAvailability
-func (t *CheckWorkspaceAvailability200JSONResponseBody) FromWorkspaceAvailability(v WorkspaceAvailability) error {
+// FromWorkspaceAvailability overwrites any union data inside the WorkspaceAvailabilityAnswer as the provided WorkspaceAvailability
+func (t *WorkspaceAvailabilityAnswer) FromWorkspaceAvailability(v WorkspaceAvailability) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeWorkspaceAvailability performs a merge with any union data inside the CheckWorkspaceAvailability200JSONResponseBody, using the provided WorkspaceAvailability
-func (t *CheckWorkspaceAvailability200JSONResponseBody) MergeWorkspaceAvailability(v WorkspaceAvailability) error {
+// MergeWorkspaceAvailability performs a merge with any union data inside the WorkspaceAvailabilityAnswer, using the provided WorkspaceAvailability
+func (t *WorkspaceAvailabilityAnswer) MergeWorkspaceAvailability(v WorkspaceAvailability) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -3934,12 +4088,12 @@ func (t *CheckWorkspaceAvailability200JSONResponseBody) MergeWorkspaceAvailabili
 	return err
 }
 
-func (t CheckWorkspaceAvailability200JSONResponseBody) MarshalJSON() ([]byte, error) {
+func (t WorkspaceAvailabilityAnswer) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *CheckWorkspaceAvailability200JSONResponseBody) UnmarshalJSON(b []byte) error {
+func (t *WorkspaceAvailabilityAnswer) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -22530,9 +22684,7 @@ type GetDriveJWKSResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Keys []map[string]interface{} `json:"keys,omitempty"`
-	}
+	JSON200 *DriveJWKS
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -22546,9 +22698,7 @@ type GetDriveJWKSResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetDriveJWKSResponse) GetJSON200() *struct {
-	Keys []map[string]interface{} `json:"keys,omitempty"`
-} {
+func (r GetDriveJWKSResponse) GetJSON200() *DriveJWKS {
 	return r.JSON200
 }
 
@@ -22610,10 +22760,7 @@ type DeleteDriveResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Message *string `json:"message,omitempty"`
-		Name    *string `json:"name,omitempty"`
-	}
+	JSON200 *DriveDeletion
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -22631,10 +22778,7 @@ type DeleteDriveResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r DeleteDriveResponse) GetJSON200() *struct {
-	Message *string `json:"message,omitempty"`
-	Name    *string `json:"name,omitempty"`
-} {
+func (r DeleteDriveResponse) GetJSON200() *DriveDeletion {
 	return r.JSON200
 }
 
@@ -22886,11 +23030,7 @@ type CreateDriveAccessTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		AccessToken *string  `json:"access_token,omitempty"`
-		ExpiresIn   *float32 `json:"expires_in,omitempty"`
-		TokenType   *string  `json:"token_type,omitempty"`
-	}
+	JSON200 *DriveAccessToken
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -22908,11 +23048,7 @@ type CreateDriveAccessTokenResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateDriveAccessTokenResponse) GetJSON200() *struct {
-	AccessToken *string  `json:"access_token,omitempty"`
-	ExpiresIn   *float32 `json:"expires_in,omitempty"`
-	TokenType   *string  `json:"token_type,omitempty"`
-} {
+func (r CreateDriveAccessTokenResponse) GetJSON200() *DriveAccessToken {
 	return r.JSON200
 }
 
@@ -23212,9 +23348,7 @@ type GetWorkspaceFeaturesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Features map[string]bool `json:"features,omitempty"`
-	}
+	JSON200 *WorkspaceFeatures
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -23230,9 +23364,7 @@ type GetWorkspaceFeaturesResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetWorkspaceFeaturesResponse) GetJSON200() *struct {
-	Features map[string]bool `json:"features,omitempty"`
-} {
+func (r GetWorkspaceFeaturesResponse) GetJSON200() *WorkspaceFeatures {
 	return r.JSON200
 }
 
@@ -23299,13 +23431,7 @@ type TestFeatureFlagResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Enabled     *bool                  `json:"enabled,omitempty"`
-		EvaluatedAt *time.Time             `json:"evaluatedAt,omitempty"`
-		FeatureKey  *string                `json:"featureKey,omitempty"`
-		Payload     map[string]interface{} `json:"payload,omitempty"`
-		Variant     *string                `json:"variant,omitempty"`
-	}
+	JSON200 *FeatureFlagEvaluation
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -23323,13 +23449,7 @@ type TestFeatureFlagResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r TestFeatureFlagResponse) GetJSON200() *struct {
-	Enabled     *bool                  `json:"enabled,omitempty"`
-	EvaluatedAt *time.Time             `json:"evaluatedAt,omitempty"`
-	FeatureKey  *string                `json:"featureKey,omitempty"`
-	Payload     map[string]interface{} `json:"payload,omitempty"`
-	Variant     *string                `json:"variant,omitempty"`
-} {
+func (r TestFeatureFlagResponse) GetJSON200() *FeatureFlagEvaluation {
 	return r.JSON200
 }
 
@@ -23934,10 +24054,7 @@ type CleanupImagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Deleted *int    `json:"deleted,omitempty"`
-		Message *string `json:"message,omitempty"`
-	}
+	JSON200 *ImageCleanup
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -23951,10 +24068,7 @@ type CleanupImagesResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CleanupImagesResponse) GetJSON200() *struct {
-	Deleted *int    `json:"deleted,omitempty"`
-	Message *string `json:"message,omitempty"`
-} {
+func (r CleanupImagesResponse) GetJSON200() *ImageCleanup {
 	return r.JSON200
 }
 
@@ -24097,12 +24211,7 @@ type CreateImageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Image        *string `json:"image,omitempty"`
-		Message      *string `json:"message,omitempty"`
-		Name         *string `json:"name,omitempty"`
-		ResourceType *string `json:"resourceType,omitempty"`
-	}
+	JSON200 *ImageCreation
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -24122,12 +24231,7 @@ type CreateImageResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateImageResponse) GetJSON200() *struct {
-	Image        *string `json:"image,omitempty"`
-	Message      *string `json:"message,omitempty"`
-	Name         *string `json:"name,omitempty"`
-	ResourceType *string `json:"resourceType,omitempty"`
-} {
+func (r CreateImageResponse) GetJSON200() *ImageCreation {
 	return r.JSON200
 }
 
@@ -30726,9 +30830,7 @@ type DeleteSandboxPreviewTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Message *string `json:"message,omitempty"`
-	}
+	JSON200 *PreviewTokenDeletion
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -30746,9 +30848,7 @@ type DeleteSandboxPreviewTokenResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r DeleteSandboxPreviewTokenResponse) GetJSON200() *struct {
-	Message *string `json:"message,omitempty"`
-} {
+func (r DeleteSandboxPreviewTokenResponse) GetJSON200() *PreviewTokenDeletion {
 	return r.JSON200
 }
 
@@ -31831,12 +31931,7 @@ type GetWorkspaceServiceAccountsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *[]struct {
-		ClientID  *string `json:"client_id,omitempty"`
-		CreatedAt *string `json:"created_at,omitempty"`
-		Name      *string `json:"name,omitempty"`
-		UpdatedAt *string `json:"updated_at,omitempty"`
-	}
+	JSON200 *[]ServiceAccount
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -31850,12 +31945,7 @@ type GetWorkspaceServiceAccountsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetWorkspaceServiceAccountsResponse) GetJSON200() *[]struct {
-	ClientID  *string `json:"client_id,omitempty"`
-	CreatedAt *string `json:"created_at,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	UpdatedAt *string `json:"updated_at,omitempty"`
-} {
+func (r GetWorkspaceServiceAccountsResponse) GetJSON200() *[]ServiceAccount {
 	return r.JSON200
 }
 
@@ -31917,13 +32007,7 @@ type CreateWorkspaceServiceAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		ClientID     *string `json:"client_id,omitempty"`
-		ClientSecret *string `json:"client_secret,omitempty"`
-		CreatedAt    *string `json:"created_at,omitempty"`
-		Name         *string `json:"name,omitempty"`
-		UpdatedAt    *string `json:"updated_at,omitempty"`
-	}
+	JSON200 *ServiceAccountWithSecret
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -31941,13 +32025,7 @@ type CreateWorkspaceServiceAccountResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateWorkspaceServiceAccountResponse) GetJSON200() *struct {
-	ClientID     *string `json:"client_id,omitempty"`
-	ClientSecret *string `json:"client_secret,omitempty"`
-	CreatedAt    *string `json:"created_at,omitempty"`
-	Name         *string `json:"name,omitempty"`
-	UpdatedAt    *string `json:"updated_at,omitempty"`
-} {
+func (r CreateWorkspaceServiceAccountResponse) GetJSON200() *ServiceAccountWithSecret {
 	return r.JSON200
 }
 
@@ -32019,12 +32097,7 @@ type DeleteWorkspaceServiceAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		ClientID  *string `json:"client_id,omitempty"`
-		CreatedAt *string `json:"created_at,omitempty"`
-		Name      *string `json:"name,omitempty"`
-		UpdatedAt *string `json:"updated_at,omitempty"`
-	}
+	JSON200 *ServiceAccount
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -32042,12 +32115,7 @@ type DeleteWorkspaceServiceAccountResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r DeleteWorkspaceServiceAccountResponse) GetJSON200() *struct {
-	ClientID  *string `json:"client_id,omitempty"`
-	CreatedAt *string `json:"created_at,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	UpdatedAt *string `json:"updated_at,omitempty"`
-} {
+func (r DeleteWorkspaceServiceAccountResponse) GetJSON200() *ServiceAccount {
 	return r.JSON200
 }
 
@@ -32119,12 +32187,7 @@ type UpdateWorkspaceServiceAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		ClientID  *string `json:"client_id,omitempty"`
-		CreatedAt *string `json:"created_at,omitempty"`
-		Name      *string `json:"name,omitempty"`
-		UpdatedAt *string `json:"updated_at,omitempty"`
-	}
+	JSON200 *ServiceAccount
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -32142,12 +32205,7 @@ type UpdateWorkspaceServiceAccountResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UpdateWorkspaceServiceAccountResponse) GetJSON200() *struct {
-	ClientID  *string `json:"client_id,omitempty"`
-	CreatedAt *string `json:"created_at,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	UpdatedAt *string `json:"updated_at,omitempty"`
-} {
+func (r UpdateWorkspaceServiceAccountResponse) GetJSON200() *ServiceAccount {
 	return r.JSON200
 }
 
@@ -33444,12 +33502,7 @@ type DeleteVolumeTemplateVersionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Message *string `json:"message,omitempty"`
-
-		// Template A template that new volumes are filled from, with its versions.
-		Template *VolumeTemplate `json:"template,omitempty"`
-	}
+	JSON200 *VolumeTemplateVersionDeletion
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -33467,12 +33520,7 @@ type DeleteVolumeTemplateVersionResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r DeleteVolumeTemplateVersionResponse) GetJSON200() *struct {
-	Message *string `json:"message,omitempty"`
-
-	// Template A template that new volumes are filled from, with its versions.
-	Template *VolumeTemplate `json:"template,omitempty"`
-} {
+func (r DeleteVolumeTemplateVersionResponse) GetJSON200() *VolumeTemplateVersionDeletion {
 	return r.JSON200
 }
 
@@ -35330,7 +35378,7 @@ type CheckWorkspaceAvailabilityResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *CheckWorkspaceAvailability200JSONResponseBody
+	JSON200 *WorkspaceAvailabilityAnswer
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -35346,7 +35394,7 @@ type CheckWorkspaceAvailabilityResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CheckWorkspaceAvailabilityResponse) GetJSON200() *CheckWorkspaceAvailability200JSONResponseBody {
+func (r CheckWorkspaceAvailabilityResponse) GetJSON200() *WorkspaceAvailabilityAnswer {
 	return r.JSON200
 }
 
@@ -41555,9 +41603,7 @@ func ParseGetDriveJWKSResponse(rsp *http.Response) (*GetDriveJWKSResponse, error
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Keys []map[string]interface{} `json:"keys,omitempty"`
-		}
+		var dest DriveJWKS
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -41624,10 +41670,7 @@ func ParseDeleteDriveResponse(rsp *http.Response) (*DeleteDriveResponse, error) 
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Message *string `json:"message,omitempty"`
-			Name    *string `json:"name,omitempty"`
-		}
+		var dest DriveDeletion
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -41870,11 +41913,7 @@ func ParseCreateDriveAccessTokenResponse(rsp *http.Response) (*CreateDriveAccess
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			AccessToken *string  `json:"access_token,omitempty"`
-			ExpiresIn   *float32 `json:"expires_in,omitempty"`
-			TokenType   *string  `json:"token_type,omitempty"`
-		}
+		var dest DriveAccessToken
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -42156,9 +42195,7 @@ func ParseGetWorkspaceFeaturesResponse(rsp *http.Response) (*GetWorkspaceFeature
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Features map[string]bool `json:"features,omitempty"`
-		}
+		var dest WorkspaceFeatures
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -42232,13 +42269,7 @@ func ParseTestFeatureFlagResponse(rsp *http.Response) (*TestFeatureFlagResponse,
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Enabled     *bool                  `json:"enabled,omitempty"`
-			EvaluatedAt *time.Time             `json:"evaluatedAt,omitempty"`
-			FeatureKey  *string                `json:"featureKey,omitempty"`
-			Payload     map[string]interface{} `json:"payload,omitempty"`
-			Variant     *string                `json:"variant,omitempty"`
-		}
+		var dest FeatureFlagEvaluation
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -42798,10 +42829,7 @@ func ParseCleanupImagesResponse(rsp *http.Response) (*CleanupImagesResponse, err
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Deleted *int    `json:"deleted,omitempty"`
-			Message *string `json:"message,omitempty"`
-		}
+		var dest ImageCleanup
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -42935,12 +42963,7 @@ func ParseCreateImageResponse(rsp *http.Response) (*CreateImageResponse, error) 
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Image        *string `json:"image,omitempty"`
-			Message      *string `json:"message,omitempty"`
-			Name         *string `json:"name,omitempty"`
-			ResourceType *string `json:"resourceType,omitempty"`
-		}
+		var dest ImageCreation
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -48910,9 +48933,7 @@ func ParseDeleteSandboxPreviewTokenResponse(rsp *http.Response) (*DeleteSandboxP
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Message *string `json:"message,omitempty"`
-		}
+		var dest PreviewTokenDeletion
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -49908,12 +49929,7 @@ func ParseGetWorkspaceServiceAccountsResponse(rsp *http.Response) (*GetWorkspace
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest []struct {
-			ClientID  *string `json:"client_id,omitempty"`
-			CreatedAt *string `json:"created_at,omitempty"`
-			Name      *string `json:"name,omitempty"`
-			UpdatedAt *string `json:"updated_at,omitempty"`
-		}
+		var dest []ServiceAccount
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -49980,13 +49996,7 @@ func ParseCreateWorkspaceServiceAccountResponse(rsp *http.Response) (*CreateWork
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			ClientID     *string `json:"client_id,omitempty"`
-			ClientSecret *string `json:"client_secret,omitempty"`
-			CreatedAt    *string `json:"created_at,omitempty"`
-			Name         *string `json:"name,omitempty"`
-			UpdatedAt    *string `json:"updated_at,omitempty"`
-		}
+		var dest ServiceAccountWithSecret
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -50067,12 +50077,7 @@ func ParseDeleteWorkspaceServiceAccountResponse(rsp *http.Response) (*DeleteWork
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			ClientID  *string `json:"client_id,omitempty"`
-			CreatedAt *string `json:"created_at,omitempty"`
-			Name      *string `json:"name,omitempty"`
-			UpdatedAt *string `json:"updated_at,omitempty"`
-		}
+		var dest ServiceAccount
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -50153,12 +50158,7 @@ func ParseUpdateWorkspaceServiceAccountResponse(rsp *http.Response) (*UpdateWork
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			ClientID  *string `json:"client_id,omitempty"`
-			CreatedAt *string `json:"created_at,omitempty"`
-			Name      *string `json:"name,omitempty"`
-			UpdatedAt *string `json:"updated_at,omitempty"`
-		}
+		var dest ServiceAccount
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -51350,12 +51350,7 @@ func ParseDeleteVolumeTemplateVersionResponse(rsp *http.Response) (*DeleteVolume
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Message *string `json:"message,omitempty"`
-
-			// Template A template that new volumes are filled from, with its versions.
-			Template *VolumeTemplate `json:"template,omitempty"`
-		}
+		var dest VolumeTemplateVersionDeletion
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -53042,7 +53037,7 @@ func ParseCheckWorkspaceAvailabilityResponse(rsp *http.Response) (*CheckWorkspac
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest CheckWorkspaceAvailability200JSONResponseBody
+		var dest WorkspaceAvailabilityAnswer
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
