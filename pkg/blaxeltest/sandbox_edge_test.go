@@ -145,8 +145,11 @@ func TestInjectedFaultsOnTheDataPlane(t *testing.T) {
 		t.Errorf("ProcessStarts = %d after the waking faults", n)
 	}
 	// A committed 504: the edge answers, the process runs.
-	b.srv.Inject("POST /process", 1, blaxeltest.EdgeTimeout().Committed())
+	b.srv.Inject("StartProcess", 1, blaxeltest.EdgeTimeout().Committed()) // by operationId
 	b.call(start, 504)
+	if n := b.srv.Attempts("StartProcess"); n != 3 {
+		t.Errorf("Attempts(StartProcess) = %d, want 3", n)
+	}
 	b.waitStatus("e", "completed")
 	if n := b.srv.ProcessStarts("ws", "box", "e"); n != 1 {
 		t.Errorf("ProcessStarts = %d after a committed 504, want 1", n)

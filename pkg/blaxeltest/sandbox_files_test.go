@@ -284,11 +284,11 @@ func (w *watchStream) next(t *testing.T, n int) []string {
 
 func TestFileDirUploadOfABigFileStaysOnDisk(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes 32 MiB")
+		t.Skip("writes 8 MiB")
 	}
 	parent := t.TempDir()
 	b := newBox(t, blaxeltest.WithSandboxFileDir(parent))
-	const size = 32 << 20
+	const size = 8 << 20
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
@@ -316,7 +316,7 @@ func TestFileDirUploadOfABigFileStaysOnDisk(t *testing.T) {
 	resp := b.do(sbxRequest{path: "/filesystem/%2Ftmp%2Fbig.bin", header: map[string]string{"Accept": "application/octet-stream"}})
 	defer resp.Body.Close()
 	n, err := io.Copy(io.Discard, resp.Body)
-	if err != nil || n != size || resp.Header.Get("Content-Length") != "33554432" {
+	if err != nil || n != size || resp.Header.Get("Content-Length") != "8388608" {
 		t.Errorf("download: %d bytes, %v, length %q", n, err, resp.Header.Get("Content-Length"))
 	}
 }
