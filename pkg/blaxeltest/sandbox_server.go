@@ -105,12 +105,14 @@ func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request, workspace,
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if replaced { // the fault answers, and the sandbox does what it was asked all the same
-			go h.serveDetached(rt, sb, r.Clone(h.ctx), body, params, rest)
+			detached := r.Clone(h.ctx) // the server's context: it goes on once the client has its answer
+			detached.Body = io.NopCloser(bytes.NewReader(body))
+			go h.serveUnseen(rt, sb, detached, params, rest)
 			rec.Status = s.write(w, h.faultReply(fault, rt, r))
 			return
 		}
 	} else if replaced {
-		h.serve(rt, sb, &discardWriter{}, r, params, rest, nil)
+		h.serveUnseen(rt, sb, r, params, rest) // an upload is read before the fault answers
 		rec.Status = s.write(w, h.faultReply(fault, rt, r))
 		return
 	}
@@ -163,11 +165,13 @@ func (h *sandboxHost) serve(rt *sbxRoute, sb *sandbox, w http.ResponseWriter, r 
 	return status
 }
 
-// serveDetached runs a handler whose answer nobody gets, with the server's context rather
-// than the request's, so that it goes on once the client has its (fault's) answer.
-func (h *sandboxHost) serveDetached(rt *sbxRoute, sb *sandbox, r *http.Request, body []byte, params map[string]string, rest string) {
-	defer func() { _ = recover() }() // an abort of a detached handler concerns no connection
-	r.Body = io.NopCloser(bytes.NewReader(body))
+// serveUnseen runs a handler whose answer nobody gets: a fault answers instead.
+func (h *sandboxHost) serveUnseen(rt *sbxRoute, sb *sandbox, r *http.Request, params map[string]string, rest string) {
+	defer func() {
+		if v := recover(); v != nil && v != http.ErrAbortHandler { // an abort concerns no connection here
+			h.report("sandbox %s: the handler of %s panicked: %v", sb.name, rt.op.route, v)
+		}
+	}()
 	h.serve(rt, sb, &discardWriter{}, r, params, rest, nil)
 }
 
