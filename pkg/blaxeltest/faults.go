@@ -18,6 +18,8 @@ type Fault struct {
 	delay      time.Duration
 	code       string
 	committed  bool
+	message    string // what a StreamError says
+	dropAfter  int64  // how many body bytes a DropAfter lets through
 }
 
 type faultKind string
@@ -26,9 +28,11 @@ const (
 	faultStatus     faultKind = "status"
 	faultHang       faultKind = "hang"
 	faultDisconnect faultKind = "disconnect"
-	faultEdgeHTML   faultKind = "edge-timeout"
+	faultEdgeHTML   faultKind = "edge-error"
 	faultTruncated  faultKind = "truncated-json"
 	faultGateway    faultKind = "gateway-error"
+	faultStream     faultKind = "stream-error"
+	faultDropAfter  faultKind = "drop-after"
 )
 
 // Status answers the given status with Blaxel's error body, e.g. Status(503) or Status(429).
@@ -44,6 +48,23 @@ func Disconnect() Fault { return Fault{kind: faultDisconnect} }
 // EdgeTimeout answers the HTML 504 page that the platform's edge sends when the control plane
 // is slow, e.g. while a sandbox is still being created.
 func EdgeTimeout() Fault { return Fault{kind: faultEdgeHTML, status: http.StatusGatewayTimeout} }
+
+// EdgeError answers the HTML page that the platform's edge sends for status itself: 502 or
+// 503 while a sandbox wakes from standby, 504 when it is slow (EdgeTimeout).
+func EdgeError(status int) Fault { return Fault{kind: faultEdgeHTML, status: status} }
+
+// DropAfter sends the status, the headers and the first n bytes of the body, then closes the
+// connection: a drop in the middle of a download or of a stream. The request takes effect.
+func DropAfter(n int64) Fault { return Fault{kind: faultDropAfter, dropAfter: max(n, 0)} }
+
+// StreamError answers a sandbox's streaming operation with status 200 and an error inside the
+// stream, as the sandbox server does when a failure comes after its headers: an exec stream
+// carries {"type":"error","data":message}, a log or watch stream the JSON {"error": message}.
+// Other operations get that JSON with status 200. Combine with Committed to have the request
+// take effect all the same.
+func StreamError(message string) Fault {
+	return Fault{kind: faultStream, status: http.StatusOK, message: message}
+}
 
 // TruncatedJSON answers the success status with the first half of the JSON body.
 func TruncatedJSON() Fault { return Fault{kind: faultTruncated} }
@@ -163,8 +184,8 @@ func (f Fault) apply(base reply, now time.Time) reply {
 	case faultStatus:
 		r = errorReply(f.status, statusText(f.status), "injected by blaxeltest")
 	case faultEdgeHTML:
-		r = reply{status: f.status, header: http.Header{"Content-Type": {"text/html"}}, body: []byte(edgeTimeoutPage)}
-	case faultTruncated, faultDisconnect:
+		r = reply{status: f.status, header: http.Header{"Content-Type": {"text/html"}}, body: []byte(edgePage(f.status))}
+	case faultTruncated, faultDisconnect, faultDropAfter:
 		r = base
 		r.header = base.header.Clone()
 	case faultGateway:
@@ -212,12 +233,3 @@ func gatewayReply(f Fault, now time.Time) reply {
 		body: body,
 	}
 }
-
-// edgeTimeoutPage is what the edge answers when the control plane takes too long.
-const edgeTimeoutPage = `<html>
-<head><title>504 Gateway Time-out</title></head>
-<body>
-<center><h1>504 Gateway Time-out</h1></center>
-</body>
-</html>
-`

@@ -23,6 +23,7 @@ type config struct {
 	now          func() time.Time
 	logger       *slog.Logger
 	seeds        []Seed
+	sandbox      sandboxConfig
 }
 
 func defaultConfig() config {
@@ -30,6 +31,7 @@ func defaultConfig() config {
 		addr:     "127.0.0.1:0",
 		tokenTTL: 2 * time.Hour,
 		now:      time.Now,
+		sandbox:  defaultSandboxConfig(),
 	}
 }
 

@@ -37,6 +37,7 @@ type Server struct {
 	creds    *credentials
 	faults   *faults
 	log      *requestLog
+	sbx      *sandboxHost                     // the data plane of the sandboxes
 	report   func(format string, args ...any) // tells of answers that break the document
 
 	http    *http.Server
@@ -97,8 +98,12 @@ func start(opts []Option, report func(string, ...any)) (*Server, error) {
 			return nil, err
 		}
 	}
+	if s.sbx, err = newSandboxHost(cfg.sandbox, cfg.now, func(format string, args ...any) { s.report(format, args...) }); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
+		_ = s.sbx.close()
 		return nil, fmt.Errorf("blaxeltest: listen on %s: %w", cfg.addr, err)
 	}
 	s.url = "http://" + ln.Addr().String() + basePath
@@ -130,8 +135,11 @@ func (s *Server) Close() {
 // Shutdown stops the server gracefully: no new connections, and the requests in progress
 // finish until ctx ends (a request held by a Hang fault is dropped at once).
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.close.Do(func() { close(s.closing) })
+	s.close.Do(func() { close(s.closing); s.sbx.shutdown() })
 	err := s.http.Shutdown(ctx)
+	if cerr := s.sbx.close(); err == nil {
+		err = cerr
+	}
 	if serveErr := <-s.served; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}
@@ -144,11 +152,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // <= 0 the fault applies to every matching request until ClearFaults. Faults armed first
 // apply first.
 func (s *Server) Inject(route string, times int, f Fault) {
-	if route != "*" && s.api.byID[route] == nil && s.api.ops[normalizeRoute(route)] == nil {
-		s.report("Inject: %q names no operation of openapi.yaml", route)
+	sandboxRoute := s.sbx.api.route(route) != nil
+	if route != "*" && s.api.byID[route] == nil && s.api.ops[normalizeRoute(route)] == nil && !sandboxRoute {
+		s.report("Inject: %q names no operation of openapi.yaml or of the Sandbox API", route)
 		return
 	}
-	if f.kind == faultStatus && (f.status < 100 || f.status > 599) {
+	if f.kind == faultStream && route != "*" && !sandboxRoute {
+		s.report("Inject: StreamError is for operations of the Sandbox API, not %q", route)
+		return
+	}
+	if (f.kind == faultStatus || f.kind == faultEdgeHTML) && (f.status < 100 || f.status > 599) {
 		s.report("Inject: %d is not an HTTP status (100 to 599)", f.status)
 		return
 	}
@@ -178,6 +191,12 @@ func (s *Server) TokenRequests() int { return s.creds.tokenRequestCount() }
 // credentials, version and workspace, validate the request, answer from the store, validate
 // the answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.EscapedPath(), basePath+"/") {
+		if ws, name, rest, ok := sandboxAddress(r.URL.EscapedPath()); ok {
+			s.serveSandbox(w, r, ws, name, rest)
+			return
+		}
+	}
 	started := time.Now() // the real time, for the duration, whatever the server's clock says
 	rec := newRequest(r, s.cfg.now())
 	defer func() {
@@ -223,11 +242,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		rep = s.process(routed, op, route, params, body)
 	}
-	if faulted && fault.kind == faultDisconnect {
+	if faulted && (fault.kind == faultDisconnect || fault.kind == faultDropAfter) {
 		if len(rep.body) > 0 {
 			rec.Status = rep.status
 		}
-		s.disconnect(w, rep)
+		s.disconnect(w, rep, fault)
 		return
 	}
 	rec.Status = s.write(w, rep)
@@ -405,9 +424,9 @@ func (s *Server) write(w http.ResponseWriter, rep reply) int {
 	return rep.status
 }
 
-// disconnect sends the status and half the body, then drops the connection; an answer
-// without a body is dropped before its status.
-func (s *Server) disconnect(w http.ResponseWriter, rep reply) {
+// disconnect sends the status and half the body (or the bytes a DropAfter allows), then drops
+// the connection; an answer without a body is dropped before its status.
+func (s *Server) disconnect(w http.ResponseWriter, rep reply, f Fault) {
 	if len(rep.body) == 0 {
 		panic(http.ErrAbortHandler)
 	}
@@ -416,7 +435,11 @@ func (s *Server) disconnect(w http.ResponseWriter, rep reply) {
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(len(rep.body)))
 	w.WriteHeader(rep.status)
-	_, _ = w.Write(rep.body[:len(rep.body)/2])
+	cut := len(rep.body) / 2
+	if f.kind == faultDropAfter {
+		cut = int(min(f.dropAfter, int64(len(rep.body))))
+	}
+	_, _ = w.Write(rep.body[:cut])
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()
 	}

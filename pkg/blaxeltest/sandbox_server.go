@@ -1,0 +1,234 @@
+package blaxeltest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// sandboxSegment is the path segment that introduces a sandbox in a run address:
+// /{workspace}/sandboxes/{name}/...
+const sandboxSegment = "sandboxes"
+
+// maxSandboxJSON caps the request bodies a sandbox reads whole (all but uploads).
+const maxSandboxJSON = 64 << 20
+
+// sandboxAddress splits an escaped path of the form /{workspace}/sandboxes/{name}[/rest] into
+// its parts, rest staying escaped (the Sandbox API's path rules depend on it).
+func sandboxAddress(escaped string) (workspace, name, rest string, ok bool) {
+	parts := strings.SplitN(strings.TrimPrefix(escaped, "/"), "/", 4)
+	if len(parts) < 3 || parts[1] != sandboxSegment || parts[0] == "" || parts[2] == "" {
+		return "", "", "", false
+	}
+	ws, err1 := url.PathUnescape(parts[0])
+	sb, err2 := url.PathUnescape(parts[2])
+	if err1 != nil || err2 != nil {
+		return "", "", "", false
+	}
+	if len(parts) == 4 {
+		rest = "/" + parts[3]
+	}
+	return ws, sb, rest, true
+}
+
+// serveSandbox answers a request to the Sandbox API of the sandbox name of workspace, at
+// {server}/{workspace}/sandboxes/{name}{rest}; rest is the escaped path after that address
+// ("/process", "/filesystem/src%2Fa.go"). As the platform does, it checks that the sandbox
+// exists and is deployed and that the request carries a credential (an API key or token, or a
+// preview token of the sandbox) before the sandbox sees it; faults armed for the operation
+// apply first.
+func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request, workspace, name, rest string) {
+	started := time.Now()
+	rec := newRequest(r, s.cfg.now())
+	defer func() {
+		s.log.add(*rec)
+		if s.cfg.logger != nil {
+			s.cfg.logger.Info("request", "method", rec.Method, "path", rec.Path, "operation", rec.OperationID,
+				"status", rec.Status, "fault", rec.Fault, "duration", time.Since(started))
+		}
+	}()
+	h := s.sbx
+	decoded, err := url.PathUnescape(rest)
+	if err != nil {
+		decoded = rest
+	}
+	rt, params := h.api.match(r.Method, decoded, h.cfg.quirks)
+	var op *operation
+	if rt != nil {
+		op = rt.op
+		rec.OperationID, rec.Route = op.id, op.route
+	}
+	s.log.count(op, r)
+	var fault Fault
+	faulted := false
+	if op != nil {
+		fault, faulted = s.faults.take(op)
+	}
+	if faulted {
+		rec.Fault = string(fault.kind)
+		if fault.kind == faultHang && !s.hang(r, fault.delay) {
+			panic(http.ErrAbortHandler)
+		}
+	}
+	replaced := faulted && replaces(fault.kind)
+	if replaced && !fault.committed {
+		rec.Status = s.write(w, h.faultReply(fault, rt, r))
+		return
+	}
+	sb, gate := s.sandboxGate(r, workspace, name)
+	if sb == nil {
+		rec.Status = s.write(w, gate)
+		return
+	}
+	if rt == nil && r.Method == http.MethodHead {
+		if get, _ := h.api.match(http.MethodGet, decoded, h.cfg.quirks); get != nil {
+			// HEAD answers 200 whatever the resource, as on the real server: it tells nothing.
+			rec.Status = s.write(w, reply{status: http.StatusOK, header: sandboxHeaders()})
+			return
+		}
+	}
+	if rt == nil {
+		rec.Status = s.write(w, reply{status: http.StatusNotFound,
+			header: http.Header{"Content-Type": {"text/plain"}}, body: []byte("404 page not found")})
+		return
+	}
+	if !rt.streamed {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSandboxJSON))
+		if err != nil {
+			rec.Status = s.write(w, sandboxError(http.StatusRequestEntityTooLarge, "invalid request body: "+err.Error()))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if replaced { // the fault answers, and the sandbox does what it was asked all the same
+			detached := r.Clone(h.ctx) // the server's context: it goes on once the client has its answer
+			detached.Body = io.NopCloser(bytes.NewReader(body))
+			go h.serveUnseen(rt, sb, detached, params, rest)
+			rec.Status = s.write(w, h.faultReply(fault, rt, r))
+			return
+		}
+	} else if replaced {
+		h.serveUnseen(rt, sb, r, params, rest) // an upload is read before the fault answers
+		rec.Status = s.write(w, h.faultReply(fault, rt, r))
+		return
+	}
+	rec.Status = h.serve(rt, sb, w, r, params, rest, &fault)
+}
+
+// serve runs a handler behind the edge and returns the status the client got. A fault that
+// damages answers (Disconnect, TruncatedJSON, DropAfter) is applied on the way out.
+func (h *sandboxHost) serve(rt *sbxRoute, sb *sandbox, w http.ResponseWriter, r *http.Request, params map[string]string, rest string, f *Fault) int {
+	ctx, cut := context.WithCancelCause(r.Context())
+	defer cut(nil)
+	serving := sb.run()
+	defer context.AfterFunc(serving, func() { cut(context.Cause(serving)) })()
+	ew := newEdgeWriter(w, h.cfg.edgeTimeout, cut)
+	if f != nil {
+		switch f.kind {
+		case faultDisconnect:
+			ew.drop = dropHalf
+		case faultTruncated:
+			ew.truncate = true // a stream has no half: it is dropped after its first bytes instead
+		case faultDropAfter:
+			ew.drop = dropRule(f.dropAfter)
+		}
+	}
+	for k, v := range sandboxHeaders() {
+		ew.header[k] = v
+	}
+	x := &sbxCall{host: h, sb: sb, route: rt, w: ew, r: r.WithContext(ctx), ctx: ctx, params: params, raw: rest}
+	ew.onHeaders = h.headerValidator(x)
+	if rt.streamed && r.Body != nil && r.Body != http.NoBody {
+		x.r.Body = &armOnEOF{ReadCloser: r.Body, arm: ew.arm}
+	} else {
+		ew.arm()
+	}
+	if rep, ok := h.checkRequest(x); !ok {
+		x.reply(rep)
+	} else {
+		rt.handle(x)
+	}
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errUpgraded), errors.Is(cause, errSandboxGone), errors.Is(cause, errHostShutdown):
+		ew.mu.Lock()
+		ew.dead, ew.abort = true, true // the sandbox server went away under the request
+		ew.mu.Unlock()
+	}
+	status, abort := ew.finish(h.responseValidator(x))
+	if abort {
+		panic(http.ErrAbortHandler) // net/http drops the connection without logging
+	}
+	return status
+}
+
+// serveUnseen runs a handler whose answer nobody gets: a fault answers instead.
+func (h *sandboxHost) serveUnseen(rt *sbxRoute, sb *sandbox, r *http.Request, params map[string]string, rest string) {
+	defer func() {
+		if v := recover(); v != nil && v != http.ErrAbortHandler { // an abort concerns no connection here
+			h.report("sandbox %s: the handler of %s panicked: %v", sb.name, rt.op.route, v)
+		}
+	}()
+	h.serve(rt, sb, &discardWriter{}, r, params, rest, nil)
+}
+
+// armOnEOF starts the edge's clock once the handler has read the request body whole.
+type armOnEOF struct {
+	io.ReadCloser
+	arm func()
+}
+
+func (a *armOnEOF) Read(p []byte) (int, error) {
+	n, err := a.ReadCloser.Read(p)
+	if err != nil {
+		a.arm()
+	}
+	return n, err
+}
+
+// sandboxHeaders are the headers the sandbox server adds to every answer.
+func sandboxHeaders() http.Header {
+	return http.Header{
+		"Cache-Control":                {"no-cache, no-store, must-revalidate"},
+		"Pragma":                       {"no-cache"},
+		"Expires":                      {"0"},
+		"X-Content-Type-Options":       {"nosniff"},
+		"Access-Control-Allow-Origin":  {"*"},
+		"Access-Control-Allow-Methods": {"GET, POST, PUT, DELETE, HEAD, OPTIONS"},
+		"Access-Control-Allow-Headers": {"Content-Type, Authorization"},
+	}
+}
+
+// sandboxError is the sandbox server's error answer, {"error": message}.
+func sandboxError(status int, message string) reply {
+	body, _ := jsonLine(map[string]string{"error": message})
+	return reply{status: status, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}, body: bytes.TrimSuffix(body, []byte("\n"))}
+}
+
+// ProcessStarts returns how many times a process named name was started (by POST /process,
+// restarts after a failure not counted) in the sandbox of that workspace, since the sandbox
+// was made.
+func (s *Server) ProcessStarts(workspace, sandbox, name string) int {
+	sb := s.sbx.find(workspace, sandbox)
+	if sb == nil {
+		return 0
+	}
+	sb.procs.mu.Lock()
+	defer sb.procs.mu.Unlock()
+	return sb.procs.starts[name]
+}
+
+// CommandStarts returns how many processes were started with exactly this command line in
+// the sandbox of that workspace, whatever their names, since the sandbox was made.
+func (s *Server) CommandStarts(workspace, sandbox, command string) int {
+	sb := s.sbx.find(workspace, sandbox)
+	if sb == nil {
+		return 0
+	}
+	sb.procs.mu.Lock()
+	defer sb.procs.mu.Unlock()
+	return sb.procs.commands[command]
+}
