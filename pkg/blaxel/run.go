@@ -218,7 +218,7 @@ func (c *Client) workloadAddress(kind, name, path, own string) (*url.URL, error)
 		u.RawQuery, u.Fragment = "", ""
 		base = strings.TrimSuffix(u.String(), "/")
 	} else {
-		if err := checkName(strings.TrimSuffix(kind, "s"), name); err != nil {
+		if err := checkName(singular(kind), name); err != nil {
 			return nil, err
 		}
 		if err := checkName("workspace", c.workspace); err != nil {

@@ -242,7 +242,9 @@ func (h headers) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func TestAddFunctionToolRefusesWhatItCannotServe(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
-	handler := func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) { return &mcp.CallToolResult{}, nil }
+	handler := func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return &mcp.CallToolResult{}, nil
+	}
 	object := map[string]any{"type": "object"}
 	for _, tc := range []struct {
 		what     string
