@@ -115,10 +115,25 @@ func TestServesSeedsAndStopsOnCancel(t *testing.T) {
 func TestServesTheExampleSeeds(t *testing.T) {
 	base, _, stop := serve(t, "-seed", filepath.Join("..", "..", "examples", "seeds.yaml"))
 	defer stop()
-	for _, path := range []string{"/sandboxes/demo-sandbox", "/sandboxes/by-external-id/demo-1", "/agents/demo-agent"} {
+	for _, path := range []string{"/sandboxes/demo-sandbox", "/sandboxes/by-external-id/demo-1", "/agents/demo-agent", "/functions/demo-tools"} {
 		if got := status(t, base+path, "any-key"); got != 200 {
 			t.Errorf("GET %s: status %d", path, got)
 		}
+	}
+	// The deployed agent answers at the run URL, the server's root.
+	run := strings.TrimSuffix(base, "/v0")
+	if got := status(t, run+"/demo/agents/demo-agent", "any-key"); got != 200 {
+		t.Errorf("the seeded agent answered %d at the run URL", got)
+	}
+}
+
+func TestLogsTheRunURL(t *testing.T) {
+	base, logs, stop := serve(t)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if run := strings.TrimSuffix(base, "/v0"); !strings.Contains(logs.String(), "run_url="+run) || !strings.Contains(logs.String(), "BL_RUN_URL="+run) {
+		t.Errorf("log:\n%s", logs.String())
 	}
 }
 

@@ -26,6 +26,8 @@ type tour struct {
 	step   int
 	steps  int
 	undo   []cleanup // what to delete at the end, last created first
+
+	workloads bool // deploy a function and an agent and call them (deployAndCall)
 }
 
 // errAbsent tells cleanUp that there was nothing to delete.
@@ -42,10 +44,11 @@ func (t *tour) say(format string, args ...any) {
 	fmt.Fprintf(t.out, "[%d/%d] %s\n", t.step, t.steps, fmt.Sprintf(format, args...))
 }
 
-// full creates a service account and its API key, a sandbox, a preview and its token, lists
-// them, then deletes everything it created, also when a step fails.
+// full creates a service account and its API key, a sandbox, a preview and its token, a
+// function and an agent when it may, lists them, then deletes everything it created, also
+// when a step fails.
 func (t *tour) full(ctx context.Context) (err error) {
-	t.steps = 7
+	t.steps = 7 + t.workloadSteps()
 	defer func() {
 		// A failed clean-up is reported too when the tour failed (or was interrupted), since
 		// it leaves resources behind.
@@ -127,6 +130,9 @@ func (t *tour) full(ctx context.Context) (err error) {
 	})
 	t.say("Created preview token %s, valid until %s (its value is not printed)", visitor.Metadata.Name, expires)
 
+	if err := t.deployAndCall(ctx, name); err != nil {
+		return err
+	}
 	return t.list(ctx, name, clientID)
 }
 

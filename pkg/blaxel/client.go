@@ -30,12 +30,13 @@ const DefaultRunURL = "https://run.blaxel.ai"
 type Client struct {
 	raw checkedClient // the generated client, checked: what every operation method calls
 
-	baseURL   string       // the control plane, e.g. https://api.blaxel.ai/v0
-	runURL    string       // where deployed workloads answer, e.g. https://run.blaxel.ai
-	workspace string       // the X-Blaxel-Workspace of every request
-	http      *http.Client // the one pipeline every request goes through
-	base      *url.URL     // baseURL parsed
-	redact    *redactor    // removes this client's credentials from errors and logs
+	baseURL   string              // the control plane, e.g. https://api.blaxel.ai/v0
+	runURL    string              // where deployed workloads answer, e.g. https://run.blaxel.ai
+	workspace string              // the X-Blaxel-Workspace of every request
+	http      *http.Client        // the one pipeline every request goes through
+	base      *url.URL            // baseURL parsed
+	redact    *redactor           // removes this client's credentials from errors and logs
+	getenv    func(string) string // NewFromEnv's environment, for workload addresses; nil for New
 }
 
 // New builds a Client from its options alone: it reads neither the environment nor any file.
@@ -79,6 +80,7 @@ func NewFromEnv(opts ...EnvOption) (*Client, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	s.getenv = getenv // kept by the client: workload addresses can be forced by BL_*_URL
 	env := environmentLayer(getenv)
 	path := s.configFile
 	if path == "" {
@@ -172,9 +174,14 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 			}
 		}
 	}
+	run, err := url.Parse(r.runURL)
+	if err != nil {
+		return nil, fmt.Errorf("blaxel: %w", err)
+	}
 	p := &pipeline{
 		next:       next,
 		base:       base,
+		run:        run,
 		credential: newCredential(c, endpoint, onRefresh),
 		workspace:  headerValue(r.workspace),
 		apiVersion: headerValue(s.apiVersion),
@@ -194,7 +201,7 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
 	return &Client{raw: checkedClient{raw}, baseURL: r.baseURL, runURL: r.runURL, workspace: r.workspace, http: &hc,
-		base: base, redact: red}, nil
+		base: base, redact: red, getenv: s.getenv}, nil
 }
 
 // API returns the generated client underneath the methods of Client: the raw layer, which

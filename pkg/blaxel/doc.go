@@ -50,5 +50,14 @@
 // sending the creation twice; [Client.RunAgent], [Client.RunFunction], [Client.RunModel] and
 // [Client.RunPreview] call deployed workloads.
 //
+// # MCP, streaming, models
+//
+// [Client.MCP] opens a session with a function's MCP server (the go-sdk's
+// mcp.ClientSession) over the client's pipeline. [Client.RunAgentEvents] reads a streamed
+// answer, server-sent events or NDJSON, as an iterator of [Event]; [ReadEvents] reads any
+// such body. [Client.Model] gives the base URL and the HTTP client with which an
+// OpenAI-compatible SDK calls a model. The credential goes to the control plane, the run URL
+// and the address resolved for the workload, never elsewhere.
+//
 // For tests, package blaxeltest serves a fake control plane driven by the same document.
 package blaxel

@@ -134,6 +134,15 @@ func (c *Client) RunPreview(ctx context.Context, preview *gen.Preview, path stri
 // run calls a workload: kind and name address it below the run URL unless the settings carry
 // the workload's own address; path goes below either.
 func (c *Client) run(ctx context.Context, kind, name, path string, body io.Reader, opts []RunOption) (io.ReadCloser, error) {
+	resp, err := c.send(ctx, kind, name, path, body, opts)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// send is run, returning the whole 2xx answer.
+func (c *Client) send(ctx context.Context, kind, name, path string, body io.Reader, opts []RunOption) (*http.Response, error) {
 	s := runSettings{header: http.Header{}}
 	for _, opt := range opts {
 		if opt == nil {
@@ -149,10 +158,13 @@ func (c *Client) run(ctx context.Context, kind, name, path string, body io.Reade
 	}
 	if s.preview {
 		ctx = withoutCredential(ctx)
-	} else if s.workloadURL != "" {
-		if err := c.checkCredentialHost(target); err != nil {
-			return nil, err
+	} else {
+		if s.workloadURL != "" {
+			if err := c.checkCredentialHost(target); err != nil {
+				return nil, err
+			}
 		}
+		ctx = trustOrigin(ctx, target)
 	}
 	if s.async {
 		q := target.Query()
@@ -187,7 +199,7 @@ func (c *Client) run(ctx context.Context, kind, name, path string, body io.Reade
 		defer resp.Body.Close()
 		return nil, c.apiError(req, resp)
 	}
-	return resp.Body, nil
+	return resp, nil
 }
 
 // workloadAddress builds the URL of a call: the workload's own address when known, else
@@ -206,7 +218,7 @@ func (c *Client) workloadAddress(kind, name, path, own string) (*url.URL, error)
 		u.RawQuery, u.Fragment = "", ""
 		base = strings.TrimSuffix(u.String(), "/")
 	} else {
-		if err := checkName(strings.TrimSuffix(kind, "s"), name); err != nil {
+		if err := checkName(singular(kind), name); err != nil {
 			return nil, err
 		}
 		if err := checkName("workspace", c.workspace); err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -24,11 +25,14 @@ const drainLen = 4 << 10
 // pipeline is the RoundTripper of the one http.Client every request goes through. Outermost
 // is the retry loop; inside it, each attempt clones the request, rewinds its body, sets
 // Blaxel's headers and reads the credential afresh (so a token renewed meanwhile is used),
-// then hands the attempt to the caller's transport.
+// then hands the attempt to the caller's transport. The credential and the workspace go to
+// the control plane, the run URL and the workload address a request's context trusts (see
+// trustOrigin), and nowhere else.
 type pipeline struct {
 	next       http.RoundTripper
 	credential credential
 	base       *url.URL    // the control plane: a write refused there with 401 did nothing
+	run        *url.URL    // where deployed workloads answer: trusted with the credential too
 	workspace  []string    // the X-Blaxel-Workspace value, nil for none
 	apiVersion []string    // the Blaxel-Version value
 	userAgent  []string    // the client's User-Agent
@@ -139,7 +143,9 @@ func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint6
 	if r.Header.Get("Blaxel-Version") == "" {
 		r.Header["Blaxel-Version"] = p.apiVersion
 	}
-	if p.workspace != nil && r.Header.Get("X-Blaxel-Workspace") == "" {
+	preview := r.Context().Value(noCredentialKey{}) != nil
+	trusted := !preview && p.trusted(r)
+	if p.workspace != nil && (trusted || preview) && r.Header.Get("X-Blaxel-Workspace") == "" {
 		r.Header["X-Blaxel-Workspace"] = p.workspace
 	}
 	// One credential header, ours: never X-Blaxel-Authorization beside Authorization.
@@ -153,7 +159,7 @@ func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint6
 	// A server may echo any credential the caller's request carries. The client's own are
 	// learned where they are made: the configured ones, and each token when it is obtained.
 	p.log.redact.learnRequest(r)
-	if r.Context().Value(noCredentialKey{}) != nil {
+	if !trusted {
 		ownValues(r.Header)
 		return r, 0, nil
 	}
@@ -172,6 +178,28 @@ type noCredentialKey struct{}
 
 func withoutCredential(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noCredentialKey{}, true)
+}
+
+// trustedOriginKey marks the context of a request to a workload with the one origin (scheme
+// and host) that may receive the client's credential and workspace besides the control plane:
+// the address the client resolved for that workload.
+type trustedOriginKey struct{}
+
+// trustOrigin lets the requests made with ctx carry the credential and the workspace to u's
+// origin. Only the client's own code calls it, with an address it resolved.
+func trustOrigin(ctx context.Context, u *url.URL) context.Context {
+	return context.WithValue(ctx, trustedOriginKey{}, url.URL{Scheme: u.Scheme, Host: u.Host})
+}
+
+// trusted reports whether a request may carry the credential and the workspace: it goes to
+// the control plane, to the run URL, or to the origin its context trusts. Any other address,
+// a redirect's target on another host included, gets neither.
+func (p *pipeline) trusted(r *http.Request) bool {
+	if p.base != nil && sameOrigin(r.URL, p.base) || p.run != nil && sameOrigin(r.URL, p.run) {
+		return true
+	}
+	origin, ok := r.Context().Value(trustedOriginKey{}).(url.URL)
+	return ok && sameOrigin(r.URL, &origin)
 }
 
 // attemptOf copies req for one attempt: the Request, its URL and its header map, so that a
@@ -224,7 +252,7 @@ func crossOriginRedirect(r *http.Request) bool {
 }
 
 func sameOrigin(a, b *url.URL) bool {
-	return a.Scheme == b.Scheme && a.Host == b.Host
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
 }
 
 // redirectPolicy wraps the caller's CheckRedirect (or net/http's limit of 10) so that headers

@@ -1,7 +1,8 @@
 // Package blaxeltest is a fake Blaxel for tests and local runs: an HTTP server that serves
 // every operation of openapi.yaml (the control plane) and, for each sandbox it holds, every
 // operation of openapi-sandbox.yaml (the API a sandbox serves), keeps what it is sent in
-// memory, and checks every request and every answer against the documents.
+// memory, and checks every request and every answer against the documents. At its root it
+// also serves the agents, functions and models deployed on it.
 //
 // It knows the API only through the document: routes, collections (a path that creates items
 // and the path of one item below it, nested ones included), item names, timestamps, statuses
@@ -52,6 +53,19 @@
 //     test (NewServer) or is logged (Start).
 //   - Other operations answer the item they are under when they answer its schema (verifying a
 //     domain answers the domain), else a minimal valid instance of their schema.
+//   - Deployed workloads answer at the server's root, its RunURL, as the platform's gateway
+//     does: {RunURL}/{workspace}/agents/{name}, .../functions/{name}/mcp and
+//     .../models/{name}/v1/..., and a workload created in a workspace has that address as its
+//     metadata.url. The gateway's checks come first, in its error shape: no credential
+//     (AUTHENTICATION_REQUIRED), a refused one (AUTHENTICATION_FAILED), X-Blaxel-Workspace
+//     missing or not the path's (FORBIDDEN), an unknown workload (WORKLOAD_NOT_FOUND), one not
+//     DEPLOYED (WORKLOAD_UNAVAILABLE). An agent echoes the request as JSON, or streams the
+//     words of its "inputs" as server-sent events (delta..., done) or NDJSON when the request
+//     accepts text/event-stream or application/x-ndjson; ?async=true answers
+//     {"success": true} and runs the call in the background; HandleAgent replaces the echo.
+//     A function is an MCP server of the go-sdk (streamable HTTP, with sessions) with an
+//     "echo" tool; AddFunctionTool adds others. A model answers GET v1/models and
+//     POST v1/chat/completions (with "stream": true too) with the last user message.
 //
 // Faults (Server.Inject) make chosen requests fail; Server.Requests and Server.Attempts tell
 // what the server received.

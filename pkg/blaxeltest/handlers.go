@@ -27,9 +27,10 @@ type call struct {
 // handlers answers calls from the store. What it does depends on the operation's kind only,
 // never on the operation itself.
 type handlers struct {
-	st    *store
-	creds *credentials
-	delay time.Duration
+	st     *store
+	creds  *credentials
+	delay  time.Duration
+	runURL string // where the run plane answers, for the metadata.url of workloads
 }
 
 func (h *handlers) answer(c *call) reply {
@@ -97,6 +98,7 @@ func (h *handlers) create(c *call) reply {
 	}
 	h.st.seq++
 	e := &entry{key: key, keys: keys, seq: h.st.seq, doc: newItem(coll, body, params, c)}
+	h.stampRunURL(coll, e.doc, params, c.workspace)
 	delay := h.delay
 	if c.seeding {
 		delay = 0

@@ -268,8 +268,8 @@ func (e *edgeWriter) sentStatus() int {
 	return 0
 }
 
-// discardWriter is the writer of a handler whose answer nobody gets: the fault answered
-// instead, but the sandbox does what was asked.
+// discardWriter is the writer of a handler whose answer nobody gets: a background call, or
+// one the fault answered instead of while the sandbox does what was asked.
 type discardWriter struct{ header http.Header }
 
 func (d *discardWriter) Header() http.Header {

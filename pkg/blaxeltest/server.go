@@ -38,10 +38,12 @@ type Server struct {
 	faults   *faults
 	log      *requestLog
 	sbx      *sandboxHost                     // the data plane of the sandboxes
+	run      *workloads                       // what the run plane serves (run.go)
 	report   func(format string, args ...any) // tells of answers that break the document
 
 	http    *http.Server
 	url     string
+	runURL  string
 	closing chan struct{}
 	close   sync.Once
 	served  chan error
@@ -86,17 +88,12 @@ func start(opts []Option, report func(string, ...any)) (*Server, error) {
 	s := &Server{
 		api: a, cfg: cfg, creds: creds,
 		handlers: &handlers{st: newStore(), creds: creds, delay: cfg.deployDelay},
-		faults:   &faults{}, log: newRequestLog(), report: report,
+		faults:   &faults{}, log: newRequestLog(), run: newWorkloads(), report: report,
 		closing: make(chan struct{}), served: make(chan error, 1),
 	}
 	if s.report == nil {
 		logger := orDefault(cfg.logger)
 		s.report = func(format string, args ...any) { logger.Error("blaxeltest: " + fmt.Sprintf(format, args...)) }
-	}
-	for _, seed := range cfg.seeds {
-		if err := s.Seed(seed); err != nil {
-			return nil, err
-		}
 	}
 	if s.sbx, err = newSandboxHost(cfg.sandbox, cfg.now, func(format string, args ...any) { s.report(format, args...) }); err != nil {
 		return nil, err
@@ -106,7 +103,16 @@ func start(opts []Option, report func(string, ...any)) (*Server, error) {
 		_ = s.sbx.close()
 		return nil, fmt.Errorf("blaxeltest: listen on %s: %w", cfg.addr, err)
 	}
-	s.url = "http://" + ln.Addr().String() + basePath
+	s.runURL = "http://" + ln.Addr().String()
+	s.url = s.runURL + basePath
+	s.handlers.runURL = s.runURL // known before the seeds, for their metadata.url
+	for _, seed := range cfg.seeds {
+		if err := s.Seed(seed); err != nil {
+			ln.Close()
+			_ = s.sbx.close()
+			return nil, err
+		}
+	}
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.served <- s.http.Serve(ln) }()
 	return s, nil
@@ -135,11 +141,16 @@ func (s *Server) Close() {
 // Shutdown stops the server gracefully: no new connections, and the requests in progress
 // finish until ctx ends (a request held by a Hang fault is dropped at once).
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.close.Do(func() { close(s.closing); s.sbx.shutdown() })
+	s.close.Do(func() {
+		close(s.closing)
+		s.sbx.shutdown()
+		s.run.cancel() // ends the workloads' open streams, which Shutdown would wait for
+	})
 	err := s.http.Shutdown(ctx)
 	if cerr := s.sbx.close(); err == nil {
 		err = cerr
 	}
+	s.run.close(ctx)
 	if serveErr := <-s.served; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}
@@ -191,11 +202,13 @@ func (s *Server) TokenRequests() int { return s.creds.tokenRequestCount() }
 // credentials, version and workspace, validate the request, answer from the store, validate
 // the answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasPrefix(r.URL.EscapedPath(), basePath+"/") {
+	if !underControlPlane(r.URL) {
 		if ws, name, rest, ok := sandboxAddress(r.URL.EscapedPath()); ok {
 			s.serveSandbox(w, r, ws, name, rest)
 			return
 		}
+		s.serveRun(w, r)
+		return
 	}
 	started := time.Now() // the real time, for the duration, whatever the server's clock says
 	rec := newRequest(r, s.cfg.now())
@@ -250,6 +263,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.Status = s.write(w, rep)
+}
+
+// underControlPlane reports whether an address is the control plane's, below /v0; the rest is
+// the run plane's.
+func underControlPlane(u *url.URL) bool {
+	rest, ok := strings.CutPrefix(u.EscapedPath(), basePath)
+	return ok && (rest == "" || rest[0] == '/')
 }
 
 // slashedSegment stands, while routing, for a path segment that holds an escaped slash (%2F):
