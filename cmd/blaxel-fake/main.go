@@ -1,12 +1,17 @@
-// Command blaxel-fake runs the fake Blaxel control plane of package blaxeltest as a program:
-// for trying a client by hand, for the demo, or for clients in other languages generated from
-// the same openapi.yaml.
+// Command blaxel-fake runs the fake Blaxel of package blaxeltest as a program: for trying a
+// client by hand, for the demo, or for clients in other languages generated from the same
+// openapi.yaml.
 //
 //	go run ./cmd/blaxel-fake -addr 127.0.0.1:4010 -seed examples/seeds.yaml
 //
-// Point a client at it with BL_API_URL=http://127.0.0.1:4010/v0, any BL_API_KEY (or the one
-// given with -api-key) and any BL_WORKSPACE. It logs one line per request and stops cleanly
-// on Ctrl-C. It can run for long: it keeps the latest 10,000 requests only, and forgets
+// Point a client at it with BL_API_URL=http://127.0.0.1:4010/v0 (the control plane),
+// BL_RUN_URL=http://127.0.0.1:4010 (the deployed agents, functions, models and sandboxes), any
+// BL_API_KEY (or the one given with -api-key) and any BL_WORKSPACE. Every sandbox it creates
+// serves the Sandbox API at http://127.0.0.1:4010/{workspace}/sandboxes/{name}, with scripted
+// processes only: nothing runs on the host. With -file-dir, file contents go to a directory
+// the server makes there (and removes when it stops) rather than into memory. It logs one
+// line per request and stops cleanly on Ctrl-C. It can run for long: it keeps the latest
+// 10,000 requests only, and forgets
 // access tokens once they expire (the resources it is sent stay until deleted).
 package main
 
@@ -47,6 +52,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(url st
 	clientID := fs.String("client-id", "", "the client id /oauth/token accepts (default: any)")
 	clientSecret := fs.String("client-secret", "", "the client secret /oauth/token accepts, with -client-id")
 	tokenTTL := fs.Duration("token-ttl", 2*time.Hour, "how long the access tokens of /oauth/token live")
+	fileDir := fs.String("file-dir", "", "keep the contents of sandbox files in a new directory inside this one, not in memory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,6 +72,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(url st
 	if *clientID != "" || *clientSecret != "" {
 		opts = append(opts, blaxeltest.WithClientCredentials(*clientID, *clientSecret))
 	}
+	if *fileDir != "" {
+		opts = append(opts, blaxeltest.WithSandboxFileDir(*fileDir))
+	}
 	if *seedFile != "" {
 		data, err := os.ReadFile(*seedFile)
 		if err != nil {
@@ -81,8 +90,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(url st
 	if err != nil {
 		return err
 	}
-	logger.Info("serving the Blaxel control plane", "url", srv.URL(),
-		"try", "BL_API_URL="+srv.URL()+" BL_API_KEY="+keyHint(*apiKey)+" BL_WORKSPACE=demo go run ./examples/quickstart -write")
+	logger.Info("serving the Blaxel control plane and its deployed workloads", "url", srv.URL(), "run_url", srv.RunURL(),
+		"sandboxes", srv.RunURL()+"/{workspace}/sandboxes/{name}",
+		"try", "BL_API_URL="+srv.URL()+" BL_RUN_URL="+srv.RunURL()+" BL_API_KEY="+keyHint(*apiKey)+" BL_WORKSPACE=demo go run ./examples/quickstart -write -workloads")
 	if ready != nil {
 		ready(srv.URL())
 	}

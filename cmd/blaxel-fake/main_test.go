@@ -115,10 +115,25 @@ func TestServesSeedsAndStopsOnCancel(t *testing.T) {
 func TestServesTheExampleSeeds(t *testing.T) {
 	base, _, stop := serve(t, "-seed", filepath.Join("..", "..", "examples", "seeds.yaml"))
 	defer stop()
-	for _, path := range []string{"/sandboxes/demo-sandbox", "/sandboxes/by-external-id/demo-1", "/agents/demo-agent"} {
+	for _, path := range []string{"/sandboxes/demo-sandbox", "/sandboxes/by-external-id/demo-1", "/agents/demo-agent", "/functions/demo-tools"} {
 		if got := status(t, base+path, "any-key"); got != 200 {
 			t.Errorf("GET %s: status %d", path, got)
 		}
+	}
+	// The deployed agent answers at the run URL, the server's root.
+	run := strings.TrimSuffix(base, "/v0")
+	if got := status(t, run+"/demo/agents/demo-agent", "any-key"); got != 200 {
+		t.Errorf("the seeded agent answered %d at the run URL", got)
+	}
+}
+
+func TestLogsTheRunURL(t *testing.T) {
+	base, logs, stop := serve(t)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if run := strings.TrimSuffix(base, "/v0"); !strings.Contains(logs.String(), "run_url="+run) || !strings.Contains(logs.String(), "BL_RUN_URL="+run) {
+		t.Errorf("log:\n%s", logs.String())
 	}
 }
 
@@ -128,10 +143,43 @@ func TestBadArguments(t *testing.T) {
 		{"-seed", filepath.Join(t.TempDir(), "missing.yaml")},
 		{"-client-id", "id"}, // a secret is needed too
 		{"extra"},
+		{"-file-dir", " "},
 	} {
 		err := run(context.Background(), append([]string{"-addr", "127.0.0.1:0"}, args...), io.Discard, nil)
 		if err == nil || errors.Is(err, flag.ErrHelp) {
 			t.Errorf("%q: err %v", args, err)
 		}
+	}
+}
+
+func TestServesSandboxesWithTheirFilesInTheFileDir(t *testing.T) {
+	dir := t.TempDir()
+	base, _, stop := serve(t, "-deploy-delay", "0s", "-file-dir", dir)
+	req, _ := http.NewRequest(http.MethodPost, base+"/sandboxes", strings.NewReader(`{"metadata":{"name":"box"},"spec":{}}`))
+	req.Header.Set("Authorization", "Bearer any-key")
+	req.Header.Set("X-Blaxel-Workspace", "demo")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("create: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	sandbox := strings.TrimSuffix(base, "/v0") + "/demo/sandboxes/box"
+	put, _ := http.NewRequest(http.MethodPut, sandbox+"/filesystem/hello.txt", strings.NewReader(`{"content":"hi"}`))
+	put.Header.Set("X-Blaxel-Authorization", "Bearer any-key")
+	put.Header.Set("Content-Type", "application/json")
+	if resp, err = http.DefaultClient.Do(put); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("write: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("the file directory holds %v", entries)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left behind after the stop: %v", entries)
 	}
 }

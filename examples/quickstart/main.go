@@ -6,8 +6,11 @@
 // Without credentials (no BL_API_KEY, no BL_CLIENT_CREDENTIALS, no ~/.blaxel/config.yaml) it
 // starts the fake of package blaxeltest in the process and runs the whole tour against it:
 // a service account and its API key, a sandbox waited for until DEPLOYED, a preview and a
-// preview token, listings read page by page, then the clean-up. With credentials it talks to
-// Blaxel, or to the server BL_API_URL names, and only reads unless -write is given.
+// preview token, a function whose tools it lists and calls over MCP, an agent it calls and
+// streams, listings read page by page, then the clean-up. With credentials it talks to
+// Blaxel, or to the server BL_API_URL names, and only reads unless -write is given; it
+// deploys workloads there only with -workloads (for blaxel-fake: Blaxel runs code built with
+// bl deploy).
 package main
 
 import (
@@ -50,6 +53,7 @@ func main() {
 type options struct {
 	write     bool
 	fake      bool
+	workloads bool
 	fakeDelay time.Duration
 	image     string
 }
@@ -64,6 +68,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	fs.BoolVar(&o.fake, "fake", false, "use the built-in fake control plane even when credentials are set")
 	fs.DurationVar(&o.fakeDelay, "fake-delay", 1500*time.Millisecond, "how long the built-in fake keeps a new sandbox DEPLOYING")
 	fs.StringVar(&o.image, "image", "blaxel/base-image:latest", "the image of the sandbox the tour creates")
+	fs.BoolVar(&o.workloads, "workloads", false, "with -write, also deploy a function and an agent and call them (for blaxel-fake; always done against the built-in fake)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,7 +81,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	}
 	defer t.close()
 	fmt.Fprintf(out, "Blaxel Go client quickstart, against %s\n", t.where)
-	tour := &tour{client: t.client, out: out, image: o.image, poll: t.poll}
+	tour := &tour{client: t.client, out: out, image: o.image, poll: t.poll, workloads: t.fake || o.workloads}
 	if !t.fake && !o.write {
 		fmt.Fprintln(out, "Read-only: run with -write to create, list and delete resources.")
 		return tour.readOnly(ctx)
@@ -139,7 +144,8 @@ func startFake(delay time.Duration) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := blaxel.New(blaxel.WithBaseURL(srv.URL()), blaxel.WithAPIKey("quickstart-key"), blaxel.WithWorkspace("quickstart"))
+	client, err := blaxel.New(blaxel.WithBaseURL(srv.URL()), blaxel.WithRunURL(srv.RunURL()),
+		blaxel.WithAPIKey("quickstart-key"), blaxel.WithWorkspace("quickstart"))
 	if err != nil {
 		srv.Close()
 		return nil, err

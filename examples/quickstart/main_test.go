@@ -31,13 +31,16 @@ func TestTourAgainstTheBuiltInFake(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	want := []string{
 		"the built-in fake control plane",
-		"[1/7] Created service account quickstart-",
-		"[2/7] Created API key",
-		"[3/7] Created sandbox quickstart-",
-		"[4/7] Created private preview web",
-		"[5/7] Created preview token visitor",
-		"[6/7] Listed 4 sandboxes, 2 per page",
-		"[7/7] Cleaned up: deleted the preview token, the preview, the sandbox, the API key, the service account",
+		"[1/10] Created service account quickstart-",
+		"[2/10] Created API key",
+		"[3/10] Created sandbox quickstart-",
+		"[4/10] Created private preview web",
+		"[5/10] Created preview token visitor",
+		"[6/10] Deployed function quickstart-",
+		"[7/10] Called its echo tool: it answered \"hello from Go\"",
+		"[8/10] Deployed agent quickstart-",
+		"[9/10] Listed 4 sandboxes, 2 per page",
+		"[10/10] Cleaned up: deleted the agent, the function, the preview token, the preview, the sandbox, the API key, the service account",
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), out.String())
@@ -49,6 +52,35 @@ func TestTourAgainstTheBuiltInFake(t *testing.T) {
 	}
 	if !strings.Contains(lines[3], "DEPLOYED") {
 		t.Errorf("the sandbox line does not say DEPLOYED: %q", lines[3])
+	}
+	if !strings.HasSuffix(lines[6], "over MCP: echo") || !strings.Contains(lines[8], `"inputs":"hello agent"`) || !strings.HasSuffix(lines[8], "streamed 3 events") {
+		t.Errorf("the workload lines:\n%s\n%s", lines[6], lines[8])
+	}
+}
+
+// Against a server named by BL_API_URL and BL_RUN_URL (blaxel-fake, say), -workloads deploys
+// and calls them there, the credential going to that server alone.
+func TestTourDeploysWorkloadsWhenAsked(t *testing.T) {
+	srv := blaxeltest.NewServer(t, blaxeltest.WithAPIKey("bl_key"), blaxeltest.WithDeployDelay(10*time.Millisecond))
+	getenv := env(t, map[string]string{"BL_API_URL": srv.URL(), "BL_RUN_URL": srv.RunURL(), "BL_API_KEY": "bl_key", "BL_WORKSPACE": "ws"})
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-write", "-workloads"}, &out, getenv); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "[7/10] Called its echo tool") || !strings.Contains(out.String(), "[10/10] Cleaned up: deleted the agent, the function,") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	calls := 0
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.Path, "/ws/") {
+			calls++
+			if len(r.Header.Values("Authorization")) != 1 || r.Status < 200 || r.Status > 299 {
+				t.Errorf("%s %s: %d, Authorization %q", r.Method, r.Path, r.Status, r.Header.Values("Authorization"))
+			}
+		}
+	}
+	if calls == 0 {
+		t.Error("no workload was called")
 	}
 }
 
@@ -64,7 +96,7 @@ func TestTourAgainstBLAPIURLWrites(t *testing.T) {
 	if err := run(context.Background(), []string{"-write"}, &out, getenv); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), srv.URL()) || !strings.Contains(out.String(), "[7/7] Cleaned up") {
+	if !strings.Contains(out.String(), srv.URL()) || !strings.Contains(out.String(), "[7/7] Cleaned up") || !strings.Contains(out.String(), "Skipped deploying") {
 		t.Errorf("output:\n%s", out.String())
 	}
 	deleted := 0
@@ -128,7 +160,8 @@ func TestInterruptedTourStillCleansUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		for srv.Attempts("CreateSandbox") == 0 {
+		// Once the wait polls, the creation has been answered: the sandbox exists to delete.
+		for srv.Attempts("GetSandbox") == 0 {
 			time.Sleep(5 * time.Millisecond)
 		}
 		cancel() // as Ctrl-C does, while the tour waits for the sandbox
@@ -145,19 +178,21 @@ func TestInterruptedTourStillCleansUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	boxes, err := client.ListSandboxesWithResponse(context.Background(), nil)
+	boxes, err := client.ListSandboxes(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	accounts, err := client.GetWorkspaceServiceAccountsWithResponse(context.Background())
+	accounts, err := client.GetWorkspaceServiceAccounts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if boxes.JSON200 == nil || len(boxes.JSON200.Data) != 0 || accounts.JSON200 == nil || len(*accounts.JSON200) != 0 {
-		t.Errorf("the fake still holds resources: sandboxes %s, service accounts %s", boxes.Body, accounts.Body)
+	if len(boxes.Data) != 0 || len(accounts) != 0 {
+		t.Errorf("the fake still holds resources: %d sandboxes, %d service accounts", len(boxes.Data), len(accounts))
 	}
 }
 
+// A success other than the declared one is an error of the method itself (a *DecodeError
+// naming the status): the tour needs no check of its own.
 func TestTourRefusesASuccessWithoutTheDocumentedBody(t *testing.T) {
 	for _, op := range []string{"CreateWorkspaceServiceAccount", "CreateApiKeyForServiceAccount", "CreateSandboxPreview", "CreateSandboxPreviewToken"} {
 		t.Run(op, func(t *testing.T) {

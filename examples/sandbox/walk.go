@@ -193,7 +193,7 @@ func (w *walk) cleanUp() error {
 			errs = append(errs, fmt.Errorf("remove %s: %w", dir, err))
 		}
 	}
-	if _, err := w.client.DeleteSandboxWithResponse(ctx, w.opts.name); err != nil && !errors.Is(err, blaxel.ErrNotFound) {
+	if _, err := w.client.DeleteSandbox(ctx, w.opts.name); err != nil && !errors.Is(err, blaxel.ErrNotFound) {
 		errs = append(errs, fmt.Errorf("delete sandbox %s: %w", w.opts.name, err))
 	}
 	if len(errs) == 0 {

@@ -164,7 +164,7 @@ type Directory struct {
 	// Name The base name.
 	Name string `json:"name"`
 
-	// Path The absolute path.
+	// Path The path as the request named it, absolute when the request sent an absolute path.
 	Path string `json:"path"`
 
 	// Subdirectories The directories directly inside.
@@ -295,7 +295,7 @@ type File struct {
 	// Owner The owning user.
 	Owner string `json:"owner"`
 
-	// Path The absolute path.
+	// Path The path as the request named it, absolute when the request sent an absolute path.
 	Path string `json:"path"`
 
 	// Permissions The mode in octal without a leading zero, such as `644`.
@@ -360,7 +360,7 @@ type FileWithContent struct {
 	// Owner The owning user.
 	Owner string `json:"owner"`
 
-	// Path The absolute path.
+	// Path The path as the request named it, absolute when the request sent an absolute path.
 	Path string `json:"path"`
 
 	// Permissions The mode in octal without a leading zero, such as `644`.
@@ -372,7 +372,7 @@ type FileWithContent struct {
 
 // FindMatch A path found by name.
 type FindMatch struct {
-	// Path The absolute path.
+	// Path The path of the match, relative to the directory searched.
 	Path string `json:"path"`
 
 	// Type `file` or `directory`.
@@ -390,7 +390,7 @@ type FindResponse struct {
 
 // FuzzySearchMatch A path ranked by fuzzy match.
 type FuzzySearchMatch struct {
-	// Path The absolute path.
+	// Path The path of the match, relative to the directory searched.
 	Path string `json:"path"`
 
 	// Score The match's score; higher is better.
@@ -678,7 +678,7 @@ type Subdirectory struct {
 	// Name The base name.
 	Name string `json:"name"`
 
-	// Path The absolute path.
+	// Path The path as the request named it, absolute when the request sent an absolute path.
 	Path string `json:"path"`
 }
 
@@ -1267,7 +1267,7 @@ type ClientInterface interface {
 
 	// SearchFiles Fuzzy-search file names
 	//
-	// Ranks the paths under the directory by fuzzy match against `patterns`; 20 results by default.
+	// Ranks the paths under the directory fuzzily. The server takes the path both as the directory to walk and as the query, and reads `patterns` without applying it; 20 results by default.
 	//
 	// Corresponds with GET /filesystem-search/{path} (the `SearchFiles` operationId).
 	SearchFiles(ctx context.Context, path FilePath, params *SearchFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1838,7 +1838,7 @@ func (c *Client) ListParts(ctx context.Context, uploadID UploadID, reqEditors ..
 
 // SearchFiles Fuzzy-search file names
 //
-// Ranks the paths under the directory by fuzzy match against `patterns`; 20 results by default.
+// Ranks the paths under the directory fuzzily. The server takes the path both as the directory to walk and as the query, and reads `patterns` without applying it; 20 results by default.
 //
 // Corresponds with GET /filesystem-search/{path} (the `SearchFiles` operationId).
 func (c *Client) SearchFiles(ctx context.Context, path FilePath, params *SearchFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4281,7 +4281,7 @@ type ClientWithResponsesInterface interface {
 
 	// SearchFilesWithResponse Fuzzy-search file names
 	//
-	// Ranks the paths under the directory by fuzzy match against `patterns`; 20 results by default.
+	// Ranks the paths under the directory fuzzily. The server takes the path both as the directory to walk and as the query, and reads `patterns` without applying it; 20 results by default.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6926,7 +6926,7 @@ func (c *ClientWithResponses) ListPartsWithResponse(ctx context.Context, uploadI
 
 // SearchFilesWithResponse Fuzzy-search file names
 //
-// Ranks the paths under the directory by fuzzy match against `patterns`; 20 results by default.
+// Ranks the paths under the directory fuzzily. The server takes the path both as the directory to walk and as the query, and reads `patterns` without applying it; 20 results by default.
 //
 // Returns a wrapper object for the known response body format(s).
 //

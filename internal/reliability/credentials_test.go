@@ -88,10 +88,10 @@ func TestRedirectsCarryNoCredential(t *testing.T) {
 	}{{"API key", withAPIKey()}, {"client credentials", withClientCredentials()}} {
 		client, _ := newClient(t, api.base(), cred.opt, blaxel.WithRunURL(api.URL))
 		ctx := context.Background()
-		if _, err := client.GetSandboxWithResponse(ctx, "away", nil); err != nil {
+		if _, err := client.GetSandbox(ctx, "away", nil); err != nil {
 			t.Fatalf("%s: %v", cred.name, err)
 		}
-		if _, err := client.GetSandboxWithResponse(ctx, "moved", nil); err != nil {
+		if _, err := client.GetSandbox(ctx, "moved", nil); err != nil {
 			t.Fatalf("%s: %v", cred.name, err)
 		}
 		preview := &gen.Preview{Spec: gen.PreviewSpec{URL: ptr(api.URL + "/preview")}}
@@ -235,26 +235,26 @@ func TestOneCredentialHeader(t *testing.T) {
 	getenv := blaxel.WithEnv(func(k string) string { return env[k] })
 	cases := []struct {
 		name string
-		opts []blaxel.Option
+		opts []blaxel.EnvOption
 		want string // the credential that must be sent; "token" for an issued token
 	}{
 		{"environment key over environment client credentials and file", nil, "Bearer " + envKey},
-		{"option key over everything", []blaxel.Option{blaxel.WithAPIKey(apiKey)}, "Bearer " + apiKey},
-		{"option client credentials over everything", []blaxel.Option{blaxel.WithClientCredentials(clientID, clientSecret)}, "token"},
+		{"option key over everything", []blaxel.EnvOption{blaxel.WithAPIKey(apiKey)}, "Bearer " + apiKey},
+		{"option client credentials over everything", []blaxel.EnvOption{blaxel.WithClientCredentials(clientID, clientSecret)}, "token"},
 	}
 	for _, tc := range cases {
 		w := newWire(t)
-		opts := append([]blaxel.Option{getenv, blaxel.WithLogger(debugLogger), blaxel.WithHTTPClient(w.client())}, tc.opts...)
+		opts := append([]blaxel.EnvOption{getenv, blaxel.WithLogger(debugLogger), blaxel.WithHTTPClient(w.client())}, tc.opts...)
 		client, err := blaxel.NewFromEnv(opts...)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		before := len(got.all())
 		ctx := context.Background()
-		if _, err := client.GetSandboxWithResponse(ctx, "sb", nil); err != nil {
+		if _, err := client.GetSandbox(ctx, "sb", nil); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if _, err := client.CreateSandboxWithResponse(ctx, nil, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}); err != nil {
+		if _, err := client.CreateSandbox(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, nil); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		// A caller's own credential header on a workload call is refused before sending.
@@ -340,7 +340,7 @@ func TestEchoedCredentialsStayOut(t *testing.T) {
 		client, _ := newClient(t, srv.base(), cred, blaxel.WithRunURL(srv.URL), blaxel.WithMaxRetries(0))
 		ctx := context.Background()
 		for _, name := range []string{"json", "gateway", "html", "plain"} {
-			_, err := client.GetSandboxWithResponse(ctx, name, nil)
+			_, err := client.GetSandbox(ctx, name, nil)
 			audit.err(err)
 			if err == nil {
 				t.Errorf("GetSandbox(%s): no error", name)

@@ -94,65 +94,31 @@ func (c *Client) forcedAddress(kind, name string) string {
 func (c *Client) workloadMetadata(ctx context.Context, kind, name string) (*gen.Metadata, error) {
 	switch kind {
 	case kindAgents:
-		a, err := c.getAgent(ctx, name)
+		a, err := c.GetAgent(ctx, name, nil)
 		if err != nil {
 			return nil, err
 		}
 		return &a.Metadata, nil
 	case kindFunctions:
-		f, err := c.getFunction(ctx, name)
+		f, err := c.GetFunction(ctx, name, nil)
 		if err != nil {
 			return nil, err
 		}
 		return &f.Metadata, nil
 	case kindModels:
-		m, err := c.getModel(ctx, name)
+		m, err := c.GetModel(ctx, name)
 		if err != nil {
 			return nil, err
 		}
 		return &m.Metadata, nil
 	case kindSandboxes:
-		s, err := c.getSandbox(ctx, name)
+		s, err := c.GetSandbox(ctx, name, nil)
 		if err != nil {
 			return nil, err
 		}
 		return &s.Metadata, nil
 	}
 	return nil, fmt.Errorf("blaxel: %q is not a kind of workload", kind)
-}
-
-// The one place each kind of workload is read, for the helpers of this package.
-
-func (c *Client) getAgent(ctx context.Context, name string) (*gen.Agent, error) {
-	resp, err := c.GetAgentWithResponse(ctx, name, nil)
-	if err != nil {
-		return nil, err
-	}
-	return decoded(resp.JSON200, "GetAgent", resp.HTTPResponse)
-}
-
-func (c *Client) getFunction(ctx context.Context, name string) (*gen.Function, error) {
-	resp, err := c.GetFunctionWithResponse(ctx, name, nil)
-	if err != nil {
-		return nil, err
-	}
-	return decoded(resp.JSON200, "GetFunction", resp.HTTPResponse)
-}
-
-func (c *Client) getModel(ctx context.Context, name string) (*gen.Model, error) {
-	resp, err := c.GetModelWithResponse(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	return decoded(resp.JSON200, "GetModel", resp.HTTPResponse)
-}
-
-func (c *Client) getSandbox(ctx context.Context, name string) (*gen.Sandbox, error) {
-	resp, err := c.GetSandboxWithResponse(ctx, name, nil)
-	if err != nil {
-		return nil, err
-	}
-	return decoded(resp.JSON200, "GetSandbox", resp.HTTPResponse)
 }
 
 // workloadHTTPClient is the client's pipeline for the workload at base: its requests carry

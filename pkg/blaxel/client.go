@@ -22,17 +22,19 @@ const DefaultBaseURL = "https://api.blaxel.ai/v0"
 // DefaultRunURL is where deployed workloads answer in production.
 const DefaultRunURL = "https://run.blaxel.ai"
 
-// Client calls the Blaxel control plane. Every generated operation is a method of the embedded
-// ClientWithResponses, e.g. GetSandboxWithResponse. A Client is safe for concurrent use, and
-// shares nothing with other Clients: each has its own token cache and settings.
+// Client calls the Blaxel control plane. Every operation of openapi.yaml is a method named
+// after its operationId, which returns the declared success answer: GetSandbox(ctx, name,
+// nil) returns a *gen.Sandbox, and err == nil means that answer came. [Client.API] gives the
+// generated client underneath. A Client is safe for concurrent use, and shares nothing with
+// other Clients: each has its own token cache and settings.
 type Client struct {
-	*gen.ClientWithResponses
+	raw checkedClient // the generated client, checked: what every operation method calls
 
 	baseURL   string              // the control plane, e.g. https://api.blaxel.ai/v0
 	runURL    string              // where deployed workloads answer, e.g. https://run.blaxel.ai
 	workspace string              // the X-Blaxel-Workspace of every request
 	http      *http.Client        // the one pipeline every request goes through
-	base      *url.URL            // baseURL parsed, to name operations in errors
+	base      *url.URL            // baseURL parsed
 	redact    *redactor           // removes this client's credentials from errors and logs
 	getenv    func(string) string // NewFromEnv's environment, for workload addresses; nil for New
 }
@@ -41,7 +43,7 @@ type Client struct {
 // Exactly one credential option is required (WithAPIKey, WithClientCredentials or
 // WithTokenSource); two are an error.
 func New(opts ...Option) (*Client, error) {
-	s, err := applyOptions(false, opts)
+	s, err := applyOptions(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -63,9 +65,14 @@ func New(opts ...Option) (*Client, error) {
 //   - addresses: WithBaseURL/WithRunURL or WithEnvironment; BL_API_URL/BL_RUN_URL or BL_ENV
 //     ("prod" or "dev"); the workspace entry's env; production.
 //
-// A missing config file is fine; one that does not parse is an error that names it.
-func NewFromEnv(opts ...Option) (*Client, error) {
-	s, err := applyOptions(true, opts)
+// Only the values used are checked: an unusable BL_CLIENT_CREDENTIALS is no error when an
+// option gives the credential. A missing config file is fine; one that does not parse is an
+// error that names it, once a setting has to come from it.
+//
+// It takes every Option, and also WithEnv, WithConfigFile and WithConfigWriteBack, which are
+// EnvOptions only. A []Option is passed element by element (Go does not convert the slice).
+func NewFromEnv(opts ...EnvOption) (*Client, error) {
+	s, err := applyOptions(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -74,27 +81,22 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 		getenv = os.Getenv
 	}
 	s.getenv = getenv // kept by the client: workload addresses can be forced by BL_*_URL
-	env, err := environmentLayer(getenv)
-	if err != nil {
-		return nil, err
-	}
+	env := environmentLayer(getenv)
 	path := s.configFile
 	if path == "" {
 		path = defaultConfigPath(getenv)
 	}
-	var file *configFile
-	if path != "" {
-		if file, err = readConfigFile(path); err != nil {
-			return nil, err
-		}
-	}
 	fileLayer := layer{name: path}
-	if file != nil {
-		workspace := firstNonEmpty(firstNonEmpty(s.explicit.workspace, env.workspace), file.Context.Workspace)
-		if fileLayer, err = file.layer(path, workspace); err != nil {
-			return nil, err
+	if path != "" {
+		file, err := readConfigFile(path)
+		switch {
+		case err != nil:
+			fileLayer.unreadable = err
+		case file != nil:
+			workspace := firstNonEmpty(firstNonEmpty(s.explicit.workspace, env.workspace), file.Context.Workspace)
+			fileLayer = file.layer(path, workspace)
+			fileLayer.workspace = file.Context.Workspace
 		}
-		fileLayer.workspace = file.Context.Workspace
 	}
 	r, err := resolve(s.insecureHTTP, s.explicit, env, fileLayer)
 	if err != nil {
@@ -107,13 +109,14 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	return build(s, r, writeBack)
 }
 
-func applyOptions(fromEnv bool, opts []Option) (*settings, error) {
-	s := &settings{apiVersion: APIVersion, retry: DefaultRetryPolicy(), fromEnv: fromEnv}
+// applyOptions runs the options in order: Options for New, EnvOptions for NewFromEnv.
+func applyOptions[O EnvOption](opts []O) (*settings, error) {
+	s := &settings{apiVersion: APIVersion, retry: DefaultRetryPolicy()}
 	for _, opt := range opts {
-		if opt == nil {
+		if any(opt) == nil {
 			continue
 		}
-		if err := opt(s); err != nil {
+		if err := opt.applyEnv(s); err != nil {
 			return nil, err
 		}
 	}
@@ -155,8 +158,7 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 		timeout = tokenTimeout
 	}
 	endpoint := &tokenEndpoint{
-		url:  r.baseURL + "/oauth/token",
-		base: base,
+		url: r.baseURL + "/oauth/token",
 		client: &http.Client{Transport: next, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		}},
@@ -194,23 +196,32 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 	hc.Transport = p
 	hc.CheckRedirect = redirectPolicy(caller.CheckRedirect)
 
-	raw, err := gen.NewClient(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, base: base, redact: red}))
+	raw, err := gen.NewClient(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, redact: red}))
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
-	// checkedClient refuses a path parameter that would send the request to another route.
-	api := &gen.ClientWithResponses{ClientInterface: checkedClient{raw}}
-	return &Client{ClientWithResponses: api, baseURL: r.baseURL, runURL: r.runURL, workspace: r.workspace, http: &hc,
+	return &Client{raw: checkedClient{raw}, baseURL: r.baseURL, runURL: r.runURL, workspace: r.workspace, http: &hc,
 		base: base, redact: red, getenv: s.getenv}, nil
 }
 
+// API returns the generated client underneath the methods of Client: the raw layer, which
+// follows openapi.yaml exactly (one <Operation>WithResponse method per operation, answers
+// with every status's field), for what the methods do not offer, such as a body of your own
+// through <Operation>WithBodyWithResponse. Its requests go through the same pipeline and
+// checks as the methods' (credential, headers, retries, path parameters), so its errors are
+// the same too: a non-2xx answer is an *APIError, and its answers' JSON4xx and JSON5xx fields
+// are never set. Each call returns a new value; changing it changes nothing in the Client.
+func (c *Client) API() *gen.ClientWithResponses {
+	return &gen.ClientWithResponses{ClientInterface: c.raw}
+}
+
 // apiError turns a non-2xx answer to a request the client sent into an *APIError, with the
-// operation named when the request was for the control plane, and every credential this
-// client knows removed. Code that sends requests through c.http uses it rather than
-// newAPIError, which knows no client's secrets.
+// operation named when a generated method sent it, and every credential this client knows
+// removed. Code that sends requests through c.http uses it rather than newAPIError, which
+// knows no client's secrets.
 func (c *Client) apiError(req *http.Request, resp *http.Response) *APIError {
 	e := newAPIError(req, resp)
-	finishAPIError(e, req, c.base, c.redact)
+	finishAPIError(e, req, c.redact)
 	return e
 }
 

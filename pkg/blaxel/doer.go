@@ -13,26 +13,39 @@ import (
 const maxErrorBody = 1 << 20
 
 // apiDoer is what the generated client sends its requests through: the pipeline's http.Client,
-// plus two rules. A non-2xx answer is an *APIError, so that err == nil means success. A 2xx
-// answer with a body must carry JSON, the only kind of body the document declares (a test
-// checks that it still does): anything else is a *DecodeError, which names the status, the
-// content type and the start of the body, where the generated decoder would give a bare JSON
-// syntax error or silently leave the result empty.
+// plus the call's options (headers before, the answer's status and headers after) and two
+// rules. A non-2xx answer is an *APIError, so that err == nil means success. A 2xx answer
+// with a body must carry JSON, the only kind of body the document declares (a test checks
+// that it still does), of the shape the operation declares: anything else is a *DecodeError,
+// which names the status, the content type and the start of the body, where the generated
+// decoder would give a bare JSON syntax error or silently leave the result empty.
 type apiDoer struct {
 	http   *http.Client
-	base   *url.URL  // the control plane, to name operations
 	redact *redactor // nil removes only what the patterns recognise
 }
 
 func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
+	call := callOf(req.Context())
+	if call != nil {
+		if call.err != nil {
+			return nil, call.err
+		}
+		for name, values := range call.header {
+			req.Header[name] = values
+		}
+	}
 	resp, err := d.http.Do(req)
 	if err != nil {
 		return nil, d.redact.urlError(err)
 	}
+	if resp.Request == nil {
+		resp.Request = req
+	}
+	call.record(resp)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
 		e := newAPIError(req, resp)
-		finishAPIError(e, req, d.base, d.redact)
+		finishAPIError(e, req, d.redact)
 		return nil, e
 	}
 	if req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent {
@@ -40,7 +53,7 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	if isJSON(resp.Header.Get("Content-Type")) {
 		// Checked while the generated decoder reads it: see checkedBody.
-		resp.Body = &checkedBody{body: resp.Body, req: req, resp: resp, base: d.base, redact: d.redact}
+		resp.Body = newCheckedBody(req, resp, d.redact)
 		return resp, nil
 	}
 	// Any other type is refused, unless the body turns out to be empty. Only its start is
@@ -54,17 +67,36 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 		resp.Body = http.NoBody
 		return resp, nil
 	}
-	return nil, newDecodeError(req, resp, body, nil, d.base, d.redact)
+	return nil, newDecodeError(req, resp, body, nil, d.redact)
 }
 
 // finishAPIError names the operation and removes the client's own secrets from the error.
-func finishAPIError(e *APIError, req *http.Request, base *url.URL, r *redactor) {
-	e.Operation = operationOf(req, base)
+func finishAPIError(e *APIError, req *http.Request, r *redactor) {
+	e.Operation = operationOf(req)
 	e.URL = r.url(req.URL)
 	for _, field := range []*string{&e.Code, &e.Message, &e.Source, &e.Origin, &e.Action, &e.DoNot, &e.DocsURL, &e.ContentType} {
 		*field = r.text(*field)
 	}
+	for _, values := range e.Header {
+		for i := range values {
+			values[i] = r.text(values[i])
+		}
+	}
 	e.Body = r.body(e.Body)
+}
+
+// safeHeader copies the headers of an answer for an error, with the value of every header
+// that carries a credential (Set-Cookie, say) replaced.
+func safeHeader(h http.Header) http.Header {
+	out := h.Clone()
+	for name, values := range out {
+		if isSecretHeader(name) {
+			for i := range values {
+				values[i] = redacted
+			}
+		}
+	}
+	return out
 }
 
 // isJSON accepts application/json and the +json types, with parameters. The usual values are
@@ -81,18 +113,6 @@ func isJSON(contentType string) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
-// operationOf names the document's operation for a request to the control plane.
-func operationOf(req *http.Request, base *url.URL) string {
-	if base == nil || req.URL.Scheme != base.Scheme || req.URL.Host != base.Host {
-		return ""
-	}
-	rel, ok := strings.CutPrefix(req.URL.EscapedPath(), strings.TrimSuffix(base.EscapedPath(), "/"))
-	if !ok {
-		return ""
-	}
-	return operationID(req.Method, rel)
-}
-
 // newAPIError reads the start of an error answer and decodes whichever of Blaxel's two error
 // shapes it holds: the control plane's {"error": "name", "code": 404, "message": "..."} or the
 // gateway's {"error": {"code": "...", "message": "...", "retryable": true, ...}}, with its
@@ -105,6 +125,7 @@ func newAPIError(req *http.Request, resp *http.Response) *APIError {
 		Method:      req.Method,
 		URL:         redactURL(req.URL),
 		ContentType: resp.Header.Get("Content-Type"),
+		Header:      safeHeader(resp.Header),
 		Source:      resp.Header.Get("X-Blaxel-Source"),
 		Code:        resp.Header.Get("X-Blaxel-Error-Code"),
 		Body:        (*redactor)(nil).body(body),
@@ -144,14 +165,14 @@ func newAPIError(req *http.Request, resp *http.Response) *APIError {
 }
 
 // newDecodeError describes a 2xx body that is not the JSON expected.
-func newDecodeError(req *http.Request, resp *http.Response, body []byte, cause error, base *url.URL, r *redactor) *DecodeError {
+func newDecodeError(req *http.Request, resp *http.Response, body []byte, cause error, r *redactor) *DecodeError {
 	if len(body) > maxErrorBody {
 		body = body[:maxErrorBody]
 	}
 	return &DecodeError{
 		StatusCode:  resp.StatusCode,
 		ContentType: resp.Header.Get("Content-Type"),
-		Operation:   operationOf(req, base),
+		Operation:   operationOf(req),
 		Method:      req.Method,
 		URL:         r.url(req.URL),
 		Body:        r.body(body),

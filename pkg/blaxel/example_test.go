@@ -41,11 +41,11 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	resp, err := client.GetSandboxWithResponse(context.Background(), "my-sandbox", nil)
+	sandbox, err := client.GetSandbox(context.Background(), "my-sandbox", nil)
 	if err != nil {
-		log.Fatal(err) // any non-2xx answer is an error
+		log.Fatal(err) // any answer but the declared 200 with its JSON body is an error
 	}
-	fmt.Println(resp.JSON200.Metadata.Name, *resp.JSON200.Status)
+	fmt.Println(sandbox.Metadata.Name, *sandbox.Status) // sandbox is never nil when err is nil
 	// Output: my-sandbox DEPLOYED
 }
 
@@ -65,11 +65,11 @@ func ExampleNewFromEnv() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	resp, err := client.GetSandboxWithResponse(context.Background(), "my-sandbox", nil)
+	sandbox, err := client.GetSandbox(context.Background(), "my-sandbox", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(resp.JSON200.Metadata.Name)
+	fmt.Println(sandbox.Metadata.Name)
 	// Output: my-sandbox
 }
 
@@ -82,7 +82,7 @@ func ExampleAPIError() {
 		log.Fatal(err)
 	}
 
-	_, err = client.GetSandboxWithResponse(context.Background(), "missing", nil)
+	_, err = client.GetSandbox(context.Background(), "missing", nil)
 	if errors.Is(err, blaxel.ErrNotFound) {
 		fmt.Println("no such sandbox")
 	}
@@ -117,10 +117,49 @@ func ExampleWithLogger() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := client.GetSandboxWithResponse(context.Background(), "my-sandbox", nil); err != nil {
+	if _, err := client.GetSandbox(context.Background(), "my-sandbox", nil); err != nil {
 		log.Fatal(err)
 	}
 	// Output:
 	// level=DEBUG msg="blaxel: client configured" credential=WithAPIKey workspace=""
 	// level=DEBUG msg="blaxel: request" method=GET attempt=1 request_headers.Authorization="Bearer REDACTED" status=200
+}
+
+// WithResponseInto gives a call's status and headers, here next to its decoded answer.
+func ExampleWithResponseInto() {
+	srv := exampleServer()
+	defer srv.Close()
+	client, err := blaxel.New(blaxel.WithAPIKey("bl_example_key"), blaxel.WithBaseURL(srv.URL+"/v0"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var resp http.Response
+	sandbox, err := client.GetSandbox(context.Background(), "my-sandbox", nil,
+		blaxel.WithCallHeader("X-Request-Id", "example-1"), blaxel.WithResponseInto(&resp))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.StatusCode, resp.Header.Get("Content-Type"), sandbox.Metadata.Name)
+	// Output: 200 application/json my-sandbox
+}
+
+// API gives the generated client, whose methods follow openapi.yaml exactly, through the
+// same pipeline: a refusal is an *APIError there too.
+func ExampleClient_API() {
+	srv := exampleServer()
+	defer srv.Close()
+	client, err := blaxel.New(blaxel.WithAPIKey("bl_example_key"), blaxel.WithBaseURL(srv.URL+"/v0"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp, err := client.API().GetSandboxWithResponse(context.Background(), "my-sandbox", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.StatusCode(), resp.JSON200.Metadata.Name)
+	_, err = client.API().GetSandboxWithResponse(context.Background(), "missing", nil)
+	fmt.Println(errors.Is(err, blaxel.ErrNotFound))
+	// Output:
+	// 200 my-sandbox
+	// true
 }

@@ -103,7 +103,7 @@ func (c *Client) functionAddress(ctx context.Context, name string) (*url.URL, er
 	if forced := c.forcedAddress(kindFunctions, name); forced != "" {
 		return c.workloadBase(kindFunctions, name, forced)
 	}
-	f, err := c.getFunction(ctx, name)
+	f, err := c.GetFunction(ctx, name, nil)
 	if err != nil {
 		return nil, err
 	}

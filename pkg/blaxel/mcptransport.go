@@ -17,8 +17,13 @@ import (
 // connection reports Blaxel's error rather than only the SDK's summary of it.
 //
 // The go-sdk detaches the session's requests from the context given to Connect, so that the
-// session outlives it; the requests it sends when connecting fails (a cancellation, the
-// closing DELETE) would then not be bounded by the caller at all.
+// session outlives it. While connecting it also opens the session's event stream (a GET) and
+// waits for it, trying again five times with growing pauses: against a server that takes the
+// GET and never answers, Connect would outlast the caller's context by minutes. So while
+// connecting, every request ends with the caller's context, and a GET that fails (cut by the
+// caller, unanswered within the connect timeout, refused) is answered as a server without
+// event stream answers it (405): the SDK goes on at once, with a session that receives what
+// the server says in answer to its calls only.
 type sessionTransport struct {
 	next             http.RoundTripper
 	connect, headers time.Duration
@@ -32,8 +37,12 @@ type sessionTransport struct {
 
 func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancelCause(req.Context())
-	connecting := t.bind(cancel)
-	timer := startAnswerTimer(cancel, t.connect, t.headers)
+	caller := t.bind(cancel)
+	headers := t.headers
+	if req.Method == http.MethodGet {
+		headers = min(headers, t.connect) // an event stream's headers come at once; a call's answer may take long
+	}
+	timer := startAnswerTimer(cancel, t.connect, headers)
 	resp, err := t.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, timer.trace())))
 	timer.stop()
 	if cause := context.Cause(ctx); cause != nil && err == nil {
@@ -41,13 +50,16 @@ func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		err = cause
 	}
 	if err != nil {
+		cancel(nil)
+		if caller != nil && req.Method == http.MethodGet {
+			return noEventStream(req), nil
+		}
 		if cause := context.Cause(ctx); cause != nil {
 			err = fmt.Errorf("blaxel: %s %s: %w", req.Method, redactURL(req.URL), cause)
 		}
-		cancel(nil)
 		return nil, err
 	}
-	if connecting && (resp.StatusCode < 200 || resp.StatusCode > 299) {
+	if caller != nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
 		t.keepRefusal(req, resp)
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
@@ -55,17 +67,26 @@ func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 }
 
 // bind ties a request sent while connecting to the caller's context, and forgets the
-// previous request's refusal. It reports whether the session is connecting.
-func (t *sessionTransport) bind(cancel context.CancelCauseFunc) bool {
+// previous request's refusal. It returns the caller's context, nil once connected.
+func (t *sessionTransport) bind(cancel context.CancelCauseFunc) context.Context {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	caller := t.connecting
 	if caller == nil {
-		return false
+		return nil
 	}
 	t.refused = nil
 	t.unbind = append(t.unbind, context.AfterFunc(caller, func() { cancel(context.Cause(caller)) }))
-	return true
+	return caller
+}
+
+// noEventStream is the answer of a server that offers no event stream.
+func noEventStream(req *http.Request) *http.Response {
+	return &http.Response{
+		Status: "405 Method Not Allowed", StatusCode: http.StatusMethodNotAllowed,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, Body: http.NoBody, Request: req,
+	}
 }
 
 // connected ends the connection phase: the requests still running (the session's event

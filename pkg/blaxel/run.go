@@ -218,7 +218,7 @@ func (c *Client) workloadAddress(kind, name, path, own string) (*url.URL, error)
 		u.RawQuery, u.Fragment = "", ""
 		base = strings.TrimSuffix(u.String(), "/")
 	} else {
-		if err := checkName(strings.TrimSuffix(kind, "s"), name); err != nil {
+		if err := checkName(singular(kind), name); err != nil {
 			return nil, err
 		}
 		if err := checkName("workspace", c.workspace); err != nil {
@@ -266,17 +266,4 @@ func (c *Client) checkCredentialHost(u *url.URL) error {
 		return nil
 	}
 	return fmt.Errorf("blaxel: the workload's address %q is on neither the run URL's host nor the control plane's: credentials are not sent there", redactURL(u))
-}
-
-// checkName refuses what cannot be one path segment: empty, ".", "..", or with a slash.
-func checkName(kind, name string) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("blaxel: the %s name is empty", kind)
-	case name == "." || name == "..":
-		return fmt.Errorf("blaxel: %q is not a usable %s name", name, kind)
-	case strings.ContainsAny(name, `/\`):
-		return fmt.Errorf("blaxel: the %s name %q contains a slash", kind, name)
-	}
-	return nil
 }

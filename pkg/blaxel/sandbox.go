@@ -56,7 +56,7 @@ func SandboxFromPreview(previewURL, token string, opts ...Option) (*Sandbox, err
 	if strings.TrimSpace(token) == "" {
 		return nil, errors.New("blaxel: SandboxFromPreview: the token is empty")
 	}
-	s, err := applyOptions(false, opts)
+	s, err := applyOptions(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (d sandboxDoer) Do(req *http.Request) (*http.Response, error) {
 			// The sandbox's {"error": "..."} is a sentence, not the name of an error.
 			e.Message, e.Code = e.Code, ""
 		}
-		finishAPIError(e, req, nil, d.redact)
+		finishAPIError(e, req, d.redact)
 		return nil, e
 	}
 	return resp, nil

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +26,6 @@ const tokenTimeout = 30 * time.Second
 // pipeline, and never follow a redirect.
 type tokenEndpoint struct {
 	url       string
-	base      *url.URL // the control plane, to name the operation in errors
 	client    *http.Client
 	userAgent string
 	log       requestLog
@@ -44,7 +42,7 @@ type tokenAnswer struct {
 
 // exchange posts one grant. basic, when not empty, is the base64 of "id:secret".
 func (e *tokenEndpoint) exchange(grant map[string]string, basic string) (*oauth2.Token, int64, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
+	ctx, cancel := context.WithTimeout(withOperation(context.Background(), "IssueToken"), tokenTimeout)
 	defer cancel()
 	body, err := json.Marshal(grant)
 	if err != nil {
@@ -69,7 +67,7 @@ func (e *tokenEndpoint) exchange(grant map[string]string, basic string) (*oauth2
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		apiErr := newAPIError(req, resp)
-		finishAPIError(apiErr, req, e.base, e.redact)
+		finishAPIError(apiErr, req, e.redact)
 		return nil, 0, fmt.Errorf("blaxel: token request refused: %w", apiErr)
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
@@ -82,7 +80,7 @@ func (e *tokenEndpoint) exchange(grant map[string]string, basic string) (*oauth2
 			err = errors.New("no access_token")
 		}
 		// The body is not quoted: an answer of the token endpoint may hold a token.
-		return nil, 0, permanent(newDecodeError(req, resp, nil, errors.New(e.redact.text(err.Error())), e.base, e.redact))
+		return nil, 0, permanent(newDecodeError(req, resp, nil, errors.New(e.redact.text(err.Error())), e.redact))
 	}
 	e.redact.learn(ans.AccessToken)
 	e.redact.learn(ans.RefreshToken)

@@ -1,6 +1,8 @@
-// Package blaxeltest is a fake Blaxel control plane for tests and local runs: an HTTP server
-// that serves every operation of openapi.yaml, keeps what it is sent in memory, and checks
-// every request and every answer against the document.
+// Package blaxeltest is a fake Blaxel for tests and local runs: an HTTP server that serves
+// every operation of openapi.yaml (the control plane) and, for each sandbox it holds, every
+// operation of openapi-sandbox.yaml (the API a sandbox serves), keeps what it is sent in
+// memory, and checks every request and every answer against the documents. At its root it
+// also serves the agents, functions and models deployed on it.
 //
 // It knows the API only through the document: routes, collections (a path that creates items
 // and the path of one item below it, nested ones included), item names, timestamps, statuses
@@ -51,7 +53,48 @@
 //     test (NewServer) or is logged (Start).
 //   - Other operations answer the item they are under when they answer its schema (verifying a
 //     domain answers the domain), else a minimal valid instance of their schema.
+//   - Deployed workloads answer at the server's root, its RunURL, as the platform's gateway
+//     does: {RunURL}/{workspace}/agents/{name}, .../functions/{name}/mcp and
+//     .../models/{name}/v1/..., and a workload created in a workspace has that address as its
+//     metadata.url. The gateway's checks come first, in its error shape: no credential
+//     (AUTHENTICATION_REQUIRED), a refused one (AUTHENTICATION_FAILED), X-Blaxel-Workspace
+//     missing or not the path's (FORBIDDEN), an unknown workload (WORKLOAD_NOT_FOUND), one not
+//     DEPLOYED (WORKLOAD_UNAVAILABLE). An agent echoes the request as JSON, or streams the
+//     words of its "inputs" as server-sent events (delta..., done) or NDJSON when the request
+//     accepts text/event-stream or application/x-ndjson; ?async=true answers
+//     {"success": true} and runs the call in the background; HandleAgent replaces the echo.
+//     A function is an MCP server of the go-sdk (streamable HTTP, with sessions) with an
+//     "echo" tool; AddFunctionTool adds others. A model answers GET v1/models and
+//     POST v1/chat/completions (with "stream": true too) with the last user message.
 //
 // Faults (Server.Inject) make chosen requests fail; Server.Requests and Server.Attempts tell
 // what the server received.
+//
+// # Sandboxes
+//
+// Every sandbox of the control plane answers the Sandbox API at
+// {server}/{workspace}/sandboxes/{name}, e.g. http://127.0.0.1:port/test/sandboxes/box/process:
+//
+//   - The gate: an unknown sandbox answers the gateway's 404 WORKLOAD_NOT_FOUND, one still
+//     DEPLOYING the edge's 503, a request without a credential (as on the control plane, or a
+//     preview token of the sandbox in X-Blaxel-Preview-Token or bl_preview_token) 401.
+//   - Files live in memory, or with WithSandboxFileDir in a directory the server makes and
+//     removes, under random names no path can choose. Paths follow the real server's rule:
+//     relative to the working directory (WithSandboxWorkDir, /blaxel by default) unless the raw
+//     address holds %2F or the path starts with //. Downloads serve Range and If-Modified-Since;
+//     uploads stream, as JSON, as multipart/form-data, or in numbered parts with MD5 etags.
+//     Watch streams carry the events of the fake's own writes.
+//   - Processes are scripted: nothing runs on the host. The command line is cut into words as a
+//     shell would (quotes, no expansion) and its first word picks a CommandFunc registered with
+//     Server.HandleCommand, else a built-in (echo, cat, sleep, exit, ls, pwd), else exit 127.
+//     Process gives the function what the request said, Stdout and Stderr, and the sandbox's
+//     files. Timeouts, sleep and keepalives count in sandbox seconds (WithSandboxSecond).
+//     Server.ProcessStarts and Server.CommandStarts count starts.
+//   - The edge: an answer that has not started after WithSandboxEdgeTimeout (60 s) becomes the
+//     HTML 504 while the request goes on, and a stream that stays silent that long is cut.
+//     Faults apply to sandbox operations by operationId ("StartProcess") or route, with
+//     EdgeError, DropAfter and StreamError for the data plane's own failures. POST /upgrade
+//     drops every open stream of the sandbox; processes and files survive it.
+//   - The oddities of the real server are reproduced, each a Quirk that WithSandboxQuirks can
+//     turn off.
 package blaxeltest

@@ -62,7 +62,9 @@ func DropAfter(n int64) Fault { return Fault{kind: faultDropAfter, dropAfter: ma
 // carries {"type":"error","data":message}, a log or watch stream the JSON {"error": message}.
 // Other operations get that JSON with status 200. Combine with Committed to have the request
 // take effect all the same.
-func StreamError(message string) Fault { return Fault{kind: faultStream, status: http.StatusOK, message: message} }
+func StreamError(message string) Fault {
+	return Fault{kind: faultStream, status: http.StatusOK, message: message}
+}
 
 // TruncatedJSON answers the success status with the first half of the JSON body.
 func TruncatedJSON() Fault { return Fault{kind: faultTruncated} }

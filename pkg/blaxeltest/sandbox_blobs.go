@@ -1,6 +1,7 @@
 package blaxeltest
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -26,34 +27,57 @@ type blobs interface {
 // errNoBlob is what open answers for an id the store does not have.
 var errNoBlob = errors.New("blaxeltest: no such content")
 
-// memBlobs keeps contents in memory.
+// memBlobs keeps contents in memory, in chunks of a fixed size, so that storing a file costs
+// about its size (reading it whole into one growing slice would cost up to twice as much).
 type memBlobs struct {
 	mu    sync.Mutex
-	items map[string][]byte
+	items map[string][][]byte
 }
 
-func newMemBlobs() *memBlobs { return &memBlobs{items: map[string][]byte{}} }
+// memChunk is the size of the chunks of memBlobs; a file's last chunk is cut to fit.
+const memChunk = 64 << 10
+
+func newMemBlobs() *memBlobs { return &memBlobs{items: map[string][][]byte{}} }
 
 func (m *memBlobs) put(r io.Reader) (string, int64, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return "", 0, err
+	var chunks [][]byte
+	var size int64
+	for {
+		buf := make([]byte, memChunk)
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			if n < memChunk {
+				buf = bytes.Clone(buf[:n])
+			}
+			chunks = append(chunks, buf)
+			size += int64(n)
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return "", 0, err
+		}
 	}
 	id := randomHex(16)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.items[id] = data
-	return id, int64(len(data)), nil
+	m.items[id] = chunks
+	return id, size, nil
 }
 
 func (m *memBlobs) open(id string) (io.ReadSeekCloser, error) {
 	m.mu.Lock()
-	data, ok := m.items[id]
+	chunks, ok := m.items[id]
 	m.mu.Unlock()
 	if !ok {
 		return nil, errNoBlob
 	}
-	return nopSeekCloser{bytes.NewReader(data)}, nil // the slice is never written again
+	var size int64
+	for _, c := range chunks {
+		size += int64(len(c))
+	}
+	return &chunkReader{chunks: chunks, size: size}, nil // the chunks are never written again
 }
 
 func (m *memBlobs) remove(id string) {
@@ -68,6 +92,39 @@ func (m *memBlobs) close() error {
 	clear(m.items)
 	return nil
 }
+
+// chunkReader reads and seeks over chunks all memChunk long but the last.
+type chunkReader struct {
+	chunks [][]byte
+	size   int64
+	off    int64
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if c.off >= c.size {
+		return 0, io.EOF
+	}
+	chunk := c.chunks[c.off/memChunk][c.off%memChunk:]
+	n := copy(p, chunk)
+	c.off += int64(n)
+	return n, nil
+}
+
+func (c *chunkReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += c.off
+	case io.SeekEnd:
+		offset += c.size
+	}
+	if offset < 0 {
+		return 0, errors.New("blaxeltest: seek before the start")
+	}
+	c.off = offset
+	return offset, nil
+}
+
+func (c *chunkReader) Close() error { return nil }
 
 type nopSeekCloser struct{ io.ReadSeeker }
 
@@ -100,7 +157,13 @@ func (d *dirBlobs) put(r io.Reader) (string, int64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	n, err := io.Copy(f, r) // through a small buffer: a big upload never sits in memory
+	// Through a buffer of its own: a big upload never sits in memory, and the small reads a
+	// multipart body gives become few writes.
+	w := bufio.NewWriterSize(f, 256<<10)
+	n, err := io.Copy(w, r)
+	if err == nil {
+		err = w.Flush()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

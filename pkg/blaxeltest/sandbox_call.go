@@ -1,9 +1,12 @@
 package blaxeltest
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"strings"
 )
@@ -77,6 +80,19 @@ func (x *sbxCall) readJSON(v any) error {
 type badBody struct{ err error }
 
 func (b *badBody) Error() string { return "invalid request body: " + b.err.Error() }
+
+// multipartReader reads a multipart/form-data body through a large buffer, so that an upload
+// costs few reads of the connection.
+func (x *sbxCall) multipartReader() (*multipart.Reader, error) {
+	mt, params, err := mime.ParseMediaType(x.r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return nil, http.ErrNotMultipart
+	}
+	if params["boundary"] == "" {
+		return nil, http.ErrMissingBoundary
+	}
+	return multipart.NewReader(bufio.NewReaderSize(x.r.Body, 256<<10), params["boundary"]), nil
+}
 
 // fsParam is the path a filesystem route names, relative or absolute by the server's rule.
 func (x *sbxCall) fsParam() string {

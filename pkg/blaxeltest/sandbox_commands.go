@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 )
 
 // CommandFunc scripts a command of the sandboxes: it runs when a process whose first word is
@@ -236,16 +235,4 @@ func errText(err error) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// Sleep waits for n seconds of the sandbox (see WithSandboxSecond), or until ctx ends.
-func (p *Process) Sleep(ctx context.Context, n float64) error {
-	t := time.NewTimer(time.Duration(n * float64(p.sb.host.cfg.second)))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
 }

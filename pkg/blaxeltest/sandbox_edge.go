@@ -169,7 +169,7 @@ func (e *edgeWriter) passLocked(b []byte) (int, error) {
 	limit := int64(len(b))
 	if e.drop >= 0 {
 		limit = min(limit, int64(e.drop)-e.sentBody)
-	} else if e.drop == dropHalf {
+	} else if e.drop == dropHalf || e.truncate {
 		if n, err := strconv.ParseInt(e.header.Get("Content-Length"), 10, 64); err == nil {
 			limit = min(limit, n/2-e.sentBody)
 		}
@@ -211,7 +211,7 @@ func (e *edgeWriter) Flush() {
 		f.Flush()
 	}
 	e.alive()
-	if e.drop == dropHalf && e.sentBody > 0 && e.header.Get("Content-Length") == "" {
+	if (e.drop == dropHalf || e.truncate) && e.sentBody > 0 && e.header.Get("Content-Length") == "" {
 		e.dropNowLocked() // a stream: cut after its first bytes
 	}
 }
@@ -248,6 +248,10 @@ func (e *edgeWriter) finish(validate func(status int, header http.Header, body [
 	if len(body) == 0 {
 		return e.status, false
 	}
+	if e.truncate {
+		_, _ = e.w.Write(body)
+		return e.status, false
+	}
 	if e.drop == dropHalf {
 		_, _ = e.w.Write(body[:len(body)/2])
 		e.dropNowLocked()
@@ -264,8 +268,8 @@ func (e *edgeWriter) sentStatus() int {
 	return 0
 }
 
-// discardWriter is the writer of a handler whose answer nobody gets: the fault answered
-// instead, but the sandbox does what was asked.
+// discardWriter is the writer of a handler whose answer nobody gets: a background call, or
+// one the fault answered instead of while the sandbox does what was asked.
 type discardWriter struct{ header http.Header }
 
 func (d *discardWriter) Header() http.Header {

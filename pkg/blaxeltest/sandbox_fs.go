@@ -71,8 +71,30 @@ func split(p string) []string {
 	return strings.Split(p, "/")
 }
 
+// Linux's limits on names, which the real server meets through its kernel.
+const (
+	nameMax = 255  // bytes in one name
+	pathMax = 4096 // bytes in a path, its terminating NUL included
+)
+
+// nameError refuses a path the kernel would: a name or the whole path too long.
+func nameError(p string) error {
+	if len(p) >= pathMax {
+		return syscall.ENAMETOOLONG
+	}
+	for _, name := range split(p) {
+		if len(name) > nameMax {
+			return syscall.ENAMETOOLONG
+		}
+	}
+	return nil
+}
+
 // lookup returns the node at p, nil when there is none. The caller holds f.mu.
 func (f *sandboxFS) lookup(p string) (*fsNode, error) {
+	if err := nameError(p); err != nil {
+		return nil, err
+	}
 	n := f.root
 	for _, name := range split(p) {
 		if !n.dir {
@@ -128,6 +150,9 @@ func (f *sandboxFS) mkdirAll(p string, perm fs.FileMode) error {
 
 // mkdirAllLocked makes the directories along p and returns the last. The caller holds f.mu.
 func (f *sandboxFS) mkdirAllLocked(p string, perm fs.FileMode) (*fsNode, error) {
+	if err := nameError(p); err != nil {
+		return nil, &fs.PathError{Op: "mkdir", Path: p, Err: err}
+	}
 	n, at := f.root, "/"
 	for _, name := range split(p) {
 		at = path.Join(at, name)
@@ -169,6 +194,9 @@ func (f *sandboxFS) checkWritable(p string) error {
 	defer f.mu.RUnlock()
 	if p == "/" {
 		return &fs.PathError{Op: "open", Path: p, Err: syscall.EISDIR}
+	}
+	if err := nameError(p); err != nil {
+		return &fs.PathError{Op: "open", Path: p, Err: err}
 	}
 	n := f.root
 	for _, name := range split(p) {
@@ -284,6 +312,9 @@ func (f *sandboxFS) remove(p string, recursive bool) error {
 	defer f.mu.Unlock()
 	if p == "/" {
 		return &fs.PathError{Op: "remove", Path: p, Err: syscall.EBUSY}
+	}
+	if err := nameError(p); err != nil {
+		return &fs.PathError{Op: "remove", Path: p, Err: err}
 	}
 	parent, err := f.lookup(path.Dir(p))
 	if err == nil && !parent.dir {

@@ -69,6 +69,18 @@ func (h *sandboxHost) find(workspace, name string) *sandbox {
 	return h.boxes[boxKey(workspace, name)]
 }
 
+// forget drops the sandbox known under a workspace and a name, if any: the control plane no
+// longer has it.
+func (h *sandboxHost) forget(workspace, name string) {
+	h.mu.Lock()
+	sb := h.boxes[boxKey(workspace, name)]
+	delete(h.boxes, boxKey(workspace, name))
+	h.mu.Unlock()
+	if sb != nil {
+		sb.close()
+	}
+}
+
 // shutdown ends every process and stream: the server is closing.
 func (h *sandboxHost) shutdown() { h.stop(errHostShutdown) }
 

@@ -109,7 +109,7 @@ func putPart(x *sbxCall) {
 		x.fail(http.StatusBadRequest, "invalid partNumber: "+err.Error())
 		return
 	}
-	mr, err := x.r.MultipartReader()
+	mr, err := x.multipartReader()
 	if err != nil {
 		x.fail(http.StatusBadRequest, "error reading multipart data: "+err.Error())
 		return

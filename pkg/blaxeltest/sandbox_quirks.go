@@ -15,11 +15,6 @@ const (
 	// process runs, and exec streams a stdout event holding "[keepalive]\n" as often.
 	QuirkKeepaliveText
 
-	// QuirkErrorsAs200 answers a log stream of an unknown process with status 200 and a JSON
-	// error in the text stream, since the real server sends its headers before it looks the
-	// process up. Without it, the answer is a 404.
-	QuirkErrorsAs200
-
 	// QuirkCompletedAtNull makes the listing of processes show completedAt as null for a
 	// process that is still running, where reading one process shows "".
 	QuirkCompletedAtNull
@@ -37,7 +32,7 @@ const (
 	QuirkPermissionsFirst
 
 	// AllQuirks is every quirk: the fake answers as the real server does.
-	AllQuirks = QuirkChunkPrefix | QuirkKeepaliveText | QuirkErrorsAs200 | QuirkCompletedAtNull |
+	AllQuirks = QuirkChunkPrefix | QuirkKeepaliveText | QuirkCompletedAtNull |
 		QuirkDigitsArePIDs | QuirkTreeCapture | QuirkPermissionsFirst
 )
 

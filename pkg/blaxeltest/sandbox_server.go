@@ -85,6 +85,13 @@ func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request, workspace,
 		rec.Status = s.write(w, gate)
 		return
 	}
+	if rt == nil && r.Method == http.MethodHead {
+		if get, _ := h.api.match(http.MethodGet, decoded, h.cfg.quirks); get != nil {
+			// HEAD answers 200 whatever the resource, as on the real server: it tells nothing.
+			rec.Status = s.write(w, reply{status: http.StatusOK, header: sandboxHeaders()})
+			return
+		}
+	}
 	if rt == nil {
 		rec.Status = s.write(w, reply{status: http.StatusNotFound,
 			header: http.Header{"Content-Type": {"text/plain"}}, body: []byte("404 page not found")})
@@ -98,38 +105,18 @@ func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request, workspace,
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if replaced { // the fault answers, and the sandbox does what it was asked all the same
-			go h.serveDetached(rt, sb, r.Clone(h.ctx), body, params, rest)
+			detached := r.Clone(h.ctx) // the server's context: it goes on once the client has its answer
+			detached.Body = io.NopCloser(bytes.NewReader(body))
+			go h.serveUnseen(rt, sb, detached, params, rest)
 			rec.Status = s.write(w, h.faultReply(fault, rt, r))
 			return
 		}
 	} else if replaced {
-		h.serve(rt, sb, &discardWriter{}, r, params, rest, nil)
+		h.serveUnseen(rt, sb, r, params, rest) // an upload is read before the fault answers
 		rec.Status = s.write(w, h.faultReply(fault, rt, r))
 		return
 	}
 	rec.Status = h.serve(rt, sb, w, r, params, rest, &fault)
-}
-
-// replaces reports whether a fault replaces the sandbox's answer (rather than delaying or
-// damaging it).
-func replaces(k faultKind) bool {
-	switch k {
-	case faultStatus, faultEdgeHTML, faultGateway, faultStream:
-		return true
-	}
-	return false
-}
-
-// hang waits for d, or until the client or the server gives up (false).
-func (s *Server) hang(r *http.Request, d time.Duration) bool {
-	select {
-	case <-time.After(d):
-		return true
-	case <-r.Context().Done():
-		return false
-	case <-s.closing:
-		return false
-	}
 }
 
 // serve runs a handler behind the edge and returns the status the client got. A fault that
@@ -145,7 +132,7 @@ func (h *sandboxHost) serve(rt *sbxRoute, sb *sandbox, w http.ResponseWriter, r 
 		case faultDisconnect:
 			ew.drop = dropHalf
 		case faultTruncated:
-			ew.truncate, ew.drop = true, dropHalf // a stream has no half: it is dropped instead
+			ew.truncate = true // a stream has no half: it is dropped after its first bytes instead
 		case faultDropAfter:
 			ew.drop = dropRule(f.dropAfter)
 		}
@@ -178,11 +165,13 @@ func (h *sandboxHost) serve(rt *sbxRoute, sb *sandbox, w http.ResponseWriter, r 
 	return status
 }
 
-// serveDetached runs a handler whose answer nobody gets, with the server's context rather
-// than the request's, so that it goes on once the client has its (fault's) answer.
-func (h *sandboxHost) serveDetached(rt *sbxRoute, sb *sandbox, r *http.Request, body []byte, params map[string]string, rest string) {
-	defer func() { _ = recover() }() // an abort of a detached handler concerns no connection
-	r.Body = io.NopCloser(bytes.NewReader(body))
+// serveUnseen runs a handler whose answer nobody gets: a fault answers instead.
+func (h *sandboxHost) serveUnseen(rt *sbxRoute, sb *sandbox, r *http.Request, params map[string]string, rest string) {
+	defer func() {
+		if v := recover(); v != nil && v != http.ErrAbortHandler { // an abort concerns no connection here
+			h.report("sandbox %s: the handler of %s panicked: %v", sb.name, rt.op.route, v)
+		}
+	}()
 	h.serve(rt, sb, &discardWriter{}, r, params, rest, nil)
 }
 
@@ -211,133 +200,6 @@ func sandboxHeaders() http.Header {
 		"Access-Control-Allow-Methods": {"GET, POST, PUT, DELETE, HEAD, OPTIONS"},
 		"Access-Control-Allow-Headers": {"Content-Type, Authorization"},
 	}
-}
-
-// sandboxGate is the platform in front of a sandbox: the sandbox must exist (else the
-// gateway's 404 WORKLOAD_NOT_FOUND) and be deployed (else the edge's 503, as while it wakes),
-// and the request must carry a credential the control plane accepts, or a preview token of
-// that sandbox (else the gateway's 401, or 403 for a credential of another workspace).
-func (s *Server) sandboxGate(r *http.Request, workspace, name string) (*sandbox, reply) {
-	now := s.cfg.now()
-	seq, status, ok := s.controlPlaneSandbox(name, now)
-	if !ok {
-		return nil, gatewayReply(GatewayError("WORKLOAD_NOT_FOUND"), now)
-	}
-	if preview := previewToken(r); preview != "" {
-		if !s.previewTokenValid(name, preview, now) {
-			return nil, gatewayReply(GatewayError("AUTHENTICATION_FAILED"), now)
-		}
-	} else if bearer(r) == "" {
-		return nil, gatewayReply(GatewayError("AUTHENTICATION_REQUIRED"), now)
-	} else if f := s.creds.authenticate(r, workspace, now); f != nil {
-		code := "AUTHENTICATION_FAILED"
-		if f.status == http.StatusForbidden {
-			code = "FORBIDDEN"
-		}
-		return nil, gatewayReply(GatewayError(code), now)
-	}
-	if status != "" && status != "DEPLOYED" {
-		return nil, reply{status: http.StatusServiceUnavailable,
-			header: http.Header{"Content-Type": {"text/html"}}, body: []byte(edgePage(http.StatusServiceUnavailable))}
-	}
-	return s.sbx.box(workspace, name, seq), reply{}
-}
-
-// previewToken returns the preview token of a request: the X-Blaxel-Preview-Token header, or
-// the bl_preview_token query parameter.
-func previewToken(r *http.Request) string {
-	if t := strings.TrimSpace(r.Header.Get("X-Blaxel-Preview-Token")); t != "" {
-		return t
-	}
-	return r.URL.Query().Get("bl_preview_token")
-}
-
-// sandboxCollection is the control plane's collection of sandboxes, nil if the document has
-// none.
-func (s *Server) sandboxCollection() *collection {
-	for _, c := range s.api.collections {
-		if c.path == "/"+sandboxSegment && len(c.keyParams) == 1 {
-			return c
-		}
-	}
-	return nil
-}
-
-// controlPlaneSandbox looks a sandbox up in the control plane's store: its creation number
-// and status.
-func (s *Server) controlPlaneSandbox(name string, now time.Time) (int64, string, bool) {
-	c := s.sandboxCollection()
-	if c == nil {
-		return 0, "", false
-	}
-	st := s.handlers.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	e := st.find(c, map[string]string{c.keyParams[0]: name})
-	if e == nil {
-		return 0, "", false
-	}
-	settle(c, e, now)
-	return e.seq, getString(e.doc, []string{"status"}), true
-}
-
-// previewTokenValid reports whether token is the value of an unexpired preview token of a
-// preview of the sandbox.
-func (s *Server) previewTokenValid(sandboxName, token string, now time.Time) bool {
-	c := s.sandboxCollection()
-	if c == nil {
-		return false
-	}
-	st := s.handlers.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for _, b := range st.buckets {
-		if !strings.HasPrefix(b.coll.path, c.itemPath+"/") || len(b.parents) == 0 || b.parents[0] != sandboxName {
-			continue
-		}
-		for _, e := range b.items {
-			if getString(e.doc, []string{"spec", "token"}) != token {
-				continue
-			}
-			expires, err := time.Parse(time.RFC3339, getString(e.doc, []string{"spec", "expiresAt"}))
-			return err != nil || now.Before(expires)
-		}
-	}
-	return false
-}
-
-// faultReply is the answer a replacing fault gives on the data plane.
-func (h *sandboxHost) faultReply(f Fault, rt *sbxRoute, r *http.Request) reply {
-	var rep reply
-	switch f.kind {
-	case faultStatus:
-		rep = sandboxError(f.status, "injected by blaxeltest")
-	case faultStream:
-		rep = streamErrorReply(rt, r, f.message)
-	default:
-		rep = f.apply(reply{}, h.now())
-	}
-	if rep.header == nil {
-		rep.header = http.Header{}
-	}
-	if f.retryAfter != "" {
-		rep.header.Set("Retry-After", f.retryAfter)
-	}
-	return rep
-}
-
-// streamErrorReply is a 200 whose stream carries an error, in the form of the operation.
-func streamErrorReply(rt *sbxRoute, r *http.Request, msg string) reply {
-	if rt != nil && rt.op.route == "POST /process" && wantsEventStream(r) {
-		line, _ := jsonLine(map[string]string{"type": "error", "data": msg})
-		return reply{status: http.StatusOK, header: http.Header{"Content-Type": {"application/x-ndjson"}}, body: line}
-	}
-	body, _ := jsonLine(map[string]string{"error": msg})
-	ct := "text/plain; charset=utf-8"
-	if rt != nil && !strings.HasSuffix(rt.op.path, "/stream") && !strings.HasPrefix(rt.op.path, "/watch/") {
-		ct = "application/json"
-	}
-	return reply{status: http.StatusOK, header: http.Header{"Content-Type": {ct}}, body: body}
 }
 
 // sandboxError is the sandbox server's error answer, {"error": message}.

@@ -39,7 +39,7 @@ type upgradeStatus struct {
 }
 
 func newSandboxSystem() *sandboxSystem {
-	return &sandboxSystem{monitors: map[int]string{}, lastUpgrade: upgradeStatus{Status: "idle"}}
+	return &sandboxSystem{monitors: map[int]string{}, lastUpgrade: upgradeStatus{Status: "idle", Step: "none"}}
 }
 
 // pidParam reads the integer pid of a network route; false when it answered 400.
@@ -126,10 +126,16 @@ func putTunnelConfig(x *sbxCall) {
 	x.success("", "Tunnel configuration updated successfully")
 }
 
+// deleteTunnel takes the tunnel down; 400 when none is up.
 func deleteTunnel(x *sbxCall) {
 	x.sb.sys.mu.Lock()
+	up := x.sb.sys.tunnel
 	x.sb.sys.tunnel = false
 	x.sb.sys.mu.Unlock()
+	if !up {
+		x.fail(http.StatusBadRequest, "no tunnel is running")
+		return
+	}
 	x.success("", "Tunnel disconnected")
 }
 
@@ -253,7 +259,7 @@ func upgrade(x *sbxCall) {
 		sb.sys.mu.Lock()
 		defer sb.sys.mu.Unlock()
 		sb.sys.upgrades++
-		sb.sys.lastUpgrade = upgradeStatus{Status: "completed", Step: "done", Version: req.Version,
+		sb.sys.lastUpgrade = upgradeStatus{Status: "completed", Step: "completed", Version: req.Version,
 			LastAttempt: h.now().UTC().Format(time.RFC3339)}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -32,19 +33,23 @@ func (h *sandboxHost) checkRequest(x *sbxCall) (reply, bool) {
 // handler its body back whole.
 func validationInputFor(x *sbxCall) (*openapi3filter.RequestValidationInput, func()) {
 	opts := &openapi3filter.Options{
-		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc, // the gate checked it
+		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc, // the gate checked the credential
 		ExcludeReadOnlyValidations: true,
 		SkipSettingDefaults:        true,
 		ExcludeRequestBody:         x.route.streamed,
 	}
-	rewind := func() {}
-	if !x.route.streamed && x.r.Body != nil {
-		body, _ := io.ReadAll(x.r.Body) // read whole already, see serveSandbox
+	req, rewind := x.r, func() {}
+	if x.route.streamed {
+		// The validator reads whole any body it is given: an upload must not reach it.
+		req = x.r.Clone(x.ctx)
+		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
+	} else if x.r.Body != nil {
+		body, _ := io.ReadAll(x.r.Body) // in memory already, see serveSandbox
 		x.r.Body = io.NopCloser(bytes.NewReader(body))
 		rewind = func() { x.r.Body = io.NopCloser(bytes.NewReader(body)) }
 	}
 	return &openapi3filter.RequestValidationInput{
-		Request: x.r, PathParams: x.params, Route: x.route.doc, Options: opts,
+		Request: req, PathParams: x.params, Route: x.route.doc, Options: opts,
 	}, rewind
 }
 
@@ -58,11 +63,11 @@ func (h *sandboxHost) responseValidator(x *sbxCall) func(int, http.Header, []byt
 		in, _ := validationInputFor(x)
 		out := &openapi3filter.ResponseValidationInput{
 			RequestValidationInput: in, Status: status, Header: header,
-			Body: io.NopCloser(bytes.NewReader(body)), Options: &openapi3filter.Options{},
+			Body: io.NopCloser(bytes.NewReader(body)), Options: &openapi3filter.Options{IncludeResponseStatus: true},
 		}
 		if err := openapi3filter.ValidateResponse(x.ctx, out); err != nil {
-			h.report("sandbox %s (%s %s): the answer %d does not match the Sandbox API document: %v",
-				x.route.op.route, x.r.Method, x.raw, status, err)
+			h.report("sandbox %s (%s %s): the answer %d does not match openapi-sandbox.yaml: %s",
+				x.route.op.route, x.r.Method, x.raw, status, validationMessage(err))
 		}
 	}
 }
@@ -74,56 +79,93 @@ func (h *sandboxHost) headerValidator(x *sbxCall) func(int, http.Header) {
 		return nil
 	}
 	return func(status int, header http.Header) {
-		if mediaOf(x.route.doc.Operation, status, header) == nil && status != http.StatusNotModified && status != http.StatusPartialContent {
-			h.report("sandbox %s (%s %s): the document declares no answer %d of type %q",
+		resp := responseOf(x.route.doc.Operation, status)
+		switch {
+		case resp == nil:
+			h.report("sandbox %s (%s %s): openapi-sandbox.yaml declares no answer %d", x.route.op.route, x.r.Method, x.raw, status)
+		case len(resp.Content) > 0 && mediaOf(x.route.doc.Operation, status, header) == nil:
+			h.report("sandbox %s (%s %s): openapi-sandbox.yaml declares no answer %d of type %q",
 				x.route.op.route, x.r.Method, x.raw, status, header.Get("Content-Type"))
 		}
 	}
 }
 
-// lineValidator returns what checks each line of an NDJSON stream against the schema the
-// document gives that media type (the schema of one line), nil when there is nothing to check.
+// lineValidator returns what checks each JSON line of a stream against the schema of one
+// line: the media type's own schema for NDJSON, its x-line-schema for a text stream of JSON
+// lines (watch). Other lines ([keepalive], log text) are not checked. Nil when there is
+// nothing to check.
 func (h *sandboxHost) lineValidator(x *sbxCall, contentType string) func([]byte) {
 	if x.route.doc == nil {
 		return nil
 	}
 	mt := mediaOf(x.route.doc.Operation, http.StatusOK, http.Header{"Content-Type": {contentType}})
-	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil || !isNDJSON(contentType) {
+	if mt == nil {
 		return nil
 	}
-	schema := mt.Schema.Value
-	return func(line []byte) {
-		var v any
-		if err := json.Unmarshal(line, &v); err != nil {
-			h.report("sandbox %s: a stream line is not JSON: %v", x.route.op.route, err)
-			return
-		}
-		if err := schema.VisitJSON(v); err != nil {
-			h.report("sandbox %s: a stream line does not match the document: %v", x.route.op.route, err)
+	schema := lineSchema(x.route.doc.Spec, mt, contentType)
+	if schema == nil {
+		return nil
+	}
+	return func(chunk []byte) {
+		for _, line := range bytes.Split(bytes.TrimSuffix(chunk, []byte("\n")), []byte("\n")) {
+			if !bytes.HasPrefix(line, []byte("{")) {
+				continue
+			}
+			var v any
+			if err := json.Unmarshal(line, &v); err != nil {
+				h.report("sandbox %s: a stream line is not JSON: %v: %q", x.route.op.route, err, line)
+				continue
+			}
+			if err := schema.VisitJSON(v); err != nil {
+				h.report("sandbox %s: a stream line does not match openapi-sandbox.yaml: %s: %q", x.route.op.route, validationMessage(err), line)
+			}
 		}
 	}
 }
 
-func isNDJSON(contentType string) bool {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	return mt == "application/x-ndjson"
+// lineSchema is the schema of one line of a streamed media type, nil when it has none.
+func lineSchema(doc *openapi3.T, mt *openapi3.MediaType, contentType string) *openapi3.Schema {
+	if t, _, _ := mime.ParseMediaType(contentType); t == "application/x-ndjson" {
+		if mt.Schema != nil {
+			return mt.Schema.Value
+		}
+		return nil
+	}
+	raw, ok := mt.Extensions["x-line-schema"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	ref, _ := raw["$ref"].(string)
+	name, ok := strings.CutPrefix(ref, "#/components/schemas/")
+	if !ok {
+		return nil
+	}
+	if doc == nil || doc.Components == nil || doc.Components.Schemas[name] == nil {
+		return nil
+	}
+	return doc.Components.Schemas[name].Value
+}
+
+// responseOf returns what an operation declares for a status: the status itself, its class
+// (2XX), or the default.
+func responseOf(op *openapi3.Operation, status int) *openapi3.Response {
+	if op == nil || op.Responses == nil {
+		return nil
+	}
+	for _, r := range []*openapi3.ResponseRef{op.Responses.Status(status), op.Responses.Value(strconv.Itoa(status/100) + "XX"), op.Responses.Default()} {
+		if r != nil && r.Value != nil {
+			return r.Value
+		}
+	}
+	return nil
 }
 
 // mediaOf returns the media type an operation declares for a status and content type.
 func mediaOf(op *openapi3.Operation, status int, header http.Header) *openapi3.MediaType {
-	if op == nil || op.Responses == nil {
-		return nil
-	}
-	resp := op.Responses.Status(status)
+	resp := responseOf(op, status)
 	if resp == nil {
-		resp = op.Responses.Value(strconv.Itoa(status/100) + "XX")
-	}
-	if resp == nil {
-		resp = op.Responses.Default()
-	}
-	if resp == nil || resp.Value == nil {
 		return nil
 	}
 	mt, _, _ := mime.ParseMediaType(header.Get("Content-Type"))
-	return resp.Value.Content.Get(mt)
+	return resp.Content.Get(mt)
 }

@@ -37,8 +37,8 @@ type Server struct {
 	creds    *credentials
 	faults   *faults
 	log      *requestLog
-	run      *workloads                       // what the run plane serves (run.go)
 	sbx      *sandboxHost                     // the data plane of the sandboxes
+	run      *workloads                       // what the run plane serves (run.go)
 	report   func(format string, args ...any) // tells of answers that break the document
 
 	http    *http.Server
@@ -109,6 +109,7 @@ func start(opts []Option, report func(string, ...any)) (*Server, error) {
 	for _, seed := range cfg.seeds {
 		if err := s.Seed(seed); err != nil {
 			ln.Close()
+			_ = s.sbx.close()
 			return nil, err
 		}
 	}
@@ -142,14 +143,14 @@ func (s *Server) Close() {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.close.Do(func() {
 		close(s.closing)
-		s.run.cancel() // ends the workloads' open streams, which Shutdown would wait for
 		s.sbx.shutdown()
+		s.run.cancel() // ends the workloads' open streams, which Shutdown would wait for
 	})
 	err := s.http.Shutdown(ctx)
-	s.run.close(ctx)
 	if cerr := s.sbx.close(); err == nil {
 		err = cerr
 	}
+	s.run.close(ctx)
 	if serveErr := <-s.served; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}

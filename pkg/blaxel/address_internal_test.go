@@ -1,0 +1,144 @@
+package blaxel
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
+)
+
+// envClient is a client built by NewFromEnv from vars alone.
+func envClient(t *testing.T, vars map[string]string) *Client {
+	t.Helper()
+	home := t.TempDir()
+	c, err := NewFromEnv(WithEnv(func(name string) string {
+		if name == "HOME" {
+			return home
+		}
+		return vars[name]
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestForcedAddressesComeFromTheClientsEnvironment(t *testing.T) {
+	t.Setenv("BL_FUNCTIONS_MY_TOOLS_URL", "https://process.example/f") // never read: not the client's environment
+	c := envClient(t, map[string]string{
+		"BL_API_KEY": "k", "BL_WORKSPACE": "ws",
+		"BL_FUNCTIONS_MY_TOOLS_URL": " https://plural.example/f ",
+		"BL_FUNCTION_MY_TOOLS_URL":  "https://singular.example/f",
+		"BL_SANDBOX_BOX_1_URL":      "https://sbx.example/",
+	})
+	for _, tc := range []struct{ kind, name, want string }{
+		{kindFunctions, "my-tools", "https://plural.example/f"},
+		{kindSandboxes, "box-1", "https://sbx.example/"},
+		{kindAgents, "my-tools", ""},
+	} {
+		if got := c.forcedAddress(tc.kind, tc.name); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.kind, tc.name, got, tc.want)
+		}
+	}
+	plain, err := New(WithAPIKey("k"), WithWorkspace("ws"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plain.forcedAddress(kindFunctions, "my-tools"); got != "" {
+		t.Errorf("New read the process environment: %q", got)
+	}
+}
+
+func TestWorkloadBaseOrder(t *testing.T) {
+	c := envClient(t, map[string]string{"BL_API_KEY": "k", "BL_WORKSPACE": "my ws", "BL_AGENT_FORCED_URL": "https://forced.example/a/"})
+	for _, tc := range []struct{ name, advertised, want string }{
+		{"forced", "https://advertised.example/x", "https://forced.example/a"},
+		{"plain", "https://sbx-1-2.us-pdx-1.bl.run/?q=1#f", "https://sbx-1-2.us-pdx-1.bl.run"},
+		{"plain", "", "https://run.blaxel.ai/my%20ws/agents/plain"},
+	} {
+		u, err := c.workloadBase(kindAgents, tc.name, tc.advertised)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.String() != tc.want {
+			t.Errorf("%s %q: %s, want %s", tc.name, tc.advertised, u, tc.want)
+		}
+	}
+	for _, bad := range []string{"http://plain.example/x", "/relative", "ftp://x.example"} {
+		if u, err := c.workloadBase(kindAgents, "plain", bad); err == nil {
+			t.Errorf("%q was accepted as %s", bad, u)
+		}
+	}
+	if _, err := c.workloadBase(kindAgents, "a/b", ""); err == nil {
+		t.Error("a name with a slash was accepted")
+	}
+}
+
+// resolveWorkload reads metadata.url with one GET, and falls back to the run URL when the
+// resource has none.
+func TestResolveWorkloadReadsTheAdvertisedAddress(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	for _, seed := range []blaxeltest.Seed{
+		{Path: "/sandboxes", Workspace: "ws", Body: map[string]any{"metadata": map[string]any{"name": "box"}, "spec": map[string]any{}}},
+		{Path: "/agents", Body: map[string]any{"metadata": map[string]any{"name": "nowhere"}, "spec": map[string]any{}}}, // no workspace: no metadata.url
+	} {
+		if err := srv.Seed(seed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := New(WithBaseURL(srv.URL()), WithRunURL("https://run.example"), WithAPIKey("k"), WithWorkspace("ws"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := c.resolveWorkload(context.Background(), kindSandboxes, "box")
+	if err != nil || u.String() != srv.RunURL()+"/ws/sandboxes/box" {
+		t.Errorf("sandbox: %v, %v", u, err)
+	}
+	u, err = c.resolveWorkload(context.Background(), kindAgents, "nowhere")
+	if err != nil || u.String() != "https://run.example/ws/agents/nowhere" {
+		t.Errorf("agent without metadata.url: %v, %v", u, err)
+	}
+	if _, err := c.resolveWorkload(context.Background(), kindModels, "missing"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("missing model: %v", err)
+	}
+	if n := srv.Attempts("GetSandbox"); n != 1 {
+		t.Errorf("%d reads of the sandbox, want 1", n)
+	}
+}
+
+// The pipeline sends the credential and the workspace to the control plane, the run URL and
+// the origin a request's context trusts; nowhere else.
+func TestThePipelineTrustsThreeOriginsAtMost(t *testing.T) {
+	c, err := New(WithBaseURL("https://api.example/v0"), WithRunURL("https://run.example"), WithAPIKey("k"), WithWorkspace("ws"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.http.Transport.(*pipeline)
+	workload, _ := url.Parse("https://sbx-1.us-pdx-1.bl.run/base")
+	for _, tc := range []struct {
+		target  string
+		trusted bool
+	}{
+		{"https://api.example/v0/agents", true},
+		{"https://API.example/v0/agents", true},
+		{"https://run.example/ws/agents/a", true},
+		{"https://sbx-1.us-pdx-1.bl.run/process", true},
+		{"https://sbx-2.us-pdx-1.bl.run/process", false},
+		{"http://sbx-1.us-pdx-1.bl.run/process", false},
+		{"https://run.example:8443/ws", false},
+		{"https://evil.example/", false},
+	} {
+		req, _ := http.NewRequestWithContext(trustOrigin(context.Background(), workload), http.MethodGet, tc.target, nil)
+		r, _, err := p.prepare(req, 1)
+		if err != nil && tc.trusted {
+			t.Fatalf("%s: %v", tc.target, err)
+		}
+		got := r.Header.Get("Authorization") != "" && r.Header.Get("X-Blaxel-Workspace") != ""
+		if got != tc.trusted || !tc.trusted && (r.Header.Get("Authorization") != "" || r.Header.Get("X-Blaxel-Workspace") != "") {
+			t.Errorf("%s: credential and workspace %v, want %v", tc.target, got, tc.trusted)
+		}
+	}
+}
