@@ -100,7 +100,11 @@ func (t *tour) full(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("create sandbox %s: %w", name, err)
 	}
-	t.say("Created sandbox %s and waited until it was %s (%s)", name, *box.Status, time.Since(start).Round(10*time.Millisecond))
+	hello, err := t.glimpse(ctx, name)
+	if err != nil {
+		return err
+	}
+	t.say("Created sandbox %s and waited until it was %s (%s); %s", name, *box.Status, time.Since(start).Round(10*time.Millisecond), hello)
 
 	port, public := 3000, false
 	web, err := t.client.CreateSandboxPreview(ctx, name, gen.Preview{
