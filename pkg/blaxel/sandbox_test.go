@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 )
 
@@ -153,5 +155,32 @@ func TestSandboxFromPreviewSendsThePreviewTokenAlone(t *testing.T) {
 	}
 	if _, err := blaxel.SandboxFromPreview(srv.URL, " "); err == nil {
 		t.Error("a preview handle accepted an empty token")
+	}
+}
+
+func TestSandboxMCPCarriesTheSandboxsCredentialHeader(t *testing.T) {
+	sbx, sb, _ := sandboxSetup(t)
+	server := mcp.NewServer(&mcp.Implementation{Name: "sandbox-api", Version: "1"}, nil)
+	mcp.AddTool(server, &mcp.Tool{Name: "processesList"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "[]"}}}, nil, nil
+	})
+	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	var bad atomic.Int32
+	sbx.Handle("/mcp", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Blaxel-Authorization") != "Bearer test-api-key-123" || r.Header.Get("Authorization") != "" {
+			bad.Add(1)
+		}
+		handler.ServeHTTP(w, r)
+	}))
+	session, err := sb.MCP(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer session.Close()
+	if got := callTool(t, session, "processesList", map[string]any{}); got != "[]" {
+		t.Errorf("processesList answered %q", got)
+	}
+	if n := bad.Load(); n != 0 {
+		t.Errorf("%d MCP requests without the sandbox's credential header alone", n)
 	}
 }
