@@ -59,5 +59,17 @@
 // OpenAI-compatible SDK calls a model. The credential goes to the control plane, the run URL
 // and the address resolved for the workload, never elsewhere.
 //
-// For tests, package blaxeltest serves a fake control plane driven by the same document.
+// # Inside a sandbox
+//
+// [Client.Sandbox] returns a handle, [*Sandbox], on the API a sandbox serves itself
+// (openapi-sandbox.yaml), on the same pipeline with the credential as X-Blaxel-Authorization
+// for the sandbox's address alone; [SandboxFromPreview] builds one that a preview token
+// authenticates. [Sandbox.Exec] starts a command, [Sandbox.Run] runs one to its end from its
+// NDJSON stream, and neither ever sends a command twice; [Sandbox.Logs] and [Sandbox.Watch] are
+// iterators that end with the process or the context; [Sandbox.WriteFile] streams (in parts
+// above 2 MiB), [Sandbox.Open] and [Sandbox.FS] read; [Sandbox.API] reaches every other
+// operation of the document.
+//
+// For tests, package blaxeltest serves a fake control plane, sandboxes and workloads, driven by
+// the same documents.
 package blaxel
