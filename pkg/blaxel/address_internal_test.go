@@ -72,8 +72,15 @@ func TestWorkloadBaseOrder(t *testing.T) {
 			t.Errorf("%q was accepted as %s", bad, u)
 		}
 	}
-	if _, err := c.workloadBase(kindAgents, "a/b", ""); err == nil {
-		t.Error("a name with a slash was accepted")
+	// One rule for names in paths: a slash is escaped, so it stays in its segment; "", "." and
+	// ".." would address something else and are refused.
+	if u, err := c.workloadBase(kindAgents, "a/b", ""); err != nil || u.String() != "https://run.blaxel.ai/my%20ws/agents/a%2Fb" {
+		t.Errorf("a/b: %v, %v", u, err)
+	}
+	for _, bad := range []string{"", ".", ".."} {
+		if u, err := c.workloadBase(kindAgents, bad, ""); err == nil {
+			t.Errorf("the name %q was accepted as %s", bad, u)
+		}
 	}
 }
 
