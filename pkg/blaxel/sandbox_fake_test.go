@@ -151,3 +151,28 @@ func TestExecWaitsForPorts(t *testing.T) {
 		t.Error("waiting for the ports of a process that ended succeeded")
 	}
 }
+
+func TestRunSendsTheCommandsSettings(t *testing.T) {
+	srv, sb := fakeSandbox(t)
+	srv.HandleCommand("printenv", func(ctx context.Context, p *blaxeltest.Process) int {
+		fmt.Fprintf(p.Stdout, "%s=%s in %s as %s", p.Args[1], p.Env[p.Args[1]], p.WorkingDir, p.Name)
+		return 0
+	})
+	ctx := context.Background()
+	if err := sb.MkdirAll(ctx, "/srv/app", 0); err != nil {
+		t.Fatal(err)
+	}
+	res, err := sb.Run(ctx, "printenv GREETING", blaxel.WithCommandEnv("GREETING", "hi"), blaxel.WithWorkingDir("srv/app"),
+		blaxel.WithProcessName("env-check"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(res.Stdout), "GREETING=hi in /srv/app as env-check"; got != want {
+		t.Errorf("stdout %q, want %q", got, want)
+	}
+	for _, opt := range []blaxel.CommandOption{blaxel.WithCommandEnv("A=B", "x"), blaxel.WithProcessName("123"), blaxel.WithWorkingDir(""), blaxel.WithStdout(nil)} {
+		if _, err := sb.Run(ctx, "true", opt); err == nil {
+			t.Error("an unusable option was accepted")
+		}
+	}
+}
