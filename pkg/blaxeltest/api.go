@@ -55,6 +55,7 @@ type operation struct {
 	needsAuth        bool
 	hasVersion       bool
 	needsWorkspace   bool
+	forCaller        bool // acts on the caller's account, not in a workspace (its items live in accountSpace)
 }
 
 // collection is a path that creates items (POST /x) and the item path under it (/x/{name}).
@@ -104,7 +105,8 @@ func loadAPI() (*api, error) {
 			o.status, o.schema = successOf(op)
 			o.needsAuth = needsAuth(doc, op)
 			o.hasVersion = hasHeader(item, op, "Blaxel-Version")
-			o.needsWorkspace = hasHeader(item, op, "X-Blaxel-Workspace") && !actsForCaller(op)
+			o.forCaller = actsForCaller(op)
+			o.needsWorkspace = hasHeader(item, op, "X-Blaxel-Workspace") && !o.forCaller
 			if path == tokenURL && method == "POST" {
 				o.kind = kindToken
 			}

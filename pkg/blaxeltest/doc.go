@@ -41,8 +41,9 @@
 //     unless WithAPIKey names the accepted ones; tokens from /oauth/token (client credentials in
 //     a Basic header, or a refresh token) that expire after WithTokenTTL. Otherwise 401.
 //   - Workspace: operations in a workspace need X-Blaxel-Workspace (or ?workspace=), else 403.
-//     Those tagged workspaces or invitations act for the caller and need none. One store
-//     serves every workspace.
+//     Those tagged workspaces or invitations act for the caller and need none. Each workspace
+//     has its own items: listings, totals, lookups and cursors never cross workspaces. A seed
+//     given no workspace is copied into every workspace.
 //   - Versions: no Blaxel-Version means 2026-04-16; YYYY-MM-DD is accepted from 2026-04-16 to
 //     the document's version, YYYY-MM-DD.preview from 2026-04-16 on; anything else answers 400
 //     {"error": "invalid_api_version"}.

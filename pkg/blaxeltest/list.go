@@ -26,7 +26,7 @@ const (
 // select.
 func (h *handlers) list(c *call) reply {
 	coll := c.op.coll
-	b := h.st.bucket(coll, valuesOf(coll.parentParams, c.params), false)
+	b := c.sp.bucket(coll, valuesOf(coll.parentParams, c.params), false)
 	all := b.entries(c.now)
 	q := c.query.Get("q")
 	if q != "" && len([]rune(q)) < 2 {
@@ -156,7 +156,7 @@ func (h *handlers) page(c *call, items []*entry, total int, q, filters string) r
 		return errorReply(http.StatusBadRequest, "bad_request", "sort must be createdAt:desc, createdAt:asc, name:asc or name:desc")
 	}
 	slices.SortFunc(items, order)
-	scope := scopeOf(c.op.coll, c.params)
+	scope := scopeOf(c.space, c.op.coll, c.params)
 	if raw := c.query.Get("cursor"); raw != "" {
 		cur, ok := decodeCursor(raw)
 		switch {
@@ -208,9 +208,10 @@ func orders() map[string]func(x, y *entry) int {
 	}
 }
 
-// scopeOf names the listing a cursor belongs to: the collection under its parent.
-func scopeOf(coll *collection, params map[string]string) string {
+// scopeOf names the listing a cursor belongs to: the collection under its parent, in one
+// workspace.
+func scopeOf(space string, coll *collection, params map[string]string) string {
 	h := fnv.New64a()
-	h.Write([]byte(bucketKey(coll, valuesOf(coll.parentParams, params))))
+	h.Write([]byte(space + "\x00" + bucketKey(coll, valuesOf(coll.parentParams, params))))
 	return strconv.FormatUint(h.Sum64(), 36)
 }

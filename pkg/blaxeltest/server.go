@@ -340,7 +340,7 @@ func (s *Server) dispatch(r *http.Request, op *operation, params map[string]stri
 	version, _ := resolveVersion(r.Header.Get("Blaxel-Version"), s.api.version)
 	return s.handlers.answer(&call{
 		op: op, params: params, query: r.URL.Query(), body: decoded,
-		workspace: workspace, version: version, now: now,
+		workspace: workspace, space: spaceOf(op, workspace), version: version, now: now,
 	})
 }
 
