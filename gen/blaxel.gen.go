@@ -890,10 +890,8 @@ type AgentRuntimeGeneration string
 
 // AgentSpec The definition of an agent: what runs, where, on which triggers, with which functions and policies.
 type AgentSpec struct {
-	Configurations *struct {
-		// Key A configuration value, possibly secret.
-		Key *SpecConfiguration `json:"key,omitempty"`
-	} `json:"configurations,omitempty"`
+	// Configurations Configuration values of a workload by name, each possibly secret.
+	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
 	// Enabled False keeps the definition but runs nothing.
 	Enabled *bool `json:"enabled,omitempty"`
@@ -938,6 +936,18 @@ type AgentSpec struct {
 
 	// Volumes The volumes mounted in a workload.
 	Volumes *VolumeAttachments `json:"volumes,omitempty"`
+}
+
+// Error The body of a control-plane error.
+type Error struct {
+	// Code The HTTP status, repeated.
+	Code *int `json:"code,omitempty"`
+
+	// Error A short, stable name of the failure, e.g. `invalid_api_version`.
+	Error string `json:"error"`
+
+	// Message A sentence for people.
+	Message *string `json:"message,omitempty"`
 }
 
 // APIKey A long-lived API key of a user or service account. `apiKey` holds the secret value in the answer that creates it only.
@@ -1103,34 +1113,6 @@ type CoreEvent struct {
 
 // CoreEvents What happened to a resource recently.
 type CoreEvents = []CoreEvent
-
-// CoreSpec What every workload spec shares: enabled flag, flavors, integration connections, policies, revision traffic and runtime.
-type CoreSpec struct {
-	Configurations *struct {
-		// Key A configuration value, possibly secret.
-		Key *SpecConfiguration `json:"key,omitempty"`
-	} `json:"configurations,omitempty"`
-	Enabled *bool `json:"enabled,omitempty"`
-
-	// Flavors The kinds of hardware a workload may run on.
-	Flavors *Flavors `json:"flavors,omitempty"`
-
-	// IntegrationConnections Names of integration connections.
-	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
-
-	// Policies Names of the policies a resource follows.
-	Policies *PoliciesList `json:"policies,omitempty"`
-
-	// PrivateClusters A private cluster a model runs on.
-	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
-
-	// Revision Which revision takes traffic: the active one, an optional canary and its share.
-	Revision *RevisionConfiguration `json:"revision,omitempty"`
-
-	// Runtime How a workload runs (2025 shape): image, resources, scaling and variables.
-	Runtime *Runtime `json:"runtime,omitempty"`
-	Sandbox *bool    `json:"sandbox,omitempty"`
-}
 
 // Country A country where the platform has regions.
 type Country struct {
@@ -1428,18 +1410,6 @@ type Env struct {
 	Value *string `json:"value,omitempty"`
 }
 
-// Error The body of a control-plane error.
-type Error struct {
-	// Code The HTTP status, repeated.
-	Code *int `json:"code,omitempty"`
-
-	// Error A short, stable name of the failure, e.g. `invalid_api_version`.
-	Error string `json:"error"`
-
-	// Message A sentence for people.
-	Message *string `json:"message,omitempty"`
-}
-
 // ExpirationPolicy When a sandbox is deleted: after being idle for a while, after a maximum age, or at a date.
 type ExpirationPolicy struct {
 	// Action What happens when the policy fires.
@@ -1502,7 +1472,7 @@ type Form struct {
 	Secrets map[string]interface{} `json:"secrets,omitempty"`
 }
 
-// Function A function: an MCP server that agents call as a tool.
+// Function A function: an MCP server that agents call as a tool. TypeScript generators declare a type named Function, which hides JavaScript's built-in Function inside their module: import it under another name (`import type { Function as BlaxelFunction }`). The name is kept, as the one Blaxel publishes for the bodies and answers of the function operations.
 type Function struct {
 	// Events What happened to a resource recently.
 	Events *CoreEvents `json:"events,omitempty"`
@@ -1563,10 +1533,10 @@ type FunctionRuntimeTransport string
 
 // FunctionSchema A JSON Schema describing a function's input.
 type FunctionSchema struct {
-	AllOf  []interface{} `json:"allOf,omitempty"`
-	AnyOf  []interface{} `json:"anyOf,omitempty"`
-	Enum   []string      `json:"enum,omitempty"`
-	Format *string       `json:"format,omitempty"`
+	AllOf  []FunctionSchema `json:"allOf,omitempty"`
+	AnyOf  []FunctionSchema `json:"anyOf,omitempty"`
+	Enum   []string         `json:"enum,omitempty"`
+	Format *string          `json:"format,omitempty"`
 
 	// Items A JSON Schema describing a function's input.
 	Items      *FunctionSchema           `json:"items,omitempty"`
@@ -1575,7 +1545,7 @@ type FunctionSchema struct {
 	MinLength  *float32                  `json:"minLength,omitempty"`
 	Minimum    *float32                  `json:"minimum,omitempty"`
 	Not        map[string]interface{}    `json:"not,omitempty"`
-	OneOf      []interface{}             `json:"oneOf,omitempty"`
+	OneOf      []FunctionSchema          `json:"oneOf,omitempty"`
 	Pattern    *string                   `json:"pattern,omitempty"`
 	Properties map[string]FunctionSchema `json:"properties,omitempty"`
 	Required   []string                  `json:"required,omitempty"`
@@ -1585,10 +1555,8 @@ type FunctionSchema struct {
 
 // FunctionSpec The definition of a function: what runs, where, its tools and its triggers.
 type FunctionSpec struct {
-	Configurations *struct {
-		// Key A configuration value, possibly secret.
-		Key *SpecConfiguration `json:"key,omitempty"`
-	} `json:"configurations,omitempty"`
+	// Configurations Configuration values of a workload by name, each possibly secret.
+	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
 	// Enabled False keeps the definition but runs nothing.
 	Enabled *bool `json:"enabled,omitempty"`
@@ -2105,7 +2073,10 @@ type MCPDefinition struct {
 	ComingSoon *bool                    `json:"coming_soon,omitempty"`
 
 	// CreatedAt When the resource was created (RFC 3339).
-	CreatedAt   *string `json:"createdAt,omitempty"`
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// Description A short summary of the MCP server, shown in the hub listing; longDescription has the full text.
+	Description *string `json:"description,omitempty"`
 	DisplayName *string `json:"displayName,omitempty"`
 	Enterprise  *bool   `json:"enterprise,omitempty"`
 
@@ -2214,10 +2185,8 @@ type ModelRuntimeType string
 
 // ModelSpec The definition of a model API: the model, the integration connection that reaches it, and policies.
 type ModelSpec struct {
-	Configurations *struct {
-		// Key A configuration value, possibly secret.
-		Key *SpecConfiguration `json:"key,omitempty"`
-	} `json:"configurations,omitempty"`
+	// Configurations Configuration values of a workload by name, each possibly secret.
+	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
 	// Enabled False keeps the definition but serves nothing.
 	Enabled *bool `json:"enabled,omitempty"`
@@ -2642,8 +2611,10 @@ type ProxyTarget struct {
 
 // PublicIP The address ranges of one region.
 type PublicIP struct {
-	Ipv4Cidrs []string `json:"ipv4Cidrs,omitempty"`
-	Ipv6Cidrs []string `json:"ipv6Cidrs,omitempty"`
+	// Description What the address ranges of this region are used for, in words.
+	Description *string  `json:"description,omitempty"`
+	Ipv4Cidrs   []string `json:"ipv4Cidrs,omitempty"`
+	Ipv6Cidrs   []string `json:"ipv6Cidrs,omitempty"`
 }
 
 // PublicIPs The platform's address ranges, by region.
@@ -2698,36 +2669,6 @@ type RevisionMetadata struct {
 	TrafficPercent *int    `json:"trafficPercent,omitempty"`
 }
 
-// Runtime How a workload runs (2025 shape): image, resources, scaling and variables.
-type Runtime struct {
-	Args          []interface{}          `json:"args,omitempty"`
-	Command       []interface{}          `json:"command,omitempty"`
-	Configuration map[string]interface{} `json:"configuration,omitempty"`
-	CPU           *int                   `json:"cpu,omitempty"`
-	EndpointName  *string                `json:"endpointName,omitempty"`
-	Envs          []interface{}          `json:"envs,omitempty"`
-	Generation    *string                `json:"generation,omitempty"`
-	Image         *string                `json:"image,omitempty"`
-
-	// MaxScale The most instances run at once.
-	MaxScale   *int `json:"maxScale,omitempty"`
-	Memory     *int `json:"memory,omitempty"`
-	MetricPort *int `json:"metricPort,omitempty"`
-
-	// MinScale The fewest instances kept running; 0 lets the workload sleep when idle.
-	MinScale     *int    `json:"minScale,omitempty"`
-	Model        *string `json:"model,omitempty"`
-	Organization *string `json:"organization,omitempty"`
-
-	// Ports The ports a workload listens on.
-	Ports        *Ports                 `json:"ports,omitempty"`
-	StartupProbe map[string]interface{} `json:"startupProbe,omitempty"`
-
-	// Timeout How long a request may take, in seconds.
-	Timeout *int    `json:"timeout,omitempty"`
-	Type    *string `json:"type,omitempty"`
-}
-
 // Sandbox A sandbox: a micro-VM that starts in moments and sleeps when idle.
 type Sandbox struct {
 	Errors []SandboxInfrastructureError `json:"errors,omitempty"`
@@ -2762,16 +2703,19 @@ type SandboxState string
 
 // SandboxDefinition A ready-made sandbox image of the hub.
 type SandboxDefinition struct {
-	Categories      []map[string]interface{} `json:"categories,omitempty"`
-	ComingSoon      *bool                    `json:"coming_soon,omitempty"`
-	DisplayName     *string                  `json:"displayName,omitempty"`
-	Enterprise      *bool                    `json:"enterprise,omitempty"`
-	Hidden          *bool                    `json:"hidden,omitempty"`
-	Icon            *string                  `json:"icon,omitempty"`
-	Image           *string                  `json:"image,omitempty"`
-	LongDescription *string                  `json:"longDescription,omitempty"`
-	Memory          *int                     `json:"memory,omitempty"`
-	Name            *string                  `json:"name,omitempty"`
+	Categories []map[string]interface{} `json:"categories,omitempty"`
+	ComingSoon *bool                    `json:"coming_soon,omitempty"`
+
+	// Description A short summary of the image, shown in the hub listing; longDescription has the full text.
+	Description     *string `json:"description,omitempty"`
+	DisplayName     *string `json:"displayName,omitempty"`
+	Enterprise      *bool   `json:"enterprise,omitempty"`
+	Hidden          *bool   `json:"hidden,omitempty"`
+	Icon            *string `json:"icon,omitempty"`
+	Image           *string `json:"image,omitempty"`
+	LongDescription *string `json:"longDescription,omitempty"`
+	Memory          *int    `json:"memory,omitempty"`
+	Name            *string `json:"name,omitempty"`
 
 	// Ports The ports a workload listens on.
 	Ports *Ports  `json:"ports,omitempty"`
@@ -2983,10 +2927,8 @@ type SandboxSnapshots = []SandboxSnapshot
 
 // SandboxSpec The definition of a sandbox: image and memory, region, network, volumes and lifecycle.
 type SandboxSpec struct {
-	Configurations *struct {
-		// Key A configuration value, possibly secret.
-		Key *SpecConfiguration `json:"key,omitempty"`
-	} `json:"configurations,omitempty"`
+	// Configurations Configuration values of a workload by name, each possibly secret.
+	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
 	// Enabled False keeps the definition but runs nothing.
 	Enabled *bool `json:"enabled,omitempty"`
@@ -3024,20 +2966,6 @@ type SandboxSpec struct {
 
 	// VPC The VPC whose egress the sandbox uses.
 	VPC *string `json:"vpc,omitempty"`
-}
-
-// ServerlessConfig How a workload scales: the least and most instances, and its timeout.
-type ServerlessConfig struct {
-	Configuration map[string]interface{} `json:"configuration,omitempty"`
-
-	// MaxScale The most instances run at once.
-	MaxScale *int `json:"maxScale,omitempty"`
-
-	// MinScale The fewest instances kept running; 0 lets the workload sleep when idle.
-	MinScale *int `json:"minScale,omitempty"`
-
-	// Timeout How long a request may take, in seconds.
-	Timeout *int `json:"timeout,omitempty"`
 }
 
 // ServiceAccount A service account of the workspace: a non-human identity whose client id and secret (or API keys) let programs call the API on the workspace's behalf.
@@ -3106,6 +3034,9 @@ type SpecConfiguration struct {
 	Value  *string `json:"value,omitempty"`
 }
 
+// SpecConfigurations Configuration values of a workload by name, each possibly secret.
+type SpecConfigurations map[string]SpecConfiguration
+
 // StartSandbox The answer to a start request (2025 API).
 type StartSandbox struct {
 	Message *string `json:"message,omitempty"`
@@ -3129,7 +3060,10 @@ type StopSandbox struct {
 
 // Template A project template in a Git repository.
 type Template struct {
-	DefaultBranch *string            `json:"defaultBranch,omitempty"`
+	DefaultBranch *string `json:"defaultBranch,omitempty"`
+
+	// Description What the template builds, as its repository describes it.
+	Description   *string            `json:"description,omitempty"`
 	DownloadCount *int               `json:"downloadCount,omitempty"`
 	ForksCount    *int               `json:"forksCount,omitempty"`
 	Icon          *string            `json:"icon,omitempty"`
@@ -3144,6 +3078,8 @@ type Template struct {
 
 // TemplateVariable A variable a template asks for.
 type TemplateVariable struct {
+	// Description What the variable is for, as shown to the person filling it in.
+	Description *string `json:"description,omitempty"`
 	Integration *string `json:"integration,omitempty"`
 	Name        *string `json:"name,omitempty"`
 	Path        *string `json:"path,omitempty"`
@@ -3313,6 +3249,9 @@ type VolumeTemplate struct {
 // VolumeTemplateSpec The definition of a volume template.
 type VolumeTemplateSpec struct {
 	DefaultSize *int `json:"defaultSize,omitempty"`
+
+	// Description Free text saying what volumes made from this template hold.
+	Description *string `json:"description,omitempty"`
 }
 
 // VolumeTemplateState The state of a volume template's uploads.
@@ -3348,6 +3287,29 @@ type VolumeTemplateVersionDeletion struct {
 
 	// Template A template that new volumes are filled from, with its versions.
 	Template *VolumeTemplate `json:"template,omitempty"`
+}
+
+// WorkloadSpecBase What every workload spec shares besides its runtime: enabled flag, flavors, integration connections, policies, revision traffic. Each kind names its own runtime schema.
+type WorkloadSpecBase struct {
+	// Configurations Configuration values of a workload by name, each possibly secret.
+	Configurations *SpecConfigurations `json:"configurations,omitempty"`
+	Enabled        *bool               `json:"enabled,omitempty"`
+
+	// Flavors The kinds of hardware a workload may run on.
+	Flavors *Flavors `json:"flavors,omitempty"`
+
+	// IntegrationConnections Names of integration connections.
+	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
+
+	// Policies Names of the policies a resource follows.
+	Policies *PoliciesList `json:"policies,omitempty"`
+
+	// PrivateClusters A private cluster a model runs on.
+	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
+
+	// Revision Which revision takes traffic: the active one, an optional canary and its share.
+	Revision *RevisionConfiguration `json:"revision,omitempty"`
+	Sandbox  *bool                  `json:"sandbox,omitempty"`
 }
 
 // Workspace A workspace: where resources live, with members, a region and settings.

@@ -359,9 +359,15 @@ func decodeJSON(data []byte) (any, error) {
 	return v, nil
 }
 
-// validationInput prepares the request for openapi3filter, its body rewound.
+// validationInput prepares the request for openapi3filter, its body rewound. The document
+// requires Blaxel-Version, since its shapes exist only with it, but the server answers a
+// request without it as earliestVersion: the validator is shown that version.
 func (s *Server) validationInput(r *http.Request, route *routers.Route, params map[string]string, body []byte) *openapi3filter.RequestValidationInput {
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if op := s.api.ops[route.Method+" "+route.Path]; op != nil && op.hasVersion && r.Header.Get("Blaxel-Version") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Blaxel-Version", earliestVersion)
+	}
 	return &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{
