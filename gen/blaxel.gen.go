@@ -36,6 +36,57 @@ func (e AgentRuntimeGeneration) Valid() bool {
 	}
 }
 
+// Defines values for APIKeySubType.
+const (
+	APIKeySubTypeServiceAccount APIKeySubType = "service_account"
+	APIKeySubTypeUser           APIKeySubType = "user"
+)
+
+// Valid indicates whether the value is a known member of the APIKeySubType enum.
+func (e APIKeySubType) Valid() bool {
+	switch e {
+	case APIKeySubTypeServiceAccount:
+		return true
+	case APIKeySubTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApplicationNodeGeneration.
+const (
+	ApplicationNodeGenerationMk30 ApplicationNodeGeneration = "mk3.0"
+	ApplicationNodeGenerationMk31 ApplicationNodeGeneration = "mk3.1"
+)
+
+// Valid indicates whether the value is a known member of the ApplicationNodeGeneration enum.
+func (e ApplicationNodeGeneration) Valid() bool {
+	switch e {
+	case ApplicationNodeGenerationMk30:
+		return true
+	case ApplicationNodeGenerationMk31:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomDomainShareTargetStatus.
+const (
+	CustomDomainShareTargetStatusActive CustomDomainShareTargetStatus = "active"
+)
+
+// Valid indicates whether the value is a known member of the CustomDomainShareTargetStatus enum.
+func (e CustomDomainShareTargetStatus) Valid() bool {
+	switch e {
+	case CustomDomainShareTargetStatusActive:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CustomDomainSpecDomainType.
 const (
 	CustomDomainSpecDomainTypeApplications CustomDomainSpecDomainType = "applications"
@@ -111,6 +162,24 @@ func (e EgressIPSpecIPFamily) Valid() bool {
 	}
 }
 
+// Defines values for EgressPolicyMode.
+const (
+	EgressPolicyModeDedicated EgressPolicyMode = "dedicated"
+	EgressPolicyModeShared    EgressPolicyMode = "shared"
+)
+
+// Valid indicates whether the value is a known member of the EgressPolicyMode enum.
+func (e EgressPolicyMode) Valid() bool {
+	switch e {
+	case EgressPolicyModeDedicated:
+		return true
+	case EgressPolicyModeShared:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ExpirationPolicyAction.
 const (
 	ExpirationPolicyActionDelete ExpirationPolicyAction = "delete"
@@ -141,6 +210,27 @@ func (e ExpirationPolicyType) Valid() bool {
 	case ExpirationPolicyTypeTTLIdle:
 		return true
 	case ExpirationPolicyTypeTTLMaxAge:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FirewallConfigRulesets.
+const (
+	FirewallConfigRulesetsDedicatedIP FirewallConfigRulesets = "dedicated-ip"
+	FirewallConfigRulesetsDefault     FirewallConfigRulesets = "default"
+	FirewallConfigRulesetsProxy       FirewallConfigRulesets = "proxy"
+)
+
+// Valid indicates whether the value is a known member of the FirewallConfigRulesets enum.
+func (e FirewallConfigRulesets) Valid() bool {
+	switch e {
+	case FirewallConfigRulesetsDedicatedIP:
+		return true
+	case FirewallConfigRulesetsDefault:
+		return true
+	case FirewallConfigRulesetsProxy:
 		return true
 	default:
 		return false
@@ -213,6 +303,48 @@ func (e GroupWorkspaceMappingRole) Valid() bool {
 	case GroupWorkspaceMappingRoleAdmin:
 		return true
 	case GroupWorkspaceMappingRoleMember:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImageCreateRequestResourceType.
+const (
+	ImageCreateRequestResourceTypeAgent    ImageCreateRequestResourceType = "agent"
+	ImageCreateRequestResourceTypeFunction ImageCreateRequestResourceType = "function"
+	ImageCreateRequestResourceTypeJob      ImageCreateRequestResourceType = "job"
+	ImageCreateRequestResourceTypeSandbox  ImageCreateRequestResourceType = "sandbox"
+)
+
+// Valid indicates whether the value is a known member of the ImageCreateRequestResourceType enum.
+func (e ImageCreateRequestResourceType) Valid() bool {
+	switch e {
+	case ImageCreateRequestResourceTypeAgent:
+		return true
+	case ImageCreateRequestResourceTypeFunction:
+		return true
+	case ImageCreateRequestResourceTypeJob:
+		return true
+	case ImageCreateRequestResourceTypeSandbox:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImageShareTargetStatus.
+const (
+	ImageShareTargetStatusActive  ImageShareTargetStatus = "active"
+	ImageShareTargetStatusPending ImageShareTargetStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ImageShareTargetStatus enum.
+func (e ImageShareTargetStatus) Valid() bool {
+	switch e {
+	case ImageShareTargetStatusActive:
+		return true
+	case ImageShareTargetStatusPending:
 		return true
 	default:
 		return false
@@ -336,6 +468,24 @@ func (e ListAnchor) Valid() bool {
 	}
 }
 
+// Defines values for MCPDefinitionTransport.
+const (
+	MCPDefinitionTransportHTTPStream MCPDefinitionTransport = "http-stream"
+	MCPDefinitionTransportWebsocket  MCPDefinitionTransport = "websocket"
+)
+
+// Valid indicates whether the value is a known member of the MCPDefinitionTransport enum.
+func (e MCPDefinitionTransport) Valid() bool {
+	switch e {
+	case MCPDefinitionTransportHTTPStream:
+		return true
+	case MCPDefinitionTransportWebsocket:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ModelRuntimeGeneration.
 const (
 	ModelRuntimeGenerationMk2 ModelRuntimeGeneration = "mk2"
@@ -414,6 +564,72 @@ func (e ModelRuntimeType) Valid() bool {
 	case ModelRuntimeTypeVertexai:
 		return true
 	case ModelRuntimeTypeXai:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PendingImageShareResourceType.
+const (
+	PendingImageShareResourceTypeAgent    PendingImageShareResourceType = "agent"
+	PendingImageShareResourceTypeFunction PendingImageShareResourceType = "function"
+	PendingImageShareResourceTypeJob      PendingImageShareResourceType = "job"
+	PendingImageShareResourceTypeSandbox  PendingImageShareResourceType = "sandbox"
+)
+
+// Valid indicates whether the value is a known member of the PendingImageShareResourceType enum.
+func (e PendingImageShareResourceType) Valid() bool {
+	switch e {
+	case PendingImageShareResourceTypeAgent:
+		return true
+	case PendingImageShareResourceTypeFunction:
+		return true
+	case PendingImageShareResourceTypeJob:
+		return true
+	case PendingImageShareResourceTypeSandbox:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PendingImageShareRenderResourceType.
+const (
+	PendingImageShareRenderResourceTypeAgent    PendingImageShareRenderResourceType = "agent"
+	PendingImageShareRenderResourceTypeFunction PendingImageShareRenderResourceType = "function"
+	PendingImageShareRenderResourceTypeJob      PendingImageShareRenderResourceType = "job"
+	PendingImageShareRenderResourceTypeSandbox  PendingImageShareRenderResourceType = "sandbox"
+)
+
+// Valid indicates whether the value is a known member of the PendingImageShareRenderResourceType enum.
+func (e PendingImageShareRenderResourceType) Valid() bool {
+	switch e {
+	case PendingImageShareRenderResourceTypeAgent:
+		return true
+	case PendingImageShareRenderResourceTypeFunction:
+		return true
+	case PendingImageShareRenderResourceTypeJob:
+		return true
+	case PendingImageShareRenderResourceTypeSandbox:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PendingInvitationRenderType.
+const (
+	PendingInvitationRenderTypeAccountAdmin PendingInvitationRenderType = "account_admin"
+	PendingInvitationRenderTypeWorkspace    PendingInvitationRenderType = "workspace"
+)
+
+// Valid indicates whether the value is a known member of the PendingInvitationRenderType enum.
+func (e PendingInvitationRenderType) Valid() bool {
+	switch e {
+	case PendingInvitationRenderTypeAccountAdmin:
+		return true
+	case PendingInvitationRenderTypeWorkspace:
 		return true
 	default:
 		return false
@@ -513,6 +729,24 @@ func (e PortProtocol) Valid() bool {
 	}
 }
 
+// Defines values for SandboxNodeGeneration.
+const (
+	SandboxNodeGenerationMk30 SandboxNodeGeneration = "mk3.0"
+	SandboxNodeGenerationMk31 SandboxNodeGeneration = "mk3.1"
+)
+
+// Valid indicates whether the value is a known member of the SandboxNodeGeneration enum.
+func (e SandboxNodeGeneration) Valid() bool {
+	switch e {
+	case SandboxNodeGenerationMk30:
+		return true
+	case SandboxNodeGenerationMk31:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SandboxState.
 const (
 	SandboxStateRUNNING SandboxState = "RUNNING"
@@ -549,6 +783,24 @@ func (e SandboxForkResponseType) Valid() bool {
 	}
 }
 
+// Defines values for SandboxRuntimeExtraArgs.
+const (
+	SandboxRuntimeExtraArgsDisabled SandboxRuntimeExtraArgs = "disabled"
+	SandboxRuntimeExtraArgsEnabled  SandboxRuntimeExtraArgs = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the SandboxRuntimeExtraArgs enum.
+func (e SandboxRuntimeExtraArgs) Valid() bool {
+	switch e {
+	case SandboxRuntimeExtraArgsDisabled:
+		return true
+	case SandboxRuntimeExtraArgsEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SandboxScheduleEntryType.
 const (
 	SandboxScheduleEntryTypeAt    SandboxScheduleEntryType = "at"
@@ -564,6 +816,27 @@ func (e SandboxScheduleEntryType) Valid() bool {
 	case SandboxScheduleEntryTypeCron:
 		return true
 	case SandboxScheduleEntryTypeSleep:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxSnapshotStatus.
+const (
+	SandboxSnapshotStatusFailed  SandboxSnapshotStatus = "failed"
+	SandboxSnapshotStatusPending SandboxSnapshotStatus = "pending"
+	SandboxSnapshotStatusReady   SandboxSnapshotStatus = "ready"
+)
+
+// Valid indicates whether the value is a known member of the SandboxSnapshotStatus enum.
+func (e SandboxSnapshotStatus) Valid() bool {
+	switch e {
+	case SandboxSnapshotStatusFailed:
+		return true
+	case SandboxSnapshotStatusPending:
+		return true
+	case SandboxSnapshotStatusReady:
 		return true
 	default:
 		return false
@@ -789,6 +1062,21 @@ func (e WorkspaceAvailabilityReason) Valid() bool {
 	}
 }
 
+// Defines values for WorkspaceFeaturesFeatures.
+const (
+	WorkspaceFeaturesFeaturesTrue WorkspaceFeaturesFeatures = true
+)
+
+// Valid indicates whether the value is a known member of the WorkspaceFeaturesFeatures enum.
+func (e WorkspaceFeaturesFeatures) Valid() bool {
+	switch e {
+	case WorkspaceFeaturesFeaturesTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WorkspaceUserSource.
 const (
 	WorkspaceUserSourceDirectorySync WorkspaceUserSource = "directory_sync"
@@ -866,7 +1154,7 @@ type AgentList struct {
 	Data []Agent `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // AgentRuntime How an agent runs: its image, memory, scaling bounds and environment variables.
@@ -962,11 +1250,11 @@ type APIKey struct {
 	CreatedBy *string `json:"createdBy,omitempty"`
 
 	// ExpiresIn How long the key lives, as a duration; absent for a key that lasts until revoked.
-	ExpiresIn *string `json:"expires_in,omitempty"`
-	ID        *string `json:"id,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	Sub       *string `json:"sub,omitempty"`
-	SubType   *string `json:"sub_type,omitempty"`
+	ExpiresIn *string        `json:"expires_in,omitempty"`
+	ID        *string        `json:"id,omitempty"`
+	Name      *string        `json:"name,omitempty"`
+	Sub       *string        `json:"sub,omitempty"`
+	SubType   *APIKeySubType `json:"sub_type,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -974,6 +1262,9 @@ type APIKey struct {
 	// UpdatedBy Who last changed the resource.
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
+
+// APIKeySubType defines model for APIKey.SubType.
+type APIKeySubType string
 
 // APIKeyCreateRequest What to call a new API key of a service account, and how long it lives.
 type APIKeyCreateRequest struct {
@@ -1023,13 +1314,16 @@ type Application struct {
 	Events *CoreEvents `json:"events,omitempty"`
 
 	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
-	Metadata       Metadata `json:"metadata"`
-	NodeGeneration *string  `json:"nodeGeneration,omitempty"`
+	Metadata       Metadata                   `json:"metadata"`
+	NodeGeneration *ApplicationNodeGeneration `json:"nodeGeneration,omitempty"`
 
 	// Spec The definition of an application: image, port, memory, variables, region, revisions and traffic.
 	Spec   ApplicationSpec `json:"spec"`
 	Status *string         `json:"status,omitempty"`
 }
+
+// ApplicationNodeGeneration defines model for Application.NodeGeneration.
+type ApplicationNodeGeneration string
 
 // ApplicationExtension A companion resource attached to an application, such as a sandbox.
 type ApplicationExtension struct {
@@ -1044,11 +1338,12 @@ type ApplicationList struct {
 	Data []Application `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // ApplicationSpec The definition of an application: image, port, memory, variables, region, revisions and traffic.
 type ApplicationSpec struct {
+	// Enabled False keeps the definition but serves nothing.
 	Enabled *bool `json:"enabled,omitempty"`
 	Envs    []Env `json:"envs,omitempty"`
 
@@ -1057,8 +1352,11 @@ type ApplicationSpec struct {
 	Image      *string                `json:"image,omitempty"`
 	Memory     *int                   `json:"memory,omitempty"`
 	Port       *int                   `json:"port,omitempty"`
-	Proxy      *bool                  `json:"proxy,omitempty"`
-	Region     *string                `json:"region,omitempty"`
+
+	// Proxy Whether the application's traffic goes through the platform's proxy.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Proxy  *bool   `json:"proxy,omitempty"`
+	Region *string `json:"region,omitempty"`
 
 	// Revision Which application revision takes traffic: the active one, an optional canary and its share.
 	Revision *AppRevisionConfiguration `json:"revision,omitempty"`
@@ -1072,9 +1370,9 @@ type ApplicationSpec struct {
 
 // ChangelogEntry One entry of the platform changelog.
 type ChangelogEntry struct {
-	Content *string `json:"content,omitempty"`
-	Date    *string `json:"date,omitempty"`
-	Title   *string `json:"title,omitempty"`
+	Content *string             `json:"content,omitempty"`
+	Date    *openapi_types.Date `json:"date,omitempty"`
+	Title   *string             `json:"title,omitempty"`
 }
 
 // ChangelogResponse The platform changelog.
@@ -1188,10 +1486,13 @@ type CustomDomainShareRequest struct {
 
 // CustomDomainShareTarget A workspace a custom domain is shared with.
 type CustomDomainShareTarget struct {
-	Status               string  `json:"status"`
-	Workspace            string  `json:"workspace"`
-	WorkspaceDisplayName *string `json:"workspaceDisplayName,omitempty"`
+	Status               CustomDomainShareTargetStatus `json:"status"`
+	Workspace            string                        `json:"workspace"`
+	WorkspaceDisplayName *string                       `json:"workspaceDisplayName,omitempty"`
 }
+
+// CustomDomainShareTargetStatus defines model for CustomDomainShareTarget.Status.
+type CustomDomainShareTargetStatus string
 
 // CustomDomainSpec A custom domain's settings and verification state: the DNS records to create and whether they were found.
 type CustomDomainSpec struct {
@@ -1266,7 +1567,7 @@ type DriveList struct {
 	Data []Drive `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // DrivePermission Access granted on a path of a drive.
@@ -1376,6 +1677,7 @@ type EgressIPMetadata struct {
 
 // EgressIPSpec The definition of an egress IP: its family, and the address once assigned.
 type EgressIPSpec struct {
+	// IPFamily The address family of the IP. Blaxel declares it both required and defaulting to `IPv4`: send it, since a server that follows the first statement refuses a spec without it.
 	IPFamily EgressIPSpecIPFamily `json:"ipFamily"`
 	PublicIP *string              `json:"publicIp,omitempty"`
 }
@@ -1385,10 +1687,13 @@ type EgressIPSpecIPFamily string
 
 // EgressPolicy A rule for outgoing traffic: which destinations, handled how.
 type EgressPolicy struct {
-	Destinations []string `json:"destinations,omitempty"`
-	Mode         *string  `json:"mode,omitempty"`
-	Name         *string  `json:"name,omitempty"`
+	Destinations []string          `json:"destinations,omitempty"`
+	Mode         *EgressPolicyMode `json:"mode,omitempty"`
+	Name         *string           `json:"name,omitempty"`
 }
+
+// EgressPolicyMode defines model for EgressPolicy.Mode.
+type EgressPolicyMode string
 
 // Entrypoint How an MCP server of the hub is started: command, arguments and environment.
 type Entrypoint struct {
@@ -1448,8 +1753,11 @@ type FeatureFlagEvaluation struct {
 
 // FirewallConfig The rulesets that filter a sandbox's traffic.
 type FirewallConfig struct {
-	Rulesets []string `json:"rulesets,omitempty"`
+	Rulesets []FirewallConfigRulesets `json:"rulesets,omitempty"`
 }
+
+// FirewallConfigRulesets defines model for FirewallConfig.Rulesets.
+type FirewallConfigRulesets string
 
 // Flavor A kind of hardware a workload can run on (CPU or GPU).
 type Flavor struct {
@@ -1500,7 +1808,7 @@ type FunctionList struct {
 	Data []Function `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // FunctionRuntime How a function runs: its image, memory, scaling bounds, ports and MCP transport.
@@ -1641,8 +1949,11 @@ type ImageCreateRequest struct {
 	Name string `json:"name"`
 
 	// ResourceType The kind of resource the image serves, e.g. `sandbox` or `agent`.
-	ResourceType string `json:"resourceType"`
+	ResourceType ImageCreateRequestResourceType `json:"resourceType"`
 }
+
+// ImageCreateRequestResourceType The kind of resource the image serves, e.g. `sandbox` or `agent`.
+type ImageCreateRequestResourceType string
 
 // ImageCreation The image that was registered.
 type ImageCreation struct {
@@ -1688,13 +1999,16 @@ type ImageShareRequest struct {
 
 // ImageShareTarget A workspace an image is shared with or offered to, and where that stands.
 type ImageShareTarget struct {
-	AccountID            string  `json:"accountId"`
-	AccountOwnerEmail    *string `json:"accountOwnerEmail,omitempty"`
-	PendingShareID       *string `json:"pendingShareId,omitempty"`
-	Status               string  `json:"status"`
-	Workspace            string  `json:"workspace"`
-	WorkspaceDisplayName *string `json:"workspaceDisplayName,omitempty"`
+	AccountID            string                 `json:"accountId"`
+	AccountOwnerEmail    *string                `json:"accountOwnerEmail,omitempty"`
+	PendingShareID       *string                `json:"pendingShareId,omitempty"`
+	Status               ImageShareTargetStatus `json:"status"`
+	Workspace            string                 `json:"workspace"`
+	WorkspaceDisplayName *string                `json:"workspaceDisplayName,omitempty"`
 }
+
+// ImageShareTargetStatus defines model for ImageShareTarget.Status.
+type ImageShareTargetStatus string
 
 // ImageSpec An image's size and tags.
 type ImageSpec struct {
@@ -1831,7 +2145,7 @@ type JobExecutionList struct {
 	Data []JobExecution `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // JobExecutionMetadata The identity and timeline of a job execution.
@@ -1901,7 +2215,7 @@ type JobExecutionTaskList struct {
 	Data []JobExecutionTask `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // JobExecutionTaskMetadata The identity and timeline of a task.
@@ -1928,7 +2242,7 @@ type JobList struct {
 	Data []Job `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // JobRuntime How a job's tasks run: image, memory, retries, timeout and variables.
@@ -1956,6 +2270,7 @@ type JobRuntimeGeneration string
 
 // JobSpec The definition of a job: what runs, where, on which triggers and with which volumes.
 type JobSpec struct {
+	// Enabled False keeps the definition but runs no execution.
 	Enabled *bool `json:"enabled,omitempty"`
 
 	// GithubRunner The repositories a job serves as a GitHub Actions runner for.
@@ -2084,20 +2399,23 @@ type MCPDefinition struct {
 	Entrypoint *Entrypoint `json:"entrypoint,omitempty"`
 
 	// Form What a hub entry asks for before it can be deployed: configuration, secrets, OAuth.
-	Form            *Form    `json:"form,omitempty"`
-	Hidden          *bool    `json:"hidden,omitempty"`
-	HiddenSecrets   []string `json:"hiddenSecrets,omitempty"`
-	Icon            *string  `json:"icon,omitempty"`
-	Image           *string  `json:"image,omitempty"`
-	Integration     *string  `json:"integration,omitempty"`
-	LongDescription *string  `json:"longDescription,omitempty"`
-	Name            *string  `json:"name,omitempty"`
-	Transport       *string  `json:"transport,omitempty"`
+	Form            *Form                   `json:"form,omitempty"`
+	Hidden          *bool                   `json:"hidden,omitempty"`
+	HiddenSecrets   []string                `json:"hiddenSecrets,omitempty"`
+	Icon            *string                 `json:"icon,omitempty"`
+	Image           *string                 `json:"image,omitempty"`
+	Integration     *string                 `json:"integration,omitempty"`
+	LongDescription *string                 `json:"longDescription,omitempty"`
+	Name            *string                 `json:"name,omitempty"`
+	Transport       *MCPDefinitionTransport `json:"transport,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
 	URL       *string `json:"url,omitempty"`
 }
+
+// MCPDefinitionTransport defines model for MCPDefinition.Transport.
+type MCPDefinitionTransport string
 
 // Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
 type Metadata struct {
@@ -2158,7 +2476,7 @@ type ModelList struct {
 	Data []Model `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // ModelPrivateCluster A private cluster a model runs on.
@@ -2214,6 +2532,7 @@ type ModelSpec struct {
 // NetworkFirewall The domains a sandbox may reach.
 type NetworkFirewall struct {
 	// AllowedDomains The domains the sandbox may reach.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	AllowedDomains []string `json:"allowedDomains,omitempty"`
 }
 
@@ -2250,16 +2569,16 @@ type PendingImageShare struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
 
 	// CreatedBy Who created the resource: a user or service account id.
-	CreatedBy       *string `json:"createdBy,omitempty"`
-	ExpiresAt       *string `json:"expiresAt,omitempty"`
-	ID              *string `json:"id,omitempty"`
-	ImageName       *string `json:"imageName,omitempty"`
-	ResourceType    *string `json:"resourceType,omitempty"`
-	SharedBy        *string `json:"sharedBy,omitempty"`
-	SourceAccountID *string `json:"sourceAccountId,omitempty"`
-	SourceWorkspace *string `json:"sourceWorkspace,omitempty"`
-	TargetAccountID *string `json:"targetAccountId,omitempty"`
-	TargetWorkspace *string `json:"targetWorkspace,omitempty"`
+	CreatedBy       *string                        `json:"createdBy,omitempty"`
+	ExpiresAt       *string                        `json:"expiresAt,omitempty"`
+	ID              *string                        `json:"id,omitempty"`
+	ImageName       *string                        `json:"imageName,omitempty"`
+	ResourceType    *PendingImageShareResourceType `json:"resourceType,omitempty"`
+	SharedBy        *string                        `json:"sharedBy,omitempty"`
+	SourceAccountID *string                        `json:"sourceAccountId,omitempty"`
+	SourceWorkspace *string                        `json:"sourceWorkspace,omitempty"`
+	TargetAccountID *string                        `json:"targetAccountId,omitempty"`
+	TargetWorkspace *string                        `json:"targetWorkspace,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -2268,23 +2587,29 @@ type PendingImageShare struct {
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
+// PendingImageShareResourceType defines model for PendingImageShare.ResourceType.
+type PendingImageShareResourceType string
+
 // PendingImageShareRender A pending image share as listed, with the names people need to decide.
 type PendingImageShareRender struct {
-	CreatedAt                  *string `json:"createdAt,omitempty"`
-	ExpiresAt                  *string `json:"expiresAt,omitempty"`
-	HasConflict                *bool   `json:"hasConflict,omitempty"`
-	ID                         *string `json:"id,omitempty"`
-	ImageName                  *string `json:"imageName,omitempty"`
-	ResourceType               *string `json:"resourceType,omitempty"`
-	SharedBy                   *string `json:"sharedBy,omitempty"`
-	SharedByEmail              *string `json:"sharedByEmail,omitempty"`
-	SourceAccountID            *string `json:"sourceAccountId,omitempty"`
-	SourceWorkspace            *string `json:"sourceWorkspace,omitempty"`
-	SourceWorkspaceDisplayName *string `json:"sourceWorkspaceDisplayName,omitempty"`
-	TargetAccountID            *string `json:"targetAccountId,omitempty"`
-	TargetWorkspace            *string `json:"targetWorkspace,omitempty"`
-	TargetWorkspaceDisplayName *string `json:"targetWorkspaceDisplayName,omitempty"`
+	CreatedAt                  *string                              `json:"createdAt,omitempty"`
+	ExpiresAt                  *string                              `json:"expiresAt,omitempty"`
+	HasConflict                *bool                                `json:"hasConflict,omitempty"`
+	ID                         *string                              `json:"id,omitempty"`
+	ImageName                  *string                              `json:"imageName,omitempty"`
+	ResourceType               *PendingImageShareRenderResourceType `json:"resourceType,omitempty"`
+	SharedBy                   *string                              `json:"sharedBy,omitempty"`
+	SharedByEmail              *string                              `json:"sharedByEmail,omitempty"`
+	SourceAccountID            *string                              `json:"sourceAccountId,omitempty"`
+	SourceWorkspace            *string                              `json:"sourceWorkspace,omitempty"`
+	SourceWorkspaceDisplayName *string                              `json:"sourceWorkspaceDisplayName,omitempty"`
+	TargetAccountID            *string                              `json:"targetAccountId,omitempty"`
+	TargetWorkspace            *string                              `json:"targetWorkspace,omitempty"`
+	TargetWorkspaceDisplayName *string                              `json:"targetWorkspaceDisplayName,omitempty"`
 }
+
+// PendingImageShareRenderResourceType defines model for PendingImageShareRender.ResourceType.
+type PendingImageShareRenderResourceType string
 
 // PendingInvitation An invitation to join a workspace, not yet answered.
 type PendingInvitation struct {
@@ -2326,7 +2651,7 @@ type PendingInvitationRender struct {
 	// InvitedBy Who sent an invitation.
 	InvitedBy *PendingInvitationRenderInvitedBy `json:"invitedBy,omitempty"`
 	Role      *string                           `json:"role,omitempty"`
-	Type      *string                           `json:"type,omitempty"`
+	Type      *PendingInvitationRenderType      `json:"type,omitempty"`
 
 	// Workspace The workspace an invitation is for.
 	Workspace *PendingInvitationRenderWorkspace `json:"workspace,omitempty"`
@@ -2334,6 +2659,9 @@ type PendingInvitationRender struct {
 	// WorkspaceDetails Who is already in the workspace an invitation is for.
 	WorkspaceDetails *PendingInvitationWorkspaceDetails `json:"workspaceDetails,omitempty"`
 }
+
+// PendingInvitationRenderType defines model for PendingInvitationRender.Type.
+type PendingInvitationRenderType string
 
 // PendingInvitationRenderAccount The account of the workspace an invitation is for.
 type PendingInvitationRenderAccount struct {
@@ -2370,9 +2698,7 @@ type Policy struct {
 	Metadata Metadata `json:"metadata"`
 
 	// Spec The definition of a policy: its kind and what it allows.
-	Spec PolicySpec `json:"spec"`
-
-	// Usage How many resources of each kind use a policy.
+	Spec  PolicySpec         `json:"spec"`
 	Usage *PolicyUsageCounts `json:"usage,omitempty"`
 }
 
@@ -2381,7 +2707,7 @@ type PolicyList struct {
 	Data []Policy `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // PolicyLocation A location a policy allows.
@@ -2506,8 +2832,8 @@ type PreviewMetadata struct {
 
 // PreviewSpec The definition of a preview: port, visibility, address and headers.
 type PreviewSpec struct {
-	CustomDomain *string `json:"customDomain,omitempty"`
-	Expires      *string `json:"expires,omitempty"`
+	CustomDomain *string    `json:"customDomain,omitempty"`
+	Expires      *time.Time `json:"expires,omitempty"`
 
 	// Port The sandbox port the preview exposes.
 	Port *int `json:"port,omitempty"`
@@ -2686,7 +3012,7 @@ type Sandbox struct {
 	Metadata Metadata `json:"metadata"`
 
 	// NodeGeneration The generation of the infrastructure the sandbox runs on.
-	NodeGeneration *string `json:"nodeGeneration,omitempty"`
+	NodeGeneration *SandboxNodeGeneration `json:"nodeGeneration,omitempty"`
 
 	// Spec The definition of a sandbox: image and memory, region, network, volumes and lifecycle.
 	Spec SandboxSpec `json:"spec"`
@@ -2697,6 +3023,9 @@ type Sandbox struct {
 	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
 	Status *Status `json:"status,omitempty"`
 }
+
+// SandboxNodeGeneration The generation of the infrastructure the sandbox runs on.
+type SandboxNodeGeneration string
 
 // SandboxState `RUNNING`, or `STANDBY` while the sandbox sleeps between uses.
 type SandboxState string
@@ -2744,7 +3073,7 @@ type SandboxError struct {
 	Step *string `json:"step,omitempty"`
 
 	// Timestamp When the failure happened (RFC 3339).
-	Timestamp *string `json:"timestamp,omitempty"`
+	Timestamp *time.Time `json:"timestamp,omitempty"`
 
 	// Workspace The workspace concerned.
 	Workspace *string `json:"workspace,omitempty"`
@@ -2799,12 +3128,13 @@ type SandboxList struct {
 	Data []Sandbox `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // SandboxNetwork The network of a sandbox: reachable domains, egress, firewall, proxy and subnet.
 type SandboxNetwork struct {
 	// AllowedDomains The domains the sandbox may reach.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	AllowedDomains []string `json:"allowedDomains,omitempty"`
 
 	// Egress How a sandbox's outgoing traffic leaves: through which gateway, under which policies.
@@ -2814,6 +3144,7 @@ type SandboxNetwork struct {
 	Firewall *FirewallConfig `json:"firewall,omitempty"`
 
 	// ForbiddenDomains Domains the sandbox may not reach.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ForbiddenDomains []string `json:"forbiddenDomains,omitempty"`
 
 	// Proxy The outgoing proxy of a sandbox: allowed and forbidden domains, bypasses and routes.
@@ -2828,8 +3159,8 @@ type SandboxRuntime struct {
 	Envs []Env `json:"envs,omitempty"`
 
 	// Expires When the sandbox is deleted (RFC 3339).
-	Expires   *string           `json:"expires,omitempty"`
-	ExtraArgs map[string]string `json:"extraArgs,omitempty"`
+	Expires   *time.Time                         `json:"expires,omitempty"`
+	ExtraArgs map[string]SandboxRuntimeExtraArgs `json:"extraArgs,omitempty"`
 
 	// Image The image the sandbox starts from, e.g. one of the sandbox hub.
 	Image *string `json:"image,omitempty"`
@@ -2846,6 +3177,9 @@ type SandboxRuntime struct {
 	// TTL How long the sandbox lives, as a duration such as `24h`.
 	TTL *string `json:"ttl,omitempty"`
 }
+
+// SandboxRuntimeExtraArgs defines model for SandboxRuntime.ExtraArgs.
+type SandboxRuntimeExtraArgs string
 
 // SandboxScheduleEntry A command scheduled in a sandbox: on a cron expression, at a time, or after a delay.
 type SandboxScheduleEntry struct {
@@ -2873,19 +3207,19 @@ type SandboxScheduleEntryList struct {
 	Data []SandboxScheduleEntry `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // SandboxScheduleExecution One run of a sandbox schedule.
 type SandboxScheduleExecution struct {
-	CreatedAt   *string `json:"createdAt,omitempty"`
-	Error       *string `json:"error,omitempty"`
-	ExecutedAt  *string `json:"executedAt,omitempty"`
-	ID          *string `json:"id,omitempty"`
-	ProcessName *string `json:"processName,omitempty"`
-	ScheduleID  *string `json:"scheduleId,omitempty"`
-	StatusCode  *int    `json:"statusCode,omitempty"`
-	Timeout     *int    `json:"timeout,omitempty"`
+	CreatedAt   *string    `json:"createdAt,omitempty"`
+	Error       *string    `json:"error,omitempty"`
+	ExecutedAt  *time.Time `json:"executedAt,omitempty"`
+	ID          *string    `json:"id,omitempty"`
+	ProcessName *string    `json:"processName,omitempty"`
+	ScheduleID  *string    `json:"scheduleId,omitempty"`
+	StatusCode  *int       `json:"statusCode,omitempty"`
+	Timeout     *int       `json:"timeout,omitempty"`
 }
 
 // SandboxScheduleExecutionList One page of schedule runs: the items in `data`, and in `meta` whether more follow and the cursor to them.
@@ -2893,7 +3227,7 @@ type SandboxScheduleExecutionList struct {
 	Data []SandboxScheduleExecution `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // SandboxScheduleInput The command a schedule runs, with its directory, variables and timeout.
@@ -2908,14 +3242,17 @@ type SandboxScheduleInput struct {
 
 // SandboxSnapshot A saved state of a sandbox.
 type SandboxSnapshot struct {
-	CreatedAt   string  `json:"createdAt"`
-	CreatedBy   *string `json:"createdBy,omitempty"`
-	ID          string  `json:"id"`
-	Name        *string `json:"name,omitempty"`
-	SandboxName string  `json:"sandboxName"`
-	Status      string  `json:"status"`
-	Workspace   string  `json:"workspace"`
+	CreatedAt   string                `json:"createdAt"`
+	CreatedBy   *string               `json:"createdBy,omitempty"`
+	ID          string                `json:"id"`
+	Name        *string               `json:"name,omitempty"`
+	SandboxName string                `json:"sandboxName"`
+	Status      SandboxSnapshotStatus `json:"status"`
+	Workspace   string                `json:"workspace"`
 }
+
+// SandboxSnapshotStatus defines model for SandboxSnapshot.Status.
+type SandboxSnapshotStatus string
 
 // SandboxSnapshotRequest The name to give a new snapshot.
 type SandboxSnapshotRequest struct {
@@ -3213,7 +3550,7 @@ type VolumeList struct {
 	Data []LiteVolume `json:"data,omitempty"`
 
 	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	Meta PaginationMeta `json:"meta"`
 }
 
 // VolumeSpec The definition of a volume: region, size, and the template it is filled from.
@@ -3380,8 +3717,11 @@ type WorkspaceAvailabilityRequest struct {
 // WorkspaceFeatures The feature flags of the workspace and whether each is on.
 type WorkspaceFeatures struct {
 	// Features Each flag's key, mapped to whether it is enabled.
-	Features map[string]bool `json:"features,omitempty"`
+	Features map[string]WorkspaceFeaturesFeatures `json:"features,omitempty"`
 }
+
+// WorkspaceFeaturesFeatures defines model for WorkspaceFeatures.Features.
+type WorkspaceFeaturesFeatures bool
 
 // WorkspaceHipaaInfo The HIPAA settings of a workspace.
 type WorkspaceHipaaInfo struct {
@@ -3393,9 +3733,9 @@ type WorkspaceHipaaInfo struct {
 
 // WorkspaceHipaaUnsafe Whether HIPAA safeguards were turned off for a workspace, and by whom.
 type WorkspaceHipaaUnsafe struct {
-	Enabled   *bool   `json:"enabled,omitempty"`
-	UpdatedAt *string `json:"updatedAt,omitempty"`
-	UpdatedBy *string `json:"updatedBy,omitempty"`
+	Enabled   *bool      `json:"enabled,omitempty"`
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	UpdatedBy *string    `json:"updatedBy,omitempty"`
 }
 
 // WorkspaceRuntime Platform settings of a workspace.
@@ -3622,6 +3962,7 @@ type ListJobExecutionsParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Offset How many items to skip.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
 
 	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -133,7 +134,7 @@ func TestEveryOperationMatchesTheDocument(t *testing.T) {
 				continue
 			}
 			t.Run(op.OperationID, func(t *testing.T) {
-				callOperation(t, m, op)
+				callOperation(t, m, op, pathArgs(path, item, op))
 			})
 			srv.mu.Lock()
 			r := srv.seen[op.OperationID]
@@ -160,8 +161,30 @@ func TestEveryOperationMatchesTheDocument(t *testing.T) {
 	}
 }
 
-// callOperation calls one generated method with sample arguments built from its Go types.
-func callOperation(t *testing.T, m reflect.Value, op *openapi3.Operation) {
+// pathArgs returns a value for each path parameter of an operation, in the order of its path:
+// the first value the parameter allows, or "sample-name" when it allows any.
+func pathArgs(path string, item *openapi3.PathItem, op *openapi3.Operation) []string {
+	var out []string
+	for _, seg := range strings.Split(path, "/") {
+		name, ok := strings.CutPrefix(seg, "{")
+		if !ok {
+			continue
+		}
+		name = strings.TrimSuffix(name, "}")
+		value := "sample-name"
+		for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+			if p := ps.GetByInAndName(openapi3.ParameterInPath, name); p != nil && p.Schema != nil && len(p.Schema.Value.Enum) > 0 {
+				value = fmt.Sprint(p.Schema.Value.Enum[0])
+			}
+		}
+		out = append(out, value)
+	}
+	return out
+}
+
+// callOperation calls one generated method with sample arguments built from its Go types, the
+// path parameters' values in order.
+func callOperation(t *testing.T, m reflect.Value, op *openapi3.Operation, path []string) {
 	mt := m.Type()
 	args := []reflect.Value{reflect.ValueOf(context.Background())}
 	for i := 1; i < mt.NumIn(); i++ {
@@ -171,7 +194,11 @@ func callOperation(t *testing.T, m reflect.Value, op *openapi3.Operation) {
 		}
 		switch {
 		case in.Kind() == reflect.String:
-			args = append(args, reflect.ValueOf("sample-name").Convert(in))
+			value := "sample-name"
+			if len(path) > 0 {
+				value, path = path[0], path[1:]
+			}
+			args = append(args, reflect.ValueOf(value).Convert(in))
 		case in.Kind() == reflect.Pointer && strings.HasSuffix(in.Elem().Name(), "Params"):
 			args = append(args, reflect.Zero(in))
 		case in.Kind() == reflect.Int, in.Kind() == reflect.Int64:

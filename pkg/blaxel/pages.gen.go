@@ -36,10 +36,10 @@ func (c *Client) ListAgentsAll(ctx context.Context, params *gen.ListAgentsParams
 		}
 		pg := page[gen.Agent]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -73,10 +73,10 @@ func (c *Client) ListApplicationsAll(ctx context.Context, params *gen.ListApplic
 		}
 		pg := page[gen.Application]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -110,10 +110,10 @@ func (c *Client) ListDrivesAll(ctx context.Context, params *gen.ListDrivesParams
 		}
 		pg := page[gen.Drive]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -147,10 +147,10 @@ func (c *Client) ListFunctionsAll(ctx context.Context, params *gen.ListFunctions
 		}
 		pg := page[gen.Function]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -184,10 +184,10 @@ func (c *Client) ListJobExecutionTasksAll(ctx context.Context, jobID string, exe
 		}
 		pg := page[gen.JobExecutionTask]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -221,10 +221,10 @@ func (c *Client) ListJobExecutionsAll(ctx context.Context, jobID string, params 
 		}
 		pg := page[gen.JobExecution]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -258,10 +258,10 @@ func (c *Client) ListJobsAll(ctx context.Context, params *gen.ListJobsParams) it
 		}
 		pg := page[gen.Job]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -295,10 +295,10 @@ func (c *Client) ListModelsAll(ctx context.Context, params *gen.ListModelsParams
 		}
 		pg := page[gen.Model]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -332,10 +332,10 @@ func (c *Client) ListPoliciesAll(ctx context.Context, params *gen.ListPoliciesPa
 		}
 		pg := page[gen.Policy]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -369,10 +369,10 @@ func (c *Client) ListSandboxScheduleExecutionsAll(ctx context.Context, sandboxNa
 		}
 		pg := page[gen.SandboxScheduleExecution]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -406,10 +406,10 @@ func (c *Client) ListSandboxSchedulesAll(ctx context.Context, sandboxName string
 		}
 		pg := page[gen.SandboxScheduleEntry]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -443,10 +443,10 @@ func (c *Client) ListSandboxesAll(ctx context.Context, params *gen.ListSandboxes
 		}
 		pg := page[gen.Sandbox]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil
@@ -480,10 +480,10 @@ func (c *Client) ListVolumesAll(ctx context.Context, params *gen.ListVolumesPara
 		}
 		pg := page[gen.LiteVolume]{more: true}
 		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
+		if resp.JSON200.Meta.NextCursor != nil {
 			pg.next = string(*resp.JSON200.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
+		if resp.JSON200.Meta.HasMore != nil {
 			pg.more = bool(*resp.JSON200.Meta.HasMore)
 		}
 		return pg, nil

@@ -169,11 +169,11 @@ func keyFromBody(coll *collection, i int, body map[string]any) (key string, gene
 	readOnly := f != nil && readOnlyAt(coll.item, f)
 	if !readOnly {
 		if v := getString(body, f); f != nil && v != "" {
-			return v, false, ""
+			return inPathForm(coll.keyEnums[i], v), false, ""
 		}
 		for _, cand := range bodyKeyCandidates(param) {
 			if v := getString(body, cand); v != "" {
-				return v, false, ""
+				return inPathForm(coll.keyEnums[i], v), false, ""
 			}
 		}
 	}
@@ -187,6 +187,16 @@ func keyFromBody(coll *collection, i int, body map[string]any) (key string, gene
 	return "", false, "the body does not name the new item: set " + where
 }
 
+// inPathForm returns a body's value as the path spells it, when the path parameter allows only
+// some values: images are created with resourceType "agent" and read at /images/agents/...,
+// the plural the parameter's enum lists.
+func inPathForm(enum []string, v string) string {
+	if len(enum) == 0 || slices.Contains(enum, v) || !slices.Contains(enum, v+"s") {
+		return v
+	}
+	return v + "s"
+}
+
 // uniqueID returns an id no item of the bucket has.
 func uniqueID(b *bucket) string {
 	for {
@@ -198,12 +208,14 @@ func uniqueID(b *bucket) string {
 }
 
 // newItem builds a stored item from a creation body: what the item's schema declares of the
-// body, the required properties it lacks, then what the server sets.
+// body, the required properties it lacks, the defaults of those it left out, then what the
+// server sets.
 func newItem(coll *collection, body map[string]any, params map[string]string, c *call) map[string]any {
 	doc, _ := deepMerge(apidoc.Sample(coll.item), shape(coll.item, body, true)).(map[string]any)
 	if doc == nil {
 		doc = map[string]any{}
 	}
+	fillDefaults(coll.item, doc)
 	stampServerFields(coll, doc, params, c)
 	setTime(coll, doc, createdFields(), c.now)
 	for _, f := range [][]string{{"spec", "token"}, {"token"}} {
@@ -274,6 +286,9 @@ func (h *handlers) update(c *call) reply {
 	if !ok {
 		return errorReply(http.StatusBadRequest, "bad_request", "the body must be a JSON object")
 	}
+	if problem := renames(coll, body, c.params); problem != "" {
+		return errorReply(http.StatusBadRequest, "bad_request", problem)
+	}
 	settle(coll, e, c.now)
 	sent, _ := shape(coll.item, body, true).(map[string]any)
 	var next map[string]any
@@ -283,9 +298,25 @@ func (h *handlers) update(c *call) reply {
 	} else {
 		next, _ = deepMerge(e.doc, sent).(map[string]any)
 	}
+	fillDefaults(coll.item, next)
 	stampServerFields(coll, next, c.params, c)
 	e.doc = next
 	return h.itemReply(c, coll, e.doc, c.params, nil)
+}
+
+// renames says why an update body that names another item than its path is refused: a name
+// (or any key the path carries) cannot change once the item exists. "" when it does not.
+func renames(coll *collection, body map[string]any, params map[string]string) string {
+	for i, f := range coll.keyFields {
+		if f == nil || readOnlyAt(coll.item, f) {
+			continue
+		}
+		if v := getString(body, f); v != "" && v != params[coll.keyParams[i]] {
+			return strings.Join(f, ".") + " cannot change once the item exists: the path names " +
+				params[coll.keyParams[i]] + ", the body " + v
+		}
+	}
+	return ""
 }
 
 func sameSchema(mt *openapi3.MediaType, ref *openapi3.SchemaRef) bool {

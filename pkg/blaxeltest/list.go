@@ -28,10 +28,7 @@ func (h *handlers) list(c *call) reply {
 	coll := c.op.coll
 	b := c.sp.bucket(coll, valuesOf(coll.parentParams, c.params), false)
 	all := b.entries(c.now)
-	q := c.query.Get("q")
-	if q != "" && len([]rune(q)) < 2 {
-		return errorReply(http.StatusBadRequest, "bad_request", "q must have two characters or more")
-	}
+	q := searchTerm(c.query.Get("q"))
 	selected := url.Values{}
 	for _, f := range c.op.filters {
 		if v := c.query.Get(f.param); v != "" {
@@ -40,7 +37,7 @@ func (h *handlers) list(c *call) reply {
 	}
 	matching := make([]*entry, 0, len(all))
 	for _, e := range all {
-		if q != "" && !strings.Contains(strings.ToLower(e.key), strings.ToLower(q)) {
+		if q != "" && !matches(e, q) {
 			continue
 		}
 		if selects(c.op.filters, selected, e.doc) {
@@ -57,6 +54,53 @@ func (h *handlers) list(c *call) reply {
 		return r
 	}
 	return h.page(c, matching, len(all), q, selected.Encode())
+}
+
+// minQuery is the shortest search a listing applies: a shorter q is ignored, not refused.
+const minQuery = 2
+
+// searchTerm is q as a listing searches with it: trimmed, lowercased, "" when too short.
+func searchTerm(q string) string {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if len([]rune(q)) < minQuery {
+		return ""
+	}
+	return q
+}
+
+// matches reports whether an item's name, display name, or one of its labels' keys or values
+// holds the search term.
+func matches(e *entry, q string) bool {
+	texts := []string{e.key, getString(e.doc, []string{"metadata", "name"}), getString(e.doc, []string{"metadata", "displayName"})}
+	labels, _ := getPath(e.doc, []string{"metadata", "labels"})
+	if m, ok := labels.(map[string]any); ok {
+		for k, v := range m {
+			s, _ := v.(string)
+			texts = append(texts, k, s)
+		}
+	}
+	for _, t := range texts {
+		if strings.Contains(strings.ToLower(t), q) {
+			return true
+		}
+	}
+	return false
+}
+
+// clampLimit rewrites a listing's limit above the maximum its parameter declares to that
+// maximum, before the request is validated: the server takes a larger page size as its
+// largest rather than refusing it.
+func clampLimit(op *operation, r *http.Request) {
+	p := op.op.Parameters.GetByInAndName(openapi3.ParameterInQuery, "limit")
+	if p == nil || p.Schema == nil || p.Schema.Value == nil || p.Schema.Value.Max == nil {
+		return
+	}
+	q := r.URL.Query()
+	n, err := strconv.Atoi(q.Get("limit"))
+	if max := int(*p.Schema.Value.Max); err == nil && n > max {
+		q.Set("limit", strconv.Itoa(max))
+		r.URL.RawQuery = q.Encode()
+	}
 }
 
 // filter is a query parameter of a listing named like a property of its items (or of their
@@ -145,10 +189,10 @@ func (h *handlers) page(c *call, items []*entry, total int, q, filters string) r
 	limit := defaultLimit
 	if s := c.query.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			return errorReply(http.StatusBadRequest, "bad_request", "limit must be between 1 and 200")
+		if err != nil || n < 1 {
+			return errorReply(http.StatusBadRequest, "bad_request", "limit must be a whole number, 1 or more")
 		}
-		limit = n
+		limit = min(n, maxLimit)
 	}
 	sortBy := cmp.Or(c.query.Get("sort"), "createdAt:desc")
 	order, ok := orders()[sortBy]

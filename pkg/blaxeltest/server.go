@@ -288,6 +288,9 @@ func (s *Server) process(r *http.Request, op *operation, route *routers.Route, p
 	if op.kind == kindToken {
 		s.creds.countTokenRequest()
 	}
+	if op.kind == kindList {
+		clampLimit(op, r)
+	}
 	in := s.validationInput(r, route, params, body)
 	rep := s.check(r, op, workspace, body, in, now)
 	if rep.status == 0 {
