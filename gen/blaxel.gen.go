@@ -1153,7 +1153,7 @@ type Agent struct {
 type AgentList struct {
 	Data []Agent `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
@@ -1161,15 +1161,17 @@ type AgentList struct {
 type AgentRuntime struct {
 	Envs       []Env                   `json:"envs,omitempty"`
 	Generation *AgentRuntimeGeneration `json:"generation,omitempty"`
-	Image      *string                 `json:"image,omitempty"`
+
+	// Image The image the agent runs. The platform fills it in when code is deployed (`bl deploy`); a client usually leaves it out.
+	Image *string `json:"image,omitempty"`
 
 	// MaxScale The most instances run at once.
 	MaxScale *int `json:"maxScale,omitempty"`
 
-	// Memory Memory of each instance, in MB.
+	// Memory Memory of each instance, in MB. The CPU follows from it: one core per 2048 MB (4096 gives 2 cores).
 	Memory *int `json:"memory,omitempty"`
 
-	// MinScale The fewest instances kept running; 0 lets the agent sleep when idle.
+	// MinScale The fewest instances kept running: 0 lets the agent scale to zero when idle, 1 or more keeps that many warm.
 	MinScale *int `json:"minScale,omitempty"`
 }
 
@@ -1202,10 +1204,10 @@ type AgentSpec struct {
 	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
 	Prompt          *string              `json:"prompt,omitempty"`
 
-	// Public Whether the deployed agent answers without credentials.
+	// Public Whether the deployed agent answers without credentials. Only agents on the mk3 generation can be public.
 	Public *bool `json:"public,omitempty"`
 
-	// Region Where the agent runs; see ListLocations.
+	// Region Where the agent runs; see ListLocations. An agent with volumes attached must name its region.
 	Region *string `json:"region,omitempty"`
 
 	// Repository The source repository of a workload.
@@ -1228,7 +1230,7 @@ type AgentSpec struct {
 
 // Error The body of a control-plane error.
 type Error struct {
-	// Code The HTTP status, repeated.
+	// Code The HTTP status of the error, repeated (e.g. 409).
 	Code *int `json:"code,omitempty"`
 
 	// Error A short, stable name of the failure, e.g. `invalid_api_version`.
@@ -1249,12 +1251,14 @@ type APIKey struct {
 	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy *string `json:"createdBy,omitempty"`
 
-	// ExpiresIn How long the key lives, as a duration; absent for a key that lasts until revoked.
-	ExpiresIn *string        `json:"expires_in,omitempty"`
-	ID        *string        `json:"id,omitempty"`
-	Name      *string        `json:"name,omitempty"`
-	Sub       *string        `json:"sub,omitempty"`
-	SubType   *APIKeySubType `json:"sub_type,omitempty"`
+	// ExpiresIn How long the key lives, as a duration such as `30d`, `24h` or `1w`: more than zero, at most 10 years. Absent for a key that lasts until it is revoked.
+	ExpiresIn *string `json:"expires_in,omitempty"`
+	ID        *string `json:"id,omitempty"`
+	Name      *string `json:"name,omitempty"`
+	Sub       *string `json:"sub,omitempty"`
+
+	// SubType What owns the key: a user or a service account.
+	SubType *APIKeySubType `json:"sub_type,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -1263,12 +1267,12 @@ type APIKey struct {
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
-// APIKeySubType defines model for APIKey.SubType.
+// APIKeySubType What owns the key: a user or a service account.
 type APIKeySubType string
 
 // APIKeyCreateRequest What to call a new API key of a service account, and how long it lives.
 type APIKeyCreateRequest struct {
-	// ExpiresIn How long the key lives, as a duration such as `30d`; without it the key does not expire.
+	// ExpiresIn How long the key lives, as a duration such as `30d`, `24h` or `1w` (more than zero, at most 10 years); without it the key never expires.
 	ExpiresIn *string `json:"expires_in,omitempty"`
 
 	// Name A name to recognise the key by.
@@ -1282,18 +1286,30 @@ type AppRevision struct {
 	Envs      []Env   `json:"envs,omitempty"`
 	ID        *string `json:"id,omitempty"`
 	Image     string  `json:"image"`
-	Memory    *int    `json:"memory,omitempty"`
-	Port      *int    `json:"port,omitempty"`
-	Snapshot  *string `json:"snapshot,omitempty"`
+
+	// Memory Memory of the revision, in MB; one core per 2048 MB.
+	Memory *int `json:"memory,omitempty"`
+
+	// Port The port the revision listens on; without it the application's port applies, and 8080 when that is absent too.
+	Port *int `json:"port,omitempty"`
+
+	// Snapshot The snapshot the revision was made from. The server sets it, only on revisions that a sandbox fork produced.
+	Snapshot *string `json:"snapshot,omitempty"`
 }
 
 // AppRevisionConfiguration Which application revision takes traffic: the active one, an optional canary and its share.
 type AppRevisionConfiguration struct {
-	Active           *string `json:"active,omitempty"`
-	Canary           *string `json:"canary,omitempty"`
-	CanaryPercent    *int    `json:"canaryPercent,omitempty"`
-	StickySessionTTL *int    `json:"stickySessionTtl,omitempty"`
-	Traffic          *int    `json:"traffic,omitempty"`
+	Active *string `json:"active,omitempty"`
+	Canary *string `json:"canary,omitempty"`
+
+	// CanaryPercent The share of traffic, in percent (0 to 100), that goes to the canary revision.
+	CanaryPercent *int `json:"canaryPercent,omitempty"`
+
+	// StickySessionTTL How long, in seconds, a client keeps being served by the same revision; 0 turns sticky sessions off.
+	StickySessionTTL *int `json:"stickySessionTtl,omitempty"`
+
+	// Traffic The share of traffic, in percent, that goes to the active revision.
+	Traffic *int `json:"traffic,omitempty"`
 }
 
 // AppRevisions The revisions of an application.
@@ -1301,7 +1317,10 @@ type AppRevisions = []AppRevision
 
 // AppURL An address an application answers on.
 type AppURL struct {
-	Domain    string  `json:"domain"`
+	// Domain A custom domain verified in the workspace: a wildcard registration or an exact host.
+	Domain string `json:"domain"`
+
+	// Subdomain The host under a wildcard domain; meaningless with an exact host.
 	Subdomain *string `json:"subdomain,omitempty"`
 }
 
@@ -1314,7 +1333,9 @@ type Application struct {
 	Events *CoreEvents `json:"events,omitempty"`
 
 	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
-	Metadata       Metadata                   `json:"metadata"`
+	Metadata Metadata `json:"metadata"`
+
+	// NodeGeneration The generation of the infrastructure the application was placed on.
 	NodeGeneration *ApplicationNodeGeneration `json:"nodeGeneration,omitempty"`
 
 	// Spec The definition of an application: image, port, memory, variables, region, revisions and traffic.
@@ -1322,7 +1343,7 @@ type Application struct {
 	Status *string         `json:"status,omitempty"`
 }
 
-// ApplicationNodeGeneration defines model for Application.NodeGeneration.
+// ApplicationNodeGeneration The generation of the infrastructure the application was placed on.
 type ApplicationNodeGeneration string
 
 // ApplicationExtension A companion resource attached to an application, such as a sandbox.
@@ -1337,7 +1358,7 @@ type ApplicationExtensions map[string]ApplicationExtension
 type ApplicationList struct {
 	Data []Application `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
@@ -1347,13 +1368,19 @@ type ApplicationSpec struct {
 	Enabled *bool `json:"enabled,omitempty"`
 	Envs    []Env `json:"envs,omitempty"`
 
-	// Extensions Companion resources of an application, by name.
+	// Extensions Opt-in experimental behaviours, by their fully qualified name (e.g. `ai.blaxel.experimental/bind-to-sandbox`).
 	Extensions *ApplicationExtensions `json:"extensions,omitempty"`
-	Image      *string                `json:"image,omitempty"`
-	Memory     *int                   `json:"memory,omitempty"`
-	Port       *int                   `json:"port,omitempty"`
 
-	// Proxy Whether the application's traffic goes through the platform's proxy.
+	// Image The image the application runs. On every create and update the server makes a new revision from the image, memory, variables and port: set these, never the revisions.
+	Image *string `json:"image,omitempty"`
+
+	// Memory Memory of the application, in MB (2048 unless given); one core per 2048 MB. Every create or update makes a new revision from it.
+	Memory *int `json:"memory,omitempty"`
+
+	// Port The port the application listens on, 8080 unless given.
+	Port *int `json:"port,omitempty"`
+
+	// Proxy Whether the application only forwards traffic to a sandbox. Deprecated: the `ai.blaxel.experimental/bind-to-sandbox` extension replaces it. Such an application names its sandbox in the active revision's image, has no build and always reads as deployed.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Proxy  *bool   `json:"proxy,omitempty"`
 	Region *string `json:"region,omitempty"`
@@ -1370,13 +1397,16 @@ type ApplicationSpec struct {
 
 // ChangelogEntry One entry of the platform changelog.
 type ChangelogEntry struct {
-	Content *string             `json:"content,omitempty"`
-	Date    *openapi_types.Date `json:"date,omitempty"`
-	Title   *string             `json:"title,omitempty"`
+	Content *string `json:"content,omitempty"`
+
+	// Date The day of the entry, `YYYY-MM-DD`.
+	Date  *openapi_types.Date `json:"date,omitempty"`
+	Title *string             `json:"title,omitempty"`
 }
 
 // ChangelogResponse The platform changelog.
 type ChangelogResponse struct {
+	// Entries The entries, newest first.
 	Entries []ChangelogEntry `json:"entries,omitempty"`
 }
 
@@ -1420,7 +1450,9 @@ type Country struct {
 
 // CreateJobExecutionOutput The execution a CreateJobExecution started.
 type CreateJobExecutionOutput struct {
-	ExecutionID *string                  `json:"executionId,omitempty"`
+	ExecutionID *string `json:"executionId,omitempty"`
+
+	// ID The id of the request (for idempotency and tracking): the one it carried, or one the server made.
 	ID          *string                  `json:"id,omitempty"`
 	JobID       *string                  `json:"jobId,omitempty"`
 	Tasks       []map[string]interface{} `json:"tasks,omitempty"`
@@ -1429,17 +1461,18 @@ type CreateJobExecutionOutput struct {
 
 // CreateJobExecutionRequest What to run: the tasks of the execution (each a free-form input), with optional overrides.
 type CreateJobExecutionRequest struct {
+	// AllowQueue What to do when there is no capacity now: true (the default) queues the execution and retries; false checks at once and answers 429, creating nothing.
 	AllowQueue *bool `json:"allowQueue,omitempty"`
 
 	// Env Environment variables that override the job's for this execution.
 	Env map[string]string `json:"env,omitempty"`
 
-	// ExecutionID An id of your choice for the execution.
+	// ExecutionID An id of your choice for the execution; the server makes one when it is absent.
 	ExecutionID *string `json:"executionId,omitempty"`
 	ID          *string `json:"id,omitempty"`
 	JobID       *string `json:"jobId,omitempty"`
 
-	// Memory Memory for each task, in MB, overriding the job's.
+	// Memory Memory for each task, in MB, overriding the job's for this execution; it may not be more than the job's own.
 	Memory *int `json:"memory,omitempty"`
 
 	// Tasks One input per task; each task receives its own, free-form.
@@ -1466,9 +1499,11 @@ type CustomDomainMetadata struct {
 	DisplayName *string `json:"displayName,omitempty"`
 
 	// Labels Labels: free key-value pairs for your own use.
-	Labels              *MetadataLabels `json:"labels,omitempty"`
-	Name                *string         `json:"name,omitempty"`
-	SharedFromWorkspace *string         `json:"sharedFromWorkspace,omitempty"`
+	Labels *MetadataLabels `json:"labels,omitempty"`
+
+	// Name The domain itself, e.g. `preview.example.com`, which is also the resource's name. No hostname format is declared: a wildcard registration such as `*.example.com` is a name too.
+	Name                *string `json:"name,omitempty"`
+	SharedFromWorkspace *string `json:"sharedFromWorkspace,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -1480,18 +1515,21 @@ type CustomDomainMetadata struct {
 
 // CustomDomainShareRequest The workspace a custom domain is shared with.
 type CustomDomainShareRequest struct {
-	// TargetWorkspace The name of the workspace that may then serve workloads on the domain.
+	// TargetWorkspace The workspace that may then serve workloads on the domain, or `account` to share it with every workspace of the account.
 	TargetWorkspace string `json:"targetWorkspace"`
 }
 
 // CustomDomainShareTarget A workspace a custom domain is shared with.
 type CustomDomainShareTarget struct {
-	Status               CustomDomainShareTargetStatus `json:"status"`
-	Workspace            string                        `json:"workspace"`
-	WorkspaceDisplayName *string                       `json:"workspaceDisplayName,omitempty"`
+	// Status Whether the share is in force; a share within one account is always `active`.
+	Status CustomDomainShareTargetStatus `json:"status"`
+
+	// Workspace The workspace the domain is shared with, or `account` for a share with every workspace of the account (workspaceDisplayName is then empty).
+	Workspace            string  `json:"workspace"`
+	WorkspaceDisplayName *string `json:"workspaceDisplayName,omitempty"`
 }
 
-// CustomDomainShareTargetStatus defines model for CustomDomainShareTarget.Status.
+// CustomDomainShareTargetStatus Whether the share is in force; a share within one account is always `active`.
 type CustomDomainShareTargetStatus string
 
 // CustomDomainSpec A custom domain's settings and verification state: the DNS records to create and whether they were found.
@@ -1501,9 +1539,11 @@ type CustomDomainSpec struct {
 	FallbackPreviewID *string                     `json:"fallbackPreviewId,omitempty"`
 
 	// LastVerifiedAt When the records were last checked.
-	LastVerifiedAt          *string                  `json:"lastVerifiedAt,omitempty"`
-	Region                  *string                  `json:"region,omitempty"`
-	Status                  *CustomDomainSpecStatus  `json:"status,omitempty"`
+	LastVerifiedAt *string                 `json:"lastVerifiedAt,omitempty"`
+	Region         *string                 `json:"region,omitempty"`
+	Status         *CustomDomainSpecStatus `json:"status,omitempty"`
+
+	// SubjectAlternativeNames Other names the certificate covers; used only when domainType is `applications`.
 	SubjectAlternativeNames []map[string]interface{} `json:"subjectAlternativeNames,omitempty"`
 
 	// TxtRecords TXT records to create at the domain's DNS provider, by name.
@@ -1527,7 +1567,7 @@ type Drive struct {
 	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
 	Metadata Metadata `json:"metadata"`
 
-	// Spec The definition of a drive: its region and permissions.
+	// Spec The drive's definition, fixed when the drive is created.
 	Spec DriveSpec `json:"spec"`
 
 	// State Where a drive's content is stored.
@@ -1566,15 +1606,18 @@ type DriveJWKS struct {
 type DriveList struct {
 	Data []Drive `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
 // DrivePermission Access granted on a path of a drive.
 type DrivePermission struct {
+	// Labels The labels a workload must all carry to use the drive; empty matches every workload.
 	Labels map[string]interface{} `json:"labels,omitempty"`
 	Mode   *DrivePermissionMode   `json:"mode,omitempty"`
-	Path   *string                `json:"path,omitempty"`
+
+	// Path The folder the permission is limited to; `/`, the default, is the whole drive.
+	Path *string `json:"path,omitempty"`
 }
 
 // DrivePermissionMode defines model for DrivePermission.Mode.
@@ -1582,8 +1625,11 @@ type DrivePermissionMode string
 
 // DriveSpec The definition of a drive: its region and permissions.
 type DriveSpec struct {
+	// Permissions Who may mount the drive, at most 3 rules; an empty list lets every workload of the workspace use it.
 	Permissions []DrivePermission `json:"permissions,omitempty"`
-	Region      *string           `json:"region,omitempty"`
+
+	// Region Where the drive lives: the same region as every resource that mounts it.
+	Region *string `json:"region,omitempty"`
 }
 
 // DriveState Where a drive's content is stored.
@@ -1593,8 +1639,13 @@ type DriveState struct {
 
 // EgressConfig How a sandbox's outgoing traffic leaves: through which gateway, under which policies.
 type EgressConfig struct {
-	Gateway  *string        `json:"gateway,omitempty"`
-	Mode     *string        `json:"mode,omitempty"`
+	// Gateway The egress gateway to leave through; it must exist in the VPC named `default`.
+	Gateway *string `json:"gateway,omitempty"`
+
+	// Mode How the sandbox's egress leaves; `dedicated` (a dedicated egress IP) is the only value the API names.
+	Mode *string `json:"mode,omitempty"`
+
+	// Policies Egress policies of the sandbox; the API says they are not supported yet.
 	Policies []EgressPolicy `json:"policies,omitempty"`
 }
 
@@ -1619,9 +1670,13 @@ type EgressGatewayMetadata struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
 
 	// CreatedBy Who created the resource: a user or service account id.
-	CreatedBy   *string `json:"createdBy,omitempty"`
+	CreatedBy *string `json:"createdBy,omitempty"`
+
+	// DisplayName A name for people, at most 63 characters; spaces and punctuation are fine.
 	DisplayName *string `json:"displayName,omitempty"`
-	Name        string  `json:"name"`
+
+	// Name The gateway's name: lowercase letters, digits and hyphens, at most 49 characters, unique inside its VPC (not the workspace), fixed once created.
+	Name string `json:"name"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -1661,10 +1716,14 @@ type EgressIPMetadata struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
 
 	// CreatedBy Who created the resource: a user or service account id.
-	CreatedBy   *string `json:"createdBy,omitempty"`
+	CreatedBy *string `json:"createdBy,omitempty"`
+
+	// DisplayName A name for people, at most 63 characters; spaces and punctuation are fine.
 	DisplayName *string `json:"displayName,omitempty"`
 	GatewayName *string `json:"gatewayName,omitempty"`
-	Name        string  `json:"name"`
+
+	// Name The IP's name: lowercase letters, digits and hyphens, at most 49 characters, unique inside its egress gateway, fixed once created.
+	Name string `json:"name"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -1687,12 +1746,14 @@ type EgressIPSpecIPFamily string
 
 // EgressPolicy A rule for outgoing traffic: which destinations, handled how.
 type EgressPolicy struct {
-	Destinations []string          `json:"destinations,omitempty"`
-	Mode         *EgressPolicyMode `json:"mode,omitempty"`
-	Name         *string           `json:"name,omitempty"`
+	Destinations []string `json:"destinations,omitempty"`
+
+	// Mode The egress mode of the policy: `dedicated` or `shared`.
+	Mode *EgressPolicyMode `json:"mode,omitempty"`
+	Name *string           `json:"name,omitempty"`
 }
 
-// EgressPolicyMode defines model for EgressPolicy.Mode.
+// EgressPolicyMode The egress mode of the policy: `dedicated` or `shared`.
 type EgressPolicyMode string
 
 // Entrypoint How an MCP server of the hub is started: command, arguments and environment.
@@ -1723,7 +1784,7 @@ type ExpirationPolicy struct {
 	// Type `ttl-idle` counts from the last use, `ttl-max-age` from creation, `date` is a fixed time.
 	Type *ExpirationPolicyType `json:"type,omitempty"`
 
-	// Value A duration such as `30m` or `24h`, or a date (RFC 3339) for `date`.
+	// Value For `ttl-idle` and `ttl-max-age`, a duration such as `30m`, `24h` or `7d`; for `date`, an RFC 3339 date.
 	Value *string `json:"value,omitempty"`
 }
 
@@ -1753,6 +1814,7 @@ type FeatureFlagEvaluation struct {
 
 // FirewallConfig The rulesets that filter a sandbox's traffic.
 type FirewallConfig struct {
+	// Rulesets The rule sets applied to outgoing traffic: `default` adds nothing, `proxy` lets traffic out through the platform's proxy only, `dedicated-ip` through the dedicated IP gateway only.
 	Rulesets []FirewallConfigRulesets `json:"rulesets,omitempty"`
 }
 
@@ -1807,7 +1869,7 @@ type FunctionKit struct {
 type FunctionList struct {
 	Data []Function `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
@@ -1815,15 +1877,17 @@ type FunctionList struct {
 type FunctionRuntime struct {
 	Envs       []Env                      `json:"envs,omitempty"`
 	Generation *FunctionRuntimeGeneration `json:"generation,omitempty"`
-	Image      *string                    `json:"image,omitempty"`
+
+	// Image The image the function runs. The platform fills it in when code is deployed (`bl deploy`); a client usually leaves it out.
+	Image *string `json:"image,omitempty"`
 
 	// MaxScale The most instances run at once.
 	MaxScale *int `json:"maxScale,omitempty"`
 
-	// Memory Memory of each instance, in MB.
+	// Memory Memory of each instance, in MB. The CPU follows from it: one core per 2048 MB (4096 gives 2 cores).
 	Memory *int `json:"memory,omitempty"`
 
-	// MinScale The fewest instances kept running; 0 lets the function sleep when idle.
+	// MinScale The fewest instances kept running: 0 lets the function scale to zero when idle, 1 or more keeps that many warm.
 	MinScale *int `json:"minScale,omitempty"`
 
 	// Ports The ports a workload listens on.
@@ -1882,10 +1946,10 @@ type FunctionSpec struct {
 	// PrivateClusters A private cluster a model runs on.
 	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
 
-	// Public Whether the deployed function answers without credentials.
+	// Public Whether the deployed function answers without credentials. Only functions on the mk3 generation can be public.
 	Public *bool `json:"public,omitempty"`
 
-	// Region Where the function runs; see ListLocations.
+	// Region Where the function runs; see ListLocations. Without it, the locations of the function's policies decide.
 	Region *string `json:"region,omitempty"`
 
 	// Revision Which revision takes traffic: the active one, an optional canary and its share.
@@ -1907,6 +1971,7 @@ type FunctionsList = []string
 
 // GithubRunnerConfig The repositories a job serves as a GitHub Actions runner for.
 type GithubRunnerConfig struct {
+	// Repositories The repositories the job serves, each as `owner/repo`; a list that is not empty turns the runner on.
 	Repositories []string `json:"repositories,omitempty"`
 }
 
@@ -1939,20 +2004,20 @@ type ImageCleanup struct {
 
 // ImageCreateRequest An image to register for a kind of resource.
 type ImageCreateRequest struct {
-	// Generation The infrastructure generation the image is built for, e.g. `mk3`.
+	// Generation The infrastructure generation the image is built for; `mk3` unless given.
 	Generation *string `json:"generation,omitempty"`
 
-	// Image The image reference, e.g. a registry path with its tag.
+	// Image A ready-made image reference: the build is skipped and the reference is used as it is; the answer then repeats it in `image`.
 	Image *string `json:"image,omitempty"`
 
 	// Name The name the image is stored under.
 	Name string `json:"name"`
 
-	// ResourceType The kind of resource the image serves, e.g. `sandbox` or `agent`.
+	// ResourceType The kind of resource the image serves, as a singular noun (`sandbox`, `agent`...), where the `/images/{resourceType}` paths use plurals.
 	ResourceType ImageCreateRequestResourceType `json:"resourceType"`
 }
 
-// ImageCreateRequestResourceType The kind of resource the image serves, e.g. `sandbox` or `agent`.
+// ImageCreateRequestResourceType The kind of resource the image serves, as a singular noun (`sandbox`, `agent`...), where the `/images/{resourceType}` paths use plurals.
 type ImageCreateRequestResourceType string
 
 // ImageCreation The image that was registered.
@@ -1972,7 +2037,9 @@ type ImageCreation struct {
 
 // ImageMetadata The identity of an image: its name, the kind of resource it is for, and its workspace of origin.
 type ImageMetadata struct {
-	CreatedAt   *string `json:"createdAt,omitempty"`
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// DisplayName The image's name for people, shaped `registry/workspace/repository`.
 	DisplayName *string `json:"displayName,omitempty"`
 
 	// Events What happened to a resource recently.
@@ -1990,7 +2057,7 @@ type ImageMetadata struct {
 
 // ImageShareRequest Where an image is shared to.
 type ImageShareRequest struct {
-	// TargetAccountID The account that owns the target workspace, when it is not the caller's own.
+	// TargetAccountID The account that owns the target workspace; needed when it is another account than the caller's.
 	TargetAccountID *string `json:"targetAccountId,omitempty"`
 
 	// TargetWorkspace The workspace that receives the image.
@@ -1999,19 +2066,24 @@ type ImageShareRequest struct {
 
 // ImageShareTarget A workspace an image is shared with or offered to, and where that stands.
 type ImageShareTarget struct {
-	AccountID            string                 `json:"accountId"`
-	AccountOwnerEmail    *string                `json:"accountOwnerEmail,omitempty"`
-	PendingShareID       *string                `json:"pendingShareId,omitempty"`
+	AccountID         string  `json:"accountId"`
+	AccountOwnerEmail *string `json:"accountOwnerEmail,omitempty"`
+
+	// PendingShareID The pending share to accept or decline; present only while `status` is `pending`.
+	PendingShareID *string `json:"pendingShareId,omitempty"`
+
+	// Status `active` once the image is shared with the target workspace; `pending` while a share with another account waits for its acceptance.
 	Status               ImageShareTargetStatus `json:"status"`
 	Workspace            string                 `json:"workspace"`
 	WorkspaceDisplayName *string                `json:"workspaceDisplayName,omitempty"`
 }
 
-// ImageShareTargetStatus defines model for ImageShareTarget.Status.
+// ImageShareTargetStatus `active` once the image is shared with the target workspace; `pending` while a share with another account waits for its acceptance.
 type ImageShareTargetStatus string
 
 // ImageSpec An image's size and tags.
 type ImageSpec struct {
+	// Size The size of the image, in bytes.
 	Size *int       `json:"size,omitempty"`
 	Tags []ImageTag `json:"tags,omitempty"`
 }
@@ -2020,6 +2092,8 @@ type ImageSpec struct {
 type ImageTag struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
 	Name      *string `json:"name,omitempty"`
+
+	// Size The size of the image under this tag, in bytes.
 	Size      *int    `json:"size,omitempty"`
 	UpdatedAt *string `json:"updatedAt,omitempty"`
 }
@@ -2144,7 +2218,7 @@ type JobExecution struct {
 type JobExecutionList struct {
 	Data []JobExecution `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
@@ -2164,13 +2238,18 @@ type JobExecutionMetadata struct {
 
 // JobExecutionSpec What a job execution runs: its tasks, parallelism, timeout and overrides.
 type JobExecutionSpec struct {
-	EnvOverride    map[string]interface{} `json:"envOverride,omitempty"`
-	MemoryOverride *int                   `json:"memoryOverride,omitempty"`
+	// EnvOverride The variables this execution overrides; their values come back masked (`***`).
+	EnvOverride map[string]interface{} `json:"envOverride,omitempty"`
+
+	// MemoryOverride The memory, in MB, that this execution was started with instead of the job's; absent when there was no override.
+	MemoryOverride *int `json:"memoryOverride,omitempty"`
 
 	// Parallelism How many tasks run at once.
 	Parallelism *int               `json:"parallelism,omitempty"`
 	Tasks       []JobExecutionTask `json:"tasks,omitempty"`
-	Timeout     *int               `json:"timeout,omitempty"`
+
+	// Timeout How long each task may run, in seconds, copied from the job when the execution was created.
+	Timeout *int `json:"timeout,omitempty"`
 }
 
 // JobExecutionStats How many tasks of an execution are in each state.
@@ -2214,7 +2293,7 @@ type JobExecutionTaskCondition struct {
 type JobExecutionTaskList struct {
 	Data []JobExecutionTask `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
@@ -2230,8 +2309,10 @@ type JobExecutionTaskMetadata struct {
 
 // JobExecutionTaskSpec A task's retry and timeout limits.
 type JobExecutionTaskSpec struct {
-	MaxRetries *int    `json:"maxRetries,omitempty"`
-	Timeout    *string `json:"timeout,omitempty"`
+	MaxRetries *int `json:"maxRetries,omitempty"`
+
+	// Timeout How long the task may run, as a duration such as `30m` (where JobRuntime.timeout counts seconds).
+	Timeout *string `json:"timeout,omitempty"`
 }
 
 // JobExecutionTaskStatus Where a task stands.
@@ -2241,21 +2322,24 @@ type JobExecutionTaskStatus string
 type JobList struct {
 	Data []Job `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
 // JobRuntime How a job's tasks run: image, memory, retries, timeout and variables.
 type JobRuntime struct {
+	// DiskPercent The share of the VM's memory, in percent (10 to 95, 50 unless given), that backs the in-memory disk of each task. Only mk3.1 microVMs use it.
 	DiskPercent *int                  `json:"diskPercent,omitempty"`
 	Envs        []Env                 `json:"envs,omitempty"`
 	Generation  *JobRuntimeGeneration `json:"generation,omitempty"`
-	Image       *string               `json:"image,omitempty"`
+
+	// Image The image each task runs. The platform fills it in when code is deployed (`bl deploy`); a client usually leaves it out.
+	Image *string `json:"image,omitempty"`
 
 	// MaxRetries How many times a failed task is tried again.
 	MaxRetries *int `json:"maxRetries,omitempty"`
 
-	// Memory Memory of each task, in MB.
+	// Memory Memory of each task, in MB. The CPU follows from it: one core per 2048 MB (4096 gives 2 cores).
 	Memory *int `json:"memory,omitempty"`
 
 	// Ports The ports a workload listens on.
@@ -2295,11 +2379,14 @@ type JobSpec struct {
 
 // JobVolume A volume a job's tasks mount.
 type JobVolume struct {
-	MountPath string        `json:"mountPath"`
-	Name      string        `json:"name"`
-	ReadOnly  *bool         `json:"readOnly,omitempty"`
-	SizeMb    int           `json:"sizeMb"`
-	Type      JobVolumeType `json:"type"`
+	// MountPath Where the volume appears in each task's container, an absolute path.
+	MountPath string `json:"mountPath"`
+	Name      string `json:"name"`
+	ReadOnly  *bool  `json:"readOnly,omitempty"`
+
+	// SizeMb The size of the volume, in MB.
+	SizeMb int           `json:"sizeMb"`
+	Type   JobVolumeType `json:"type"`
 }
 
 // JobVolumeType defines model for JobVolume.Type.
@@ -2352,9 +2439,11 @@ type LiteVolume struct {
 	Spec *LiteVolumeSpec `json:"spec,omitempty"`
 
 	// State What a volume is attached to.
-	State        *VolumeState `json:"state,omitempty"`
-	Status       *string      `json:"status,omitempty"`
-	TerminatedAt *string      `json:"terminatedAt,omitempty"`
+	State *VolumeState `json:"state,omitempty"`
+
+	// Status The volume's state, computed by the server.
+	Status       *string `json:"status,omitempty"`
+	TerminatedAt *string `json:"terminatedAt,omitempty"`
 }
 
 // LiteVolumeMetadata The identity of a volume, in brief.
@@ -2369,7 +2458,9 @@ type LiteVolumeMetadata struct {
 // LiteVolumeSpec A volume's region and size, in brief.
 type LiteVolumeSpec struct {
 	Region *string `json:"region,omitempty"`
-	Size   *int    `json:"size,omitempty"`
+
+	// Size The size of the volume. This compact shape speaks of GB where VolumeSpec.size says MB; the API's texts disagree, so check the unit against the full volume.
+	Size *int `json:"size,omitempty"`
 }
 
 // LocationResponse A place where workloads can run, with its status and hardware.
@@ -2399,22 +2490,24 @@ type MCPDefinition struct {
 	Entrypoint *Entrypoint `json:"entrypoint,omitempty"`
 
 	// Form What a hub entry asks for before it can be deployed: configuration, secrets, OAuth.
-	Form            *Form                   `json:"form,omitempty"`
-	Hidden          *bool                   `json:"hidden,omitempty"`
-	HiddenSecrets   []string                `json:"hiddenSecrets,omitempty"`
-	Icon            *string                 `json:"icon,omitempty"`
-	Image           *string                 `json:"image,omitempty"`
-	Integration     *string                 `json:"integration,omitempty"`
-	LongDescription *string                 `json:"longDescription,omitempty"`
-	Name            *string                 `json:"name,omitempty"`
-	Transport       *MCPDefinitionTransport `json:"transport,omitempty"`
+	Form            *Form    `json:"form,omitempty"`
+	Hidden          *bool    `json:"hidden,omitempty"`
+	HiddenSecrets   []string `json:"hiddenSecrets,omitempty"`
+	Icon            *string  `json:"icon,omitempty"`
+	Image           *string  `json:"image,omitempty"`
+	Integration     *string  `json:"integration,omitempty"`
+	LongDescription *string  `json:"longDescription,omitempty"`
+	Name            *string  `json:"name,omitempty"`
+
+	// Transport How the hub's MCP server is spoken to: `websocket` or `http-stream`.
+	Transport *MCPDefinitionTransport `json:"transport,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
 	URL       *string `json:"url,omitempty"`
 }
 
-// MCPDefinitionTransport defines model for MCPDefinition.Transport.
+// MCPDefinitionTransport How the hub's MCP server is spoken to: `websocket` or `http-stream`.
 type MCPDefinitionTransport string
 
 // Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
@@ -2425,16 +2518,16 @@ type Metadata struct {
 	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy *string `json:"createdBy,omitempty"`
 
-	// DisplayName A name for people.
+	// DisplayName A name for people, at most 63 characters; spaces and punctuation are fine.
 	DisplayName *string `json:"displayName,omitempty"`
 
-	// ExternalID An identifier your own system gives the resource, to find it again with the by-external-id operations.
+	// ExternalID An identifier that your own system gives the resource (letters, digits and hyphens, at most 64 characters): the by-external-id operations and the `externalId` filters of listings find the resource by it.
 	ExternalID *string `json:"externalId,omitempty"`
 
 	// Labels Labels: free key-value pairs for your own use.
 	Labels *MetadataLabels `json:"labels,omitempty"`
 
-	// Name The resource's name: unique among its kind in the workspace, used in paths.
+	// Name The resource's name, used in its paths: lowercase letters, digits and hyphens, at most 49 characters, unique among its kind in the workspace. It cannot change once the resource exists: an update that names another is refused.
 	Name string `json:"name"`
 
 	// Plan The billing plan the resource runs under.
@@ -2475,7 +2568,7 @@ type Model struct {
 type ModelList struct {
 	Data []Model `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
@@ -2488,14 +2581,18 @@ type ModelPrivateCluster struct {
 
 // ModelRuntime Which model a model API serves, and from which provider.
 type ModelRuntime struct {
-	EndpointName *string                 `json:"endpointName,omitempty"`
-	Generation   *ModelRuntimeGeneration `json:"generation,omitempty"`
-	Model        *string                 `json:"model,omitempty"`
-	Organization *string                 `json:"organization,omitempty"`
-	Type         *ModelRuntimeType       `json:"type,omitempty"`
+	EndpointName *string `json:"endpointName,omitempty"`
+
+	// Generation The infrastructure generation of the model. Empty, the default, keeps the classic deployment; `mk3` serves the model through the model gateway on microVM clusters.
+	Generation *ModelRuntimeGeneration `json:"generation,omitempty"`
+	Model      *string                 `json:"model,omitempty"`
+
+	// Organization The organization at the provider, which some providers (OpenAI for one) require.
+	Organization *string           `json:"organization,omitempty"`
+	Type         *ModelRuntimeType `json:"type,omitempty"`
 }
 
-// ModelRuntimeGeneration defines model for ModelRuntime.Generation.
+// ModelRuntimeGeneration The infrastructure generation of the model. Empty, the default, keeps the classic deployment; `mk3` serves the model through the model gateway on microVM clusters.
 type ModelRuntimeGeneration string
 
 // ModelRuntimeType defines model for ModelRuntime.Type.
@@ -2531,7 +2628,7 @@ type ModelSpec struct {
 
 // NetworkFirewall The domains a sandbox may reach.
 type NetworkFirewall struct {
-	// AllowedDomains The domains the sandbox may reach.
+	// AllowedDomains The domains the sandbox may reach. Deprecated, kept for old clients: use proxy.allowedDomains.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	AllowedDomains []string `json:"allowedDomains,omitempty"`
 }
@@ -2556,10 +2653,10 @@ type PaginationMeta struct {
 	// HasMore Whether another page follows.
 	HasMore *bool `json:"hasMore,omitempty"`
 
-	// NextCursor Send this as `cursor` to read the next page. Opaque, bound to the query, valid 24 hours.
+	// NextCursor Send this as `cursor` to read the next page; empty after the last page. Opaque, bound to the query, valid 24 hours.
 	NextCursor *string `json:"nextCursor,omitempty"`
 
-	// Total How many items the listing holds, whatever the filters.
+	// Total How many items the workspace holds of this kind, whatever the status filters and the `q` search.
 	Total *int `json:"total,omitempty"`
 }
 
@@ -2569,10 +2666,12 @@ type PendingImageShare struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
 
 	// CreatedBy Who created the resource: a user or service account id.
-	CreatedBy       *string                        `json:"createdBy,omitempty"`
-	ExpiresAt       *string                        `json:"expiresAt,omitempty"`
-	ID              *string                        `json:"id,omitempty"`
-	ImageName       *string                        `json:"imageName,omitempty"`
+	CreatedBy *string `json:"createdBy,omitempty"`
+	ExpiresAt *string `json:"expiresAt,omitempty"`
+	ID        *string `json:"id,omitempty"`
+	ImageName *string `json:"imageName,omitempty"`
+
+	// ResourceType The kind of resource the image is for, as a singular noun (`agent`...), where the `/images/{resourceType}` paths use plurals.
 	ResourceType    *PendingImageShareResourceType `json:"resourceType,omitempty"`
 	SharedBy        *string                        `json:"sharedBy,omitempty"`
 	SourceAccountID *string                        `json:"sourceAccountId,omitempty"`
@@ -2587,16 +2686,18 @@ type PendingImageShare struct {
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
-// PendingImageShareResourceType defines model for PendingImageShare.ResourceType.
+// PendingImageShareResourceType The kind of resource the image is for, as a singular noun (`agent`...), where the `/images/{resourceType}` paths use plurals.
 type PendingImageShareResourceType string
 
 // PendingImageShareRender A pending image share as listed, with the names people need to decide.
 type PendingImageShareRender struct {
-	CreatedAt                  *string                              `json:"createdAt,omitempty"`
-	ExpiresAt                  *string                              `json:"expiresAt,omitempty"`
-	HasConflict                *bool                                `json:"hasConflict,omitempty"`
-	ID                         *string                              `json:"id,omitempty"`
-	ImageName                  *string                              `json:"imageName,omitempty"`
+	CreatedAt   *string `json:"createdAt,omitempty"`
+	ExpiresAt   *string `json:"expiresAt,omitempty"`
+	HasConflict *bool   `json:"hasConflict,omitempty"`
+	ID          *string `json:"id,omitempty"`
+	ImageName   *string `json:"imageName,omitempty"`
+
+	// ResourceType The kind of resource the image is for, as a singular noun (`agent`...).
 	ResourceType               *PendingImageShareRenderResourceType `json:"resourceType,omitempty"`
 	SharedBy                   *string                              `json:"sharedBy,omitempty"`
 	SharedByEmail              *string                              `json:"sharedByEmail,omitempty"`
@@ -2608,7 +2709,7 @@ type PendingImageShareRender struct {
 	TargetWorkspaceDisplayName *string                              `json:"targetWorkspaceDisplayName,omitempty"`
 }
 
-// PendingImageShareRenderResourceType defines model for PendingImageShareRender.ResourceType.
+// PendingImageShareRenderResourceType The kind of resource the image is for, as a singular noun (`agent`...).
 type PendingImageShareRenderResourceType string
 
 // PendingInvitation An invitation to join a workspace, not yet answered.
@@ -2651,7 +2752,9 @@ type PendingInvitationRender struct {
 	// InvitedBy Who sent an invitation.
 	InvitedBy *PendingInvitationRenderInvitedBy `json:"invitedBy,omitempty"`
 	Role      *string                           `json:"role,omitempty"`
-	Type      *PendingInvitationRenderType      `json:"type,omitempty"`
+
+	// Type What the invitation is to: a `workspace`, or the account's administration (`account_admin`, for which `account` is set).
+	Type *PendingInvitationRenderType `json:"type,omitempty"`
 
 	// Workspace The workspace an invitation is for.
 	Workspace *PendingInvitationRenderWorkspace `json:"workspace,omitempty"`
@@ -2660,7 +2763,7 @@ type PendingInvitationRender struct {
 	WorkspaceDetails *PendingInvitationWorkspaceDetails `json:"workspaceDetails,omitempty"`
 }
 
-// PendingInvitationRenderType defines model for PendingInvitationRender.Type.
+// PendingInvitationRenderType What the invitation is to: a `workspace`, or the account's administration (`account_admin`, for which `account` is set).
 type PendingInvitationRenderType string
 
 // PendingInvitationRenderAccount The account of the workspace an invitation is for.
@@ -2698,7 +2801,9 @@ type Policy struct {
 	Metadata Metadata `json:"metadata"`
 
 	// Spec The definition of a policy: its kind and what it allows.
-	Spec  PolicySpec         `json:"spec"`
+	Spec PolicySpec `json:"spec"`
+
+	// Usage How many resources use the policy, counted by the server when it lists policies; never sent by clients.
 	Usage *PolicyUsageCounts `json:"usage,omitempty"`
 }
 
@@ -2706,7 +2811,7 @@ type Policy struct {
 type PolicyList struct {
 	Data []Policy `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
@@ -2832,8 +2937,10 @@ type PreviewMetadata struct {
 
 // PreviewSpec The definition of a preview: port, visibility, address and headers.
 type PreviewSpec struct {
-	CustomDomain *string    `json:"customDomain,omitempty"`
-	Expires      *time.Time `json:"expires,omitempty"`
+	CustomDomain *string `json:"customDomain,omitempty"`
+
+	// Expires When the preview is deleted, an RFC 3339 instant such as `2030-12-31T23:59:59Z`.
+	Expires *time.Time `json:"expires,omitempty"`
 
 	// Port The sandbox port the preview exposes.
 	Port *int `json:"port,omitempty"`
@@ -2846,7 +2953,9 @@ type PreviewSpec struct {
 	Region          *string           `json:"region,omitempty"`
 	RequestHeaders  map[string]string `json:"requestHeaders,omitempty"`
 	ResponseHeaders map[string]string `json:"responseHeaders,omitempty"`
-	TTL             *string           `json:"ttl,omitempty"`
+
+	// TTL How long the preview lives, as a duration such as `1h`, `24h` or `7d`; it is deleted when that runs out.
+	TTL *string `json:"ttl,omitempty"`
 
 	// URL The preview's address.
 	URL *string `json:"url,omitempty"`
@@ -2903,8 +3012,10 @@ type PrivateCluster struct {
 	LastHealthCheckTime *string `json:"lastHealthCheckTime,omitempty"`
 	Latitude            *string `json:"latitude,omitempty"`
 	Longitude           *string `json:"longitude,omitempty"`
-	Name                *string `json:"name,omitempty"`
-	OwnedBy             *string `json:"ownedBy,omitempty"`
+
+	// Name The cluster's name, which must be unique.
+	Name    *string `json:"name,omitempty"`
+	OwnedBy *string `json:"ownedBy,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -2921,18 +3032,29 @@ type PrivateLocation struct {
 
 // ProxyConfig The outgoing proxy of a sandbox: allowed and forbidden domains, bypasses and routes.
 type ProxyConfig struct {
-	AllowedDomains   []string      `json:"allowedDomains,omitempty"`
-	Bypass           []string      `json:"bypass,omitempty"`
+	AllowedDomains []string `json:"allowedDomains,omitempty"`
+
+	// Bypass Domains that do not go through the proxy; wildcards allowed. Besides these, localhost, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.169.254, `.local` and `.internal` always bypass it.
+	Bypass []string `json:"bypass,omitempty"`
+
+	// ForbiddenDomains Domains the sandbox may not reach through the proxy; wildcards allowed. When allowedDomains is set too, it wins and this list is not applied.
 	ForbiddenDomains []string      `json:"forbiddenDomains,omitempty"`
 	Routing          []ProxyTarget `json:"routing,omitempty"`
 }
 
 // ProxyTarget Where the proxy sends matching requests, with the headers, body and secrets it adds.
 type ProxyTarget struct {
-	Body         map[string]string `json:"body,omitempty"`
-	Destinations []string          `json:"destinations,omitempty"`
-	Headers      map[string]string `json:"headers,omitempty"`
-	Secrets      map[string]string `json:"secrets,omitempty"`
+	// Body Body fields the proxy adds; values may hold `{{SECRET:name}}`, replaced by this rule's secret.
+	Body map[string]string `json:"body,omitempty"`
+
+	// Destinations The destinations the rule applies to; `["*"]` applies it to every destination.
+	Destinations []string `json:"destinations,omitempty"`
+
+	// Headers Headers the proxy adds; values may hold `{{SECRET:name}}`, replaced by this rule's secret.
+	Headers map[string]string `json:"headers,omitempty"`
+
+	// Secrets Secrets by name, that headers and body use as `{{SECRET:name}}`. Stored encrypted and never answered: read answers leave this out.
+	Secrets map[string]string `json:"secrets,omitempty"`
 }
 
 // PublicIP The address ranges of one region.
@@ -2956,9 +3078,11 @@ type Region struct {
 	EgressAvailable     *bool                  `json:"egressAvailable,omitempty"`
 	InfoGeneration      *string                `json:"infoGeneration,omitempty"`
 	Location            *string                `json:"location,omitempty"`
-	Mk31Available       *bool                  `json:"mk31Available,omitempty"`
-	Name                *string                `json:"name,omitempty"`
-	ProxyAvailable      *bool                  `json:"proxyAvailable,omitempty"`
+
+	// Mk31Available Whether the region has mk3.1 nodes: applications and jobs deploy only to regions where this is true.
+	Mk31Available  *bool   `json:"mk31Available,omitempty"`
+	Name           *string `json:"name,omitempty"`
+	ProxyAvailable *bool   `json:"proxyAvailable,omitempty"`
 }
 
 // Repository The source repository of a workload.
@@ -2975,12 +3099,14 @@ type RevisionConfiguration struct {
 	// Canary A second revision that takes `canaryPercent` of the traffic.
 	Canary *string `json:"canary,omitempty"`
 
-	// CanaryPercent The share of traffic, in percent, that goes to the canary.
+	// CanaryPercent The share of traffic, in percent, that goes to the canary. No range is stated here; for applications it is 0 to 100.
 	CanaryPercent *int `json:"canaryPercent,omitempty"`
 
-	// StickySessionTTL How long a client keeps being served by the same revision.
+	// StickySessionTTL How long, in seconds, a client keeps being served by the same revision; 0 turns sticky sessions off.
 	StickySessionTTL *int `json:"stickySessionTtl,omitempty"`
-	Traffic          *int `json:"traffic,omitempty"`
+
+	// Traffic The share of traffic, in percent, that goes to the active revision.
+	Traffic *int `json:"traffic,omitempty"`
 }
 
 // RevisionMetadata One deployed revision of a workload.
@@ -2997,12 +3123,13 @@ type RevisionMetadata struct {
 
 // Sandbox A sandbox: a micro-VM that starts in moments and sleeps when idle.
 type Sandbox struct {
+	// Errors The infrastructure failures of the sandbox, oldest first.
 	Errors []SandboxInfrastructureError `json:"errors,omitempty"`
 
 	// Events What happened to a resource recently.
 	Events *CoreEvents `json:"events,omitempty"`
 
-	// ExpiresIn How long until the sandbox expires under its lifecycle policies.
+	// ExpiresIn Seconds until the sandbox is deleted under its lifecycle policies; present only on sandboxes that have some.
 	ExpiresIn *int `json:"expiresIn,omitempty"`
 
 	// LastUsedAt When the sandbox last served a request.
@@ -3011,7 +3138,7 @@ type Sandbox struct {
 	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
 	Metadata Metadata `json:"metadata"`
 
-	// NodeGeneration The generation of the infrastructure the sandbox runs on.
+	// NodeGeneration The generation of the infrastructure the sandbox was placed on.
 	NodeGeneration *SandboxNodeGeneration `json:"nodeGeneration,omitempty"`
 
 	// Spec The definition of a sandbox: image and memory, region, network, volumes and lifecycle.
@@ -3024,7 +3151,7 @@ type Sandbox struct {
 	Status *Status `json:"status,omitempty"`
 }
 
-// SandboxNodeGeneration The generation of the infrastructure the sandbox runs on.
+// SandboxNodeGeneration The generation of the infrastructure the sandbox was placed on.
 type SandboxNodeGeneration string
 
 // SandboxState `RUNNING`, or `STANDBY` while the sandbox sleeps between uses.
@@ -3043,8 +3170,10 @@ type SandboxDefinition struct {
 	Icon            *string `json:"icon,omitempty"`
 	Image           *string `json:"image,omitempty"`
 	LongDescription *string `json:"longDescription,omitempty"`
-	Memory          *int    `json:"memory,omitempty"`
-	Name            *string `json:"name,omitempty"`
+
+	// Memory Memory the image runs with, in MB.
+	Memory *int    `json:"memory,omitempty"`
+	Name   *string `json:"name,omitempty"`
 
 	// Ports The ports a workload listens on.
 	Ports *Ports  `json:"ports,omitempty"`
@@ -3057,7 +3186,7 @@ type SandboxError struct {
 	// Code A short, stable name of the failure.
 	Code string `json:"code"`
 
-	// Details More about the failure, free-form.
+	// Details More about the failure, free-form; for `INVALID_IMAGE`, the requested image (`requested_image`) and the images supported (`supported_images`).
 	Details map[string]interface{} `json:"details,omitempty"`
 
 	// Message A sentence for people.
@@ -3066,13 +3195,13 @@ type SandboxError struct {
 	// SandboxName The sandbox concerned.
 	SandboxName *string `json:"sandbox_name,omitempty"`
 
-	// StatusCode The HTTP status, repeated.
+	// StatusCode The HTTP status of the error, repeated (e.g. 400).
 	StatusCode *int `json:"status_code,omitempty"`
 
 	// Step The stage of creation that failed.
 	Step *string `json:"step,omitempty"`
 
-	// Timestamp When the failure happened (RFC 3339).
+	// Timestamp When the failure happened, an RFC 3339 instant.
 	Timestamp *time.Time `json:"timestamp,omitempty"`
 
 	// Workspace The workspace concerned.
@@ -3093,7 +3222,9 @@ type SandboxForkRequest struct {
 
 	// TargetType The kind of resource to start; a sandbox unless given.
 	TargetType string `json:"targetType"`
-	Traffic    *int   `json:"traffic,omitempty"`
+
+	// Traffic The share of traffic, in percent (0 to 100), that the fork's revision gets when the target application exists already: the fork becomes its canary.
+	Traffic *int `json:"traffic,omitempty"`
 }
 
 // SandboxForkResponse The resource a fork started.
@@ -3108,7 +3239,9 @@ type SandboxForkResponseType string
 
 // SandboxInfrastructureError A problem the platform met while running the sandbox.
 type SandboxInfrastructureError struct {
-	Code     *string `json:"code,omitempty"`
+	Code *string `json:"code,omitempty"`
+
+	// Fatal True when the failure moved the sandbox to FAILED; false when a restart cleared it.
 	Fatal    *bool   `json:"fatal,omitempty"`
 	Instance *string `json:"instance,omitempty"`
 	Message  *string `json:"message,omitempty"`
@@ -3119,21 +3252,22 @@ type SandboxInfrastructureError struct {
 type SandboxLifecycle struct {
 	ExpirationPolicies []ExpirationPolicy `json:"expirationPolicies,omitempty"`
 
-	// TerminatedRetention How long a terminated sandbox stays listed, as a duration.
+	// TerminatedRetention How long the record of a terminated sandbox stays, for its logs, as a duration (`1h`, `24h`, `7d`; `5m` unless given). The workspace's quota caps it.
 	TerminatedRetention *string `json:"terminatedRetention,omitempty"`
 }
 
 // SandboxList One page of sandboxes: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type SandboxList struct {
+	// Data The sandboxes, in a light shape without their history of events.
 	Data []Sandbox `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
 // SandboxNetwork The network of a sandbox: reachable domains, egress, firewall, proxy and subnet.
 type SandboxNetwork struct {
-	// AllowedDomains The domains the sandbox may reach.
+	// AllowedDomains The domains the sandbox may reach. Deprecated, kept for old clients: use proxy.allowedDomains.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	AllowedDomains []string `json:"allowedDomains,omitempty"`
 
@@ -3143,14 +3277,14 @@ type SandboxNetwork struct {
 	// Firewall The rulesets that filter a sandbox's traffic.
 	Firewall *FirewallConfig `json:"firewall,omitempty"`
 
-	// ForbiddenDomains Domains the sandbox may not reach.
+	// ForbiddenDomains Domains the sandbox may not reach. Deprecated, kept for old clients: use proxy.forbiddenDomains.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ForbiddenDomains []string `json:"forbiddenDomains,omitempty"`
 
 	// Proxy The outgoing proxy of a sandbox: allowed and forbidden domains, bypasses and routes.
 	Proxy *ProxyConfig `json:"proxy,omitempty"`
 
-	// Subnet The subnet the sandbox's address comes from.
+	// Subnet The name of the subnet the sandbox's address comes from; `default` unless given. When set, it wins over a subnet that the egress settings imply.
 	Subnet *string `json:"subnet,omitempty"`
 }
 
@@ -3158,23 +3292,25 @@ type SandboxNetwork struct {
 type SandboxRuntime struct {
 	Envs []Env `json:"envs,omitempty"`
 
-	// Expires When the sandbox is deleted (RFC 3339).
-	Expires   *time.Time                         `json:"expires,omitempty"`
+	// Expires When the sandbox is deleted, an RFC 3339 instant.
+	Expires *time.Time `json:"expires,omitempty"`
+
+	// ExtraArgs Kernel switches of the sandbox, each `enabled` or `disabled`, by name: `iptables`, `nfs` (mk3.0) or `tun` (mk3.1). OpenAPI 3.0 cannot list the allowed names, so no schema checks them. They are fixed once the sandbox exists.
 	ExtraArgs map[string]SandboxRuntimeExtraArgs `json:"extraArgs,omitempty"`
 
 	// Image The image the sandbox starts from, e.g. one of the sandbox hub.
 	Image *string `json:"image,omitempty"`
 
-	// Memory Memory of the sandbox, in MB.
+	// Memory Memory of the sandbox, in MB. The CPU follows from it: one core per 2048 MB (4096 gives 2 cores).
 	Memory *int `json:"memory,omitempty"`
 
 	// Ports The ports a workload listens on.
 	Ports *Ports `json:"ports,omitempty"`
 
-	// TerminationGracePeriodSeconds Seconds the sandbox's processes get to stop before they are killed.
+	// TerminationGracePeriodSeconds Seconds the sandbox's processes get to stop before they are killed; 0, the default, stops them at once.
 	TerminationGracePeriodSeconds *int `json:"terminationGracePeriodSeconds,omitempty"`
 
-	// TTL How long the sandbox lives, as a duration such as `24h`.
+	// TTL The longest the sandbox lives, counted from its creation, as a number and a unit: `s`, `m`, `h`, `d` or `w` (`30m`, `2w`). Activity does not extend it: it is no idle timer. Combined forms such as `1h30m` are not stated as accepted, so the pattern refuses them.
 	TTL *string `json:"ttl,omitempty"`
 }
 
@@ -3184,74 +3320,90 @@ type SandboxRuntimeExtraArgs string
 // SandboxScheduleEntry A command scheduled in a sandbox: on a cron expression, at a time, or after a delay.
 type SandboxScheduleEntry struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
-	ID        *string `json:"id,omitempty"`
+
+	// ID The schedule's id, unique within its sandbox; the server makes one when it is absent.
+	ID *string `json:"id,omitempty"`
 
 	// Input The command a schedule runs, with its directory, variables and timeout.
 	Input *SandboxScheduleInput `json:"input,omitempty"`
 
-	// MaxExecutions Stop after this many runs.
+	// MaxExecutions How many execution records are kept, 100 unless given; past it, each new execution drops the oldest record.
 	MaxExecutions *int `json:"maxExecutions,omitempty"`
 
-	// Type `cron` repeats on `value` (a cron expression), `at` runs once at `value` (RFC 3339), `sleep` once after `value` (a duration).
+	// Type `cron` repeats on `value` (a cron expression), `at` runs once at `value` (RFC 3339), `sleep` once after `value` (a duration). A `sleep` schedule is stored as `at`, so stored schedules are `cron` or `at` only.
 	Type *SandboxScheduleEntryType `json:"type,omitempty"`
 
-	// Value When to run, read according to `type`.
+	// Value When to run, read according to `type`: a 5-field cron expression for `cron`, an RFC 3339 date-time for `at`, a duration such as `2h` for `sleep`.
 	Value *string `json:"value,omitempty"`
 }
 
-// SandboxScheduleEntryType `cron` repeats on `value` (a cron expression), `at` runs once at `value` (RFC 3339), `sleep` once after `value` (a duration).
+// SandboxScheduleEntryType `cron` repeats on `value` (a cron expression), `at` runs once at `value` (RFC 3339), `sleep` once after `value` (a duration). A `sleep` schedule is stored as `at`, so stored schedules are `cron` or `at` only.
 type SandboxScheduleEntryType string
 
 // SandboxScheduleEntryList One page of sandbox schedules: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type SandboxScheduleEntryList struct {
 	Data []SandboxScheduleEntry `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
 // SandboxScheduleExecution One run of a sandbox schedule.
 type SandboxScheduleExecution struct {
-	CreatedAt   *string    `json:"createdAt,omitempty"`
-	Error       *string    `json:"error,omitempty"`
+	CreatedAt *string `json:"createdAt,omitempty"`
+	Error     *string `json:"error,omitempty"`
+
+	// ExecutedAt When the command was sent to the sandbox, an RFC 3339 instant.
 	ExecutedAt  *time.Time `json:"executedAt,omitempty"`
 	ID          *string    `json:"id,omitempty"`
 	ProcessName *string    `json:"processName,omitempty"`
 	ScheduleID  *string    `json:"scheduleId,omitempty"`
-	StatusCode  *int       `json:"statusCode,omitempty"`
-	Timeout     *int       `json:"timeout,omitempty"`
+
+	// StatusCode The HTTP status the sandbox answered when the command was sent: 2xx or 3xx means accepted, 0 that the sandbox could not be reached.
+	StatusCode *int `json:"statusCode,omitempty"`
+
+	// Timeout How long the command could run, in seconds; 0 when the schedule set no limit.
+	Timeout *int `json:"timeout,omitempty"`
 }
 
 // SandboxScheduleExecutionList One page of schedule runs: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type SandboxScheduleExecutionList struct {
 	Data []SandboxScheduleExecution `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
 // SandboxScheduleInput The command a schedule runs, with its directory, variables and timeout.
 type SandboxScheduleInput struct {
-	Command    *string           `json:"command,omitempty"`
-	Env        map[string]string `json:"env,omitempty"`
-	KeepAlive  *bool             `json:"keepAlive,omitempty"`
-	Name       *string           `json:"name,omitempty"`
-	Timeout    *int              `json:"timeout,omitempty"`
-	WorkingDir *string           `json:"workingDir,omitempty"`
+	Command *string `json:"command,omitempty"`
+
+	// Env Variables of the command. Stored encrypted: answers mask the values unless an administrator reads with `show_secrets=true`.
+	Env map[string]string `json:"env,omitempty"`
+
+	// KeepAlive Whether the sandbox is kept from scaling to zero while the command runs; true unless given.
+	KeepAlive *bool   `json:"keepAlive,omitempty"`
+	Name      *string `json:"name,omitempty"`
+
+	// Timeout How long the command may run, in seconds; 600 (10 minutes) unless given, 0 for no limit.
+	Timeout    *int    `json:"timeout,omitempty"`
+	WorkingDir *string `json:"workingDir,omitempty"`
 }
 
 // SandboxSnapshot A saved state of a sandbox.
 type SandboxSnapshot struct {
-	CreatedAt   string                `json:"createdAt"`
-	CreatedBy   *string               `json:"createdBy,omitempty"`
-	ID          string                `json:"id"`
-	Name        *string               `json:"name,omitempty"`
-	SandboxName string                `json:"sandboxName"`
-	Status      SandboxSnapshotStatus `json:"status"`
-	Workspace   string                `json:"workspace"`
+	CreatedAt   string  `json:"createdAt"`
+	CreatedBy   *string `json:"createdBy,omitempty"`
+	ID          string  `json:"id"`
+	Name        *string `json:"name,omitempty"`
+	SandboxName string  `json:"sandboxName"`
+
+	// Status Whether the snapshot can be used: `pending` while it is taken, then `ready` or `failed`.
+	Status    SandboxSnapshotStatus `json:"status"`
+	Workspace string                `json:"workspace"`
 }
 
-// SandboxSnapshotStatus defines model for SandboxSnapshot.Status.
+// SandboxSnapshotStatus Whether the snapshot can be used: `pending` while it is taken, then `ready` or `failed`.
 type SandboxSnapshotStatus string
 
 // SandboxSnapshotRequest The name to give a new snapshot.
@@ -3288,7 +3440,7 @@ type SandboxSpec struct {
 	// PrivateClusters A private cluster a model runs on.
 	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
 
-	// Region Where the sandbox runs, e.g. `us-pdx-1`; see ListLocations.
+	// Region Where the sandbox runs, e.g. `us-pdx-1`; see ListLocations. Without it, the server picks the region nearest to the caller.
 	Region *string `json:"region,omitempty"`
 
 	// Revision Which revision takes traffic: the active one, an optional canary and its share.
@@ -3301,7 +3453,7 @@ type SandboxSpec struct {
 	// Volumes The volumes mounted in a workload.
 	Volumes *VolumeAttachments `json:"volumes,omitempty"`
 
-	// VPC The VPC whose egress the sandbox uses.
+	// VPC The name of the VPC whose egress the sandbox uses; `default` unless given.
 	VPC *string `json:"vpc,omitempty"`
 }
 
@@ -3346,7 +3498,7 @@ type ServiceAccountWithSecret struct {
 	// ClientID The account's client id.
 	ClientID *string `json:"client_id,omitempty"`
 
-	// ClientSecret The account's secret, shown once.
+	// ClientSecret The account's secret. This answer is the only one that holds it: later reads leave it out.
 	ClientSecret *string `json:"client_secret,omitempty"`
 
 	// CreatedAt When the account was created.
@@ -3466,9 +3618,13 @@ type TokenResponse struct {
 type Trigger struct {
 	// Configuration The settings of a trigger.
 	Configuration *TriggerConfiguration `json:"configuration,omitempty"`
-	Enabled       *bool                 `json:"enabled,omitempty"`
-	ID            *string               `json:"id,omitempty"`
-	Type          *TriggerType          `json:"type,omitempty"`
+
+	// Enabled Whether the trigger fires; true unless given.
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// ID The trigger's id; the server makes one when it is absent, and keeps the ids of one resource distinct.
+	ID   *string      `json:"id,omitempty"`
+	Type *TriggerType `json:"type,omitempty"`
 }
 
 // TriggerType defines model for Trigger.Type.
@@ -3476,14 +3632,20 @@ type TriggerType string
 
 // TriggerConfiguration The settings of a trigger.
 type TriggerConfiguration struct {
-	AuthenticationType *string                    `json:"authenticationType,omitempty"`
-	CallbackSecret     *string                    `json:"callbackSecret,omitempty"`
-	CallbackURL        *string                    `json:"callbackUrl,omitempty"`
-	Path               *string                    `json:"path,omitempty"`
-	Retry              *int                       `json:"retry,omitempty"`
-	Schedule           *string                    `json:"schedule,omitempty"`
-	Tasks              []TriggerConfigurationTask `json:"tasks,omitempty"`
-	Timeout            *int                       `json:"timeout,omitempty"`
+	AuthenticationType *string `json:"authenticationType,omitempty"`
+	CallbackSecret     *string `json:"callbackSecret,omitempty"`
+
+	// CallbackURL Where an asynchronous trigger reports its result; optional.
+	CallbackURL *string `json:"callbackUrl,omitempty"`
+	Path        *string `json:"path,omitempty"`
+	Retry       *int    `json:"retry,omitempty"`
+
+	// Schedule When the trigger fires, a 5-field cron expression.
+	Schedule *string                    `json:"schedule,omitempty"`
+	Tasks    []TriggerConfigurationTask `json:"tasks,omitempty"`
+
+	// Timeout How long an asynchronous trigger may run, in seconds, 900 at most; only mk3 honours it.
+	Timeout *int `json:"timeout,omitempty"`
 }
 
 // TriggerConfigurationTask A task a trigger submits.
@@ -3518,7 +3680,7 @@ type Volume struct {
 	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
 	Metadata Metadata `json:"metadata"`
 
-	// Spec The definition of a volume: region, size, and the template it is filled from.
+	// Spec The volume's definition. Its size and region are said to be fixed once created, yet VolumeSpec.size says the size may grow: the API's texts disagree.
 	Spec VolumeSpec `json:"spec"`
 
 	// State What a volume is attached to.
@@ -3529,14 +3691,20 @@ type Volume struct {
 
 // VolumeAttachment A volume mounted in a workload.
 type VolumeAttachment struct {
-	// MountPath Where the volume appears in the workload's file system.
+	// MountPath Where the volume appears in the workload's file system, an absolute path.
 	MountPath *string `json:"mountPath,omitempty"`
-	Name      *string `json:"name,omitempty"`
+
+	// Name The volume: for `persistent`, an existing volume of the same workspace and region; for `ephemeral`, a local label.
+	Name *string `json:"name,omitempty"`
 
 	// ReadOnly Mount without write access.
-	ReadOnly *bool                 `json:"readOnly,omitempty"`
-	SizeMb   *int                  `json:"sizeMb,omitempty"`
-	Type     *VolumeAttachmentType `json:"type,omitempty"`
+	ReadOnly *bool `json:"readOnly,omitempty"`
+
+	// SizeMb The size of the volume, in MB: needed for an ephemeral volume, ignored for a persistent one.
+	SizeMb *int `json:"sizeMb,omitempty"`
+
+	// Type `persistent` (the default) attaches an existing volume; `ephemeral` makes temporary disk storage that lives with the sandbox.
+	Type *VolumeAttachmentType `json:"type,omitempty"`
 }
 
 // VolumeAttachmentType defines model for VolumeAttachment.Type.
@@ -3549,24 +3717,25 @@ type VolumeAttachments = []VolumeAttachment
 type VolumeList struct {
 	Data []LiteVolume `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
+	// Meta Whether more items follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
 }
 
 // VolumeSpec The definition of a volume: region, size, and the template it is filled from.
 type VolumeSpec struct {
-	// Region Where the volume lives.
+	// Region Where the volume lives: the same region as the sandboxes that attach it. Fixed once created.
 	Region *string `json:"region,omitempty"`
 
-	// Size The size of the volume.
+	// Size The size of the volume, in MB. It can grow after creation but never shrink (Volume.spec says otherwise: the API's own texts disagree).
 	Size *int `json:"size,omitempty"`
 
-	// Template The volume template to fill the volume from.
+	// Template The volume template to fill the volume from: its name, with an optional `:revision` (`mytemplate:1`, `mytemplate:latest`).
 	Template *string `json:"template,omitempty"`
 }
 
 // VolumeState What a volume is attached to.
 type VolumeState struct {
+	// AttachedTo What uses the volume, as `kind:name` (e.g. `sandbox:my-sandbox`); empty when nothing does.
 	AttachedTo *string `json:"attachedTo,omitempty"`
 }
 
@@ -3585,6 +3754,7 @@ type VolumeTemplate struct {
 
 // VolumeTemplateSpec The definition of a volume template.
 type VolumeTemplateSpec struct {
+	// DefaultSize The size of volumes made from the template unless they say otherwise, in MB.
 	DefaultSize *int `json:"defaultSize,omitempty"`
 
 	// Description Free text saying what volumes made from this template hold.
@@ -3604,7 +3774,9 @@ type VolumeTemplateStateStatus string
 
 // VolumeTemplateVersion One uploaded version of a volume template.
 type VolumeTemplateVersion struct {
-	Bucket       *string                      `json:"bucket,omitempty"`
+	Bucket *string `json:"bucket,omitempty"`
+
+	// ContentSize The size of the version's content, in bytes.
 	ContentSize  *int                         `json:"contentSize,omitempty"`
 	Name         *string                      `json:"name,omitempty"`
 	Region       *string                      `json:"region,omitempty"`
@@ -3672,13 +3844,15 @@ type Workspace struct {
 	// Region The workspace's home region.
 	Region *string `json:"region,omitempty"`
 
-	// ResourceCounts How many resources of each kind the workspace holds, when asked with `countResources=true`.
+	// ResourceCounts How many resources of each kind the workspace holds, when read with `countResources=true` (absent otherwise). The keys are agents, functions, models, sandboxes, policies, jobs, volumes, drives, volumetemplates, integrationconnections, previews, customdomains, serviceaccounts and images; OpenAPI 3.0 cannot list allowed keys.
 	ResourceCounts map[string]int `json:"resourceCounts,omitempty"`
 
 	// Runtime Platform settings of a workspace.
-	Runtime      *WorkspaceRuntime `json:"runtime,omitempty"`
-	Status       *WorkspaceStatus  `json:"status,omitempty"`
-	StatusReason *string           `json:"statusReason,omitempty"`
+	Runtime *WorkspaceRuntime `json:"runtime,omitempty"`
+	Status  *WorkspaceStatus  `json:"status,omitempty"`
+
+	// StatusReason Why the workspace is in error; set only when its status is `error`.
+	StatusReason *string `json:"statusReason,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -3692,12 +3866,16 @@ type WorkspaceStatus string
 
 // WorkspaceAvailability Whether a workspace name is free, and why not.
 type WorkspaceAvailability struct {
-	Available *bool                        `json:"available,omitempty"`
-	Message   *string                      `json:"message,omitempty"`
-	Reason    *WorkspaceAvailabilityReason `json:"reason,omitempty"`
+	Available *bool `json:"available,omitempty"`
+
+	// Message A sentence saying why the name is not available; empty when it is.
+	Message *string `json:"message,omitempty"`
+
+	// Reason Why the name is not available; an empty string when it is, a value that the enum of Blaxel's document leaves out.
+	Reason *WorkspaceAvailabilityReason `json:"reason,omitempty"`
 }
 
-// WorkspaceAvailabilityReason defines model for WorkspaceAvailability.Reason.
+// WorkspaceAvailabilityReason Why the name is not available; an empty string when it is, a value that the enum of Blaxel's document leaves out.
 type WorkspaceAvailabilityReason string
 
 // WorkspaceAvailabilityAnswer Whether a workspace name can be taken: a bare boolean from older deployments of the API, or the detailed WorkspaceAvailability object.
@@ -3716,7 +3894,7 @@ type WorkspaceAvailabilityRequest struct {
 
 // WorkspaceFeatures The feature flags of the workspace and whether each is on.
 type WorkspaceFeatures struct {
-	// Features Each flag's key, mapped to whether it is enabled.
+	// Features The features that are on for the workspace, each mapped to true: a feature that is off is left out rather than set to false.
 	Features map[string]WorkspaceFeaturesFeatures `json:"features,omitempty"`
 }
 
@@ -3725,15 +3903,18 @@ type WorkspaceFeaturesFeatures bool
 
 // WorkspaceHipaaInfo The HIPAA settings of a workspace.
 type WorkspaceHipaaInfo struct {
+	// AccountEnabled Whether the account has Blaxel's HIPAA add-on. Set by Blaxel at the account level: workspace settings cannot change it.
 	AccountEnabled *bool `json:"accountEnabled,omitempty"`
 
-	// Unsafe Whether HIPAA safeguards were turned off for a workspace, and by whom.
+	// Unsafe The unsafe settings in force; absent for accounts without the HIPAA add-on.
 	Unsafe *WorkspaceHipaaUnsafe `json:"unsafe,omitempty"`
 }
 
 // WorkspaceHipaaUnsafe Whether HIPAA safeguards were turned off for a workspace, and by whom.
 type WorkspaceHipaaUnsafe struct {
-	Enabled   *bool      `json:"enabled,omitempty"`
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// UpdatedAt When the settings last changed, an RFC 3339 instant set by the server.
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 	UpdatedBy *string    `json:"updatedBy,omitempty"`
 }
@@ -3748,6 +3929,7 @@ type WorkspaceRuntime struct {
 
 // WorkspaceSandboxSettings Settings that apply to every sandbox of a workspace.
 type WorkspaceSandboxSettings struct {
+	// DisableProcessLogging Turns off the logging of sandbox processes. It takes effect only in sandboxes whose sandbox API is 0.2.28 or newer.
 	DisableProcessLogging *bool `json:"disableProcessLogging,omitempty"`
 }
 
@@ -3826,73 +4008,73 @@ type Unauthorized = Error
 
 // ListAgentsParams defines parameters for ListAgents.
 type ListAgentsParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // GetAgentParams defines parameters for GetAgent.
 type GetAgentParams struct {
-	// ShowSecrets Include secret values (environment variables marked secret) in the answer.
+	// ShowSecrets Include the values of secret variables; an administrator of the workspace only.
 	ShowSecrets *bool `form:"show_secrets,omitempty" json:"show_secrets,omitempty"`
 }
 
 // ListApplicationsParams defines parameters for ListApplications.
 type ListApplicationsParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // ListDrivesParams defines parameters for ListDrives.
 type ListDrivesParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
 	// ExternalID The external identifier stored in the resource's metadata.
 	ExternalID *string `form:"externalId,omitempty" json:"externalId,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
@@ -3904,55 +4086,55 @@ type TestFeatureFlagParams struct {
 
 // ListFunctionsParams defines parameters for ListFunctions.
 type ListFunctionsParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // GetFunctionParams defines parameters for GetFunction.
 type GetFunctionParams struct {
-	// ShowSecrets Include secret values (environment variables marked secret) in the answer.
+	// ShowSecrets Include the values of secret variables; an administrator of the workspace only.
 	ShowSecrets *bool `form:"show_secrets,omitempty" json:"show_secrets,omitempty"`
 }
 
 // ListJobsParams defines parameters for ListJobs.
 type ListJobsParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // GetJobParams defines parameters for GetJob.
 type GetJobParams struct {
-	// ShowSecrets Include secret values (environment variables marked secret) in the answer.
+	// ShowSecrets Include the values of secret variables; an administrator of the workspace only.
 	ShowSecrets *bool `form:"show_secrets,omitempty" json:"show_secrets,omitempty"`
 }
 
@@ -3961,59 +4143,59 @@ type ListJobExecutionsParams struct {
 	// Limit How many items to return at most.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Offset How many items to skip.
+	// Offset How many items to skip. Deprecated: paging by offset, ignored from version 2026-04-28 on, where the cursor pages.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
 
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 }
 
 // ListJobExecutionTasksParams defines parameters for ListJobExecutionTasks.
 type ListJobExecutionTasksParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 }
 
 // ListModelsParams defines parameters for ListModels.
 type ListModelsParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // ListPendingImageSharesParams defines parameters for ListPendingImageShares.
 type ListPendingImageSharesParams struct {
-	// Direction Which side's pending shares to list: offered to this workspace or by it.
+	// Direction Which side's pending shares to list: offered to this workspace (`incoming`, the default) or by it (`outgoing`).
 	Direction *ListPendingImageSharesParamsDirection `form:"direction,omitempty" json:"direction,omitempty"`
 }
 
@@ -4022,31 +4204,31 @@ type ListPendingImageSharesParamsDirection string
 
 // AcceptImageShareParams defines parameters for AcceptImageShare.
 type AcceptImageShareParams struct {
-	// Force Proceed even where the server would otherwise refuse (e.g. replace an existing item).
+	// Force True replaces tags that clash on the receiving side instead of answering 409.
 	Force *bool `form:"force,omitempty" json:"force,omitempty"`
 }
 
 // ListPoliciesParams defines parameters for ListPolicies.
 type ListPoliciesParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 }
 
 // ListPublicIPsParams defines parameters for ListPublicIPs.
 type ListPublicIPsParams struct {
-	// Region Only the addresses of this region.
+	// Region Only this region's ranges; a filtered answer holds mk3 regions only.
 	Region *string `form:"region,omitempty" json:"region,omitempty"`
 }
 
@@ -4055,22 +4237,22 @@ type ListSandboxesParams struct {
 	// ShowTerminated Include terminated sandboxes.
 	ShowTerminated *bool `form:"showTerminated,omitempty" json:"showTerminated,omitempty"`
 
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items with this status.
+	// Status Only sandboxes with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Unlike other listings, sandboxes are filtered in every version.
 	Status *string `form:"status,omitempty" json:"status,omitempty"`
 
 	// ExternalID The external identifier stored in the resource's metadata.
@@ -4079,19 +4261,19 @@ type ListSandboxesParams struct {
 
 // CreateSandboxParams defines parameters for CreateSandbox.
 type CreateSandboxParams struct {
-	// CreateIfNotExist Return the existing sandbox with that name instead of failing when it already exists.
+	// CreateIfNotExist True answers the existing sandbox of that name instead of 409, unless it is FAILED, TERMINATED or TERMINATING.
 	CreateIfNotExist *bool `form:"createIfNotExist,omitempty" json:"createIfNotExist,omitempty"`
 }
 
 // GetSandboxParams defines parameters for GetSandbox.
 type GetSandboxParams struct {
-	// ShowSecrets Include secret values (environment variables marked secret) in the answer.
+	// ShowSecrets Include the values of secret variables; an administrator of the workspace only.
 	ShowSecrets *bool `form:"show_secrets,omitempty" json:"show_secrets,omitempty"`
 }
 
 // CreateSandboxPreviewParams defines parameters for CreateSandboxPreview.
 type CreateSandboxPreviewParams struct {
-	// Force Proceed even where the server would otherwise refuse (e.g. replace an existing item).
+	// Force True replaces the previews that use the same custom-domain prefix instead of refusing.
 	Force *bool `form:"force,omitempty" json:"force,omitempty"`
 }
 
@@ -4100,13 +4282,13 @@ type ListSandboxScheduleExecutionsParams struct {
 	// Limit How many items to return at most.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 }
 
@@ -4115,16 +4297,16 @@ type ListSandboxSchedulesParams struct {
 	// Limit How many items to return at most.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Type Only schedules of this type.
+	// Type Only schedules of this type, `cron` or `at`; any other value is ignored rather than refused.
 	Type *ListSandboxSchedulesParamsType `form:"type,omitempty" json:"type,omitempty"`
 }
 
@@ -4151,31 +4333,31 @@ type UpdateVolumeTemplateParams struct {
 
 // ListVolumesParams defines parameters for ListVolumes.
 type ListVolumesParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
 	// ExternalID The external identifier stored in the resource's metadata.
 	ExternalID *string `form:"externalId,omitempty" json:"externalId,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // CheckWorkspaceAvailabilityParams defines parameters for CheckWorkspaceAvailability.
 type CheckWorkspaceAvailabilityParams struct {
-	// WithReason Explain why the name is not available.
+	// WithReason True answers a WorkspaceAvailability that says why a name is not available; false, the default kept for old clients, a bare boolean.
 	WithReason *bool `form:"withReason,omitempty" json:"withReason,omitempty"`
 }
 

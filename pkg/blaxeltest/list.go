@@ -32,6 +32,9 @@ func (h *handlers) list(c *call) reply {
 	selected := url.Values{}
 	for _, f := range c.op.filters {
 		if v := c.query.Get(f.param); v != "" {
+			if _, problem := f.wanted(v); problem != "" {
+				return errorReply(http.StatusBadRequest, "bad_request", problem)
+			}
 			selected.Set(f.param, v)
 		}
 	}
@@ -104,10 +107,30 @@ func clampLimit(op *operation, r *http.Request) {
 }
 
 // filter is a query parameter of a listing named like a property of its items (or of their
-// metadata): ?status=DEPLOYED, ?externalId=x for metadata.externalId.
+// metadata): ?status=DEPLOYED, ?externalId=x for metadata.externalId. A property that allows
+// only some values is filtered as the API filters statuses: by any of several values,
+// comma-separated and in any case, each of which must be one the property allows.
 type filter struct {
 	param string
 	field []string
+	enum  []string // the values the property allows, nil for any
+}
+
+// wanted returns the values a filter was sent, as the property spells them, or why one of
+// them is refused.
+func (f filter) wanted(sent string) ([]string, string) {
+	if f.enum == nil {
+		return []string{sent}, ""
+	}
+	var out []string
+	for _, v := range strings.Split(sent, ",") {
+		i := slices.IndexFunc(f.enum, func(e string) bool { return strings.EqualFold(e, strings.TrimSpace(v)) })
+		if i < 0 {
+			return nil, f.param + " " + strings.TrimSpace(v) + " is none of " + strings.Join(f.enum, ", ")
+		}
+		out = append(out, f.enum[i])
+	}
+	return out, ""
 }
 
 // listControls are the query parameters a listing reads itself: they select no property.
@@ -123,21 +146,27 @@ func filtersOf(op *openapi3.Operation, elem *openapi3.SchemaRef) []filter {
 		}
 		path := firstField(elem, [][]string{{p.Value.Name}, {"metadata", p.Value.Name}})
 		if f := field(elem, path); f != nil && f.Value != nil && slices.ContainsFunc([]string{"string", "integer", "number", "boolean"}, f.Value.Type.Is) {
-			out = append(out, filter{param: p.Value.Name, field: path})
+			flt := filter{param: p.Value.Name, field: path}
+			for _, v := range f.Value.Enum {
+				if s, ok := v.(string); ok {
+					flt.enum = append(flt.enum, s)
+				}
+			}
+			out = append(out, flt)
 		}
 	}
 	return out
 }
 
-// selects reports whether an item has, for every filter sent, the value sent.
+// selects reports whether an item has, for every filter sent, one of the values sent.
 func selects(filters []filter, sent url.Values, doc map[string]any) bool {
 	for _, f := range filters {
-		want := sent.Get(f.param)
-		if want == "" {
+		want, _ := f.wanted(sent.Get(f.param))
+		if sent.Get(f.param) == "" {
 			continue
 		}
 		v, _ := getPath(doc, f.field)
-		if got, ok := scalarString(v); !ok || got != want {
+		if got, ok := scalarString(v); !ok || !slices.Contains(want, got) {
 			return false
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,6 +126,14 @@ func TestPaginationFilters(t *testing.T) {
 	failed := send(t, srv, request{method: "GET", path: "/sandboxes?status=FAILED"}).mustStatus(t, 200)
 	if got := names(t, failed); !slices.Equal(got, []string{"web-broken"}) {
 		t.Errorf("status=FAILED: %v", got)
+	}
+	// Several statuses, comma-separated, in any case; an unknown one is refused.
+	either := send(t, srv, request{method: "GET", path: "/sandboxes?status=failed,Deployed&sort=name:asc"}).mustStatus(t, 200)
+	if got := names(t, either); len(got) != 6 {
+		t.Errorf("status=failed,Deployed: %v, want all six", got)
+	}
+	if a := send(t, srv, request{method: "GET", path: "/sandboxes?status=SLEEPING"}).mustStatus(t, 400); !strings.Contains(a.str("message"), "SLEEPING") {
+		t.Errorf("an unknown status: %s", a.raw)
 	}
 	if _, _, total := meta(failed); total != 6 {
 		t.Errorf("total %v: it counts every item, filters aside", total)
