@@ -189,3 +189,26 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestUnaliasRendersAliasesOfPredeclaredTypes(t *testing.T) {
+	g, err := parseGenerated("gen.go", []byte(`package gen
+type SandboxName = string
+type Limit = int
+type Status string
+type Sandbox struct{}
+type Page = Sandbox
+type ClientWithResponses struct{}
+func (c *ClientWithResponses) GetSandboxWithResponse() {}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, want := range map[string]string{
+		"gen.SandboxName": "string", "gen.Limit": "int", // aliases of predeclared types
+		"gen.Status": "gen.Status", "gen.Page": "gen.Page", "gen.Sandbox": "gen.Sandbox", "string": "string",
+	} {
+		if got := g.unalias(typ); got != want {
+			t.Errorf("unalias(%s) = %s, want %s", typ, got, want)
+		}
+	}
+}

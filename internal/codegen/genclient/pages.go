@@ -139,7 +139,7 @@ func describeListing(g *generated, method, path string, op *openapi3.Operation, 
 		if err != nil {
 			return listing{}, err
 		}
-		l.PathArgs = append(l.PathArgs, pathArg{Name: name, Type: typ})
+		l.PathArgs = append(l.PathArgs, pathArg{Name: name, Type: g.unalias(typ)})
 	}
 	paramsArg := args[1+pathCount]
 	paramsPtr, ok := paramsArg.Type.(*ast.StarExpr)

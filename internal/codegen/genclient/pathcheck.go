@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/types"
 	"slices"
 	"strings"
 
@@ -106,6 +107,7 @@ func writeCheckedMethod(b *bytes.Buffer, g *generated, name, operationID string,
 		if err != nil {
 			return err
 		}
+		typ = g.unalias(typ)
 		for _, id := range field.Names {
 			goNames, goTypes = append(goNames, id.Name), append(goTypes, typ)
 			decl = append(decl, id.Name+" "+typ)
@@ -130,6 +132,21 @@ func writeCheckedMethod(b *bytes.Buffer, g *generated, name, operationID string,
 	fmt.Fprintf(b, "\tif err := checkPathParams(%q, %s); err != nil {\n\t\treturn nil, err\n\t}\n", operationID, strings.Join(pairs, ", "))
 	fmt.Fprintf(b, "\treturn c.Client.%s(%s)\n}\n", name, strings.Join(args, ", "))
 	return nil
+}
+
+// unalias renders a gen alias of a predeclared type as that type: gen declares one for each
+// parameter of components/parameters (type SandboxName = string), and a signature outside gen
+// reads better with string, which is the same type.
+func (g *generated) unalias(typ string) string {
+	name, ok := strings.CutPrefix(typ, "gen.")
+	spec := g.types[name]
+	if !ok || spec == nil || !spec.Assign.IsValid() {
+		return typ
+	}
+	if id, ok := spec.Type.(*ast.Ident); ok && types.Universe.Lookup(id.Name) != nil {
+		return id.Name
+	}
+	return typ
 }
 
 // paramType renders a parameter type of a gen method as code outside gen writes it.
