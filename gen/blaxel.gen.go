@@ -4770,7 +4770,7 @@ type ClientInterface interface {
 
 	// UpdateAgentWithBody Update an agent
 	//
-	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4779,7 +4779,7 @@ type ClientInterface interface {
 
 	// UpdateAgent Update an agent
 	//
-	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4834,7 +4834,7 @@ type ClientInterface interface {
 
 	// UpdateApplicationWithBody Update an application
 	//
-	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4843,7 +4843,7 @@ type ClientInterface interface {
 
 	// UpdateApplication Update an application
 	//
-	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5139,7 +5139,7 @@ type ClientInterface interface {
 
 	// UpdateFunctionWithBody Update a function
 	//
-	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5148,7 +5148,7 @@ type ClientInterface interface {
 
 	// UpdateFunction Update a function
 	//
-	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5373,7 +5373,7 @@ type ClientInterface interface {
 
 	// UpdateJobWithBody Update a job
 	//
-	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5382,7 +5382,7 @@ type ClientInterface interface {
 
 	// UpdateJob Update a job
 	//
-	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5577,7 +5577,7 @@ type ClientInterface interface {
 
 	// UpdateModelWithBody Update a model
 	//
-	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5586,7 +5586,7 @@ type ClientInterface interface {
 
 	// UpdateModel Update a model
 	//
-	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5837,7 +5837,7 @@ type ClientInterface interface {
 
 	// UpdateSandboxWithBody Update a sandbox
 	//
-	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5846,7 +5846,7 @@ type ClientInterface interface {
 
 	// UpdateSandbox Update a sandbox
 	//
-	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6657,7 +6657,7 @@ func (c *Client) GetAgent(ctx context.Context, agentName AgentName, params *GetA
 
 // UpdateAgentWithBody Update an agent
 //
-// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6676,7 +6676,7 @@ func (c *Client) UpdateAgentWithBody(ctx context.Context, agentName AgentName, c
 
 // UpdateAgent Update an agent
 //
-// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6801,7 +6801,7 @@ func (c *Client) GetApplication(ctx context.Context, applicationName Application
 
 // UpdateApplicationWithBody Update an application
 //
-// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6820,7 +6820,7 @@ func (c *Client) UpdateApplicationWithBody(ctx context.Context, applicationName 
 
 // UpdateApplication Update an application
 //
-// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7496,7 +7496,7 @@ func (c *Client) GetFunction(ctx context.Context, functionName FunctionName, par
 
 // UpdateFunctionWithBody Update a function
 //
-// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7515,7 +7515,7 @@ func (c *Client) UpdateFunctionWithBody(ctx context.Context, functionName Functi
 
 // UpdateFunction Update a function
 //
-// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8030,7 +8030,7 @@ func (c *Client) GetJob(ctx context.Context, jobID JobID, params *GetJobParams, 
 
 // UpdateJobWithBody Update a job
 //
-// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8049,7 +8049,7 @@ func (c *Client) UpdateJobWithBody(ctx context.Context, jobID JobID, contentType
 
 // UpdateJob Update a job
 //
-// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8466,7 +8466,7 @@ func (c *Client) GetModel(ctx context.Context, modelName ModelName, reqEditors .
 
 // UpdateModelWithBody Update a model
 //
-// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8485,7 +8485,7 @@ func (c *Client) UpdateModelWithBody(ctx context.Context, modelName ModelName, c
 
 // UpdateModel Update a model
 //
-// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9038,7 +9038,7 @@ func (c *Client) GetSandbox(ctx context.Context, sandboxName SandboxName, params
 
 // UpdateSandboxWithBody Update a sandbox
 //
-// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9057,7 +9057,7 @@ func (c *Client) UpdateSandboxWithBody(ctx context.Context, sandboxName SandboxN
 
 // UpdateSandbox Update a sandbox
 //
-// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -18805,7 +18805,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAgentWithBodyWithResponse Update an agent
 	//
-	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18814,7 +18814,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAgentWithResponse Update an agent
 	//
-	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18877,7 +18877,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateApplicationWithBodyWithResponse Update an application
 	//
-	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18886,7 +18886,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateApplicationWithResponse Update an application
 	//
-	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19228,7 +19228,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateFunctionWithBodyWithResponse Update a function
 	//
-	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19237,7 +19237,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateFunctionWithResponse Update a function
 	//
-	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19498,7 +19498,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateJobWithBodyWithResponse Update a job
 	//
-	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19507,7 +19507,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateJobWithResponse Update a job
 	//
-	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19730,7 +19730,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateModelWithBodyWithResponse Update a model
 	//
-	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19739,7 +19739,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateModelWithResponse Update a model
 	//
-	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -20034,7 +20034,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateSandboxWithBodyWithResponse Update a sandbox
 	//
-	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -20043,7 +20043,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateSandboxWithResponse Update a sandbox
 	//
-	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -36626,7 +36626,7 @@ func (c *ClientWithResponses) GetAgentWithResponse(ctx context.Context, agentNam
 
 // UpdateAgentWithBodyWithResponse Update an agent
 //
-// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36641,7 +36641,7 @@ func (c *ClientWithResponses) UpdateAgentWithBodyWithResponse(ctx context.Contex
 
 // UpdateAgentWithResponse Update an agent
 //
-// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36746,7 +36746,7 @@ func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, ap
 
 // UpdateApplicationWithBodyWithResponse Update an application
 //
-// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36761,7 +36761,7 @@ func (c *ClientWithResponses) UpdateApplicationWithBodyWithResponse(ctx context.
 
 // UpdateApplicationWithResponse Update an application
 //
-// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37331,7 +37331,7 @@ func (c *ClientWithResponses) GetFunctionWithResponse(ctx context.Context, funct
 
 // UpdateFunctionWithBodyWithResponse Update a function
 //
-// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37346,7 +37346,7 @@ func (c *ClientWithResponses) UpdateFunctionWithBodyWithResponse(ctx context.Con
 
 // UpdateFunctionWithResponse Update a function
 //
-// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37781,7 +37781,7 @@ func (c *ClientWithResponses) GetJobWithResponse(ctx context.Context, jobID JobI
 
 // UpdateJobWithBodyWithResponse Update a job
 //
-// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37796,7 +37796,7 @@ func (c *ClientWithResponses) UpdateJobWithBodyWithResponse(ctx context.Context,
 
 // UpdateJobWithResponse Update a job
 //
-// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38155,7 +38155,7 @@ func (c *ClientWithResponses) GetModelWithResponse(ctx context.Context, modelNam
 
 // UpdateModelWithBodyWithResponse Update a model
 //
-// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38170,7 +38170,7 @@ func (c *ClientWithResponses) UpdateModelWithBodyWithResponse(ctx context.Contex
 
 // UpdateModelWithResponse Update a model
 //
-// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38651,7 +38651,7 @@ func (c *ClientWithResponses) GetSandboxWithResponse(ctx context.Context, sandbo
 
 // UpdateSandboxWithBodyWithResponse Update a sandbox
 //
-// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38666,7 +38666,7 @@ func (c *ClientWithResponses) UpdateSandboxWithBodyWithResponse(ctx context.Cont
 
 // UpdateSandboxWithResponse Update a sandbox
 //
-// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
