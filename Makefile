@@ -35,7 +35,7 @@ REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(SPEC_BIN)
 
 .PHONY: spec-check spec-diff
 
-spec-check: ## Lint both documents (Spectral, Redocly) and compile the TypeScript types made from them.
+spec-check: ## Lint both documents, compile the TypeScript made from them, build ogen's Go client, load swagger-typescript-api's module.
 	@test -x $(SPEC_BIN)/spectral || { echo "spec tools missing: run npm ci --prefix tools/spec"; exit 1; }
 	@mkdir -p $(SPEC_OUT)
 	$(SPEC_BIN)/spectral lint --ruleset tools/spec/.spectral.yaml --fail-severity error \
@@ -52,8 +52,21 @@ spec-check: ## Lint both documents (Spectral, Redocly) and compile the TypeScrip
 		openapi-sandbox.yaml $(SPEC_OUT)/spectral-sandbox.json $(SPEC_OUT)/redocly-sandbox.json
 	$(SPEC_BIN)/openapi-typescript openapi.yaml --output $(SPEC_OUT)/blaxel.ts
 	$(SPEC_BIN)/openapi-typescript openapi-sandbox.yaml --output $(SPEC_OUT)/sandbox.ts
+	$(SPEC_BIN)/openapi-ts --input openapi.yaml --output $(SPEC_OUT)/hey-api --silent --no-log-file
 	$(SPEC_BIN)/tsc --project tools/spec --strict --noEmit
-	@echo "spec-check: both documents linted, and the TypeScript types compile with --strict"
+	@$(MAKE) --no-print-directory spec-generators
+	@echo "spec-check: both documents linted; openapi-typescript's and hey-api's TypeScript compile with --strict; ogen and swagger-typescript-api as above"
+
+# Generators of other languages' clients, each as its users run it: ogen's Go client must build
+# (its runtime is pinned in tools/go.mod), and swagger-typescript-api's module must compile and load.
+.PHONY: spec-generators
+spec-generators:
+	$(TOOL) ogen -clean -loglevel warn -package blaxelogen -target $(SPEC_OUT)/ogen openapi.yaml
+	$(GO) -C tools build ./spec/out/ogen
+	@echo "ogen: the client builds"
+	$(SPEC_BIN)/swagger-typescript-api generate --path openapi.yaml --output $(SPEC_OUT)/swagger-typescript-api --name api.ts --silent
+	$(SPEC_BIN)/tsc --project tools/spec/tsconfig.sta.json
+	node tools/spec/load-module.mjs $(SPEC_OUT)/swagger-typescript-api/js/api.js
 
 # Without BASE, spec-diff compares with main, or with origin/main in a clone that has no local main.
 spec-diff: ## Breaking changes of openapi.yaml since BASE (a git revision; default main, else origin/main).

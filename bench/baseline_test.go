@@ -94,7 +94,7 @@ func (c *baseline) walkSandboxes(ctx context.Context, limit int, yield func(*gen
 		for i := range page.Data {
 			yield(&page.Data[i])
 		}
-		if page.Meta == nil || page.Meta.HasMore == nil || !*page.Meta.HasMore || page.Meta.NextCursor == nil {
+		if page.Meta.HasMore == nil || !*page.Meta.HasMore || page.Meta.NextCursor == nil {
 			return nil
 		}
 		cursor = *page.Meta.NextCursor

@@ -36,6 +36,57 @@ func (e AgentRuntimeGeneration) Valid() bool {
 	}
 }
 
+// Defines values for APIKeySubType.
+const (
+	APIKeySubTypeServiceAccount APIKeySubType = "service_account"
+	APIKeySubTypeUser           APIKeySubType = "user"
+)
+
+// Valid indicates whether the value is a known member of the APIKeySubType enum.
+func (e APIKeySubType) Valid() bool {
+	switch e {
+	case APIKeySubTypeServiceAccount:
+		return true
+	case APIKeySubTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApplicationNodeGeneration.
+const (
+	ApplicationNodeGenerationMk30 ApplicationNodeGeneration = "mk3.0"
+	ApplicationNodeGenerationMk31 ApplicationNodeGeneration = "mk3.1"
+)
+
+// Valid indicates whether the value is a known member of the ApplicationNodeGeneration enum.
+func (e ApplicationNodeGeneration) Valid() bool {
+	switch e {
+	case ApplicationNodeGenerationMk30:
+		return true
+	case ApplicationNodeGenerationMk31:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomDomainShareTargetStatus.
+const (
+	CustomDomainShareTargetStatusActive CustomDomainShareTargetStatus = "active"
+)
+
+// Valid indicates whether the value is a known member of the CustomDomainShareTargetStatus enum.
+func (e CustomDomainShareTargetStatus) Valid() bool {
+	switch e {
+	case CustomDomainShareTargetStatusActive:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CustomDomainSpecDomainType.
 const (
 	CustomDomainSpecDomainTypeApplications CustomDomainSpecDomainType = "applications"
@@ -111,6 +162,24 @@ func (e EgressIPSpecIPFamily) Valid() bool {
 	}
 }
 
+// Defines values for EgressPolicyMode.
+const (
+	EgressPolicyModeDedicated EgressPolicyMode = "dedicated"
+	EgressPolicyModeShared    EgressPolicyMode = "shared"
+)
+
+// Valid indicates whether the value is a known member of the EgressPolicyMode enum.
+func (e EgressPolicyMode) Valid() bool {
+	switch e {
+	case EgressPolicyModeDedicated:
+		return true
+	case EgressPolicyModeShared:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ExpirationPolicyAction.
 const (
 	ExpirationPolicyActionDelete ExpirationPolicyAction = "delete"
@@ -141,6 +210,27 @@ func (e ExpirationPolicyType) Valid() bool {
 	case ExpirationPolicyTypeTTLIdle:
 		return true
 	case ExpirationPolicyTypeTTLMaxAge:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FirewallConfigRulesets.
+const (
+	FirewallConfigRulesetsDedicatedIP FirewallConfigRulesets = "dedicated-ip"
+	FirewallConfigRulesetsDefault     FirewallConfigRulesets = "default"
+	FirewallConfigRulesetsProxy       FirewallConfigRulesets = "proxy"
+)
+
+// Valid indicates whether the value is a known member of the FirewallConfigRulesets enum.
+func (e FirewallConfigRulesets) Valid() bool {
+	switch e {
+	case FirewallConfigRulesetsDedicatedIP:
+		return true
+	case FirewallConfigRulesetsDefault:
+		return true
+	case FirewallConfigRulesetsProxy:
 		return true
 	default:
 		return false
@@ -213,6 +303,48 @@ func (e GroupWorkspaceMappingRole) Valid() bool {
 	case GroupWorkspaceMappingRoleAdmin:
 		return true
 	case GroupWorkspaceMappingRoleMember:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImageCreateRequestResourceType.
+const (
+	ImageCreateRequestResourceTypeAgent    ImageCreateRequestResourceType = "agent"
+	ImageCreateRequestResourceTypeFunction ImageCreateRequestResourceType = "function"
+	ImageCreateRequestResourceTypeJob      ImageCreateRequestResourceType = "job"
+	ImageCreateRequestResourceTypeSandbox  ImageCreateRequestResourceType = "sandbox"
+)
+
+// Valid indicates whether the value is a known member of the ImageCreateRequestResourceType enum.
+func (e ImageCreateRequestResourceType) Valid() bool {
+	switch e {
+	case ImageCreateRequestResourceTypeAgent:
+		return true
+	case ImageCreateRequestResourceTypeFunction:
+		return true
+	case ImageCreateRequestResourceTypeJob:
+		return true
+	case ImageCreateRequestResourceTypeSandbox:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImageShareTargetStatus.
+const (
+	ImageShareTargetStatusActive  ImageShareTargetStatus = "active"
+	ImageShareTargetStatusPending ImageShareTargetStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ImageShareTargetStatus enum.
+func (e ImageShareTargetStatus) Valid() bool {
+	switch e {
+	case ImageShareTargetStatusActive:
+		return true
+	case ImageShareTargetStatusPending:
 		return true
 	default:
 		return false
@@ -336,6 +468,24 @@ func (e ListAnchor) Valid() bool {
 	}
 }
 
+// Defines values for MCPDefinitionTransport.
+const (
+	MCPDefinitionTransportHTTPStream MCPDefinitionTransport = "http-stream"
+	MCPDefinitionTransportWebsocket  MCPDefinitionTransport = "websocket"
+)
+
+// Valid indicates whether the value is a known member of the MCPDefinitionTransport enum.
+func (e MCPDefinitionTransport) Valid() bool {
+	switch e {
+	case MCPDefinitionTransportHTTPStream:
+		return true
+	case MCPDefinitionTransportWebsocket:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ModelRuntimeGeneration.
 const (
 	ModelRuntimeGenerationMk2 ModelRuntimeGeneration = "mk2"
@@ -414,6 +564,72 @@ func (e ModelRuntimeType) Valid() bool {
 	case ModelRuntimeTypeVertexai:
 		return true
 	case ModelRuntimeTypeXai:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PendingImageShareResourceType.
+const (
+	PendingImageShareResourceTypeAgent    PendingImageShareResourceType = "agent"
+	PendingImageShareResourceTypeFunction PendingImageShareResourceType = "function"
+	PendingImageShareResourceTypeJob      PendingImageShareResourceType = "job"
+	PendingImageShareResourceTypeSandbox  PendingImageShareResourceType = "sandbox"
+)
+
+// Valid indicates whether the value is a known member of the PendingImageShareResourceType enum.
+func (e PendingImageShareResourceType) Valid() bool {
+	switch e {
+	case PendingImageShareResourceTypeAgent:
+		return true
+	case PendingImageShareResourceTypeFunction:
+		return true
+	case PendingImageShareResourceTypeJob:
+		return true
+	case PendingImageShareResourceTypeSandbox:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PendingImageShareRenderResourceType.
+const (
+	PendingImageShareRenderResourceTypeAgent    PendingImageShareRenderResourceType = "agent"
+	PendingImageShareRenderResourceTypeFunction PendingImageShareRenderResourceType = "function"
+	PendingImageShareRenderResourceTypeJob      PendingImageShareRenderResourceType = "job"
+	PendingImageShareRenderResourceTypeSandbox  PendingImageShareRenderResourceType = "sandbox"
+)
+
+// Valid indicates whether the value is a known member of the PendingImageShareRenderResourceType enum.
+func (e PendingImageShareRenderResourceType) Valid() bool {
+	switch e {
+	case PendingImageShareRenderResourceTypeAgent:
+		return true
+	case PendingImageShareRenderResourceTypeFunction:
+		return true
+	case PendingImageShareRenderResourceTypeJob:
+		return true
+	case PendingImageShareRenderResourceTypeSandbox:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PendingInvitationRenderType.
+const (
+	PendingInvitationRenderTypeAccountAdmin PendingInvitationRenderType = "account_admin"
+	PendingInvitationRenderTypeWorkspace    PendingInvitationRenderType = "workspace"
+)
+
+// Valid indicates whether the value is a known member of the PendingInvitationRenderType enum.
+func (e PendingInvitationRenderType) Valid() bool {
+	switch e {
+	case PendingInvitationRenderTypeAccountAdmin:
+		return true
+	case PendingInvitationRenderTypeWorkspace:
 		return true
 	default:
 		return false
@@ -513,6 +729,24 @@ func (e PortProtocol) Valid() bool {
 	}
 }
 
+// Defines values for SandboxNodeGeneration.
+const (
+	SandboxNodeGenerationMk30 SandboxNodeGeneration = "mk3.0"
+	SandboxNodeGenerationMk31 SandboxNodeGeneration = "mk3.1"
+)
+
+// Valid indicates whether the value is a known member of the SandboxNodeGeneration enum.
+func (e SandboxNodeGeneration) Valid() bool {
+	switch e {
+	case SandboxNodeGenerationMk30:
+		return true
+	case SandboxNodeGenerationMk31:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SandboxState.
 const (
 	SandboxStateRUNNING SandboxState = "RUNNING"
@@ -549,6 +783,24 @@ func (e SandboxForkResponseType) Valid() bool {
 	}
 }
 
+// Defines values for SandboxRuntimeExtraArgs.
+const (
+	SandboxRuntimeExtraArgsDisabled SandboxRuntimeExtraArgs = "disabled"
+	SandboxRuntimeExtraArgsEnabled  SandboxRuntimeExtraArgs = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the SandboxRuntimeExtraArgs enum.
+func (e SandboxRuntimeExtraArgs) Valid() bool {
+	switch e {
+	case SandboxRuntimeExtraArgsDisabled:
+		return true
+	case SandboxRuntimeExtraArgsEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SandboxScheduleEntryType.
 const (
 	SandboxScheduleEntryTypeAt    SandboxScheduleEntryType = "at"
@@ -564,6 +816,27 @@ func (e SandboxScheduleEntryType) Valid() bool {
 	case SandboxScheduleEntryTypeCron:
 		return true
 	case SandboxScheduleEntryTypeSleep:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxSnapshotStatus.
+const (
+	SandboxSnapshotStatusFailed  SandboxSnapshotStatus = "failed"
+	SandboxSnapshotStatusPending SandboxSnapshotStatus = "pending"
+	SandboxSnapshotStatusReady   SandboxSnapshotStatus = "ready"
+)
+
+// Valid indicates whether the value is a known member of the SandboxSnapshotStatus enum.
+func (e SandboxSnapshotStatus) Valid() bool {
+	switch e {
+	case SandboxSnapshotStatusFailed:
+		return true
+	case SandboxSnapshotStatusPending:
+		return true
+	case SandboxSnapshotStatusReady:
 		return true
 	default:
 		return false
@@ -789,6 +1062,21 @@ func (e WorkspaceAvailabilityReason) Valid() bool {
 	}
 }
 
+// Defines values for WorkspaceFeaturesFeatures.
+const (
+	WorkspaceFeaturesFeaturesTrue WorkspaceFeaturesFeatures = true
+)
+
+// Valid indicates whether the value is a known member of the WorkspaceFeaturesFeatures enum.
+func (e WorkspaceFeaturesFeatures) Valid() bool {
+	switch e {
+	case WorkspaceFeaturesFeaturesTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WorkspaceUserSource.
 const (
 	WorkspaceUserSourceDirectorySync WorkspaceUserSource = "directory_sync"
@@ -865,23 +1153,25 @@ type Agent struct {
 type AgentList struct {
 	Data []Agent `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more agents follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // AgentRuntime How an agent runs: its image, memory, scaling bounds and environment variables.
 type AgentRuntime struct {
 	Envs       []Env                   `json:"envs,omitempty"`
 	Generation *AgentRuntimeGeneration `json:"generation,omitempty"`
-	Image      *string                 `json:"image,omitempty"`
 
-	// MaxScale The most instances run at once.
+	// Image The image the agent runs. The platform fills it in when code is deployed (`bl deploy`); a client usually leaves it out.
+	Image *string `json:"image,omitempty"`
+
+	// MaxScale The most instances of the agent run at once.
 	MaxScale *int `json:"maxScale,omitempty"`
 
-	// Memory Memory of each instance, in MB.
+	// Memory Memory of each instance of the agent, in MB. The CPU follows from it: one core per 2048 MB (4096 gives 2 cores).
 	Memory *int `json:"memory,omitempty"`
 
-	// MinScale The fewest instances kept running; 0 lets the agent sleep when idle.
+	// MinScale The fewest instances kept running: 0 lets the agent scale to zero when idle, 1 or more keeps that many warm.
 	MinScale *int `json:"minScale,omitempty"`
 }
 
@@ -890,12 +1180,10 @@ type AgentRuntimeGeneration string
 
 // AgentSpec The definition of an agent: what runs, where, on which triggers, with which functions and policies.
 type AgentSpec struct {
-	Configurations *struct {
-		// Key A configuration value, possibly secret.
-		Key *SpecConfiguration `json:"key,omitempty"`
-	} `json:"configurations,omitempty"`
+	// Configurations Configuration values of a workload by name, each possibly secret.
+	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
-	// Enabled False keeps the definition but runs nothing.
+	// Enabled False keeps the agent's definition but runs nothing; true unless given.
 	Enabled *bool `json:"enabled,omitempty"`
 
 	// Flavors The kinds of hardware a workload may run on.
@@ -916,10 +1204,10 @@ type AgentSpec struct {
 	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
 	Prompt          *string              `json:"prompt,omitempty"`
 
-	// Public Whether the deployed agent answers without credentials.
+	// Public Whether the deployed agent answers without credentials. Only agents on the mk3 generation can be public.
 	Public *bool `json:"public,omitempty"`
 
-	// Region Where the agent runs; see ListLocations.
+	// Region Where the agent runs; see ListLocations. An agent with volumes attached must name its region.
 	Region *string `json:"region,omitempty"`
 
 	// Repository The source repository of a workload.
@@ -940,6 +1228,18 @@ type AgentSpec struct {
 	Volumes *VolumeAttachments `json:"volumes,omitempty"`
 }
 
+// Error The body of a control-plane error.
+type Error struct {
+	// Code The HTTP status of the error, repeated (e.g. 409).
+	Code *int `json:"code,omitempty"`
+
+	// Error A short, stable name of the failure, e.g. `invalid_api_version`.
+	Error string `json:"error"`
+
+	// Message A sentence for people saying what went wrong.
+	Message *string `json:"message,omitempty"`
+}
+
 // APIKey A long-lived API key of a user or service account. `apiKey` holds the secret value in the answer that creates it only.
 type APIKey struct {
 	// APIKey The secret value; present only in the answer that creates the key.
@@ -951,12 +1251,14 @@ type APIKey struct {
 	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy *string `json:"createdBy,omitempty"`
 
-	// ExpiresIn How long the key lives, as a duration; absent for a key that lasts until revoked.
+	// ExpiresIn How long the key lives, as a duration such as `30d`, `24h` or `1w`: more than zero, at most 10 years. Absent for a key that lasts until it is revoked.
 	ExpiresIn *string `json:"expires_in,omitempty"`
 	ID        *string `json:"id,omitempty"`
 	Name      *string `json:"name,omitempty"`
 	Sub       *string `json:"sub,omitempty"`
-	SubType   *string `json:"sub_type,omitempty"`
+
+	// SubType What owns the key: a user or a service account.
+	SubType *APIKeySubType `json:"sub_type,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -965,9 +1267,12 @@ type APIKey struct {
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
+// APIKeySubType What owns the key: a user or a service account.
+type APIKeySubType string
+
 // APIKeyCreateRequest What to call a new API key of a service account, and how long it lives.
 type APIKeyCreateRequest struct {
-	// ExpiresIn How long the key lives, as a duration such as `30d`; without it the key does not expire.
+	// ExpiresIn How long the key lives, as a duration such as `30d`, `24h` or `1w` (more than zero, at most 10 years); without it the key never expires.
 	ExpiresIn *string `json:"expires_in,omitempty"`
 
 	// Name A name to recognise the key by.
@@ -981,18 +1286,30 @@ type AppRevision struct {
 	Envs      []Env   `json:"envs,omitempty"`
 	ID        *string `json:"id,omitempty"`
 	Image     string  `json:"image"`
-	Memory    *int    `json:"memory,omitempty"`
-	Port      *int    `json:"port,omitempty"`
-	Snapshot  *string `json:"snapshot,omitempty"`
+
+	// Memory Memory of the revision, in MB; one core per 2048 MB.
+	Memory *int `json:"memory,omitempty"`
+
+	// Port The port the revision listens on; without it the application's port applies, and 8080 when that is absent too.
+	Port *int `json:"port,omitempty"`
+
+	// Snapshot The snapshot the revision was made from. The server sets it, only on revisions that a sandbox fork produced.
+	Snapshot *string `json:"snapshot,omitempty"`
 }
 
 // AppRevisionConfiguration Which application revision takes traffic: the active one, an optional canary and its share.
 type AppRevisionConfiguration struct {
-	Active           *string `json:"active,omitempty"`
-	Canary           *string `json:"canary,omitempty"`
-	CanaryPercent    *int    `json:"canaryPercent,omitempty"`
-	StickySessionTTL *int    `json:"stickySessionTtl,omitempty"`
-	Traffic          *int    `json:"traffic,omitempty"`
+	Active *string `json:"active,omitempty"`
+	Canary *string `json:"canary,omitempty"`
+
+	// CanaryPercent The share of traffic, in percent (0 to 100), that goes to the canary revision.
+	CanaryPercent *int `json:"canaryPercent,omitempty"`
+
+	// StickySessionTTL How long, in seconds, a client keeps being served by the same revision of the application; 0 turns sticky sessions off.
+	StickySessionTTL *int `json:"stickySessionTtl,omitempty"`
+
+	// Traffic The share of the application's traffic, in percent, that goes to the active revision.
+	Traffic *int `json:"traffic,omitempty"`
 }
 
 // AppRevisions The revisions of an application.
@@ -1000,7 +1317,10 @@ type AppRevisions = []AppRevision
 
 // AppURL An address an application answers on.
 type AppURL struct {
-	Domain    string  `json:"domain"`
+	// Domain A custom domain verified in the workspace: a wildcard registration or an exact host.
+	Domain string `json:"domain"`
+
+	// Subdomain The host under a wildcard domain; meaningless with an exact host.
 	Subdomain *string `json:"subdomain,omitempty"`
 }
 
@@ -1013,13 +1333,18 @@ type Application struct {
 	Events *CoreEvents `json:"events,omitempty"`
 
 	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
-	Metadata       Metadata `json:"metadata"`
-	NodeGeneration *string  `json:"nodeGeneration,omitempty"`
+	Metadata Metadata `json:"metadata"`
+
+	// NodeGeneration The generation of the infrastructure the application was placed on.
+	NodeGeneration *ApplicationNodeGeneration `json:"nodeGeneration,omitempty"`
 
 	// Spec The definition of an application: image, port, memory, variables, region, revisions and traffic.
 	Spec   ApplicationSpec `json:"spec"`
 	Status *string         `json:"status,omitempty"`
 }
+
+// ApplicationNodeGeneration The generation of the infrastructure the application was placed on.
+type ApplicationNodeGeneration string
 
 // ApplicationExtension A companion resource attached to an application, such as a sandbox.
 type ApplicationExtension struct {
@@ -1033,22 +1358,32 @@ type ApplicationExtensions map[string]ApplicationExtension
 type ApplicationList struct {
 	Data []Application `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more applications follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // ApplicationSpec The definition of an application: image, port, memory, variables, region, revisions and traffic.
 type ApplicationSpec struct {
+	// Enabled False keeps the application's definition but serves nothing; true unless given.
 	Enabled *bool `json:"enabled,omitempty"`
 	Envs    []Env `json:"envs,omitempty"`
 
-	// Extensions Companion resources of an application, by name.
+	// Extensions Opt-in experimental behaviours, by their fully qualified name (e.g. `ai.blaxel.experimental/bind-to-sandbox`).
 	Extensions *ApplicationExtensions `json:"extensions,omitempty"`
-	Image      *string                `json:"image,omitempty"`
-	Memory     *int                   `json:"memory,omitempty"`
-	Port       *int                   `json:"port,omitempty"`
-	Proxy      *bool                  `json:"proxy,omitempty"`
-	Region     *string                `json:"region,omitempty"`
+
+	// Image The image the application runs. On every create and update the server makes a new revision from the image, memory, variables and port: set these, never the revisions.
+	Image *string `json:"image,omitempty"`
+
+	// Memory Memory of the application, in MB (2048 unless given); one core per 2048 MB. Every create or update makes a new revision from it.
+	Memory *int `json:"memory,omitempty"`
+
+	// Port The port the application listens on, 8080 unless given.
+	Port *int `json:"port,omitempty"`
+
+	// Proxy Whether the application only forwards traffic to a sandbox. Deprecated: the `ai.blaxel.experimental/bind-to-sandbox` extension replaces it. Such an application names its sandbox in the active revision's image, has no build and always reads as deployed.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Proxy  *bool   `json:"proxy,omitempty"`
+	Region *string `json:"region,omitempty"`
 
 	// Revision Which application revision takes traffic: the active one, an optional canary and its share.
 	Revision *AppRevisionConfiguration `json:"revision,omitempty"`
@@ -1063,12 +1398,15 @@ type ApplicationSpec struct {
 // ChangelogEntry One entry of the platform changelog.
 type ChangelogEntry struct {
 	Content *string `json:"content,omitempty"`
-	Date    *string `json:"date,omitempty"`
-	Title   *string `json:"title,omitempty"`
+
+	// Date The day of the entry, `YYYY-MM-DD`.
+	Date  *openapi_types.Date `json:"date,omitempty"`
+	Title *string             `json:"title,omitempty"`
 }
 
 // ChangelogResponse The platform changelog.
 type ChangelogResponse struct {
+	// Entries The entries, newest first.
 	Entries []ChangelogEntry `json:"entries,omitempty"`
 }
 
@@ -1104,34 +1442,6 @@ type CoreEvent struct {
 // CoreEvents What happened to a resource recently.
 type CoreEvents = []CoreEvent
 
-// CoreSpec What every workload spec shares: enabled flag, flavors, integration connections, policies, revision traffic and runtime.
-type CoreSpec struct {
-	Configurations *struct {
-		// Key A configuration value, possibly secret.
-		Key *SpecConfiguration `json:"key,omitempty"`
-	} `json:"configurations,omitempty"`
-	Enabled *bool `json:"enabled,omitempty"`
-
-	// Flavors The kinds of hardware a workload may run on.
-	Flavors *Flavors `json:"flavors,omitempty"`
-
-	// IntegrationConnections Names of integration connections.
-	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
-
-	// Policies Names of the policies a resource follows.
-	Policies *PoliciesList `json:"policies,omitempty"`
-
-	// PrivateClusters A private cluster a model runs on.
-	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
-
-	// Revision Which revision takes traffic: the active one, an optional canary and its share.
-	Revision *RevisionConfiguration `json:"revision,omitempty"`
-
-	// Runtime How a workload runs (2025 shape): image, resources, scaling and variables.
-	Runtime *Runtime `json:"runtime,omitempty"`
-	Sandbox *bool    `json:"sandbox,omitempty"`
-}
-
 // Country A country where the platform has regions.
 type Country struct {
 	DisplayName *string `json:"displayName,omitempty"`
@@ -1140,7 +1450,9 @@ type Country struct {
 
 // CreateJobExecutionOutput The execution a CreateJobExecution started.
 type CreateJobExecutionOutput struct {
-	ExecutionID *string                  `json:"executionId,omitempty"`
+	ExecutionID *string `json:"executionId,omitempty"`
+
+	// ID The id of the request (for idempotency and tracking): the one it carried, or one the server made.
 	ID          *string                  `json:"id,omitempty"`
 	JobID       *string                  `json:"jobId,omitempty"`
 	Tasks       []map[string]interface{} `json:"tasks,omitempty"`
@@ -1149,17 +1461,18 @@ type CreateJobExecutionOutput struct {
 
 // CreateJobExecutionRequest What to run: the tasks of the execution (each a free-form input), with optional overrides.
 type CreateJobExecutionRequest struct {
+	// AllowQueue What to do when there is no capacity now: true (the default) queues the execution and retries; false checks at once and answers 429, creating nothing.
 	AllowQueue *bool `json:"allowQueue,omitempty"`
 
 	// Env Environment variables that override the job's for this execution.
 	Env map[string]string `json:"env,omitempty"`
 
-	// ExecutionID An id of your choice for the execution.
+	// ExecutionID An id of your choice for the execution; the server makes one when it is absent.
 	ExecutionID *string `json:"executionId,omitempty"`
 	ID          *string `json:"id,omitempty"`
 	JobID       *string `json:"jobId,omitempty"`
 
-	// Memory Memory for each task, in MB, overriding the job's.
+	// Memory Memory for each task, in MB, overriding the job's for this execution; it may not be more than the job's own.
 	Memory *int `json:"memory,omitempty"`
 
 	// Tasks One input per task; each task receives its own, free-form.
@@ -1186,9 +1499,11 @@ type CustomDomainMetadata struct {
 	DisplayName *string `json:"displayName,omitempty"`
 
 	// Labels Labels: free key-value pairs for your own use.
-	Labels              *MetadataLabels `json:"labels,omitempty"`
-	Name                *string         `json:"name,omitempty"`
-	SharedFromWorkspace *string         `json:"sharedFromWorkspace,omitempty"`
+	Labels *MetadataLabels `json:"labels,omitempty"`
+
+	// Name The domain itself, e.g. `preview.example.com`, which is also the resource's name. No hostname format is declared: a wildcard registration such as `*.example.com` is a name too.
+	Name                *string `json:"name,omitempty"`
+	SharedFromWorkspace *string `json:"sharedFromWorkspace,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -1200,16 +1515,22 @@ type CustomDomainMetadata struct {
 
 // CustomDomainShareRequest The workspace a custom domain is shared with.
 type CustomDomainShareRequest struct {
-	// TargetWorkspace The name of the workspace that may then serve workloads on the domain.
+	// TargetWorkspace The workspace that may then serve workloads on the domain, or `account` to share it with every workspace of the account.
 	TargetWorkspace string `json:"targetWorkspace"`
 }
 
 // CustomDomainShareTarget A workspace a custom domain is shared with.
 type CustomDomainShareTarget struct {
-	Status               string  `json:"status"`
+	// Status Whether the share is in force; a share within one account is always `active`.
+	Status CustomDomainShareTargetStatus `json:"status"`
+
+	// Workspace The workspace the domain is shared with, or `account` for a share with every workspace of the account (workspaceDisplayName is then empty).
 	Workspace            string  `json:"workspace"`
 	WorkspaceDisplayName *string `json:"workspaceDisplayName,omitempty"`
 }
+
+// CustomDomainShareTargetStatus Whether the share is in force; a share within one account is always `active`.
+type CustomDomainShareTargetStatus string
 
 // CustomDomainSpec A custom domain's settings and verification state: the DNS records to create and whether they were found.
 type CustomDomainSpec struct {
@@ -1218,9 +1539,11 @@ type CustomDomainSpec struct {
 	FallbackPreviewID *string                     `json:"fallbackPreviewId,omitempty"`
 
 	// LastVerifiedAt When the records were last checked.
-	LastVerifiedAt          *string                  `json:"lastVerifiedAt,omitempty"`
-	Region                  *string                  `json:"region,omitempty"`
-	Status                  *CustomDomainSpecStatus  `json:"status,omitempty"`
+	LastVerifiedAt *string                 `json:"lastVerifiedAt,omitempty"`
+	Region         *string                 `json:"region,omitempty"`
+	Status         *CustomDomainSpecStatus `json:"status,omitempty"`
+
+	// SubjectAlternativeNames Other names the certificate covers; used only when domainType is `applications`.
 	SubjectAlternativeNames []map[string]interface{} `json:"subjectAlternativeNames,omitempty"`
 
 	// TxtRecords TXT records to create at the domain's DNS provider, by name.
@@ -1244,7 +1567,7 @@ type Drive struct {
 	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
 	Metadata Metadata `json:"metadata"`
 
-	// Spec The definition of a drive: its region and permissions.
+	// Spec The drive's definition, fixed when the drive is created.
 	Spec DriveSpec `json:"spec"`
 
 	// State Where a drive's content is stored.
@@ -1283,15 +1606,18 @@ type DriveJWKS struct {
 type DriveList struct {
 	Data []Drive `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more drives follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // DrivePermission Access granted on a path of a drive.
 type DrivePermission struct {
+	// Labels The labels a workload must all carry to use the drive; empty matches every workload.
 	Labels map[string]interface{} `json:"labels,omitempty"`
 	Mode   *DrivePermissionMode   `json:"mode,omitempty"`
-	Path   *string                `json:"path,omitempty"`
+
+	// Path The folder the permission is limited to; `/`, the default, is the whole drive.
+	Path *string `json:"path,omitempty"`
 }
 
 // DrivePermissionMode defines model for DrivePermission.Mode.
@@ -1299,8 +1625,11 @@ type DrivePermissionMode string
 
 // DriveSpec The definition of a drive: its region and permissions.
 type DriveSpec struct {
+	// Permissions Who may mount the drive, at most 3 rules; an empty list lets every workload of the workspace use it.
 	Permissions []DrivePermission `json:"permissions,omitempty"`
-	Region      *string           `json:"region,omitempty"`
+
+	// Region Where the drive lives: the same region as every resource that mounts it.
+	Region *string `json:"region,omitempty"`
 }
 
 // DriveState Where a drive's content is stored.
@@ -1310,8 +1639,13 @@ type DriveState struct {
 
 // EgressConfig How a sandbox's outgoing traffic leaves: through which gateway, under which policies.
 type EgressConfig struct {
-	Gateway  *string        `json:"gateway,omitempty"`
-	Mode     *string        `json:"mode,omitempty"`
+	// Gateway The egress gateway to leave through; it must exist in the VPC named `default`.
+	Gateway *string `json:"gateway,omitempty"`
+
+	// Mode How the sandbox's egress leaves; `dedicated` (a dedicated egress IP) is the only value the API names.
+	Mode *string `json:"mode,omitempty"`
+
+	// Policies Egress policies of the sandbox; the API says they are not supported yet.
 	Policies []EgressPolicy `json:"policies,omitempty"`
 }
 
@@ -1336,9 +1670,13 @@ type EgressGatewayMetadata struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
 
 	// CreatedBy Who created the resource: a user or service account id.
-	CreatedBy   *string `json:"createdBy,omitempty"`
+	CreatedBy *string `json:"createdBy,omitempty"`
+
+	// DisplayName A name for people of the gateway, at most 63 characters; spaces and punctuation are fine.
 	DisplayName *string `json:"displayName,omitempty"`
-	Name        string  `json:"name"`
+
+	// Name The gateway's name: lowercase letters, digits and hyphens, at most 49 characters, unique inside its VPC (not the workspace), fixed once created.
+	Name string `json:"name"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -1378,10 +1716,14 @@ type EgressIPMetadata struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
 
 	// CreatedBy Who created the resource: a user or service account id.
-	CreatedBy   *string `json:"createdBy,omitempty"`
+	CreatedBy *string `json:"createdBy,omitempty"`
+
+	// DisplayName A name for people of the IP, at most 63 characters; spaces and punctuation are fine.
 	DisplayName *string `json:"displayName,omitempty"`
 	GatewayName *string `json:"gatewayName,omitempty"`
-	Name        string  `json:"name"`
+
+	// Name The IP's name: lowercase letters, digits and hyphens, at most 49 characters, unique inside its egress gateway, fixed once created.
+	Name string `json:"name"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -1394,6 +1736,7 @@ type EgressIPMetadata struct {
 
 // EgressIPSpec The definition of an egress IP: its family, and the address once assigned.
 type EgressIPSpec struct {
+	// IPFamily The address family of the IP. Blaxel declares it both required and defaulting to `IPv4`: send it, since a server that follows the first statement refuses a spec without it.
 	IPFamily EgressIPSpecIPFamily `json:"ipFamily"`
 	PublicIP *string              `json:"publicIp,omitempty"`
 }
@@ -1404,9 +1747,14 @@ type EgressIPSpecIPFamily string
 // EgressPolicy A rule for outgoing traffic: which destinations, handled how.
 type EgressPolicy struct {
 	Destinations []string `json:"destinations,omitempty"`
-	Mode         *string  `json:"mode,omitempty"`
-	Name         *string  `json:"name,omitempty"`
+
+	// Mode The egress mode of the policy: `dedicated` or `shared`.
+	Mode *EgressPolicyMode `json:"mode,omitempty"`
+	Name *string           `json:"name,omitempty"`
 }
+
+// EgressPolicyMode The egress mode of the policy: `dedicated` or `shared`.
+type EgressPolicyMode string
 
 // Entrypoint How an MCP server of the hub is started: command, arguments and environment.
 type Entrypoint struct {
@@ -1428,18 +1776,6 @@ type Env struct {
 	Value *string `json:"value,omitempty"`
 }
 
-// Error The body of a control-plane error.
-type Error struct {
-	// Code The HTTP status, repeated.
-	Code *int `json:"code,omitempty"`
-
-	// Error A short, stable name of the failure, e.g. `invalid_api_version`.
-	Error string `json:"error"`
-
-	// Message A sentence for people.
-	Message *string `json:"message,omitempty"`
-}
-
 // ExpirationPolicy When a sandbox is deleted: after being idle for a while, after a maximum age, or at a date.
 type ExpirationPolicy struct {
 	// Action What happens when the policy fires.
@@ -1448,7 +1784,7 @@ type ExpirationPolicy struct {
 	// Type `ttl-idle` counts from the last use, `ttl-max-age` from creation, `date` is a fixed time.
 	Type *ExpirationPolicyType `json:"type,omitempty"`
 
-	// Value A duration such as `30m` or `24h`, or a date (RFC 3339) for `date`.
+	// Value For `ttl-idle` and `ttl-max-age`, a duration such as `30m`, `24h` or `7d`; for `date`, an RFC 3339 date.
 	Value *string `json:"value,omitempty"`
 }
 
@@ -1478,8 +1814,12 @@ type FeatureFlagEvaluation struct {
 
 // FirewallConfig The rulesets that filter a sandbox's traffic.
 type FirewallConfig struct {
-	Rulesets []string `json:"rulesets,omitempty"`
+	// Rulesets The rule sets applied to outgoing traffic: `default` adds nothing, `proxy` lets traffic out through the platform's proxy only, `dedicated-ip` through the dedicated IP gateway only.
+	Rulesets []FirewallConfigRulesets `json:"rulesets,omitempty"`
 }
+
+// FirewallConfigRulesets defines model for FirewallConfig.Rulesets.
+type FirewallConfigRulesets string
 
 // Flavor A kind of hardware a workload can run on (CPU or GPU).
 type Flavor struct {
@@ -1502,7 +1842,7 @@ type Form struct {
 	Secrets map[string]interface{} `json:"secrets,omitempty"`
 }
 
-// Function A function: an MCP server that agents call as a tool.
+// Function A function: an MCP server that agents call as a tool. TypeScript generators declare a type named Function, which hides JavaScript's built-in Function inside their module: import it under another name (`import type { Function as BlaxelFunction }`). The name is kept, as the one Blaxel publishes for the bodies and answers of the function operations.
 type Function struct {
 	// Events What happened to a resource recently.
 	Events *CoreEvents `json:"events,omitempty"`
@@ -1529,23 +1869,25 @@ type FunctionKit struct {
 type FunctionList struct {
 	Data []Function `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more functions follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // FunctionRuntime How a function runs: its image, memory, scaling bounds, ports and MCP transport.
 type FunctionRuntime struct {
 	Envs       []Env                      `json:"envs,omitempty"`
 	Generation *FunctionRuntimeGeneration `json:"generation,omitempty"`
-	Image      *string                    `json:"image,omitempty"`
 
-	// MaxScale The most instances run at once.
+	// Image The image the function runs. The platform fills it in when code is deployed (`bl deploy`); a client usually leaves it out.
+	Image *string `json:"image,omitempty"`
+
+	// MaxScale The most instances of the function run at once.
 	MaxScale *int `json:"maxScale,omitempty"`
 
-	// Memory Memory of each instance, in MB.
+	// Memory Memory of each instance of the function, in MB. The CPU follows from it: one core per 2048 MB (4096 gives 2 cores).
 	Memory *int `json:"memory,omitempty"`
 
-	// MinScale The fewest instances kept running; 0 lets the function sleep when idle.
+	// MinScale The fewest instances kept running: 0 lets the function scale to zero when idle, 1 or more keeps that many warm.
 	MinScale *int `json:"minScale,omitempty"`
 
 	// Ports The ports a workload listens on.
@@ -1563,10 +1905,10 @@ type FunctionRuntimeTransport string
 
 // FunctionSchema A JSON Schema describing a function's input.
 type FunctionSchema struct {
-	AllOf  []interface{} `json:"allOf,omitempty"`
-	AnyOf  []interface{} `json:"anyOf,omitempty"`
-	Enum   []string      `json:"enum,omitempty"`
-	Format *string       `json:"format,omitempty"`
+	AllOf  []FunctionSchema `json:"allOf,omitempty"`
+	AnyOf  []FunctionSchema `json:"anyOf,omitempty"`
+	Enum   []string         `json:"enum,omitempty"`
+	Format *string          `json:"format,omitempty"`
 
 	// Items A JSON Schema describing a function's input.
 	Items      *FunctionSchema           `json:"items,omitempty"`
@@ -1575,7 +1917,7 @@ type FunctionSchema struct {
 	MinLength  *float32                  `json:"minLength,omitempty"`
 	Minimum    *float32                  `json:"minimum,omitempty"`
 	Not        map[string]interface{}    `json:"not,omitempty"`
-	OneOf      []interface{}             `json:"oneOf,omitempty"`
+	OneOf      []FunctionSchema          `json:"oneOf,omitempty"`
 	Pattern    *string                   `json:"pattern,omitempty"`
 	Properties map[string]FunctionSchema `json:"properties,omitempty"`
 	Required   []string                  `json:"required,omitempty"`
@@ -1585,12 +1927,10 @@ type FunctionSchema struct {
 
 // FunctionSpec The definition of a function: what runs, where, its tools and its triggers.
 type FunctionSpec struct {
-	Configurations *struct {
-		// Key A configuration value, possibly secret.
-		Key *SpecConfiguration `json:"key,omitempty"`
-	} `json:"configurations,omitempty"`
+	// Configurations Configuration values of a workload by name, each possibly secret.
+	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
-	// Enabled False keeps the definition but runs nothing.
+	// Enabled False keeps the function's definition but runs nothing; true unless given.
 	Enabled *bool `json:"enabled,omitempty"`
 
 	// Flavors The kinds of hardware a workload may run on.
@@ -1606,10 +1946,10 @@ type FunctionSpec struct {
 	// PrivateClusters A private cluster a model runs on.
 	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
 
-	// Public Whether the deployed function answers without credentials.
+	// Public Whether the deployed function answers without credentials. Only functions on the mk3 generation can be public.
 	Public *bool `json:"public,omitempty"`
 
-	// Region Where the function runs; see ListLocations.
+	// Region Where the function runs; see ListLocations. Without it, the locations of the function's policies decide.
 	Region *string `json:"region,omitempty"`
 
 	// Revision Which revision takes traffic: the active one, an optional canary and its share.
@@ -1631,6 +1971,7 @@ type FunctionsList = []string
 
 // GithubRunnerConfig The repositories a job serves as a GitHub Actions runner for.
 type GithubRunnerConfig struct {
+	// Repositories The repositories the job serves, each as `owner/repo`; a list that is not empty turns the runner on.
 	Repositories []string `json:"repositories,omitempty"`
 }
 
@@ -1663,18 +2004,21 @@ type ImageCleanup struct {
 
 // ImageCreateRequest An image to register for a kind of resource.
 type ImageCreateRequest struct {
-	// Generation The infrastructure generation the image is built for, e.g. `mk3`.
+	// Generation The infrastructure generation the image is built for; `mk3` unless given.
 	Generation *string `json:"generation,omitempty"`
 
-	// Image The image reference, e.g. a registry path with its tag.
+	// Image A ready-made image reference: the build is skipped and the reference is used as it is; the answer then repeats it in `image`.
 	Image *string `json:"image,omitempty"`
 
 	// Name The name the image is stored under.
 	Name string `json:"name"`
 
-	// ResourceType The kind of resource the image serves, e.g. `sandbox` or `agent`.
-	ResourceType string `json:"resourceType"`
+	// ResourceType The kind of resource the image serves, as a singular noun (`sandbox`, `agent`...), where the `/images/{resourceType}` paths use plurals.
+	ResourceType ImageCreateRequestResourceType `json:"resourceType"`
 }
+
+// ImageCreateRequestResourceType The kind of resource the image serves, as a singular noun (`sandbox`, `agent`...), where the `/images/{resourceType}` paths use plurals.
+type ImageCreateRequestResourceType string
 
 // ImageCreation The image that was registered.
 type ImageCreation struct {
@@ -1684,7 +2028,7 @@ type ImageCreation struct {
 	// Message What the platform did.
 	Message *string `json:"message,omitempty"`
 
-	// Name The image's name.
+	// Name The name the new image is stored under.
 	Name *string `json:"name,omitempty"`
 
 	// ResourceType The kind of resource the image serves.
@@ -1693,7 +2037,9 @@ type ImageCreation struct {
 
 // ImageMetadata The identity of an image: its name, the kind of resource it is for, and its workspace of origin.
 type ImageMetadata struct {
-	CreatedAt   *string `json:"createdAt,omitempty"`
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// DisplayName The image's name for people, shaped `registry/workspace/repository`.
 	DisplayName *string `json:"displayName,omitempty"`
 
 	// Events What happened to a resource recently.
@@ -1711,7 +2057,7 @@ type ImageMetadata struct {
 
 // ImageShareRequest Where an image is shared to.
 type ImageShareRequest struct {
-	// TargetAccountID The account that owns the target workspace, when it is not the caller's own.
+	// TargetAccountID The account that owns the target workspace; needed when it is another account than the caller's.
 	TargetAccountID *string `json:"targetAccountId,omitempty"`
 
 	// TargetWorkspace The workspace that receives the image.
@@ -1720,16 +2066,24 @@ type ImageShareRequest struct {
 
 // ImageShareTarget A workspace an image is shared with or offered to, and where that stands.
 type ImageShareTarget struct {
-	AccountID            string  `json:"accountId"`
-	AccountOwnerEmail    *string `json:"accountOwnerEmail,omitempty"`
-	PendingShareID       *string `json:"pendingShareId,omitempty"`
-	Status               string  `json:"status"`
-	Workspace            string  `json:"workspace"`
-	WorkspaceDisplayName *string `json:"workspaceDisplayName,omitempty"`
+	AccountID         string  `json:"accountId"`
+	AccountOwnerEmail *string `json:"accountOwnerEmail,omitempty"`
+
+	// PendingShareID The pending share to accept or decline; present only while `status` is `pending`.
+	PendingShareID *string `json:"pendingShareId,omitempty"`
+
+	// Status `active` once the image is shared with the target workspace; `pending` while a share with another account waits for its acceptance.
+	Status               ImageShareTargetStatus `json:"status"`
+	Workspace            string                 `json:"workspace"`
+	WorkspaceDisplayName *string                `json:"workspaceDisplayName,omitempty"`
 }
+
+// ImageShareTargetStatus `active` once the image is shared with the target workspace; `pending` while a share with another account waits for its acceptance.
+type ImageShareTargetStatus string
 
 // ImageSpec An image's size and tags.
 type ImageSpec struct {
+	// Size The size of the image, in bytes.
 	Size *int       `json:"size,omitempty"`
 	Tags []ImageTag `json:"tags,omitempty"`
 }
@@ -1738,6 +2092,8 @@ type ImageSpec struct {
 type ImageTag struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
 	Name      *string `json:"name,omitempty"`
+
+	// Size The size of the image under this tag, in bytes.
 	Size      *int    `json:"size,omitempty"`
 	UpdatedAt *string `json:"updatedAt,omitempty"`
 }
@@ -1862,8 +2218,8 @@ type JobExecution struct {
 type JobExecutionList struct {
 	Data []JobExecution `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more executions follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // JobExecutionMetadata The identity and timeline of a job execution.
@@ -1882,13 +2238,18 @@ type JobExecutionMetadata struct {
 
 // JobExecutionSpec What a job execution runs: its tasks, parallelism, timeout and overrides.
 type JobExecutionSpec struct {
-	EnvOverride    map[string]interface{} `json:"envOverride,omitempty"`
-	MemoryOverride *int                   `json:"memoryOverride,omitempty"`
+	// EnvOverride The variables this execution overrides; their values come back masked (`***`).
+	EnvOverride map[string]interface{} `json:"envOverride,omitempty"`
+
+	// MemoryOverride The memory, in MB, that this execution was started with instead of the job's; absent when there was no override.
+	MemoryOverride *int `json:"memoryOverride,omitempty"`
 
 	// Parallelism How many tasks run at once.
 	Parallelism *int               `json:"parallelism,omitempty"`
 	Tasks       []JobExecutionTask `json:"tasks,omitempty"`
-	Timeout     *int               `json:"timeout,omitempty"`
+
+	// Timeout How long each task may run, in seconds, copied from the job when the execution was created.
+	Timeout *int `json:"timeout,omitempty"`
 }
 
 // JobExecutionStats How many tasks of an execution are in each state.
@@ -1932,8 +2293,8 @@ type JobExecutionTaskCondition struct {
 type JobExecutionTaskList struct {
 	Data []JobExecutionTask `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more tasks follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // JobExecutionTaskMetadata The identity and timeline of a task.
@@ -1948,8 +2309,10 @@ type JobExecutionTaskMetadata struct {
 
 // JobExecutionTaskSpec A task's retry and timeout limits.
 type JobExecutionTaskSpec struct {
-	MaxRetries *int    `json:"maxRetries,omitempty"`
-	Timeout    *string `json:"timeout,omitempty"`
+	MaxRetries *int `json:"maxRetries,omitempty"`
+
+	// Timeout How long the task may run, as a duration such as `30m` (where JobRuntime.timeout counts seconds).
+	Timeout *string `json:"timeout,omitempty"`
 }
 
 // JobExecutionTaskStatus Where a task stands.
@@ -1959,21 +2322,24 @@ type JobExecutionTaskStatus string
 type JobList struct {
 	Data []Job `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more jobs follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // JobRuntime How a job's tasks run: image, memory, retries, timeout and variables.
 type JobRuntime struct {
+	// DiskPercent The share of the VM's memory, in percent (10 to 95, 50 unless given), that backs the in-memory disk of each task. Only mk3.1 microVMs use it.
 	DiskPercent *int                  `json:"diskPercent,omitempty"`
 	Envs        []Env                 `json:"envs,omitempty"`
 	Generation  *JobRuntimeGeneration `json:"generation,omitempty"`
-	Image       *string               `json:"image,omitempty"`
+
+	// Image The image each task runs. The platform fills it in when code is deployed (`bl deploy`); a client usually leaves it out.
+	Image *string `json:"image,omitempty"`
 
 	// MaxRetries How many times a failed task is tried again.
 	MaxRetries *int `json:"maxRetries,omitempty"`
 
-	// Memory Memory of each task, in MB.
+	// Memory Memory of each task, in MB. The CPU follows from it: one core per 2048 MB (4096 gives 2 cores).
 	Memory *int `json:"memory,omitempty"`
 
 	// Ports The ports a workload listens on.
@@ -1988,6 +2354,7 @@ type JobRuntimeGeneration string
 
 // JobSpec The definition of a job: what runs, where, on which triggers and with which volumes.
 type JobSpec struct {
+	// Enabled False keeps the definition but runs no execution.
 	Enabled *bool `json:"enabled,omitempty"`
 
 	// GithubRunner The repositories a job serves as a GitHub Actions runner for.
@@ -2012,11 +2379,14 @@ type JobSpec struct {
 
 // JobVolume A volume a job's tasks mount.
 type JobVolume struct {
-	MountPath string        `json:"mountPath"`
-	Name      string        `json:"name"`
-	ReadOnly  *bool         `json:"readOnly,omitempty"`
-	SizeMb    int           `json:"sizeMb"`
-	Type      JobVolumeType `json:"type"`
+	// MountPath Where the volume appears in each task's container, an absolute path.
+	MountPath string `json:"mountPath"`
+	Name      string `json:"name"`
+	ReadOnly  *bool  `json:"readOnly,omitempty"`
+
+	// SizeMb The size of the volume, in MB.
+	SizeMb int           `json:"sizeMb"`
+	Type   JobVolumeType `json:"type"`
 }
 
 // JobVolumeType defines model for JobVolume.Type.
@@ -2069,9 +2439,11 @@ type LiteVolume struct {
 	Spec *LiteVolumeSpec `json:"spec,omitempty"`
 
 	// State What a volume is attached to.
-	State        *VolumeState `json:"state,omitempty"`
-	Status       *string      `json:"status,omitempty"`
-	TerminatedAt *string      `json:"terminatedAt,omitempty"`
+	State *VolumeState `json:"state,omitempty"`
+
+	// Status The volume's state, computed by the server.
+	Status       *string `json:"status,omitempty"`
+	TerminatedAt *string `json:"terminatedAt,omitempty"`
 }
 
 // LiteVolumeMetadata The identity of a volume, in brief.
@@ -2086,7 +2458,9 @@ type LiteVolumeMetadata struct {
 // LiteVolumeSpec A volume's region and size, in brief.
 type LiteVolumeSpec struct {
 	Region *string `json:"region,omitempty"`
-	Size   *int    `json:"size,omitempty"`
+
+	// Size The size of the volume. This compact shape speaks of GB where VolumeSpec.size says MB; the API's texts disagree, so check the unit against the full volume.
+	Size *int `json:"size,omitempty"`
 }
 
 // LocationResponse A place where workloads can run, with its status and hardware.
@@ -2105,7 +2479,10 @@ type MCPDefinition struct {
 	ComingSoon *bool                    `json:"coming_soon,omitempty"`
 
 	// CreatedAt When the resource was created (RFC 3339).
-	CreatedAt   *string `json:"createdAt,omitempty"`
+	CreatedAt *string `json:"createdAt,omitempty"`
+
+	// Description A short summary of the MCP server, shown in the hub listing; longDescription has the full text.
+	Description *string `json:"description,omitempty"`
 	DisplayName *string `json:"displayName,omitempty"`
 	Enterprise  *bool   `json:"enterprise,omitempty"`
 
@@ -2121,12 +2498,17 @@ type MCPDefinition struct {
 	Integration     *string  `json:"integration,omitempty"`
 	LongDescription *string  `json:"longDescription,omitempty"`
 	Name            *string  `json:"name,omitempty"`
-	Transport       *string  `json:"transport,omitempty"`
+
+	// Transport How the hub's MCP server is spoken to: `websocket` or `http-stream`.
+	Transport *MCPDefinitionTransport `json:"transport,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
 	URL       *string `json:"url,omitempty"`
 }
+
+// MCPDefinitionTransport How the hub's MCP server is spoken to: `websocket` or `http-stream`.
+type MCPDefinitionTransport string
 
 // Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
 type Metadata struct {
@@ -2136,16 +2518,16 @@ type Metadata struct {
 	// CreatedBy Who created the resource: a user or service account id.
 	CreatedBy *string `json:"createdBy,omitempty"`
 
-	// DisplayName A name for people.
+	// DisplayName A name for people, at most 63 characters; spaces and punctuation are fine.
 	DisplayName *string `json:"displayName,omitempty"`
 
-	// ExternalID An identifier your own system gives the resource, to find it again with the by-external-id operations.
+	// ExternalID An identifier that your own system gives the resource (letters, digits and hyphens, at most 64 characters): the by-external-id operations and the `externalId` filters of listings find the resource by it.
 	ExternalID *string `json:"externalId,omitempty"`
 
 	// Labels Labels: free key-value pairs for your own use.
 	Labels *MetadataLabels `json:"labels,omitempty"`
 
-	// Name The resource's name: unique among its kind in the workspace, used in paths.
+	// Name The resource's name, used in its paths: lowercase letters, digits and hyphens, at most 49 characters, unique among its kind in the workspace. It cannot change once the resource exists: an update that names another is refused.
 	Name string `json:"name"`
 
 	// Plan The billing plan the resource runs under.
@@ -2186,8 +2568,8 @@ type Model struct {
 type ModelList struct {
 	Data []Model `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more models follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // ModelPrivateCluster A private cluster a model runs on.
@@ -2199,14 +2581,18 @@ type ModelPrivateCluster struct {
 
 // ModelRuntime Which model a model API serves, and from which provider.
 type ModelRuntime struct {
-	EndpointName *string                 `json:"endpointName,omitempty"`
-	Generation   *ModelRuntimeGeneration `json:"generation,omitempty"`
-	Model        *string                 `json:"model,omitempty"`
-	Organization *string                 `json:"organization,omitempty"`
-	Type         *ModelRuntimeType       `json:"type,omitempty"`
+	EndpointName *string `json:"endpointName,omitempty"`
+
+	// Generation The infrastructure generation of the model. Empty, the default, keeps the classic deployment; `mk3` serves the model through the model gateway on microVM clusters.
+	Generation *ModelRuntimeGeneration `json:"generation,omitempty"`
+	Model      *string                 `json:"model,omitempty"`
+
+	// Organization The organization at the provider, which some providers (OpenAI for one) require.
+	Organization *string           `json:"organization,omitempty"`
+	Type         *ModelRuntimeType `json:"type,omitempty"`
 }
 
-// ModelRuntimeGeneration defines model for ModelRuntime.Generation.
+// ModelRuntimeGeneration The infrastructure generation of the model. Empty, the default, keeps the classic deployment; `mk3` serves the model through the model gateway on microVM clusters.
 type ModelRuntimeGeneration string
 
 // ModelRuntimeType defines model for ModelRuntime.Type.
@@ -2214,12 +2600,10 @@ type ModelRuntimeType string
 
 // ModelSpec The definition of a model API: the model, the integration connection that reaches it, and policies.
 type ModelSpec struct {
-	Configurations *struct {
-		// Key A configuration value, possibly secret.
-		Key *SpecConfiguration `json:"key,omitempty"`
-	} `json:"configurations,omitempty"`
+	// Configurations Configuration values of a workload by name, each possibly secret.
+	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
-	// Enabled False keeps the definition but serves nothing.
+	// Enabled False keeps the model's definition but serves nothing; true unless given.
 	Enabled *bool `json:"enabled,omitempty"`
 
 	// Flavors The kinds of hardware a workload may run on.
@@ -2244,7 +2628,8 @@ type ModelSpec struct {
 
 // NetworkFirewall The domains a sandbox may reach.
 type NetworkFirewall struct {
-	// AllowedDomains The domains the sandbox may reach.
+	// AllowedDomains The domains the sandbox may reach. Deprecated, kept for old clients: use proxy.allowedDomains.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	AllowedDomains []string `json:"allowedDomains,omitempty"`
 }
 
@@ -2268,10 +2653,10 @@ type PaginationMeta struct {
 	// HasMore Whether another page follows.
 	HasMore *bool `json:"hasMore,omitempty"`
 
-	// NextCursor Send this as `cursor` to read the next page. Opaque, bound to the query, valid 24 hours.
+	// NextCursor Send this as `cursor` to read the next page; empty after the last page. Opaque, bound to the query, valid 24 hours.
 	NextCursor *string `json:"nextCursor,omitempty"`
 
-	// Total How many items the listing holds, whatever the filters.
+	// Total How many items the workspace holds of this kind, whatever the status filters and the `q` search.
 	Total *int `json:"total,omitempty"`
 }
 
@@ -2281,16 +2666,18 @@ type PendingImageShare struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
 
 	// CreatedBy Who created the resource: a user or service account id.
-	CreatedBy       *string `json:"createdBy,omitempty"`
-	ExpiresAt       *string `json:"expiresAt,omitempty"`
-	ID              *string `json:"id,omitempty"`
-	ImageName       *string `json:"imageName,omitempty"`
-	ResourceType    *string `json:"resourceType,omitempty"`
-	SharedBy        *string `json:"sharedBy,omitempty"`
-	SourceAccountID *string `json:"sourceAccountId,omitempty"`
-	SourceWorkspace *string `json:"sourceWorkspace,omitempty"`
-	TargetAccountID *string `json:"targetAccountId,omitempty"`
-	TargetWorkspace *string `json:"targetWorkspace,omitempty"`
+	CreatedBy *string `json:"createdBy,omitempty"`
+	ExpiresAt *string `json:"expiresAt,omitempty"`
+	ID        *string `json:"id,omitempty"`
+	ImageName *string `json:"imageName,omitempty"`
+
+	// ResourceType The kind of resource the image is for, as a singular noun (`agent`...), where the `/images/{resourceType}` paths use plurals.
+	ResourceType    *PendingImageShareResourceType `json:"resourceType,omitempty"`
+	SharedBy        *string                        `json:"sharedBy,omitempty"`
+	SourceAccountID *string                        `json:"sourceAccountId,omitempty"`
+	SourceWorkspace *string                        `json:"sourceWorkspace,omitempty"`
+	TargetAccountID *string                        `json:"targetAccountId,omitempty"`
+	TargetWorkspace *string                        `json:"targetWorkspace,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -2299,23 +2686,31 @@ type PendingImageShare struct {
 	UpdatedBy *string `json:"updatedBy,omitempty"`
 }
 
+// PendingImageShareResourceType The kind of resource the image is for, as a singular noun (`agent`...), where the `/images/{resourceType}` paths use plurals.
+type PendingImageShareResourceType string
+
 // PendingImageShareRender A pending image share as listed, with the names people need to decide.
 type PendingImageShareRender struct {
-	CreatedAt                  *string `json:"createdAt,omitempty"`
-	ExpiresAt                  *string `json:"expiresAt,omitempty"`
-	HasConflict                *bool   `json:"hasConflict,omitempty"`
-	ID                         *string `json:"id,omitempty"`
-	ImageName                  *string `json:"imageName,omitempty"`
-	ResourceType               *string `json:"resourceType,omitempty"`
-	SharedBy                   *string `json:"sharedBy,omitempty"`
-	SharedByEmail              *string `json:"sharedByEmail,omitempty"`
-	SourceAccountID            *string `json:"sourceAccountId,omitempty"`
-	SourceWorkspace            *string `json:"sourceWorkspace,omitempty"`
-	SourceWorkspaceDisplayName *string `json:"sourceWorkspaceDisplayName,omitempty"`
-	TargetAccountID            *string `json:"targetAccountId,omitempty"`
-	TargetWorkspace            *string `json:"targetWorkspace,omitempty"`
-	TargetWorkspaceDisplayName *string `json:"targetWorkspaceDisplayName,omitempty"`
+	CreatedAt   *string `json:"createdAt,omitempty"`
+	ExpiresAt   *string `json:"expiresAt,omitempty"`
+	HasConflict *bool   `json:"hasConflict,omitempty"`
+	ID          *string `json:"id,omitempty"`
+	ImageName   *string `json:"imageName,omitempty"`
+
+	// ResourceType The kind of resource the image is for, as a singular noun (`agent`...).
+	ResourceType               *PendingImageShareRenderResourceType `json:"resourceType,omitempty"`
+	SharedBy                   *string                              `json:"sharedBy,omitempty"`
+	SharedByEmail              *string                              `json:"sharedByEmail,omitempty"`
+	SourceAccountID            *string                              `json:"sourceAccountId,omitempty"`
+	SourceWorkspace            *string                              `json:"sourceWorkspace,omitempty"`
+	SourceWorkspaceDisplayName *string                              `json:"sourceWorkspaceDisplayName,omitempty"`
+	TargetAccountID            *string                              `json:"targetAccountId,omitempty"`
+	TargetWorkspace            *string                              `json:"targetWorkspace,omitempty"`
+	TargetWorkspaceDisplayName *string                              `json:"targetWorkspaceDisplayName,omitempty"`
 }
+
+// PendingImageShareRenderResourceType The kind of resource the image is for, as a singular noun (`agent`...).
+type PendingImageShareRenderResourceType string
 
 // PendingInvitation An invitation to join a workspace, not yet answered.
 type PendingInvitation struct {
@@ -2357,7 +2752,9 @@ type PendingInvitationRender struct {
 	// InvitedBy Who sent an invitation.
 	InvitedBy *PendingInvitationRenderInvitedBy `json:"invitedBy,omitempty"`
 	Role      *string                           `json:"role,omitempty"`
-	Type      *string                           `json:"type,omitempty"`
+
+	// Type What the invitation is to: a `workspace`, or the account's administration (`account_admin`, for which `account` is set).
+	Type *PendingInvitationRenderType `json:"type,omitempty"`
 
 	// Workspace The workspace an invitation is for.
 	Workspace *PendingInvitationRenderWorkspace `json:"workspace,omitempty"`
@@ -2365,6 +2762,9 @@ type PendingInvitationRender struct {
 	// WorkspaceDetails Who is already in the workspace an invitation is for.
 	WorkspaceDetails *PendingInvitationWorkspaceDetails `json:"workspaceDetails,omitempty"`
 }
+
+// PendingInvitationRenderType What the invitation is to: a `workspace`, or the account's administration (`account_admin`, for which `account` is set).
+type PendingInvitationRenderType string
 
 // PendingInvitationRenderAccount The account of the workspace an invitation is for.
 type PendingInvitationRenderAccount struct {
@@ -2403,7 +2803,7 @@ type Policy struct {
 	// Spec The definition of a policy: its kind and what it allows.
 	Spec PolicySpec `json:"spec"`
 
-	// Usage How many resources of each kind use a policy.
+	// Usage How many resources use the policy, counted by the server when it lists policies; never sent by clients.
 	Usage *PolicyUsageCounts `json:"usage,omitempty"`
 }
 
@@ -2411,8 +2811,8 @@ type Policy struct {
 type PolicyList struct {
 	Data []Policy `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more policies follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // PolicyLocation A location a policy allows.
@@ -2538,7 +2938,9 @@ type PreviewMetadata struct {
 // PreviewSpec The definition of a preview: port, visibility, address and headers.
 type PreviewSpec struct {
 	CustomDomain *string `json:"customDomain,omitempty"`
-	Expires      *string `json:"expires,omitempty"`
+
+	// Expires When the preview is deleted, an RFC 3339 instant such as `2030-12-31T23:59:59Z`.
+	Expires *time.Time `json:"expires,omitempty"`
 
 	// Port The sandbox port the preview exposes.
 	Port *int `json:"port,omitempty"`
@@ -2551,7 +2953,9 @@ type PreviewSpec struct {
 	Region          *string           `json:"region,omitempty"`
 	RequestHeaders  map[string]string `json:"requestHeaders,omitempty"`
 	ResponseHeaders map[string]string `json:"responseHeaders,omitempty"`
-	TTL             *string           `json:"ttl,omitempty"`
+
+	// TTL How long the preview lives, as a duration such as `1h`, `24h` or `7d`; it is deleted when that runs out.
+	TTL *string `json:"ttl,omitempty"`
 
 	// URL The preview's address.
 	URL *string `json:"url,omitempty"`
@@ -2608,8 +3012,10 @@ type PrivateCluster struct {
 	LastHealthCheckTime *string `json:"lastHealthCheckTime,omitempty"`
 	Latitude            *string `json:"latitude,omitempty"`
 	Longitude           *string `json:"longitude,omitempty"`
-	Name                *string `json:"name,omitempty"`
-	OwnedBy             *string `json:"ownedBy,omitempty"`
+
+	// Name The cluster's name, which must be unique.
+	Name    *string `json:"name,omitempty"`
+	OwnedBy *string `json:"ownedBy,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -2626,24 +3032,37 @@ type PrivateLocation struct {
 
 // ProxyConfig The outgoing proxy of a sandbox: allowed and forbidden domains, bypasses and routes.
 type ProxyConfig struct {
-	AllowedDomains   []string      `json:"allowedDomains,omitempty"`
-	Bypass           []string      `json:"bypass,omitempty"`
+	AllowedDomains []string `json:"allowedDomains,omitempty"`
+
+	// Bypass Domains that do not go through the proxy; wildcards allowed. Besides these, localhost, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.169.254, `.local` and `.internal` always bypass it.
+	Bypass []string `json:"bypass,omitempty"`
+
+	// ForbiddenDomains Domains the sandbox may not reach through the proxy; wildcards allowed. When allowedDomains is set too, it wins and this list is not applied.
 	ForbiddenDomains []string      `json:"forbiddenDomains,omitempty"`
 	Routing          []ProxyTarget `json:"routing,omitempty"`
 }
 
 // ProxyTarget Where the proxy sends matching requests, with the headers, body and secrets it adds.
 type ProxyTarget struct {
-	Body         map[string]string `json:"body,omitempty"`
-	Destinations []string          `json:"destinations,omitempty"`
-	Headers      map[string]string `json:"headers,omitempty"`
-	Secrets      map[string]string `json:"secrets,omitempty"`
+	// Body Body fields the proxy adds; values may hold `{{SECRET:name}}`, replaced by this rule's secret.
+	Body map[string]string `json:"body,omitempty"`
+
+	// Destinations The destinations the rule applies to; `["*"]` applies it to every destination.
+	Destinations []string `json:"destinations,omitempty"`
+
+	// Headers Headers the proxy adds; values may hold `{{SECRET:name}}`, replaced by this rule's secret.
+	Headers map[string]string `json:"headers,omitempty"`
+
+	// Secrets Secrets by name, that headers and body use as `{{SECRET:name}}`. Stored encrypted and never answered: read answers leave this out.
+	Secrets map[string]string `json:"secrets,omitempty"`
 }
 
 // PublicIP The address ranges of one region.
 type PublicIP struct {
-	Ipv4Cidrs []string `json:"ipv4Cidrs,omitempty"`
-	Ipv6Cidrs []string `json:"ipv6Cidrs,omitempty"`
+	// Description What the address ranges of this region are used for, in words.
+	Description *string  `json:"description,omitempty"`
+	Ipv4Cidrs   []string `json:"ipv4Cidrs,omitempty"`
+	Ipv6Cidrs   []string `json:"ipv6Cidrs,omitempty"`
 }
 
 // PublicIPs The platform's address ranges, by region.
@@ -2659,9 +3078,11 @@ type Region struct {
 	EgressAvailable     *bool                  `json:"egressAvailable,omitempty"`
 	InfoGeneration      *string                `json:"infoGeneration,omitempty"`
 	Location            *string                `json:"location,omitempty"`
-	Mk31Available       *bool                  `json:"mk31Available,omitempty"`
-	Name                *string                `json:"name,omitempty"`
-	ProxyAvailable      *bool                  `json:"proxyAvailable,omitempty"`
+
+	// Mk31Available Whether the region has mk3.1 nodes: applications and jobs deploy only to regions where this is true.
+	Mk31Available  *bool   `json:"mk31Available,omitempty"`
+	Name           *string `json:"name,omitempty"`
+	ProxyAvailable *bool   `json:"proxyAvailable,omitempty"`
 }
 
 // Repository The source repository of a workload.
@@ -2678,12 +3099,14 @@ type RevisionConfiguration struct {
 	// Canary A second revision that takes `canaryPercent` of the traffic.
 	Canary *string `json:"canary,omitempty"`
 
-	// CanaryPercent The share of traffic, in percent, that goes to the canary.
+	// CanaryPercent The share of traffic, in percent, that goes to the canary. No range is stated here; for applications it is 0 to 100.
 	CanaryPercent *int `json:"canaryPercent,omitempty"`
 
-	// StickySessionTTL How long a client keeps being served by the same revision.
+	// StickySessionTTL How long, in seconds, a client keeps being served by the same revision; 0 turns sticky sessions off.
 	StickySessionTTL *int `json:"stickySessionTtl,omitempty"`
-	Traffic          *int `json:"traffic,omitempty"`
+
+	// Traffic The share of traffic, in percent, that goes to the active revision.
+	Traffic *int `json:"traffic,omitempty"`
 }
 
 // RevisionMetadata One deployed revision of a workload.
@@ -2698,44 +3121,15 @@ type RevisionMetadata struct {
 	TrafficPercent *int    `json:"trafficPercent,omitempty"`
 }
 
-// Runtime How a workload runs (2025 shape): image, resources, scaling and variables.
-type Runtime struct {
-	Args          []interface{}          `json:"args,omitempty"`
-	Command       []interface{}          `json:"command,omitempty"`
-	Configuration map[string]interface{} `json:"configuration,omitempty"`
-	CPU           *int                   `json:"cpu,omitempty"`
-	EndpointName  *string                `json:"endpointName,omitempty"`
-	Envs          []interface{}          `json:"envs,omitempty"`
-	Generation    *string                `json:"generation,omitempty"`
-	Image         *string                `json:"image,omitempty"`
-
-	// MaxScale The most instances run at once.
-	MaxScale   *int `json:"maxScale,omitempty"`
-	Memory     *int `json:"memory,omitempty"`
-	MetricPort *int `json:"metricPort,omitempty"`
-
-	// MinScale The fewest instances kept running; 0 lets the workload sleep when idle.
-	MinScale     *int    `json:"minScale,omitempty"`
-	Model        *string `json:"model,omitempty"`
-	Organization *string `json:"organization,omitempty"`
-
-	// Ports The ports a workload listens on.
-	Ports        *Ports                 `json:"ports,omitempty"`
-	StartupProbe map[string]interface{} `json:"startupProbe,omitempty"`
-
-	// Timeout How long a request may take, in seconds.
-	Timeout *int    `json:"timeout,omitempty"`
-	Type    *string `json:"type,omitempty"`
-}
-
 // Sandbox A sandbox: a micro-VM that starts in moments and sleeps when idle.
 type Sandbox struct {
+	// Errors The infrastructure failures of the sandbox, oldest first.
 	Errors []SandboxInfrastructureError `json:"errors,omitempty"`
 
 	// Events What happened to a resource recently.
 	Events *CoreEvents `json:"events,omitempty"`
 
-	// ExpiresIn How long until the sandbox expires under its lifecycle policies.
+	// ExpiresIn Seconds until the sandbox is deleted under its lifecycle policies; present only on sandboxes that have some.
 	ExpiresIn *int `json:"expiresIn,omitempty"`
 
 	// LastUsedAt When the sandbox last served a request.
@@ -2744,8 +3138,8 @@ type Sandbox struct {
 	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
 	Metadata Metadata `json:"metadata"`
 
-	// NodeGeneration The generation of the infrastructure the sandbox runs on.
-	NodeGeneration *string `json:"nodeGeneration,omitempty"`
+	// NodeGeneration The generation of the infrastructure the sandbox was placed on.
+	NodeGeneration *SandboxNodeGeneration `json:"nodeGeneration,omitempty"`
 
 	// Spec The definition of a sandbox: image and memory, region, network, volumes and lifecycle.
 	Spec SandboxSpec `json:"spec"`
@@ -2757,21 +3151,29 @@ type Sandbox struct {
 	Status *Status `json:"status,omitempty"`
 }
 
+// SandboxNodeGeneration The generation of the infrastructure the sandbox was placed on.
+type SandboxNodeGeneration string
+
 // SandboxState `RUNNING`, or `STANDBY` while the sandbox sleeps between uses.
 type SandboxState string
 
 // SandboxDefinition A ready-made sandbox image of the hub.
 type SandboxDefinition struct {
-	Categories      []map[string]interface{} `json:"categories,omitempty"`
-	ComingSoon      *bool                    `json:"coming_soon,omitempty"`
-	DisplayName     *string                  `json:"displayName,omitempty"`
-	Enterprise      *bool                    `json:"enterprise,omitempty"`
-	Hidden          *bool                    `json:"hidden,omitempty"`
-	Icon            *string                  `json:"icon,omitempty"`
-	Image           *string                  `json:"image,omitempty"`
-	LongDescription *string                  `json:"longDescription,omitempty"`
-	Memory          *int                     `json:"memory,omitempty"`
-	Name            *string                  `json:"name,omitempty"`
+	Categories []map[string]interface{} `json:"categories,omitempty"`
+	ComingSoon *bool                    `json:"coming_soon,omitempty"`
+
+	// Description A short summary of the image, shown in the hub listing; longDescription has the full text.
+	Description     *string `json:"description,omitempty"`
+	DisplayName     *string `json:"displayName,omitempty"`
+	Enterprise      *bool   `json:"enterprise,omitempty"`
+	Hidden          *bool   `json:"hidden,omitempty"`
+	Icon            *string `json:"icon,omitempty"`
+	Image           *string `json:"image,omitempty"`
+	LongDescription *string `json:"longDescription,omitempty"`
+
+	// Memory Memory the image runs with, in MB.
+	Memory *int    `json:"memory,omitempty"`
+	Name   *string `json:"name,omitempty"`
 
 	// Ports The ports a workload listens on.
 	Ports *Ports  `json:"ports,omitempty"`
@@ -2784,23 +3186,23 @@ type SandboxError struct {
 	// Code A short, stable name of the failure.
 	Code string `json:"code"`
 
-	// Details More about the failure, free-form.
+	// Details More about the failure, free-form; for `INVALID_IMAGE`, the requested image (`requested_image`) and the images supported (`supported_images`).
 	Details map[string]interface{} `json:"details,omitempty"`
 
-	// Message A sentence for people.
+	// Message A sentence for people saying why the sandbox could not be created.
 	Message string `json:"message"`
 
 	// SandboxName The sandbox concerned.
 	SandboxName *string `json:"sandbox_name,omitempty"`
 
-	// StatusCode The HTTP status, repeated.
+	// StatusCode The HTTP status of the error, repeated (e.g. 400).
 	StatusCode *int `json:"status_code,omitempty"`
 
 	// Step The stage of creation that failed.
 	Step *string `json:"step,omitempty"`
 
-	// Timestamp When the failure happened (RFC 3339).
-	Timestamp *string `json:"timestamp,omitempty"`
+	// Timestamp When the failure happened, an RFC 3339 instant.
+	Timestamp *time.Time `json:"timestamp,omitempty"`
 
 	// Workspace The workspace concerned.
 	Workspace *string `json:"workspace,omitempty"`
@@ -2820,7 +3222,9 @@ type SandboxForkRequest struct {
 
 	// TargetType The kind of resource to start; a sandbox unless given.
 	TargetType string `json:"targetType"`
-	Traffic    *int   `json:"traffic,omitempty"`
+
+	// Traffic The share of traffic, in percent (0 to 100), that the fork's revision gets when the target application exists already: the fork becomes its canary.
+	Traffic *int `json:"traffic,omitempty"`
 }
 
 // SandboxForkResponse The resource a fork started.
@@ -2835,7 +3239,9 @@ type SandboxForkResponseType string
 
 // SandboxInfrastructureError A problem the platform met while running the sandbox.
 type SandboxInfrastructureError struct {
-	Code     *string `json:"code,omitempty"`
+	Code *string `json:"code,omitempty"`
+
+	// Fatal True when the failure moved the sandbox to FAILED; false when a restart cleared it.
 	Fatal    *bool   `json:"fatal,omitempty"`
 	Instance *string `json:"instance,omitempty"`
 	Message  *string `json:"message,omitempty"`
@@ -2846,21 +3252,23 @@ type SandboxInfrastructureError struct {
 type SandboxLifecycle struct {
 	ExpirationPolicies []ExpirationPolicy `json:"expirationPolicies,omitempty"`
 
-	// TerminatedRetention How long a terminated sandbox stays listed, as a duration.
+	// TerminatedRetention How long the record of a terminated sandbox stays, for its logs, as a duration (`1h`, `24h`, `7d`; `5m` unless given). The workspace's quota caps it.
 	TerminatedRetention *string `json:"terminatedRetention,omitempty"`
 }
 
 // SandboxList One page of sandboxes: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type SandboxList struct {
+	// Data The sandboxes, in a light shape without their history of events.
 	Data []Sandbox `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more sandboxes follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // SandboxNetwork The network of a sandbox: reachable domains, egress, firewall, proxy and subnet.
 type SandboxNetwork struct {
-	// AllowedDomains The domains the sandbox may reach.
+	// AllowedDomains The domains the sandbox may reach. Deprecated, kept for old clients: use proxy.allowedDomains.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	AllowedDomains []string `json:"allowedDomains,omitempty"`
 
 	// Egress How a sandbox's outgoing traffic leaves: through which gateway, under which policies.
@@ -2869,13 +3277,14 @@ type SandboxNetwork struct {
 	// Firewall The rulesets that filter a sandbox's traffic.
 	Firewall *FirewallConfig `json:"firewall,omitempty"`
 
-	// ForbiddenDomains Domains the sandbox may not reach.
+	// ForbiddenDomains Domains the sandbox may not reach. Deprecated, kept for old clients: use proxy.forbiddenDomains.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	ForbiddenDomains []string `json:"forbiddenDomains,omitempty"`
 
 	// Proxy The outgoing proxy of a sandbox: allowed and forbidden domains, bypasses and routes.
 	Proxy *ProxyConfig `json:"proxy,omitempty"`
 
-	// Subnet The subnet the sandbox's address comes from.
+	// Subnet The name of the subnet the sandbox's address comes from; `default` unless given. When set, it wins over a subnet that the egress settings imply.
 	Subnet *string `json:"subnet,omitempty"`
 }
 
@@ -2883,83 +3292,102 @@ type SandboxNetwork struct {
 type SandboxRuntime struct {
 	Envs []Env `json:"envs,omitempty"`
 
-	// Expires When the sandbox is deleted (RFC 3339).
-	Expires   *string           `json:"expires,omitempty"`
-	ExtraArgs map[string]string `json:"extraArgs,omitempty"`
+	// Expires When the sandbox is deleted, an RFC 3339 instant.
+	Expires *time.Time `json:"expires,omitempty"`
+
+	// ExtraArgs Kernel switches of the sandbox, each `enabled` or `disabled`, by name: `iptables`, `nfs` (mk3.0) or `tun` (mk3.1). OpenAPI 3.0 cannot list the allowed names, so no schema checks them. They are fixed once the sandbox exists.
+	ExtraArgs map[string]SandboxRuntimeExtraArgs `json:"extraArgs,omitempty"`
 
 	// Image The image the sandbox starts from, e.g. one of the sandbox hub.
 	Image *string `json:"image,omitempty"`
 
-	// Memory Memory of the sandbox, in MB.
+	// Memory Memory of the sandbox, in MB. The CPU follows from it: one core per 2048 MB (4096 gives 2 cores).
 	Memory *int `json:"memory,omitempty"`
 
 	// Ports The ports a workload listens on.
 	Ports *Ports `json:"ports,omitempty"`
 
-	// TerminationGracePeriodSeconds Seconds the sandbox's processes get to stop before they are killed.
+	// TerminationGracePeriodSeconds Seconds the sandbox's processes get to stop before they are killed; 0, the default, stops them at once.
 	TerminationGracePeriodSeconds *int `json:"terminationGracePeriodSeconds,omitempty"`
 
-	// TTL How long the sandbox lives, as a duration such as `24h`.
+	// TTL The longest the sandbox lives, counted from its creation, as a number and a unit: `s`, `m`, `h`, `d` or `w` (`30m`, `2w`). Activity does not extend it: it is no idle timer. Combined forms such as `1h30m` are not stated as accepted, so the pattern refuses them.
 	TTL *string `json:"ttl,omitempty"`
 }
+
+// SandboxRuntimeExtraArgs defines model for SandboxRuntime.ExtraArgs.
+type SandboxRuntimeExtraArgs string
 
 // SandboxScheduleEntry A command scheduled in a sandbox: on a cron expression, at a time, or after a delay.
 type SandboxScheduleEntry struct {
 	CreatedAt *string `json:"createdAt,omitempty"`
-	ID        *string `json:"id,omitempty"`
+
+	// ID The schedule's id, unique within its sandbox; the server makes one when it is absent.
+	ID *string `json:"id,omitempty"`
 
 	// Input The command a schedule runs, with its directory, variables and timeout.
 	Input *SandboxScheduleInput `json:"input,omitempty"`
 
-	// MaxExecutions Stop after this many runs.
+	// MaxExecutions How many execution records are kept, 100 unless given; past it, each new execution drops the oldest record.
 	MaxExecutions *int `json:"maxExecutions,omitempty"`
 
-	// Type `cron` repeats on `value` (a cron expression), `at` runs once at `value` (RFC 3339), `sleep` once after `value` (a duration).
+	// Type `cron` repeats on `value` (a cron expression), `at` runs once at `value` (RFC 3339), `sleep` once after `value` (a duration). A `sleep` schedule is stored as `at`, so stored schedules are `cron` or `at` only.
 	Type *SandboxScheduleEntryType `json:"type,omitempty"`
 
-	// Value When to run, read according to `type`.
+	// Value When to run, read according to `type`: a 5-field cron expression for `cron`, an RFC 3339 date-time for `at`, a duration such as `2h` for `sleep`.
 	Value *string `json:"value,omitempty"`
 }
 
-// SandboxScheduleEntryType `cron` repeats on `value` (a cron expression), `at` runs once at `value` (RFC 3339), `sleep` once after `value` (a duration).
+// SandboxScheduleEntryType `cron` repeats on `value` (a cron expression), `at` runs once at `value` (RFC 3339), `sleep` once after `value` (a duration). A `sleep` schedule is stored as `at`, so stored schedules are `cron` or `at` only.
 type SandboxScheduleEntryType string
 
 // SandboxScheduleEntryList One page of sandbox schedules: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type SandboxScheduleEntryList struct {
 	Data []SandboxScheduleEntry `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more schedules follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // SandboxScheduleExecution One run of a sandbox schedule.
 type SandboxScheduleExecution struct {
-	CreatedAt   *string `json:"createdAt,omitempty"`
-	Error       *string `json:"error,omitempty"`
-	ExecutedAt  *string `json:"executedAt,omitempty"`
-	ID          *string `json:"id,omitempty"`
-	ProcessName *string `json:"processName,omitempty"`
-	ScheduleID  *string `json:"scheduleId,omitempty"`
-	StatusCode  *int    `json:"statusCode,omitempty"`
-	Timeout     *int    `json:"timeout,omitempty"`
+	CreatedAt *string `json:"createdAt,omitempty"`
+	Error     *string `json:"error,omitempty"`
+
+	// ExecutedAt When the command was sent to the sandbox, an RFC 3339 instant.
+	ExecutedAt  *time.Time `json:"executedAt,omitempty"`
+	ID          *string    `json:"id,omitempty"`
+	ProcessName *string    `json:"processName,omitempty"`
+	ScheduleID  *string    `json:"scheduleId,omitempty"`
+
+	// StatusCode The HTTP status the sandbox answered when the command was sent: 2xx or 3xx means accepted, 0 that the sandbox could not be reached.
+	StatusCode *int `json:"statusCode,omitempty"`
+
+	// Timeout How long the command could run, in seconds; 0 when the schedule set no limit.
+	Timeout *int `json:"timeout,omitempty"`
 }
 
 // SandboxScheduleExecutionList One page of schedule runs: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type SandboxScheduleExecutionList struct {
 	Data []SandboxScheduleExecution `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more scheduled runs follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // SandboxScheduleInput The command a schedule runs, with its directory, variables and timeout.
 type SandboxScheduleInput struct {
-	Command    *string           `json:"command,omitempty"`
-	Env        map[string]string `json:"env,omitempty"`
-	KeepAlive  *bool             `json:"keepAlive,omitempty"`
-	Name       *string           `json:"name,omitempty"`
-	Timeout    *int              `json:"timeout,omitempty"`
-	WorkingDir *string           `json:"workingDir,omitempty"`
+	Command *string `json:"command,omitempty"`
+
+	// Env Variables of the command. Stored encrypted: answers mask the values unless an administrator reads with `show_secrets=true`.
+	Env map[string]string `json:"env,omitempty"`
+
+	// KeepAlive Whether the sandbox is kept from scaling to zero while the command runs; true unless given.
+	KeepAlive *bool   `json:"keepAlive,omitempty"`
+	Name      *string `json:"name,omitempty"`
+
+	// Timeout How long the command may run, in seconds; 600 (10 minutes) unless given, 0 for no limit.
+	Timeout    *int    `json:"timeout,omitempty"`
+	WorkingDir *string `json:"workingDir,omitempty"`
 }
 
 // SandboxSnapshot A saved state of a sandbox.
@@ -2969,9 +3397,14 @@ type SandboxSnapshot struct {
 	ID          string  `json:"id"`
 	Name        *string `json:"name,omitempty"`
 	SandboxName string  `json:"sandboxName"`
-	Status      string  `json:"status"`
-	Workspace   string  `json:"workspace"`
+
+	// Status Whether the snapshot can be used: `pending` while it is taken, then `ready` or `failed`.
+	Status    SandboxSnapshotStatus `json:"status"`
+	Workspace string                `json:"workspace"`
 }
+
+// SandboxSnapshotStatus Whether the snapshot can be used: `pending` while it is taken, then `ready` or `failed`.
+type SandboxSnapshotStatus string
 
 // SandboxSnapshotRequest The name to give a new snapshot.
 type SandboxSnapshotRequest struct {
@@ -2983,12 +3416,10 @@ type SandboxSnapshots = []SandboxSnapshot
 
 // SandboxSpec The definition of a sandbox: image and memory, region, network, volumes and lifecycle.
 type SandboxSpec struct {
-	Configurations *struct {
-		// Key A configuration value, possibly secret.
-		Key *SpecConfiguration `json:"key,omitempty"`
-	} `json:"configurations,omitempty"`
+	// Configurations Configuration values of a workload by name, each possibly secret.
+	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
-	// Enabled False keeps the definition but runs nothing.
+	// Enabled False keeps the sandbox's definition but runs nothing; true unless given.
 	Enabled *bool `json:"enabled,omitempty"`
 
 	// Flavors The kinds of hardware a workload may run on.
@@ -3009,7 +3440,7 @@ type SandboxSpec struct {
 	// PrivateClusters A private cluster a model runs on.
 	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
 
-	// Region Where the sandbox runs, e.g. `us-pdx-1`; see ListLocations.
+	// Region Where the sandbox runs, e.g. `us-pdx-1`; see ListLocations. Without it, the server picks the region nearest to the caller.
 	Region *string `json:"region,omitempty"`
 
 	// Revision Which revision takes traffic: the active one, an optional canary and its share.
@@ -3022,22 +3453,8 @@ type SandboxSpec struct {
 	// Volumes The volumes mounted in a workload.
 	Volumes *VolumeAttachments `json:"volumes,omitempty"`
 
-	// VPC The VPC whose egress the sandbox uses.
+	// VPC The name of the VPC whose egress the sandbox uses; `default` unless given.
 	VPC *string `json:"vpc,omitempty"`
-}
-
-// ServerlessConfig How a workload scales: the least and most instances, and its timeout.
-type ServerlessConfig struct {
-	Configuration map[string]interface{} `json:"configuration,omitempty"`
-
-	// MaxScale The most instances run at once.
-	MaxScale *int `json:"maxScale,omitempty"`
-
-	// MinScale The fewest instances kept running; 0 lets the workload sleep when idle.
-	MinScale *int `json:"minScale,omitempty"`
-
-	// Timeout How long a request may take, in seconds.
-	Timeout *int `json:"timeout,omitempty"`
 }
 
 // ServiceAccount A service account of the workspace: a non-human identity whose client id and secret (or API keys) let programs call the API on the workspace's behalf.
@@ -3060,10 +3477,10 @@ type ServiceAccount struct {
 
 // ServiceAccountCreateRequest A service account to create.
 type ServiceAccountCreateRequest struct {
-	// Description Free text saying what the account is for.
+	// Description Free text saying what the new account is for.
 	Description *string `json:"description,omitempty"`
 
-	// Name The account's display name.
+	// Name The display name of the new account.
 	Name string `json:"name"`
 }
 
@@ -3081,19 +3498,19 @@ type ServiceAccountWithSecret struct {
 	// ClientID The account's client id.
 	ClientID *string `json:"client_id,omitempty"`
 
-	// ClientSecret The account's secret, shown once.
+	// ClientSecret The account's secret. This answer is the only one that holds it: later reads leave it out.
 	ClientSecret *string `json:"client_secret,omitempty"`
 
-	// CreatedAt When the account was created.
+	// CreatedAt When the account was created: now.
 	CreatedAt *string `json:"created_at,omitempty"`
 
-	// Description Free text saying what the account is for.
+	// Description Free text saying what the account is for, as it was sent.
 	Description *string `json:"description,omitempty"`
 
-	// Name The account's display name.
+	// Name The new account's display name.
 	Name *string `json:"name,omitempty"`
 
-	// UpdatedAt When the account was last changed.
+	// UpdatedAt When the account was last changed: at its creation.
 	UpdatedAt *string `json:"updated_at,omitempty"`
 }
 
@@ -3105,6 +3522,9 @@ type SpecConfiguration struct {
 	Secret *bool   `json:"secret,omitempty"`
 	Value  *string `json:"value,omitempty"`
 }
+
+// SpecConfigurations Configuration values of a workload by name, each possibly secret.
+type SpecConfigurations map[string]SpecConfiguration
 
 // StartSandbox The answer to a start request (2025 API).
 type StartSandbox struct {
@@ -3129,7 +3549,10 @@ type StopSandbox struct {
 
 // Template A project template in a Git repository.
 type Template struct {
-	DefaultBranch *string            `json:"defaultBranch,omitempty"`
+	DefaultBranch *string `json:"defaultBranch,omitempty"`
+
+	// Description What the template builds, as its repository describes it.
+	Description   *string            `json:"description,omitempty"`
 	DownloadCount *int               `json:"downloadCount,omitempty"`
 	ForksCount    *int               `json:"forksCount,omitempty"`
 	Icon          *string            `json:"icon,omitempty"`
@@ -3144,6 +3567,8 @@ type Template struct {
 
 // TemplateVariable A variable a template asks for.
 type TemplateVariable struct {
+	// Description What the variable is for, as shown to the person filling it in.
+	Description *string `json:"description,omitempty"`
 	Integration *string `json:"integration,omitempty"`
 	Name        *string `json:"name,omitempty"`
 	Path        *string `json:"path,omitempty"`
@@ -3193,9 +3618,13 @@ type TokenResponse struct {
 type Trigger struct {
 	// Configuration The settings of a trigger.
 	Configuration *TriggerConfiguration `json:"configuration,omitempty"`
-	Enabled       *bool                 `json:"enabled,omitempty"`
-	ID            *string               `json:"id,omitempty"`
-	Type          *TriggerType          `json:"type,omitempty"`
+
+	// Enabled Whether the trigger fires; true unless given.
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// ID The trigger's id; the server makes one when it is absent, and keeps the ids of one resource distinct.
+	ID   *string      `json:"id,omitempty"`
+	Type *TriggerType `json:"type,omitempty"`
 }
 
 // TriggerType defines model for Trigger.Type.
@@ -3203,14 +3632,20 @@ type TriggerType string
 
 // TriggerConfiguration The settings of a trigger.
 type TriggerConfiguration struct {
-	AuthenticationType *string                    `json:"authenticationType,omitempty"`
-	CallbackSecret     *string                    `json:"callbackSecret,omitempty"`
-	CallbackURL        *string                    `json:"callbackUrl,omitempty"`
-	Path               *string                    `json:"path,omitempty"`
-	Retry              *int                       `json:"retry,omitempty"`
-	Schedule           *string                    `json:"schedule,omitempty"`
-	Tasks              []TriggerConfigurationTask `json:"tasks,omitempty"`
-	Timeout            *int                       `json:"timeout,omitempty"`
+	AuthenticationType *string `json:"authenticationType,omitempty"`
+	CallbackSecret     *string `json:"callbackSecret,omitempty"`
+
+	// CallbackURL Where an asynchronous trigger reports its result; optional.
+	CallbackURL *string `json:"callbackUrl,omitempty"`
+	Path        *string `json:"path,omitempty"`
+	Retry       *int    `json:"retry,omitempty"`
+
+	// Schedule When the trigger fires, a 5-field cron expression.
+	Schedule *string                    `json:"schedule,omitempty"`
+	Tasks    []TriggerConfigurationTask `json:"tasks,omitempty"`
+
+	// Timeout How long an asynchronous trigger may run, in seconds, 900 at most; only mk3 honours it.
+	Timeout *int `json:"timeout,omitempty"`
 }
 
 // TriggerConfigurationTask A task a trigger submits.
@@ -3245,7 +3680,7 @@ type Volume struct {
 	// Metadata The identity of a resource: its unique name in the workspace, display name, labels and timestamps.
 	Metadata Metadata `json:"metadata"`
 
-	// Spec The definition of a volume: region, size, and the template it is filled from.
+	// Spec The volume's definition. Its size and region are said to be fixed once created, yet VolumeSpec.size says the size may grow: the API's texts disagree.
 	Spec VolumeSpec `json:"spec"`
 
 	// State What a volume is attached to.
@@ -3256,14 +3691,20 @@ type Volume struct {
 
 // VolumeAttachment A volume mounted in a workload.
 type VolumeAttachment struct {
-	// MountPath Where the volume appears in the workload's file system.
+	// MountPath Where the volume appears in the workload's file system, an absolute path.
 	MountPath *string `json:"mountPath,omitempty"`
-	Name      *string `json:"name,omitempty"`
+
+	// Name The volume: for `persistent`, an existing volume of the same workspace and region; for `ephemeral`, a local label.
+	Name *string `json:"name,omitempty"`
 
 	// ReadOnly Mount without write access.
-	ReadOnly *bool                 `json:"readOnly,omitempty"`
-	SizeMb   *int                  `json:"sizeMb,omitempty"`
-	Type     *VolumeAttachmentType `json:"type,omitempty"`
+	ReadOnly *bool `json:"readOnly,omitempty"`
+
+	// SizeMb The size of the volume, in MB: needed for an ephemeral volume, ignored for a persistent one.
+	SizeMb *int `json:"sizeMb,omitempty"`
+
+	// Type `persistent` (the default) attaches an existing volume; `ephemeral` makes temporary disk storage that lives with the sandbox.
+	Type *VolumeAttachmentType `json:"type,omitempty"`
 }
 
 // VolumeAttachmentType defines model for VolumeAttachment.Type.
@@ -3276,24 +3717,25 @@ type VolumeAttachments = []VolumeAttachment
 type VolumeList struct {
 	Data []LiteVolume `json:"data,omitempty"`
 
-	// Meta Where a page stands in a listing.
-	Meta *PaginationMeta `json:"meta,omitempty"`
+	// Meta Whether more volumes follow, and the cursor to them. Always present from version 2026-04-28 on.
+	Meta PaginationMeta `json:"meta"`
 }
 
 // VolumeSpec The definition of a volume: region, size, and the template it is filled from.
 type VolumeSpec struct {
-	// Region Where the volume lives.
+	// Region Where the volume lives: the same region as the sandboxes that attach it. Fixed once created.
 	Region *string `json:"region,omitempty"`
 
-	// Size The size of the volume.
+	// Size The size of the volume, in MB. It can grow after creation but never shrink (Volume.spec says otherwise: the API's own texts disagree).
 	Size *int `json:"size,omitempty"`
 
-	// Template The volume template to fill the volume from.
+	// Template The volume template to fill the volume from: its name, with an optional `:revision` (`mytemplate:1`, `mytemplate:latest`).
 	Template *string `json:"template,omitempty"`
 }
 
 // VolumeState What a volume is attached to.
 type VolumeState struct {
+	// AttachedTo What uses the volume, as `kind:name` (e.g. `sandbox:my-sandbox`); empty when nothing does.
 	AttachedTo *string `json:"attachedTo,omitempty"`
 }
 
@@ -3312,7 +3754,11 @@ type VolumeTemplate struct {
 
 // VolumeTemplateSpec The definition of a volume template.
 type VolumeTemplateSpec struct {
+	// DefaultSize The size of volumes made from the template unless they say otherwise, in MB.
 	DefaultSize *int `json:"defaultSize,omitempty"`
+
+	// Description Free text saying what volumes made from this template hold.
+	Description *string `json:"description,omitempty"`
 }
 
 // VolumeTemplateState The state of a volume template's uploads.
@@ -3328,7 +3774,9 @@ type VolumeTemplateStateStatus string
 
 // VolumeTemplateVersion One uploaded version of a volume template.
 type VolumeTemplateVersion struct {
-	Bucket       *string                      `json:"bucket,omitempty"`
+	Bucket *string `json:"bucket,omitempty"`
+
+	// ContentSize The size of the version's content, in bytes.
 	ContentSize  *int                         `json:"contentSize,omitempty"`
 	Name         *string                      `json:"name,omitempty"`
 	Region       *string                      `json:"region,omitempty"`
@@ -3348,6 +3796,29 @@ type VolumeTemplateVersionDeletion struct {
 
 	// Template A template that new volumes are filled from, with its versions.
 	Template *VolumeTemplate `json:"template,omitempty"`
+}
+
+// WorkloadSpecBase What every workload spec shares besides its runtime: enabled flag, flavors, integration connections, policies, revision traffic. Each kind names its own runtime schema.
+type WorkloadSpecBase struct {
+	// Configurations Configuration values of a workload by name, each possibly secret.
+	Configurations *SpecConfigurations `json:"configurations,omitempty"`
+	Enabled        *bool               `json:"enabled,omitempty"`
+
+	// Flavors The kinds of hardware a workload may run on.
+	Flavors *Flavors `json:"flavors,omitempty"`
+
+	// IntegrationConnections Names of integration connections.
+	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
+
+	// Policies Names of the policies a resource follows.
+	Policies *PoliciesList `json:"policies,omitempty"`
+
+	// PrivateClusters A private cluster a model runs on.
+	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
+
+	// Revision Which revision takes traffic: the active one, an optional canary and its share.
+	Revision *RevisionConfiguration `json:"revision,omitempty"`
+	Sandbox  *bool                  `json:"sandbox,omitempty"`
 }
 
 // Workspace A workspace: where resources live, with members, a region and settings.
@@ -3373,13 +3844,15 @@ type Workspace struct {
 	// Region The workspace's home region.
 	Region *string `json:"region,omitempty"`
 
-	// ResourceCounts How many resources of each kind the workspace holds, when asked with `countResources=true`.
+	// ResourceCounts How many resources of each kind the workspace holds, when read with `countResources=true` (absent otherwise). The keys are agents, functions, models, sandboxes, policies, jobs, volumes, drives, volumetemplates, integrationconnections, previews, customdomains, serviceaccounts and images; OpenAPI 3.0 cannot list allowed keys.
 	ResourceCounts map[string]int `json:"resourceCounts,omitempty"`
 
 	// Runtime Platform settings of a workspace.
-	Runtime      *WorkspaceRuntime `json:"runtime,omitempty"`
-	Status       *WorkspaceStatus  `json:"status,omitempty"`
-	StatusReason *string           `json:"statusReason,omitempty"`
+	Runtime *WorkspaceRuntime `json:"runtime,omitempty"`
+	Status  *WorkspaceStatus  `json:"status,omitempty"`
+
+	// StatusReason Why the workspace is in error; set only when its status is `error`.
+	StatusReason *string `json:"statusReason,omitempty"`
 
 	// UpdatedAt When the resource last changed (RFC 3339).
 	UpdatedAt *string `json:"updatedAt,omitempty"`
@@ -3393,12 +3866,16 @@ type WorkspaceStatus string
 
 // WorkspaceAvailability Whether a workspace name is free, and why not.
 type WorkspaceAvailability struct {
-	Available *bool                        `json:"available,omitempty"`
-	Message   *string                      `json:"message,omitempty"`
-	Reason    *WorkspaceAvailabilityReason `json:"reason,omitempty"`
+	Available *bool `json:"available,omitempty"`
+
+	// Message A sentence saying why the name is not available; empty when it is.
+	Message *string `json:"message,omitempty"`
+
+	// Reason Why the name is not available; an empty string when it is, a value that the enum of Blaxel's document leaves out.
+	Reason *WorkspaceAvailabilityReason `json:"reason,omitempty"`
 }
 
-// WorkspaceAvailabilityReason defines model for WorkspaceAvailability.Reason.
+// WorkspaceAvailabilityReason Why the name is not available; an empty string when it is, a value that the enum of Blaxel's document leaves out.
 type WorkspaceAvailabilityReason string
 
 // WorkspaceAvailabilityAnswer Whether a workspace name can be taken: a bare boolean from older deployments of the API, or the detailed WorkspaceAvailability object.
@@ -3417,23 +3894,29 @@ type WorkspaceAvailabilityRequest struct {
 
 // WorkspaceFeatures The feature flags of the workspace and whether each is on.
 type WorkspaceFeatures struct {
-	// Features Each flag's key, mapped to whether it is enabled.
-	Features map[string]bool `json:"features,omitempty"`
+	// Features The features that are on for the workspace, each mapped to true: a feature that is off is left out rather than set to false.
+	Features map[string]WorkspaceFeaturesFeatures `json:"features,omitempty"`
 }
+
+// WorkspaceFeaturesFeatures defines model for WorkspaceFeatures.Features.
+type WorkspaceFeaturesFeatures bool
 
 // WorkspaceHipaaInfo The HIPAA settings of a workspace.
 type WorkspaceHipaaInfo struct {
+	// AccountEnabled Whether the account has Blaxel's HIPAA add-on. Set by Blaxel at the account level: workspace settings cannot change it.
 	AccountEnabled *bool `json:"accountEnabled,omitempty"`
 
-	// Unsafe Whether HIPAA safeguards were turned off for a workspace, and by whom.
+	// Unsafe The unsafe settings in force; absent for accounts without the HIPAA add-on.
 	Unsafe *WorkspaceHipaaUnsafe `json:"unsafe,omitempty"`
 }
 
 // WorkspaceHipaaUnsafe Whether HIPAA safeguards were turned off for a workspace, and by whom.
 type WorkspaceHipaaUnsafe struct {
-	Enabled   *bool   `json:"enabled,omitempty"`
-	UpdatedAt *string `json:"updatedAt,omitempty"`
-	UpdatedBy *string `json:"updatedBy,omitempty"`
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// UpdatedAt When the settings last changed, an RFC 3339 instant set by the server.
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	UpdatedBy *string    `json:"updatedBy,omitempty"`
 }
 
 // WorkspaceRuntime Platform settings of a workspace.
@@ -3446,6 +3929,7 @@ type WorkspaceRuntime struct {
 
 // WorkspaceSandboxSettings Settings that apply to every sandbox of a workspace.
 type WorkspaceSandboxSettings struct {
+	// DisableProcessLogging Turns off the logging of sandbox processes. It takes effect only in sandboxes whose sandbox API is 0.2.28 or newer.
 	DisableProcessLogging *bool `json:"disableProcessLogging,omitempty"`
 }
 
@@ -3480,8 +3964,53 @@ type WorkspaceUserRoleUpdate struct {
 	Role string `json:"role"`
 }
 
+// AgentName defines model for AgentName.
+type AgentName = string
+
+// ApplicationName defines model for ApplicationName.
+type ApplicationName = string
+
+// ClientID defines model for ClientId.
+type ClientID = string
+
+// ConnectionName defines model for ConnectionName.
+type ConnectionName = string
+
+// DomainName defines model for DomainName.
+type DomainName = string
+
+// DriveName defines model for DriveName.
+type DriveName = string
+
+// ExecutionID defines model for ExecutionId.
+type ExecutionID = string
+
+// ExternalID defines model for ExternalId.
+type ExternalID = string
+
+// FunctionName defines model for FunctionName.
+type FunctionName = string
+
+// GatewayName defines model for GatewayName.
+type GatewayName = string
+
+// ImageName defines model for ImageName.
+type ImageName = string
+
+// IPName defines model for IpName.
+type IPName = string
+
+// JobID defines model for JobId.
+type JobID = string
+
+// KnowledgebaseName defines model for KnowledgebaseName.
+type KnowledgebaseName = string
+
 // ListingStatus defines model for ListingStatus.
 type ListingStatus = string
+
+// ModelName defines model for ModelName.
+type ModelName = string
 
 // PaginationAnchor Where a listing starts; `end` starts from the last page.
 type PaginationAnchor = ListAnchor
@@ -3497,6 +4026,33 @@ type PaginationQuery = string
 
 // PaginationSort The order of a listing's items.
 type PaginationSort = SortOrder
+
+// PendingShareID defines model for PendingShareId.
+type PendingShareID = string
+
+// PolicyName defines model for PolicyName.
+type PolicyName = string
+
+// PreviewName defines model for PreviewName.
+type PreviewName = string
+
+// PrivateClusterName defines model for PrivateClusterName.
+type PrivateClusterName = string
+
+// SandboxName defines model for SandboxName.
+type SandboxName = string
+
+// SubOrEmail defines model for SubOrEmail.
+type SubOrEmail = string
+
+// VolumeTemplateName defines model for VolumeTemplateName.
+type VolumeTemplateName = string
+
+// VPCName defines model for VpcName.
+type VPCName = string
+
+// WorkspaceName defines model for WorkspaceName.
+type WorkspaceName = string
 
 // BadRequest The body of a control-plane error.
 type BadRequest = Error
@@ -3524,73 +4080,73 @@ type Unauthorized = Error
 
 // ListAgentsParams defines parameters for ListAgents.
 type ListAgentsParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // GetAgentParams defines parameters for GetAgent.
 type GetAgentParams struct {
-	// ShowSecrets Include secret values (environment variables marked secret) in the answer.
+	// ShowSecrets Include the values of the agent's secret variables; an administrator of the workspace only.
 	ShowSecrets *bool `form:"show_secrets,omitempty" json:"show_secrets,omitempty"`
 }
 
 // ListApplicationsParams defines parameters for ListApplications.
 type ListApplicationsParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // ListDrivesParams defines parameters for ListDrives.
 type ListDrivesParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// ExternalID The external identifier stored in the resource's metadata.
+	// ExternalID Only the drives whose `metadata.externalId` is this.
 	ExternalID *string `form:"externalId,omitempty" json:"externalId,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
@@ -3602,115 +4158,116 @@ type TestFeatureFlagParams struct {
 
 // ListFunctionsParams defines parameters for ListFunctions.
 type ListFunctionsParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // GetFunctionParams defines parameters for GetFunction.
 type GetFunctionParams struct {
-	// ShowSecrets Include secret values (environment variables marked secret) in the answer.
+	// ShowSecrets Include the values of the function's secret variables; an administrator of the workspace only.
 	ShowSecrets *bool `form:"show_secrets,omitempty" json:"show_secrets,omitempty"`
 }
 
 // ListJobsParams defines parameters for ListJobs.
 type ListJobsParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // GetJobParams defines parameters for GetJob.
 type GetJobParams struct {
-	// ShowSecrets Include secret values (environment variables marked secret) in the answer.
+	// ShowSecrets Include the values of the job's secret variables; an administrator of the workspace only.
 	ShowSecrets *bool `form:"show_secrets,omitempty" json:"show_secrets,omitempty"`
 }
 
 // ListJobExecutionsParams defines parameters for ListJobExecutions.
 type ListJobExecutionsParams struct {
-	// Limit How many items to return at most.
+	// Limit How many executions to return at most.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Offset How many items to skip.
+	// Offset How many items to skip. Deprecated: paging by offset, ignored from version 2026-04-28 on, where the cursor pages.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
 
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 }
 
 // ListJobExecutionTasksParams defines parameters for ListJobExecutionTasks.
 type ListJobExecutionTasksParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 }
 
 // ListModelsParams defines parameters for ListModels.
 type ListModelsParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // ListPendingImageSharesParams defines parameters for ListPendingImageShares.
 type ListPendingImageSharesParams struct {
-	// Direction Which side's pending shares to list: offered to this workspace or by it.
+	// Direction Which side's pending shares to list: offered to this workspace (`incoming`, the default) or by it (`outgoing`).
 	Direction *ListPendingImageSharesParamsDirection `form:"direction,omitempty" json:"direction,omitempty"`
 }
 
@@ -3719,31 +4276,31 @@ type ListPendingImageSharesParamsDirection string
 
 // AcceptImageShareParams defines parameters for AcceptImageShare.
 type AcceptImageShareParams struct {
-	// Force Proceed even where the server would otherwise refuse (e.g. replace an existing item).
+	// Force True replaces tags that clash on the receiving side instead of answering 409.
 	Force *bool `form:"force,omitempty" json:"force,omitempty"`
 }
 
 // ListPoliciesParams defines parameters for ListPolicies.
 type ListPoliciesParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 }
 
 // ListPublicIPsParams defines parameters for ListPublicIPs.
 type ListPublicIPsParams struct {
-	// Region Only the addresses of this region.
+	// Region Only this region's ranges; a filtered answer holds mk3 regions only.
 	Region *string `form:"region,omitempty" json:"region,omitempty"`
 }
 
@@ -3752,76 +4309,76 @@ type ListSandboxesParams struct {
 	// ShowTerminated Include terminated sandboxes.
 	ShowTerminated *bool `form:"showTerminated,omitempty" json:"showTerminated,omitempty"`
 
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// Status Only items with this status.
+	// Status Only sandboxes with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Unlike other listings, sandboxes are filtered in every version.
 	Status *string `form:"status,omitempty" json:"status,omitempty"`
 
-	// ExternalID The external identifier stored in the resource's metadata.
+	// ExternalID Only the sandboxes whose `metadata.externalId` is this.
 	ExternalID *string `form:"externalId,omitempty" json:"externalId,omitempty"`
 }
 
 // CreateSandboxParams defines parameters for CreateSandbox.
 type CreateSandboxParams struct {
-	// CreateIfNotExist Return the existing sandbox with that name instead of failing when it already exists.
+	// CreateIfNotExist True answers the existing sandbox of that name instead of 409, unless it is FAILED, TERMINATED or TERMINATING.
 	CreateIfNotExist *bool `form:"createIfNotExist,omitempty" json:"createIfNotExist,omitempty"`
 }
 
 // GetSandboxParams defines parameters for GetSandbox.
 type GetSandboxParams struct {
-	// ShowSecrets Include secret values (environment variables marked secret) in the answer.
+	// ShowSecrets Include the values of the sandbox's secret variables; an administrator of the workspace only.
 	ShowSecrets *bool `form:"show_secrets,omitempty" json:"show_secrets,omitempty"`
 }
 
 // CreateSandboxPreviewParams defines parameters for CreateSandboxPreview.
 type CreateSandboxPreviewParams struct {
-	// Force Proceed even where the server would otherwise refuse (e.g. replace an existing item).
+	// Force True replaces the previews that use the same custom-domain prefix instead of refusing.
 	Force *bool `form:"force,omitempty" json:"force,omitempty"`
 }
 
 // ListSandboxScheduleExecutionsParams defines parameters for ListSandboxScheduleExecutions.
 type ListSandboxScheduleExecutionsParams struct {
-	// Limit How many items to return at most.
+	// Limit How many runs to return at most.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 }
 
 // ListSandboxSchedulesParams defines parameters for ListSandboxSchedules.
 type ListSandboxSchedulesParams struct {
-	// Limit How many items to return at most.
+	// Limit How many schedules to return at most.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Type Only schedules of this type.
+	// Type Only schedules of this type, `cron` or `at`; any other value is ignored rather than refused.
 	Type *ListSandboxSchedulesParamsType `form:"type,omitempty" json:"type,omitempty"`
 }
 
@@ -3830,49 +4387,49 @@ type ListSandboxSchedulesParamsType string
 
 // CreateVolumeTemplateParams defines parameters for CreateVolumeTemplate.
 type CreateVolumeTemplateParams struct {
-	// Upload Answer with an address to upload the template's content to.
+	// Upload Answer with an address to upload the new template's content to.
 	Upload *bool `form:"upload,omitempty" json:"upload,omitempty"`
 
-	// Version The version of the template to create or update.
+	// Version The version the new template starts with.
 	Version *string `form:"version,omitempty" json:"version,omitempty"`
 }
 
 // UpdateVolumeTemplateParams defines parameters for UpdateVolumeTemplate.
 type UpdateVolumeTemplateParams struct {
-	// Upload Answer with an address to upload the template's content to.
+	// Upload Answer with an address to upload the template's new content to.
 	Upload *bool `form:"upload,omitempty" json:"upload,omitempty"`
 
-	// Version The version of the template to create or update.
+	// Version The version of the template to create or replace.
 	Version *string `form:"version,omitempty" json:"version,omitempty"`
 }
 
 // ListVolumesParams defines parameters for ListVolumes.
 type ListVolumesParams struct {
-	// Cursor The `meta.nextCursor` of the previous page. Cursors are opaque, tied to the query that made them, and expire after 24 hours.
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
 	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Limit The page size: 50 unless given, 200 at most.
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
 	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort The order of the items: `createdAt:desc` unless given.
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
 	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// Q A search over names, two characters or more.
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
 	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
 
-	// Anchor `end` starts from the last page.
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
 	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
 
-	// ExternalID The external identifier stored in the resource's metadata.
+	// ExternalID Only the volumes whose `metadata.externalId` is this.
 	ExternalID *string `form:"externalId,omitempty" json:"externalId,omitempty"`
 
-	// Status Only items whose status is this one (e.g. `DEPLOYED`).
+	// Status Only items with one of these statuses, comma-separated and in any case (`DEPLOYED,FAILED`); an unknown status answers 400. Applied from version 2026-04-28 on, except on sandboxes, whose listing filters in every version.
 	Status *ListingStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // CheckWorkspaceAvailabilityParams defines parameters for CheckWorkspaceAvailability.
 type CheckWorkspaceAvailabilityParams struct {
-	// WithReason Explain why the name is not available.
+	// WithReason True answers a WorkspaceAvailability that says why a name is not available; false, the default kept for old clients, a bare boolean.
 	WithReason *bool `form:"withReason,omitempty" json:"withReason,omitempty"`
 }
 
@@ -4202,39 +4759,39 @@ type ClientInterface interface {
 	// Deletes the agent and stops serving it. The answer is the agent as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /agents/{agentName} (the `DeleteAgent` operationId).
-	DeleteAgent(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteAgent(ctx context.Context, agentName AgentName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAgent Get an agent
 	//
 	// Returns the agent with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. Call a deployed agent at `{run}/{workspace}/agents/{name}`, not here.
 	//
 	// Corresponds with GET /agents/{agentName} (the `GetAgent` operationId).
-	GetAgent(ctx context.Context, agentName string, params *GetAgentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetAgent(ctx context.Context, agentName AgentName, params *GetAgentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateAgentWithBody Update an agent
 	//
-	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /agents/{agentName} (the `UpdateAgent` operationId).
-	UpdateAgentWithBody(ctx context.Context, agentName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateAgentWithBody(ctx context.Context, agentName AgentName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateAgent Update an agent
 	//
-	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /agents/{agentName} (the `UpdateAgent` operationId).
-	UpdateAgent(ctx context.Context, agentName string, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateAgent(ctx context.Context, agentName AgentName, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAgentRevisions List an agent's revisions
 	//
 	// Returns the revisions the agent was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Corresponds with GET /agents/{agentName}/revisions (the `ListAgentRevisions` operationId).
-	ListAgentRevisions(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListAgentRevisions(ctx context.Context, agentName AgentName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListApplications List applications
 	//
@@ -4266,32 +4823,32 @@ type ClientInterface interface {
 	// Deletes the application and stops serving it. The answer is the application as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /applications/{applicationName} (the `DeleteApplication` operationId).
-	DeleteApplication(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteApplication(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetApplication Get an application
 	//
 	// Returns the application with this name, with its spec, its deployment `status` and its recent events.
 	//
 	// Corresponds with GET /applications/{applicationName} (the `GetApplication` operationId).
-	GetApplication(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetApplication(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateApplicationWithBody Update an application
 	//
-	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /applications/{applicationName} (the `UpdateApplication` operationId).
-	UpdateApplicationWithBody(ctx context.Context, applicationName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateApplicationWithBody(ctx context.Context, applicationName ApplicationName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateApplication Update an application
 	//
-	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /applications/{applicationName} (the `UpdateApplication` operationId).
-	UpdateApplication(ctx context.Context, applicationName string, body UpdateApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateApplication(ctx context.Context, applicationName ApplicationName, body UpdateApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateApplicationCustomDomainWithBody Attach a custom domain to an application
 	//
@@ -4300,7 +4857,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /applications/{applicationName}/customdomains (the `CreateApplicationCustomDomain` operationId).
-	CreateApplicationCustomDomainWithBody(ctx context.Context, applicationName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateApplicationCustomDomainWithBody(ctx context.Context, applicationName ApplicationName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateApplicationCustomDomain Attach a custom domain to an application
 	//
@@ -4309,14 +4866,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /applications/{applicationName}/customdomains (the `CreateApplicationCustomDomain` operationId).
-	CreateApplicationCustomDomain(ctx context.Context, applicationName string, body CreateApplicationCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateApplicationCustomDomain(ctx context.Context, applicationName ApplicationName, body CreateApplicationCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListApplicationRevisions List an application's revisions
 	//
 	// Returns the revisions the application was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Corresponds with GET /applications/{applicationName}/revisions (the `ListApplicationRevisions` operationId).
-	ListApplicationRevisions(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListApplicationRevisions(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetChangelog Get the platform changelog
 	//
@@ -4362,14 +4919,14 @@ type ClientInterface interface {
 	// Removes the custom domain; workloads stop answering on it. The answer is the domain as last stored.
 	//
 	// Corresponds with DELETE /customdomains/{domainName} (the `DeleteCustomDomain` operationId).
-	DeleteCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteCustomDomain(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCustomDomain Get a custom domain
 	//
 	// Returns a custom domain with its verification status and the DNS records it expects.
 	//
 	// Corresponds with GET /customdomains/{domainName} (the `GetCustomDomain` operationId).
-	GetCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCustomDomain(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomDomainWithBody Update a custom domain
 	//
@@ -4378,7 +4935,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /customdomains/{domainName} (the `UpdateCustomDomain` operationId).
-	UpdateCustomDomainWithBody(ctx context.Context, domainName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCustomDomainWithBody(ctx context.Context, domainName DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomDomain Update a custom domain
 	//
@@ -4387,14 +4944,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /customdomains/{domainName} (the `UpdateCustomDomain` operationId).
-	UpdateCustomDomain(ctx context.Context, domainName string, body UpdateCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCustomDomain(ctx context.Context, domainName DomainName, body UpdateCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCustomDomainShares List the shares of a custom domain
 	//
 	// Returns the workspaces this custom domain is shared with, and whether each share is active.
 	//
 	// Corresponds with GET /customdomains/{domainName}/share (the `ListCustomDomainShares` operationId).
-	ListCustomDomainShares(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListCustomDomainShares(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ShareCustomDomainWithBody Share a custom domain
 	//
@@ -4403,7 +4960,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /customdomains/{domainName}/share (the `ShareCustomDomain` operationId).
-	ShareCustomDomainWithBody(ctx context.Context, domainName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ShareCustomDomainWithBody(ctx context.Context, domainName DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ShareCustomDomain Share a custom domain
 	//
@@ -4412,21 +4969,21 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /customdomains/{domainName}/share (the `ShareCustomDomain` operationId).
-	ShareCustomDomain(ctx context.Context, domainName string, body ShareCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ShareCustomDomain(ctx context.Context, domainName DomainName, body ShareCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnshareCustomDomain Stop sharing a custom domain
 	//
 	// Withdraws the custom domain from the workspace named in the path.
 	//
 	// Corresponds with DELETE /customdomains/{domainName}/share/{targetWorkspace} (the `UnshareCustomDomain` operationId).
-	UnshareCustomDomain(ctx context.Context, domainName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UnshareCustomDomain(ctx context.Context, domainName DomainName, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyCustomDomain Verify a custom domain
 	//
 	// Looks up the domain's DNS records now and updates `spec.status`: `verified` once the expected records are found, otherwise `verificationError` says what is missing. Safe to call again.
 	//
 	// Corresponds with POST /customdomains/{domainName}/verify (the `VerifyCustomDomain` operationId).
-	VerifyCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	VerifyCustomDomain(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDrives List drives
 	//
@@ -4458,7 +5015,7 @@ type ClientInterface interface {
 	// Returns the drive whose `metadata.externalId` is the one given: the identifier your own system gave it.
 	//
 	// Corresponds with GET /drives/by-external-id/{externalId} (the `GetDriveByExternalID` operationId).
-	GetDriveByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetDriveByExternalID(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDriveJWKS Get the keys that sign drive tokens
 	//
@@ -4472,14 +5029,14 @@ type ClientInterface interface {
 	// Deletes the drive and what it holds. The answer names the drive and says what happened.
 	//
 	// Corresponds with DELETE /drives/{driveName} (the `DeleteDrive` operationId).
-	DeleteDrive(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteDrive(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDrive Get a drive
 	//
 	// Returns the drive with this name, its permissions and its storage address.
 	//
 	// Corresponds with GET /drives/{driveName} (the `GetDrive` operationId).
-	GetDrive(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetDrive(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateDriveWithBody Update a drive
 	//
@@ -4488,7 +5045,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /drives/{driveName} (the `UpdateDrive` operationId).
-	UpdateDriveWithBody(ctx context.Context, driveName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateDriveWithBody(ctx context.Context, driveName DriveName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateDrive Update a drive
 	//
@@ -4497,14 +5054,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /drives/{driveName} (the `UpdateDrive` operationId).
-	UpdateDrive(ctx context.Context, driveName string, body UpdateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateDrive(ctx context.Context, driveName DriveName, body UpdateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateDriveAccessToken Issue a drive access token
 	//
 	// Issues a short-lived bearer token for this one drive; `expires_in` counts its seconds. Keys from GetDriveJWKS verify it.
 	//
 	// Corresponds with POST /drives/{driveName}/access-token (the `CreateDriveAccessToken` operationId).
-	CreateDriveAccessToken(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateDriveAccessToken(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAllEgressGateways List egress gateways of every VPC
 	//
@@ -4571,39 +5128,39 @@ type ClientInterface interface {
 	// Deletes the function and stops serving it. The answer is the function as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /functions/{functionName} (the `DeleteFunction` operationId).
-	DeleteFunction(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteFunction(ctx context.Context, functionName FunctionName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetFunction Get a function
 	//
 	// Returns the function with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. A deployed function is an MCP server reached at `{run}/{workspace}/functions/{name}/mcp`.
 	//
 	// Corresponds with GET /functions/{functionName} (the `GetFunction` operationId).
-	GetFunction(ctx context.Context, functionName string, params *GetFunctionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetFunction(ctx context.Context, functionName FunctionName, params *GetFunctionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateFunctionWithBody Update a function
 	//
-	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /functions/{functionName} (the `UpdateFunction` operationId).
-	UpdateFunctionWithBody(ctx context.Context, functionName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateFunctionWithBody(ctx context.Context, functionName FunctionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateFunction Update a function
 	//
-	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /functions/{functionName} (the `UpdateFunction` operationId).
-	UpdateFunction(ctx context.Context, functionName string, body UpdateFunctionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateFunction(ctx context.Context, functionName FunctionName, body UpdateFunctionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFunctionRevisions List a function's revisions
 	//
 	// Returns the revisions the function was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Corresponds with GET /functions/{functionName}/revisions (the `ListFunctionRevisions` operationId).
-	ListFunctionRevisions(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListFunctionRevisions(ctx context.Context, functionName FunctionName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CleanupImages Delete unused images
 	//
@@ -4642,21 +5199,21 @@ type ClientInterface interface {
 	// Deletes the image and all its tags. The answer is the image as last stored.
 	//
 	// Corresponds with DELETE /images/{resourceType}/{imageName} (the `DeleteImage` operationId).
-	DeleteImage(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteImage(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetImage Get an image
 	//
 	// Returns the image of this resource type and name, with its tags and sizes.
 	//
 	// Corresponds with GET /images/{resourceType}/{imageName} (the `GetImage` operationId).
-	GetImage(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetImage(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListImageShares List the workspaces an image is shared with
 	//
 	// Returns every workspace the image is shared with or offered to, and each share's status.
 	//
 	// Corresponds with GET /images/{resourceType}/{imageName}/share (the `ListImageShares` operationId).
-	ListImageShares(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListImageShares(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ShareImageWithBody Share an image with another workspace
 	//
@@ -4665,7 +5222,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /images/{resourceType}/{imageName}/share (the `ShareImage` operationId).
-	ShareImageWithBody(ctx context.Context, resourceType string, imageName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ShareImageWithBody(ctx context.Context, resourceType string, imageName ImageName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ShareImage Share an image with another workspace
 	//
@@ -4674,21 +5231,21 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /images/{resourceType}/{imageName}/share (the `ShareImage` operationId).
-	ShareImage(ctx context.Context, resourceType string, imageName string, body ShareImageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ShareImage(ctx context.Context, resourceType string, imageName ImageName, body ShareImageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnshareImage Stop sharing an image
 	//
 	// Withdraws the image from the workspace named in the path.
 	//
 	// Corresponds with DELETE /images/{resourceType}/{imageName}/share/{targetWorkspace} (the `UnshareImage` operationId).
-	UnshareImage(ctx context.Context, resourceType string, imageName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UnshareImage(ctx context.Context, resourceType string, imageName ImageName, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteImageTag Delete an image tag
 	//
 	// Deletes one tag of an image; the image and its other tags stay. The answer is the image afterwards.
 	//
 	// Corresponds with DELETE /images/{resourceType}/{imageName}/tags/{tagName} (the `DeleteImageTag` operationId).
-	DeleteImageTag(ctx context.Context, resourceType string, imageName string, tagName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteImageTag(ctx context.Context, resourceType string, imageName ImageName, tagName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListIntegrationConnections List integration connections
 	//
@@ -4720,14 +5277,14 @@ type ClientInterface interface {
 	// Deletes the connection. It can answer 409 while resources still rely on it. The answer is the connection as last stored.
 	//
 	// Corresponds with DELETE /integrations/connections/{connectionName} (the `DeleteIntegrationConnection` operationId).
-	DeleteIntegrationConnection(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteIntegrationConnection(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetIntegrationConnection Get an integration connection
 	//
 	// Returns the connection with this name: the integration it reaches and its configuration.
 	//
 	// Corresponds with GET /integrations/connections/{connectionName} (the `GetIntegrationConnection` operationId).
-	GetIntegrationConnection(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetIntegrationConnection(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateIntegrationConnectionWithBody Update an integration connection
 	//
@@ -4736,7 +5293,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /integrations/connections/{connectionName} (the `UpdateIntegrationConnection` operationId).
-	UpdateIntegrationConnectionWithBody(ctx context.Context, connectionName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateIntegrationConnectionWithBody(ctx context.Context, connectionName ConnectionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateIntegrationConnection Update an integration connection
 	//
@@ -4745,28 +5302,28 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /integrations/connections/{connectionName} (the `UpdateIntegrationConnection` operationId).
-	UpdateIntegrationConnection(ctx context.Context, connectionName string, body UpdateIntegrationConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateIntegrationConnection(ctx context.Context, connectionName ConnectionName, body UpdateIntegrationConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetIntegrationConnectionModelEndpointConfigurations Get a connection's endpoint configurations
 	//
 	// Returns how the provider's model endpoints are called through this connection.
 	//
 	// Corresponds with GET /integrations/connections/{connectionName}/endpointConfigurations (the `GetIntegrationConnectionModelEndpointConfigurations` operationId).
-	GetIntegrationConnectionModelEndpointConfigurations(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetIntegrationConnectionModelEndpointConfigurations(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListIntegrationConnectionModels List a connection's models
 	//
 	// Returns the models the provider offers through this connection.
 	//
 	// Corresponds with GET /integrations/connections/{connectionName}/models (the `ListIntegrationConnectionModels` operationId).
-	ListIntegrationConnectionModels(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListIntegrationConnectionModels(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetIntegrationConnectionModel Get a connection's model
 	//
 	// Returns one model the provider offers through this connection.
 	//
 	// Corresponds with GET /integrations/connections/{connectionName}/models/{modelId} (the `GetIntegrationConnectionModel` operationId).
-	GetIntegrationConnectionModel(ctx context.Context, connectionName string, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetIntegrationConnectionModel(ctx context.Context, connectionName ConnectionName, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetIntegration Get an integration
 	//
@@ -4805,39 +5362,39 @@ type ClientInterface interface {
 	// Deletes the job and stops serving it. The answer is the job as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /jobs/{jobId} (the `DeleteJob` operationId).
-	DeleteJob(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteJob(ctx context.Context, jobID JobID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetJob Get a job
 	//
 	// Returns the job with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 	//
 	// Corresponds with GET /jobs/{jobId} (the `GetJob` operationId).
-	GetJob(ctx context.Context, jobID string, params *GetJobParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetJob(ctx context.Context, jobID JobID, params *GetJobParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateJobWithBody Update a job
 	//
-	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /jobs/{jobId} (the `UpdateJob` operationId).
-	UpdateJobWithBody(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateJobWithBody(ctx context.Context, jobID JobID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateJob Update a job
 	//
-	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /jobs/{jobId} (the `UpdateJob` operationId).
-	UpdateJob(ctx context.Context, jobID string, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateJob(ctx context.Context, jobID JobID, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListJobExecutions List a job's executions
 	//
 	// One page of the job's executions: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `offset` skips items, for servers that page by offset.
 	//
 	// Corresponds with GET /jobs/{jobId}/executions (the `ListJobExecutions` operationId).
-	ListJobExecutions(ctx context.Context, jobID string, params *ListJobExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListJobExecutions(ctx context.Context, jobID JobID, params *ListJobExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateJobExecutionWithBody Run a job
 	//
@@ -4846,7 +5403,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
-	CreateJobExecutionWithBody(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateJobExecutionWithBody(ctx context.Context, jobID JobID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateJobExecution Run a job
 	//
@@ -4855,35 +5412,35 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
-	CreateJobExecution(ctx context.Context, jobID string, body CreateJobExecutionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateJobExecution(ctx context.Context, jobID JobID, body CreateJobExecutionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteJobExecution Stop and delete a job execution
 	//
 	// Deletes the execution, stopping it if it still runs. The answer is the execution as last stored.
 	//
 	// Corresponds with DELETE /jobs/{jobId}/executions/{executionId} (the `DeleteJobExecution` operationId).
-	DeleteJobExecution(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteJobExecution(ctx context.Context, jobID JobID, executionID ExecutionID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetJobExecution Get a job execution
 	//
 	// Returns an execution with its status and the counts of its tasks by state.
 	//
 	// Corresponds with GET /jobs/{jobId}/executions/{executionId} (the `GetJobExecution` operationId).
-	GetJobExecution(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetJobExecution(ctx context.Context, jobID JobID, executionID ExecutionID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListJobExecutionTasks List an execution's tasks
 	//
 	// One page of the execution's tasks: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Corresponds with GET /jobs/{jobId}/executions/{executionId}/tasks (the `ListJobExecutionTasks` operationId).
-	ListJobExecutionTasks(ctx context.Context, jobID string, executionID string, params *ListJobExecutionTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListJobExecutionTasks(ctx context.Context, jobID JobID, executionID ExecutionID, params *ListJobExecutionTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListJobRevisions List a job's revisions
 	//
 	// Returns the revisions the job was deployed as, and which one is active.
 	//
 	// Corresponds with GET /jobs/{jobId}/revisions (the `ListJobRevisions` operationId).
-	ListJobRevisions(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListJobRevisions(ctx context.Context, jobID JobID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListKnowledgebases List knowledge bases
 	//
@@ -4923,7 +5480,7 @@ type ClientInterface interface {
 	// Corresponds with DELETE /knowledgebases/{knowledgebaseName} (the `DeleteKnowledgebase` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	DeleteKnowledgebase(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteKnowledgebase(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetKnowledgebase Get a knowledge base
 	//
@@ -4932,7 +5489,7 @@ type ClientInterface interface {
 	// Corresponds with GET /knowledgebases/{knowledgebaseName} (the `GetKnowledgebase` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	GetKnowledgebase(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetKnowledgebase(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateKnowledgebaseWithBody Update a knowledge base
 	//
@@ -4943,7 +5500,7 @@ type ClientInterface interface {
 	// Corresponds with PUT /knowledgebases/{knowledgebaseName} (the `UpdateKnowledgebase` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	UpdateKnowledgebaseWithBody(ctx context.Context, knowledgebaseName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateKnowledgebaseWithBody(ctx context.Context, knowledgebaseName KnowledgebaseName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateKnowledgebase Update a knowledge base
 	//
@@ -4954,7 +5511,7 @@ type ClientInterface interface {
 	// Corresponds with PUT /knowledgebases/{knowledgebaseName} (the `UpdateKnowledgebase` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	UpdateKnowledgebase(ctx context.Context, knowledgebaseName string, body UpdateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateKnowledgebase(ctx context.Context, knowledgebaseName KnowledgebaseName, body UpdateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListKnowledgebaseRevisions List a knowledge base's revisions
 	//
@@ -4963,7 +5520,7 @@ type ClientInterface interface {
 	// Corresponds with GET /knowledgebases/{knowledgebaseName}/revisions (the `ListKnowledgebaseRevisions` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	ListKnowledgebaseRevisions(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListKnowledgebaseRevisions(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListLocations List locations
 	//
@@ -5009,39 +5566,39 @@ type ClientInterface interface {
 	// Deletes the model and stops serving it. The answer is the model as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /models/{modelName} (the `DeleteModel` operationId).
-	DeleteModel(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteModel(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetModel Get a model
 	//
 	// Returns the model with this name, with its spec, its deployment `status` and its recent events. A model API is called at `{run}/{workspace}/models/{name}/...` with the same credentials.
 	//
 	// Corresponds with GET /models/{modelName} (the `GetModel` operationId).
-	GetModel(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetModel(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateModelWithBody Update a model
 	//
-	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /models/{modelName} (the `UpdateModel` operationId).
-	UpdateModelWithBody(ctx context.Context, modelName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateModelWithBody(ctx context.Context, modelName ModelName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateModel Update a model
 	//
-	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /models/{modelName} (the `UpdateModel` operationId).
-	UpdateModel(ctx context.Context, modelName string, body UpdateModelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateModel(ctx context.Context, modelName ModelName, body UpdateModelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListModelRevisions List a model's revisions
 	//
 	// Returns the revisions the model was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 	//
 	// Corresponds with GET /models/{modelName}/revisions (the `ListModelRevisions` operationId).
-	ListModelRevisions(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListModelRevisions(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// IssueTokenWithBody Obtain an access token
 	//
@@ -5073,14 +5630,14 @@ type ClientInterface interface {
 	// Accepts an image offered to this workspace; it becomes usable here. An image of the same name answers 409 unless `force=true`; a share that expired answers 410.
 	//
 	// Corresponds with POST /pending-image-shares/{pendingShareId}/accept (the `AcceptImageShare` operationId).
-	AcceptImageShare(ctx context.Context, pendingShareID string, params *AcceptImageShareParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcceptImageShare(ctx context.Context, pendingShareID PendingShareID, params *AcceptImageShareParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeclineImageShare Decline an image share
 	//
 	// Refuses an image offered to this workspace. The answer has no body.
 	//
 	// Corresponds with POST /pending-image-shares/{pendingShareId}/decline (the `DeclineImageShare` operationId).
-	DeclineImageShare(ctx context.Context, pendingShareID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeclineImageShare(ctx context.Context, pendingShareID PendingShareID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPolicies List policies
 	//
@@ -5112,14 +5669,14 @@ type ClientInterface interface {
 	// Deletes the policy. The answer is the policy as last stored.
 	//
 	// Corresponds with DELETE /policies/{policyName} (the `DeletePolicy` operationId).
-	DeletePolicy(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeletePolicy(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPolicy Get a policy
 	//
 	// Returns the policy with this name and (`usage`) how many resources of each kind use it.
 	//
 	// Corresponds with GET /policies/{policyName} (the `GetPolicy` operationId).
-	GetPolicy(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPolicy(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdatePolicyWithBody Update a policy
 	//
@@ -5128,7 +5685,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /policies/{policyName} (the `UpdatePolicy` operationId).
-	UpdatePolicyWithBody(ctx context.Context, policyName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdatePolicyWithBody(ctx context.Context, policyName PolicyName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdatePolicy Update a policy
 	//
@@ -5137,14 +5694,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /policies/{policyName} (the `UpdatePolicy` operationId).
-	UpdatePolicy(ctx context.Context, policyName string, body UpdatePolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdatePolicy(ctx context.Context, policyName PolicyName, body UpdatePolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPolicyUsages List where a policy is used
 	//
 	// Returns the agents, functions, jobs, models and sandboxes that use the policy.
 	//
 	// Corresponds with GET /policies/{policyName}/usages (the `GetPolicyUsages` operationId).
-	GetPolicyUsages(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPolicyUsages(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPrivateClusters List private clusters
 	//
@@ -5171,7 +5728,7 @@ type ClientInterface interface {
 	// Corresponds with DELETE /privateclusters/{privateClusterName} (the `DeletePrivateCluster` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	DeletePrivateCluster(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeletePrivateCluster(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPrivateCluster Get a private cluster
 	//
@@ -5180,7 +5737,7 @@ type ClientInterface interface {
 	// Corresponds with GET /privateclusters/{privateClusterName} (the `GetPrivateCluster` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	GetPrivateCluster(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPrivateCluster(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdatePrivateCluster Update a private cluster
 	//
@@ -5189,7 +5746,7 @@ type ClientInterface interface {
 	// Corresponds with PUT /privateclusters/{privateClusterName} (the `UpdatePrivateCluster` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	UpdatePrivateCluster(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdatePrivateCluster(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPrivateClusterHealth Get a private cluster's health
 	//
@@ -5198,7 +5755,7 @@ type ClientInterface interface {
 	// Corresponds with GET /privateclusters/{privateClusterName}/health (the `GetPrivateClusterHealth` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	GetPrivateClusterHealth(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPrivateClusterHealth(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdatePrivateClusterHealth Report a private cluster's health
 	//
@@ -5207,7 +5764,7 @@ type ClientInterface interface {
 	// Corresponds with POST /privateclusters/{privateClusterName}/health (the `UpdatePrivateClusterHealth` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	UpdatePrivateClusterHealth(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdatePrivateClusterHealth(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAllPendingInvitations List the caller's invitations
 	//
@@ -5262,39 +5819,39 @@ type ClientInterface interface {
 	// Returns the sandbox whose `metadata.externalId` is the one given: the identifier your own system gave it.
 	//
 	// Corresponds with GET /sandboxes/by-external-id/{externalId} (the `GetSandboxByExternalID` operationId).
-	GetSandboxByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetSandboxByExternalID(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteSandbox Delete a sandbox
 	//
 	// Deletes the sandbox. Volumes it attached are resources of their own and stay. The answer is the sandbox as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName} (the `DeleteSandbox` operationId).
-	DeleteSandbox(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSandbox Get a sandbox
 	//
 	// Returns the sandbox with this name: its spec, deployment `status`, `state` (`RUNNING`, or `STANDBY` while it sleeps), when it was last used and when it expires. `metadata.url` is the address of its own API. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName} (the `GetSandbox` operationId).
-	GetSandbox(ctx context.Context, sandboxName string, params *GetSandboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetSandbox(ctx context.Context, sandboxName SandboxName, params *GetSandboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSandboxWithBody Update a sandbox
 	//
-	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName} (the `UpdateSandbox` operationId).
-	UpdateSandboxWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSandboxWithBody(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSandbox Update a sandbox
 	//
-	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName} (the `UpdateSandbox` operationId).
-	UpdateSandbox(ctx context.Context, sandboxName string, body UpdateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSandbox(ctx context.Context, sandboxName SandboxName, body UpdateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ForkSandboxWithBody Fork a sandbox
 	//
@@ -5303,7 +5860,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/fork (the `ForkSandbox` operationId).
-	ForkSandboxWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ForkSandboxWithBody(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ForkSandbox Fork a sandbox
 	//
@@ -5312,14 +5869,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/fork (the `ForkSandbox` operationId).
-	ForkSandbox(ctx context.Context, sandboxName string, body ForkSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ForkSandbox(ctx context.Context, sandboxName SandboxName, body ForkSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSandboxPreviews List a sandbox's previews
 	//
 	// Returns the previews that expose ports of this sandbox on public addresses.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/previews (the `ListSandboxPreviews` operationId).
-	ListSandboxPreviews(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListSandboxPreviews(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSandboxPreviewWithBody Create a sandbox preview
 	//
@@ -5328,7 +5885,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews (the `CreateSandboxPreview` operationId).
-	CreateSandboxPreviewWithBody(ctx context.Context, sandboxName string, params *CreateSandboxPreviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSandboxPreviewWithBody(ctx context.Context, sandboxName SandboxName, params *CreateSandboxPreviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSandboxPreview Create a sandbox preview
 	//
@@ -5337,21 +5894,21 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews (the `CreateSandboxPreview` operationId).
-	CreateSandboxPreview(ctx context.Context, sandboxName string, params *CreateSandboxPreviewParams, body CreateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSandboxPreview(ctx context.Context, sandboxName SandboxName, params *CreateSandboxPreviewParams, body CreateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteSandboxPreview Delete a sandbox preview
 	//
 	// Removes the preview; its address stops answering. The answer is the preview as last stored.
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName} (the `DeleteSandboxPreview` operationId).
-	DeleteSandboxPreview(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteSandboxPreview(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSandboxPreview Get a sandbox preview
 	//
 	// Returns the preview with this name and its address (`spec.url`).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName} (the `GetSandboxPreview` operationId).
-	GetSandboxPreview(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetSandboxPreview(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSandboxPreviewWithBody Update a sandbox preview
 	//
@@ -5360,7 +5917,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/previews/{previewName} (the `UpdateSandboxPreview` operationId).
-	UpdateSandboxPreviewWithBody(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSandboxPreviewWithBody(ctx context.Context, sandboxName SandboxName, previewName PreviewName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSandboxPreview Update a sandbox preview
 	//
@@ -5369,14 +5926,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/previews/{previewName} (the `UpdateSandboxPreview` operationId).
-	UpdateSandboxPreview(ctx context.Context, sandboxName string, previewName string, body UpdateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSandboxPreview(ctx context.Context, sandboxName SandboxName, previewName PreviewName, body UpdateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSandboxPreviewTokens List a preview's tokens
 	//
 	// Returns the tokens that open a private preview, with their expiry.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `ListSandboxPreviewTokens` operationId).
-	ListSandboxPreviewTokens(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListSandboxPreviewTokens(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSandboxPreviewTokenWithBody Create a preview token
 	//
@@ -5385,7 +5942,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
-	CreateSandboxPreviewTokenWithBody(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSandboxPreviewTokenWithBody(ctx context.Context, sandboxName SandboxName, previewName PreviewName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSandboxPreviewToken Create a preview token
 	//
@@ -5394,28 +5951,28 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
-	CreateSandboxPreviewToken(ctx context.Context, sandboxName string, previewName string, body CreateSandboxPreviewTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSandboxPreviewToken(ctx context.Context, sandboxName SandboxName, previewName PreviewName, body CreateSandboxPreviewTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteSandboxPreviewToken Revoke a preview token
 	//
 	// Revokes the token; the preview refuses it from now on.
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName}/tokens/{tokenName} (the `DeleteSandboxPreviewToken` operationId).
-	DeleteSandboxPreviewToken(ctx context.Context, sandboxName string, previewName string, tokenName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteSandboxPreviewToken(ctx context.Context, sandboxName SandboxName, previewName PreviewName, tokenName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSandboxScheduleExecutions List a sandbox's scheduled runs
 	//
 	// One page of the runs of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/schedule-executions (the `ListSandboxScheduleExecutions` operationId).
-	ListSandboxScheduleExecutions(ctx context.Context, sandboxName string, params *ListSandboxScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListSandboxScheduleExecutions(ctx context.Context, sandboxName SandboxName, params *ListSandboxScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSandboxSchedules List a sandbox's schedules
 	//
 	// One page of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `type` keeps one kind (`cron`, `at`, `sleep`).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/schedules (the `ListSandboxSchedules` operationId).
-	ListSandboxSchedules(ctx context.Context, sandboxName string, params *ListSandboxSchedulesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListSandboxSchedules(ctx context.Context, sandboxName SandboxName, params *ListSandboxSchedulesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSandboxScheduleWithBody Schedule a command in a sandbox
 	//
@@ -5424,7 +5981,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/schedules (the `CreateSandboxSchedule` operationId).
-	CreateSandboxScheduleWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSandboxScheduleWithBody(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSandboxSchedule Schedule a command in a sandbox
 	//
@@ -5433,21 +5990,21 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/schedules (the `CreateSandboxSchedule` operationId).
-	CreateSandboxSchedule(ctx context.Context, sandboxName string, body CreateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSandboxSchedule(ctx context.Context, sandboxName SandboxName, body CreateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteSandboxSchedule Delete a sandbox schedule
 	//
 	// Deletes the schedule: it starts no more runs. The answer is the schedule as last stored.
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/schedules/{scheduleId} (the `DeleteSandboxSchedule` operationId).
-	DeleteSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteSandboxSchedule(ctx context.Context, sandboxName SandboxName, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSandboxSchedule Get a sandbox schedule
 	//
 	// Returns the schedule with this id.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/schedules/{scheduleId} (the `GetSandboxSchedule` operationId).
-	GetSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetSandboxSchedule(ctx context.Context, sandboxName SandboxName, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSandboxScheduleWithBody Update a sandbox schedule
 	//
@@ -5456,7 +6013,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/schedules/{scheduleId} (the `UpdateSandboxSchedule` operationId).
-	UpdateSandboxScheduleWithBody(ctx context.Context, sandboxName string, scheduleID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSandboxScheduleWithBody(ctx context.Context, sandboxName SandboxName, scheduleID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateSandboxSchedule Update a sandbox schedule
 	//
@@ -5465,14 +6022,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/schedules/{scheduleId} (the `UpdateSandboxSchedule` operationId).
-	UpdateSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, body UpdateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateSandboxSchedule(ctx context.Context, sandboxName SandboxName, scheduleID string, body UpdateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSandboxSnapshots List a sandbox's snapshots
 	//
 	// Returns the snapshots taken of the sandbox, each with its status.
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/snapshots (the `ListSandboxSnapshots` operationId).
-	ListSandboxSnapshots(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListSandboxSnapshots(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSandboxSnapshotWithBody Snapshot a sandbox
 	//
@@ -5481,7 +6038,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/snapshots (the `CreateSandboxSnapshot` operationId).
-	CreateSandboxSnapshotWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSandboxSnapshotWithBody(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSandboxSnapshot Snapshot a sandbox
 	//
@@ -5490,14 +6047,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/snapshots (the `CreateSandboxSnapshot` operationId).
-	CreateSandboxSnapshot(ctx context.Context, sandboxName string, body CreateSandboxSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSandboxSnapshot(ctx context.Context, sandboxName SandboxName, body CreateSandboxSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteSandboxSnapshot Delete a sandbox snapshot
 	//
 	// Deletes the snapshot. The answer has no body.
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/snapshots/{snapshotId} (the `DeleteSandboxSnapshot` operationId).
-	DeleteSandboxSnapshot(ctx context.Context, sandboxName string, snapshotID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteSandboxSnapshot(ctx context.Context, sandboxName SandboxName, snapshotID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StartSandbox Start a sandbox
 	//
@@ -5506,7 +6063,7 @@ type ClientInterface interface {
 	// Corresponds with PUT /sandboxes/{sandboxName}/start (the `StartSandbox` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	StartSandbox(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	StartSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StopSandbox Stop a sandbox
 	//
@@ -5515,7 +6072,7 @@ type ClientInterface interface {
 	// Corresponds with PUT /sandboxes/{sandboxName}/stop (the `StopSandbox` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	StopSandbox(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	StopSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWorkspaceServiceAccounts List service accounts
 	//
@@ -5547,7 +6104,7 @@ type ClientInterface interface {
 	// Deletes the service account; its tokens and API keys stop working at once.
 	//
 	// Corresponds with DELETE /service_accounts/{clientId} (the `DeleteWorkspaceServiceAccount` operationId).
-	DeleteWorkspaceServiceAccount(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteWorkspaceServiceAccount(ctx context.Context, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateWorkspaceServiceAccountWithBody Rename a service account
 	//
@@ -5556,7 +6113,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /service_accounts/{clientId} (the `UpdateWorkspaceServiceAccount` operationId).
-	UpdateWorkspaceServiceAccountWithBody(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateWorkspaceServiceAccountWithBody(ctx context.Context, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateWorkspaceServiceAccount Rename a service account
 	//
@@ -5565,14 +6122,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /service_accounts/{clientId} (the `UpdateWorkspaceServiceAccount` operationId).
-	UpdateWorkspaceServiceAccount(ctx context.Context, clientID string, body UpdateWorkspaceServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateWorkspaceServiceAccount(ctx context.Context, clientID ClientID, body UpdateWorkspaceServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAPIKeysForServiceAccount List a service account's API keys
 	//
 	// Returns the API keys of the service account, without their secret values.
 	//
 	// Corresponds with GET /service_accounts/{clientId}/api_keys (the `ListAPIKeysForServiceAccount` operationId).
-	ListAPIKeysForServiceAccount(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListAPIKeysForServiceAccount(ctx context.Context, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAPIKeyForServiceAccountWithBody Create an API key for a service account
 	//
@@ -5581,7 +6138,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /service_accounts/{clientId}/api_keys (the `CreateAPIKeyForServiceAccount` operationId).
-	CreateAPIKeyForServiceAccountWithBody(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateAPIKeyForServiceAccountWithBody(ctx context.Context, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAPIKeyForServiceAccount Create an API key for a service account
 	//
@@ -5590,14 +6147,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /service_accounts/{clientId}/api_keys (the `CreateAPIKeyForServiceAccount` operationId).
-	CreateAPIKeyForServiceAccount(ctx context.Context, clientID string, body CreateAPIKeyForServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateAPIKeyForServiceAccount(ctx context.Context, clientID ClientID, body CreateAPIKeyForServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteAPIKeyForServiceAccount Revoke a service account's API key
 	//
 	// Revokes one API key; requests that send it are refused from now on.
 	//
 	// Corresponds with DELETE /service_accounts/{clientId}/api_keys/{apiKeyId} (the `DeleteAPIKeyForServiceAccount` operationId).
-	DeleteAPIKeyForServiceAccount(ctx context.Context, clientID string, apiKeyID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteAPIKeyForServiceAccount(ctx context.Context, clientID ClientID, apiKeyID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTemplates List templates
 	//
@@ -5643,7 +6200,7 @@ type ClientInterface interface {
 	// Removes a member from the workspace, or withdraws an invitation that was not accepted yet.
 	//
 	// Corresponds with DELETE /users/{subOrEmail} (the `RemoveWorkspaceUser` operationId).
-	RemoveWorkspaceUser(ctx context.Context, subOrEmail string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RemoveWorkspaceUser(ctx context.Context, subOrEmail SubOrEmail, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateWorkspaceUserRoleWithBody Change a member's role
 	//
@@ -5652,7 +6209,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /users/{subOrEmail} (the `UpdateWorkspaceUserRole` operationId).
-	UpdateWorkspaceUserRoleWithBody(ctx context.Context, subOrEmail string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateWorkspaceUserRoleWithBody(ctx context.Context, subOrEmail SubOrEmail, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateWorkspaceUserRole Change a member's role
 	//
@@ -5661,7 +6218,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /users/{subOrEmail} (the `UpdateWorkspaceUserRole` operationId).
-	UpdateWorkspaceUserRole(ctx context.Context, subOrEmail string, body UpdateWorkspaceUserRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateWorkspaceUserRole(ctx context.Context, subOrEmail SubOrEmail, body UpdateWorkspaceUserRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListVolumeTemplates List volume templates
 	//
@@ -5693,14 +6250,14 @@ type ClientInterface interface {
 	// Deletes the template and all its versions; volumes already filled from it keep their content.
 	//
 	// Corresponds with DELETE /volume_templates/{volumeTemplateName} (the `DeleteVolumeTemplate` operationId).
-	DeleteVolumeTemplate(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteVolumeTemplate(ctx context.Context, volumeTemplateName VolumeTemplateName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVolumeTemplate Get a volume template
 	//
 	// Returns the template with this name, its versions and the state of the latest upload.
 	//
 	// Corresponds with GET /volume_templates/{volumeTemplateName} (the `GetVolumeTemplate` operationId).
-	GetVolumeTemplate(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetVolumeTemplate(ctx context.Context, volumeTemplateName VolumeTemplateName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateVolumeTemplateWithBody Update a volume template
 	//
@@ -5709,7 +6266,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /volume_templates/{volumeTemplateName} (the `UpdateVolumeTemplate` operationId).
-	UpdateVolumeTemplateWithBody(ctx context.Context, volumeTemplateName string, params *UpdateVolumeTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateVolumeTemplateWithBody(ctx context.Context, volumeTemplateName VolumeTemplateName, params *UpdateVolumeTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateVolumeTemplate Update a volume template
 	//
@@ -5718,14 +6275,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /volume_templates/{volumeTemplateName} (the `UpdateVolumeTemplate` operationId).
-	UpdateVolumeTemplate(ctx context.Context, volumeTemplateName string, params *UpdateVolumeTemplateParams, body UpdateVolumeTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateVolumeTemplate(ctx context.Context, volumeTemplateName VolumeTemplateName, params *UpdateVolumeTemplateParams, body UpdateVolumeTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteVolumeTemplateVersion Delete a volume template version
 	//
 	// Deletes one version of the template; its other versions stay. The answer is the template afterwards.
 	//
 	// Corresponds with DELETE /volume_templates/{volumeTemplateName}/versions/{versionName} (the `DeleteVolumeTemplateVersion` operationId).
-	DeleteVolumeTemplateVersion(ctx context.Context, volumeTemplateName string, versionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteVolumeTemplateVersion(ctx context.Context, volumeTemplateName VolumeTemplateName, versionName string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListVolumes List volumes
 	//
@@ -5757,7 +6314,7 @@ type ClientInterface interface {
 	// Returns the volume whose `metadata.externalId` is the one given: the identifier your own system gave it.
 	//
 	// Corresponds with GET /volumes/by-external-id/{externalId} (the `GetVolumeByExternalID` operationId).
-	GetVolumeByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetVolumeByExternalID(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteVolume Delete a volume
 	//
@@ -5821,21 +6378,21 @@ type ClientInterface interface {
 	// Deletes the VPC. The answer is the VPC as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /vpcs/{vpcName} (the `DeleteVPC` operationId).
-	DeleteVPC(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteVPC(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVPC Get a VPC
 	//
 	// Returns the VPC with this name and its status.
 	//
 	// Corresponds with GET /vpcs/{vpcName} (the `GetVPC` operationId).
-	GetVPC(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetVPC(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListEgressGateways List a VPC's egress gateways
 	//
 	// Returns the egress gateways of the VPC named in the path.
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways (the `ListEgressGateways` operationId).
-	ListEgressGateways(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListEgressGateways(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateEgressGatewayWithBody Create an egress gateway
 	//
@@ -5844,7 +6401,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways (the `CreateEgressGateway` operationId).
-	CreateEgressGatewayWithBody(ctx context.Context, vpcName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateEgressGatewayWithBody(ctx context.Context, vpcName VPCName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateEgressGateway Create an egress gateway
 	//
@@ -5853,28 +6410,28 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways (the `CreateEgressGateway` operationId).
-	CreateEgressGateway(ctx context.Context, vpcName string, body CreateEgressGatewayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateEgressGateway(ctx context.Context, vpcName VPCName, body CreateEgressGatewayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteEgressGateway Delete an egress gateway
 	//
 	// Deletes the egress gateway. The answer is the gateway as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName} (the `DeleteEgressGateway` operationId).
-	DeleteEgressGateway(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteEgressGateway(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetEgressGateway Get an egress gateway
 	//
 	// Returns the egress gateway with this name and its status.
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName} (the `GetEgressGateway` operationId).
-	GetEgressGateway(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetEgressGateway(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListEgressIPs List a gateway's egress IPs
 	//
 	// Returns the public addresses that an egress gateway sends traffic from.
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `ListEgressIPs` operationId).
-	ListEgressIPs(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListEgressIPs(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateEgressIPWithBody Reserve an egress IP
 	//
@@ -5883,7 +6440,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
-	CreateEgressIPWithBody(ctx context.Context, vpcName string, gatewayName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateEgressIPWithBody(ctx context.Context, vpcName VPCName, gatewayName GatewayName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateEgressIP Reserve an egress IP
 	//
@@ -5892,21 +6449,21 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
-	CreateEgressIP(ctx context.Context, vpcName string, gatewayName string, body CreateEgressIPJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateEgressIP(ctx context.Context, vpcName VPCName, gatewayName GatewayName, body CreateEgressIPJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteEgressIP Release an egress IP
 	//
 	// Releases the address. The answer is the egress IP as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 	//
 	// Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `DeleteEgressIP` operationId).
-	DeleteEgressIP(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteEgressIP(ctx context.Context, vpcName VPCName, gatewayName GatewayName, ipName IPName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetEgressIP Get an egress IP
 	//
 	// Returns the egress IP with this name and the public address it holds.
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `GetEgressIP` operationId).
-	GetEgressIP(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetEgressIP(ctx context.Context, vpcName VPCName, gatewayName GatewayName, ipName IPName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWorkspaces List workspaces
 	//
@@ -5956,14 +6513,14 @@ type ClientInterface interface {
 	// Deletes the workspace. The answer is the workspace as last stored.
 	//
 	// Corresponds with DELETE /workspaces/{workspaceName} (the `DeleteWorkspace` operationId).
-	DeleteWorkspace(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteWorkspace(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWorkspace Get a workspace
 	//
 	// Returns the workspace with this name; `countResources=true` adds the number of resources of each kind.
 	//
 	// Corresponds with GET /workspaces/{workspaceName} (the `GetWorkspace` operationId).
-	GetWorkspace(ctx context.Context, workspaceName string, params *GetWorkspaceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetWorkspace(ctx context.Context, workspaceName WorkspaceName, params *GetWorkspaceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateWorkspaceWithBody Update a workspace
 	//
@@ -5972,7 +6529,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /workspaces/{workspaceName} (the `UpdateWorkspace` operationId).
-	UpdateWorkspaceWithBody(ctx context.Context, workspaceName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateWorkspaceWithBody(ctx context.Context, workspaceName WorkspaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateWorkspace Update a workspace
 	//
@@ -5981,7 +6538,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /workspaces/{workspaceName} (the `UpdateWorkspace` operationId).
-	UpdateWorkspace(ctx context.Context, workspaceName string, body UpdateWorkspaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateWorkspace(ctx context.Context, workspaceName WorkspaceName, body UpdateWorkspaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeclineWorkspaceInvitation Decline a workspace invitation
 	//
@@ -5990,7 +6547,7 @@ type ClientInterface interface {
 	// Corresponds with POST /workspaces/{workspaceName}/decline (the `DeclineWorkspaceInvitation` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	DeclineWorkspaceInvitation(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeclineWorkspaceInvitation(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcceptWorkspaceInvitation Accept a workspace invitation
 	//
@@ -5999,14 +6556,14 @@ type ClientInterface interface {
 	// Corresponds with POST /workspaces/{workspaceName}/join (the `AcceptWorkspaceInvitation` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	AcceptWorkspaceInvitation(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcceptWorkspaceInvitation(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LeaveWorkspace Leave a workspace
 	//
 	// Removes the caller from the workspace's members.
 	//
 	// Corresponds with DELETE /workspaces/{workspaceName}/leave (the `LeaveWorkspace` operationId).
-	LeaveWorkspace(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LeaveWorkspace(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAgents List agents
@@ -6069,7 +6626,7 @@ func (c *Client) CreateAgent(ctx context.Context, body CreateAgentJSONRequestBod
 // Deletes the agent and stops serving it. The answer is the agent as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /agents/{agentName} (the `DeleteAgent` operationId).
-func (c *Client) DeleteAgent(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteAgent(ctx context.Context, agentName AgentName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteAgentRequest(c.Server, agentName)
 	if err != nil {
 		return nil, err
@@ -6086,7 +6643,7 @@ func (c *Client) DeleteAgent(ctx context.Context, agentName string, reqEditors .
 // Returns the agent with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. Call a deployed agent at `{run}/{workspace}/agents/{name}`, not here.
 //
 // Corresponds with GET /agents/{agentName} (the `GetAgent` operationId).
-func (c *Client) GetAgent(ctx context.Context, agentName string, params *GetAgentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetAgent(ctx context.Context, agentName AgentName, params *GetAgentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAgentRequest(c.Server, agentName, params)
 	if err != nil {
 		return nil, err
@@ -6100,12 +6657,12 @@ func (c *Client) GetAgent(ctx context.Context, agentName string, params *GetAgen
 
 // UpdateAgentWithBody Update an agent
 //
-// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /agents/{agentName} (the `UpdateAgent` operationId).
-func (c *Client) UpdateAgentWithBody(ctx context.Context, agentName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateAgentWithBody(ctx context.Context, agentName AgentName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateAgentRequestWithBody(c.Server, agentName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -6119,12 +6676,12 @@ func (c *Client) UpdateAgentWithBody(ctx context.Context, agentName string, cont
 
 // UpdateAgent Update an agent
 //
-// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /agents/{agentName} (the `UpdateAgent` operationId).
-func (c *Client) UpdateAgent(ctx context.Context, agentName string, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateAgent(ctx context.Context, agentName AgentName, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateAgentRequest(c.Server, agentName, body)
 	if err != nil {
 		return nil, err
@@ -6141,7 +6698,7 @@ func (c *Client) UpdateAgent(ctx context.Context, agentName string, body UpdateA
 // Returns the revisions the agent was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Corresponds with GET /agents/{agentName}/revisions (the `ListAgentRevisions` operationId).
-func (c *Client) ListAgentRevisions(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListAgentRevisions(ctx context.Context, agentName AgentName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAgentRevisionsRequest(c.Server, agentName)
 	if err != nil {
 		return nil, err
@@ -6213,7 +6770,7 @@ func (c *Client) CreateApplication(ctx context.Context, body CreateApplicationJS
 // Deletes the application and stops serving it. The answer is the application as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /applications/{applicationName} (the `DeleteApplication` operationId).
-func (c *Client) DeleteApplication(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteApplication(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteApplicationRequest(c.Server, applicationName)
 	if err != nil {
 		return nil, err
@@ -6230,7 +6787,7 @@ func (c *Client) DeleteApplication(ctx context.Context, applicationName string, 
 // Returns the application with this name, with its spec, its deployment `status` and its recent events.
 //
 // Corresponds with GET /applications/{applicationName} (the `GetApplication` operationId).
-func (c *Client) GetApplication(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetApplication(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetApplicationRequest(c.Server, applicationName)
 	if err != nil {
 		return nil, err
@@ -6244,12 +6801,12 @@ func (c *Client) GetApplication(ctx context.Context, applicationName string, req
 
 // UpdateApplicationWithBody Update an application
 //
-// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /applications/{applicationName} (the `UpdateApplication` operationId).
-func (c *Client) UpdateApplicationWithBody(ctx context.Context, applicationName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateApplicationWithBody(ctx context.Context, applicationName ApplicationName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateApplicationRequestWithBody(c.Server, applicationName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -6263,12 +6820,12 @@ func (c *Client) UpdateApplicationWithBody(ctx context.Context, applicationName 
 
 // UpdateApplication Update an application
 //
-// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /applications/{applicationName} (the `UpdateApplication` operationId).
-func (c *Client) UpdateApplication(ctx context.Context, applicationName string, body UpdateApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateApplication(ctx context.Context, applicationName ApplicationName, body UpdateApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateApplicationRequest(c.Server, applicationName, body)
 	if err != nil {
 		return nil, err
@@ -6287,7 +6844,7 @@ func (c *Client) UpdateApplication(ctx context.Context, applicationName string, 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /applications/{applicationName}/customdomains (the `CreateApplicationCustomDomain` operationId).
-func (c *Client) CreateApplicationCustomDomainWithBody(ctx context.Context, applicationName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateApplicationCustomDomainWithBody(ctx context.Context, applicationName ApplicationName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateApplicationCustomDomainRequestWithBody(c.Server, applicationName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -6306,7 +6863,7 @@ func (c *Client) CreateApplicationCustomDomainWithBody(ctx context.Context, appl
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /applications/{applicationName}/customdomains (the `CreateApplicationCustomDomain` operationId).
-func (c *Client) CreateApplicationCustomDomain(ctx context.Context, applicationName string, body CreateApplicationCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateApplicationCustomDomain(ctx context.Context, applicationName ApplicationName, body CreateApplicationCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateApplicationCustomDomainRequest(c.Server, applicationName, body)
 	if err != nil {
 		return nil, err
@@ -6323,7 +6880,7 @@ func (c *Client) CreateApplicationCustomDomain(ctx context.Context, applicationN
 // Returns the revisions the application was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Corresponds with GET /applications/{applicationName}/revisions (the `ListApplicationRevisions` operationId).
-func (c *Client) ListApplicationRevisions(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListApplicationRevisions(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListApplicationRevisionsRequest(c.Server, applicationName)
 	if err != nil {
 		return nil, err
@@ -6429,7 +6986,7 @@ func (c *Client) CreateCustomDomain(ctx context.Context, body CreateCustomDomain
 // Removes the custom domain; workloads stop answering on it. The answer is the domain as last stored.
 //
 // Corresponds with DELETE /customdomains/{domainName} (the `DeleteCustomDomain` operationId).
-func (c *Client) DeleteCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteCustomDomain(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteCustomDomainRequest(c.Server, domainName)
 	if err != nil {
 		return nil, err
@@ -6446,7 +7003,7 @@ func (c *Client) DeleteCustomDomain(ctx context.Context, domainName string, reqE
 // Returns a custom domain with its verification status and the DNS records it expects.
 //
 // Corresponds with GET /customdomains/{domainName} (the `GetCustomDomain` operationId).
-func (c *Client) GetCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetCustomDomain(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCustomDomainRequest(c.Server, domainName)
 	if err != nil {
 		return nil, err
@@ -6465,7 +7022,7 @@ func (c *Client) GetCustomDomain(ctx context.Context, domainName string, reqEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /customdomains/{domainName} (the `UpdateCustomDomain` operationId).
-func (c *Client) UpdateCustomDomainWithBody(ctx context.Context, domainName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateCustomDomainWithBody(ctx context.Context, domainName DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCustomDomainRequestWithBody(c.Server, domainName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -6484,7 +7041,7 @@ func (c *Client) UpdateCustomDomainWithBody(ctx context.Context, domainName stri
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /customdomains/{domainName} (the `UpdateCustomDomain` operationId).
-func (c *Client) UpdateCustomDomain(ctx context.Context, domainName string, body UpdateCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateCustomDomain(ctx context.Context, domainName DomainName, body UpdateCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCustomDomainRequest(c.Server, domainName, body)
 	if err != nil {
 		return nil, err
@@ -6501,7 +7058,7 @@ func (c *Client) UpdateCustomDomain(ctx context.Context, domainName string, body
 // Returns the workspaces this custom domain is shared with, and whether each share is active.
 //
 // Corresponds with GET /customdomains/{domainName}/share (the `ListCustomDomainShares` operationId).
-func (c *Client) ListCustomDomainShares(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListCustomDomainShares(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCustomDomainSharesRequest(c.Server, domainName)
 	if err != nil {
 		return nil, err
@@ -6520,7 +7077,7 @@ func (c *Client) ListCustomDomainShares(ctx context.Context, domainName string, 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /customdomains/{domainName}/share (the `ShareCustomDomain` operationId).
-func (c *Client) ShareCustomDomainWithBody(ctx context.Context, domainName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ShareCustomDomainWithBody(ctx context.Context, domainName DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewShareCustomDomainRequestWithBody(c.Server, domainName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -6539,7 +7096,7 @@ func (c *Client) ShareCustomDomainWithBody(ctx context.Context, domainName strin
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /customdomains/{domainName}/share (the `ShareCustomDomain` operationId).
-func (c *Client) ShareCustomDomain(ctx context.Context, domainName string, body ShareCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ShareCustomDomain(ctx context.Context, domainName DomainName, body ShareCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewShareCustomDomainRequest(c.Server, domainName, body)
 	if err != nil {
 		return nil, err
@@ -6556,7 +7113,7 @@ func (c *Client) ShareCustomDomain(ctx context.Context, domainName string, body 
 // Withdraws the custom domain from the workspace named in the path.
 //
 // Corresponds with DELETE /customdomains/{domainName}/share/{targetWorkspace} (the `UnshareCustomDomain` operationId).
-func (c *Client) UnshareCustomDomain(ctx context.Context, domainName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UnshareCustomDomain(ctx context.Context, domainName DomainName, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnshareCustomDomainRequest(c.Server, domainName, targetWorkspace)
 	if err != nil {
 		return nil, err
@@ -6573,7 +7130,7 @@ func (c *Client) UnshareCustomDomain(ctx context.Context, domainName string, tar
 // Looks up the domain's DNS records now and updates `spec.status`: `verified` once the expected records are found, otherwise `verificationError` says what is missing. Safe to call again.
 //
 // Corresponds with POST /customdomains/{domainName}/verify (the `VerifyCustomDomain` operationId).
-func (c *Client) VerifyCustomDomain(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) VerifyCustomDomain(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewVerifyCustomDomainRequest(c.Server, domainName)
 	if err != nil {
 		return nil, err
@@ -6645,7 +7202,7 @@ func (c *Client) CreateDrive(ctx context.Context, body CreateDriveJSONRequestBod
 // Returns the drive whose `metadata.externalId` is the one given: the identifier your own system gave it.
 //
 // Corresponds with GET /drives/by-external-id/{externalId} (the `GetDriveByExternalID` operationId).
-func (c *Client) GetDriveByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetDriveByExternalID(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDriveByExternalIDRequest(c.Server, externalID)
 	if err != nil {
 		return nil, err
@@ -6679,7 +7236,7 @@ func (c *Client) GetDriveJWKS(ctx context.Context, reqEditors ...RequestEditorFn
 // Deletes the drive and what it holds. The answer names the drive and says what happened.
 //
 // Corresponds with DELETE /drives/{driveName} (the `DeleteDrive` operationId).
-func (c *Client) DeleteDrive(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteDrive(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteDriveRequest(c.Server, driveName)
 	if err != nil {
 		return nil, err
@@ -6696,7 +7253,7 @@ func (c *Client) DeleteDrive(ctx context.Context, driveName string, reqEditors .
 // Returns the drive with this name, its permissions and its storage address.
 //
 // Corresponds with GET /drives/{driveName} (the `GetDrive` operationId).
-func (c *Client) GetDrive(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetDrive(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDriveRequest(c.Server, driveName)
 	if err != nil {
 		return nil, err
@@ -6715,7 +7272,7 @@ func (c *Client) GetDrive(ctx context.Context, driveName string, reqEditors ...R
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /drives/{driveName} (the `UpdateDrive` operationId).
-func (c *Client) UpdateDriveWithBody(ctx context.Context, driveName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateDriveWithBody(ctx context.Context, driveName DriveName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateDriveRequestWithBody(c.Server, driveName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -6734,7 +7291,7 @@ func (c *Client) UpdateDriveWithBody(ctx context.Context, driveName string, cont
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /drives/{driveName} (the `UpdateDrive` operationId).
-func (c *Client) UpdateDrive(ctx context.Context, driveName string, body UpdateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateDrive(ctx context.Context, driveName DriveName, body UpdateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateDriveRequest(c.Server, driveName, body)
 	if err != nil {
 		return nil, err
@@ -6751,7 +7308,7 @@ func (c *Client) UpdateDrive(ctx context.Context, driveName string, body UpdateD
 // Issues a short-lived bearer token for this one drive; `expires_in` counts its seconds. Keys from GetDriveJWKS verify it.
 //
 // Corresponds with POST /drives/{driveName}/access-token (the `CreateDriveAccessToken` operationId).
-func (c *Client) CreateDriveAccessToken(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateDriveAccessToken(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateDriveAccessTokenRequest(c.Server, driveName)
 	if err != nil {
 		return nil, err
@@ -6908,7 +7465,7 @@ func (c *Client) CreateFunction(ctx context.Context, body CreateFunctionJSONRequ
 // Deletes the function and stops serving it. The answer is the function as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /functions/{functionName} (the `DeleteFunction` operationId).
-func (c *Client) DeleteFunction(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteFunction(ctx context.Context, functionName FunctionName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteFunctionRequest(c.Server, functionName)
 	if err != nil {
 		return nil, err
@@ -6925,7 +7482,7 @@ func (c *Client) DeleteFunction(ctx context.Context, functionName string, reqEdi
 // Returns the function with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent. A deployed function is an MCP server reached at `{run}/{workspace}/functions/{name}/mcp`.
 //
 // Corresponds with GET /functions/{functionName} (the `GetFunction` operationId).
-func (c *Client) GetFunction(ctx context.Context, functionName string, params *GetFunctionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetFunction(ctx context.Context, functionName FunctionName, params *GetFunctionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetFunctionRequest(c.Server, functionName, params)
 	if err != nil {
 		return nil, err
@@ -6939,12 +7496,12 @@ func (c *Client) GetFunction(ctx context.Context, functionName string, params *G
 
 // UpdateFunctionWithBody Update a function
 //
-// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /functions/{functionName} (the `UpdateFunction` operationId).
-func (c *Client) UpdateFunctionWithBody(ctx context.Context, functionName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateFunctionWithBody(ctx context.Context, functionName FunctionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateFunctionRequestWithBody(c.Server, functionName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -6958,12 +7515,12 @@ func (c *Client) UpdateFunctionWithBody(ctx context.Context, functionName string
 
 // UpdateFunction Update a function
 //
-// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /functions/{functionName} (the `UpdateFunction` operationId).
-func (c *Client) UpdateFunction(ctx context.Context, functionName string, body UpdateFunctionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateFunction(ctx context.Context, functionName FunctionName, body UpdateFunctionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateFunctionRequest(c.Server, functionName, body)
 	if err != nil {
 		return nil, err
@@ -6980,7 +7537,7 @@ func (c *Client) UpdateFunction(ctx context.Context, functionName string, body U
 // Returns the revisions the function was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Corresponds with GET /functions/{functionName}/revisions (the `ListFunctionRevisions` operationId).
-func (c *Client) ListFunctionRevisions(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListFunctionRevisions(ctx context.Context, functionName FunctionName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListFunctionRevisionsRequest(c.Server, functionName)
 	if err != nil {
 		return nil, err
@@ -7069,7 +7626,7 @@ func (c *Client) CreateImage(ctx context.Context, body CreateImageJSONRequestBod
 // Deletes the image and all its tags. The answer is the image as last stored.
 //
 // Corresponds with DELETE /images/{resourceType}/{imageName} (the `DeleteImage` operationId).
-func (c *Client) DeleteImage(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteImage(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteImageRequest(c.Server, resourceType, imageName)
 	if err != nil {
 		return nil, err
@@ -7086,7 +7643,7 @@ func (c *Client) DeleteImage(ctx context.Context, resourceType string, imageName
 // Returns the image of this resource type and name, with its tags and sizes.
 //
 // Corresponds with GET /images/{resourceType}/{imageName} (the `GetImage` operationId).
-func (c *Client) GetImage(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetImage(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetImageRequest(c.Server, resourceType, imageName)
 	if err != nil {
 		return nil, err
@@ -7103,7 +7660,7 @@ func (c *Client) GetImage(ctx context.Context, resourceType string, imageName st
 // Returns every workspace the image is shared with or offered to, and each share's status.
 //
 // Corresponds with GET /images/{resourceType}/{imageName}/share (the `ListImageShares` operationId).
-func (c *Client) ListImageShares(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListImageShares(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListImageSharesRequest(c.Server, resourceType, imageName)
 	if err != nil {
 		return nil, err
@@ -7122,7 +7679,7 @@ func (c *Client) ListImageShares(ctx context.Context, resourceType string, image
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /images/{resourceType}/{imageName}/share (the `ShareImage` operationId).
-func (c *Client) ShareImageWithBody(ctx context.Context, resourceType string, imageName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ShareImageWithBody(ctx context.Context, resourceType string, imageName ImageName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewShareImageRequestWithBody(c.Server, resourceType, imageName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -7141,7 +7698,7 @@ func (c *Client) ShareImageWithBody(ctx context.Context, resourceType string, im
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /images/{resourceType}/{imageName}/share (the `ShareImage` operationId).
-func (c *Client) ShareImage(ctx context.Context, resourceType string, imageName string, body ShareImageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ShareImage(ctx context.Context, resourceType string, imageName ImageName, body ShareImageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewShareImageRequest(c.Server, resourceType, imageName, body)
 	if err != nil {
 		return nil, err
@@ -7158,7 +7715,7 @@ func (c *Client) ShareImage(ctx context.Context, resourceType string, imageName 
 // Withdraws the image from the workspace named in the path.
 //
 // Corresponds with DELETE /images/{resourceType}/{imageName}/share/{targetWorkspace} (the `UnshareImage` operationId).
-func (c *Client) UnshareImage(ctx context.Context, resourceType string, imageName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UnshareImage(ctx context.Context, resourceType string, imageName ImageName, targetWorkspace string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnshareImageRequest(c.Server, resourceType, imageName, targetWorkspace)
 	if err != nil {
 		return nil, err
@@ -7175,7 +7732,7 @@ func (c *Client) UnshareImage(ctx context.Context, resourceType string, imageNam
 // Deletes one tag of an image; the image and its other tags stay. The answer is the image afterwards.
 //
 // Corresponds with DELETE /images/{resourceType}/{imageName}/tags/{tagName} (the `DeleteImageTag` operationId).
-func (c *Client) DeleteImageTag(ctx context.Context, resourceType string, imageName string, tagName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteImageTag(ctx context.Context, resourceType string, imageName ImageName, tagName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteImageTagRequest(c.Server, resourceType, imageName, tagName)
 	if err != nil {
 		return nil, err
@@ -7247,7 +7804,7 @@ func (c *Client) CreateIntegrationConnection(ctx context.Context, body CreateInt
 // Deletes the connection. It can answer 409 while resources still rely on it. The answer is the connection as last stored.
 //
 // Corresponds with DELETE /integrations/connections/{connectionName} (the `DeleteIntegrationConnection` operationId).
-func (c *Client) DeleteIntegrationConnection(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteIntegrationConnection(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteIntegrationConnectionRequest(c.Server, connectionName)
 	if err != nil {
 		return nil, err
@@ -7264,7 +7821,7 @@ func (c *Client) DeleteIntegrationConnection(ctx context.Context, connectionName
 // Returns the connection with this name: the integration it reaches and its configuration.
 //
 // Corresponds with GET /integrations/connections/{connectionName} (the `GetIntegrationConnection` operationId).
-func (c *Client) GetIntegrationConnection(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetIntegrationConnection(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetIntegrationConnectionRequest(c.Server, connectionName)
 	if err != nil {
 		return nil, err
@@ -7283,7 +7840,7 @@ func (c *Client) GetIntegrationConnection(ctx context.Context, connectionName st
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /integrations/connections/{connectionName} (the `UpdateIntegrationConnection` operationId).
-func (c *Client) UpdateIntegrationConnectionWithBody(ctx context.Context, connectionName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateIntegrationConnectionWithBody(ctx context.Context, connectionName ConnectionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateIntegrationConnectionRequestWithBody(c.Server, connectionName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -7302,7 +7859,7 @@ func (c *Client) UpdateIntegrationConnectionWithBody(ctx context.Context, connec
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /integrations/connections/{connectionName} (the `UpdateIntegrationConnection` operationId).
-func (c *Client) UpdateIntegrationConnection(ctx context.Context, connectionName string, body UpdateIntegrationConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateIntegrationConnection(ctx context.Context, connectionName ConnectionName, body UpdateIntegrationConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateIntegrationConnectionRequest(c.Server, connectionName, body)
 	if err != nil {
 		return nil, err
@@ -7319,7 +7876,7 @@ func (c *Client) UpdateIntegrationConnection(ctx context.Context, connectionName
 // Returns how the provider's model endpoints are called through this connection.
 //
 // Corresponds with GET /integrations/connections/{connectionName}/endpointConfigurations (the `GetIntegrationConnectionModelEndpointConfigurations` operationId).
-func (c *Client) GetIntegrationConnectionModelEndpointConfigurations(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetIntegrationConnectionModelEndpointConfigurations(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetIntegrationConnectionModelEndpointConfigurationsRequest(c.Server, connectionName)
 	if err != nil {
 		return nil, err
@@ -7336,7 +7893,7 @@ func (c *Client) GetIntegrationConnectionModelEndpointConfigurations(ctx context
 // Returns the models the provider offers through this connection.
 //
 // Corresponds with GET /integrations/connections/{connectionName}/models (the `ListIntegrationConnectionModels` operationId).
-func (c *Client) ListIntegrationConnectionModels(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListIntegrationConnectionModels(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListIntegrationConnectionModelsRequest(c.Server, connectionName)
 	if err != nil {
 		return nil, err
@@ -7353,7 +7910,7 @@ func (c *Client) ListIntegrationConnectionModels(ctx context.Context, connection
 // Returns one model the provider offers through this connection.
 //
 // Corresponds with GET /integrations/connections/{connectionName}/models/{modelId} (the `GetIntegrationConnectionModel` operationId).
-func (c *Client) GetIntegrationConnectionModel(ctx context.Context, connectionName string, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetIntegrationConnectionModel(ctx context.Context, connectionName ConnectionName, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetIntegrationConnectionModelRequest(c.Server, connectionName, modelID)
 	if err != nil {
 		return nil, err
@@ -7442,7 +7999,7 @@ func (c *Client) CreateJob(ctx context.Context, body CreateJobJSONRequestBody, r
 // Deletes the job and stops serving it. The answer is the job as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /jobs/{jobId} (the `DeleteJob` operationId).
-func (c *Client) DeleteJob(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteJob(ctx context.Context, jobID JobID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteJobRequest(c.Server, jobID)
 	if err != nil {
 		return nil, err
@@ -7459,7 +8016,7 @@ func (c *Client) DeleteJob(ctx context.Context, jobID string, reqEditors ...Requ
 // Returns the job with this name, with its spec, its deployment `status` and its recent events. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 //
 // Corresponds with GET /jobs/{jobId} (the `GetJob` operationId).
-func (c *Client) GetJob(ctx context.Context, jobID string, params *GetJobParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetJob(ctx context.Context, jobID JobID, params *GetJobParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetJobRequest(c.Server, jobID, params)
 	if err != nil {
 		return nil, err
@@ -7473,12 +8030,12 @@ func (c *Client) GetJob(ctx context.Context, jobID string, params *GetJobParams,
 
 // UpdateJobWithBody Update a job
 //
-// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /jobs/{jobId} (the `UpdateJob` operationId).
-func (c *Client) UpdateJobWithBody(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateJobWithBody(ctx context.Context, jobID JobID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateJobRequestWithBody(c.Server, jobID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -7492,12 +8049,12 @@ func (c *Client) UpdateJobWithBody(ctx context.Context, jobID string, contentTyp
 
 // UpdateJob Update a job
 //
-// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /jobs/{jobId} (the `UpdateJob` operationId).
-func (c *Client) UpdateJob(ctx context.Context, jobID string, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateJob(ctx context.Context, jobID JobID, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateJobRequest(c.Server, jobID, body)
 	if err != nil {
 		return nil, err
@@ -7514,7 +8071,7 @@ func (c *Client) UpdateJob(ctx context.Context, jobID string, body UpdateJobJSON
 // One page of the job's executions: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `offset` skips items, for servers that page by offset.
 //
 // Corresponds with GET /jobs/{jobId}/executions (the `ListJobExecutions` operationId).
-func (c *Client) ListJobExecutions(ctx context.Context, jobID string, params *ListJobExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListJobExecutions(ctx context.Context, jobID JobID, params *ListJobExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListJobExecutionsRequest(c.Server, jobID, params)
 	if err != nil {
 		return nil, err
@@ -7533,7 +8090,7 @@ func (c *Client) ListJobExecutions(ctx context.Context, jobID string, params *Li
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
-func (c *Client) CreateJobExecutionWithBody(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateJobExecutionWithBody(ctx context.Context, jobID JobID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateJobExecutionRequestWithBody(c.Server, jobID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -7552,7 +8109,7 @@ func (c *Client) CreateJobExecutionWithBody(ctx context.Context, jobID string, c
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
-func (c *Client) CreateJobExecution(ctx context.Context, jobID string, body CreateJobExecutionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateJobExecution(ctx context.Context, jobID JobID, body CreateJobExecutionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateJobExecutionRequest(c.Server, jobID, body)
 	if err != nil {
 		return nil, err
@@ -7569,7 +8126,7 @@ func (c *Client) CreateJobExecution(ctx context.Context, jobID string, body Crea
 // Deletes the execution, stopping it if it still runs. The answer is the execution as last stored.
 //
 // Corresponds with DELETE /jobs/{jobId}/executions/{executionId} (the `DeleteJobExecution` operationId).
-func (c *Client) DeleteJobExecution(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteJobExecution(ctx context.Context, jobID JobID, executionID ExecutionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteJobExecutionRequest(c.Server, jobID, executionID)
 	if err != nil {
 		return nil, err
@@ -7586,7 +8143,7 @@ func (c *Client) DeleteJobExecution(ctx context.Context, jobID string, execution
 // Returns an execution with its status and the counts of its tasks by state.
 //
 // Corresponds with GET /jobs/{jobId}/executions/{executionId} (the `GetJobExecution` operationId).
-func (c *Client) GetJobExecution(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetJobExecution(ctx context.Context, jobID JobID, executionID ExecutionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetJobExecutionRequest(c.Server, jobID, executionID)
 	if err != nil {
 		return nil, err
@@ -7603,7 +8160,7 @@ func (c *Client) GetJobExecution(ctx context.Context, jobID string, executionID 
 // One page of the execution's tasks: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Corresponds with GET /jobs/{jobId}/executions/{executionId}/tasks (the `ListJobExecutionTasks` operationId).
-func (c *Client) ListJobExecutionTasks(ctx context.Context, jobID string, executionID string, params *ListJobExecutionTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListJobExecutionTasks(ctx context.Context, jobID JobID, executionID ExecutionID, params *ListJobExecutionTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListJobExecutionTasksRequest(c.Server, jobID, executionID, params)
 	if err != nil {
 		return nil, err
@@ -7620,7 +8177,7 @@ func (c *Client) ListJobExecutionTasks(ctx context.Context, jobID string, execut
 // Returns the revisions the job was deployed as, and which one is active.
 //
 // Corresponds with GET /jobs/{jobId}/revisions (the `ListJobRevisions` operationId).
-func (c *Client) ListJobRevisions(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListJobRevisions(ctx context.Context, jobID JobID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListJobRevisionsRequest(c.Server, jobID)
 	if err != nil {
 		return nil, err
@@ -7696,7 +8253,7 @@ func (c *Client) CreateKnowledgebase(ctx context.Context, body CreateKnowledgeba
 //
 // Corresponds with DELETE /knowledgebases/{knowledgebaseName} (the `DeleteKnowledgebase` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) DeleteKnowledgebase(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteKnowledgebase(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteKnowledgebaseRequest(c.Server, knowledgebaseName)
 	if err != nil {
 		return nil, err
@@ -7714,7 +8271,7 @@ func (c *Client) DeleteKnowledgebase(ctx context.Context, knowledgebaseName stri
 //
 // Corresponds with GET /knowledgebases/{knowledgebaseName} (the `GetKnowledgebase` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) GetKnowledgebase(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetKnowledgebase(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetKnowledgebaseRequest(c.Server, knowledgebaseName)
 	if err != nil {
 		return nil, err
@@ -7734,7 +8291,7 @@ func (c *Client) GetKnowledgebase(ctx context.Context, knowledgebaseName string,
 //
 // Corresponds with PUT /knowledgebases/{knowledgebaseName} (the `UpdateKnowledgebase` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) UpdateKnowledgebaseWithBody(ctx context.Context, knowledgebaseName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateKnowledgebaseWithBody(ctx context.Context, knowledgebaseName KnowledgebaseName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateKnowledgebaseRequestWithBody(c.Server, knowledgebaseName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -7754,7 +8311,7 @@ func (c *Client) UpdateKnowledgebaseWithBody(ctx context.Context, knowledgebaseN
 //
 // Corresponds with PUT /knowledgebases/{knowledgebaseName} (the `UpdateKnowledgebase` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) UpdateKnowledgebase(ctx context.Context, knowledgebaseName string, body UpdateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateKnowledgebase(ctx context.Context, knowledgebaseName KnowledgebaseName, body UpdateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateKnowledgebaseRequest(c.Server, knowledgebaseName, body)
 	if err != nil {
 		return nil, err
@@ -7772,7 +8329,7 @@ func (c *Client) UpdateKnowledgebase(ctx context.Context, knowledgebaseName stri
 //
 // Corresponds with GET /knowledgebases/{knowledgebaseName}/revisions (the `ListKnowledgebaseRevisions` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) ListKnowledgebaseRevisions(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListKnowledgebaseRevisions(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListKnowledgebaseRevisionsRequest(c.Server, knowledgebaseName)
 	if err != nil {
 		return nil, err
@@ -7878,7 +8435,7 @@ func (c *Client) CreateModel(ctx context.Context, body CreateModelJSONRequestBod
 // Deletes the model and stops serving it. The answer is the model as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /models/{modelName} (the `DeleteModel` operationId).
-func (c *Client) DeleteModel(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteModel(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteModelRequest(c.Server, modelName)
 	if err != nil {
 		return nil, err
@@ -7895,7 +8452,7 @@ func (c *Client) DeleteModel(ctx context.Context, modelName string, reqEditors .
 // Returns the model with this name, with its spec, its deployment `status` and its recent events. A model API is called at `{run}/{workspace}/models/{name}/...` with the same credentials.
 //
 // Corresponds with GET /models/{modelName} (the `GetModel` operationId).
-func (c *Client) GetModel(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetModel(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetModelRequest(c.Server, modelName)
 	if err != nil {
 		return nil, err
@@ -7909,12 +8466,12 @@ func (c *Client) GetModel(ctx context.Context, modelName string, reqEditors ...R
 
 // UpdateModelWithBody Update a model
 //
-// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /models/{modelName} (the `UpdateModel` operationId).
-func (c *Client) UpdateModelWithBody(ctx context.Context, modelName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateModelWithBody(ctx context.Context, modelName ModelName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateModelRequestWithBody(c.Server, modelName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -7928,12 +8485,12 @@ func (c *Client) UpdateModelWithBody(ctx context.Context, modelName string, cont
 
 // UpdateModel Update a model
 //
-// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /models/{modelName} (the `UpdateModel` operationId).
-func (c *Client) UpdateModel(ctx context.Context, modelName string, body UpdateModelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateModel(ctx context.Context, modelName ModelName, body UpdateModelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateModelRequest(c.Server, modelName, body)
 	if err != nil {
 		return nil, err
@@ -7950,7 +8507,7 @@ func (c *Client) UpdateModel(ctx context.Context, modelName string, body UpdateM
 // Returns the revisions the model was deployed as, with which one is active and which is the canary, if any, and how traffic is split.
 //
 // Corresponds with GET /models/{modelName}/revisions (the `ListModelRevisions` operationId).
-func (c *Client) ListModelRevisions(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListModelRevisions(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListModelRevisionsRequest(c.Server, modelName)
 	if err != nil {
 		return nil, err
@@ -8022,7 +8579,7 @@ func (c *Client) ListPendingImageShares(ctx context.Context, params *ListPending
 // Accepts an image offered to this workspace; it becomes usable here. An image of the same name answers 409 unless `force=true`; a share that expired answers 410.
 //
 // Corresponds with POST /pending-image-shares/{pendingShareId}/accept (the `AcceptImageShare` operationId).
-func (c *Client) AcceptImageShare(ctx context.Context, pendingShareID string, params *AcceptImageShareParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) AcceptImageShare(ctx context.Context, pendingShareID PendingShareID, params *AcceptImageShareParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAcceptImageShareRequest(c.Server, pendingShareID, params)
 	if err != nil {
 		return nil, err
@@ -8039,7 +8596,7 @@ func (c *Client) AcceptImageShare(ctx context.Context, pendingShareID string, pa
 // Refuses an image offered to this workspace. The answer has no body.
 //
 // Corresponds with POST /pending-image-shares/{pendingShareId}/decline (the `DeclineImageShare` operationId).
-func (c *Client) DeclineImageShare(ctx context.Context, pendingShareID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeclineImageShare(ctx context.Context, pendingShareID PendingShareID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeclineImageShareRequest(c.Server, pendingShareID)
 	if err != nil {
 		return nil, err
@@ -8111,7 +8668,7 @@ func (c *Client) CreatePolicy(ctx context.Context, body CreatePolicyJSONRequestB
 // Deletes the policy. The answer is the policy as last stored.
 //
 // Corresponds with DELETE /policies/{policyName} (the `DeletePolicy` operationId).
-func (c *Client) DeletePolicy(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeletePolicy(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeletePolicyRequest(c.Server, policyName)
 	if err != nil {
 		return nil, err
@@ -8128,7 +8685,7 @@ func (c *Client) DeletePolicy(ctx context.Context, policyName string, reqEditors
 // Returns the policy with this name and (`usage`) how many resources of each kind use it.
 //
 // Corresponds with GET /policies/{policyName} (the `GetPolicy` operationId).
-func (c *Client) GetPolicy(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPolicy(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPolicyRequest(c.Server, policyName)
 	if err != nil {
 		return nil, err
@@ -8147,7 +8704,7 @@ func (c *Client) GetPolicy(ctx context.Context, policyName string, reqEditors ..
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /policies/{policyName} (the `UpdatePolicy` operationId).
-func (c *Client) UpdatePolicyWithBody(ctx context.Context, policyName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdatePolicyWithBody(ctx context.Context, policyName PolicyName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdatePolicyRequestWithBody(c.Server, policyName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -8166,7 +8723,7 @@ func (c *Client) UpdatePolicyWithBody(ctx context.Context, policyName string, co
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /policies/{policyName} (the `UpdatePolicy` operationId).
-func (c *Client) UpdatePolicy(ctx context.Context, policyName string, body UpdatePolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdatePolicy(ctx context.Context, policyName PolicyName, body UpdatePolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdatePolicyRequest(c.Server, policyName, body)
 	if err != nil {
 		return nil, err
@@ -8183,7 +8740,7 @@ func (c *Client) UpdatePolicy(ctx context.Context, policyName string, body Updat
 // Returns the agents, functions, jobs, models and sandboxes that use the policy.
 //
 // Corresponds with GET /policies/{policyName}/usages (the `GetPolicyUsages` operationId).
-func (c *Client) GetPolicyUsages(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPolicyUsages(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPolicyUsagesRequest(c.Server, policyName)
 	if err != nil {
 		return nil, err
@@ -8237,7 +8794,7 @@ func (c *Client) CreatePrivateCluster(ctx context.Context, reqEditors ...Request
 //
 // Corresponds with DELETE /privateclusters/{privateClusterName} (the `DeletePrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) DeletePrivateCluster(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeletePrivateCluster(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeletePrivateClusterRequest(c.Server, privateClusterName)
 	if err != nil {
 		return nil, err
@@ -8255,7 +8812,7 @@ func (c *Client) DeletePrivateCluster(ctx context.Context, privateClusterName st
 //
 // Corresponds with GET /privateclusters/{privateClusterName} (the `GetPrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) GetPrivateCluster(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPrivateCluster(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPrivateClusterRequest(c.Server, privateClusterName)
 	if err != nil {
 		return nil, err
@@ -8273,7 +8830,7 @@ func (c *Client) GetPrivateCluster(ctx context.Context, privateClusterName strin
 //
 // Corresponds with PUT /privateclusters/{privateClusterName} (the `UpdatePrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) UpdatePrivateCluster(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdatePrivateCluster(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdatePrivateClusterRequest(c.Server, privateClusterName)
 	if err != nil {
 		return nil, err
@@ -8291,7 +8848,7 @@ func (c *Client) UpdatePrivateCluster(ctx context.Context, privateClusterName st
 //
 // Corresponds with GET /privateclusters/{privateClusterName}/health (the `GetPrivateClusterHealth` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) GetPrivateClusterHealth(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetPrivateClusterHealth(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPrivateClusterHealthRequest(c.Server, privateClusterName)
 	if err != nil {
 		return nil, err
@@ -8309,7 +8866,7 @@ func (c *Client) GetPrivateClusterHealth(ctx context.Context, privateClusterName
 //
 // Corresponds with POST /privateclusters/{privateClusterName}/health (the `UpdatePrivateClusterHealth` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) UpdatePrivateClusterHealth(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdatePrivateClusterHealth(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdatePrivateClusterHealthRequest(c.Server, privateClusterName)
 	if err != nil {
 		return nil, err
@@ -8433,7 +8990,7 @@ func (c *Client) CreateSandbox(ctx context.Context, params *CreateSandboxParams,
 // Returns the sandbox whose `metadata.externalId` is the one given: the identifier your own system gave it.
 //
 // Corresponds with GET /sandboxes/by-external-id/{externalId} (the `GetSandboxByExternalID` operationId).
-func (c *Client) GetSandboxByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetSandboxByExternalID(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetSandboxByExternalIDRequest(c.Server, externalID)
 	if err != nil {
 		return nil, err
@@ -8450,7 +9007,7 @@ func (c *Client) GetSandboxByExternalID(ctx context.Context, externalID string, 
 // Deletes the sandbox. Volumes it attached are resources of their own and stay. The answer is the sandbox as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /sandboxes/{sandboxName} (the `DeleteSandbox` operationId).
-func (c *Client) DeleteSandbox(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteSandboxRequest(c.Server, sandboxName)
 	if err != nil {
 		return nil, err
@@ -8467,7 +9024,7 @@ func (c *Client) DeleteSandbox(ctx context.Context, sandboxName string, reqEdito
 // Returns the sandbox with this name: its spec, deployment `status`, `state` (`RUNNING`, or `STANDBY` while it sleeps), when it was last used and when it expires. `metadata.url` is the address of its own API. Secret values (variables marked `secret`) are masked unless `show_secrets=true` is sent.
 //
 // Corresponds with GET /sandboxes/{sandboxName} (the `GetSandbox` operationId).
-func (c *Client) GetSandbox(ctx context.Context, sandboxName string, params *GetSandboxParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetSandbox(ctx context.Context, sandboxName SandboxName, params *GetSandboxParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetSandboxRequest(c.Server, sandboxName, params)
 	if err != nil {
 		return nil, err
@@ -8481,12 +9038,12 @@ func (c *Client) GetSandbox(ctx context.Context, sandboxName string, params *Get
 
 // UpdateSandboxWithBody Update a sandbox
 //
-// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /sandboxes/{sandboxName} (the `UpdateSandbox` operationId).
-func (c *Client) UpdateSandboxWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateSandboxWithBody(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateSandboxRequestWithBody(c.Server, sandboxName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -8500,12 +9057,12 @@ func (c *Client) UpdateSandboxWithBody(ctx context.Context, sandboxName string, 
 
 // UpdateSandbox Update a sandbox
 //
-// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /sandboxes/{sandboxName} (the `UpdateSandbox` operationId).
-func (c *Client) UpdateSandbox(ctx context.Context, sandboxName string, body UpdateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateSandbox(ctx context.Context, sandboxName SandboxName, body UpdateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateSandboxRequest(c.Server, sandboxName, body)
 	if err != nil {
 		return nil, err
@@ -8524,7 +9081,7 @@ func (c *Client) UpdateSandbox(ctx context.Context, sandboxName string, body Upd
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sandboxes/{sandboxName}/fork (the `ForkSandbox` operationId).
-func (c *Client) ForkSandboxWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ForkSandboxWithBody(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewForkSandboxRequestWithBody(c.Server, sandboxName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -8543,7 +9100,7 @@ func (c *Client) ForkSandboxWithBody(ctx context.Context, sandboxName string, co
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sandboxes/{sandboxName}/fork (the `ForkSandbox` operationId).
-func (c *Client) ForkSandbox(ctx context.Context, sandboxName string, body ForkSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ForkSandbox(ctx context.Context, sandboxName SandboxName, body ForkSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewForkSandboxRequest(c.Server, sandboxName, body)
 	if err != nil {
 		return nil, err
@@ -8560,7 +9117,7 @@ func (c *Client) ForkSandbox(ctx context.Context, sandboxName string, body ForkS
 // Returns the previews that expose ports of this sandbox on public addresses.
 //
 // Corresponds with GET /sandboxes/{sandboxName}/previews (the `ListSandboxPreviews` operationId).
-func (c *Client) ListSandboxPreviews(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListSandboxPreviews(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListSandboxPreviewsRequest(c.Server, sandboxName)
 	if err != nil {
 		return nil, err
@@ -8579,7 +9136,7 @@ func (c *Client) ListSandboxPreviews(ctx context.Context, sandboxName string, re
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sandboxes/{sandboxName}/previews (the `CreateSandboxPreview` operationId).
-func (c *Client) CreateSandboxPreviewWithBody(ctx context.Context, sandboxName string, params *CreateSandboxPreviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateSandboxPreviewWithBody(ctx context.Context, sandboxName SandboxName, params *CreateSandboxPreviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateSandboxPreviewRequestWithBody(c.Server, sandboxName, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -8598,7 +9155,7 @@ func (c *Client) CreateSandboxPreviewWithBody(ctx context.Context, sandboxName s
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sandboxes/{sandboxName}/previews (the `CreateSandboxPreview` operationId).
-func (c *Client) CreateSandboxPreview(ctx context.Context, sandboxName string, params *CreateSandboxPreviewParams, body CreateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateSandboxPreview(ctx context.Context, sandboxName SandboxName, params *CreateSandboxPreviewParams, body CreateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateSandboxPreviewRequest(c.Server, sandboxName, params, body)
 	if err != nil {
 		return nil, err
@@ -8615,7 +9172,7 @@ func (c *Client) CreateSandboxPreview(ctx context.Context, sandboxName string, p
 // Removes the preview; its address stops answering. The answer is the preview as last stored.
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName} (the `DeleteSandboxPreview` operationId).
-func (c *Client) DeleteSandboxPreview(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteSandboxPreview(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteSandboxPreviewRequest(c.Server, sandboxName, previewName)
 	if err != nil {
 		return nil, err
@@ -8632,7 +9189,7 @@ func (c *Client) DeleteSandboxPreview(ctx context.Context, sandboxName string, p
 // Returns the preview with this name and its address (`spec.url`).
 //
 // Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName} (the `GetSandboxPreview` operationId).
-func (c *Client) GetSandboxPreview(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetSandboxPreview(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetSandboxPreviewRequest(c.Server, sandboxName, previewName)
 	if err != nil {
 		return nil, err
@@ -8651,7 +9208,7 @@ func (c *Client) GetSandboxPreview(ctx context.Context, sandboxName string, prev
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/previews/{previewName} (the `UpdateSandboxPreview` operationId).
-func (c *Client) UpdateSandboxPreviewWithBody(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateSandboxPreviewWithBody(ctx context.Context, sandboxName SandboxName, previewName PreviewName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateSandboxPreviewRequestWithBody(c.Server, sandboxName, previewName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -8670,7 +9227,7 @@ func (c *Client) UpdateSandboxPreviewWithBody(ctx context.Context, sandboxName s
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/previews/{previewName} (the `UpdateSandboxPreview` operationId).
-func (c *Client) UpdateSandboxPreview(ctx context.Context, sandboxName string, previewName string, body UpdateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateSandboxPreview(ctx context.Context, sandboxName SandboxName, previewName PreviewName, body UpdateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateSandboxPreviewRequest(c.Server, sandboxName, previewName, body)
 	if err != nil {
 		return nil, err
@@ -8687,7 +9244,7 @@ func (c *Client) UpdateSandboxPreview(ctx context.Context, sandboxName string, p
 // Returns the tokens that open a private preview, with their expiry.
 //
 // Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `ListSandboxPreviewTokens` operationId).
-func (c *Client) ListSandboxPreviewTokens(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListSandboxPreviewTokens(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListSandboxPreviewTokensRequest(c.Server, sandboxName, previewName)
 	if err != nil {
 		return nil, err
@@ -8706,7 +9263,7 @@ func (c *Client) ListSandboxPreviewTokens(ctx context.Context, sandboxName strin
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
-func (c *Client) CreateSandboxPreviewTokenWithBody(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateSandboxPreviewTokenWithBody(ctx context.Context, sandboxName SandboxName, previewName PreviewName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateSandboxPreviewTokenRequestWithBody(c.Server, sandboxName, previewName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -8725,7 +9282,7 @@ func (c *Client) CreateSandboxPreviewTokenWithBody(ctx context.Context, sandboxN
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
-func (c *Client) CreateSandboxPreviewToken(ctx context.Context, sandboxName string, previewName string, body CreateSandboxPreviewTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateSandboxPreviewToken(ctx context.Context, sandboxName SandboxName, previewName PreviewName, body CreateSandboxPreviewTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateSandboxPreviewTokenRequest(c.Server, sandboxName, previewName, body)
 	if err != nil {
 		return nil, err
@@ -8742,7 +9299,7 @@ func (c *Client) CreateSandboxPreviewToken(ctx context.Context, sandboxName stri
 // Revokes the token; the preview refuses it from now on.
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName}/tokens/{tokenName} (the `DeleteSandboxPreviewToken` operationId).
-func (c *Client) DeleteSandboxPreviewToken(ctx context.Context, sandboxName string, previewName string, tokenName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteSandboxPreviewToken(ctx context.Context, sandboxName SandboxName, previewName PreviewName, tokenName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteSandboxPreviewTokenRequest(c.Server, sandboxName, previewName, tokenName)
 	if err != nil {
 		return nil, err
@@ -8759,7 +9316,7 @@ func (c *Client) DeleteSandboxPreviewToken(ctx context.Context, sandboxName stri
 // One page of the runs of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead.
 //
 // Corresponds with GET /sandboxes/{sandboxName}/schedule-executions (the `ListSandboxScheduleExecutions` operationId).
-func (c *Client) ListSandboxScheduleExecutions(ctx context.Context, sandboxName string, params *ListSandboxScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListSandboxScheduleExecutions(ctx context.Context, sandboxName SandboxName, params *ListSandboxScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListSandboxScheduleExecutionsRequest(c.Server, sandboxName, params)
 	if err != nil {
 		return nil, err
@@ -8776,7 +9333,7 @@ func (c *Client) ListSandboxScheduleExecutions(ctx context.Context, sandboxName 
 // One page of the sandbox's schedules: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given), `q` searches names and `status` filters. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page; `meta.total` counts every item, filters aside. Servers asked for a version older than `2026-04-28` answer a bare array instead. `type` keeps one kind (`cron`, `at`, `sleep`).
 //
 // Corresponds with GET /sandboxes/{sandboxName}/schedules (the `ListSandboxSchedules` operationId).
-func (c *Client) ListSandboxSchedules(ctx context.Context, sandboxName string, params *ListSandboxSchedulesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListSandboxSchedules(ctx context.Context, sandboxName SandboxName, params *ListSandboxSchedulesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListSandboxSchedulesRequest(c.Server, sandboxName, params)
 	if err != nil {
 		return nil, err
@@ -8795,7 +9352,7 @@ func (c *Client) ListSandboxSchedules(ctx context.Context, sandboxName string, p
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sandboxes/{sandboxName}/schedules (the `CreateSandboxSchedule` operationId).
-func (c *Client) CreateSandboxScheduleWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateSandboxScheduleWithBody(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateSandboxScheduleRequestWithBody(c.Server, sandboxName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -8814,7 +9371,7 @@ func (c *Client) CreateSandboxScheduleWithBody(ctx context.Context, sandboxName 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sandboxes/{sandboxName}/schedules (the `CreateSandboxSchedule` operationId).
-func (c *Client) CreateSandboxSchedule(ctx context.Context, sandboxName string, body CreateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateSandboxSchedule(ctx context.Context, sandboxName SandboxName, body CreateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateSandboxScheduleRequest(c.Server, sandboxName, body)
 	if err != nil {
 		return nil, err
@@ -8831,7 +9388,7 @@ func (c *Client) CreateSandboxSchedule(ctx context.Context, sandboxName string, 
 // Deletes the schedule: it starts no more runs. The answer is the schedule as last stored.
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/schedules/{scheduleId} (the `DeleteSandboxSchedule` operationId).
-func (c *Client) DeleteSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteSandboxSchedule(ctx context.Context, sandboxName SandboxName, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteSandboxScheduleRequest(c.Server, sandboxName, scheduleID)
 	if err != nil {
 		return nil, err
@@ -8848,7 +9405,7 @@ func (c *Client) DeleteSandboxSchedule(ctx context.Context, sandboxName string, 
 // Returns the schedule with this id.
 //
 // Corresponds with GET /sandboxes/{sandboxName}/schedules/{scheduleId} (the `GetSandboxSchedule` operationId).
-func (c *Client) GetSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetSandboxSchedule(ctx context.Context, sandboxName SandboxName, scheduleID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetSandboxScheduleRequest(c.Server, sandboxName, scheduleID)
 	if err != nil {
 		return nil, err
@@ -8867,7 +9424,7 @@ func (c *Client) GetSandboxSchedule(ctx context.Context, sandboxName string, sch
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/schedules/{scheduleId} (the `UpdateSandboxSchedule` operationId).
-func (c *Client) UpdateSandboxScheduleWithBody(ctx context.Context, sandboxName string, scheduleID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateSandboxScheduleWithBody(ctx context.Context, sandboxName SandboxName, scheduleID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateSandboxScheduleRequestWithBody(c.Server, sandboxName, scheduleID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -8886,7 +9443,7 @@ func (c *Client) UpdateSandboxScheduleWithBody(ctx context.Context, sandboxName 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/schedules/{scheduleId} (the `UpdateSandboxSchedule` operationId).
-func (c *Client) UpdateSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, body UpdateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateSandboxSchedule(ctx context.Context, sandboxName SandboxName, scheduleID string, body UpdateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateSandboxScheduleRequest(c.Server, sandboxName, scheduleID, body)
 	if err != nil {
 		return nil, err
@@ -8903,7 +9460,7 @@ func (c *Client) UpdateSandboxSchedule(ctx context.Context, sandboxName string, 
 // Returns the snapshots taken of the sandbox, each with its status.
 //
 // Corresponds with GET /sandboxes/{sandboxName}/snapshots (the `ListSandboxSnapshots` operationId).
-func (c *Client) ListSandboxSnapshots(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListSandboxSnapshots(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListSandboxSnapshotsRequest(c.Server, sandboxName)
 	if err != nil {
 		return nil, err
@@ -8922,7 +9479,7 @@ func (c *Client) ListSandboxSnapshots(ctx context.Context, sandboxName string, r
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /sandboxes/{sandboxName}/snapshots (the `CreateSandboxSnapshot` operationId).
-func (c *Client) CreateSandboxSnapshotWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateSandboxSnapshotWithBody(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateSandboxSnapshotRequestWithBody(c.Server, sandboxName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -8941,7 +9498,7 @@ func (c *Client) CreateSandboxSnapshotWithBody(ctx context.Context, sandboxName 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /sandboxes/{sandboxName}/snapshots (the `CreateSandboxSnapshot` operationId).
-func (c *Client) CreateSandboxSnapshot(ctx context.Context, sandboxName string, body CreateSandboxSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateSandboxSnapshot(ctx context.Context, sandboxName SandboxName, body CreateSandboxSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateSandboxSnapshotRequest(c.Server, sandboxName, body)
 	if err != nil {
 		return nil, err
@@ -8958,7 +9515,7 @@ func (c *Client) CreateSandboxSnapshot(ctx context.Context, sandboxName string, 
 // Deletes the snapshot. The answer has no body.
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/snapshots/{snapshotId} (the `DeleteSandboxSnapshot` operationId).
-func (c *Client) DeleteSandboxSnapshot(ctx context.Context, sandboxName string, snapshotID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteSandboxSnapshot(ctx context.Context, sandboxName SandboxName, snapshotID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteSandboxSnapshotRequest(c.Server, sandboxName, snapshotID)
 	if err != nil {
 		return nil, err
@@ -8976,7 +9533,7 @@ func (c *Client) DeleteSandboxSnapshot(ctx context.Context, sandboxName string, 
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/start (the `StartSandbox` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) StartSandbox(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) StartSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStartSandboxRequest(c.Server, sandboxName)
 	if err != nil {
 		return nil, err
@@ -8994,7 +9551,7 @@ func (c *Client) StartSandbox(ctx context.Context, sandboxName string, reqEditor
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/stop (the `StopSandbox` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) StopSandbox(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) StopSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStopSandboxRequest(c.Server, sandboxName)
 	if err != nil {
 		return nil, err
@@ -9066,7 +9623,7 @@ func (c *Client) CreateWorkspaceServiceAccount(ctx context.Context, body CreateW
 // Deletes the service account; its tokens and API keys stop working at once.
 //
 // Corresponds with DELETE /service_accounts/{clientId} (the `DeleteWorkspaceServiceAccount` operationId).
-func (c *Client) DeleteWorkspaceServiceAccount(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteWorkspaceServiceAccount(ctx context.Context, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteWorkspaceServiceAccountRequest(c.Server, clientID)
 	if err != nil {
 		return nil, err
@@ -9085,7 +9642,7 @@ func (c *Client) DeleteWorkspaceServiceAccount(ctx context.Context, clientID str
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /service_accounts/{clientId} (the `UpdateWorkspaceServiceAccount` operationId).
-func (c *Client) UpdateWorkspaceServiceAccountWithBody(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateWorkspaceServiceAccountWithBody(ctx context.Context, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWorkspaceServiceAccountRequestWithBody(c.Server, clientID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -9104,7 +9661,7 @@ func (c *Client) UpdateWorkspaceServiceAccountWithBody(ctx context.Context, clie
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /service_accounts/{clientId} (the `UpdateWorkspaceServiceAccount` operationId).
-func (c *Client) UpdateWorkspaceServiceAccount(ctx context.Context, clientID string, body UpdateWorkspaceServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateWorkspaceServiceAccount(ctx context.Context, clientID ClientID, body UpdateWorkspaceServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWorkspaceServiceAccountRequest(c.Server, clientID, body)
 	if err != nil {
 		return nil, err
@@ -9121,7 +9678,7 @@ func (c *Client) UpdateWorkspaceServiceAccount(ctx context.Context, clientID str
 // Returns the API keys of the service account, without their secret values.
 //
 // Corresponds with GET /service_accounts/{clientId}/api_keys (the `ListAPIKeysForServiceAccount` operationId).
-func (c *Client) ListAPIKeysForServiceAccount(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListAPIKeysForServiceAccount(ctx context.Context, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAPIKeysForServiceAccountRequest(c.Server, clientID)
 	if err != nil {
 		return nil, err
@@ -9140,7 +9697,7 @@ func (c *Client) ListAPIKeysForServiceAccount(ctx context.Context, clientID stri
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /service_accounts/{clientId}/api_keys (the `CreateAPIKeyForServiceAccount` operationId).
-func (c *Client) CreateAPIKeyForServiceAccountWithBody(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateAPIKeyForServiceAccountWithBody(ctx context.Context, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateAPIKeyForServiceAccountRequestWithBody(c.Server, clientID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -9159,7 +9716,7 @@ func (c *Client) CreateAPIKeyForServiceAccountWithBody(ctx context.Context, clie
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /service_accounts/{clientId}/api_keys (the `CreateAPIKeyForServiceAccount` operationId).
-func (c *Client) CreateAPIKeyForServiceAccount(ctx context.Context, clientID string, body CreateAPIKeyForServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateAPIKeyForServiceAccount(ctx context.Context, clientID ClientID, body CreateAPIKeyForServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateAPIKeyForServiceAccountRequest(c.Server, clientID, body)
 	if err != nil {
 		return nil, err
@@ -9176,7 +9733,7 @@ func (c *Client) CreateAPIKeyForServiceAccount(ctx context.Context, clientID str
 // Revokes one API key; requests that send it are refused from now on.
 //
 // Corresponds with DELETE /service_accounts/{clientId}/api_keys/{apiKeyId} (the `DeleteAPIKeyForServiceAccount` operationId).
-func (c *Client) DeleteAPIKeyForServiceAccount(ctx context.Context, clientID string, apiKeyID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteAPIKeyForServiceAccount(ctx context.Context, clientID ClientID, apiKeyID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteAPIKeyForServiceAccountRequest(c.Server, clientID, apiKeyID)
 	if err != nil {
 		return nil, err
@@ -9282,7 +9839,7 @@ func (c *Client) InviteWorkspaceUser(ctx context.Context, body InviteWorkspaceUs
 // Removes a member from the workspace, or withdraws an invitation that was not accepted yet.
 //
 // Corresponds with DELETE /users/{subOrEmail} (the `RemoveWorkspaceUser` operationId).
-func (c *Client) RemoveWorkspaceUser(ctx context.Context, subOrEmail string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) RemoveWorkspaceUser(ctx context.Context, subOrEmail SubOrEmail, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRemoveWorkspaceUserRequest(c.Server, subOrEmail)
 	if err != nil {
 		return nil, err
@@ -9301,7 +9858,7 @@ func (c *Client) RemoveWorkspaceUser(ctx context.Context, subOrEmail string, req
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /users/{subOrEmail} (the `UpdateWorkspaceUserRole` operationId).
-func (c *Client) UpdateWorkspaceUserRoleWithBody(ctx context.Context, subOrEmail string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateWorkspaceUserRoleWithBody(ctx context.Context, subOrEmail SubOrEmail, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWorkspaceUserRoleRequestWithBody(c.Server, subOrEmail, contentType, body)
 	if err != nil {
 		return nil, err
@@ -9320,7 +9877,7 @@ func (c *Client) UpdateWorkspaceUserRoleWithBody(ctx context.Context, subOrEmail
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /users/{subOrEmail} (the `UpdateWorkspaceUserRole` operationId).
-func (c *Client) UpdateWorkspaceUserRole(ctx context.Context, subOrEmail string, body UpdateWorkspaceUserRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateWorkspaceUserRole(ctx context.Context, subOrEmail SubOrEmail, body UpdateWorkspaceUserRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWorkspaceUserRoleRequest(c.Server, subOrEmail, body)
 	if err != nil {
 		return nil, err
@@ -9392,7 +9949,7 @@ func (c *Client) CreateVolumeTemplate(ctx context.Context, params *CreateVolumeT
 // Deletes the template and all its versions; volumes already filled from it keep their content.
 //
 // Corresponds with DELETE /volume_templates/{volumeTemplateName} (the `DeleteVolumeTemplate` operationId).
-func (c *Client) DeleteVolumeTemplate(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteVolumeTemplate(ctx context.Context, volumeTemplateName VolumeTemplateName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteVolumeTemplateRequest(c.Server, volumeTemplateName)
 	if err != nil {
 		return nil, err
@@ -9409,7 +9966,7 @@ func (c *Client) DeleteVolumeTemplate(ctx context.Context, volumeTemplateName st
 // Returns the template with this name, its versions and the state of the latest upload.
 //
 // Corresponds with GET /volume_templates/{volumeTemplateName} (the `GetVolumeTemplate` operationId).
-func (c *Client) GetVolumeTemplate(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetVolumeTemplate(ctx context.Context, volumeTemplateName VolumeTemplateName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetVolumeTemplateRequest(c.Server, volumeTemplateName)
 	if err != nil {
 		return nil, err
@@ -9428,7 +9985,7 @@ func (c *Client) GetVolumeTemplate(ctx context.Context, volumeTemplateName strin
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /volume_templates/{volumeTemplateName} (the `UpdateVolumeTemplate` operationId).
-func (c *Client) UpdateVolumeTemplateWithBody(ctx context.Context, volumeTemplateName string, params *UpdateVolumeTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateVolumeTemplateWithBody(ctx context.Context, volumeTemplateName VolumeTemplateName, params *UpdateVolumeTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateVolumeTemplateRequestWithBody(c.Server, volumeTemplateName, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -9447,7 +10004,7 @@ func (c *Client) UpdateVolumeTemplateWithBody(ctx context.Context, volumeTemplat
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /volume_templates/{volumeTemplateName} (the `UpdateVolumeTemplate` operationId).
-func (c *Client) UpdateVolumeTemplate(ctx context.Context, volumeTemplateName string, params *UpdateVolumeTemplateParams, body UpdateVolumeTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateVolumeTemplate(ctx context.Context, volumeTemplateName VolumeTemplateName, params *UpdateVolumeTemplateParams, body UpdateVolumeTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateVolumeTemplateRequest(c.Server, volumeTemplateName, params, body)
 	if err != nil {
 		return nil, err
@@ -9464,7 +10021,7 @@ func (c *Client) UpdateVolumeTemplate(ctx context.Context, volumeTemplateName st
 // Deletes one version of the template; its other versions stay. The answer is the template afterwards.
 //
 // Corresponds with DELETE /volume_templates/{volumeTemplateName}/versions/{versionName} (the `DeleteVolumeTemplateVersion` operationId).
-func (c *Client) DeleteVolumeTemplateVersion(ctx context.Context, volumeTemplateName string, versionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteVolumeTemplateVersion(ctx context.Context, volumeTemplateName VolumeTemplateName, versionName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteVolumeTemplateVersionRequest(c.Server, volumeTemplateName, versionName)
 	if err != nil {
 		return nil, err
@@ -9536,7 +10093,7 @@ func (c *Client) CreateVolume(ctx context.Context, body CreateVolumeJSONRequestB
 // Returns the volume whose `metadata.externalId` is the one given: the identifier your own system gave it.
 //
 // Corresponds with GET /volumes/by-external-id/{externalId} (the `GetVolumeByExternalID` operationId).
-func (c *Client) GetVolumeByExternalID(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetVolumeByExternalID(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetVolumeByExternalIDRequest(c.Server, externalID)
 	if err != nil {
 		return nil, err
@@ -9680,7 +10237,7 @@ func (c *Client) CreateVPC(ctx context.Context, body CreateVPCJSONRequestBody, r
 // Deletes the VPC. The answer is the VPC as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /vpcs/{vpcName} (the `DeleteVPC` operationId).
-func (c *Client) DeleteVPC(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteVPC(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteVPCRequest(c.Server, vpcName)
 	if err != nil {
 		return nil, err
@@ -9697,7 +10254,7 @@ func (c *Client) DeleteVPC(ctx context.Context, vpcName string, reqEditors ...Re
 // Returns the VPC with this name and its status.
 //
 // Corresponds with GET /vpcs/{vpcName} (the `GetVPC` operationId).
-func (c *Client) GetVPC(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetVPC(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetVPCRequest(c.Server, vpcName)
 	if err != nil {
 		return nil, err
@@ -9714,7 +10271,7 @@ func (c *Client) GetVPC(ctx context.Context, vpcName string, reqEditors ...Reque
 // Returns the egress gateways of the VPC named in the path.
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways (the `ListEgressGateways` operationId).
-func (c *Client) ListEgressGateways(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListEgressGateways(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListEgressGatewaysRequest(c.Server, vpcName)
 	if err != nil {
 		return nil, err
@@ -9733,7 +10290,7 @@ func (c *Client) ListEgressGateways(ctx context.Context, vpcName string, reqEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /vpcs/{vpcName}/egressgateways (the `CreateEgressGateway` operationId).
-func (c *Client) CreateEgressGatewayWithBody(ctx context.Context, vpcName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateEgressGatewayWithBody(ctx context.Context, vpcName VPCName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateEgressGatewayRequestWithBody(c.Server, vpcName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -9752,7 +10309,7 @@ func (c *Client) CreateEgressGatewayWithBody(ctx context.Context, vpcName string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /vpcs/{vpcName}/egressgateways (the `CreateEgressGateway` operationId).
-func (c *Client) CreateEgressGateway(ctx context.Context, vpcName string, body CreateEgressGatewayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateEgressGateway(ctx context.Context, vpcName VPCName, body CreateEgressGatewayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateEgressGatewayRequest(c.Server, vpcName, body)
 	if err != nil {
 		return nil, err
@@ -9769,7 +10326,7 @@ func (c *Client) CreateEgressGateway(ctx context.Context, vpcName string, body C
 // Deletes the egress gateway. The answer is the gateway as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName} (the `DeleteEgressGateway` operationId).
-func (c *Client) DeleteEgressGateway(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteEgressGateway(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteEgressGatewayRequest(c.Server, vpcName, gatewayName)
 	if err != nil {
 		return nil, err
@@ -9786,7 +10343,7 @@ func (c *Client) DeleteEgressGateway(ctx context.Context, vpcName string, gatewa
 // Returns the egress gateway with this name and its status.
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName} (the `GetEgressGateway` operationId).
-func (c *Client) GetEgressGateway(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetEgressGateway(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetEgressGatewayRequest(c.Server, vpcName, gatewayName)
 	if err != nil {
 		return nil, err
@@ -9803,7 +10360,7 @@ func (c *Client) GetEgressGateway(ctx context.Context, vpcName string, gatewayNa
 // Returns the public addresses that an egress gateway sends traffic from.
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `ListEgressIPs` operationId).
-func (c *Client) ListEgressIPs(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListEgressIPs(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListEgressIPsRequest(c.Server, vpcName, gatewayName)
 	if err != nil {
 		return nil, err
@@ -9822,7 +10379,7 @@ func (c *Client) ListEgressIPs(ctx context.Context, vpcName string, gatewayName 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
-func (c *Client) CreateEgressIPWithBody(ctx context.Context, vpcName string, gatewayName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateEgressIPWithBody(ctx context.Context, vpcName VPCName, gatewayName GatewayName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateEgressIPRequestWithBody(c.Server, vpcName, gatewayName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -9841,7 +10398,7 @@ func (c *Client) CreateEgressIPWithBody(ctx context.Context, vpcName string, gat
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
-func (c *Client) CreateEgressIP(ctx context.Context, vpcName string, gatewayName string, body CreateEgressIPJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CreateEgressIP(ctx context.Context, vpcName VPCName, gatewayName GatewayName, body CreateEgressIPJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateEgressIPRequest(c.Server, vpcName, gatewayName, body)
 	if err != nil {
 		return nil, err
@@ -9858,7 +10415,7 @@ func (c *Client) CreateEgressIP(ctx context.Context, vpcName string, gatewayName
 // Releases the address. The answer is the egress IP as last stored; removal can go on after the answer, during which the status reads `DELETING`.
 //
 // Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `DeleteEgressIP` operationId).
-func (c *Client) DeleteEgressIP(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteEgressIP(ctx context.Context, vpcName VPCName, gatewayName GatewayName, ipName IPName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteEgressIPRequest(c.Server, vpcName, gatewayName, ipName)
 	if err != nil {
 		return nil, err
@@ -9875,7 +10432,7 @@ func (c *Client) DeleteEgressIP(ctx context.Context, vpcName string, gatewayName
 // Returns the egress IP with this name and the public address it holds.
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `GetEgressIP` operationId).
-func (c *Client) GetEgressIP(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetEgressIP(ctx context.Context, vpcName VPCName, gatewayName GatewayName, ipName IPName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetEgressIPRequest(c.Server, vpcName, gatewayName, ipName)
 	if err != nil {
 		return nil, err
@@ -9985,7 +10542,7 @@ func (c *Client) CheckWorkspaceAvailability(ctx context.Context, params *CheckWo
 // Deletes the workspace. The answer is the workspace as last stored.
 //
 // Corresponds with DELETE /workspaces/{workspaceName} (the `DeleteWorkspace` operationId).
-func (c *Client) DeleteWorkspace(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteWorkspace(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteWorkspaceRequest(c.Server, workspaceName)
 	if err != nil {
 		return nil, err
@@ -10002,7 +10559,7 @@ func (c *Client) DeleteWorkspace(ctx context.Context, workspaceName string, reqE
 // Returns the workspace with this name; `countResources=true` adds the number of resources of each kind.
 //
 // Corresponds with GET /workspaces/{workspaceName} (the `GetWorkspace` operationId).
-func (c *Client) GetWorkspace(ctx context.Context, workspaceName string, params *GetWorkspaceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetWorkspace(ctx context.Context, workspaceName WorkspaceName, params *GetWorkspaceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetWorkspaceRequest(c.Server, workspaceName, params)
 	if err != nil {
 		return nil, err
@@ -10021,7 +10578,7 @@ func (c *Client) GetWorkspace(ctx context.Context, workspaceName string, params 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /workspaces/{workspaceName} (the `UpdateWorkspace` operationId).
-func (c *Client) UpdateWorkspaceWithBody(ctx context.Context, workspaceName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateWorkspaceWithBody(ctx context.Context, workspaceName WorkspaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWorkspaceRequestWithBody(c.Server, workspaceName, contentType, body)
 	if err != nil {
 		return nil, err
@@ -10040,7 +10597,7 @@ func (c *Client) UpdateWorkspaceWithBody(ctx context.Context, workspaceName stri
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /workspaces/{workspaceName} (the `UpdateWorkspace` operationId).
-func (c *Client) UpdateWorkspace(ctx context.Context, workspaceName string, body UpdateWorkspaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UpdateWorkspace(ctx context.Context, workspaceName WorkspaceName, body UpdateWorkspaceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWorkspaceRequest(c.Server, workspaceName, body)
 	if err != nil {
 		return nil, err
@@ -10058,7 +10615,7 @@ func (c *Client) UpdateWorkspace(ctx context.Context, workspaceName string, body
 //
 // Corresponds with POST /workspaces/{workspaceName}/decline (the `DeclineWorkspaceInvitation` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) DeclineWorkspaceInvitation(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeclineWorkspaceInvitation(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeclineWorkspaceInvitationRequest(c.Server, workspaceName)
 	if err != nil {
 		return nil, err
@@ -10076,7 +10633,7 @@ func (c *Client) DeclineWorkspaceInvitation(ctx context.Context, workspaceName s
 //
 // Corresponds with POST /workspaces/{workspaceName}/join (the `AcceptWorkspaceInvitation` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) AcceptWorkspaceInvitation(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) AcceptWorkspaceInvitation(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAcceptWorkspaceInvitationRequest(c.Server, workspaceName)
 	if err != nil {
 		return nil, err
@@ -10093,7 +10650,7 @@ func (c *Client) AcceptWorkspaceInvitation(ctx context.Context, workspaceName st
 // Removes the caller from the workspace's members.
 //
 // Corresponds with DELETE /workspaces/{workspaceName}/leave (the `LeaveWorkspace` operationId).
-func (c *Client) LeaveWorkspace(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) LeaveWorkspace(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLeaveWorkspaceRequest(c.Server, workspaceName)
 	if err != nil {
 		return nil, err
@@ -10260,7 +10817,7 @@ func NewCreateAgentRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewDeleteAgentRequest constructs an http.Request for the DeleteAgent method
-func NewDeleteAgentRequest(server string, agentName string) (*http.Request, error) {
+func NewDeleteAgentRequest(server string, agentName AgentName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10294,7 +10851,7 @@ func NewDeleteAgentRequest(server string, agentName string) (*http.Request, erro
 }
 
 // NewGetAgentRequest constructs an http.Request for the GetAgent method
-func NewGetAgentRequest(server string, agentName string, params *GetAgentParams) (*http.Request, error) {
+func NewGetAgentRequest(server string, agentName AgentName, params *GetAgentParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10355,7 +10912,7 @@ func NewGetAgentRequest(server string, agentName string, params *GetAgentParams)
 }
 
 // NewUpdateAgentRequest calls the generic UpdateAgent builder with application/json body
-func NewUpdateAgentRequest(server string, agentName string, body UpdateAgentJSONRequestBody) (*http.Request, error) {
+func NewUpdateAgentRequest(server string, agentName AgentName, body UpdateAgentJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -10366,7 +10923,7 @@ func NewUpdateAgentRequest(server string, agentName string, body UpdateAgentJSON
 }
 
 // NewUpdateAgentRequestWithBody constructs an http.Request for the UpdateAgent method, with any body, and a specified content type
-func NewUpdateAgentRequestWithBody(server string, agentName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateAgentRequestWithBody(server string, agentName AgentName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10402,7 +10959,7 @@ func NewUpdateAgentRequestWithBody(server string, agentName string, contentType 
 }
 
 // NewListAgentRevisionsRequest constructs an http.Request for the ListAgentRevisions method
-func NewListAgentRevisionsRequest(server string, agentName string) (*http.Request, error) {
+func NewListAgentRevisionsRequest(server string, agentName AgentName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10590,7 +11147,7 @@ func NewCreateApplicationRequestWithBody(server string, contentType string, body
 }
 
 // NewDeleteApplicationRequest constructs an http.Request for the DeleteApplication method
-func NewDeleteApplicationRequest(server string, applicationName string) (*http.Request, error) {
+func NewDeleteApplicationRequest(server string, applicationName ApplicationName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10624,7 +11181,7 @@ func NewDeleteApplicationRequest(server string, applicationName string) (*http.R
 }
 
 // NewGetApplicationRequest constructs an http.Request for the GetApplication method
-func NewGetApplicationRequest(server string, applicationName string) (*http.Request, error) {
+func NewGetApplicationRequest(server string, applicationName ApplicationName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10658,7 +11215,7 @@ func NewGetApplicationRequest(server string, applicationName string) (*http.Requ
 }
 
 // NewUpdateApplicationRequest calls the generic UpdateApplication builder with application/json body
-func NewUpdateApplicationRequest(server string, applicationName string, body UpdateApplicationJSONRequestBody) (*http.Request, error) {
+func NewUpdateApplicationRequest(server string, applicationName ApplicationName, body UpdateApplicationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -10669,7 +11226,7 @@ func NewUpdateApplicationRequest(server string, applicationName string, body Upd
 }
 
 // NewUpdateApplicationRequestWithBody constructs an http.Request for the UpdateApplication method, with any body, and a specified content type
-func NewUpdateApplicationRequestWithBody(server string, applicationName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateApplicationRequestWithBody(server string, applicationName ApplicationName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10705,7 +11262,7 @@ func NewUpdateApplicationRequestWithBody(server string, applicationName string, 
 }
 
 // NewCreateApplicationCustomDomainRequest calls the generic CreateApplicationCustomDomain builder with application/json body
-func NewCreateApplicationCustomDomainRequest(server string, applicationName string, body CreateApplicationCustomDomainJSONRequestBody) (*http.Request, error) {
+func NewCreateApplicationCustomDomainRequest(server string, applicationName ApplicationName, body CreateApplicationCustomDomainJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -10716,7 +11273,7 @@ func NewCreateApplicationCustomDomainRequest(server string, applicationName stri
 }
 
 // NewCreateApplicationCustomDomainRequestWithBody constructs an http.Request for the CreateApplicationCustomDomain method, with any body, and a specified content type
-func NewCreateApplicationCustomDomainRequestWithBody(server string, applicationName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateApplicationCustomDomainRequestWithBody(server string, applicationName ApplicationName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10752,7 +11309,7 @@ func NewCreateApplicationCustomDomainRequestWithBody(server string, applicationN
 }
 
 // NewListApplicationRevisionsRequest constructs an http.Request for the ListApplicationRevisions method
-func NewListApplicationRevisionsRequest(server string, applicationName string) (*http.Request, error) {
+func NewListApplicationRevisionsRequest(server string, applicationName ApplicationName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10907,7 +11464,7 @@ func NewCreateCustomDomainRequestWithBody(server string, contentType string, bod
 }
 
 // NewDeleteCustomDomainRequest constructs an http.Request for the DeleteCustomDomain method
-func NewDeleteCustomDomainRequest(server string, domainName string) (*http.Request, error) {
+func NewDeleteCustomDomainRequest(server string, domainName DomainName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10941,7 +11498,7 @@ func NewDeleteCustomDomainRequest(server string, domainName string) (*http.Reque
 }
 
 // NewGetCustomDomainRequest constructs an http.Request for the GetCustomDomain method
-func NewGetCustomDomainRequest(server string, domainName string) (*http.Request, error) {
+func NewGetCustomDomainRequest(server string, domainName DomainName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10975,7 +11532,7 @@ func NewGetCustomDomainRequest(server string, domainName string) (*http.Request,
 }
 
 // NewUpdateCustomDomainRequest calls the generic UpdateCustomDomain builder with application/json body
-func NewUpdateCustomDomainRequest(server string, domainName string, body UpdateCustomDomainJSONRequestBody) (*http.Request, error) {
+func NewUpdateCustomDomainRequest(server string, domainName DomainName, body UpdateCustomDomainJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -10986,7 +11543,7 @@ func NewUpdateCustomDomainRequest(server string, domainName string, body UpdateC
 }
 
 // NewUpdateCustomDomainRequestWithBody constructs an http.Request for the UpdateCustomDomain method, with any body, and a specified content type
-func NewUpdateCustomDomainRequestWithBody(server string, domainName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateCustomDomainRequestWithBody(server string, domainName DomainName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11022,7 +11579,7 @@ func NewUpdateCustomDomainRequestWithBody(server string, domainName string, cont
 }
 
 // NewListCustomDomainSharesRequest constructs an http.Request for the ListCustomDomainShares method
-func NewListCustomDomainSharesRequest(server string, domainName string) (*http.Request, error) {
+func NewListCustomDomainSharesRequest(server string, domainName DomainName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11056,7 +11613,7 @@ func NewListCustomDomainSharesRequest(server string, domainName string) (*http.R
 }
 
 // NewShareCustomDomainRequest calls the generic ShareCustomDomain builder with application/json body
-func NewShareCustomDomainRequest(server string, domainName string, body ShareCustomDomainJSONRequestBody) (*http.Request, error) {
+func NewShareCustomDomainRequest(server string, domainName DomainName, body ShareCustomDomainJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -11067,7 +11624,7 @@ func NewShareCustomDomainRequest(server string, domainName string, body ShareCus
 }
 
 // NewShareCustomDomainRequestWithBody constructs an http.Request for the ShareCustomDomain method, with any body, and a specified content type
-func NewShareCustomDomainRequestWithBody(server string, domainName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewShareCustomDomainRequestWithBody(server string, domainName DomainName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11103,7 +11660,7 @@ func NewShareCustomDomainRequestWithBody(server string, domainName string, conte
 }
 
 // NewUnshareCustomDomainRequest constructs an http.Request for the UnshareCustomDomain method
-func NewUnshareCustomDomainRequest(server string, domainName string, targetWorkspace string) (*http.Request, error) {
+func NewUnshareCustomDomainRequest(server string, domainName DomainName, targetWorkspace string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11144,7 +11701,7 @@ func NewUnshareCustomDomainRequest(server string, domainName string, targetWorks
 }
 
 // NewVerifyCustomDomainRequest constructs an http.Request for the VerifyCustomDomain method
-func NewVerifyCustomDomainRequest(server string, domainName string) (*http.Request, error) {
+func NewVerifyCustomDomainRequest(server string, domainName DomainName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11344,7 +11901,7 @@ func NewCreateDriveRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewGetDriveByExternalIDRequest constructs an http.Request for the GetDriveByExternalID method
-func NewGetDriveByExternalIDRequest(server string, externalID string) (*http.Request, error) {
+func NewGetDriveByExternalIDRequest(server string, externalID ExternalID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11405,7 +11962,7 @@ func NewGetDriveJWKSRequest(server string) (*http.Request, error) {
 }
 
 // NewDeleteDriveRequest constructs an http.Request for the DeleteDrive method
-func NewDeleteDriveRequest(server string, driveName string) (*http.Request, error) {
+func NewDeleteDriveRequest(server string, driveName DriveName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11439,7 +11996,7 @@ func NewDeleteDriveRequest(server string, driveName string) (*http.Request, erro
 }
 
 // NewGetDriveRequest constructs an http.Request for the GetDrive method
-func NewGetDriveRequest(server string, driveName string) (*http.Request, error) {
+func NewGetDriveRequest(server string, driveName DriveName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11473,7 +12030,7 @@ func NewGetDriveRequest(server string, driveName string) (*http.Request, error) 
 }
 
 // NewUpdateDriveRequest calls the generic UpdateDrive builder with application/json body
-func NewUpdateDriveRequest(server string, driveName string, body UpdateDriveJSONRequestBody) (*http.Request, error) {
+func NewUpdateDriveRequest(server string, driveName DriveName, body UpdateDriveJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -11484,7 +12041,7 @@ func NewUpdateDriveRequest(server string, driveName string, body UpdateDriveJSON
 }
 
 // NewUpdateDriveRequestWithBody constructs an http.Request for the UpdateDrive method, with any body, and a specified content type
-func NewUpdateDriveRequestWithBody(server string, driveName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateDriveRequestWithBody(server string, driveName DriveName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11520,7 +12077,7 @@ func NewUpdateDriveRequestWithBody(server string, driveName string, contentType 
 }
 
 // NewCreateDriveAccessTokenRequest constructs an http.Request for the CreateDriveAccessToken method
-func NewCreateDriveAccessTokenRequest(server string, driveName string) (*http.Request, error) {
+func NewCreateDriveAccessTokenRequest(server string, driveName DriveName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11877,7 +12434,7 @@ func NewCreateFunctionRequestWithBody(server string, contentType string, body io
 }
 
 // NewDeleteFunctionRequest constructs an http.Request for the DeleteFunction method
-func NewDeleteFunctionRequest(server string, functionName string) (*http.Request, error) {
+func NewDeleteFunctionRequest(server string, functionName FunctionName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11911,7 +12468,7 @@ func NewDeleteFunctionRequest(server string, functionName string) (*http.Request
 }
 
 // NewGetFunctionRequest constructs an http.Request for the GetFunction method
-func NewGetFunctionRequest(server string, functionName string, params *GetFunctionParams) (*http.Request, error) {
+func NewGetFunctionRequest(server string, functionName FunctionName, params *GetFunctionParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -11972,7 +12529,7 @@ func NewGetFunctionRequest(server string, functionName string, params *GetFuncti
 }
 
 // NewUpdateFunctionRequest calls the generic UpdateFunction builder with application/json body
-func NewUpdateFunctionRequest(server string, functionName string, body UpdateFunctionJSONRequestBody) (*http.Request, error) {
+func NewUpdateFunctionRequest(server string, functionName FunctionName, body UpdateFunctionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -11983,7 +12540,7 @@ func NewUpdateFunctionRequest(server string, functionName string, body UpdateFun
 }
 
 // NewUpdateFunctionRequestWithBody constructs an http.Request for the UpdateFunction method, with any body, and a specified content type
-func NewUpdateFunctionRequestWithBody(server string, functionName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateFunctionRequestWithBody(server string, functionName FunctionName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12019,7 +12576,7 @@ func NewUpdateFunctionRequestWithBody(server string, functionName string, conten
 }
 
 // NewListFunctionRevisionsRequest constructs an http.Request for the ListFunctionRevisions method
-func NewListFunctionRevisionsRequest(server string, functionName string) (*http.Request, error) {
+func NewListFunctionRevisionsRequest(server string, functionName FunctionName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12147,7 +12704,7 @@ func NewCreateImageRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewDeleteImageRequest constructs an http.Request for the DeleteImage method
-func NewDeleteImageRequest(server string, resourceType string, imageName string) (*http.Request, error) {
+func NewDeleteImageRequest(server string, resourceType string, imageName ImageName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12188,7 +12745,7 @@ func NewDeleteImageRequest(server string, resourceType string, imageName string)
 }
 
 // NewGetImageRequest constructs an http.Request for the GetImage method
-func NewGetImageRequest(server string, resourceType string, imageName string) (*http.Request, error) {
+func NewGetImageRequest(server string, resourceType string, imageName ImageName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12229,7 +12786,7 @@ func NewGetImageRequest(server string, resourceType string, imageName string) (*
 }
 
 // NewListImageSharesRequest constructs an http.Request for the ListImageShares method
-func NewListImageSharesRequest(server string, resourceType string, imageName string) (*http.Request, error) {
+func NewListImageSharesRequest(server string, resourceType string, imageName ImageName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12270,7 +12827,7 @@ func NewListImageSharesRequest(server string, resourceType string, imageName str
 }
 
 // NewShareImageRequest calls the generic ShareImage builder with application/json body
-func NewShareImageRequest(server string, resourceType string, imageName string, body ShareImageJSONRequestBody) (*http.Request, error) {
+func NewShareImageRequest(server string, resourceType string, imageName ImageName, body ShareImageJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -12281,7 +12838,7 @@ func NewShareImageRequest(server string, resourceType string, imageName string, 
 }
 
 // NewShareImageRequestWithBody constructs an http.Request for the ShareImage method, with any body, and a specified content type
-func NewShareImageRequestWithBody(server string, resourceType string, imageName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewShareImageRequestWithBody(server string, resourceType string, imageName ImageName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12324,7 +12881,7 @@ func NewShareImageRequestWithBody(server string, resourceType string, imageName 
 }
 
 // NewUnshareImageRequest constructs an http.Request for the UnshareImage method
-func NewUnshareImageRequest(server string, resourceType string, imageName string, targetWorkspace string) (*http.Request, error) {
+func NewUnshareImageRequest(server string, resourceType string, imageName ImageName, targetWorkspace string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12372,7 +12929,7 @@ func NewUnshareImageRequest(server string, resourceType string, imageName string
 }
 
 // NewDeleteImageTagRequest constructs an http.Request for the DeleteImageTag method
-func NewDeleteImageTagRequest(server string, resourceType string, imageName string, tagName string) (*http.Request, error) {
+func NewDeleteImageTagRequest(server string, resourceType string, imageName ImageName, tagName string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12487,7 +13044,7 @@ func NewCreateIntegrationConnectionRequestWithBody(server string, contentType st
 }
 
 // NewDeleteIntegrationConnectionRequest constructs an http.Request for the DeleteIntegrationConnection method
-func NewDeleteIntegrationConnectionRequest(server string, connectionName string) (*http.Request, error) {
+func NewDeleteIntegrationConnectionRequest(server string, connectionName ConnectionName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12521,7 +13078,7 @@ func NewDeleteIntegrationConnectionRequest(server string, connectionName string)
 }
 
 // NewGetIntegrationConnectionRequest constructs an http.Request for the GetIntegrationConnection method
-func NewGetIntegrationConnectionRequest(server string, connectionName string) (*http.Request, error) {
+func NewGetIntegrationConnectionRequest(server string, connectionName ConnectionName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12555,7 +13112,7 @@ func NewGetIntegrationConnectionRequest(server string, connectionName string) (*
 }
 
 // NewUpdateIntegrationConnectionRequest calls the generic UpdateIntegrationConnection builder with application/json body
-func NewUpdateIntegrationConnectionRequest(server string, connectionName string, body UpdateIntegrationConnectionJSONRequestBody) (*http.Request, error) {
+func NewUpdateIntegrationConnectionRequest(server string, connectionName ConnectionName, body UpdateIntegrationConnectionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -12566,7 +13123,7 @@ func NewUpdateIntegrationConnectionRequest(server string, connectionName string,
 }
 
 // NewUpdateIntegrationConnectionRequestWithBody constructs an http.Request for the UpdateIntegrationConnection method, with any body, and a specified content type
-func NewUpdateIntegrationConnectionRequestWithBody(server string, connectionName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateIntegrationConnectionRequestWithBody(server string, connectionName ConnectionName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12602,7 +13159,7 @@ func NewUpdateIntegrationConnectionRequestWithBody(server string, connectionName
 }
 
 // NewGetIntegrationConnectionModelEndpointConfigurationsRequest constructs an http.Request for the GetIntegrationConnectionModelEndpointConfigurations method
-func NewGetIntegrationConnectionModelEndpointConfigurationsRequest(server string, connectionName string) (*http.Request, error) {
+func NewGetIntegrationConnectionModelEndpointConfigurationsRequest(server string, connectionName ConnectionName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12636,7 +13193,7 @@ func NewGetIntegrationConnectionModelEndpointConfigurationsRequest(server string
 }
 
 // NewListIntegrationConnectionModelsRequest constructs an http.Request for the ListIntegrationConnectionModels method
-func NewListIntegrationConnectionModelsRequest(server string, connectionName string) (*http.Request, error) {
+func NewListIntegrationConnectionModelsRequest(server string, connectionName ConnectionName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12670,7 +13227,7 @@ func NewListIntegrationConnectionModelsRequest(server string, connectionName str
 }
 
 // NewGetIntegrationConnectionModelRequest constructs an http.Request for the GetIntegrationConnectionModel method
-func NewGetIntegrationConnectionModelRequest(server string, connectionName string, modelID string) (*http.Request, error) {
+func NewGetIntegrationConnectionModelRequest(server string, connectionName ConnectionName, modelID string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12899,7 +13456,7 @@ func NewCreateJobRequestWithBody(server string, contentType string, body io.Read
 }
 
 // NewDeleteJobRequest constructs an http.Request for the DeleteJob method
-func NewDeleteJobRequest(server string, jobID string) (*http.Request, error) {
+func NewDeleteJobRequest(server string, jobID JobID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12933,7 +13490,7 @@ func NewDeleteJobRequest(server string, jobID string) (*http.Request, error) {
 }
 
 // NewGetJobRequest constructs an http.Request for the GetJob method
-func NewGetJobRequest(server string, jobID string, params *GetJobParams) (*http.Request, error) {
+func NewGetJobRequest(server string, jobID JobID, params *GetJobParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12994,7 +13551,7 @@ func NewGetJobRequest(server string, jobID string, params *GetJobParams) (*http.
 }
 
 // NewUpdateJobRequest calls the generic UpdateJob builder with application/json body
-func NewUpdateJobRequest(server string, jobID string, body UpdateJobJSONRequestBody) (*http.Request, error) {
+func NewUpdateJobRequest(server string, jobID JobID, body UpdateJobJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -13005,7 +13562,7 @@ func NewUpdateJobRequest(server string, jobID string, body UpdateJobJSONRequestB
 }
 
 // NewUpdateJobRequestWithBody constructs an http.Request for the UpdateJob method, with any body, and a specified content type
-func NewUpdateJobRequestWithBody(server string, jobID string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateJobRequestWithBody(server string, jobID JobID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13041,7 +13598,7 @@ func NewUpdateJobRequestWithBody(server string, jobID string, contentType string
 }
 
 // NewListJobExecutionsRequest constructs an http.Request for the ListJobExecutions method
-func NewListJobExecutionsRequest(server string, jobID string, params *ListJobExecutionsParams) (*http.Request, error) {
+func NewListJobExecutionsRequest(server string, jobID JobID, params *ListJobExecutionsParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13150,7 +13707,7 @@ func NewListJobExecutionsRequest(server string, jobID string, params *ListJobExe
 }
 
 // NewCreateJobExecutionRequest calls the generic CreateJobExecution builder with application/json body
-func NewCreateJobExecutionRequest(server string, jobID string, body CreateJobExecutionJSONRequestBody) (*http.Request, error) {
+func NewCreateJobExecutionRequest(server string, jobID JobID, body CreateJobExecutionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -13161,7 +13718,7 @@ func NewCreateJobExecutionRequest(server string, jobID string, body CreateJobExe
 }
 
 // NewCreateJobExecutionRequestWithBody constructs an http.Request for the CreateJobExecution method, with any body, and a specified content type
-func NewCreateJobExecutionRequestWithBody(server string, jobID string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateJobExecutionRequestWithBody(server string, jobID JobID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13197,7 +13754,7 @@ func NewCreateJobExecutionRequestWithBody(server string, jobID string, contentTy
 }
 
 // NewDeleteJobExecutionRequest constructs an http.Request for the DeleteJobExecution method
-func NewDeleteJobExecutionRequest(server string, jobID string, executionID string) (*http.Request, error) {
+func NewDeleteJobExecutionRequest(server string, jobID JobID, executionID ExecutionID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13238,7 +13795,7 @@ func NewDeleteJobExecutionRequest(server string, jobID string, executionID strin
 }
 
 // NewGetJobExecutionRequest constructs an http.Request for the GetJobExecution method
-func NewGetJobExecutionRequest(server string, jobID string, executionID string) (*http.Request, error) {
+func NewGetJobExecutionRequest(server string, jobID JobID, executionID ExecutionID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13279,7 +13836,7 @@ func NewGetJobExecutionRequest(server string, jobID string, executionID string) 
 }
 
 // NewListJobExecutionTasksRequest constructs an http.Request for the ListJobExecutionTasks method
-func NewListJobExecutionTasksRequest(server string, jobID string, executionID string, params *ListJobExecutionTasksParams) (*http.Request, error) {
+func NewListJobExecutionTasksRequest(server string, jobID JobID, executionID ExecutionID, params *ListJobExecutionTasksParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13383,7 +13940,7 @@ func NewListJobExecutionTasksRequest(server string, jobID string, executionID st
 }
 
 // NewListJobRevisionsRequest constructs an http.Request for the ListJobRevisions method
-func NewListJobRevisionsRequest(server string, jobID string) (*http.Request, error) {
+func NewListJobRevisionsRequest(server string, jobID JobID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13484,7 +14041,7 @@ func NewCreateKnowledgebaseRequestWithBody(server string, contentType string, bo
 }
 
 // NewDeleteKnowledgebaseRequest constructs an http.Request for the DeleteKnowledgebase method
-func NewDeleteKnowledgebaseRequest(server string, knowledgebaseName string) (*http.Request, error) {
+func NewDeleteKnowledgebaseRequest(server string, knowledgebaseName KnowledgebaseName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13518,7 +14075,7 @@ func NewDeleteKnowledgebaseRequest(server string, knowledgebaseName string) (*ht
 }
 
 // NewGetKnowledgebaseRequest constructs an http.Request for the GetKnowledgebase method
-func NewGetKnowledgebaseRequest(server string, knowledgebaseName string) (*http.Request, error) {
+func NewGetKnowledgebaseRequest(server string, knowledgebaseName KnowledgebaseName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13552,7 +14109,7 @@ func NewGetKnowledgebaseRequest(server string, knowledgebaseName string) (*http.
 }
 
 // NewUpdateKnowledgebaseRequest calls the generic UpdateKnowledgebase builder with application/json body
-func NewUpdateKnowledgebaseRequest(server string, knowledgebaseName string, body UpdateKnowledgebaseJSONRequestBody) (*http.Request, error) {
+func NewUpdateKnowledgebaseRequest(server string, knowledgebaseName KnowledgebaseName, body UpdateKnowledgebaseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -13563,7 +14120,7 @@ func NewUpdateKnowledgebaseRequest(server string, knowledgebaseName string, body
 }
 
 // NewUpdateKnowledgebaseRequestWithBody constructs an http.Request for the UpdateKnowledgebase method, with any body, and a specified content type
-func NewUpdateKnowledgebaseRequestWithBody(server string, knowledgebaseName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateKnowledgebaseRequestWithBody(server string, knowledgebaseName KnowledgebaseName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13599,7 +14156,7 @@ func NewUpdateKnowledgebaseRequestWithBody(server string, knowledgebaseName stri
 }
 
 // NewListKnowledgebaseRevisionsRequest constructs an http.Request for the ListKnowledgebaseRevisions method
-func NewListKnowledgebaseRevisionsRequest(server string, knowledgebaseName string) (*http.Request, error) {
+func NewListKnowledgebaseRevisionsRequest(server string, knowledgebaseName KnowledgebaseName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13841,7 +14398,7 @@ func NewCreateModelRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewDeleteModelRequest constructs an http.Request for the DeleteModel method
-func NewDeleteModelRequest(server string, modelName string) (*http.Request, error) {
+func NewDeleteModelRequest(server string, modelName ModelName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13875,7 +14432,7 @@ func NewDeleteModelRequest(server string, modelName string) (*http.Request, erro
 }
 
 // NewGetModelRequest constructs an http.Request for the GetModel method
-func NewGetModelRequest(server string, modelName string) (*http.Request, error) {
+func NewGetModelRequest(server string, modelName ModelName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13909,7 +14466,7 @@ func NewGetModelRequest(server string, modelName string) (*http.Request, error) 
 }
 
 // NewUpdateModelRequest calls the generic UpdateModel builder with application/json body
-func NewUpdateModelRequest(server string, modelName string, body UpdateModelJSONRequestBody) (*http.Request, error) {
+func NewUpdateModelRequest(server string, modelName ModelName, body UpdateModelJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -13920,7 +14477,7 @@ func NewUpdateModelRequest(server string, modelName string, body UpdateModelJSON
 }
 
 // NewUpdateModelRequestWithBody constructs an http.Request for the UpdateModel method, with any body, and a specified content type
-func NewUpdateModelRequestWithBody(server string, modelName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateModelRequestWithBody(server string, modelName ModelName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13956,7 +14513,7 @@ func NewUpdateModelRequestWithBody(server string, modelName string, contentType 
 }
 
 // NewListModelRevisionsRequest constructs an http.Request for the ListModelRevisions method
-func NewListModelRevisionsRequest(server string, modelName string) (*http.Request, error) {
+func NewListModelRevisionsRequest(server string, modelName ModelName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14084,7 +14641,7 @@ func NewListPendingImageSharesRequest(server string, params *ListPendingImageSha
 }
 
 // NewAcceptImageShareRequest constructs an http.Request for the AcceptImageShare method
-func NewAcceptImageShareRequest(server string, pendingShareID string, params *AcceptImageShareParams) (*http.Request, error) {
+func NewAcceptImageShareRequest(server string, pendingShareID PendingShareID, params *AcceptImageShareParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14145,7 +14702,7 @@ func NewAcceptImageShareRequest(server string, pendingShareID string, params *Ac
 }
 
 // NewDeclineImageShareRequest constructs an http.Request for the DeclineImageShare method
-func NewDeclineImageShareRequest(server string, pendingShareID string) (*http.Request, error) {
+func NewDeclineImageShareRequest(server string, pendingShareID PendingShareID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14321,7 +14878,7 @@ func NewCreatePolicyRequestWithBody(server string, contentType string, body io.R
 }
 
 // NewDeletePolicyRequest constructs an http.Request for the DeletePolicy method
-func NewDeletePolicyRequest(server string, policyName string) (*http.Request, error) {
+func NewDeletePolicyRequest(server string, policyName PolicyName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14355,7 +14912,7 @@ func NewDeletePolicyRequest(server string, policyName string) (*http.Request, er
 }
 
 // NewGetPolicyRequest constructs an http.Request for the GetPolicy method
-func NewGetPolicyRequest(server string, policyName string) (*http.Request, error) {
+func NewGetPolicyRequest(server string, policyName PolicyName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14389,7 +14946,7 @@ func NewGetPolicyRequest(server string, policyName string) (*http.Request, error
 }
 
 // NewUpdatePolicyRequest calls the generic UpdatePolicy builder with application/json body
-func NewUpdatePolicyRequest(server string, policyName string, body UpdatePolicyJSONRequestBody) (*http.Request, error) {
+func NewUpdatePolicyRequest(server string, policyName PolicyName, body UpdatePolicyJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -14400,7 +14957,7 @@ func NewUpdatePolicyRequest(server string, policyName string, body UpdatePolicyJ
 }
 
 // NewUpdatePolicyRequestWithBody constructs an http.Request for the UpdatePolicy method, with any body, and a specified content type
-func NewUpdatePolicyRequestWithBody(server string, policyName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdatePolicyRequestWithBody(server string, policyName PolicyName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14436,7 +14993,7 @@ func NewUpdatePolicyRequestWithBody(server string, policyName string, contentTyp
 }
 
 // NewGetPolicyUsagesRequest constructs an http.Request for the GetPolicyUsages method
-func NewGetPolicyUsagesRequest(server string, policyName string) (*http.Request, error) {
+func NewGetPolicyUsagesRequest(server string, policyName PolicyName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14524,7 +15081,7 @@ func NewCreatePrivateClusterRequest(server string) (*http.Request, error) {
 }
 
 // NewDeletePrivateClusterRequest constructs an http.Request for the DeletePrivateCluster method
-func NewDeletePrivateClusterRequest(server string, privateClusterName string) (*http.Request, error) {
+func NewDeletePrivateClusterRequest(server string, privateClusterName PrivateClusterName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14558,7 +15115,7 @@ func NewDeletePrivateClusterRequest(server string, privateClusterName string) (*
 }
 
 // NewGetPrivateClusterRequest constructs an http.Request for the GetPrivateCluster method
-func NewGetPrivateClusterRequest(server string, privateClusterName string) (*http.Request, error) {
+func NewGetPrivateClusterRequest(server string, privateClusterName PrivateClusterName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14592,7 +15149,7 @@ func NewGetPrivateClusterRequest(server string, privateClusterName string) (*htt
 }
 
 // NewUpdatePrivateClusterRequest constructs an http.Request for the UpdatePrivateCluster method
-func NewUpdatePrivateClusterRequest(server string, privateClusterName string) (*http.Request, error) {
+func NewUpdatePrivateClusterRequest(server string, privateClusterName PrivateClusterName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14626,7 +15183,7 @@ func NewUpdatePrivateClusterRequest(server string, privateClusterName string) (*
 }
 
 // NewGetPrivateClusterHealthRequest constructs an http.Request for the GetPrivateClusterHealth method
-func NewGetPrivateClusterHealthRequest(server string, privateClusterName string) (*http.Request, error) {
+func NewGetPrivateClusterHealthRequest(server string, privateClusterName PrivateClusterName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -14660,7 +15217,7 @@ func NewGetPrivateClusterHealthRequest(server string, privateClusterName string)
 }
 
 // NewUpdatePrivateClusterHealthRequest constructs an http.Request for the UpdatePrivateClusterHealth method
-func NewUpdatePrivateClusterHealthRequest(server string, privateClusterName string) (*http.Request, error) {
+func NewUpdatePrivateClusterHealthRequest(server string, privateClusterName PrivateClusterName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15007,7 +15564,7 @@ func NewCreateSandboxRequestWithBody(server string, params *CreateSandboxParams,
 }
 
 // NewGetSandboxByExternalIDRequest constructs an http.Request for the GetSandboxByExternalID method
-func NewGetSandboxByExternalIDRequest(server string, externalID string) (*http.Request, error) {
+func NewGetSandboxByExternalIDRequest(server string, externalID ExternalID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15041,7 +15598,7 @@ func NewGetSandboxByExternalIDRequest(server string, externalID string) (*http.R
 }
 
 // NewDeleteSandboxRequest constructs an http.Request for the DeleteSandbox method
-func NewDeleteSandboxRequest(server string, sandboxName string) (*http.Request, error) {
+func NewDeleteSandboxRequest(server string, sandboxName SandboxName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15075,7 +15632,7 @@ func NewDeleteSandboxRequest(server string, sandboxName string) (*http.Request, 
 }
 
 // NewGetSandboxRequest constructs an http.Request for the GetSandbox method
-func NewGetSandboxRequest(server string, sandboxName string, params *GetSandboxParams) (*http.Request, error) {
+func NewGetSandboxRequest(server string, sandboxName SandboxName, params *GetSandboxParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15136,7 +15693,7 @@ func NewGetSandboxRequest(server string, sandboxName string, params *GetSandboxP
 }
 
 // NewUpdateSandboxRequest calls the generic UpdateSandbox builder with application/json body
-func NewUpdateSandboxRequest(server string, sandboxName string, body UpdateSandboxJSONRequestBody) (*http.Request, error) {
+func NewUpdateSandboxRequest(server string, sandboxName SandboxName, body UpdateSandboxJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -15147,7 +15704,7 @@ func NewUpdateSandboxRequest(server string, sandboxName string, body UpdateSandb
 }
 
 // NewUpdateSandboxRequestWithBody constructs an http.Request for the UpdateSandbox method, with any body, and a specified content type
-func NewUpdateSandboxRequestWithBody(server string, sandboxName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateSandboxRequestWithBody(server string, sandboxName SandboxName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15183,7 +15740,7 @@ func NewUpdateSandboxRequestWithBody(server string, sandboxName string, contentT
 }
 
 // NewForkSandboxRequest calls the generic ForkSandbox builder with application/json body
-func NewForkSandboxRequest(server string, sandboxName string, body ForkSandboxJSONRequestBody) (*http.Request, error) {
+func NewForkSandboxRequest(server string, sandboxName SandboxName, body ForkSandboxJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -15194,7 +15751,7 @@ func NewForkSandboxRequest(server string, sandboxName string, body ForkSandboxJS
 }
 
 // NewForkSandboxRequestWithBody constructs an http.Request for the ForkSandbox method, with any body, and a specified content type
-func NewForkSandboxRequestWithBody(server string, sandboxName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewForkSandboxRequestWithBody(server string, sandboxName SandboxName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15230,7 +15787,7 @@ func NewForkSandboxRequestWithBody(server string, sandboxName string, contentTyp
 }
 
 // NewListSandboxPreviewsRequest constructs an http.Request for the ListSandboxPreviews method
-func NewListSandboxPreviewsRequest(server string, sandboxName string) (*http.Request, error) {
+func NewListSandboxPreviewsRequest(server string, sandboxName SandboxName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15264,7 +15821,7 @@ func NewListSandboxPreviewsRequest(server string, sandboxName string) (*http.Req
 }
 
 // NewCreateSandboxPreviewRequest calls the generic CreateSandboxPreview builder with application/json body
-func NewCreateSandboxPreviewRequest(server string, sandboxName string, params *CreateSandboxPreviewParams, body CreateSandboxPreviewJSONRequestBody) (*http.Request, error) {
+func NewCreateSandboxPreviewRequest(server string, sandboxName SandboxName, params *CreateSandboxPreviewParams, body CreateSandboxPreviewJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -15275,7 +15832,7 @@ func NewCreateSandboxPreviewRequest(server string, sandboxName string, params *C
 }
 
 // NewCreateSandboxPreviewRequestWithBody constructs an http.Request for the CreateSandboxPreview method, with any body, and a specified content type
-func NewCreateSandboxPreviewRequestWithBody(server string, sandboxName string, params *CreateSandboxPreviewParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateSandboxPreviewRequestWithBody(server string, sandboxName SandboxName, params *CreateSandboxPreviewParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15338,7 +15895,7 @@ func NewCreateSandboxPreviewRequestWithBody(server string, sandboxName string, p
 }
 
 // NewDeleteSandboxPreviewRequest constructs an http.Request for the DeleteSandboxPreview method
-func NewDeleteSandboxPreviewRequest(server string, sandboxName string, previewName string) (*http.Request, error) {
+func NewDeleteSandboxPreviewRequest(server string, sandboxName SandboxName, previewName PreviewName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15379,7 +15936,7 @@ func NewDeleteSandboxPreviewRequest(server string, sandboxName string, previewNa
 }
 
 // NewGetSandboxPreviewRequest constructs an http.Request for the GetSandboxPreview method
-func NewGetSandboxPreviewRequest(server string, sandboxName string, previewName string) (*http.Request, error) {
+func NewGetSandboxPreviewRequest(server string, sandboxName SandboxName, previewName PreviewName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15420,7 +15977,7 @@ func NewGetSandboxPreviewRequest(server string, sandboxName string, previewName 
 }
 
 // NewUpdateSandboxPreviewRequest calls the generic UpdateSandboxPreview builder with application/json body
-func NewUpdateSandboxPreviewRequest(server string, sandboxName string, previewName string, body UpdateSandboxPreviewJSONRequestBody) (*http.Request, error) {
+func NewUpdateSandboxPreviewRequest(server string, sandboxName SandboxName, previewName PreviewName, body UpdateSandboxPreviewJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -15431,7 +15988,7 @@ func NewUpdateSandboxPreviewRequest(server string, sandboxName string, previewNa
 }
 
 // NewUpdateSandboxPreviewRequestWithBody constructs an http.Request for the UpdateSandboxPreview method, with any body, and a specified content type
-func NewUpdateSandboxPreviewRequestWithBody(server string, sandboxName string, previewName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateSandboxPreviewRequestWithBody(server string, sandboxName SandboxName, previewName PreviewName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15474,7 +16031,7 @@ func NewUpdateSandboxPreviewRequestWithBody(server string, sandboxName string, p
 }
 
 // NewListSandboxPreviewTokensRequest constructs an http.Request for the ListSandboxPreviewTokens method
-func NewListSandboxPreviewTokensRequest(server string, sandboxName string, previewName string) (*http.Request, error) {
+func NewListSandboxPreviewTokensRequest(server string, sandboxName SandboxName, previewName PreviewName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15515,7 +16072,7 @@ func NewListSandboxPreviewTokensRequest(server string, sandboxName string, previ
 }
 
 // NewCreateSandboxPreviewTokenRequest calls the generic CreateSandboxPreviewToken builder with application/json body
-func NewCreateSandboxPreviewTokenRequest(server string, sandboxName string, previewName string, body CreateSandboxPreviewTokenJSONRequestBody) (*http.Request, error) {
+func NewCreateSandboxPreviewTokenRequest(server string, sandboxName SandboxName, previewName PreviewName, body CreateSandboxPreviewTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -15526,7 +16083,7 @@ func NewCreateSandboxPreviewTokenRequest(server string, sandboxName string, prev
 }
 
 // NewCreateSandboxPreviewTokenRequestWithBody constructs an http.Request for the CreateSandboxPreviewToken method, with any body, and a specified content type
-func NewCreateSandboxPreviewTokenRequestWithBody(server string, sandboxName string, previewName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateSandboxPreviewTokenRequestWithBody(server string, sandboxName SandboxName, previewName PreviewName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15569,7 +16126,7 @@ func NewCreateSandboxPreviewTokenRequestWithBody(server string, sandboxName stri
 }
 
 // NewDeleteSandboxPreviewTokenRequest constructs an http.Request for the DeleteSandboxPreviewToken method
-func NewDeleteSandboxPreviewTokenRequest(server string, sandboxName string, previewName string, tokenName string) (*http.Request, error) {
+func NewDeleteSandboxPreviewTokenRequest(server string, sandboxName SandboxName, previewName PreviewName, tokenName string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15617,7 +16174,7 @@ func NewDeleteSandboxPreviewTokenRequest(server string, sandboxName string, prev
 }
 
 // NewListSandboxScheduleExecutionsRequest constructs an http.Request for the ListSandboxScheduleExecutions method
-func NewListSandboxScheduleExecutionsRequest(server string, sandboxName string, params *ListSandboxScheduleExecutionsParams) (*http.Request, error) {
+func NewListSandboxScheduleExecutionsRequest(server string, sandboxName SandboxName, params *ListSandboxScheduleExecutionsParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15714,7 +16271,7 @@ func NewListSandboxScheduleExecutionsRequest(server string, sandboxName string, 
 }
 
 // NewListSandboxSchedulesRequest constructs an http.Request for the ListSandboxSchedules method
-func NewListSandboxSchedulesRequest(server string, sandboxName string, params *ListSandboxSchedulesParams) (*http.Request, error) {
+func NewListSandboxSchedulesRequest(server string, sandboxName SandboxName, params *ListSandboxSchedulesParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15823,7 +16380,7 @@ func NewListSandboxSchedulesRequest(server string, sandboxName string, params *L
 }
 
 // NewCreateSandboxScheduleRequest calls the generic CreateSandboxSchedule builder with application/json body
-func NewCreateSandboxScheduleRequest(server string, sandboxName string, body CreateSandboxScheduleJSONRequestBody) (*http.Request, error) {
+func NewCreateSandboxScheduleRequest(server string, sandboxName SandboxName, body CreateSandboxScheduleJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -15834,7 +16391,7 @@ func NewCreateSandboxScheduleRequest(server string, sandboxName string, body Cre
 }
 
 // NewCreateSandboxScheduleRequestWithBody constructs an http.Request for the CreateSandboxSchedule method, with any body, and a specified content type
-func NewCreateSandboxScheduleRequestWithBody(server string, sandboxName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateSandboxScheduleRequestWithBody(server string, sandboxName SandboxName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15870,7 +16427,7 @@ func NewCreateSandboxScheduleRequestWithBody(server string, sandboxName string, 
 }
 
 // NewDeleteSandboxScheduleRequest constructs an http.Request for the DeleteSandboxSchedule method
-func NewDeleteSandboxScheduleRequest(server string, sandboxName string, scheduleID string) (*http.Request, error) {
+func NewDeleteSandboxScheduleRequest(server string, sandboxName SandboxName, scheduleID string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15911,7 +16468,7 @@ func NewDeleteSandboxScheduleRequest(server string, sandboxName string, schedule
 }
 
 // NewGetSandboxScheduleRequest constructs an http.Request for the GetSandboxSchedule method
-func NewGetSandboxScheduleRequest(server string, sandboxName string, scheduleID string) (*http.Request, error) {
+func NewGetSandboxScheduleRequest(server string, sandboxName SandboxName, scheduleID string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -15952,7 +16509,7 @@ func NewGetSandboxScheduleRequest(server string, sandboxName string, scheduleID 
 }
 
 // NewUpdateSandboxScheduleRequest calls the generic UpdateSandboxSchedule builder with application/json body
-func NewUpdateSandboxScheduleRequest(server string, sandboxName string, scheduleID string, body UpdateSandboxScheduleJSONRequestBody) (*http.Request, error) {
+func NewUpdateSandboxScheduleRequest(server string, sandboxName SandboxName, scheduleID string, body UpdateSandboxScheduleJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -15963,7 +16520,7 @@ func NewUpdateSandboxScheduleRequest(server string, sandboxName string, schedule
 }
 
 // NewUpdateSandboxScheduleRequestWithBody constructs an http.Request for the UpdateSandboxSchedule method, with any body, and a specified content type
-func NewUpdateSandboxScheduleRequestWithBody(server string, sandboxName string, scheduleID string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateSandboxScheduleRequestWithBody(server string, sandboxName SandboxName, scheduleID string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16006,7 +16563,7 @@ func NewUpdateSandboxScheduleRequestWithBody(server string, sandboxName string, 
 }
 
 // NewListSandboxSnapshotsRequest constructs an http.Request for the ListSandboxSnapshots method
-func NewListSandboxSnapshotsRequest(server string, sandboxName string) (*http.Request, error) {
+func NewListSandboxSnapshotsRequest(server string, sandboxName SandboxName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16040,7 +16597,7 @@ func NewListSandboxSnapshotsRequest(server string, sandboxName string) (*http.Re
 }
 
 // NewCreateSandboxSnapshotRequest calls the generic CreateSandboxSnapshot builder with application/json body
-func NewCreateSandboxSnapshotRequest(server string, sandboxName string, body CreateSandboxSnapshotJSONRequestBody) (*http.Request, error) {
+func NewCreateSandboxSnapshotRequest(server string, sandboxName SandboxName, body CreateSandboxSnapshotJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -16051,7 +16608,7 @@ func NewCreateSandboxSnapshotRequest(server string, sandboxName string, body Cre
 }
 
 // NewCreateSandboxSnapshotRequestWithBody constructs an http.Request for the CreateSandboxSnapshot method, with any body, and a specified content type
-func NewCreateSandboxSnapshotRequestWithBody(server string, sandboxName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateSandboxSnapshotRequestWithBody(server string, sandboxName SandboxName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16087,7 +16644,7 @@ func NewCreateSandboxSnapshotRequestWithBody(server string, sandboxName string, 
 }
 
 // NewDeleteSandboxSnapshotRequest constructs an http.Request for the DeleteSandboxSnapshot method
-func NewDeleteSandboxSnapshotRequest(server string, sandboxName string, snapshotID string) (*http.Request, error) {
+func NewDeleteSandboxSnapshotRequest(server string, sandboxName SandboxName, snapshotID string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16128,7 +16685,7 @@ func NewDeleteSandboxSnapshotRequest(server string, sandboxName string, snapshot
 }
 
 // NewStartSandboxRequest constructs an http.Request for the StartSandbox method
-func NewStartSandboxRequest(server string, sandboxName string) (*http.Request, error) {
+func NewStartSandboxRequest(server string, sandboxName SandboxName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16162,7 +16719,7 @@ func NewStartSandboxRequest(server string, sandboxName string) (*http.Request, e
 }
 
 // NewStopSandboxRequest constructs an http.Request for the StopSandbox method
-func NewStopSandboxRequest(server string, sandboxName string) (*http.Request, error) {
+func NewStopSandboxRequest(server string, sandboxName SandboxName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16263,7 +16820,7 @@ func NewCreateWorkspaceServiceAccountRequestWithBody(server string, contentType 
 }
 
 // NewDeleteWorkspaceServiceAccountRequest constructs an http.Request for the DeleteWorkspaceServiceAccount method
-func NewDeleteWorkspaceServiceAccountRequest(server string, clientID string) (*http.Request, error) {
+func NewDeleteWorkspaceServiceAccountRequest(server string, clientID ClientID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16297,7 +16854,7 @@ func NewDeleteWorkspaceServiceAccountRequest(server string, clientID string) (*h
 }
 
 // NewUpdateWorkspaceServiceAccountRequest calls the generic UpdateWorkspaceServiceAccount builder with application/json body
-func NewUpdateWorkspaceServiceAccountRequest(server string, clientID string, body UpdateWorkspaceServiceAccountJSONRequestBody) (*http.Request, error) {
+func NewUpdateWorkspaceServiceAccountRequest(server string, clientID ClientID, body UpdateWorkspaceServiceAccountJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -16308,7 +16865,7 @@ func NewUpdateWorkspaceServiceAccountRequest(server string, clientID string, bod
 }
 
 // NewUpdateWorkspaceServiceAccountRequestWithBody constructs an http.Request for the UpdateWorkspaceServiceAccount method, with any body, and a specified content type
-func NewUpdateWorkspaceServiceAccountRequestWithBody(server string, clientID string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateWorkspaceServiceAccountRequestWithBody(server string, clientID ClientID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16344,7 +16901,7 @@ func NewUpdateWorkspaceServiceAccountRequestWithBody(server string, clientID str
 }
 
 // NewListAPIKeysForServiceAccountRequest constructs an http.Request for the ListAPIKeysForServiceAccount method
-func NewListAPIKeysForServiceAccountRequest(server string, clientID string) (*http.Request, error) {
+func NewListAPIKeysForServiceAccountRequest(server string, clientID ClientID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16378,7 +16935,7 @@ func NewListAPIKeysForServiceAccountRequest(server string, clientID string) (*ht
 }
 
 // NewCreateAPIKeyForServiceAccountRequest calls the generic CreateAPIKeyForServiceAccount builder with application/json body
-func NewCreateAPIKeyForServiceAccountRequest(server string, clientID string, body CreateAPIKeyForServiceAccountJSONRequestBody) (*http.Request, error) {
+func NewCreateAPIKeyForServiceAccountRequest(server string, clientID ClientID, body CreateAPIKeyForServiceAccountJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -16389,7 +16946,7 @@ func NewCreateAPIKeyForServiceAccountRequest(server string, clientID string, bod
 }
 
 // NewCreateAPIKeyForServiceAccountRequestWithBody constructs an http.Request for the CreateAPIKeyForServiceAccount method, with any body, and a specified content type
-func NewCreateAPIKeyForServiceAccountRequestWithBody(server string, clientID string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateAPIKeyForServiceAccountRequestWithBody(server string, clientID ClientID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16425,7 +16982,7 @@ func NewCreateAPIKeyForServiceAccountRequestWithBody(server string, clientID str
 }
 
 // NewDeleteAPIKeyForServiceAccountRequest constructs an http.Request for the DeleteAPIKeyForServiceAccount method
-func NewDeleteAPIKeyForServiceAccountRequest(server string, clientID string, apiKeyID string) (*http.Request, error) {
+func NewDeleteAPIKeyForServiceAccountRequest(server string, clientID ClientID, apiKeyID string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16594,7 +17151,7 @@ func NewInviteWorkspaceUserRequestWithBody(server string, contentType string, bo
 }
 
 // NewRemoveWorkspaceUserRequest constructs an http.Request for the RemoveWorkspaceUser method
-func NewRemoveWorkspaceUserRequest(server string, subOrEmail string) (*http.Request, error) {
+func NewRemoveWorkspaceUserRequest(server string, subOrEmail SubOrEmail) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16628,7 +17185,7 @@ func NewRemoveWorkspaceUserRequest(server string, subOrEmail string) (*http.Requ
 }
 
 // NewUpdateWorkspaceUserRoleRequest calls the generic UpdateWorkspaceUserRole builder with application/json body
-func NewUpdateWorkspaceUserRoleRequest(server string, subOrEmail string, body UpdateWorkspaceUserRoleJSONRequestBody) (*http.Request, error) {
+func NewUpdateWorkspaceUserRoleRequest(server string, subOrEmail SubOrEmail, body UpdateWorkspaceUserRoleJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -16639,7 +17196,7 @@ func NewUpdateWorkspaceUserRoleRequest(server string, subOrEmail string, body Up
 }
 
 // NewUpdateWorkspaceUserRoleRequestWithBody constructs an http.Request for the UpdateWorkspaceUserRole method, with any body, and a specified content type
-func NewUpdateWorkspaceUserRoleRequestWithBody(server string, subOrEmail string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateWorkspaceUserRoleRequestWithBody(server string, subOrEmail SubOrEmail, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16781,7 +17338,7 @@ func NewCreateVolumeTemplateRequestWithBody(server string, params *CreateVolumeT
 }
 
 // NewDeleteVolumeTemplateRequest constructs an http.Request for the DeleteVolumeTemplate method
-func NewDeleteVolumeTemplateRequest(server string, volumeTemplateName string) (*http.Request, error) {
+func NewDeleteVolumeTemplateRequest(server string, volumeTemplateName VolumeTemplateName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16815,7 +17372,7 @@ func NewDeleteVolumeTemplateRequest(server string, volumeTemplateName string) (*
 }
 
 // NewGetVolumeTemplateRequest constructs an http.Request for the GetVolumeTemplate method
-func NewGetVolumeTemplateRequest(server string, volumeTemplateName string) (*http.Request, error) {
+func NewGetVolumeTemplateRequest(server string, volumeTemplateName VolumeTemplateName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16849,7 +17406,7 @@ func NewGetVolumeTemplateRequest(server string, volumeTemplateName string) (*htt
 }
 
 // NewUpdateVolumeTemplateRequest calls the generic UpdateVolumeTemplate builder with application/json body
-func NewUpdateVolumeTemplateRequest(server string, volumeTemplateName string, params *UpdateVolumeTemplateParams, body UpdateVolumeTemplateJSONRequestBody) (*http.Request, error) {
+func NewUpdateVolumeTemplateRequest(server string, volumeTemplateName VolumeTemplateName, params *UpdateVolumeTemplateParams, body UpdateVolumeTemplateJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -16860,7 +17417,7 @@ func NewUpdateVolumeTemplateRequest(server string, volumeTemplateName string, pa
 }
 
 // NewUpdateVolumeTemplateRequestWithBody constructs an http.Request for the UpdateVolumeTemplate method, with any body, and a specified content type
-func NewUpdateVolumeTemplateRequestWithBody(server string, volumeTemplateName string, params *UpdateVolumeTemplateParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateVolumeTemplateRequestWithBody(server string, volumeTemplateName VolumeTemplateName, params *UpdateVolumeTemplateParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -16935,7 +17492,7 @@ func NewUpdateVolumeTemplateRequestWithBody(server string, volumeTemplateName st
 }
 
 // NewDeleteVolumeTemplateVersionRequest constructs an http.Request for the DeleteVolumeTemplateVersion method
-func NewDeleteVolumeTemplateVersionRequest(server string, volumeTemplateName string, versionName string) (*http.Request, error) {
+func NewDeleteVolumeTemplateVersionRequest(server string, volumeTemplateName VolumeTemplateName, versionName string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17142,7 +17699,7 @@ func NewCreateVolumeRequestWithBody(server string, contentType string, body io.R
 }
 
 // NewGetVolumeByExternalIDRequest constructs an http.Request for the GetVolumeByExternalID method
-func NewGetVolumeByExternalIDRequest(server string, externalID string) (*http.Request, error) {
+func NewGetVolumeByExternalIDRequest(server string, externalID ExternalID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17358,7 +17915,7 @@ func NewCreateVPCRequestWithBody(server string, contentType string, body io.Read
 }
 
 // NewDeleteVPCRequest constructs an http.Request for the DeleteVPC method
-func NewDeleteVPCRequest(server string, vpcName string) (*http.Request, error) {
+func NewDeleteVPCRequest(server string, vpcName VPCName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17392,7 +17949,7 @@ func NewDeleteVPCRequest(server string, vpcName string) (*http.Request, error) {
 }
 
 // NewGetVPCRequest constructs an http.Request for the GetVPC method
-func NewGetVPCRequest(server string, vpcName string) (*http.Request, error) {
+func NewGetVPCRequest(server string, vpcName VPCName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17426,7 +17983,7 @@ func NewGetVPCRequest(server string, vpcName string) (*http.Request, error) {
 }
 
 // NewListEgressGatewaysRequest constructs an http.Request for the ListEgressGateways method
-func NewListEgressGatewaysRequest(server string, vpcName string) (*http.Request, error) {
+func NewListEgressGatewaysRequest(server string, vpcName VPCName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17460,7 +18017,7 @@ func NewListEgressGatewaysRequest(server string, vpcName string) (*http.Request,
 }
 
 // NewCreateEgressGatewayRequest calls the generic CreateEgressGateway builder with application/json body
-func NewCreateEgressGatewayRequest(server string, vpcName string, body CreateEgressGatewayJSONRequestBody) (*http.Request, error) {
+func NewCreateEgressGatewayRequest(server string, vpcName VPCName, body CreateEgressGatewayJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -17471,7 +18028,7 @@ func NewCreateEgressGatewayRequest(server string, vpcName string, body CreateEgr
 }
 
 // NewCreateEgressGatewayRequestWithBody constructs an http.Request for the CreateEgressGateway method, with any body, and a specified content type
-func NewCreateEgressGatewayRequestWithBody(server string, vpcName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateEgressGatewayRequestWithBody(server string, vpcName VPCName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17507,7 +18064,7 @@ func NewCreateEgressGatewayRequestWithBody(server string, vpcName string, conten
 }
 
 // NewDeleteEgressGatewayRequest constructs an http.Request for the DeleteEgressGateway method
-func NewDeleteEgressGatewayRequest(server string, vpcName string, gatewayName string) (*http.Request, error) {
+func NewDeleteEgressGatewayRequest(server string, vpcName VPCName, gatewayName GatewayName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17548,7 +18105,7 @@ func NewDeleteEgressGatewayRequest(server string, vpcName string, gatewayName st
 }
 
 // NewGetEgressGatewayRequest constructs an http.Request for the GetEgressGateway method
-func NewGetEgressGatewayRequest(server string, vpcName string, gatewayName string) (*http.Request, error) {
+func NewGetEgressGatewayRequest(server string, vpcName VPCName, gatewayName GatewayName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17589,7 +18146,7 @@ func NewGetEgressGatewayRequest(server string, vpcName string, gatewayName strin
 }
 
 // NewListEgressIPsRequest constructs an http.Request for the ListEgressIPs method
-func NewListEgressIPsRequest(server string, vpcName string, gatewayName string) (*http.Request, error) {
+func NewListEgressIPsRequest(server string, vpcName VPCName, gatewayName GatewayName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17630,7 +18187,7 @@ func NewListEgressIPsRequest(server string, vpcName string, gatewayName string) 
 }
 
 // NewCreateEgressIPRequest calls the generic CreateEgressIP builder with application/json body
-func NewCreateEgressIPRequest(server string, vpcName string, gatewayName string, body CreateEgressIPJSONRequestBody) (*http.Request, error) {
+func NewCreateEgressIPRequest(server string, vpcName VPCName, gatewayName GatewayName, body CreateEgressIPJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -17641,7 +18198,7 @@ func NewCreateEgressIPRequest(server string, vpcName string, gatewayName string,
 }
 
 // NewCreateEgressIPRequestWithBody constructs an http.Request for the CreateEgressIP method, with any body, and a specified content type
-func NewCreateEgressIPRequestWithBody(server string, vpcName string, gatewayName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateEgressIPRequestWithBody(server string, vpcName VPCName, gatewayName GatewayName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17684,7 +18241,7 @@ func NewCreateEgressIPRequestWithBody(server string, vpcName string, gatewayName
 }
 
 // NewDeleteEgressIPRequest constructs an http.Request for the DeleteEgressIP method
-func NewDeleteEgressIPRequest(server string, vpcName string, gatewayName string, ipName string) (*http.Request, error) {
+func NewDeleteEgressIPRequest(server string, vpcName VPCName, gatewayName GatewayName, ipName IPName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17732,7 +18289,7 @@ func NewDeleteEgressIPRequest(server string, vpcName string, gatewayName string,
 }
 
 // NewGetEgressIPRequest constructs an http.Request for the GetEgressIP method
-func NewGetEgressIPRequest(server string, vpcName string, gatewayName string, ipName string) (*http.Request, error) {
+func NewGetEgressIPRequest(server string, vpcName VPCName, gatewayName GatewayName, ipName IPName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17914,7 +18471,7 @@ func NewCheckWorkspaceAvailabilityRequestWithBody(server string, params *CheckWo
 }
 
 // NewDeleteWorkspaceRequest constructs an http.Request for the DeleteWorkspace method
-func NewDeleteWorkspaceRequest(server string, workspaceName string) (*http.Request, error) {
+func NewDeleteWorkspaceRequest(server string, workspaceName WorkspaceName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17948,7 +18505,7 @@ func NewDeleteWorkspaceRequest(server string, workspaceName string) (*http.Reque
 }
 
 // NewGetWorkspaceRequest constructs an http.Request for the GetWorkspace method
-func NewGetWorkspaceRequest(server string, workspaceName string, params *GetWorkspaceParams) (*http.Request, error) {
+func NewGetWorkspaceRequest(server string, workspaceName WorkspaceName, params *GetWorkspaceParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -18009,7 +18566,7 @@ func NewGetWorkspaceRequest(server string, workspaceName string, params *GetWork
 }
 
 // NewUpdateWorkspaceRequest calls the generic UpdateWorkspace builder with application/json body
-func NewUpdateWorkspaceRequest(server string, workspaceName string, body UpdateWorkspaceJSONRequestBody) (*http.Request, error) {
+func NewUpdateWorkspaceRequest(server string, workspaceName WorkspaceName, body UpdateWorkspaceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -18020,7 +18577,7 @@ func NewUpdateWorkspaceRequest(server string, workspaceName string, body UpdateW
 }
 
 // NewUpdateWorkspaceRequestWithBody constructs an http.Request for the UpdateWorkspace method, with any body, and a specified content type
-func NewUpdateWorkspaceRequestWithBody(server string, workspaceName string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateWorkspaceRequestWithBody(server string, workspaceName WorkspaceName, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -18056,7 +18613,7 @@ func NewUpdateWorkspaceRequestWithBody(server string, workspaceName string, cont
 }
 
 // NewDeclineWorkspaceInvitationRequest constructs an http.Request for the DeclineWorkspaceInvitation method
-func NewDeclineWorkspaceInvitationRequest(server string, workspaceName string) (*http.Request, error) {
+func NewDeclineWorkspaceInvitationRequest(server string, workspaceName WorkspaceName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -18090,7 +18647,7 @@ func NewDeclineWorkspaceInvitationRequest(server string, workspaceName string) (
 }
 
 // NewAcceptWorkspaceInvitationRequest constructs an http.Request for the AcceptWorkspaceInvitation method
-func NewAcceptWorkspaceInvitationRequest(server string, workspaceName string) (*http.Request, error) {
+func NewAcceptWorkspaceInvitationRequest(server string, workspaceName WorkspaceName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -18124,7 +18681,7 @@ func NewAcceptWorkspaceInvitationRequest(server string, workspaceName string) (*
 }
 
 // NewLeaveWorkspaceRequest constructs an http.Request for the LeaveWorkspace method
-func NewLeaveWorkspaceRequest(server string, workspaceName string) (*http.Request, error) {
+func NewLeaveWorkspaceRequest(server string, workspaceName WorkspaceName) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -18235,7 +18792,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /agents/{agentName} (the `DeleteAgent` operationId).
-	DeleteAgentWithResponse(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*DeleteAgentResponse, error)
+	DeleteAgentWithResponse(ctx context.Context, agentName AgentName, reqEditors ...RequestEditorFn) (*DeleteAgentResponse, error)
 
 	// GetAgentWithResponse Get an agent
 	//
@@ -18244,25 +18801,25 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /agents/{agentName} (the `GetAgent` operationId).
-	GetAgentWithResponse(ctx context.Context, agentName string, params *GetAgentParams, reqEditors ...RequestEditorFn) (*GetAgentResponse, error)
+	GetAgentWithResponse(ctx context.Context, agentName AgentName, params *GetAgentParams, reqEditors ...RequestEditorFn) (*GetAgentResponse, error)
 
 	// UpdateAgentWithBodyWithResponse Update an agent
 	//
-	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /agents/{agentName} (the `UpdateAgent` operationId).
-	UpdateAgentWithBodyWithResponse(ctx context.Context, agentName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error)
+	UpdateAgentWithBodyWithResponse(ctx context.Context, agentName AgentName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error)
 
 	// UpdateAgentWithResponse Update an agent
 	//
-	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+	// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /agents/{agentName} (the `UpdateAgent` operationId).
-	UpdateAgentWithResponse(ctx context.Context, agentName string, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error)
+	UpdateAgentWithResponse(ctx context.Context, agentName AgentName, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error)
 
 	// ListAgentRevisionsWithResponse List an agent's revisions
 	//
@@ -18271,7 +18828,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /agents/{agentName}/revisions (the `ListAgentRevisions` operationId).
-	ListAgentRevisionsWithResponse(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*ListAgentRevisionsResponse, error)
+	ListAgentRevisionsWithResponse(ctx context.Context, agentName AgentName, reqEditors ...RequestEditorFn) (*ListAgentRevisionsResponse, error)
 
 	// ListApplicationsWithResponse List applications
 	//
@@ -18307,7 +18864,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /applications/{applicationName} (the `DeleteApplication` operationId).
-	DeleteApplicationWithResponse(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*DeleteApplicationResponse, error)
+	DeleteApplicationWithResponse(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*DeleteApplicationResponse, error)
 
 	// GetApplicationWithResponse Get an application
 	//
@@ -18316,25 +18873,25 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /applications/{applicationName} (the `GetApplication` operationId).
-	GetApplicationWithResponse(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error)
+	GetApplicationWithResponse(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error)
 
 	// UpdateApplicationWithBodyWithResponse Update an application
 	//
-	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /applications/{applicationName} (the `UpdateApplication` operationId).
-	UpdateApplicationWithBodyWithResponse(ctx context.Context, applicationName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateApplicationResponse, error)
+	UpdateApplicationWithBodyWithResponse(ctx context.Context, applicationName ApplicationName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateApplicationResponse, error)
 
 	// UpdateApplicationWithResponse Update an application
 	//
-	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+	// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /applications/{applicationName} (the `UpdateApplication` operationId).
-	UpdateApplicationWithResponse(ctx context.Context, applicationName string, body UpdateApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateApplicationResponse, error)
+	UpdateApplicationWithResponse(ctx context.Context, applicationName ApplicationName, body UpdateApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateApplicationResponse, error)
 
 	// CreateApplicationCustomDomainWithBodyWithResponse Attach a custom domain to an application
 	//
@@ -18343,7 +18900,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /applications/{applicationName}/customdomains (the `CreateApplicationCustomDomain` operationId).
-	CreateApplicationCustomDomainWithBodyWithResponse(ctx context.Context, applicationName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApplicationCustomDomainResponse, error)
+	CreateApplicationCustomDomainWithBodyWithResponse(ctx context.Context, applicationName ApplicationName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApplicationCustomDomainResponse, error)
 
 	// CreateApplicationCustomDomainWithResponse Attach a custom domain to an application
 	//
@@ -18352,7 +18909,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /applications/{applicationName}/customdomains (the `CreateApplicationCustomDomain` operationId).
-	CreateApplicationCustomDomainWithResponse(ctx context.Context, applicationName string, body CreateApplicationCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApplicationCustomDomainResponse, error)
+	CreateApplicationCustomDomainWithResponse(ctx context.Context, applicationName ApplicationName, body CreateApplicationCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApplicationCustomDomainResponse, error)
 
 	// ListApplicationRevisionsWithResponse List an application's revisions
 	//
@@ -18361,7 +18918,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /applications/{applicationName}/revisions (the `ListApplicationRevisions` operationId).
-	ListApplicationRevisionsWithResponse(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*ListApplicationRevisionsResponse, error)
+	ListApplicationRevisionsWithResponse(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*ListApplicationRevisionsResponse, error)
 
 	// GetChangelogWithResponse Get the platform changelog
 	//
@@ -18415,7 +18972,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /customdomains/{domainName} (the `DeleteCustomDomain` operationId).
-	DeleteCustomDomainWithResponse(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*DeleteCustomDomainResponse, error)
+	DeleteCustomDomainWithResponse(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*DeleteCustomDomainResponse, error)
 
 	// GetCustomDomainWithResponse Get a custom domain
 	//
@@ -18424,7 +18981,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /customdomains/{domainName} (the `GetCustomDomain` operationId).
-	GetCustomDomainWithResponse(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*GetCustomDomainResponse, error)
+	GetCustomDomainWithResponse(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*GetCustomDomainResponse, error)
 
 	// UpdateCustomDomainWithBodyWithResponse Update a custom domain
 	//
@@ -18433,7 +18990,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /customdomains/{domainName} (the `UpdateCustomDomain` operationId).
-	UpdateCustomDomainWithBodyWithResponse(ctx context.Context, domainName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomDomainResponse, error)
+	UpdateCustomDomainWithBodyWithResponse(ctx context.Context, domainName DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomDomainResponse, error)
 
 	// UpdateCustomDomainWithResponse Update a custom domain
 	//
@@ -18442,7 +18999,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /customdomains/{domainName} (the `UpdateCustomDomain` operationId).
-	UpdateCustomDomainWithResponse(ctx context.Context, domainName string, body UpdateCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomDomainResponse, error)
+	UpdateCustomDomainWithResponse(ctx context.Context, domainName DomainName, body UpdateCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomDomainResponse, error)
 
 	// ListCustomDomainSharesWithResponse List the shares of a custom domain
 	//
@@ -18451,7 +19008,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /customdomains/{domainName}/share (the `ListCustomDomainShares` operationId).
-	ListCustomDomainSharesWithResponse(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*ListCustomDomainSharesResponse, error)
+	ListCustomDomainSharesWithResponse(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*ListCustomDomainSharesResponse, error)
 
 	// ShareCustomDomainWithBodyWithResponse Share a custom domain
 	//
@@ -18460,7 +19017,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /customdomains/{domainName}/share (the `ShareCustomDomain` operationId).
-	ShareCustomDomainWithBodyWithResponse(ctx context.Context, domainName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShareCustomDomainResponse, error)
+	ShareCustomDomainWithBodyWithResponse(ctx context.Context, domainName DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShareCustomDomainResponse, error)
 
 	// ShareCustomDomainWithResponse Share a custom domain
 	//
@@ -18469,7 +19026,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /customdomains/{domainName}/share (the `ShareCustomDomain` operationId).
-	ShareCustomDomainWithResponse(ctx context.Context, domainName string, body ShareCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*ShareCustomDomainResponse, error)
+	ShareCustomDomainWithResponse(ctx context.Context, domainName DomainName, body ShareCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*ShareCustomDomainResponse, error)
 
 	// UnshareCustomDomainWithResponse Stop sharing a custom domain
 	//
@@ -18478,7 +19035,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /customdomains/{domainName}/share/{targetWorkspace} (the `UnshareCustomDomain` operationId).
-	UnshareCustomDomainWithResponse(ctx context.Context, domainName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*UnshareCustomDomainResponse, error)
+	UnshareCustomDomainWithResponse(ctx context.Context, domainName DomainName, targetWorkspace string, reqEditors ...RequestEditorFn) (*UnshareCustomDomainResponse, error)
 
 	// VerifyCustomDomainWithResponse Verify a custom domain
 	//
@@ -18487,7 +19044,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /customdomains/{domainName}/verify (the `VerifyCustomDomain` operationId).
-	VerifyCustomDomainWithResponse(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*VerifyCustomDomainResponse, error)
+	VerifyCustomDomainWithResponse(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*VerifyCustomDomainResponse, error)
 
 	// ListDrivesWithResponse List drives
 	//
@@ -18523,7 +19080,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /drives/by-external-id/{externalId} (the `GetDriveByExternalID` operationId).
-	GetDriveByExternalIDWithResponse(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*GetDriveByExternalIDResponse, error)
+	GetDriveByExternalIDWithResponse(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*GetDriveByExternalIDResponse, error)
 
 	// GetDriveJWKSWithResponse Get the keys that sign drive tokens
 	//
@@ -18541,7 +19098,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /drives/{driveName} (the `DeleteDrive` operationId).
-	DeleteDriveWithResponse(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*DeleteDriveResponse, error)
+	DeleteDriveWithResponse(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*DeleteDriveResponse, error)
 
 	// GetDriveWithResponse Get a drive
 	//
@@ -18550,7 +19107,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /drives/{driveName} (the `GetDrive` operationId).
-	GetDriveWithResponse(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*GetDriveResponse, error)
+	GetDriveWithResponse(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*GetDriveResponse, error)
 
 	// UpdateDriveWithBodyWithResponse Update a drive
 	//
@@ -18559,7 +19116,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /drives/{driveName} (the `UpdateDrive` operationId).
-	UpdateDriveWithBodyWithResponse(ctx context.Context, driveName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDriveResponse, error)
+	UpdateDriveWithBodyWithResponse(ctx context.Context, driveName DriveName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDriveResponse, error)
 
 	// UpdateDriveWithResponse Update a drive
 	//
@@ -18568,7 +19125,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /drives/{driveName} (the `UpdateDrive` operationId).
-	UpdateDriveWithResponse(ctx context.Context, driveName string, body UpdateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDriveResponse, error)
+	UpdateDriveWithResponse(ctx context.Context, driveName DriveName, body UpdateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDriveResponse, error)
 
 	// CreateDriveAccessTokenWithResponse Issue a drive access token
 	//
@@ -18577,7 +19134,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /drives/{driveName}/access-token (the `CreateDriveAccessToken` operationId).
-	CreateDriveAccessTokenWithResponse(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*CreateDriveAccessTokenResponse, error)
+	CreateDriveAccessTokenWithResponse(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*CreateDriveAccessTokenResponse, error)
 
 	// ListAllEgressGatewaysWithResponse List egress gateways of every VPC
 	//
@@ -18658,7 +19215,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /functions/{functionName} (the `DeleteFunction` operationId).
-	DeleteFunctionWithResponse(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*DeleteFunctionResponse, error)
+	DeleteFunctionWithResponse(ctx context.Context, functionName FunctionName, reqEditors ...RequestEditorFn) (*DeleteFunctionResponse, error)
 
 	// GetFunctionWithResponse Get a function
 	//
@@ -18667,25 +19224,25 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /functions/{functionName} (the `GetFunction` operationId).
-	GetFunctionWithResponse(ctx context.Context, functionName string, params *GetFunctionParams, reqEditors ...RequestEditorFn) (*GetFunctionResponse, error)
+	GetFunctionWithResponse(ctx context.Context, functionName FunctionName, params *GetFunctionParams, reqEditors ...RequestEditorFn) (*GetFunctionResponse, error)
 
 	// UpdateFunctionWithBodyWithResponse Update a function
 	//
-	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /functions/{functionName} (the `UpdateFunction` operationId).
-	UpdateFunctionWithBodyWithResponse(ctx context.Context, functionName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFunctionResponse, error)
+	UpdateFunctionWithBodyWithResponse(ctx context.Context, functionName FunctionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFunctionResponse, error)
 
 	// UpdateFunctionWithResponse Update a function
 	//
-	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+	// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /functions/{functionName} (the `UpdateFunction` operationId).
-	UpdateFunctionWithResponse(ctx context.Context, functionName string, body UpdateFunctionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFunctionResponse, error)
+	UpdateFunctionWithResponse(ctx context.Context, functionName FunctionName, body UpdateFunctionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFunctionResponse, error)
 
 	// ListFunctionRevisionsWithResponse List a function's revisions
 	//
@@ -18694,7 +19251,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /functions/{functionName}/revisions (the `ListFunctionRevisions` operationId).
-	ListFunctionRevisionsWithResponse(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*ListFunctionRevisionsResponse, error)
+	ListFunctionRevisionsWithResponse(ctx context.Context, functionName FunctionName, reqEditors ...RequestEditorFn) (*ListFunctionRevisionsResponse, error)
 
 	// CleanupImagesWithResponse Delete unused images
 	//
@@ -18739,7 +19296,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /images/{resourceType}/{imageName} (the `DeleteImage` operationId).
-	DeleteImageWithResponse(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*DeleteImageResponse, error)
+	DeleteImageWithResponse(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*DeleteImageResponse, error)
 
 	// GetImageWithResponse Get an image
 	//
@@ -18748,7 +19305,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /images/{resourceType}/{imageName} (the `GetImage` operationId).
-	GetImageWithResponse(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*GetImageResponse, error)
+	GetImageWithResponse(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*GetImageResponse, error)
 
 	// ListImageSharesWithResponse List the workspaces an image is shared with
 	//
@@ -18757,7 +19314,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /images/{resourceType}/{imageName}/share (the `ListImageShares` operationId).
-	ListImageSharesWithResponse(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*ListImageSharesResponse, error)
+	ListImageSharesWithResponse(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*ListImageSharesResponse, error)
 
 	// ShareImageWithBodyWithResponse Share an image with another workspace
 	//
@@ -18766,7 +19323,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /images/{resourceType}/{imageName}/share (the `ShareImage` operationId).
-	ShareImageWithBodyWithResponse(ctx context.Context, resourceType string, imageName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShareImageResponse, error)
+	ShareImageWithBodyWithResponse(ctx context.Context, resourceType string, imageName ImageName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShareImageResponse, error)
 
 	// ShareImageWithResponse Share an image with another workspace
 	//
@@ -18775,7 +19332,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /images/{resourceType}/{imageName}/share (the `ShareImage` operationId).
-	ShareImageWithResponse(ctx context.Context, resourceType string, imageName string, body ShareImageJSONRequestBody, reqEditors ...RequestEditorFn) (*ShareImageResponse, error)
+	ShareImageWithResponse(ctx context.Context, resourceType string, imageName ImageName, body ShareImageJSONRequestBody, reqEditors ...RequestEditorFn) (*ShareImageResponse, error)
 
 	// UnshareImageWithResponse Stop sharing an image
 	//
@@ -18784,7 +19341,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /images/{resourceType}/{imageName}/share/{targetWorkspace} (the `UnshareImage` operationId).
-	UnshareImageWithResponse(ctx context.Context, resourceType string, imageName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*UnshareImageResponse, error)
+	UnshareImageWithResponse(ctx context.Context, resourceType string, imageName ImageName, targetWorkspace string, reqEditors ...RequestEditorFn) (*UnshareImageResponse, error)
 
 	// DeleteImageTagWithResponse Delete an image tag
 	//
@@ -18793,7 +19350,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /images/{resourceType}/{imageName}/tags/{tagName} (the `DeleteImageTag` operationId).
-	DeleteImageTagWithResponse(ctx context.Context, resourceType string, imageName string, tagName string, reqEditors ...RequestEditorFn) (*DeleteImageTagResponse, error)
+	DeleteImageTagWithResponse(ctx context.Context, resourceType string, imageName ImageName, tagName string, reqEditors ...RequestEditorFn) (*DeleteImageTagResponse, error)
 
 	// ListIntegrationConnectionsWithResponse List integration connections
 	//
@@ -18829,7 +19386,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /integrations/connections/{connectionName} (the `DeleteIntegrationConnection` operationId).
-	DeleteIntegrationConnectionWithResponse(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*DeleteIntegrationConnectionResponse, error)
+	DeleteIntegrationConnectionWithResponse(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*DeleteIntegrationConnectionResponse, error)
 
 	// GetIntegrationConnectionWithResponse Get an integration connection
 	//
@@ -18838,7 +19395,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /integrations/connections/{connectionName} (the `GetIntegrationConnection` operationId).
-	GetIntegrationConnectionWithResponse(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionResponse, error)
+	GetIntegrationConnectionWithResponse(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionResponse, error)
 
 	// UpdateIntegrationConnectionWithBodyWithResponse Update an integration connection
 	//
@@ -18847,7 +19404,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /integrations/connections/{connectionName} (the `UpdateIntegrationConnection` operationId).
-	UpdateIntegrationConnectionWithBodyWithResponse(ctx context.Context, connectionName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateIntegrationConnectionResponse, error)
+	UpdateIntegrationConnectionWithBodyWithResponse(ctx context.Context, connectionName ConnectionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateIntegrationConnectionResponse, error)
 
 	// UpdateIntegrationConnectionWithResponse Update an integration connection
 	//
@@ -18856,7 +19413,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /integrations/connections/{connectionName} (the `UpdateIntegrationConnection` operationId).
-	UpdateIntegrationConnectionWithResponse(ctx context.Context, connectionName string, body UpdateIntegrationConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateIntegrationConnectionResponse, error)
+	UpdateIntegrationConnectionWithResponse(ctx context.Context, connectionName ConnectionName, body UpdateIntegrationConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateIntegrationConnectionResponse, error)
 
 	// GetIntegrationConnectionModelEndpointConfigurationsWithResponse Get a connection's endpoint configurations
 	//
@@ -18865,7 +19422,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /integrations/connections/{connectionName}/endpointConfigurations (the `GetIntegrationConnectionModelEndpointConfigurations` operationId).
-	GetIntegrationConnectionModelEndpointConfigurationsWithResponse(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionModelEndpointConfigurationsResponse, error)
+	GetIntegrationConnectionModelEndpointConfigurationsWithResponse(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionModelEndpointConfigurationsResponse, error)
 
 	// ListIntegrationConnectionModelsWithResponse List a connection's models
 	//
@@ -18874,7 +19431,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /integrations/connections/{connectionName}/models (the `ListIntegrationConnectionModels` operationId).
-	ListIntegrationConnectionModelsWithResponse(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*ListIntegrationConnectionModelsResponse, error)
+	ListIntegrationConnectionModelsWithResponse(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*ListIntegrationConnectionModelsResponse, error)
 
 	// GetIntegrationConnectionModelWithResponse Get a connection's model
 	//
@@ -18883,7 +19440,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /integrations/connections/{connectionName}/models/{modelId} (the `GetIntegrationConnectionModel` operationId).
-	GetIntegrationConnectionModelWithResponse(ctx context.Context, connectionName string, modelID string, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionModelResponse, error)
+	GetIntegrationConnectionModelWithResponse(ctx context.Context, connectionName ConnectionName, modelID string, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionModelResponse, error)
 
 	// GetIntegrationWithResponse Get an integration
 	//
@@ -18928,7 +19485,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /jobs/{jobId} (the `DeleteJob` operationId).
-	DeleteJobWithResponse(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*DeleteJobResponse, error)
+	DeleteJobWithResponse(ctx context.Context, jobID JobID, reqEditors ...RequestEditorFn) (*DeleteJobResponse, error)
 
 	// GetJobWithResponse Get a job
 	//
@@ -18937,25 +19494,25 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /jobs/{jobId} (the `GetJob` operationId).
-	GetJobWithResponse(ctx context.Context, jobID string, params *GetJobParams, reqEditors ...RequestEditorFn) (*GetJobResponse, error)
+	GetJobWithResponse(ctx context.Context, jobID JobID, params *GetJobParams, reqEditors ...RequestEditorFn) (*GetJobResponse, error)
 
 	// UpdateJobWithBodyWithResponse Update a job
 	//
-	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /jobs/{jobId} (the `UpdateJob` operationId).
-	UpdateJobWithBodyWithResponse(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error)
+	UpdateJobWithBodyWithResponse(ctx context.Context, jobID JobID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error)
 
 	// UpdateJobWithResponse Update a job
 	//
-	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+	// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /jobs/{jobId} (the `UpdateJob` operationId).
-	UpdateJobWithResponse(ctx context.Context, jobID string, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error)
+	UpdateJobWithResponse(ctx context.Context, jobID JobID, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error)
 
 	// ListJobExecutionsWithResponse List a job's executions
 	//
@@ -18964,7 +19521,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /jobs/{jobId}/executions (the `ListJobExecutions` operationId).
-	ListJobExecutionsWithResponse(ctx context.Context, jobID string, params *ListJobExecutionsParams, reqEditors ...RequestEditorFn) (*ListJobExecutionsResponse, error)
+	ListJobExecutionsWithResponse(ctx context.Context, jobID JobID, params *ListJobExecutionsParams, reqEditors ...RequestEditorFn) (*ListJobExecutionsResponse, error)
 
 	// CreateJobExecutionWithBodyWithResponse Run a job
 	//
@@ -18973,7 +19530,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
-	CreateJobExecutionWithBodyWithResponse(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateJobExecutionResponse, error)
+	CreateJobExecutionWithBodyWithResponse(ctx context.Context, jobID JobID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateJobExecutionResponse, error)
 
 	// CreateJobExecutionWithResponse Run a job
 	//
@@ -18982,7 +19539,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
-	CreateJobExecutionWithResponse(ctx context.Context, jobID string, body CreateJobExecutionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateJobExecutionResponse, error)
+	CreateJobExecutionWithResponse(ctx context.Context, jobID JobID, body CreateJobExecutionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateJobExecutionResponse, error)
 
 	// DeleteJobExecutionWithResponse Stop and delete a job execution
 	//
@@ -18991,7 +19548,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /jobs/{jobId}/executions/{executionId} (the `DeleteJobExecution` operationId).
-	DeleteJobExecutionWithResponse(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*DeleteJobExecutionResponse, error)
+	DeleteJobExecutionWithResponse(ctx context.Context, jobID JobID, executionID ExecutionID, reqEditors ...RequestEditorFn) (*DeleteJobExecutionResponse, error)
 
 	// GetJobExecutionWithResponse Get a job execution
 	//
@@ -19000,7 +19557,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /jobs/{jobId}/executions/{executionId} (the `GetJobExecution` operationId).
-	GetJobExecutionWithResponse(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*GetJobExecutionResponse, error)
+	GetJobExecutionWithResponse(ctx context.Context, jobID JobID, executionID ExecutionID, reqEditors ...RequestEditorFn) (*GetJobExecutionResponse, error)
 
 	// ListJobExecutionTasksWithResponse List an execution's tasks
 	//
@@ -19009,7 +19566,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /jobs/{jobId}/executions/{executionId}/tasks (the `ListJobExecutionTasks` operationId).
-	ListJobExecutionTasksWithResponse(ctx context.Context, jobID string, executionID string, params *ListJobExecutionTasksParams, reqEditors ...RequestEditorFn) (*ListJobExecutionTasksResponse, error)
+	ListJobExecutionTasksWithResponse(ctx context.Context, jobID JobID, executionID ExecutionID, params *ListJobExecutionTasksParams, reqEditors ...RequestEditorFn) (*ListJobExecutionTasksResponse, error)
 
 	// ListJobRevisionsWithResponse List a job's revisions
 	//
@@ -19018,7 +19575,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /jobs/{jobId}/revisions (the `ListJobRevisions` operationId).
-	ListJobRevisionsWithResponse(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*ListJobRevisionsResponse, error)
+	ListJobRevisionsWithResponse(ctx context.Context, jobID JobID, reqEditors ...RequestEditorFn) (*ListJobRevisionsResponse, error)
 
 	// ListKnowledgebasesWithResponse List knowledge bases
 	//
@@ -19062,7 +19619,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /knowledgebases/{knowledgebaseName} (the `DeleteKnowledgebase` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	DeleteKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*DeleteKnowledgebaseResponse, error)
+	DeleteKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*DeleteKnowledgebaseResponse, error)
 
 	// GetKnowledgebaseWithResponse Get a knowledge base
 	//
@@ -19073,7 +19630,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /knowledgebases/{knowledgebaseName} (the `GetKnowledgebase` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	GetKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*GetKnowledgebaseResponse, error)
+	GetKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*GetKnowledgebaseResponse, error)
 
 	// UpdateKnowledgebaseWithBodyWithResponse Update a knowledge base
 	//
@@ -19084,7 +19641,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /knowledgebases/{knowledgebaseName} (the `UpdateKnowledgebase` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	UpdateKnowledgebaseWithBodyWithResponse(ctx context.Context, knowledgebaseName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateKnowledgebaseResponse, error)
+	UpdateKnowledgebaseWithBodyWithResponse(ctx context.Context, knowledgebaseName KnowledgebaseName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateKnowledgebaseResponse, error)
 
 	// UpdateKnowledgebaseWithResponse Update a knowledge base
 	//
@@ -19095,7 +19652,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /knowledgebases/{knowledgebaseName} (the `UpdateKnowledgebase` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	UpdateKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName string, body UpdateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateKnowledgebaseResponse, error)
+	UpdateKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName KnowledgebaseName, body UpdateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateKnowledgebaseResponse, error)
 
 	// ListKnowledgebaseRevisionsWithResponse List a knowledge base's revisions
 	//
@@ -19106,7 +19663,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /knowledgebases/{knowledgebaseName}/revisions (the `ListKnowledgebaseRevisions` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	ListKnowledgebaseRevisionsWithResponse(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*ListKnowledgebaseRevisionsResponse, error)
+	ListKnowledgebaseRevisionsWithResponse(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*ListKnowledgebaseRevisionsResponse, error)
 
 	// ListLocationsWithResponse List locations
 	//
@@ -19160,7 +19717,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /models/{modelName} (the `DeleteModel` operationId).
-	DeleteModelWithResponse(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*DeleteModelResponse, error)
+	DeleteModelWithResponse(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*DeleteModelResponse, error)
 
 	// GetModelWithResponse Get a model
 	//
@@ -19169,25 +19726,25 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /models/{modelName} (the `GetModel` operationId).
-	GetModelWithResponse(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*GetModelResponse, error)
+	GetModelWithResponse(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*GetModelResponse, error)
 
 	// UpdateModelWithBodyWithResponse Update a model
 	//
-	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /models/{modelName} (the `UpdateModel` operationId).
-	UpdateModelWithBodyWithResponse(ctx context.Context, modelName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateModelResponse, error)
+	UpdateModelWithBodyWithResponse(ctx context.Context, modelName ModelName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateModelResponse, error)
 
 	// UpdateModelWithResponse Update a model
 	//
-	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+	// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /models/{modelName} (the `UpdateModel` operationId).
-	UpdateModelWithResponse(ctx context.Context, modelName string, body UpdateModelJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateModelResponse, error)
+	UpdateModelWithResponse(ctx context.Context, modelName ModelName, body UpdateModelJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateModelResponse, error)
 
 	// ListModelRevisionsWithResponse List a model's revisions
 	//
@@ -19196,7 +19753,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /models/{modelName}/revisions (the `ListModelRevisions` operationId).
-	ListModelRevisionsWithResponse(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*ListModelRevisionsResponse, error)
+	ListModelRevisionsWithResponse(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*ListModelRevisionsResponse, error)
 
 	// IssueTokenWithBodyWithResponse Obtain an access token
 	//
@@ -19232,7 +19789,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /pending-image-shares/{pendingShareId}/accept (the `AcceptImageShare` operationId).
-	AcceptImageShareWithResponse(ctx context.Context, pendingShareID string, params *AcceptImageShareParams, reqEditors ...RequestEditorFn) (*AcceptImageShareResponse, error)
+	AcceptImageShareWithResponse(ctx context.Context, pendingShareID PendingShareID, params *AcceptImageShareParams, reqEditors ...RequestEditorFn) (*AcceptImageShareResponse, error)
 
 	// DeclineImageShareWithResponse Decline an image share
 	//
@@ -19241,7 +19798,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /pending-image-shares/{pendingShareId}/decline (the `DeclineImageShare` operationId).
-	DeclineImageShareWithResponse(ctx context.Context, pendingShareID string, reqEditors ...RequestEditorFn) (*DeclineImageShareResponse, error)
+	DeclineImageShareWithResponse(ctx context.Context, pendingShareID PendingShareID, reqEditors ...RequestEditorFn) (*DeclineImageShareResponse, error)
 
 	// ListPoliciesWithResponse List policies
 	//
@@ -19277,7 +19834,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /policies/{policyName} (the `DeletePolicy` operationId).
-	DeletePolicyWithResponse(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*DeletePolicyResponse, error)
+	DeletePolicyWithResponse(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*DeletePolicyResponse, error)
 
 	// GetPolicyWithResponse Get a policy
 	//
@@ -19286,7 +19843,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /policies/{policyName} (the `GetPolicy` operationId).
-	GetPolicyWithResponse(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*GetPolicyResponse, error)
+	GetPolicyWithResponse(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*GetPolicyResponse, error)
 
 	// UpdatePolicyWithBodyWithResponse Update a policy
 	//
@@ -19295,7 +19852,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /policies/{policyName} (the `UpdatePolicy` operationId).
-	UpdatePolicyWithBodyWithResponse(ctx context.Context, policyName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePolicyResponse, error)
+	UpdatePolicyWithBodyWithResponse(ctx context.Context, policyName PolicyName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePolicyResponse, error)
 
 	// UpdatePolicyWithResponse Update a policy
 	//
@@ -19304,7 +19861,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /policies/{policyName} (the `UpdatePolicy` operationId).
-	UpdatePolicyWithResponse(ctx context.Context, policyName string, body UpdatePolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePolicyResponse, error)
+	UpdatePolicyWithResponse(ctx context.Context, policyName PolicyName, body UpdatePolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePolicyResponse, error)
 
 	// GetPolicyUsagesWithResponse List where a policy is used
 	//
@@ -19313,7 +19870,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /policies/{policyName}/usages (the `GetPolicyUsages` operationId).
-	GetPolicyUsagesWithResponse(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*GetPolicyUsagesResponse, error)
+	GetPolicyUsagesWithResponse(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*GetPolicyUsagesResponse, error)
 
 	// ListPrivateClustersWithResponse List private clusters
 	//
@@ -19346,7 +19903,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /privateclusters/{privateClusterName} (the `DeletePrivateCluster` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	DeletePrivateClusterWithResponse(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*DeletePrivateClusterResponse, error)
+	DeletePrivateClusterWithResponse(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*DeletePrivateClusterResponse, error)
 
 	// GetPrivateClusterWithResponse Get a private cluster
 	//
@@ -19357,7 +19914,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /privateclusters/{privateClusterName} (the `GetPrivateCluster` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	GetPrivateClusterWithResponse(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*GetPrivateClusterResponse, error)
+	GetPrivateClusterWithResponse(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*GetPrivateClusterResponse, error)
 
 	// UpdatePrivateClusterWithResponse Update a private cluster
 	//
@@ -19368,7 +19925,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /privateclusters/{privateClusterName} (the `UpdatePrivateCluster` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	UpdatePrivateClusterWithResponse(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*UpdatePrivateClusterResponse, error)
+	UpdatePrivateClusterWithResponse(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*UpdatePrivateClusterResponse, error)
 
 	// GetPrivateClusterHealthWithResponse Get a private cluster's health
 	//
@@ -19379,7 +19936,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /privateclusters/{privateClusterName}/health (the `GetPrivateClusterHealth` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	GetPrivateClusterHealthWithResponse(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*GetPrivateClusterHealthResponse, error)
+	GetPrivateClusterHealthWithResponse(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*GetPrivateClusterHealthResponse, error)
 
 	// UpdatePrivateClusterHealthWithResponse Report a private cluster's health
 	//
@@ -19390,7 +19947,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /privateclusters/{privateClusterName}/health (the `UpdatePrivateClusterHealth` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	UpdatePrivateClusterHealthWithResponse(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*UpdatePrivateClusterHealthResponse, error)
+	UpdatePrivateClusterHealthWithResponse(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*UpdatePrivateClusterHealthResponse, error)
 
 	// ListAllPendingInvitationsWithResponse List the caller's invitations
 	//
@@ -19455,7 +20012,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/by-external-id/{externalId} (the `GetSandboxByExternalID` operationId).
-	GetSandboxByExternalIDWithResponse(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*GetSandboxByExternalIDResponse, error)
+	GetSandboxByExternalIDWithResponse(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*GetSandboxByExternalIDResponse, error)
 
 	// DeleteSandboxWithResponse Delete a sandbox
 	//
@@ -19464,7 +20021,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName} (the `DeleteSandbox` operationId).
-	DeleteSandboxWithResponse(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*DeleteSandboxResponse, error)
+	DeleteSandboxWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*DeleteSandboxResponse, error)
 
 	// GetSandboxWithResponse Get a sandbox
 	//
@@ -19473,25 +20030,25 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName} (the `GetSandbox` operationId).
-	GetSandboxWithResponse(ctx context.Context, sandboxName string, params *GetSandboxParams, reqEditors ...RequestEditorFn) (*GetSandboxResponse, error)
+	GetSandboxWithResponse(ctx context.Context, sandboxName SandboxName, params *GetSandboxParams, reqEditors ...RequestEditorFn) (*GetSandboxResponse, error)
 
 	// UpdateSandboxWithBodyWithResponse Update a sandbox
 	//
-	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName} (the `UpdateSandbox` operationId).
-	UpdateSandboxWithBodyWithResponse(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxResponse, error)
+	UpdateSandboxWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxResponse, error)
 
 	// UpdateSandboxWithResponse Update a sandbox
 	//
-	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+	// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName} (the `UpdateSandbox` operationId).
-	UpdateSandboxWithResponse(ctx context.Context, sandboxName string, body UpdateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxResponse, error)
+	UpdateSandboxWithResponse(ctx context.Context, sandboxName SandboxName, body UpdateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxResponse, error)
 
 	// ForkSandboxWithBodyWithResponse Fork a sandbox
 	//
@@ -19500,7 +20057,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/fork (the `ForkSandbox` operationId).
-	ForkSandboxWithBodyWithResponse(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForkSandboxResponse, error)
+	ForkSandboxWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForkSandboxResponse, error)
 
 	// ForkSandboxWithResponse Fork a sandbox
 	//
@@ -19509,7 +20066,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/fork (the `ForkSandbox` operationId).
-	ForkSandboxWithResponse(ctx context.Context, sandboxName string, body ForkSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*ForkSandboxResponse, error)
+	ForkSandboxWithResponse(ctx context.Context, sandboxName SandboxName, body ForkSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*ForkSandboxResponse, error)
 
 	// ListSandboxPreviewsWithResponse List a sandbox's previews
 	//
@@ -19518,7 +20075,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/previews (the `ListSandboxPreviews` operationId).
-	ListSandboxPreviewsWithResponse(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*ListSandboxPreviewsResponse, error)
+	ListSandboxPreviewsWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*ListSandboxPreviewsResponse, error)
 
 	// CreateSandboxPreviewWithBodyWithResponse Create a sandbox preview
 	//
@@ -19527,7 +20084,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews (the `CreateSandboxPreview` operationId).
-	CreateSandboxPreviewWithBodyWithResponse(ctx context.Context, sandboxName string, params *CreateSandboxPreviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewResponse, error)
+	CreateSandboxPreviewWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, params *CreateSandboxPreviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewResponse, error)
 
 	// CreateSandboxPreviewWithResponse Create a sandbox preview
 	//
@@ -19536,7 +20093,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews (the `CreateSandboxPreview` operationId).
-	CreateSandboxPreviewWithResponse(ctx context.Context, sandboxName string, params *CreateSandboxPreviewParams, body CreateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewResponse, error)
+	CreateSandboxPreviewWithResponse(ctx context.Context, sandboxName SandboxName, params *CreateSandboxPreviewParams, body CreateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewResponse, error)
 
 	// DeleteSandboxPreviewWithResponse Delete a sandbox preview
 	//
@@ -19545,7 +20102,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName} (the `DeleteSandboxPreview` operationId).
-	DeleteSandboxPreviewWithResponse(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*DeleteSandboxPreviewResponse, error)
+	DeleteSandboxPreviewWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*DeleteSandboxPreviewResponse, error)
 
 	// GetSandboxPreviewWithResponse Get a sandbox preview
 	//
@@ -19554,7 +20111,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName} (the `GetSandboxPreview` operationId).
-	GetSandboxPreviewWithResponse(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*GetSandboxPreviewResponse, error)
+	GetSandboxPreviewWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*GetSandboxPreviewResponse, error)
 
 	// UpdateSandboxPreviewWithBodyWithResponse Update a sandbox preview
 	//
@@ -19563,7 +20120,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/previews/{previewName} (the `UpdateSandboxPreview` operationId).
-	UpdateSandboxPreviewWithBodyWithResponse(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxPreviewResponse, error)
+	UpdateSandboxPreviewWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxPreviewResponse, error)
 
 	// UpdateSandboxPreviewWithResponse Update a sandbox preview
 	//
@@ -19572,7 +20129,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/previews/{previewName} (the `UpdateSandboxPreview` operationId).
-	UpdateSandboxPreviewWithResponse(ctx context.Context, sandboxName string, previewName string, body UpdateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxPreviewResponse, error)
+	UpdateSandboxPreviewWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, body UpdateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxPreviewResponse, error)
 
 	// ListSandboxPreviewTokensWithResponse List a preview's tokens
 	//
@@ -19581,7 +20138,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `ListSandboxPreviewTokens` operationId).
-	ListSandboxPreviewTokensWithResponse(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*ListSandboxPreviewTokensResponse, error)
+	ListSandboxPreviewTokensWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*ListSandboxPreviewTokensResponse, error)
 
 	// CreateSandboxPreviewTokenWithBodyWithResponse Create a preview token
 	//
@@ -19590,7 +20147,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
-	CreateSandboxPreviewTokenWithBodyWithResponse(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewTokenResponse, error)
+	CreateSandboxPreviewTokenWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewTokenResponse, error)
 
 	// CreateSandboxPreviewTokenWithResponse Create a preview token
 	//
@@ -19599,7 +20156,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
-	CreateSandboxPreviewTokenWithResponse(ctx context.Context, sandboxName string, previewName string, body CreateSandboxPreviewTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewTokenResponse, error)
+	CreateSandboxPreviewTokenWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, body CreateSandboxPreviewTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewTokenResponse, error)
 
 	// DeleteSandboxPreviewTokenWithResponse Revoke a preview token
 	//
@@ -19608,7 +20165,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName}/tokens/{tokenName} (the `DeleteSandboxPreviewToken` operationId).
-	DeleteSandboxPreviewTokenWithResponse(ctx context.Context, sandboxName string, previewName string, tokenName string, reqEditors ...RequestEditorFn) (*DeleteSandboxPreviewTokenResponse, error)
+	DeleteSandboxPreviewTokenWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, tokenName string, reqEditors ...RequestEditorFn) (*DeleteSandboxPreviewTokenResponse, error)
 
 	// ListSandboxScheduleExecutionsWithResponse List a sandbox's scheduled runs
 	//
@@ -19617,7 +20174,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/schedule-executions (the `ListSandboxScheduleExecutions` operationId).
-	ListSandboxScheduleExecutionsWithResponse(ctx context.Context, sandboxName string, params *ListSandboxScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*ListSandboxScheduleExecutionsResponse, error)
+	ListSandboxScheduleExecutionsWithResponse(ctx context.Context, sandboxName SandboxName, params *ListSandboxScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*ListSandboxScheduleExecutionsResponse, error)
 
 	// ListSandboxSchedulesWithResponse List a sandbox's schedules
 	//
@@ -19626,7 +20183,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/schedules (the `ListSandboxSchedules` operationId).
-	ListSandboxSchedulesWithResponse(ctx context.Context, sandboxName string, params *ListSandboxSchedulesParams, reqEditors ...RequestEditorFn) (*ListSandboxSchedulesResponse, error)
+	ListSandboxSchedulesWithResponse(ctx context.Context, sandboxName SandboxName, params *ListSandboxSchedulesParams, reqEditors ...RequestEditorFn) (*ListSandboxSchedulesResponse, error)
 
 	// CreateSandboxScheduleWithBodyWithResponse Schedule a command in a sandbox
 	//
@@ -19635,7 +20192,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/schedules (the `CreateSandboxSchedule` operationId).
-	CreateSandboxScheduleWithBodyWithResponse(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxScheduleResponse, error)
+	CreateSandboxScheduleWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxScheduleResponse, error)
 
 	// CreateSandboxScheduleWithResponse Schedule a command in a sandbox
 	//
@@ -19644,7 +20201,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/schedules (the `CreateSandboxSchedule` operationId).
-	CreateSandboxScheduleWithResponse(ctx context.Context, sandboxName string, body CreateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxScheduleResponse, error)
+	CreateSandboxScheduleWithResponse(ctx context.Context, sandboxName SandboxName, body CreateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxScheduleResponse, error)
 
 	// DeleteSandboxScheduleWithResponse Delete a sandbox schedule
 	//
@@ -19653,7 +20210,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/schedules/{scheduleId} (the `DeleteSandboxSchedule` operationId).
-	DeleteSandboxScheduleWithResponse(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*DeleteSandboxScheduleResponse, error)
+	DeleteSandboxScheduleWithResponse(ctx context.Context, sandboxName SandboxName, scheduleID string, reqEditors ...RequestEditorFn) (*DeleteSandboxScheduleResponse, error)
 
 	// GetSandboxScheduleWithResponse Get a sandbox schedule
 	//
@@ -19662,7 +20219,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/schedules/{scheduleId} (the `GetSandboxSchedule` operationId).
-	GetSandboxScheduleWithResponse(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*GetSandboxScheduleResponse, error)
+	GetSandboxScheduleWithResponse(ctx context.Context, sandboxName SandboxName, scheduleID string, reqEditors ...RequestEditorFn) (*GetSandboxScheduleResponse, error)
 
 	// UpdateSandboxScheduleWithBodyWithResponse Update a sandbox schedule
 	//
@@ -19671,7 +20228,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/schedules/{scheduleId} (the `UpdateSandboxSchedule` operationId).
-	UpdateSandboxScheduleWithBodyWithResponse(ctx context.Context, sandboxName string, scheduleID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxScheduleResponse, error)
+	UpdateSandboxScheduleWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, scheduleID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxScheduleResponse, error)
 
 	// UpdateSandboxScheduleWithResponse Update a sandbox schedule
 	//
@@ -19680,7 +20237,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/schedules/{scheduleId} (the `UpdateSandboxSchedule` operationId).
-	UpdateSandboxScheduleWithResponse(ctx context.Context, sandboxName string, scheduleID string, body UpdateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxScheduleResponse, error)
+	UpdateSandboxScheduleWithResponse(ctx context.Context, sandboxName SandboxName, scheduleID string, body UpdateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxScheduleResponse, error)
 
 	// ListSandboxSnapshotsWithResponse List a sandbox's snapshots
 	//
@@ -19689,7 +20246,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sandboxes/{sandboxName}/snapshots (the `ListSandboxSnapshots` operationId).
-	ListSandboxSnapshotsWithResponse(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*ListSandboxSnapshotsResponse, error)
+	ListSandboxSnapshotsWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*ListSandboxSnapshotsResponse, error)
 
 	// CreateSandboxSnapshotWithBodyWithResponse Snapshot a sandbox
 	//
@@ -19698,7 +20255,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/snapshots (the `CreateSandboxSnapshot` operationId).
-	CreateSandboxSnapshotWithBodyWithResponse(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxSnapshotResponse, error)
+	CreateSandboxSnapshotWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxSnapshotResponse, error)
 
 	// CreateSandboxSnapshotWithResponse Snapshot a sandbox
 	//
@@ -19707,7 +20264,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sandboxes/{sandboxName}/snapshots (the `CreateSandboxSnapshot` operationId).
-	CreateSandboxSnapshotWithResponse(ctx context.Context, sandboxName string, body CreateSandboxSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxSnapshotResponse, error)
+	CreateSandboxSnapshotWithResponse(ctx context.Context, sandboxName SandboxName, body CreateSandboxSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxSnapshotResponse, error)
 
 	// DeleteSandboxSnapshotWithResponse Delete a sandbox snapshot
 	//
@@ -19716,7 +20273,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /sandboxes/{sandboxName}/snapshots/{snapshotId} (the `DeleteSandboxSnapshot` operationId).
-	DeleteSandboxSnapshotWithResponse(ctx context.Context, sandboxName string, snapshotID string, reqEditors ...RequestEditorFn) (*DeleteSandboxSnapshotResponse, error)
+	DeleteSandboxSnapshotWithResponse(ctx context.Context, sandboxName SandboxName, snapshotID string, reqEditors ...RequestEditorFn) (*DeleteSandboxSnapshotResponse, error)
 
 	// StartSandboxWithResponse Start a sandbox
 	//
@@ -19727,7 +20284,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /sandboxes/{sandboxName}/start (the `StartSandbox` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	StartSandboxWithResponse(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*StartSandboxResponse, error)
+	StartSandboxWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*StartSandboxResponse, error)
 
 	// StopSandboxWithResponse Stop a sandbox
 	//
@@ -19738,7 +20295,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /sandboxes/{sandboxName}/stop (the `StopSandbox` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	StopSandboxWithResponse(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*StopSandboxResponse, error)
+	StopSandboxWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*StopSandboxResponse, error)
 
 	// GetWorkspaceServiceAccountsWithResponse List service accounts
 	//
@@ -19774,7 +20331,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /service_accounts/{clientId} (the `DeleteWorkspaceServiceAccount` operationId).
-	DeleteWorkspaceServiceAccountWithResponse(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*DeleteWorkspaceServiceAccountResponse, error)
+	DeleteWorkspaceServiceAccountWithResponse(ctx context.Context, clientID ClientID, reqEditors ...RequestEditorFn) (*DeleteWorkspaceServiceAccountResponse, error)
 
 	// UpdateWorkspaceServiceAccountWithBodyWithResponse Rename a service account
 	//
@@ -19783,7 +20340,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /service_accounts/{clientId} (the `UpdateWorkspaceServiceAccount` operationId).
-	UpdateWorkspaceServiceAccountWithBodyWithResponse(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceServiceAccountResponse, error)
+	UpdateWorkspaceServiceAccountWithBodyWithResponse(ctx context.Context, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceServiceAccountResponse, error)
 
 	// UpdateWorkspaceServiceAccountWithResponse Rename a service account
 	//
@@ -19792,7 +20349,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /service_accounts/{clientId} (the `UpdateWorkspaceServiceAccount` operationId).
-	UpdateWorkspaceServiceAccountWithResponse(ctx context.Context, clientID string, body UpdateWorkspaceServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceServiceAccountResponse, error)
+	UpdateWorkspaceServiceAccountWithResponse(ctx context.Context, clientID ClientID, body UpdateWorkspaceServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceServiceAccountResponse, error)
 
 	// ListAPIKeysForServiceAccountWithResponse List a service account's API keys
 	//
@@ -19801,7 +20358,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /service_accounts/{clientId}/api_keys (the `ListAPIKeysForServiceAccount` operationId).
-	ListAPIKeysForServiceAccountWithResponse(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*ListAPIKeysForServiceAccountResponse, error)
+	ListAPIKeysForServiceAccountWithResponse(ctx context.Context, clientID ClientID, reqEditors ...RequestEditorFn) (*ListAPIKeysForServiceAccountResponse, error)
 
 	// CreateAPIKeyForServiceAccountWithBodyWithResponse Create an API key for a service account
 	//
@@ -19810,7 +20367,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /service_accounts/{clientId}/api_keys (the `CreateAPIKeyForServiceAccount` operationId).
-	CreateAPIKeyForServiceAccountWithBodyWithResponse(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAPIKeyForServiceAccountResponse, error)
+	CreateAPIKeyForServiceAccountWithBodyWithResponse(ctx context.Context, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAPIKeyForServiceAccountResponse, error)
 
 	// CreateAPIKeyForServiceAccountWithResponse Create an API key for a service account
 	//
@@ -19819,7 +20376,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /service_accounts/{clientId}/api_keys (the `CreateAPIKeyForServiceAccount` operationId).
-	CreateAPIKeyForServiceAccountWithResponse(ctx context.Context, clientID string, body CreateAPIKeyForServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAPIKeyForServiceAccountResponse, error)
+	CreateAPIKeyForServiceAccountWithResponse(ctx context.Context, clientID ClientID, body CreateAPIKeyForServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAPIKeyForServiceAccountResponse, error)
 
 	// DeleteAPIKeyForServiceAccountWithResponse Revoke a service account's API key
 	//
@@ -19828,7 +20385,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /service_accounts/{clientId}/api_keys/{apiKeyId} (the `DeleteAPIKeyForServiceAccount` operationId).
-	DeleteAPIKeyForServiceAccountWithResponse(ctx context.Context, clientID string, apiKeyID string, reqEditors ...RequestEditorFn) (*DeleteAPIKeyForServiceAccountResponse, error)
+	DeleteAPIKeyForServiceAccountWithResponse(ctx context.Context, clientID ClientID, apiKeyID string, reqEditors ...RequestEditorFn) (*DeleteAPIKeyForServiceAccountResponse, error)
 
 	// ListTemplatesWithResponse List templates
 	//
@@ -19882,7 +20439,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /users/{subOrEmail} (the `RemoveWorkspaceUser` operationId).
-	RemoveWorkspaceUserWithResponse(ctx context.Context, subOrEmail string, reqEditors ...RequestEditorFn) (*RemoveWorkspaceUserResponse, error)
+	RemoveWorkspaceUserWithResponse(ctx context.Context, subOrEmail SubOrEmail, reqEditors ...RequestEditorFn) (*RemoveWorkspaceUserResponse, error)
 
 	// UpdateWorkspaceUserRoleWithBodyWithResponse Change a member's role
 	//
@@ -19891,7 +20448,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{subOrEmail} (the `UpdateWorkspaceUserRole` operationId).
-	UpdateWorkspaceUserRoleWithBodyWithResponse(ctx context.Context, subOrEmail string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceUserRoleResponse, error)
+	UpdateWorkspaceUserRoleWithBodyWithResponse(ctx context.Context, subOrEmail SubOrEmail, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceUserRoleResponse, error)
 
 	// UpdateWorkspaceUserRoleWithResponse Change a member's role
 	//
@@ -19900,7 +20457,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /users/{subOrEmail} (the `UpdateWorkspaceUserRole` operationId).
-	UpdateWorkspaceUserRoleWithResponse(ctx context.Context, subOrEmail string, body UpdateWorkspaceUserRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceUserRoleResponse, error)
+	UpdateWorkspaceUserRoleWithResponse(ctx context.Context, subOrEmail SubOrEmail, body UpdateWorkspaceUserRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceUserRoleResponse, error)
 
 	// ListVolumeTemplatesWithResponse List volume templates
 	//
@@ -19936,7 +20493,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /volume_templates/{volumeTemplateName} (the `DeleteVolumeTemplate` operationId).
-	DeleteVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*DeleteVolumeTemplateResponse, error)
+	DeleteVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName VolumeTemplateName, reqEditors ...RequestEditorFn) (*DeleteVolumeTemplateResponse, error)
 
 	// GetVolumeTemplateWithResponse Get a volume template
 	//
@@ -19945,7 +20502,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /volume_templates/{volumeTemplateName} (the `GetVolumeTemplate` operationId).
-	GetVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*GetVolumeTemplateResponse, error)
+	GetVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName VolumeTemplateName, reqEditors ...RequestEditorFn) (*GetVolumeTemplateResponse, error)
 
 	// UpdateVolumeTemplateWithBodyWithResponse Update a volume template
 	//
@@ -19954,7 +20511,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /volume_templates/{volumeTemplateName} (the `UpdateVolumeTemplate` operationId).
-	UpdateVolumeTemplateWithBodyWithResponse(ctx context.Context, volumeTemplateName string, params *UpdateVolumeTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateVolumeTemplateResponse, error)
+	UpdateVolumeTemplateWithBodyWithResponse(ctx context.Context, volumeTemplateName VolumeTemplateName, params *UpdateVolumeTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateVolumeTemplateResponse, error)
 
 	// UpdateVolumeTemplateWithResponse Update a volume template
 	//
@@ -19963,7 +20520,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /volume_templates/{volumeTemplateName} (the `UpdateVolumeTemplate` operationId).
-	UpdateVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName string, params *UpdateVolumeTemplateParams, body UpdateVolumeTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateVolumeTemplateResponse, error)
+	UpdateVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName VolumeTemplateName, params *UpdateVolumeTemplateParams, body UpdateVolumeTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateVolumeTemplateResponse, error)
 
 	// DeleteVolumeTemplateVersionWithResponse Delete a volume template version
 	//
@@ -19972,7 +20529,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /volume_templates/{volumeTemplateName}/versions/{versionName} (the `DeleteVolumeTemplateVersion` operationId).
-	DeleteVolumeTemplateVersionWithResponse(ctx context.Context, volumeTemplateName string, versionName string, reqEditors ...RequestEditorFn) (*DeleteVolumeTemplateVersionResponse, error)
+	DeleteVolumeTemplateVersionWithResponse(ctx context.Context, volumeTemplateName VolumeTemplateName, versionName string, reqEditors ...RequestEditorFn) (*DeleteVolumeTemplateVersionResponse, error)
 
 	// ListVolumesWithResponse List volumes
 	//
@@ -20008,7 +20565,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /volumes/by-external-id/{externalId} (the `GetVolumeByExternalID` operationId).
-	GetVolumeByExternalIDWithResponse(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*GetVolumeByExternalIDResponse, error)
+	GetVolumeByExternalIDWithResponse(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*GetVolumeByExternalIDResponse, error)
 
 	// DeleteVolumeWithResponse Delete a volume
 	//
@@ -20080,7 +20637,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /vpcs/{vpcName} (the `DeleteVPC` operationId).
-	DeleteVPCWithResponse(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*DeleteVPCResponse, error)
+	DeleteVPCWithResponse(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*DeleteVPCResponse, error)
 
 	// GetVPCWithResponse Get a VPC
 	//
@@ -20089,7 +20646,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /vpcs/{vpcName} (the `GetVPC` operationId).
-	GetVPCWithResponse(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*GetVPCResponse, error)
+	GetVPCWithResponse(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*GetVPCResponse, error)
 
 	// ListEgressGatewaysWithResponse List a VPC's egress gateways
 	//
@@ -20098,7 +20655,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways (the `ListEgressGateways` operationId).
-	ListEgressGatewaysWithResponse(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*ListEgressGatewaysResponse, error)
+	ListEgressGatewaysWithResponse(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*ListEgressGatewaysResponse, error)
 
 	// CreateEgressGatewayWithBodyWithResponse Create an egress gateway
 	//
@@ -20107,7 +20664,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways (the `CreateEgressGateway` operationId).
-	CreateEgressGatewayWithBodyWithResponse(ctx context.Context, vpcName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEgressGatewayResponse, error)
+	CreateEgressGatewayWithBodyWithResponse(ctx context.Context, vpcName VPCName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEgressGatewayResponse, error)
 
 	// CreateEgressGatewayWithResponse Create an egress gateway
 	//
@@ -20116,7 +20673,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways (the `CreateEgressGateway` operationId).
-	CreateEgressGatewayWithResponse(ctx context.Context, vpcName string, body CreateEgressGatewayJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEgressGatewayResponse, error)
+	CreateEgressGatewayWithResponse(ctx context.Context, vpcName VPCName, body CreateEgressGatewayJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEgressGatewayResponse, error)
 
 	// DeleteEgressGatewayWithResponse Delete an egress gateway
 	//
@@ -20125,7 +20682,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName} (the `DeleteEgressGateway` operationId).
-	DeleteEgressGatewayWithResponse(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*DeleteEgressGatewayResponse, error)
+	DeleteEgressGatewayWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*DeleteEgressGatewayResponse, error)
 
 	// GetEgressGatewayWithResponse Get an egress gateway
 	//
@@ -20134,7 +20691,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName} (the `GetEgressGateway` operationId).
-	GetEgressGatewayWithResponse(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*GetEgressGatewayResponse, error)
+	GetEgressGatewayWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*GetEgressGatewayResponse, error)
 
 	// ListEgressIPsWithResponse List a gateway's egress IPs
 	//
@@ -20143,7 +20700,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `ListEgressIPs` operationId).
-	ListEgressIPsWithResponse(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*ListEgressIPsResponse, error)
+	ListEgressIPsWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*ListEgressIPsResponse, error)
 
 	// CreateEgressIPWithBodyWithResponse Reserve an egress IP
 	//
@@ -20152,7 +20709,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
-	CreateEgressIPWithBodyWithResponse(ctx context.Context, vpcName string, gatewayName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEgressIPResponse, error)
+	CreateEgressIPWithBodyWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEgressIPResponse, error)
 
 	// CreateEgressIPWithResponse Reserve an egress IP
 	//
@@ -20161,7 +20718,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
-	CreateEgressIPWithResponse(ctx context.Context, vpcName string, gatewayName string, body CreateEgressIPJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEgressIPResponse, error)
+	CreateEgressIPWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, body CreateEgressIPJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEgressIPResponse, error)
 
 	// DeleteEgressIPWithResponse Release an egress IP
 	//
@@ -20170,7 +20727,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `DeleteEgressIP` operationId).
-	DeleteEgressIPWithResponse(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*DeleteEgressIPResponse, error)
+	DeleteEgressIPWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, ipName IPName, reqEditors ...RequestEditorFn) (*DeleteEgressIPResponse, error)
 
 	// GetEgressIPWithResponse Get an egress IP
 	//
@@ -20179,7 +20736,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `GetEgressIP` operationId).
-	GetEgressIPWithResponse(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*GetEgressIPResponse, error)
+	GetEgressIPWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, ipName IPName, reqEditors ...RequestEditorFn) (*GetEgressIPResponse, error)
 
 	// ListWorkspacesWithResponse List workspaces
 	//
@@ -20233,7 +20790,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /workspaces/{workspaceName} (the `DeleteWorkspace` operationId).
-	DeleteWorkspaceWithResponse(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*DeleteWorkspaceResponse, error)
+	DeleteWorkspaceWithResponse(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*DeleteWorkspaceResponse, error)
 
 	// GetWorkspaceWithResponse Get a workspace
 	//
@@ -20242,7 +20799,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /workspaces/{workspaceName} (the `GetWorkspace` operationId).
-	GetWorkspaceWithResponse(ctx context.Context, workspaceName string, params *GetWorkspaceParams, reqEditors ...RequestEditorFn) (*GetWorkspaceResponse, error)
+	GetWorkspaceWithResponse(ctx context.Context, workspaceName WorkspaceName, params *GetWorkspaceParams, reqEditors ...RequestEditorFn) (*GetWorkspaceResponse, error)
 
 	// UpdateWorkspaceWithBodyWithResponse Update a workspace
 	//
@@ -20251,7 +20808,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /workspaces/{workspaceName} (the `UpdateWorkspace` operationId).
-	UpdateWorkspaceWithBodyWithResponse(ctx context.Context, workspaceName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceResponse, error)
+	UpdateWorkspaceWithBodyWithResponse(ctx context.Context, workspaceName WorkspaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceResponse, error)
 
 	// UpdateWorkspaceWithResponse Update a workspace
 	//
@@ -20260,7 +20817,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /workspaces/{workspaceName} (the `UpdateWorkspace` operationId).
-	UpdateWorkspaceWithResponse(ctx context.Context, workspaceName string, body UpdateWorkspaceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceResponse, error)
+	UpdateWorkspaceWithResponse(ctx context.Context, workspaceName WorkspaceName, body UpdateWorkspaceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceResponse, error)
 
 	// DeclineWorkspaceInvitationWithResponse Decline a workspace invitation
 	//
@@ -20271,7 +20828,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /workspaces/{workspaceName}/decline (the `DeclineWorkspaceInvitation` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	DeclineWorkspaceInvitationWithResponse(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*DeclineWorkspaceInvitationResponse, error)
+	DeclineWorkspaceInvitationWithResponse(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*DeclineWorkspaceInvitationResponse, error)
 
 	// AcceptWorkspaceInvitationWithResponse Accept a workspace invitation
 	//
@@ -20282,7 +20839,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /workspaces/{workspaceName}/join (the `AcceptWorkspaceInvitation` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	AcceptWorkspaceInvitationWithResponse(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*AcceptWorkspaceInvitationResponse, error)
+	AcceptWorkspaceInvitationWithResponse(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*AcceptWorkspaceInvitationResponse, error)
 
 	// LeaveWorkspaceWithResponse Leave a workspace
 	//
@@ -20291,7 +20848,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /workspaces/{workspaceName}/leave (the `LeaveWorkspace` operationId).
-	LeaveWorkspaceWithResponse(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*LeaveWorkspaceResponse, error)
+	LeaveWorkspaceWithResponse(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*LeaveWorkspaceResponse, error)
 }
 
 // ListAgentsResponse429Headers the declared response headers of an HTTP 429 response for ListAgents
@@ -36044,7 +36601,7 @@ func (c *ClientWithResponses) CreateAgentWithResponse(ctx context.Context, body 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /agents/{agentName} (the `DeleteAgent` operationId).
-func (c *ClientWithResponses) DeleteAgentWithResponse(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*DeleteAgentResponse, error) {
+func (c *ClientWithResponses) DeleteAgentWithResponse(ctx context.Context, agentName AgentName, reqEditors ...RequestEditorFn) (*DeleteAgentResponse, error) {
 	rsp, err := c.DeleteAgent(ctx, agentName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36059,7 +36616,7 @@ func (c *ClientWithResponses) DeleteAgentWithResponse(ctx context.Context, agent
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /agents/{agentName} (the `GetAgent` operationId).
-func (c *ClientWithResponses) GetAgentWithResponse(ctx context.Context, agentName string, params *GetAgentParams, reqEditors ...RequestEditorFn) (*GetAgentResponse, error) {
+func (c *ClientWithResponses) GetAgentWithResponse(ctx context.Context, agentName AgentName, params *GetAgentParams, reqEditors ...RequestEditorFn) (*GetAgentResponse, error) {
 	rsp, err := c.GetAgent(ctx, agentName, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36069,12 +36626,12 @@ func (c *ClientWithResponses) GetAgentWithResponse(ctx context.Context, agentNam
 
 // UpdateAgentWithBodyWithResponse Update an agent
 //
-// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /agents/{agentName} (the `UpdateAgent` operationId).
-func (c *ClientWithResponses) UpdateAgentWithBodyWithResponse(ctx context.Context, agentName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error) {
+func (c *ClientWithResponses) UpdateAgentWithBodyWithResponse(ctx context.Context, agentName AgentName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error) {
 	rsp, err := c.UpdateAgentWithBody(ctx, agentName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36084,12 +36641,12 @@ func (c *ClientWithResponses) UpdateAgentWithBodyWithResponse(ctx context.Contex
 
 // UpdateAgentWithResponse Update an agent
 //
-// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back.
+// Stores the definition sent as the agent's whole definition; a changed spec is deployed again, so poll GetAgent until `status` settles. To change one field, read the agent with GetAgent, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /agents/{agentName} (the `UpdateAgent` operationId).
-func (c *ClientWithResponses) UpdateAgentWithResponse(ctx context.Context, agentName string, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error) {
+func (c *ClientWithResponses) UpdateAgentWithResponse(ctx context.Context, agentName AgentName, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error) {
 	rsp, err := c.UpdateAgent(ctx, agentName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36104,7 +36661,7 @@ func (c *ClientWithResponses) UpdateAgentWithResponse(ctx context.Context, agent
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /agents/{agentName}/revisions (the `ListAgentRevisions` operationId).
-func (c *ClientWithResponses) ListAgentRevisionsWithResponse(ctx context.Context, agentName string, reqEditors ...RequestEditorFn) (*ListAgentRevisionsResponse, error) {
+func (c *ClientWithResponses) ListAgentRevisionsWithResponse(ctx context.Context, agentName AgentName, reqEditors ...RequestEditorFn) (*ListAgentRevisionsResponse, error) {
 	rsp, err := c.ListAgentRevisions(ctx, agentName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36164,7 +36721,7 @@ func (c *ClientWithResponses) CreateApplicationWithResponse(ctx context.Context,
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /applications/{applicationName} (the `DeleteApplication` operationId).
-func (c *ClientWithResponses) DeleteApplicationWithResponse(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*DeleteApplicationResponse, error) {
+func (c *ClientWithResponses) DeleteApplicationWithResponse(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*DeleteApplicationResponse, error) {
 	rsp, err := c.DeleteApplication(ctx, applicationName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36179,7 +36736,7 @@ func (c *ClientWithResponses) DeleteApplicationWithResponse(ctx context.Context,
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /applications/{applicationName} (the `GetApplication` operationId).
-func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error) {
+func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error) {
 	rsp, err := c.GetApplication(ctx, applicationName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36189,12 +36746,12 @@ func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, ap
 
 // UpdateApplicationWithBodyWithResponse Update an application
 //
-// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /applications/{applicationName} (the `UpdateApplication` operationId).
-func (c *ClientWithResponses) UpdateApplicationWithBodyWithResponse(ctx context.Context, applicationName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateApplicationResponse, error) {
+func (c *ClientWithResponses) UpdateApplicationWithBodyWithResponse(ctx context.Context, applicationName ApplicationName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateApplicationResponse, error) {
 	rsp, err := c.UpdateApplicationWithBody(ctx, applicationName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36204,12 +36761,12 @@ func (c *ClientWithResponses) UpdateApplicationWithBodyWithResponse(ctx context.
 
 // UpdateApplicationWithResponse Update an application
 //
-// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back.
+// Stores the definition sent as the application's whole definition; a changed spec is deployed again, so poll GetApplication until `status` settles. To change one field, read the application with GetApplication, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /applications/{applicationName} (the `UpdateApplication` operationId).
-func (c *ClientWithResponses) UpdateApplicationWithResponse(ctx context.Context, applicationName string, body UpdateApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateApplicationResponse, error) {
+func (c *ClientWithResponses) UpdateApplicationWithResponse(ctx context.Context, applicationName ApplicationName, body UpdateApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateApplicationResponse, error) {
 	rsp, err := c.UpdateApplication(ctx, applicationName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36224,7 +36781,7 @@ func (c *ClientWithResponses) UpdateApplicationWithResponse(ctx context.Context,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /applications/{applicationName}/customdomains (the `CreateApplicationCustomDomain` operationId).
-func (c *ClientWithResponses) CreateApplicationCustomDomainWithBodyWithResponse(ctx context.Context, applicationName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApplicationCustomDomainResponse, error) {
+func (c *ClientWithResponses) CreateApplicationCustomDomainWithBodyWithResponse(ctx context.Context, applicationName ApplicationName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApplicationCustomDomainResponse, error) {
 	rsp, err := c.CreateApplicationCustomDomainWithBody(ctx, applicationName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36239,7 +36796,7 @@ func (c *ClientWithResponses) CreateApplicationCustomDomainWithBodyWithResponse(
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /applications/{applicationName}/customdomains (the `CreateApplicationCustomDomain` operationId).
-func (c *ClientWithResponses) CreateApplicationCustomDomainWithResponse(ctx context.Context, applicationName string, body CreateApplicationCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApplicationCustomDomainResponse, error) {
+func (c *ClientWithResponses) CreateApplicationCustomDomainWithResponse(ctx context.Context, applicationName ApplicationName, body CreateApplicationCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApplicationCustomDomainResponse, error) {
 	rsp, err := c.CreateApplicationCustomDomain(ctx, applicationName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36254,7 +36811,7 @@ func (c *ClientWithResponses) CreateApplicationCustomDomainWithResponse(ctx cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /applications/{applicationName}/revisions (the `ListApplicationRevisions` operationId).
-func (c *ClientWithResponses) ListApplicationRevisionsWithResponse(ctx context.Context, applicationName string, reqEditors ...RequestEditorFn) (*ListApplicationRevisionsResponse, error) {
+func (c *ClientWithResponses) ListApplicationRevisionsWithResponse(ctx context.Context, applicationName ApplicationName, reqEditors ...RequestEditorFn) (*ListApplicationRevisionsResponse, error) {
 	rsp, err := c.ListApplicationRevisions(ctx, applicationName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36344,7 +36901,7 @@ func (c *ClientWithResponses) CreateCustomDomainWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /customdomains/{domainName} (the `DeleteCustomDomain` operationId).
-func (c *ClientWithResponses) DeleteCustomDomainWithResponse(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*DeleteCustomDomainResponse, error) {
+func (c *ClientWithResponses) DeleteCustomDomainWithResponse(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*DeleteCustomDomainResponse, error) {
 	rsp, err := c.DeleteCustomDomain(ctx, domainName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36359,7 +36916,7 @@ func (c *ClientWithResponses) DeleteCustomDomainWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /customdomains/{domainName} (the `GetCustomDomain` operationId).
-func (c *ClientWithResponses) GetCustomDomainWithResponse(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*GetCustomDomainResponse, error) {
+func (c *ClientWithResponses) GetCustomDomainWithResponse(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*GetCustomDomainResponse, error) {
 	rsp, err := c.GetCustomDomain(ctx, domainName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36374,7 +36931,7 @@ func (c *ClientWithResponses) GetCustomDomainWithResponse(ctx context.Context, d
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /customdomains/{domainName} (the `UpdateCustomDomain` operationId).
-func (c *ClientWithResponses) UpdateCustomDomainWithBodyWithResponse(ctx context.Context, domainName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomDomainResponse, error) {
+func (c *ClientWithResponses) UpdateCustomDomainWithBodyWithResponse(ctx context.Context, domainName DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomDomainResponse, error) {
 	rsp, err := c.UpdateCustomDomainWithBody(ctx, domainName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36389,7 +36946,7 @@ func (c *ClientWithResponses) UpdateCustomDomainWithBodyWithResponse(ctx context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /customdomains/{domainName} (the `UpdateCustomDomain` operationId).
-func (c *ClientWithResponses) UpdateCustomDomainWithResponse(ctx context.Context, domainName string, body UpdateCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomDomainResponse, error) {
+func (c *ClientWithResponses) UpdateCustomDomainWithResponse(ctx context.Context, domainName DomainName, body UpdateCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomDomainResponse, error) {
 	rsp, err := c.UpdateCustomDomain(ctx, domainName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36404,7 +36961,7 @@ func (c *ClientWithResponses) UpdateCustomDomainWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /customdomains/{domainName}/share (the `ListCustomDomainShares` operationId).
-func (c *ClientWithResponses) ListCustomDomainSharesWithResponse(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*ListCustomDomainSharesResponse, error) {
+func (c *ClientWithResponses) ListCustomDomainSharesWithResponse(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*ListCustomDomainSharesResponse, error) {
 	rsp, err := c.ListCustomDomainShares(ctx, domainName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36419,7 +36976,7 @@ func (c *ClientWithResponses) ListCustomDomainSharesWithResponse(ctx context.Con
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /customdomains/{domainName}/share (the `ShareCustomDomain` operationId).
-func (c *ClientWithResponses) ShareCustomDomainWithBodyWithResponse(ctx context.Context, domainName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShareCustomDomainResponse, error) {
+func (c *ClientWithResponses) ShareCustomDomainWithBodyWithResponse(ctx context.Context, domainName DomainName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShareCustomDomainResponse, error) {
 	rsp, err := c.ShareCustomDomainWithBody(ctx, domainName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36434,7 +36991,7 @@ func (c *ClientWithResponses) ShareCustomDomainWithBodyWithResponse(ctx context.
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /customdomains/{domainName}/share (the `ShareCustomDomain` operationId).
-func (c *ClientWithResponses) ShareCustomDomainWithResponse(ctx context.Context, domainName string, body ShareCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*ShareCustomDomainResponse, error) {
+func (c *ClientWithResponses) ShareCustomDomainWithResponse(ctx context.Context, domainName DomainName, body ShareCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*ShareCustomDomainResponse, error) {
 	rsp, err := c.ShareCustomDomain(ctx, domainName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36449,7 +37006,7 @@ func (c *ClientWithResponses) ShareCustomDomainWithResponse(ctx context.Context,
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /customdomains/{domainName}/share/{targetWorkspace} (the `UnshareCustomDomain` operationId).
-func (c *ClientWithResponses) UnshareCustomDomainWithResponse(ctx context.Context, domainName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*UnshareCustomDomainResponse, error) {
+func (c *ClientWithResponses) UnshareCustomDomainWithResponse(ctx context.Context, domainName DomainName, targetWorkspace string, reqEditors ...RequestEditorFn) (*UnshareCustomDomainResponse, error) {
 	rsp, err := c.UnshareCustomDomain(ctx, domainName, targetWorkspace, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36464,7 +37021,7 @@ func (c *ClientWithResponses) UnshareCustomDomainWithResponse(ctx context.Contex
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /customdomains/{domainName}/verify (the `VerifyCustomDomain` operationId).
-func (c *ClientWithResponses) VerifyCustomDomainWithResponse(ctx context.Context, domainName string, reqEditors ...RequestEditorFn) (*VerifyCustomDomainResponse, error) {
+func (c *ClientWithResponses) VerifyCustomDomainWithResponse(ctx context.Context, domainName DomainName, reqEditors ...RequestEditorFn) (*VerifyCustomDomainResponse, error) {
 	rsp, err := c.VerifyCustomDomain(ctx, domainName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36524,7 +37081,7 @@ func (c *ClientWithResponses) CreateDriveWithResponse(ctx context.Context, body 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /drives/by-external-id/{externalId} (the `GetDriveByExternalID` operationId).
-func (c *ClientWithResponses) GetDriveByExternalIDWithResponse(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*GetDriveByExternalIDResponse, error) {
+func (c *ClientWithResponses) GetDriveByExternalIDWithResponse(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*GetDriveByExternalIDResponse, error) {
 	rsp, err := c.GetDriveByExternalID(ctx, externalID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36554,7 +37111,7 @@ func (c *ClientWithResponses) GetDriveJWKSWithResponse(ctx context.Context, reqE
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /drives/{driveName} (the `DeleteDrive` operationId).
-func (c *ClientWithResponses) DeleteDriveWithResponse(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*DeleteDriveResponse, error) {
+func (c *ClientWithResponses) DeleteDriveWithResponse(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*DeleteDriveResponse, error) {
 	rsp, err := c.DeleteDrive(ctx, driveName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36569,7 +37126,7 @@ func (c *ClientWithResponses) DeleteDriveWithResponse(ctx context.Context, drive
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /drives/{driveName} (the `GetDrive` operationId).
-func (c *ClientWithResponses) GetDriveWithResponse(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*GetDriveResponse, error) {
+func (c *ClientWithResponses) GetDriveWithResponse(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*GetDriveResponse, error) {
 	rsp, err := c.GetDrive(ctx, driveName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36584,7 +37141,7 @@ func (c *ClientWithResponses) GetDriveWithResponse(ctx context.Context, driveNam
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /drives/{driveName} (the `UpdateDrive` operationId).
-func (c *ClientWithResponses) UpdateDriveWithBodyWithResponse(ctx context.Context, driveName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDriveResponse, error) {
+func (c *ClientWithResponses) UpdateDriveWithBodyWithResponse(ctx context.Context, driveName DriveName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDriveResponse, error) {
 	rsp, err := c.UpdateDriveWithBody(ctx, driveName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36599,7 +37156,7 @@ func (c *ClientWithResponses) UpdateDriveWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /drives/{driveName} (the `UpdateDrive` operationId).
-func (c *ClientWithResponses) UpdateDriveWithResponse(ctx context.Context, driveName string, body UpdateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDriveResponse, error) {
+func (c *ClientWithResponses) UpdateDriveWithResponse(ctx context.Context, driveName DriveName, body UpdateDriveJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDriveResponse, error) {
 	rsp, err := c.UpdateDrive(ctx, driveName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36614,7 +37171,7 @@ func (c *ClientWithResponses) UpdateDriveWithResponse(ctx context.Context, drive
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /drives/{driveName}/access-token (the `CreateDriveAccessToken` operationId).
-func (c *ClientWithResponses) CreateDriveAccessTokenWithResponse(ctx context.Context, driveName string, reqEditors ...RequestEditorFn) (*CreateDriveAccessTokenResponse, error) {
+func (c *ClientWithResponses) CreateDriveAccessTokenWithResponse(ctx context.Context, driveName DriveName, reqEditors ...RequestEditorFn) (*CreateDriveAccessTokenResponse, error) {
 	rsp, err := c.CreateDriveAccessToken(ctx, driveName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36749,7 +37306,7 @@ func (c *ClientWithResponses) CreateFunctionWithResponse(ctx context.Context, bo
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /functions/{functionName} (the `DeleteFunction` operationId).
-func (c *ClientWithResponses) DeleteFunctionWithResponse(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*DeleteFunctionResponse, error) {
+func (c *ClientWithResponses) DeleteFunctionWithResponse(ctx context.Context, functionName FunctionName, reqEditors ...RequestEditorFn) (*DeleteFunctionResponse, error) {
 	rsp, err := c.DeleteFunction(ctx, functionName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36764,7 +37321,7 @@ func (c *ClientWithResponses) DeleteFunctionWithResponse(ctx context.Context, fu
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /functions/{functionName} (the `GetFunction` operationId).
-func (c *ClientWithResponses) GetFunctionWithResponse(ctx context.Context, functionName string, params *GetFunctionParams, reqEditors ...RequestEditorFn) (*GetFunctionResponse, error) {
+func (c *ClientWithResponses) GetFunctionWithResponse(ctx context.Context, functionName FunctionName, params *GetFunctionParams, reqEditors ...RequestEditorFn) (*GetFunctionResponse, error) {
 	rsp, err := c.GetFunction(ctx, functionName, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36774,12 +37331,12 @@ func (c *ClientWithResponses) GetFunctionWithResponse(ctx context.Context, funct
 
 // UpdateFunctionWithBodyWithResponse Update a function
 //
-// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /functions/{functionName} (the `UpdateFunction` operationId).
-func (c *ClientWithResponses) UpdateFunctionWithBodyWithResponse(ctx context.Context, functionName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFunctionResponse, error) {
+func (c *ClientWithResponses) UpdateFunctionWithBodyWithResponse(ctx context.Context, functionName FunctionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFunctionResponse, error) {
 	rsp, err := c.UpdateFunctionWithBody(ctx, functionName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36789,12 +37346,12 @@ func (c *ClientWithResponses) UpdateFunctionWithBodyWithResponse(ctx context.Con
 
 // UpdateFunctionWithResponse Update a function
 //
-// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back.
+// Stores the definition sent as the function's whole definition; a changed spec is deployed again, so poll GetFunction until `status` settles. To change one field, read the function with GetFunction, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /functions/{functionName} (the `UpdateFunction` operationId).
-func (c *ClientWithResponses) UpdateFunctionWithResponse(ctx context.Context, functionName string, body UpdateFunctionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFunctionResponse, error) {
+func (c *ClientWithResponses) UpdateFunctionWithResponse(ctx context.Context, functionName FunctionName, body UpdateFunctionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFunctionResponse, error) {
 	rsp, err := c.UpdateFunction(ctx, functionName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36809,7 +37366,7 @@ func (c *ClientWithResponses) UpdateFunctionWithResponse(ctx context.Context, fu
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /functions/{functionName}/revisions (the `ListFunctionRevisions` operationId).
-func (c *ClientWithResponses) ListFunctionRevisionsWithResponse(ctx context.Context, functionName string, reqEditors ...RequestEditorFn) (*ListFunctionRevisionsResponse, error) {
+func (c *ClientWithResponses) ListFunctionRevisionsWithResponse(ctx context.Context, functionName FunctionName, reqEditors ...RequestEditorFn) (*ListFunctionRevisionsResponse, error) {
 	rsp, err := c.ListFunctionRevisions(ctx, functionName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36884,7 +37441,7 @@ func (c *ClientWithResponses) CreateImageWithResponse(ctx context.Context, body 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /images/{resourceType}/{imageName} (the `DeleteImage` operationId).
-func (c *ClientWithResponses) DeleteImageWithResponse(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*DeleteImageResponse, error) {
+func (c *ClientWithResponses) DeleteImageWithResponse(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*DeleteImageResponse, error) {
 	rsp, err := c.DeleteImage(ctx, resourceType, imageName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36899,7 +37456,7 @@ func (c *ClientWithResponses) DeleteImageWithResponse(ctx context.Context, resou
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /images/{resourceType}/{imageName} (the `GetImage` operationId).
-func (c *ClientWithResponses) GetImageWithResponse(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*GetImageResponse, error) {
+func (c *ClientWithResponses) GetImageWithResponse(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*GetImageResponse, error) {
 	rsp, err := c.GetImage(ctx, resourceType, imageName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36914,7 +37471,7 @@ func (c *ClientWithResponses) GetImageWithResponse(ctx context.Context, resource
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /images/{resourceType}/{imageName}/share (the `ListImageShares` operationId).
-func (c *ClientWithResponses) ListImageSharesWithResponse(ctx context.Context, resourceType string, imageName string, reqEditors ...RequestEditorFn) (*ListImageSharesResponse, error) {
+func (c *ClientWithResponses) ListImageSharesWithResponse(ctx context.Context, resourceType string, imageName ImageName, reqEditors ...RequestEditorFn) (*ListImageSharesResponse, error) {
 	rsp, err := c.ListImageShares(ctx, resourceType, imageName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36929,7 +37486,7 @@ func (c *ClientWithResponses) ListImageSharesWithResponse(ctx context.Context, r
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /images/{resourceType}/{imageName}/share (the `ShareImage` operationId).
-func (c *ClientWithResponses) ShareImageWithBodyWithResponse(ctx context.Context, resourceType string, imageName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShareImageResponse, error) {
+func (c *ClientWithResponses) ShareImageWithBodyWithResponse(ctx context.Context, resourceType string, imageName ImageName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ShareImageResponse, error) {
 	rsp, err := c.ShareImageWithBody(ctx, resourceType, imageName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36944,7 +37501,7 @@ func (c *ClientWithResponses) ShareImageWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /images/{resourceType}/{imageName}/share (the `ShareImage` operationId).
-func (c *ClientWithResponses) ShareImageWithResponse(ctx context.Context, resourceType string, imageName string, body ShareImageJSONRequestBody, reqEditors ...RequestEditorFn) (*ShareImageResponse, error) {
+func (c *ClientWithResponses) ShareImageWithResponse(ctx context.Context, resourceType string, imageName ImageName, body ShareImageJSONRequestBody, reqEditors ...RequestEditorFn) (*ShareImageResponse, error) {
 	rsp, err := c.ShareImage(ctx, resourceType, imageName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36959,7 +37516,7 @@ func (c *ClientWithResponses) ShareImageWithResponse(ctx context.Context, resour
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /images/{resourceType}/{imageName}/share/{targetWorkspace} (the `UnshareImage` operationId).
-func (c *ClientWithResponses) UnshareImageWithResponse(ctx context.Context, resourceType string, imageName string, targetWorkspace string, reqEditors ...RequestEditorFn) (*UnshareImageResponse, error) {
+func (c *ClientWithResponses) UnshareImageWithResponse(ctx context.Context, resourceType string, imageName ImageName, targetWorkspace string, reqEditors ...RequestEditorFn) (*UnshareImageResponse, error) {
 	rsp, err := c.UnshareImage(ctx, resourceType, imageName, targetWorkspace, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -36974,7 +37531,7 @@ func (c *ClientWithResponses) UnshareImageWithResponse(ctx context.Context, reso
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /images/{resourceType}/{imageName}/tags/{tagName} (the `DeleteImageTag` operationId).
-func (c *ClientWithResponses) DeleteImageTagWithResponse(ctx context.Context, resourceType string, imageName string, tagName string, reqEditors ...RequestEditorFn) (*DeleteImageTagResponse, error) {
+func (c *ClientWithResponses) DeleteImageTagWithResponse(ctx context.Context, resourceType string, imageName ImageName, tagName string, reqEditors ...RequestEditorFn) (*DeleteImageTagResponse, error) {
 	rsp, err := c.DeleteImageTag(ctx, resourceType, imageName, tagName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37034,7 +37591,7 @@ func (c *ClientWithResponses) CreateIntegrationConnectionWithResponse(ctx contex
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /integrations/connections/{connectionName} (the `DeleteIntegrationConnection` operationId).
-func (c *ClientWithResponses) DeleteIntegrationConnectionWithResponse(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*DeleteIntegrationConnectionResponse, error) {
+func (c *ClientWithResponses) DeleteIntegrationConnectionWithResponse(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*DeleteIntegrationConnectionResponse, error) {
 	rsp, err := c.DeleteIntegrationConnection(ctx, connectionName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37049,7 +37606,7 @@ func (c *ClientWithResponses) DeleteIntegrationConnectionWithResponse(ctx contex
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /integrations/connections/{connectionName} (the `GetIntegrationConnection` operationId).
-func (c *ClientWithResponses) GetIntegrationConnectionWithResponse(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionResponse, error) {
+func (c *ClientWithResponses) GetIntegrationConnectionWithResponse(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionResponse, error) {
 	rsp, err := c.GetIntegrationConnection(ctx, connectionName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37064,7 +37621,7 @@ func (c *ClientWithResponses) GetIntegrationConnectionWithResponse(ctx context.C
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /integrations/connections/{connectionName} (the `UpdateIntegrationConnection` operationId).
-func (c *ClientWithResponses) UpdateIntegrationConnectionWithBodyWithResponse(ctx context.Context, connectionName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateIntegrationConnectionResponse, error) {
+func (c *ClientWithResponses) UpdateIntegrationConnectionWithBodyWithResponse(ctx context.Context, connectionName ConnectionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateIntegrationConnectionResponse, error) {
 	rsp, err := c.UpdateIntegrationConnectionWithBody(ctx, connectionName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37079,7 +37636,7 @@ func (c *ClientWithResponses) UpdateIntegrationConnectionWithBodyWithResponse(ct
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /integrations/connections/{connectionName} (the `UpdateIntegrationConnection` operationId).
-func (c *ClientWithResponses) UpdateIntegrationConnectionWithResponse(ctx context.Context, connectionName string, body UpdateIntegrationConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateIntegrationConnectionResponse, error) {
+func (c *ClientWithResponses) UpdateIntegrationConnectionWithResponse(ctx context.Context, connectionName ConnectionName, body UpdateIntegrationConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateIntegrationConnectionResponse, error) {
 	rsp, err := c.UpdateIntegrationConnection(ctx, connectionName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37094,7 +37651,7 @@ func (c *ClientWithResponses) UpdateIntegrationConnectionWithResponse(ctx contex
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /integrations/connections/{connectionName}/endpointConfigurations (the `GetIntegrationConnectionModelEndpointConfigurations` operationId).
-func (c *ClientWithResponses) GetIntegrationConnectionModelEndpointConfigurationsWithResponse(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionModelEndpointConfigurationsResponse, error) {
+func (c *ClientWithResponses) GetIntegrationConnectionModelEndpointConfigurationsWithResponse(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionModelEndpointConfigurationsResponse, error) {
 	rsp, err := c.GetIntegrationConnectionModelEndpointConfigurations(ctx, connectionName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37109,7 +37666,7 @@ func (c *ClientWithResponses) GetIntegrationConnectionModelEndpointConfiguration
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /integrations/connections/{connectionName}/models (the `ListIntegrationConnectionModels` operationId).
-func (c *ClientWithResponses) ListIntegrationConnectionModelsWithResponse(ctx context.Context, connectionName string, reqEditors ...RequestEditorFn) (*ListIntegrationConnectionModelsResponse, error) {
+func (c *ClientWithResponses) ListIntegrationConnectionModelsWithResponse(ctx context.Context, connectionName ConnectionName, reqEditors ...RequestEditorFn) (*ListIntegrationConnectionModelsResponse, error) {
 	rsp, err := c.ListIntegrationConnectionModels(ctx, connectionName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37124,7 +37681,7 @@ func (c *ClientWithResponses) ListIntegrationConnectionModelsWithResponse(ctx co
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /integrations/connections/{connectionName}/models/{modelId} (the `GetIntegrationConnectionModel` operationId).
-func (c *ClientWithResponses) GetIntegrationConnectionModelWithResponse(ctx context.Context, connectionName string, modelID string, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionModelResponse, error) {
+func (c *ClientWithResponses) GetIntegrationConnectionModelWithResponse(ctx context.Context, connectionName ConnectionName, modelID string, reqEditors ...RequestEditorFn) (*GetIntegrationConnectionModelResponse, error) {
 	rsp, err := c.GetIntegrationConnectionModel(ctx, connectionName, modelID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37199,7 +37756,7 @@ func (c *ClientWithResponses) CreateJobWithResponse(ctx context.Context, body Cr
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /jobs/{jobId} (the `DeleteJob` operationId).
-func (c *ClientWithResponses) DeleteJobWithResponse(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*DeleteJobResponse, error) {
+func (c *ClientWithResponses) DeleteJobWithResponse(ctx context.Context, jobID JobID, reqEditors ...RequestEditorFn) (*DeleteJobResponse, error) {
 	rsp, err := c.DeleteJob(ctx, jobID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37214,7 +37771,7 @@ func (c *ClientWithResponses) DeleteJobWithResponse(ctx context.Context, jobID s
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /jobs/{jobId} (the `GetJob` operationId).
-func (c *ClientWithResponses) GetJobWithResponse(ctx context.Context, jobID string, params *GetJobParams, reqEditors ...RequestEditorFn) (*GetJobResponse, error) {
+func (c *ClientWithResponses) GetJobWithResponse(ctx context.Context, jobID JobID, params *GetJobParams, reqEditors ...RequestEditorFn) (*GetJobResponse, error) {
 	rsp, err := c.GetJob(ctx, jobID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37224,12 +37781,12 @@ func (c *ClientWithResponses) GetJobWithResponse(ctx context.Context, jobID stri
 
 // UpdateJobWithBodyWithResponse Update a job
 //
-// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /jobs/{jobId} (the `UpdateJob` operationId).
-func (c *ClientWithResponses) UpdateJobWithBodyWithResponse(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error) {
+func (c *ClientWithResponses) UpdateJobWithBodyWithResponse(ctx context.Context, jobID JobID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error) {
 	rsp, err := c.UpdateJobWithBody(ctx, jobID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37239,12 +37796,12 @@ func (c *ClientWithResponses) UpdateJobWithBodyWithResponse(ctx context.Context,
 
 // UpdateJobWithResponse Update a job
 //
-// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back.
+// Stores the definition sent as the job's whole definition; a changed spec is deployed again, so poll GetJob until `status` settles. To change one field, read the job with GetJob, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /jobs/{jobId} (the `UpdateJob` operationId).
-func (c *ClientWithResponses) UpdateJobWithResponse(ctx context.Context, jobID string, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error) {
+func (c *ClientWithResponses) UpdateJobWithResponse(ctx context.Context, jobID JobID, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error) {
 	rsp, err := c.UpdateJob(ctx, jobID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37259,7 +37816,7 @@ func (c *ClientWithResponses) UpdateJobWithResponse(ctx context.Context, jobID s
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /jobs/{jobId}/executions (the `ListJobExecutions` operationId).
-func (c *ClientWithResponses) ListJobExecutionsWithResponse(ctx context.Context, jobID string, params *ListJobExecutionsParams, reqEditors ...RequestEditorFn) (*ListJobExecutionsResponse, error) {
+func (c *ClientWithResponses) ListJobExecutionsWithResponse(ctx context.Context, jobID JobID, params *ListJobExecutionsParams, reqEditors ...RequestEditorFn) (*ListJobExecutionsResponse, error) {
 	rsp, err := c.ListJobExecutions(ctx, jobID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37274,7 +37831,7 @@ func (c *ClientWithResponses) ListJobExecutionsWithResponse(ctx context.Context,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
-func (c *ClientWithResponses) CreateJobExecutionWithBodyWithResponse(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateJobExecutionResponse, error) {
+func (c *ClientWithResponses) CreateJobExecutionWithBodyWithResponse(ctx context.Context, jobID JobID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateJobExecutionResponse, error) {
 	rsp, err := c.CreateJobExecutionWithBody(ctx, jobID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37289,7 +37846,7 @@ func (c *ClientWithResponses) CreateJobExecutionWithBodyWithResponse(ctx context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /jobs/{jobId}/executions (the `CreateJobExecution` operationId).
-func (c *ClientWithResponses) CreateJobExecutionWithResponse(ctx context.Context, jobID string, body CreateJobExecutionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateJobExecutionResponse, error) {
+func (c *ClientWithResponses) CreateJobExecutionWithResponse(ctx context.Context, jobID JobID, body CreateJobExecutionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateJobExecutionResponse, error) {
 	rsp, err := c.CreateJobExecution(ctx, jobID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37304,7 +37861,7 @@ func (c *ClientWithResponses) CreateJobExecutionWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /jobs/{jobId}/executions/{executionId} (the `DeleteJobExecution` operationId).
-func (c *ClientWithResponses) DeleteJobExecutionWithResponse(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*DeleteJobExecutionResponse, error) {
+func (c *ClientWithResponses) DeleteJobExecutionWithResponse(ctx context.Context, jobID JobID, executionID ExecutionID, reqEditors ...RequestEditorFn) (*DeleteJobExecutionResponse, error) {
 	rsp, err := c.DeleteJobExecution(ctx, jobID, executionID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37319,7 +37876,7 @@ func (c *ClientWithResponses) DeleteJobExecutionWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /jobs/{jobId}/executions/{executionId} (the `GetJobExecution` operationId).
-func (c *ClientWithResponses) GetJobExecutionWithResponse(ctx context.Context, jobID string, executionID string, reqEditors ...RequestEditorFn) (*GetJobExecutionResponse, error) {
+func (c *ClientWithResponses) GetJobExecutionWithResponse(ctx context.Context, jobID JobID, executionID ExecutionID, reqEditors ...RequestEditorFn) (*GetJobExecutionResponse, error) {
 	rsp, err := c.GetJobExecution(ctx, jobID, executionID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37334,7 +37891,7 @@ func (c *ClientWithResponses) GetJobExecutionWithResponse(ctx context.Context, j
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /jobs/{jobId}/executions/{executionId}/tasks (the `ListJobExecutionTasks` operationId).
-func (c *ClientWithResponses) ListJobExecutionTasksWithResponse(ctx context.Context, jobID string, executionID string, params *ListJobExecutionTasksParams, reqEditors ...RequestEditorFn) (*ListJobExecutionTasksResponse, error) {
+func (c *ClientWithResponses) ListJobExecutionTasksWithResponse(ctx context.Context, jobID JobID, executionID ExecutionID, params *ListJobExecutionTasksParams, reqEditors ...RequestEditorFn) (*ListJobExecutionTasksResponse, error) {
 	rsp, err := c.ListJobExecutionTasks(ctx, jobID, executionID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37349,7 +37906,7 @@ func (c *ClientWithResponses) ListJobExecutionTasksWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /jobs/{jobId}/revisions (the `ListJobRevisions` operationId).
-func (c *ClientWithResponses) ListJobRevisionsWithResponse(ctx context.Context, jobID string, reqEditors ...RequestEditorFn) (*ListJobRevisionsResponse, error) {
+func (c *ClientWithResponses) ListJobRevisionsWithResponse(ctx context.Context, jobID JobID, reqEditors ...RequestEditorFn) (*ListJobRevisionsResponse, error) {
 	rsp, err := c.ListJobRevisions(ctx, jobID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37416,7 +37973,7 @@ func (c *ClientWithResponses) CreateKnowledgebaseWithResponse(ctx context.Contex
 // Corresponds with DELETE /knowledgebases/{knowledgebaseName} (the `DeleteKnowledgebase` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) DeleteKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*DeleteKnowledgebaseResponse, error) {
+func (c *ClientWithResponses) DeleteKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*DeleteKnowledgebaseResponse, error) {
 	rsp, err := c.DeleteKnowledgebase(ctx, knowledgebaseName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37433,7 +37990,7 @@ func (c *ClientWithResponses) DeleteKnowledgebaseWithResponse(ctx context.Contex
 // Corresponds with GET /knowledgebases/{knowledgebaseName} (the `GetKnowledgebase` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) GetKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*GetKnowledgebaseResponse, error) {
+func (c *ClientWithResponses) GetKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*GetKnowledgebaseResponse, error) {
 	rsp, err := c.GetKnowledgebase(ctx, knowledgebaseName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37450,7 +38007,7 @@ func (c *ClientWithResponses) GetKnowledgebaseWithResponse(ctx context.Context, 
 // Corresponds with PUT /knowledgebases/{knowledgebaseName} (the `UpdateKnowledgebase` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) UpdateKnowledgebaseWithBodyWithResponse(ctx context.Context, knowledgebaseName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateKnowledgebaseResponse, error) {
+func (c *ClientWithResponses) UpdateKnowledgebaseWithBodyWithResponse(ctx context.Context, knowledgebaseName KnowledgebaseName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateKnowledgebaseResponse, error) {
 	rsp, err := c.UpdateKnowledgebaseWithBody(ctx, knowledgebaseName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37466,7 +38023,7 @@ func (c *ClientWithResponses) UpdateKnowledgebaseWithBodyWithResponse(ctx contex
 //
 // Corresponds with PUT /knowledgebases/{knowledgebaseName} (the `UpdateKnowledgebase` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) UpdateKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName string, body UpdateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateKnowledgebaseResponse, error) {
+func (c *ClientWithResponses) UpdateKnowledgebaseWithResponse(ctx context.Context, knowledgebaseName KnowledgebaseName, body UpdateKnowledgebaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateKnowledgebaseResponse, error) {
 	rsp, err := c.UpdateKnowledgebase(ctx, knowledgebaseName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37483,7 +38040,7 @@ func (c *ClientWithResponses) UpdateKnowledgebaseWithResponse(ctx context.Contex
 // Corresponds with GET /knowledgebases/{knowledgebaseName}/revisions (the `ListKnowledgebaseRevisions` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) ListKnowledgebaseRevisionsWithResponse(ctx context.Context, knowledgebaseName string, reqEditors ...RequestEditorFn) (*ListKnowledgebaseRevisionsResponse, error) {
+func (c *ClientWithResponses) ListKnowledgebaseRevisionsWithResponse(ctx context.Context, knowledgebaseName KnowledgebaseName, reqEditors ...RequestEditorFn) (*ListKnowledgebaseRevisionsResponse, error) {
 	rsp, err := c.ListKnowledgebaseRevisions(ctx, knowledgebaseName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37573,7 +38130,7 @@ func (c *ClientWithResponses) CreateModelWithResponse(ctx context.Context, body 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /models/{modelName} (the `DeleteModel` operationId).
-func (c *ClientWithResponses) DeleteModelWithResponse(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*DeleteModelResponse, error) {
+func (c *ClientWithResponses) DeleteModelWithResponse(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*DeleteModelResponse, error) {
 	rsp, err := c.DeleteModel(ctx, modelName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37588,7 +38145,7 @@ func (c *ClientWithResponses) DeleteModelWithResponse(ctx context.Context, model
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /models/{modelName} (the `GetModel` operationId).
-func (c *ClientWithResponses) GetModelWithResponse(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*GetModelResponse, error) {
+func (c *ClientWithResponses) GetModelWithResponse(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*GetModelResponse, error) {
 	rsp, err := c.GetModel(ctx, modelName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37598,12 +38155,12 @@ func (c *ClientWithResponses) GetModelWithResponse(ctx context.Context, modelNam
 
 // UpdateModelWithBodyWithResponse Update a model
 //
-// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /models/{modelName} (the `UpdateModel` operationId).
-func (c *ClientWithResponses) UpdateModelWithBodyWithResponse(ctx context.Context, modelName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateModelResponse, error) {
+func (c *ClientWithResponses) UpdateModelWithBodyWithResponse(ctx context.Context, modelName ModelName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateModelResponse, error) {
 	rsp, err := c.UpdateModelWithBody(ctx, modelName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37613,12 +38170,12 @@ func (c *ClientWithResponses) UpdateModelWithBodyWithResponse(ctx context.Contex
 
 // UpdateModelWithResponse Update a model
 //
-// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back.
+// Stores the definition sent as the model's whole definition; a changed spec is deployed again, so poll GetModel until `status` settles. To change one field, read the model with GetModel, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /models/{modelName} (the `UpdateModel` operationId).
-func (c *ClientWithResponses) UpdateModelWithResponse(ctx context.Context, modelName string, body UpdateModelJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateModelResponse, error) {
+func (c *ClientWithResponses) UpdateModelWithResponse(ctx context.Context, modelName ModelName, body UpdateModelJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateModelResponse, error) {
 	rsp, err := c.UpdateModel(ctx, modelName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37633,7 +38190,7 @@ func (c *ClientWithResponses) UpdateModelWithResponse(ctx context.Context, model
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /models/{modelName}/revisions (the `ListModelRevisions` operationId).
-func (c *ClientWithResponses) ListModelRevisionsWithResponse(ctx context.Context, modelName string, reqEditors ...RequestEditorFn) (*ListModelRevisionsResponse, error) {
+func (c *ClientWithResponses) ListModelRevisionsWithResponse(ctx context.Context, modelName ModelName, reqEditors ...RequestEditorFn) (*ListModelRevisionsResponse, error) {
 	rsp, err := c.ListModelRevisions(ctx, modelName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37693,7 +38250,7 @@ func (c *ClientWithResponses) ListPendingImageSharesWithResponse(ctx context.Con
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pending-image-shares/{pendingShareId}/accept (the `AcceptImageShare` operationId).
-func (c *ClientWithResponses) AcceptImageShareWithResponse(ctx context.Context, pendingShareID string, params *AcceptImageShareParams, reqEditors ...RequestEditorFn) (*AcceptImageShareResponse, error) {
+func (c *ClientWithResponses) AcceptImageShareWithResponse(ctx context.Context, pendingShareID PendingShareID, params *AcceptImageShareParams, reqEditors ...RequestEditorFn) (*AcceptImageShareResponse, error) {
 	rsp, err := c.AcceptImageShare(ctx, pendingShareID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37708,7 +38265,7 @@ func (c *ClientWithResponses) AcceptImageShareWithResponse(ctx context.Context, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pending-image-shares/{pendingShareId}/decline (the `DeclineImageShare` operationId).
-func (c *ClientWithResponses) DeclineImageShareWithResponse(ctx context.Context, pendingShareID string, reqEditors ...RequestEditorFn) (*DeclineImageShareResponse, error) {
+func (c *ClientWithResponses) DeclineImageShareWithResponse(ctx context.Context, pendingShareID PendingShareID, reqEditors ...RequestEditorFn) (*DeclineImageShareResponse, error) {
 	rsp, err := c.DeclineImageShare(ctx, pendingShareID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37768,7 +38325,7 @@ func (c *ClientWithResponses) CreatePolicyWithResponse(ctx context.Context, body
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /policies/{policyName} (the `DeletePolicy` operationId).
-func (c *ClientWithResponses) DeletePolicyWithResponse(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*DeletePolicyResponse, error) {
+func (c *ClientWithResponses) DeletePolicyWithResponse(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*DeletePolicyResponse, error) {
 	rsp, err := c.DeletePolicy(ctx, policyName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37783,7 +38340,7 @@ func (c *ClientWithResponses) DeletePolicyWithResponse(ctx context.Context, poli
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /policies/{policyName} (the `GetPolicy` operationId).
-func (c *ClientWithResponses) GetPolicyWithResponse(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*GetPolicyResponse, error) {
+func (c *ClientWithResponses) GetPolicyWithResponse(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*GetPolicyResponse, error) {
 	rsp, err := c.GetPolicy(ctx, policyName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37798,7 +38355,7 @@ func (c *ClientWithResponses) GetPolicyWithResponse(ctx context.Context, policyN
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /policies/{policyName} (the `UpdatePolicy` operationId).
-func (c *ClientWithResponses) UpdatePolicyWithBodyWithResponse(ctx context.Context, policyName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePolicyResponse, error) {
+func (c *ClientWithResponses) UpdatePolicyWithBodyWithResponse(ctx context.Context, policyName PolicyName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePolicyResponse, error) {
 	rsp, err := c.UpdatePolicyWithBody(ctx, policyName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37813,7 +38370,7 @@ func (c *ClientWithResponses) UpdatePolicyWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /policies/{policyName} (the `UpdatePolicy` operationId).
-func (c *ClientWithResponses) UpdatePolicyWithResponse(ctx context.Context, policyName string, body UpdatePolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePolicyResponse, error) {
+func (c *ClientWithResponses) UpdatePolicyWithResponse(ctx context.Context, policyName PolicyName, body UpdatePolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePolicyResponse, error) {
 	rsp, err := c.UpdatePolicy(ctx, policyName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37828,7 +38385,7 @@ func (c *ClientWithResponses) UpdatePolicyWithResponse(ctx context.Context, poli
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /policies/{policyName}/usages (the `GetPolicyUsages` operationId).
-func (c *ClientWithResponses) GetPolicyUsagesWithResponse(ctx context.Context, policyName string, reqEditors ...RequestEditorFn) (*GetPolicyUsagesResponse, error) {
+func (c *ClientWithResponses) GetPolicyUsagesWithResponse(ctx context.Context, policyName PolicyName, reqEditors ...RequestEditorFn) (*GetPolicyUsagesResponse, error) {
 	rsp, err := c.GetPolicyUsages(ctx, policyName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37879,7 +38436,7 @@ func (c *ClientWithResponses) CreatePrivateClusterWithResponse(ctx context.Conte
 // Corresponds with DELETE /privateclusters/{privateClusterName} (the `DeletePrivateCluster` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) DeletePrivateClusterWithResponse(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*DeletePrivateClusterResponse, error) {
+func (c *ClientWithResponses) DeletePrivateClusterWithResponse(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*DeletePrivateClusterResponse, error) {
 	rsp, err := c.DeletePrivateCluster(ctx, privateClusterName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37896,7 +38453,7 @@ func (c *ClientWithResponses) DeletePrivateClusterWithResponse(ctx context.Conte
 // Corresponds with GET /privateclusters/{privateClusterName} (the `GetPrivateCluster` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) GetPrivateClusterWithResponse(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*GetPrivateClusterResponse, error) {
+func (c *ClientWithResponses) GetPrivateClusterWithResponse(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*GetPrivateClusterResponse, error) {
 	rsp, err := c.GetPrivateCluster(ctx, privateClusterName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37913,7 +38470,7 @@ func (c *ClientWithResponses) GetPrivateClusterWithResponse(ctx context.Context,
 // Corresponds with PUT /privateclusters/{privateClusterName} (the `UpdatePrivateCluster` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) UpdatePrivateClusterWithResponse(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*UpdatePrivateClusterResponse, error) {
+func (c *ClientWithResponses) UpdatePrivateClusterWithResponse(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*UpdatePrivateClusterResponse, error) {
 	rsp, err := c.UpdatePrivateCluster(ctx, privateClusterName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37930,7 +38487,7 @@ func (c *ClientWithResponses) UpdatePrivateClusterWithResponse(ctx context.Conte
 // Corresponds with GET /privateclusters/{privateClusterName}/health (the `GetPrivateClusterHealth` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) GetPrivateClusterHealthWithResponse(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*GetPrivateClusterHealthResponse, error) {
+func (c *ClientWithResponses) GetPrivateClusterHealthWithResponse(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*GetPrivateClusterHealthResponse, error) {
 	rsp, err := c.GetPrivateClusterHealth(ctx, privateClusterName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -37947,7 +38504,7 @@ func (c *ClientWithResponses) GetPrivateClusterHealthWithResponse(ctx context.Co
 // Corresponds with POST /privateclusters/{privateClusterName}/health (the `UpdatePrivateClusterHealth` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) UpdatePrivateClusterHealthWithResponse(ctx context.Context, privateClusterName string, reqEditors ...RequestEditorFn) (*UpdatePrivateClusterHealthResponse, error) {
+func (c *ClientWithResponses) UpdatePrivateClusterHealthWithResponse(ctx context.Context, privateClusterName PrivateClusterName, reqEditors ...RequestEditorFn) (*UpdatePrivateClusterHealthResponse, error) {
 	rsp, err := c.UpdatePrivateClusterHealth(ctx, privateClusterName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38054,7 +38611,7 @@ func (c *ClientWithResponses) CreateSandboxWithResponse(ctx context.Context, par
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sandboxes/by-external-id/{externalId} (the `GetSandboxByExternalID` operationId).
-func (c *ClientWithResponses) GetSandboxByExternalIDWithResponse(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*GetSandboxByExternalIDResponse, error) {
+func (c *ClientWithResponses) GetSandboxByExternalIDWithResponse(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*GetSandboxByExternalIDResponse, error) {
 	rsp, err := c.GetSandboxByExternalID(ctx, externalID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38069,7 +38626,7 @@ func (c *ClientWithResponses) GetSandboxByExternalIDWithResponse(ctx context.Con
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /sandboxes/{sandboxName} (the `DeleteSandbox` operationId).
-func (c *ClientWithResponses) DeleteSandboxWithResponse(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*DeleteSandboxResponse, error) {
+func (c *ClientWithResponses) DeleteSandboxWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*DeleteSandboxResponse, error) {
 	rsp, err := c.DeleteSandbox(ctx, sandboxName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38084,7 +38641,7 @@ func (c *ClientWithResponses) DeleteSandboxWithResponse(ctx context.Context, san
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sandboxes/{sandboxName} (the `GetSandbox` operationId).
-func (c *ClientWithResponses) GetSandboxWithResponse(ctx context.Context, sandboxName string, params *GetSandboxParams, reqEditors ...RequestEditorFn) (*GetSandboxResponse, error) {
+func (c *ClientWithResponses) GetSandboxWithResponse(ctx context.Context, sandboxName SandboxName, params *GetSandboxParams, reqEditors ...RequestEditorFn) (*GetSandboxResponse, error) {
 	rsp, err := c.GetSandbox(ctx, sandboxName, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38094,12 +38651,12 @@ func (c *ClientWithResponses) GetSandboxWithResponse(ctx context.Context, sandbo
 
 // UpdateSandboxWithBodyWithResponse Update a sandbox
 //
-// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /sandboxes/{sandboxName} (the `UpdateSandbox` operationId).
-func (c *ClientWithResponses) UpdateSandboxWithBodyWithResponse(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxResponse, error) {
+func (c *ClientWithResponses) UpdateSandboxWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxResponse, error) {
 	rsp, err := c.UpdateSandboxWithBody(ctx, sandboxName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38109,12 +38666,12 @@ func (c *ClientWithResponses) UpdateSandboxWithBodyWithResponse(ctx context.Cont
 
 // UpdateSandboxWithResponse Update a sandbox
 //
-// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back.
+// Stores the definition sent as the sandbox's whole definition. To change one field, read the sandbox with GetSandbox, change it, and send it back. The read-only fields of that answer (status, events, timestamps) are ignored; typed clients that leave them out of request bodies (openapi-typescript with `--read-write-markers`) drop them before sending.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /sandboxes/{sandboxName} (the `UpdateSandbox` operationId).
-func (c *ClientWithResponses) UpdateSandboxWithResponse(ctx context.Context, sandboxName string, body UpdateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxResponse, error) {
+func (c *ClientWithResponses) UpdateSandboxWithResponse(ctx context.Context, sandboxName SandboxName, body UpdateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxResponse, error) {
 	rsp, err := c.UpdateSandbox(ctx, sandboxName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38129,7 +38686,7 @@ func (c *ClientWithResponses) UpdateSandboxWithResponse(ctx context.Context, san
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sandboxes/{sandboxName}/fork (the `ForkSandbox` operationId).
-func (c *ClientWithResponses) ForkSandboxWithBodyWithResponse(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForkSandboxResponse, error) {
+func (c *ClientWithResponses) ForkSandboxWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForkSandboxResponse, error) {
 	rsp, err := c.ForkSandboxWithBody(ctx, sandboxName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38144,7 +38701,7 @@ func (c *ClientWithResponses) ForkSandboxWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sandboxes/{sandboxName}/fork (the `ForkSandbox` operationId).
-func (c *ClientWithResponses) ForkSandboxWithResponse(ctx context.Context, sandboxName string, body ForkSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*ForkSandboxResponse, error) {
+func (c *ClientWithResponses) ForkSandboxWithResponse(ctx context.Context, sandboxName SandboxName, body ForkSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*ForkSandboxResponse, error) {
 	rsp, err := c.ForkSandbox(ctx, sandboxName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38159,7 +38716,7 @@ func (c *ClientWithResponses) ForkSandboxWithResponse(ctx context.Context, sandb
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sandboxes/{sandboxName}/previews (the `ListSandboxPreviews` operationId).
-func (c *ClientWithResponses) ListSandboxPreviewsWithResponse(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*ListSandboxPreviewsResponse, error) {
+func (c *ClientWithResponses) ListSandboxPreviewsWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*ListSandboxPreviewsResponse, error) {
 	rsp, err := c.ListSandboxPreviews(ctx, sandboxName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38174,7 +38731,7 @@ func (c *ClientWithResponses) ListSandboxPreviewsWithResponse(ctx context.Contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sandboxes/{sandboxName}/previews (the `CreateSandboxPreview` operationId).
-func (c *ClientWithResponses) CreateSandboxPreviewWithBodyWithResponse(ctx context.Context, sandboxName string, params *CreateSandboxPreviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewResponse, error) {
+func (c *ClientWithResponses) CreateSandboxPreviewWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, params *CreateSandboxPreviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewResponse, error) {
 	rsp, err := c.CreateSandboxPreviewWithBody(ctx, sandboxName, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38189,7 +38746,7 @@ func (c *ClientWithResponses) CreateSandboxPreviewWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sandboxes/{sandboxName}/previews (the `CreateSandboxPreview` operationId).
-func (c *ClientWithResponses) CreateSandboxPreviewWithResponse(ctx context.Context, sandboxName string, params *CreateSandboxPreviewParams, body CreateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewResponse, error) {
+func (c *ClientWithResponses) CreateSandboxPreviewWithResponse(ctx context.Context, sandboxName SandboxName, params *CreateSandboxPreviewParams, body CreateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewResponse, error) {
 	rsp, err := c.CreateSandboxPreview(ctx, sandboxName, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38204,7 +38761,7 @@ func (c *ClientWithResponses) CreateSandboxPreviewWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName} (the `DeleteSandboxPreview` operationId).
-func (c *ClientWithResponses) DeleteSandboxPreviewWithResponse(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*DeleteSandboxPreviewResponse, error) {
+func (c *ClientWithResponses) DeleteSandboxPreviewWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*DeleteSandboxPreviewResponse, error) {
 	rsp, err := c.DeleteSandboxPreview(ctx, sandboxName, previewName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38219,7 +38776,7 @@ func (c *ClientWithResponses) DeleteSandboxPreviewWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName} (the `GetSandboxPreview` operationId).
-func (c *ClientWithResponses) GetSandboxPreviewWithResponse(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*GetSandboxPreviewResponse, error) {
+func (c *ClientWithResponses) GetSandboxPreviewWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*GetSandboxPreviewResponse, error) {
 	rsp, err := c.GetSandboxPreview(ctx, sandboxName, previewName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38234,7 +38791,7 @@ func (c *ClientWithResponses) GetSandboxPreviewWithResponse(ctx context.Context,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/previews/{previewName} (the `UpdateSandboxPreview` operationId).
-func (c *ClientWithResponses) UpdateSandboxPreviewWithBodyWithResponse(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxPreviewResponse, error) {
+func (c *ClientWithResponses) UpdateSandboxPreviewWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxPreviewResponse, error) {
 	rsp, err := c.UpdateSandboxPreviewWithBody(ctx, sandboxName, previewName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38249,7 +38806,7 @@ func (c *ClientWithResponses) UpdateSandboxPreviewWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/previews/{previewName} (the `UpdateSandboxPreview` operationId).
-func (c *ClientWithResponses) UpdateSandboxPreviewWithResponse(ctx context.Context, sandboxName string, previewName string, body UpdateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxPreviewResponse, error) {
+func (c *ClientWithResponses) UpdateSandboxPreviewWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, body UpdateSandboxPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxPreviewResponse, error) {
 	rsp, err := c.UpdateSandboxPreview(ctx, sandboxName, previewName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38264,7 +38821,7 @@ func (c *ClientWithResponses) UpdateSandboxPreviewWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `ListSandboxPreviewTokens` operationId).
-func (c *ClientWithResponses) ListSandboxPreviewTokensWithResponse(ctx context.Context, sandboxName string, previewName string, reqEditors ...RequestEditorFn) (*ListSandboxPreviewTokensResponse, error) {
+func (c *ClientWithResponses) ListSandboxPreviewTokensWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, reqEditors ...RequestEditorFn) (*ListSandboxPreviewTokensResponse, error) {
 	rsp, err := c.ListSandboxPreviewTokens(ctx, sandboxName, previewName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38279,7 +38836,7 @@ func (c *ClientWithResponses) ListSandboxPreviewTokensWithResponse(ctx context.C
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
-func (c *ClientWithResponses) CreateSandboxPreviewTokenWithBodyWithResponse(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewTokenResponse, error) {
+func (c *ClientWithResponses) CreateSandboxPreviewTokenWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewTokenResponse, error) {
 	rsp, err := c.CreateSandboxPreviewTokenWithBody(ctx, sandboxName, previewName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38294,7 +38851,7 @@ func (c *ClientWithResponses) CreateSandboxPreviewTokenWithBodyWithResponse(ctx 
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sandboxes/{sandboxName}/previews/{previewName}/tokens (the `CreateSandboxPreviewToken` operationId).
-func (c *ClientWithResponses) CreateSandboxPreviewTokenWithResponse(ctx context.Context, sandboxName string, previewName string, body CreateSandboxPreviewTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewTokenResponse, error) {
+func (c *ClientWithResponses) CreateSandboxPreviewTokenWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, body CreateSandboxPreviewTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxPreviewTokenResponse, error) {
 	rsp, err := c.CreateSandboxPreviewToken(ctx, sandboxName, previewName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38309,7 +38866,7 @@ func (c *ClientWithResponses) CreateSandboxPreviewTokenWithResponse(ctx context.
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/previews/{previewName}/tokens/{tokenName} (the `DeleteSandboxPreviewToken` operationId).
-func (c *ClientWithResponses) DeleteSandboxPreviewTokenWithResponse(ctx context.Context, sandboxName string, previewName string, tokenName string, reqEditors ...RequestEditorFn) (*DeleteSandboxPreviewTokenResponse, error) {
+func (c *ClientWithResponses) DeleteSandboxPreviewTokenWithResponse(ctx context.Context, sandboxName SandboxName, previewName PreviewName, tokenName string, reqEditors ...RequestEditorFn) (*DeleteSandboxPreviewTokenResponse, error) {
 	rsp, err := c.DeleteSandboxPreviewToken(ctx, sandboxName, previewName, tokenName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38324,7 +38881,7 @@ func (c *ClientWithResponses) DeleteSandboxPreviewTokenWithResponse(ctx context.
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sandboxes/{sandboxName}/schedule-executions (the `ListSandboxScheduleExecutions` operationId).
-func (c *ClientWithResponses) ListSandboxScheduleExecutionsWithResponse(ctx context.Context, sandboxName string, params *ListSandboxScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*ListSandboxScheduleExecutionsResponse, error) {
+func (c *ClientWithResponses) ListSandboxScheduleExecutionsWithResponse(ctx context.Context, sandboxName SandboxName, params *ListSandboxScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*ListSandboxScheduleExecutionsResponse, error) {
 	rsp, err := c.ListSandboxScheduleExecutions(ctx, sandboxName, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38339,7 +38896,7 @@ func (c *ClientWithResponses) ListSandboxScheduleExecutionsWithResponse(ctx cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sandboxes/{sandboxName}/schedules (the `ListSandboxSchedules` operationId).
-func (c *ClientWithResponses) ListSandboxSchedulesWithResponse(ctx context.Context, sandboxName string, params *ListSandboxSchedulesParams, reqEditors ...RequestEditorFn) (*ListSandboxSchedulesResponse, error) {
+func (c *ClientWithResponses) ListSandboxSchedulesWithResponse(ctx context.Context, sandboxName SandboxName, params *ListSandboxSchedulesParams, reqEditors ...RequestEditorFn) (*ListSandboxSchedulesResponse, error) {
 	rsp, err := c.ListSandboxSchedules(ctx, sandboxName, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38354,7 +38911,7 @@ func (c *ClientWithResponses) ListSandboxSchedulesWithResponse(ctx context.Conte
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sandboxes/{sandboxName}/schedules (the `CreateSandboxSchedule` operationId).
-func (c *ClientWithResponses) CreateSandboxScheduleWithBodyWithResponse(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxScheduleResponse, error) {
+func (c *ClientWithResponses) CreateSandboxScheduleWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxScheduleResponse, error) {
 	rsp, err := c.CreateSandboxScheduleWithBody(ctx, sandboxName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38369,7 +38926,7 @@ func (c *ClientWithResponses) CreateSandboxScheduleWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sandboxes/{sandboxName}/schedules (the `CreateSandboxSchedule` operationId).
-func (c *ClientWithResponses) CreateSandboxScheduleWithResponse(ctx context.Context, sandboxName string, body CreateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxScheduleResponse, error) {
+func (c *ClientWithResponses) CreateSandboxScheduleWithResponse(ctx context.Context, sandboxName SandboxName, body CreateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxScheduleResponse, error) {
 	rsp, err := c.CreateSandboxSchedule(ctx, sandboxName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38384,7 +38941,7 @@ func (c *ClientWithResponses) CreateSandboxScheduleWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/schedules/{scheduleId} (the `DeleteSandboxSchedule` operationId).
-func (c *ClientWithResponses) DeleteSandboxScheduleWithResponse(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*DeleteSandboxScheduleResponse, error) {
+func (c *ClientWithResponses) DeleteSandboxScheduleWithResponse(ctx context.Context, sandboxName SandboxName, scheduleID string, reqEditors ...RequestEditorFn) (*DeleteSandboxScheduleResponse, error) {
 	rsp, err := c.DeleteSandboxSchedule(ctx, sandboxName, scheduleID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38399,7 +38956,7 @@ func (c *ClientWithResponses) DeleteSandboxScheduleWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sandboxes/{sandboxName}/schedules/{scheduleId} (the `GetSandboxSchedule` operationId).
-func (c *ClientWithResponses) GetSandboxScheduleWithResponse(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...RequestEditorFn) (*GetSandboxScheduleResponse, error) {
+func (c *ClientWithResponses) GetSandboxScheduleWithResponse(ctx context.Context, sandboxName SandboxName, scheduleID string, reqEditors ...RequestEditorFn) (*GetSandboxScheduleResponse, error) {
 	rsp, err := c.GetSandboxSchedule(ctx, sandboxName, scheduleID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38414,7 +38971,7 @@ func (c *ClientWithResponses) GetSandboxScheduleWithResponse(ctx context.Context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/schedules/{scheduleId} (the `UpdateSandboxSchedule` operationId).
-func (c *ClientWithResponses) UpdateSandboxScheduleWithBodyWithResponse(ctx context.Context, sandboxName string, scheduleID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxScheduleResponse, error) {
+func (c *ClientWithResponses) UpdateSandboxScheduleWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, scheduleID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSandboxScheduleResponse, error) {
 	rsp, err := c.UpdateSandboxScheduleWithBody(ctx, sandboxName, scheduleID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38429,7 +38986,7 @@ func (c *ClientWithResponses) UpdateSandboxScheduleWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/schedules/{scheduleId} (the `UpdateSandboxSchedule` operationId).
-func (c *ClientWithResponses) UpdateSandboxScheduleWithResponse(ctx context.Context, sandboxName string, scheduleID string, body UpdateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxScheduleResponse, error) {
+func (c *ClientWithResponses) UpdateSandboxScheduleWithResponse(ctx context.Context, sandboxName SandboxName, scheduleID string, body UpdateSandboxScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxScheduleResponse, error) {
 	rsp, err := c.UpdateSandboxSchedule(ctx, sandboxName, scheduleID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38444,7 +39001,7 @@ func (c *ClientWithResponses) UpdateSandboxScheduleWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sandboxes/{sandboxName}/snapshots (the `ListSandboxSnapshots` operationId).
-func (c *ClientWithResponses) ListSandboxSnapshotsWithResponse(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*ListSandboxSnapshotsResponse, error) {
+func (c *ClientWithResponses) ListSandboxSnapshotsWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*ListSandboxSnapshotsResponse, error) {
 	rsp, err := c.ListSandboxSnapshots(ctx, sandboxName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38459,7 +39016,7 @@ func (c *ClientWithResponses) ListSandboxSnapshotsWithResponse(ctx context.Conte
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sandboxes/{sandboxName}/snapshots (the `CreateSandboxSnapshot` operationId).
-func (c *ClientWithResponses) CreateSandboxSnapshotWithBodyWithResponse(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxSnapshotResponse, error) {
+func (c *ClientWithResponses) CreateSandboxSnapshotWithBodyWithResponse(ctx context.Context, sandboxName SandboxName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSandboxSnapshotResponse, error) {
 	rsp, err := c.CreateSandboxSnapshotWithBody(ctx, sandboxName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38474,7 +39031,7 @@ func (c *ClientWithResponses) CreateSandboxSnapshotWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sandboxes/{sandboxName}/snapshots (the `CreateSandboxSnapshot` operationId).
-func (c *ClientWithResponses) CreateSandboxSnapshotWithResponse(ctx context.Context, sandboxName string, body CreateSandboxSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxSnapshotResponse, error) {
+func (c *ClientWithResponses) CreateSandboxSnapshotWithResponse(ctx context.Context, sandboxName SandboxName, body CreateSandboxSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSandboxSnapshotResponse, error) {
 	rsp, err := c.CreateSandboxSnapshot(ctx, sandboxName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38489,7 +39046,7 @@ func (c *ClientWithResponses) CreateSandboxSnapshotWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /sandboxes/{sandboxName}/snapshots/{snapshotId} (the `DeleteSandboxSnapshot` operationId).
-func (c *ClientWithResponses) DeleteSandboxSnapshotWithResponse(ctx context.Context, sandboxName string, snapshotID string, reqEditors ...RequestEditorFn) (*DeleteSandboxSnapshotResponse, error) {
+func (c *ClientWithResponses) DeleteSandboxSnapshotWithResponse(ctx context.Context, sandboxName SandboxName, snapshotID string, reqEditors ...RequestEditorFn) (*DeleteSandboxSnapshotResponse, error) {
 	rsp, err := c.DeleteSandboxSnapshot(ctx, sandboxName, snapshotID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38506,7 +39063,7 @@ func (c *ClientWithResponses) DeleteSandboxSnapshotWithResponse(ctx context.Cont
 // Corresponds with PUT /sandboxes/{sandboxName}/start (the `StartSandbox` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) StartSandboxWithResponse(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*StartSandboxResponse, error) {
+func (c *ClientWithResponses) StartSandboxWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*StartSandboxResponse, error) {
 	rsp, err := c.StartSandbox(ctx, sandboxName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38523,7 +39080,7 @@ func (c *ClientWithResponses) StartSandboxWithResponse(ctx context.Context, sand
 // Corresponds with PUT /sandboxes/{sandboxName}/stop (the `StopSandbox` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) StopSandboxWithResponse(ctx context.Context, sandboxName string, reqEditors ...RequestEditorFn) (*StopSandboxResponse, error) {
+func (c *ClientWithResponses) StopSandboxWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*StopSandboxResponse, error) {
 	rsp, err := c.StopSandbox(ctx, sandboxName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38583,7 +39140,7 @@ func (c *ClientWithResponses) CreateWorkspaceServiceAccountWithResponse(ctx cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /service_accounts/{clientId} (the `DeleteWorkspaceServiceAccount` operationId).
-func (c *ClientWithResponses) DeleteWorkspaceServiceAccountWithResponse(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*DeleteWorkspaceServiceAccountResponse, error) {
+func (c *ClientWithResponses) DeleteWorkspaceServiceAccountWithResponse(ctx context.Context, clientID ClientID, reqEditors ...RequestEditorFn) (*DeleteWorkspaceServiceAccountResponse, error) {
 	rsp, err := c.DeleteWorkspaceServiceAccount(ctx, clientID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38598,7 +39155,7 @@ func (c *ClientWithResponses) DeleteWorkspaceServiceAccountWithResponse(ctx cont
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /service_accounts/{clientId} (the `UpdateWorkspaceServiceAccount` operationId).
-func (c *ClientWithResponses) UpdateWorkspaceServiceAccountWithBodyWithResponse(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceServiceAccountResponse, error) {
+func (c *ClientWithResponses) UpdateWorkspaceServiceAccountWithBodyWithResponse(ctx context.Context, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceServiceAccountResponse, error) {
 	rsp, err := c.UpdateWorkspaceServiceAccountWithBody(ctx, clientID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38613,7 +39170,7 @@ func (c *ClientWithResponses) UpdateWorkspaceServiceAccountWithBodyWithResponse(
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /service_accounts/{clientId} (the `UpdateWorkspaceServiceAccount` operationId).
-func (c *ClientWithResponses) UpdateWorkspaceServiceAccountWithResponse(ctx context.Context, clientID string, body UpdateWorkspaceServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceServiceAccountResponse, error) {
+func (c *ClientWithResponses) UpdateWorkspaceServiceAccountWithResponse(ctx context.Context, clientID ClientID, body UpdateWorkspaceServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceServiceAccountResponse, error) {
 	rsp, err := c.UpdateWorkspaceServiceAccount(ctx, clientID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38628,7 +39185,7 @@ func (c *ClientWithResponses) UpdateWorkspaceServiceAccountWithResponse(ctx cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /service_accounts/{clientId}/api_keys (the `ListAPIKeysForServiceAccount` operationId).
-func (c *ClientWithResponses) ListAPIKeysForServiceAccountWithResponse(ctx context.Context, clientID string, reqEditors ...RequestEditorFn) (*ListAPIKeysForServiceAccountResponse, error) {
+func (c *ClientWithResponses) ListAPIKeysForServiceAccountWithResponse(ctx context.Context, clientID ClientID, reqEditors ...RequestEditorFn) (*ListAPIKeysForServiceAccountResponse, error) {
 	rsp, err := c.ListAPIKeysForServiceAccount(ctx, clientID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38643,7 +39200,7 @@ func (c *ClientWithResponses) ListAPIKeysForServiceAccountWithResponse(ctx conte
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /service_accounts/{clientId}/api_keys (the `CreateAPIKeyForServiceAccount` operationId).
-func (c *ClientWithResponses) CreateAPIKeyForServiceAccountWithBodyWithResponse(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAPIKeyForServiceAccountResponse, error) {
+func (c *ClientWithResponses) CreateAPIKeyForServiceAccountWithBodyWithResponse(ctx context.Context, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAPIKeyForServiceAccountResponse, error) {
 	rsp, err := c.CreateAPIKeyForServiceAccountWithBody(ctx, clientID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38658,7 +39215,7 @@ func (c *ClientWithResponses) CreateAPIKeyForServiceAccountWithBodyWithResponse(
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /service_accounts/{clientId}/api_keys (the `CreateAPIKeyForServiceAccount` operationId).
-func (c *ClientWithResponses) CreateAPIKeyForServiceAccountWithResponse(ctx context.Context, clientID string, body CreateAPIKeyForServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAPIKeyForServiceAccountResponse, error) {
+func (c *ClientWithResponses) CreateAPIKeyForServiceAccountWithResponse(ctx context.Context, clientID ClientID, body CreateAPIKeyForServiceAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAPIKeyForServiceAccountResponse, error) {
 	rsp, err := c.CreateAPIKeyForServiceAccount(ctx, clientID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38673,7 +39230,7 @@ func (c *ClientWithResponses) CreateAPIKeyForServiceAccountWithResponse(ctx cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /service_accounts/{clientId}/api_keys/{apiKeyId} (the `DeleteAPIKeyForServiceAccount` operationId).
-func (c *ClientWithResponses) DeleteAPIKeyForServiceAccountWithResponse(ctx context.Context, clientID string, apiKeyID string, reqEditors ...RequestEditorFn) (*DeleteAPIKeyForServiceAccountResponse, error) {
+func (c *ClientWithResponses) DeleteAPIKeyForServiceAccountWithResponse(ctx context.Context, clientID ClientID, apiKeyID string, reqEditors ...RequestEditorFn) (*DeleteAPIKeyForServiceAccountResponse, error) {
 	rsp, err := c.DeleteAPIKeyForServiceAccount(ctx, clientID, apiKeyID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38763,7 +39320,7 @@ func (c *ClientWithResponses) InviteWorkspaceUserWithResponse(ctx context.Contex
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /users/{subOrEmail} (the `RemoveWorkspaceUser` operationId).
-func (c *ClientWithResponses) RemoveWorkspaceUserWithResponse(ctx context.Context, subOrEmail string, reqEditors ...RequestEditorFn) (*RemoveWorkspaceUserResponse, error) {
+func (c *ClientWithResponses) RemoveWorkspaceUserWithResponse(ctx context.Context, subOrEmail SubOrEmail, reqEditors ...RequestEditorFn) (*RemoveWorkspaceUserResponse, error) {
 	rsp, err := c.RemoveWorkspaceUser(ctx, subOrEmail, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38778,7 +39335,7 @@ func (c *ClientWithResponses) RemoveWorkspaceUserWithResponse(ctx context.Contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{subOrEmail} (the `UpdateWorkspaceUserRole` operationId).
-func (c *ClientWithResponses) UpdateWorkspaceUserRoleWithBodyWithResponse(ctx context.Context, subOrEmail string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceUserRoleResponse, error) {
+func (c *ClientWithResponses) UpdateWorkspaceUserRoleWithBodyWithResponse(ctx context.Context, subOrEmail SubOrEmail, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceUserRoleResponse, error) {
 	rsp, err := c.UpdateWorkspaceUserRoleWithBody(ctx, subOrEmail, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38793,7 +39350,7 @@ func (c *ClientWithResponses) UpdateWorkspaceUserRoleWithBodyWithResponse(ctx co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /users/{subOrEmail} (the `UpdateWorkspaceUserRole` operationId).
-func (c *ClientWithResponses) UpdateWorkspaceUserRoleWithResponse(ctx context.Context, subOrEmail string, body UpdateWorkspaceUserRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceUserRoleResponse, error) {
+func (c *ClientWithResponses) UpdateWorkspaceUserRoleWithResponse(ctx context.Context, subOrEmail SubOrEmail, body UpdateWorkspaceUserRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceUserRoleResponse, error) {
 	rsp, err := c.UpdateWorkspaceUserRole(ctx, subOrEmail, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38853,7 +39410,7 @@ func (c *ClientWithResponses) CreateVolumeTemplateWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /volume_templates/{volumeTemplateName} (the `DeleteVolumeTemplate` operationId).
-func (c *ClientWithResponses) DeleteVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*DeleteVolumeTemplateResponse, error) {
+func (c *ClientWithResponses) DeleteVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName VolumeTemplateName, reqEditors ...RequestEditorFn) (*DeleteVolumeTemplateResponse, error) {
 	rsp, err := c.DeleteVolumeTemplate(ctx, volumeTemplateName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38868,7 +39425,7 @@ func (c *ClientWithResponses) DeleteVolumeTemplateWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /volume_templates/{volumeTemplateName} (the `GetVolumeTemplate` operationId).
-func (c *ClientWithResponses) GetVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName string, reqEditors ...RequestEditorFn) (*GetVolumeTemplateResponse, error) {
+func (c *ClientWithResponses) GetVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName VolumeTemplateName, reqEditors ...RequestEditorFn) (*GetVolumeTemplateResponse, error) {
 	rsp, err := c.GetVolumeTemplate(ctx, volumeTemplateName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38883,7 +39440,7 @@ func (c *ClientWithResponses) GetVolumeTemplateWithResponse(ctx context.Context,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /volume_templates/{volumeTemplateName} (the `UpdateVolumeTemplate` operationId).
-func (c *ClientWithResponses) UpdateVolumeTemplateWithBodyWithResponse(ctx context.Context, volumeTemplateName string, params *UpdateVolumeTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateVolumeTemplateResponse, error) {
+func (c *ClientWithResponses) UpdateVolumeTemplateWithBodyWithResponse(ctx context.Context, volumeTemplateName VolumeTemplateName, params *UpdateVolumeTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateVolumeTemplateResponse, error) {
 	rsp, err := c.UpdateVolumeTemplateWithBody(ctx, volumeTemplateName, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38898,7 +39455,7 @@ func (c *ClientWithResponses) UpdateVolumeTemplateWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /volume_templates/{volumeTemplateName} (the `UpdateVolumeTemplate` operationId).
-func (c *ClientWithResponses) UpdateVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName string, params *UpdateVolumeTemplateParams, body UpdateVolumeTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateVolumeTemplateResponse, error) {
+func (c *ClientWithResponses) UpdateVolumeTemplateWithResponse(ctx context.Context, volumeTemplateName VolumeTemplateName, params *UpdateVolumeTemplateParams, body UpdateVolumeTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateVolumeTemplateResponse, error) {
 	rsp, err := c.UpdateVolumeTemplate(ctx, volumeTemplateName, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38913,7 +39470,7 @@ func (c *ClientWithResponses) UpdateVolumeTemplateWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /volume_templates/{volumeTemplateName}/versions/{versionName} (the `DeleteVolumeTemplateVersion` operationId).
-func (c *ClientWithResponses) DeleteVolumeTemplateVersionWithResponse(ctx context.Context, volumeTemplateName string, versionName string, reqEditors ...RequestEditorFn) (*DeleteVolumeTemplateVersionResponse, error) {
+func (c *ClientWithResponses) DeleteVolumeTemplateVersionWithResponse(ctx context.Context, volumeTemplateName VolumeTemplateName, versionName string, reqEditors ...RequestEditorFn) (*DeleteVolumeTemplateVersionResponse, error) {
 	rsp, err := c.DeleteVolumeTemplateVersion(ctx, volumeTemplateName, versionName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -38973,7 +39530,7 @@ func (c *ClientWithResponses) CreateVolumeWithResponse(ctx context.Context, body
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /volumes/by-external-id/{externalId} (the `GetVolumeByExternalID` operationId).
-func (c *ClientWithResponses) GetVolumeByExternalIDWithResponse(ctx context.Context, externalID string, reqEditors ...RequestEditorFn) (*GetVolumeByExternalIDResponse, error) {
+func (c *ClientWithResponses) GetVolumeByExternalIDWithResponse(ctx context.Context, externalID ExternalID, reqEditors ...RequestEditorFn) (*GetVolumeByExternalIDResponse, error) {
 	rsp, err := c.GetVolumeByExternalID(ctx, externalID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39093,7 +39650,7 @@ func (c *ClientWithResponses) CreateVPCWithResponse(ctx context.Context, body Cr
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /vpcs/{vpcName} (the `DeleteVPC` operationId).
-func (c *ClientWithResponses) DeleteVPCWithResponse(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*DeleteVPCResponse, error) {
+func (c *ClientWithResponses) DeleteVPCWithResponse(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*DeleteVPCResponse, error) {
 	rsp, err := c.DeleteVPC(ctx, vpcName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39108,7 +39665,7 @@ func (c *ClientWithResponses) DeleteVPCWithResponse(ctx context.Context, vpcName
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /vpcs/{vpcName} (the `GetVPC` operationId).
-func (c *ClientWithResponses) GetVPCWithResponse(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*GetVPCResponse, error) {
+func (c *ClientWithResponses) GetVPCWithResponse(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*GetVPCResponse, error) {
 	rsp, err := c.GetVPC(ctx, vpcName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39123,7 +39680,7 @@ func (c *ClientWithResponses) GetVPCWithResponse(ctx context.Context, vpcName st
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways (the `ListEgressGateways` operationId).
-func (c *ClientWithResponses) ListEgressGatewaysWithResponse(ctx context.Context, vpcName string, reqEditors ...RequestEditorFn) (*ListEgressGatewaysResponse, error) {
+func (c *ClientWithResponses) ListEgressGatewaysWithResponse(ctx context.Context, vpcName VPCName, reqEditors ...RequestEditorFn) (*ListEgressGatewaysResponse, error) {
 	rsp, err := c.ListEgressGateways(ctx, vpcName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39138,7 +39695,7 @@ func (c *ClientWithResponses) ListEgressGatewaysWithResponse(ctx context.Context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /vpcs/{vpcName}/egressgateways (the `CreateEgressGateway` operationId).
-func (c *ClientWithResponses) CreateEgressGatewayWithBodyWithResponse(ctx context.Context, vpcName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEgressGatewayResponse, error) {
+func (c *ClientWithResponses) CreateEgressGatewayWithBodyWithResponse(ctx context.Context, vpcName VPCName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEgressGatewayResponse, error) {
 	rsp, err := c.CreateEgressGatewayWithBody(ctx, vpcName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39153,7 +39710,7 @@ func (c *ClientWithResponses) CreateEgressGatewayWithBodyWithResponse(ctx contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /vpcs/{vpcName}/egressgateways (the `CreateEgressGateway` operationId).
-func (c *ClientWithResponses) CreateEgressGatewayWithResponse(ctx context.Context, vpcName string, body CreateEgressGatewayJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEgressGatewayResponse, error) {
+func (c *ClientWithResponses) CreateEgressGatewayWithResponse(ctx context.Context, vpcName VPCName, body CreateEgressGatewayJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEgressGatewayResponse, error) {
 	rsp, err := c.CreateEgressGateway(ctx, vpcName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39168,7 +39725,7 @@ func (c *ClientWithResponses) CreateEgressGatewayWithResponse(ctx context.Contex
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName} (the `DeleteEgressGateway` operationId).
-func (c *ClientWithResponses) DeleteEgressGatewayWithResponse(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*DeleteEgressGatewayResponse, error) {
+func (c *ClientWithResponses) DeleteEgressGatewayWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*DeleteEgressGatewayResponse, error) {
 	rsp, err := c.DeleteEgressGateway(ctx, vpcName, gatewayName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39183,7 +39740,7 @@ func (c *ClientWithResponses) DeleteEgressGatewayWithResponse(ctx context.Contex
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName} (the `GetEgressGateway` operationId).
-func (c *ClientWithResponses) GetEgressGatewayWithResponse(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*GetEgressGatewayResponse, error) {
+func (c *ClientWithResponses) GetEgressGatewayWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*GetEgressGatewayResponse, error) {
 	rsp, err := c.GetEgressGateway(ctx, vpcName, gatewayName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39198,7 +39755,7 @@ func (c *ClientWithResponses) GetEgressGatewayWithResponse(ctx context.Context, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `ListEgressIPs` operationId).
-func (c *ClientWithResponses) ListEgressIPsWithResponse(ctx context.Context, vpcName string, gatewayName string, reqEditors ...RequestEditorFn) (*ListEgressIPsResponse, error) {
+func (c *ClientWithResponses) ListEgressIPsWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, reqEditors ...RequestEditorFn) (*ListEgressIPsResponse, error) {
 	rsp, err := c.ListEgressIPs(ctx, vpcName, gatewayName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39213,7 +39770,7 @@ func (c *ClientWithResponses) ListEgressIPsWithResponse(ctx context.Context, vpc
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
-func (c *ClientWithResponses) CreateEgressIPWithBodyWithResponse(ctx context.Context, vpcName string, gatewayName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEgressIPResponse, error) {
+func (c *ClientWithResponses) CreateEgressIPWithBodyWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEgressIPResponse, error) {
 	rsp, err := c.CreateEgressIPWithBody(ctx, vpcName, gatewayName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39228,7 +39785,7 @@ func (c *ClientWithResponses) CreateEgressIPWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /vpcs/{vpcName}/egressgateways/{gatewayName}/ips (the `CreateEgressIP` operationId).
-func (c *ClientWithResponses) CreateEgressIPWithResponse(ctx context.Context, vpcName string, gatewayName string, body CreateEgressIPJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEgressIPResponse, error) {
+func (c *ClientWithResponses) CreateEgressIPWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, body CreateEgressIPJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEgressIPResponse, error) {
 	rsp, err := c.CreateEgressIP(ctx, vpcName, gatewayName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39243,7 +39800,7 @@ func (c *ClientWithResponses) CreateEgressIPWithResponse(ctx context.Context, vp
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `DeleteEgressIP` operationId).
-func (c *ClientWithResponses) DeleteEgressIPWithResponse(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*DeleteEgressIPResponse, error) {
+func (c *ClientWithResponses) DeleteEgressIPWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, ipName IPName, reqEditors ...RequestEditorFn) (*DeleteEgressIPResponse, error) {
 	rsp, err := c.DeleteEgressIP(ctx, vpcName, gatewayName, ipName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39258,7 +39815,7 @@ func (c *ClientWithResponses) DeleteEgressIPWithResponse(ctx context.Context, vp
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /vpcs/{vpcName}/egressgateways/{gatewayName}/ips/{ipName} (the `GetEgressIP` operationId).
-func (c *ClientWithResponses) GetEgressIPWithResponse(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...RequestEditorFn) (*GetEgressIPResponse, error) {
+func (c *ClientWithResponses) GetEgressIPWithResponse(ctx context.Context, vpcName VPCName, gatewayName GatewayName, ipName IPName, reqEditors ...RequestEditorFn) (*GetEgressIPResponse, error) {
 	rsp, err := c.GetEgressIP(ctx, vpcName, gatewayName, ipName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39348,7 +39905,7 @@ func (c *ClientWithResponses) CheckWorkspaceAvailabilityWithResponse(ctx context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /workspaces/{workspaceName} (the `DeleteWorkspace` operationId).
-func (c *ClientWithResponses) DeleteWorkspaceWithResponse(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*DeleteWorkspaceResponse, error) {
+func (c *ClientWithResponses) DeleteWorkspaceWithResponse(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*DeleteWorkspaceResponse, error) {
 	rsp, err := c.DeleteWorkspace(ctx, workspaceName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39363,7 +39920,7 @@ func (c *ClientWithResponses) DeleteWorkspaceWithResponse(ctx context.Context, w
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /workspaces/{workspaceName} (the `GetWorkspace` operationId).
-func (c *ClientWithResponses) GetWorkspaceWithResponse(ctx context.Context, workspaceName string, params *GetWorkspaceParams, reqEditors ...RequestEditorFn) (*GetWorkspaceResponse, error) {
+func (c *ClientWithResponses) GetWorkspaceWithResponse(ctx context.Context, workspaceName WorkspaceName, params *GetWorkspaceParams, reqEditors ...RequestEditorFn) (*GetWorkspaceResponse, error) {
 	rsp, err := c.GetWorkspace(ctx, workspaceName, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39378,7 +39935,7 @@ func (c *ClientWithResponses) GetWorkspaceWithResponse(ctx context.Context, work
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /workspaces/{workspaceName} (the `UpdateWorkspace` operationId).
-func (c *ClientWithResponses) UpdateWorkspaceWithBodyWithResponse(ctx context.Context, workspaceName string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceResponse, error) {
+func (c *ClientWithResponses) UpdateWorkspaceWithBodyWithResponse(ctx context.Context, workspaceName WorkspaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWorkspaceResponse, error) {
 	rsp, err := c.UpdateWorkspaceWithBody(ctx, workspaceName, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39393,7 +39950,7 @@ func (c *ClientWithResponses) UpdateWorkspaceWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /workspaces/{workspaceName} (the `UpdateWorkspace` operationId).
-func (c *ClientWithResponses) UpdateWorkspaceWithResponse(ctx context.Context, workspaceName string, body UpdateWorkspaceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceResponse, error) {
+func (c *ClientWithResponses) UpdateWorkspaceWithResponse(ctx context.Context, workspaceName WorkspaceName, body UpdateWorkspaceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkspaceResponse, error) {
 	rsp, err := c.UpdateWorkspace(ctx, workspaceName, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39410,7 +39967,7 @@ func (c *ClientWithResponses) UpdateWorkspaceWithResponse(ctx context.Context, w
 // Corresponds with POST /workspaces/{workspaceName}/decline (the `DeclineWorkspaceInvitation` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) DeclineWorkspaceInvitationWithResponse(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*DeclineWorkspaceInvitationResponse, error) {
+func (c *ClientWithResponses) DeclineWorkspaceInvitationWithResponse(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*DeclineWorkspaceInvitationResponse, error) {
 	rsp, err := c.DeclineWorkspaceInvitation(ctx, workspaceName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39427,7 +39984,7 @@ func (c *ClientWithResponses) DeclineWorkspaceInvitationWithResponse(ctx context
 // Corresponds with POST /workspaces/{workspaceName}/join (the `AcceptWorkspaceInvitation` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) AcceptWorkspaceInvitationWithResponse(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*AcceptWorkspaceInvitationResponse, error) {
+func (c *ClientWithResponses) AcceptWorkspaceInvitationWithResponse(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*AcceptWorkspaceInvitationResponse, error) {
 	rsp, err := c.AcceptWorkspaceInvitation(ctx, workspaceName, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -39442,7 +39999,7 @@ func (c *ClientWithResponses) AcceptWorkspaceInvitationWithResponse(ctx context.
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /workspaces/{workspaceName}/leave (the `LeaveWorkspace` operationId).
-func (c *ClientWithResponses) LeaveWorkspaceWithResponse(ctx context.Context, workspaceName string, reqEditors ...RequestEditorFn) (*LeaveWorkspaceResponse, error) {
+func (c *ClientWithResponses) LeaveWorkspaceWithResponse(ctx context.Context, workspaceName WorkspaceName, reqEditors ...RequestEditorFn) (*LeaveWorkspaceResponse, error) {
 	rsp, err := c.LeaveWorkspace(ctx, workspaceName, reqEditors...)
 	if err != nil {
 		return nil, err

@@ -7,8 +7,9 @@ import (
 )
 
 // Sample returns the smallest value that validates against the schema: required properties
-// only, the first enum value, the minimum of a range. It is what a server answers when it has
-// to invent a resource.
+// only, the first enum value, a scalar's example (which the document's validation checks
+// against its pattern and format), the minimum of a range. It is what a server answers when
+// it has to invent a resource.
 func Sample(ref *openapi3.SchemaRef) any {
 	return sample(ref, 0)
 }
@@ -24,14 +25,20 @@ func sample(ref *openapi3.SchemaRef, depth int) any {
 	if s.Default != nil {
 		return s.Default
 	}
+	if s.Example != nil && isScalar(s) {
+		return s.Example
+	}
 	switch {
 	case len(s.AllOf) > 0:
 		out := map[string]any{}
 		for _, part := range s.AllOf {
-			if m, ok := sample(part, depth+1).(map[string]any); ok {
-				for k, v := range m {
-					out[k] = v
-				}
+			v := sample(part, depth+1)
+			m, ok := v.(map[string]any)
+			if !ok && v != nil && len(s.Properties) == 0 {
+				return v // a scalar wrapped in allOf, e.g. to carry a default
+			}
+			for k, v := range m {
+				out[k] = v
 			}
 		}
 		for k, v := range objectSample(s, depth) {
@@ -64,6 +71,10 @@ func sample(ref *openapi3.SchemaRef, depth int) any {
 		return objectSample(s, depth)
 	}
 	return map[string]any{}
+}
+
+func isScalar(s *openapi3.Schema) bool {
+	return s.Type.Is("string") || s.Type.Is("integer") || s.Type.Is("number") || s.Type.Is("boolean")
 }
 
 func objectSample(s *openapi3.Schema, depth int) map[string]any {

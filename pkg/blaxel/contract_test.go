@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -141,7 +142,7 @@ func TestEveryOperationMatchesTheDocument(t *testing.T) {
 				continue
 			}
 			t.Run(op.OperationID, func(t *testing.T) {
-				callOperation(t, m, op)
+				callOperation(t, m, op, pathArgs(path, item, op))
 			})
 			srv.mu.Lock()
 			r := srv.seen[op.OperationID]
@@ -193,9 +194,31 @@ func TestClientHasNoRawMethods(t *testing.T) {
 	}
 }
 
-// callOperation calls one operation method with sample arguments built from its Go types,
-// once for its success answer and once for a 404, which must name the operation.
-func callOperation(t *testing.T, m reflect.Value, op *openapi3.Operation) {
+// pathArgs returns a value for each path parameter of an operation, in the order of its path:
+// the first value the parameter allows, or "sample-name" when it allows any.
+func pathArgs(path string, item *openapi3.PathItem, op *openapi3.Operation) []string {
+	var out []string
+	for _, seg := range strings.Split(path, "/") {
+		name, ok := strings.CutPrefix(seg, "{")
+		if !ok {
+			continue
+		}
+		name = strings.TrimSuffix(name, "}")
+		value := "sample-name"
+		for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+			if p := ps.GetByInAndName(openapi3.ParameterInPath, name); p != nil && p.Schema != nil && len(p.Schema.Value.Enum) > 0 {
+				value = fmt.Sprint(p.Schema.Value.Enum[0])
+			}
+		}
+		out = append(out, value)
+	}
+	return out
+}
+
+// callOperation calls one operation method with sample arguments built from its Go types
+// (the path parameters' values in order), once for its success answer and once for a 404,
+// which must name the operation.
+func callOperation(t *testing.T, m reflect.Value, op *openapi3.Operation, path []string) {
 	mt := m.Type()
 	if !mt.IsVariadic() || mt.In(mt.NumIn()-1) != reflect.TypeFor[[]blaxel.CallOption]() {
 		t.Fatalf("%s: the last argument is not opts ...CallOption", op.OperationID)
@@ -205,7 +228,11 @@ func callOperation(t *testing.T, m reflect.Value, op *openapi3.Operation) {
 		in := mt.In(i)
 		switch {
 		case in.Kind() == reflect.String:
-			args = append(args, reflect.ValueOf("sample-name").Convert(in))
+			value := "sample-name"
+			if len(path) > 0 {
+				value, path = path[0], path[1:]
+			}
+			args = append(args, reflect.ValueOf(value).Convert(in))
 		case in.Kind() == reflect.Pointer && strings.HasSuffix(in.Elem().Name(), "Params"):
 			args = append(args, reflect.Zero(in))
 		default:

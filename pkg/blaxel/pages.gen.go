@@ -34,10 +34,10 @@ func (c *Client) ListAgentsAll(ctx context.Context, params *gen.ListAgentsParams
 		}
 		pg := page[gen.Agent]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -69,10 +69,10 @@ func (c *Client) ListApplicationsAll(ctx context.Context, params *gen.ListApplic
 		}
 		pg := page[gen.Application]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -104,10 +104,10 @@ func (c *Client) ListDrivesAll(ctx context.Context, params *gen.ListDrivesParams
 		}
 		pg := page[gen.Drive]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -139,10 +139,10 @@ func (c *Client) ListFunctionsAll(ctx context.Context, params *gen.ListFunctions
 		}
 		pg := page[gen.Function]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -174,10 +174,10 @@ func (c *Client) ListJobExecutionTasksAll(ctx context.Context, jobID string, exe
 		}
 		pg := page[gen.JobExecutionTask]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -209,10 +209,10 @@ func (c *Client) ListJobExecutionsAll(ctx context.Context, jobID string, params 
 		}
 		pg := page[gen.JobExecution]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -244,10 +244,10 @@ func (c *Client) ListJobsAll(ctx context.Context, params *gen.ListJobsParams) it
 		}
 		pg := page[gen.Job]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -279,10 +279,10 @@ func (c *Client) ListModelsAll(ctx context.Context, params *gen.ListModelsParams
 		}
 		pg := page[gen.Model]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -314,10 +314,10 @@ func (c *Client) ListPoliciesAll(ctx context.Context, params *gen.ListPoliciesPa
 		}
 		pg := page[gen.Policy]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -349,10 +349,10 @@ func (c *Client) ListSandboxScheduleExecutionsAll(ctx context.Context, sandboxNa
 		}
 		pg := page[gen.SandboxScheduleExecution]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -384,10 +384,10 @@ func (c *Client) ListSandboxSchedulesAll(ctx context.Context, sandboxName string
 		}
 		pg := page[gen.SandboxScheduleEntry]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -419,10 +419,10 @@ func (c *Client) ListSandboxesAll(ctx context.Context, params *gen.ListSandboxes
 		}
 		pg := page[gen.Sandbox]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
@@ -454,10 +454,10 @@ func (c *Client) ListVolumesAll(ctx context.Context, params *gen.ListVolumesPara
 		}
 		pg := page[gen.LiteVolume]{more: true}
 		pg.items = list.Data
-		if list.Meta != nil && list.Meta.NextCursor != nil {
+		if list.Meta.NextCursor != nil {
 			pg.next = string(*list.Meta.NextCursor)
 		}
-		if list.Meta != nil && list.Meta.HasMore != nil {
+		if list.Meta.HasMore != nil {
 			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil

@@ -70,7 +70,7 @@ func (s *listingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		next = fmt.Sprintf("at-%d", end)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(gen.SandboxList{Data: items, Meta: &gen.PaginationMeta{HasMore: &more, NextCursor: &next}})
+	_ = json.NewEncoder(w).Encode(gen.SandboxList{Data: items, Meta: gen.PaginationMeta{HasMore: &more, NextCursor: &next}})
 }
 
 func (s *listingServer) sent() []*http.Request {
@@ -173,7 +173,7 @@ func TestListAllStopsOnRepeatedCursor(t *testing.T) {
 		name := fmt.Sprintf("p%d", n)
 		_ = json.NewEncoder(w).Encode(gen.SandboxList{
 			Data: []gen.Sandbox{{Metadata: gen.Metadata{Name: name}}},
-			Meta: &gen.PaginationMeta{HasMore: &more, NextCursor: &next},
+			Meta: gen.PaginationMeta{HasMore: &more, NextCursor: &next},
 		})
 		return true
 	}

@@ -55,6 +55,7 @@ type operation struct {
 	needsAuth        bool
 	hasVersion       bool
 	needsWorkspace   bool
+	forCaller        bool // acts on the caller's account, not in a workspace (its items live in accountSpace)
 }
 
 // collection is a path that creates items (POST /x) and the item path under it (/x/{name}).
@@ -63,6 +64,7 @@ type collection struct {
 	parentParams   []string   // the parameters of path
 	keyParams      []string   // the parameters itemPath adds
 	keyFields      [][]string // for each key parameter, the property of the item that holds it
+	keyEnums       [][]string // for each key parameter, the values its schema allows (nil for any)
 	parent         *collection
 	item           *openapi3.SchemaRef
 	lifecycle      *lifecycle
@@ -104,7 +106,8 @@ func loadAPI() (*api, error) {
 			o.status, o.schema = successOf(op)
 			o.needsAuth = needsAuth(doc, op)
 			o.hasVersion = hasHeader(item, op, "Blaxel-Version")
-			o.needsWorkspace = hasHeader(item, op, "X-Blaxel-Workspace") && !actsForCaller(op)
+			o.forCaller = actsForCaller(op)
+			o.needsWorkspace = hasHeader(item, op, "X-Blaxel-Workspace") && !o.forCaller
 			if path == tokenURL && method == "POST" {
 				o.kind = kindToken
 			}
@@ -210,9 +213,35 @@ func (a *api) bindCollection(c *collection, paths map[string]*openapi3.PathItem)
 	}
 	for _, p := range c.keyParams {
 		c.keyFields = append(c.keyFields, firstField(c.item, keyCandidates(p)))
+		c.keyEnums = append(c.keyEnums, pathEnum(paths[c.itemPath], p))
 	}
 	c.lifecycle = lifecycleOf(field(c.item, []string{"status"}))
 	c.hasEvents = field(c.item, []string{"events"}) != nil
+}
+
+// pathEnum returns the values a path parameter of an item path allows, nil when any.
+func pathEnum(item *openapi3.PathItem, name string) []string {
+	if item == nil {
+		return nil
+	}
+	scopes := []openapi3.Parameters{item.Parameters}
+	for _, op := range item.Operations() {
+		scopes = append(scopes, op.Parameters)
+	}
+	for _, ps := range scopes {
+		p := ps.GetByInAndName(openapi3.ParameterInPath, name)
+		if p == nil || p.Schema == nil || p.Schema.Value == nil {
+			continue
+		}
+		var out []string
+		for _, v := range p.Schema.Value.Enum {
+			if s, ok := v.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // listElement returns the schema of one element of a listing, plain array or page.

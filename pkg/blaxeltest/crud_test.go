@@ -151,7 +151,7 @@ func TestInvalidRequestsAnswer400(t *testing.T) {
 	}{
 		{"no metadata", request{method: "POST", path: "/sandboxes", body: map[string]any{"spec": map[string]any{}}}, "metadata"},
 		{"wrong type", request{method: "POST", path: "/sandboxes", body: map[string]any{"metadata": map[string]any{"name": 3}, "spec": map[string]any{}}}, "name"},
-		{"limit too large", request{method: "GET", path: "/sandboxes?limit=500"}, "limit"},
+		{"limit too small", request{method: "GET", path: "/sandboxes?limit=0"}, "limit"},
 		{"unknown sort", request{method: "GET", path: "/sandboxes?sort=size"}, "sort"},
 		{"no name", request{method: "POST", path: "/images", body: map[string]any{"name": "", "resourceType": "agent"}}, "name"},
 	} {
@@ -191,20 +191,21 @@ func TestUnknownRoutes(t *testing.T) {
 	}
 }
 
-// Names may hold any character, escaped slashes and dots included: they reach the intended
-// operation intact.
+// Names may hold any character the document allows, escaped slashes and dots included: they
+// reach the intended operation intact. A custom domain's name is free text.
 func TestNamesWithEscapedCharacters(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
 	for _, name := range []string{"a/b", "../workspaces", "x/..", "with space", "percent%2F", "ünï", "nul\x00byte", "escaped-slash"} {
-		created := send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox(name, nil)}).mustStatus(t, 200)
+		domain := map[string]any{"metadata": map[string]any{"name": name}, "spec": map[string]any{}}
+		created := send(t, srv, request{method: "POST", path: "/customdomains", body: domain}).mustStatus(t, 200)
 		loc := created.header.Get("Location")
 		got := send(t, srv, request{method: "GET", path: strings.TrimPrefix(loc, "/v0")}).mustStatus(t, 200)
 		if got.str("metadata.name") != name {
 			t.Errorf("%q: created at %s, read back %s", name, loc, got.raw)
 		}
-		if r := srv.Requests(); r[len(r)-1].OperationID != "GetSandbox" {
+		if r := srv.Requests(); r[len(r)-1].OperationID != "GetCustomDomain" {
 			t.Errorf("%q: reached %s", name, r[len(r)-1].OperationID)
 		}
-		send(t, srv, request{method: "GET", path: strings.TrimPrefix(loc, "/v0") + "/previews"}).mustStatus(t, 200)
+		send(t, srv, request{method: "POST", path: strings.TrimPrefix(loc, "/v0") + "/verify"}).mustStatus(t, 200)
 	}
 }

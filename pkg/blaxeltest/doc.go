@@ -26,12 +26,14 @@
 //     A Location header names a new item's path. Names may hold any character: the server
 //     routes on the escaped path, so "a%2Fb" names the item "a/b".
 //   - Listings: from Blaxel-Version 2026-04-28 on, operations marked x-pagination answer pages
-//     ({data, meta: {hasMore, nextCursor, total}}) with limit (50, at most 200), cursor, sort
-//     (createdAt:desc, createdAt:asc, name:asc, name:desc), q (a substring of the name, two
-//     characters or more) and anchor=end (the last page). Earlier versions, and listings
+//     ({data, meta: {hasMore, nextCursor, total}}) with limit (50; above the maximum the
+//     parameter declares, that maximum), cursor, sort (createdAt:desc, createdAt:asc, name:asc,
+//     name:desc), q (a substring of the name, display name or a label, in any case; shorter
+//     than two characters, ignored) and anchor=end (the last page). Earlier versions, and listings
 //     without x-pagination, answer a bare array in creation order. Any other query parameter
 //     a listing declares that is named like a property of its items, or of their metadata,
-//     keeps the items whose property equals it: status=FAILED, externalId=x. showTerminated
+//     keeps the items whose property equals it: status=FAILED, externalId=x. A property with an
+//     enum takes several values, comma-separated and in any case, and refuses others (400). showTerminated
 //     is accepted and changes nothing, since no item of the server is ever terminated.
 //   - Deployments: a new item whose status can be DEPLOYING (sandboxes, agents, functions,
 //     models, jobs...) is DEPLOYING, then DEPLOYED after WithDeployDelay, with events; job
@@ -43,13 +45,19 @@
 //     unless WithAPIKey names the accepted ones; tokens from /oauth/token (client credentials in
 //     a Basic header, or a refresh token) that expire after WithTokenTTL. Otherwise 401.
 //   - Workspace: operations in a workspace need X-Blaxel-Workspace (or ?workspace=), else 403.
-//     Those tagged workspaces or invitations act for the caller and need none. One store
-//     serves every workspace.
+//     Those tagged workspaces or invitations act for the caller and need none. Each workspace
+//     has its own items: listings, totals, lookups and cursors never cross workspaces. A seed
+//     given no workspace is copied into every workspace.
 //   - Versions: no Blaxel-Version means 2026-04-16; YYYY-MM-DD is accepted from 2026-04-16 to
 //     the document's version, YYYY-MM-DD.preview from 2026-04-16 on; anything else answers 400
 //     {"error": "invalid_api_version"}.
 //   - Validation: a request the document rejects answers 400 with the reason (read-only
-//     properties sent back are ignored, not refused). An answer the document rejects fails the
+//     properties sent back are ignored, not refused): names, lengths, formats and durations are
+//     checked as the document constrains them. A missing Blaxel-Version, which the document
+//     requires, is taken as 2026-04-16, as the real server does. An update whose body names
+//     another item than its path is refused: names cannot change.
+//   - Defaults: what the document gives a default is filled in what the server stores and
+//     answers, in the objects the request holds. Write-only properties are stored, never answered. An answer the document rejects fails the
 //     test (NewServer) or is logged (Start).
 //   - Other operations answer the item they are under when they answer its schema (verifying a
 //     domain answers the domain), else a minimal valid instance of their schema.

@@ -19,6 +19,8 @@ type call struct {
 	query     url.Values
 	body      any // the decoded JSON body, nil when none
 	workspace string
+	space     string // the space the call acts in: its workspace, accountSpace or seededSpace
+	sp        *space // that space, set by answer under the store's lock
 	version   string // the date of the API version to answer as
 	now       time.Time
 	seeding   bool // created by a seed: already deployed
@@ -36,7 +38,29 @@ type handlers struct {
 func (h *handlers) answer(c *call) reply {
 	h.st.mu.Lock()
 	defer h.st.mu.Unlock()
-	if enc := c.op.enclosing; enc != nil && h.st.find(enc, c.params) == nil {
+	return h.answerLocked(c)
+}
+
+// seedEverywhere answers a seed's call in seededSpace, then in every workspace that exists,
+// under one lock so that a workspace made meanwhile gets the item exactly once.
+func (h *handlers) seedEverywhere(c *call) reply {
+	h.st.mu.Lock()
+	defer h.st.mu.Unlock()
+	var rep reply
+	for _, sp := range append([]string{seededSpace}, h.st.workspaces()...) {
+		each := *c
+		each.space = sp
+		if rep = h.answerLocked(&each); rep.status >= 300 {
+			return rep
+		}
+	}
+	return rep
+}
+
+// answerLocked answers a call; the caller holds the store's mu.
+func (h *handlers) answerLocked(c *call) reply {
+	c.sp = h.st.in(c.space)
+	if enc := c.op.enclosing; enc != nil && c.sp.find(enc, c.params) == nil {
 		return notFound(enc, c.params)
 	}
 	switch c.op.kind {
@@ -56,6 +80,18 @@ func (h *handlers) answer(c *call) reply {
 	return h.other(c)
 }
 
+// ownedBy names a resource for the credentials it holds: its path inside its space.
+func ownedBy(space, path string) string { return space + "\x00" + path }
+
+// spaceOf returns the space a request acts in: the account's for operations that act for the
+// caller, else the workspace's.
+func spaceOf(op *operation, workspace string) string {
+	if op.forCaller {
+		return accountSpace
+	}
+	return workspace
+}
+
 func notFound(c *collection, params map[string]string) reply {
 	return errorReply(http.StatusNotFound, "not_found", "no item at "+fillTemplate(c.itemPath, params))
 }
@@ -71,7 +107,7 @@ func (h *handlers) create(c *call) reply {
 	if !ok {
 		return errorReply(http.StatusBadRequest, "bad_request", "the body must be a JSON object")
 	}
-	b := h.st.bucket(coll, valuesOf(coll.parentParams, c.params), true)
+	b := c.sp.bucket(coll, valuesOf(coll.parentParams, c.params), true)
 	keys := make([]string, len(coll.keyParams))
 	params := maps.Clone(c.params)
 	for i := range coll.keyParams {
@@ -112,12 +148,12 @@ func (h *handlers) create(c *call) reply {
 	once := map[string]any{} // secrets shown by this answer only
 	if field(c.op.schema, []string{"apiKey"}) != nil {
 		k := "bl_" + randomHex(20)
-		h.creds.addAPIKey(k, c.workspace, owner)
+		h.creds.addAPIKey(k, c.workspace, ownedBy(c.space, owner))
 		once["apiKey"] = k
 	}
 	if field(c.op.schema, []string{"client_secret"}) != nil {
 		secret := randomHex(24)
-		h.creds.addClient(key, secret, c.workspace, owner)
+		h.creds.addClient(key, secret, c.workspace, ownedBy(c.space, owner))
 		once["client_secret"] = secret
 	}
 	r := h.itemReply(c, coll, e.doc, params, once)
@@ -135,11 +171,11 @@ func keyFromBody(coll *collection, i int, body map[string]any) (key string, gene
 	readOnly := f != nil && readOnlyAt(coll.item, f)
 	if !readOnly {
 		if v := getString(body, f); f != nil && v != "" {
-			return v, false, ""
+			return inPathForm(coll.keyEnums[i], v), false, ""
 		}
 		for _, cand := range bodyKeyCandidates(param) {
 			if v := getString(body, cand); v != "" {
-				return v, false, ""
+				return inPathForm(coll.keyEnums[i], v), false, ""
 			}
 		}
 	}
@@ -153,6 +189,16 @@ func keyFromBody(coll *collection, i int, body map[string]any) (key string, gene
 	return "", false, "the body does not name the new item: set " + where
 }
 
+// inPathForm returns a body's value as the path spells it, when the path parameter allows only
+// some values: images are created with resourceType "agent" and read at /images/agents/...,
+// the plural the parameter's enum lists.
+func inPathForm(enum []string, v string) string {
+	if len(enum) == 0 || slices.Contains(enum, v) || !slices.Contains(enum, v+"s") {
+		return v
+	}
+	return v + "s"
+}
+
 // uniqueID returns an id no item of the bucket has.
 func uniqueID(b *bucket) string {
 	for {
@@ -164,12 +210,14 @@ func uniqueID(b *bucket) string {
 }
 
 // newItem builds a stored item from a creation body: what the item's schema declares of the
-// body, the required properties it lacks, then what the server sets.
+// body, the required properties it lacks, the defaults of those it left out, then what the
+// server sets.
 func newItem(coll *collection, body map[string]any, params map[string]string, c *call) map[string]any {
 	doc, _ := deepMerge(apidoc.Sample(coll.item), shape(coll.item, body, true)).(map[string]any)
 	if doc == nil {
 		doc = map[string]any{}
 	}
+	fillDefaults(coll.item, doc)
 	stampServerFields(coll, doc, params, c)
 	setTime(coll, doc, createdFields(), c.now)
 	for _, f := range [][]string{{"spec", "token"}, {"token"}} {
@@ -217,7 +265,7 @@ func setTime(coll *collection, doc map[string]any, candidates [][]string, now ti
 // read answers one item.
 func (h *handlers) read(c *call) reply {
 	coll := c.op.coll
-	e := h.st.find(coll, c.params)
+	e := c.sp.find(coll, c.params)
 	if e == nil {
 		return notFound(coll, c.params)
 	}
@@ -229,7 +277,7 @@ func (h *handlers) read(c *call) reply {
 // into it otherwise; what the server set is kept either way.
 func (h *handlers) update(c *call) reply {
 	coll := c.op.coll
-	e := h.st.find(coll, c.params)
+	e := c.sp.find(coll, c.params)
 	if e == nil {
 		return notFound(coll, c.params)
 	}
@@ -240,6 +288,9 @@ func (h *handlers) update(c *call) reply {
 	if !ok {
 		return errorReply(http.StatusBadRequest, "bad_request", "the body must be a JSON object")
 	}
+	if problem := renames(coll, body, c.params); problem != "" {
+		return errorReply(http.StatusBadRequest, "bad_request", problem)
+	}
 	settle(coll, e, c.now)
 	sent, _ := shape(coll.item, body, true).(map[string]any)
 	var next map[string]any
@@ -249,9 +300,25 @@ func (h *handlers) update(c *call) reply {
 	} else {
 		next, _ = deepMerge(e.doc, sent).(map[string]any)
 	}
+	fillDefaults(coll.item, next)
 	stampServerFields(coll, next, c.params, c)
 	e.doc = next
 	return h.itemReply(c, coll, e.doc, c.params, nil)
+}
+
+// renames says why an update body that names another item than its path is refused: a name
+// (or any key the path carries) cannot change once the item exists. "" when it does not.
+func renames(coll *collection, body map[string]any, params map[string]string) string {
+	for i, f := range coll.keyFields {
+		if f == nil || readOnlyAt(coll.item, f) {
+			continue
+		}
+		if v := getString(body, f); v != "" && v != params[coll.keyParams[i]] {
+			return strings.Join(f, ".") + " cannot change once the item exists: the path names " +
+				params[coll.keyParams[i]] + ", the body " + v
+		}
+	}
+	return ""
 }
 
 func sameSchema(mt *openapi3.MediaType, ref *openapi3.SchemaRef) bool {
@@ -262,8 +329,8 @@ func sameSchema(mt *openapi3.MediaType, ref *openapi3.SchemaRef) bool {
 // the item as it was, DELETING where its status can say so.
 func (h *handlers) remove(c *call) reply {
 	coll := c.op.coll
-	b := h.st.bucket(coll, valuesOf(coll.parentParams, c.params), false)
-	e := h.st.find(coll, c.params)
+	b := c.sp.bucket(coll, valuesOf(coll.parentParams, c.params), false)
+	e := c.sp.find(coll, c.params)
 	if e == nil {
 		return notFound(coll, c.params)
 	}
@@ -272,8 +339,8 @@ func (h *handlers) remove(c *call) reply {
 	if s := field(coll.item, []string{"status"}); s != nil && s.Value != nil && slices.Contains(s.Value.Enum, any("DELETING")) {
 		doc["status"] = "DELETING"
 	}
-	h.st.remove(coll, b, e)
-	h.creds.revokeUnder(fillTemplate(coll.itemPath, c.params))
+	c.sp.remove(coll, b, e)
+	h.creds.revokeUnder(ownedBy(c.space, fillTemplate(coll.itemPath, c.params)))
 	return h.itemReply(c, coll, doc, c.params, nil)
 }
 
@@ -281,7 +348,7 @@ func (h *handlers) remove(c *call) reply {
 func (h *handlers) lookup(c *call) reply {
 	coll := c.op.coll
 	want := c.params[templateParams(c.op.path)[len(templateParams(c.op.path))-1]]
-	for _, e := range h.st.bucket(coll, valuesOf(coll.parentParams, c.params), false).entries(c.now) {
+	for _, e := range c.sp.bucket(coll, valuesOf(coll.parentParams, c.params), false).entries(c.now) {
 		if getString(e.doc, c.op.lookupField) == want {
 			params := maps.Clone(c.params)
 			for i, p := range coll.keyParams {
@@ -300,7 +367,7 @@ func (h *handlers) other(c *call) reply {
 		return emptyReply(c.op.status)
 	}
 	if enc := c.op.enclosing; enc != nil && enc.item != nil && c.op.schema.Value == enc.item.Value {
-		e := h.st.find(enc, c.params)
+		e := c.sp.find(enc, c.params)
 		settle(enc, e, c.now)
 		return jsonReply(c.op.status, shape(c.op.schema, deepCopy(e.doc), false))
 	}
@@ -316,7 +383,7 @@ func (h *handlers) itemReply(c *call, coll *collection, doc map[string]any, para
 		return emptyReply(c.op.status)
 	}
 	if enc := c.op.enclosing; enc != nil && enc != coll && enc.item != nil && schema.Value == enc.item.Value && schema.Value != coll.item.Value {
-		if parent := h.st.find(enc, params); parent != nil {
+		if parent := c.sp.find(enc, params); parent != nil {
 			settle(enc, parent, c.now)
 			doc, coll = parent.doc, enc
 		}

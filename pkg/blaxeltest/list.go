@@ -26,21 +26,21 @@ const (
 // select.
 func (h *handlers) list(c *call) reply {
 	coll := c.op.coll
-	b := h.st.bucket(coll, valuesOf(coll.parentParams, c.params), false)
+	b := c.sp.bucket(coll, valuesOf(coll.parentParams, c.params), false)
 	all := b.entries(c.now)
-	q := c.query.Get("q")
-	if q != "" && len([]rune(q)) < 2 {
-		return errorReply(http.StatusBadRequest, "bad_request", "q must have two characters or more")
-	}
+	q := searchTerm(c.query.Get("q"))
 	selected := url.Values{}
 	for _, f := range c.op.filters {
 		if v := c.query.Get(f.param); v != "" {
+			if _, problem := f.wanted(v); problem != "" {
+				return errorReply(http.StatusBadRequest, "bad_request", problem)
+			}
 			selected.Set(f.param, v)
 		}
 	}
 	matching := make([]*entry, 0, len(all))
 	for _, e := range all {
-		if q != "" && !strings.Contains(strings.ToLower(e.key), strings.ToLower(q)) {
+		if q != "" && !matches(e, q) {
 			continue
 		}
 		if selects(c.op.filters, selected, e.doc) {
@@ -59,11 +59,78 @@ func (h *handlers) list(c *call) reply {
 	return h.page(c, matching, len(all), q, selected.Encode())
 }
 
+// minQuery is the shortest search a listing applies: a shorter q is ignored, not refused.
+const minQuery = 2
+
+// searchTerm is q as a listing searches with it: trimmed, lowercased, "" when too short.
+func searchTerm(q string) string {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if len([]rune(q)) < minQuery {
+		return ""
+	}
+	return q
+}
+
+// matches reports whether an item's name, display name, or one of its labels' keys or values
+// holds the search term.
+func matches(e *entry, q string) bool {
+	texts := []string{e.key, getString(e.doc, []string{"metadata", "name"}), getString(e.doc, []string{"metadata", "displayName"})}
+	labels, _ := getPath(e.doc, []string{"metadata", "labels"})
+	if m, ok := labels.(map[string]any); ok {
+		for k, v := range m {
+			s, _ := v.(string)
+			texts = append(texts, k, s)
+		}
+	}
+	for _, t := range texts {
+		if strings.Contains(strings.ToLower(t), q) {
+			return true
+		}
+	}
+	return false
+}
+
+// clampLimit rewrites a listing's limit above the maximum its parameter declares to that
+// maximum, before the request is validated: the server takes a larger page size as its
+// largest rather than refusing it.
+func clampLimit(op *operation, r *http.Request) {
+	p := op.op.Parameters.GetByInAndName(openapi3.ParameterInQuery, "limit")
+	if p == nil || p.Schema == nil || p.Schema.Value == nil || p.Schema.Value.Max == nil {
+		return
+	}
+	q := r.URL.Query()
+	n, err := strconv.Atoi(q.Get("limit"))
+	if max := int(*p.Schema.Value.Max); err == nil && n > max {
+		q.Set("limit", strconv.Itoa(max))
+		r.URL.RawQuery = q.Encode()
+	}
+}
+
 // filter is a query parameter of a listing named like a property of its items (or of their
-// metadata): ?status=DEPLOYED, ?externalId=x for metadata.externalId.
+// metadata): ?status=DEPLOYED, ?externalId=x for metadata.externalId. A property that allows
+// only some values is filtered as the API filters statuses: by any of several values,
+// comma-separated and in any case, each of which must be one the property allows.
 type filter struct {
 	param string
 	field []string
+	enum  []string // the values the property allows, nil for any
+}
+
+// wanted returns the values a filter was sent, as the property spells them, or why one of
+// them is refused.
+func (f filter) wanted(sent string) ([]string, string) {
+	if f.enum == nil {
+		return []string{sent}, ""
+	}
+	var out []string
+	for _, v := range strings.Split(sent, ",") {
+		i := slices.IndexFunc(f.enum, func(e string) bool { return strings.EqualFold(e, strings.TrimSpace(v)) })
+		if i < 0 {
+			return nil, f.param + " " + strings.TrimSpace(v) + " is none of " + strings.Join(f.enum, ", ")
+		}
+		out = append(out, f.enum[i])
+	}
+	return out, ""
 }
 
 // listControls are the query parameters a listing reads itself: they select no property.
@@ -79,21 +146,27 @@ func filtersOf(op *openapi3.Operation, elem *openapi3.SchemaRef) []filter {
 		}
 		path := firstField(elem, [][]string{{p.Value.Name}, {"metadata", p.Value.Name}})
 		if f := field(elem, path); f != nil && f.Value != nil && slices.ContainsFunc([]string{"string", "integer", "number", "boolean"}, f.Value.Type.Is) {
-			out = append(out, filter{param: p.Value.Name, field: path})
+			flt := filter{param: p.Value.Name, field: path}
+			for _, v := range f.Value.Enum {
+				if s, ok := v.(string); ok {
+					flt.enum = append(flt.enum, s)
+				}
+			}
+			out = append(out, flt)
 		}
 	}
 	return out
 }
 
-// selects reports whether an item has, for every filter sent, the value sent.
+// selects reports whether an item has, for every filter sent, one of the values sent.
 func selects(filters []filter, sent url.Values, doc map[string]any) bool {
 	for _, f := range filters {
-		want := sent.Get(f.param)
-		if want == "" {
+		want, _ := f.wanted(sent.Get(f.param))
+		if sent.Get(f.param) == "" {
 			continue
 		}
 		v, _ := getPath(doc, f.field)
-		if got, ok := scalarString(v); !ok || got != want {
+		if got, ok := scalarString(v); !ok || !slices.Contains(want, got) {
 			return false
 		}
 	}
@@ -145,10 +218,10 @@ func (h *handlers) page(c *call, items []*entry, total int, q, filters string) r
 	limit := defaultLimit
 	if s := c.query.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			return errorReply(http.StatusBadRequest, "bad_request", "limit must be between 1 and 200")
+		if err != nil || n < 1 {
+			return errorReply(http.StatusBadRequest, "bad_request", "limit must be a whole number, 1 or more")
 		}
-		limit = n
+		limit = min(n, maxLimit)
 	}
 	sortBy := cmp.Or(c.query.Get("sort"), "createdAt:desc")
 	order, ok := orders()[sortBy]
@@ -156,7 +229,7 @@ func (h *handlers) page(c *call, items []*entry, total int, q, filters string) r
 		return errorReply(http.StatusBadRequest, "bad_request", "sort must be createdAt:desc, createdAt:asc, name:asc or name:desc")
 	}
 	slices.SortFunc(items, order)
-	scope := scopeOf(c.op.coll, c.params)
+	scope := scopeOf(c.space, c.op.coll, c.params)
 	if raw := c.query.Get("cursor"); raw != "" {
 		cur, ok := decodeCursor(raw)
 		switch {
@@ -208,9 +281,10 @@ func orders() map[string]func(x, y *entry) int {
 	}
 }
 
-// scopeOf names the listing a cursor belongs to: the collection under its parent.
-func scopeOf(coll *collection, params map[string]string) string {
+// scopeOf names the listing a cursor belongs to: the collection under its parent, in one
+// workspace.
+func scopeOf(space string, coll *collection, params map[string]string) string {
 	h := fnv.New64a()
-	h.Write([]byte(bucketKey(coll, valuesOf(coll.parentParams, params))))
+	h.Write([]byte(space + "\x00" + bucketKey(coll, valuesOf(coll.parentParams, params))))
 	return strconv.FormatUint(h.Sum64(), 36)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,23 +109,55 @@ func TestPaginationSurvivesDeletions(t *testing.T) {
 
 func TestPaginationFilters(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
-	for _, n := range []string{"web-1", "web-2", "db-1", "WEB-3"} {
+	for _, n := range []string{"web-1", "web-2", "db-1"} {
 		send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox(n, nil)}).mustStatus(t, 200)
 	}
 	send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("web-broken", map[string]string{blaxeltest.FailLabel: "true"})}).mustStatus(t, 200)
+	// q also searches display names and labels' keys and values, ignoring case.
+	cache := sandbox("cache", nil)
+	cache["metadata"].(map[string]any)["displayName"] = "Web Cache"
+	send(t, srv, request{method: "POST", path: "/sandboxes", body: cache}).mustStatus(t, 200)
+	send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("queue", map[string]string{"tier": "web"})}).mustStatus(t, 200)
 
-	got, _ := walk(t, srv, "/sandboxes", url.Values{"q": {"web"}, "limit": {"2"}, "sort": {"name:asc"}})
-	if want := []string{"WEB-3", "web-1", "web-2", "web-broken"}; !slices.Equal(got, want) {
+	got, _ := walk(t, srv, "/sandboxes", url.Values{"q": {" WEB "}, "limit": {"2"}, "sort": {"name:asc"}})
+	if want := []string{"cache", "queue", "web-1", "web-2", "web-broken"}; !slices.Equal(got, want) {
 		t.Errorf("q=web: %v, want %v", got, want)
 	}
 	failed := send(t, srv, request{method: "GET", path: "/sandboxes?status=FAILED"}).mustStatus(t, 200)
 	if got := names(t, failed); !slices.Equal(got, []string{"web-broken"}) {
 		t.Errorf("status=FAILED: %v", got)
 	}
-	if _, _, total := meta(failed); total != 5 {
+	// Several statuses, comma-separated, in any case; an unknown one is refused.
+	either := send(t, srv, request{method: "GET", path: "/sandboxes?status=failed,Deployed&sort=name:asc"}).mustStatus(t, 200)
+	if got := names(t, either); len(got) != 6 {
+		t.Errorf("status=failed,Deployed: %v, want all six", got)
+	}
+	if a := send(t, srv, request{method: "GET", path: "/sandboxes?status=SLEEPING"}).mustStatus(t, 400); !strings.Contains(a.str("message"), "SLEEPING") {
+		t.Errorf("an unknown status: %s", a.raw)
+	}
+	if _, _, total := meta(failed); total != 6 {
 		t.Errorf("total %v: it counts every item, filters aside", total)
 	}
-	send(t, srv, request{method: "GET", path: "/sandboxes?q=w"}).mustStatus(t, 400)
+	// A search of one character is ignored: the listing is whole.
+	if all := send(t, srv, request{method: "GET", path: "/sandboxes?q=w"}).mustStatus(t, 200); len(names(t, all)) != 6 {
+		t.Errorf("q=w: %v, want every sandbox", names(t, all))
+	}
+}
+
+func TestPaginationClampsALimitAboveTheMaximum(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	for i := range 205 {
+		if err := srv.Seed(blaxeltest.Seed{Path: "/sandboxes", Body: sandbox(fmt.Sprintf("box-%03d", i), nil)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := send(t, srv, request{method: "GET", path: "/sandboxes?limit=500"}).mustStatus(t, 200)
+	if n := len(names(t, page)); n != 200 {
+		t.Errorf("limit=500 answered %d sandboxes, want 200", n)
+	}
+	if hasMore, next, _ := meta(page); !hasMore || next == "" {
+		t.Errorf("limit=500: more follow, and the page says %s", page.raw[len(page.raw)-80:])
+	}
 }
 
 func TestListingFiltersByAPropertyItsParameterNames(t *testing.T) {
@@ -162,7 +195,7 @@ func TestPaginationLimitAndAnchor(t *testing.T) {
 		t.Errorf("default page size %d, want 50", n)
 	}
 	send(t, srv, request{method: "GET", path: "/functions?limit=200"}).mustStatus(t, 200)
-	send(t, srv, request{method: "GET", path: "/functions?limit=201"}).mustStatus(t, 400)
+	send(t, srv, request{method: "GET", path: "/functions?limit=0"}).mustStatus(t, 400)
 	end := send(t, srv, request{method: "GET", path: "/functions?limit=10&sort=name:asc&anchor=end"}).mustStatus(t, 200)
 	got := names(t, end)
 	if len(got) != 10 || got[0] != "f45" || got[9] != "f54" {

@@ -192,7 +192,7 @@ func (s *Server) deployed(kind, name, workspace string, now time.Time) string {
 	st := s.handlers.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	e := st.find(coll, map[string]string{coll.keyParams[0]: name})
+	e := st.in(workspace).find(coll, map[string]string{coll.keyParams[0]: name})
 	if e == nil {
 		return "WORKLOAD_NOT_FOUND"
 	}

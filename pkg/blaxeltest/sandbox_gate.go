@@ -12,7 +12,7 @@ import (
 // that sandbox (else the gateway's 401, or 403 for a credential of another workspace).
 func (s *Server) sandboxGate(r *http.Request, workspace, name string) (*sandbox, reply) {
 	now := s.cfg.now()
-	seq, status, ok := s.controlPlaneSandbox(name, now)
+	seq, status, ok := s.controlPlaneSandbox(workspace, name, now)
 	if !ok {
 		s.sbx.forget(workspace, name) // deleted on the control plane: its processes end
 		return nil, gatewayReply(GatewayError("WORKLOAD_NOT_FOUND"), now)
@@ -32,7 +32,7 @@ func (s *Server) sandboxGate(r *http.Request, workspace, name string) (*sandbox,
 // code, "" when the request may go on.
 func (s *Server) sandboxCredential(r *http.Request, workspace, name string, now time.Time) string {
 	preview := previewToken(r)
-	if preview != "" && s.previewTokenValid(name, preview, now) {
+	if preview != "" && s.previewTokenValid(workspace, name, preview, now) {
 		return ""
 	}
 	if bearer(r) == "" {
@@ -70,9 +70,9 @@ func (s *Server) sandboxCollection() *collection {
 	return nil
 }
 
-// controlPlaneSandbox looks a sandbox up in the control plane's store: its creation number
+// controlPlaneSandbox looks a sandbox up in its workspace on the control plane: its creation number
 // and status.
-func (s *Server) controlPlaneSandbox(name string, now time.Time) (int64, string, bool) {
+func (s *Server) controlPlaneSandbox(workspace, name string, now time.Time) (int64, string, bool) {
 	c := s.sandboxCollection()
 	if c == nil {
 		return 0, "", false
@@ -80,7 +80,7 @@ func (s *Server) controlPlaneSandbox(name string, now time.Time) (int64, string,
 	st := s.handlers.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	e := st.find(c, map[string]string{c.keyParams[0]: name})
+	e := st.in(workspace).find(c, map[string]string{c.keyParams[0]: name})
 	if e == nil {
 		return 0, "", false
 	}
@@ -90,7 +90,7 @@ func (s *Server) controlPlaneSandbox(name string, now time.Time) (int64, string,
 
 // previewTokenValid reports whether token is the value of an unexpired preview token of a
 // preview of the sandbox.
-func (s *Server) previewTokenValid(sandboxName, token string, now time.Time) bool {
+func (s *Server) previewTokenValid(workspace, sandboxName, token string, now time.Time) bool {
 	c := s.sandboxCollection()
 	if c == nil {
 		return false
@@ -98,7 +98,7 @@ func (s *Server) previewTokenValid(sandboxName, token string, now time.Time) boo
 	st := s.handlers.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for _, b := range st.buckets {
+	for _, b := range st.in(workspace).buckets {
 		if !strings.HasPrefix(b.coll.path, c.itemPath+"/") || len(b.parents) == 0 || b.parents[0] != sandboxName {
 			continue
 		}

@@ -72,8 +72,9 @@ func listItems(ref *openapi3.SchemaRef) *openapi3.SchemaRef {
 }
 
 // shape keeps of v what the schema declares, recursively: an answer built from a stored item
-// then holds only what its schema describes. With forRequest, read-only properties are
-// dropped too, as the server ignores them in a request body.
+// then holds only what its schema describes, and never a write-only property (a secret the
+// caller sent). With forRequest, read-only properties are dropped instead, as the server
+// ignores them in a request body.
 func shape(ref *openapi3.SchemaRef, v any, forRequest bool) any {
 	return shapeAt(ref, v, forRequest, 0)
 }
@@ -93,7 +94,7 @@ func shapeAt(ref *openapi3.SchemaRef, v any, forRequest bool, depth int) any {
 		out := make(map[string]any, len(x))
 		for k, val := range x {
 			if p, ok := props[k]; ok {
-				if forRequest && p.Value != nil && p.Value.ReadOnly {
+				if p.Value != nil && (forRequest && p.Value.ReadOnly || !forRequest && p.Value.WriteOnly) {
 					continue
 				}
 				out[k] = shapeAt(p, val, forRequest, depth+1)
@@ -224,4 +225,55 @@ func deepCopy(v any) any {
 		return out
 	}
 	return v
+}
+
+// defaultOf returns the default a property schema declares, itself or in the one part of an
+// allOf (where the document puts defaults, so that openapi-typescript keeps them optional).
+func defaultOf(ref *openapi3.SchemaRef) (any, bool) {
+	for depth := 0; ref != nil && ref.Value != nil && depth < maxSchemaDepth; depth++ {
+		if ref.Value.Default != nil {
+			return ref.Value.Default, true
+		}
+		if len(ref.Value.AllOf) != 1 {
+			break
+		}
+		ref = ref.Value.AllOf[0]
+	}
+	return nil, false
+}
+
+// fillDefaults sets, in every object of v that the schema describes, the properties it lacks
+// that have a default: what the server stores and answers holds them, as the real one does.
+// Objects that v does not hold are not created for their defaults' sake.
+func fillDefaults(ref *openapi3.SchemaRef, v any) {
+	fillDefaultsAt(ref, v, 0)
+}
+
+func fillDefaultsAt(ref *openapi3.SchemaRef, v any, depth int) {
+	if ref == nil || ref.Value == nil || depth > maxSchemaDepth {
+		return
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for name, p := range properties(ref.Value) {
+			if val, ok := x[name]; ok {
+				fillDefaultsAt(p, val, depth+1)
+				continue
+			}
+			if d, ok := defaultOf(p); ok && p.Value != nil && !p.Value.ReadOnly {
+				x[name] = deepCopy(d)
+			}
+		}
+		if extra := ref.Value.AdditionalProperties.Schema; extra != nil {
+			for name, val := range x {
+				if _, declared := properties(ref.Value)[name]; !declared {
+					fillDefaultsAt(extra, val, depth+1)
+				}
+			}
+		}
+	case []any:
+		for _, val := range x {
+			fillDefaultsAt(ref.Value.Items, val, depth+1)
+		}
+	}
 }

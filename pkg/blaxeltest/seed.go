@@ -37,7 +37,9 @@ func ParseSeeds(data []byte) ([]Seed, error) {
 }
 
 // Seed creates a resource directly, without credentials, faults or request log: the body is
-// validated and stored as a POST to seed.Path would be. The resource is already deployed.
+// validated and stored as a POST to seed.Path would be. The resource is already deployed. It
+// is created in seed.Workspace, or, when that is empty, in every workspace (each has its own
+// copy, so that a change in one is not seen in another).
 func (s *Server) Seed(seed Seed) error {
 	body, err := json.Marshal(seed.Body)
 	if err != nil {
@@ -68,10 +70,15 @@ func (s *Server) Seed(seed Seed) error {
 	if err != nil {
 		return fmt.Errorf("blaxeltest: seed %s: the body is not JSON: %w", seed.Path, err)
 	}
-	rep = s.handlers.answer(&call{
+	c := call{
 		op: op, params: params, query: routed.URL.Query(), body: decoded,
-		workspace: seed.Workspace, version: s.api.version, now: s.cfg.now(), seeding: true,
-	})
+		workspace: seed.Workspace, space: spaceOf(op, seed.Workspace), version: s.api.version, now: s.cfg.now(), seeding: true,
+	}
+	if seed.Workspace == "" && !op.forCaller {
+		rep = s.handlers.seedEverywhere(&c) // in every workspace, now and later
+	} else {
+		rep = s.handlers.answer(&c)
+	}
 	if rep.status >= 300 {
 		return fmt.Errorf("blaxeltest: seed %s: %d %s", seed.Path, rep.status, rep.body)
 	}

@@ -327,6 +327,9 @@ func (s *Server) process(r *http.Request, op *operation, route *routers.Route, p
 	if op.kind == kindToken {
 		s.creds.countTokenRequest()
 	}
+	if op.kind == kindList {
+		clampLimit(op, r)
+	}
 	in := s.validationInput(r, route, params, body)
 	rep := s.check(r, op, workspace, body, in, now)
 	if rep.status == 0 {
@@ -379,7 +382,7 @@ func (s *Server) dispatch(r *http.Request, op *operation, params map[string]stri
 	version, _ := resolveVersion(r.Header.Get("Blaxel-Version"), s.api.version)
 	return s.handlers.answer(&call{
 		op: op, params: params, query: r.URL.Query(), body: decoded,
-		workspace: workspace, version: version, now: now,
+		workspace: workspace, space: spaceOf(op, workspace), version: version, now: now,
 	})
 }
 
@@ -398,9 +401,15 @@ func decodeJSON(data []byte) (any, error) {
 	return v, nil
 }
 
-// validationInput prepares the request for openapi3filter, its body rewound.
+// validationInput prepares the request for openapi3filter, its body rewound. The document
+// requires Blaxel-Version, since its shapes exist only with it, but the server answers a
+// request without it as earliestVersion: the validator is shown that version.
 func (s *Server) validationInput(r *http.Request, route *routers.Route, params map[string]string, body []byte) *openapi3filter.RequestValidationInput {
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if op := s.api.ops[route.Method+" "+route.Path]; op != nil && op.hasVersion && r.Header.Get("Blaxel-Version") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Blaxel-Version", earliestVersion)
+	}
 	return &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{

@@ -18,6 +18,45 @@ export const sandbox: Schemas["Sandbox"] = {
   },
 };
 
+// The smallest bodies the README shows: a name and an empty spec. Properties with a default
+// (enabled, public, proxy...) stay optional under openapi-typescript's default options. An egress
+// IP is the exception: its ipFamily is required, default or not.
+type Minimal = { metadata: { name: string }; spec: Record<string, never> };
+const minimal = (name: string): Minimal => ({ metadata: { name }, spec: {} });
+export const egressIP: Schemas["EgressIP"] = { metadata: { name: "my-ip" }, spec: { ipFamily: "IPv4" } };
+export const minimalBodies: {
+  sandbox: Schemas["Sandbox"];
+  agent: Schemas["Agent"];
+  fn: Schemas["Function"];
+  model: Schemas["Model"];
+  job: Schemas["Job"];
+  application: Schemas["Application"];
+  volume: Schemas["Volume"];
+} = {
+  sandbox: minimal("my-sandbox"),
+  agent: minimal("my-agent"),
+  fn: minimal("my-function"),
+  model: minimal("my-model"),
+  job: minimal("my-job"),
+  application: minimal("my-app"),
+  volume: minimal("my-volume"),
+};
+
+// What a read answers can be sent back to the update of the same resource, as the update
+// operations advise (read, change, send back).
+type Ops = operations;
+type Json<R> = R extends { content: { "application/json": infer T } } ? T : never;
+type Answer<Op extends keyof Ops> = Json<Ops[Op]["responses"] extends { 200: infer R } ? R : never>;
+type Body<Op extends keyof Ops> = Json<NonNullable<Ops[Op]["requestBody"]>>;
+export const resend = {
+  sandbox: (s: Answer<"GetSandbox">): Body<"UpdateSandbox"> => s,
+  agent: (a: Answer<"GetAgent">): Body<"UpdateAgent"> => a,
+  fn: (f: Answer<"GetFunction">): Body<"UpdateFunction"> => f,
+  model: (m: Answer<"GetModel">): Body<"UpdateModel"> => m,
+  job: (j: Answer<"GetJob">): Body<"UpdateJob"> => j,
+  application: (a: Answer<"GetApplication">): Body<"UpdateApplication"> => a,
+};
+
 // The body and the answer of an operation, reached through the path and the method.
 type CreateSandboxBody = NonNullable<paths["/sandboxes"]["post"]["requestBody"]>["content"]["application/json"];
 type SandboxPage = paths["/sandboxes"]["get"]["responses"][200]["content"]["application/json"];

@@ -100,3 +100,25 @@ func TestCodegenConfigNamesFilesThatExist(t *testing.T) {
 		}
 	}
 }
+
+func TestPredeclaredRendersAliasesOfPredeclaredTypes(t *testing.T) {
+	g, err := parseGenerated("gen.go", []byte(`package gen
+type SandboxName = string
+type Limit = int
+type Status string
+type Sandbox struct{}
+type Page = Sandbox
+type ClientInterface interface{ GetSandbox() }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, want := range map[string]string{
+		"gen.SandboxName": "string", "gen.Limit": "int", // aliases of predeclared types
+		"gen.Status": "gen.Status", "gen.Page": "gen.Page", "gen.Sandbox": "gen.Sandbox", "string": "string",
+	} {
+		if got := g.predeclared(typ); got != want {
+			t.Errorf("predeclared(%s) = %s, want %s", typ, got, want)
+		}
+	}
+}

@@ -147,7 +147,7 @@ func (o *operation) readArguments(g *generated, fn *ast.FuncType, pathNames []st
 	}
 	for i, docName := range pathNames {
 		a := args[1+i]
-		typ, err := g.qualified(a.typ)
+		typ, err := g.qualified(g.unalias(a.typ)) // gen.SandboxName = string reads as string
 		if err != nil {
 			return err
 		}

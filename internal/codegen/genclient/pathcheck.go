@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/types"
 	"slices"
 	"strings"
 )
@@ -79,6 +80,7 @@ func writeCheckedMethod(b *bytes.Buffer, g *generated, name string, op operation
 		if err != nil {
 			return err
 		}
+		typ = g.predeclared(typ)
 		for _, id := range field.Names {
 			goNames, goTypes = append(goNames, id.Name), append(goTypes, typ)
 			decl = append(decl, id.Name+" "+typ)
@@ -108,6 +110,21 @@ func writeCheckedMethod(b *bytes.Buffer, g *generated, name string, op operation
 	}
 	fmt.Fprintf(b, "\treturn c.raw.%s(%s)\n}\n", name, strings.Join(args, ", "))
 	return nil
+}
+
+// predeclared renders a gen alias of a predeclared type as that type: gen declares one for each
+// parameter of components/parameters (type SandboxName = string), and a signature outside gen
+// reads better with string, which is the same type.
+func (g *generated) predeclared(typ string) string {
+	name, ok := strings.CutPrefix(typ, "gen.")
+	spec := g.types[name]
+	if !ok || spec == nil || !spec.Assign.IsValid() {
+		return typ
+	}
+	if id, ok := spec.Type.(*ast.Ident); ok && types.Universe.Lookup(id.Name) != nil {
+		return id.Name
+	}
+	return typ
 }
 
 // paramType renders a parameter type of a gen method as code outside gen writes it.
