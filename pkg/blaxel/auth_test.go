@@ -236,25 +236,37 @@ func TestUnauthorizedAPIKeyIsNotRetried(t *testing.T) {
 
 // A token is replaced before it expires: one that expires within the safety margin is never
 // sent twice, one that lives for an hour is reused.
+// A token is replaced a minute before it expires, or a quarter of its lifetime before when it
+// lives less than four minutes: one that lives 30 s serves 22.5 s, rather than being renewed
+// before every request.
 func TestTokensAreRenewedBeforeExpiry(t *testing.T) {
 	for _, tc := range []struct {
-		expiresIn  int
-		wantTokens int
-	}{{expiresIn: 30, wantTokens: 3}, {expiresIn: 3600, wantTokens: 1}} {
+		expiresIn   int
+		renewedFrom time.Duration // how long after it was obtained the token is replaced
+	}{{expiresIn: 30, renewedFrom: 22500 * time.Millisecond}, {expiresIn: 3600, renewedFrom: 59 * time.Minute}} {
 		mux, srv := setup(t)
 		tokens := tokenServer(mux, tc.expiresIn)
 		api := okSandbox(mux)
-		c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
-		for range 3 {
+		clock := newFakeClock()
+		c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"), blaxel.WithClock(clock.now))
+		for range 10 {
 			if err := getSandbox(c); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if tokens.count() != tc.wantTokens {
-			t.Errorf("expires_in %d: %d token requests, want %d", tc.expiresIn, tokens.count(), tc.wantTokens)
+		if tokens.count() != 1 {
+			t.Errorf("expires_in %d: %d token requests for 10 calls in a row, want 1", tc.expiresIn, tokens.count())
 		}
-		if got := api.all()[2].Header.Get("Authorization"); got != "Bearer token-"+itoa(tc.wantTokens) {
-			t.Errorf("expires_in %d: last request used %q", tc.expiresIn, got)
+		clock.advance(tc.renewedFrom - time.Millisecond)
+		if err := getSandbox(c); err != nil || tokens.count() != 1 {
+			t.Errorf("expires_in %d: %v, %d token requests just before the renewal, want 1", tc.expiresIn, err, tokens.count())
+		}
+		clock.advance(2 * time.Millisecond)
+		if err := getSandbox(c); err != nil || tokens.count() != 2 {
+			t.Errorf("expires_in %d: %v, %d token requests just after the renewal, want 2", tc.expiresIn, err, tokens.count())
+		}
+		if got := api.all()[11].Header.Get("Authorization"); got != "Bearer token-2" {
+			t.Errorf("expires_in %d: the request after the renewal used %q", tc.expiresIn, got)
 		}
 	}
 }

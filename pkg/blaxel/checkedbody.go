@@ -24,6 +24,8 @@ type checkedBody struct {
 	resp    *http.Response
 	base    *url.URL
 	redact  *redactor
+	limit   int64 // the most bytes the answer may hold (WithMaxResponseBytes)
+	read    int64
 	err     error
 }
 
@@ -32,6 +34,10 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 		return 0, b.err
 	}
 	n, err := b.body.Read(p)
+	if b.read += int64(n); b.read > b.limit {
+		b.err = tooLarge(b.req, b.resp, b.limit, b.base, b.redact)
+		return 0, b.err
+	}
 	if n > 0 {
 		kept := copy(b.head[b.headLen:], p[:n])
 		b.headLen += kept
@@ -65,25 +71,6 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 func (b *checkedBody) Close() error { return b.body.Close() }
 
 func (b *checkedBody) decodeError(cause error) *DecodeError {
-	head := b.head[:b.headLen]
-	if b.more {
-		head = dropPartialWord(head)
-	}
+	head := b.redact.bounded(b.head[:b.headLen], checkedHeadLen, b.more)
 	return newDecodeError(b.req, b.resp, head, cause, b.base, b.redact)
-}
-
-// dropPartialWord cuts a head that stops in the middle of a word back to the word's start, so
-// that a credential cut in two cannot slip past the redactor as a fragment.
-func dropPartialWord(head []byte) []byte {
-	end := len(head)
-	for end > 0 && isWordByte(head[end-1]) {
-		end--
-	}
-	return head[:end]
-}
-
-// isWordByte is a byte that can be part of a token, key or password.
-func isWordByte(c byte) bool {
-	return c >= 0x80 || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '~' ||
-		c == '+' || c == '/' || c == '=' || c == '-' || c == '%' || c == '\\'
 }

@@ -1,8 +1,8 @@
 package blaxel
 
 import (
+	"cmp"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -19,9 +19,10 @@ const maxErrorBody = 1 << 20
 // content type and the start of the body, where the generated decoder would give a bare JSON
 // syntax error or silently leave the result empty.
 type apiDoer struct {
-	http   *http.Client
-	base   *url.URL  // the control plane, to name operations
-	redact *redactor // nil removes only what the patterns recognise
+	http    *http.Client
+	base    *url.URL  // the control plane, to name operations
+	redact  *redactor // nil removes only what the patterns recognise
+	maxBody int64     // the largest successful body decoded; 0 for DefaultMaxResponseBytes
 }
 
 func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
@@ -31,21 +32,24 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
-		e := newAPIError(req, resp)
-		finishAPIError(e, req, d.base, d.redact)
-		return nil, e
+		return nil, newAPIError(req, resp, d.base, d.redact)
 	}
 	if req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent {
 		return resp, nil
 	}
+	limit := cmp.Or(d.maxBody, DefaultMaxResponseBytes)
+	if resp.ContentLength > limit {
+		resp.Body.Close()
+		return nil, tooLarge(req, resp, limit, d.base, d.redact)
+	}
 	if isJSON(resp.Header.Get("Content-Type")) {
 		// Checked while the generated decoder reads it: see checkedBody.
-		resp.Body = &checkedBody{body: resp.Body, req: req, resp: resp, base: d.base, redact: d.redact}
+		resp.Body = &checkedBody{body: resp.Body, req: req, resp: resp, base: d.base, redact: d.redact, limit: limit}
 		return resp, nil
 	}
 	// Any other type is refused, unless the body turns out to be empty. Only its start is
 	// read, to be quoted: the rest may be large, and the connection is not worth draining it.
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
+	body, more, err := readAtMost(req.Context(), resp.Body, d.redact.window(maxErrorBody))
 	discard(resp)
 	if err != nil {
 		return nil, d.redact.urlError(&url.Error{Op: req.Method, URL: req.URL.String(), Err: err})
@@ -54,17 +58,7 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 		resp.Body = http.NoBody
 		return resp, nil
 	}
-	return nil, newDecodeError(req, resp, body, nil, d.base, d.redact)
-}
-
-// finishAPIError names the operation and removes the client's own secrets from the error.
-func finishAPIError(e *APIError, req *http.Request, base *url.URL, r *redactor) {
-	e.Operation = operationOf(req, base)
-	e.URL = r.url(req.URL)
-	for _, field := range []*string{&e.Code, &e.Message, &e.Source, &e.Origin, &e.Action, &e.DoNot, &e.DocsURL, &e.ContentType} {
-		*field = r.text(*field)
-	}
-	e.Body = r.body(e.Body)
+	return nil, newDecodeError(req, resp, d.redact.bounded(body, maxErrorBody, more), nil, d.base, d.redact)
 }
 
 // isJSON accepts application/json and the +json types, with parameters. The usual values are
@@ -93,28 +87,44 @@ func operationOf(req *http.Request, base *url.URL) string {
 	return operationID(req.Method, rel)
 }
 
-// newAPIError reads the start of an error answer and decodes whichever of Blaxel's two error
-// shapes it holds: the control plane's {"error": "name", "code": 404, "message": "..."} or the
-// gateway's {"error": {"code": "...", "message": "...", "retryable": true, ...}}, with its
-// X-Blaxel-Source and X-Blaxel-Error-Code headers. Credentials that the patterns recognise are
-// removed from the body and the message.
-func newAPIError(req *http.Request, resp *http.Response) *APIError {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+// newAPIError reads the start of an error answer, never longer than the request's context
+// lasts, and decodes whichever of Blaxel's two error shapes it holds: the control plane's
+// {"error": "name", "code": 404, "message": "..."} or the gateway's {"error": {"code": "...",
+// "message": "...", "retryable": true, ...}}, with its X-Blaxel-Source and X-Blaxel-Error-Code
+// headers. It names the operation when the request was for the control plane (base), and
+// removes every credential r knows or recognises, once: the body keeps every other byte as
+// the server sent it. The body of a 1xx answer, which is the connection itself, is not read.
+func newAPIError(req *http.Request, resp *http.Response, base *url.URL, r *redactor) *APIError {
+	var body []byte
+	more := false
+	if resp.StatusCode >= 200 {
+		body, more, _ = readAtMost(req.Context(), resp.Body, r.window(maxErrorBody))
+	}
 	e := &APIError{
 		StatusCode:  resp.StatusCode,
+		Operation:   operationOf(req, base),
 		Method:      req.Method,
-		URL:         redactURL(req.URL),
-		ContentType: resp.Header.Get("Content-Type"),
-		Source:      resp.Header.Get("X-Blaxel-Source"),
+		URL:         r.url(req.URL),
+		ContentType: r.text(resp.Header.Get("Content-Type")),
+		Source:      r.text(resp.Header.Get("X-Blaxel-Source")),
 		Code:        resp.Header.Get("X-Blaxel-Error-Code"),
-		Body:        (*redactor)(nil).body(body),
+		Body:        r.bounded(body, maxErrorBody, more),
 	}
+	decodeErrorShape(e, body)
+	for _, field := range []*string{&e.Code, &e.Message, &e.Origin, &e.Action, &e.DoNot, &e.DocsURL} {
+		*field = r.text(*field)
+	}
+	return e
+}
+
+// decodeErrorShape fills e from the body of an error answer, as the server sent it.
+func decodeErrorShape(e *APIError, body []byte) {
 	var shape struct {
 		Error   json.RawMessage `json:"error"`
 		Message string          `json:"message"`
 	}
 	if json.Unmarshal(body, &shape) != nil {
-		return e
+		return
 	}
 	var name string
 	var gateway struct {
@@ -137,24 +147,18 @@ func newAPIError(req *http.Request, resp *http.Response) *APIError {
 	default:
 		e.Message = shape.Message
 	}
-	for _, field := range []*string{&e.Code, &e.Message, &e.Origin, &e.Action, &e.DoNot, &e.DocsURL} {
-		*field = redactText(*field)
-	}
-	return e
 }
 
-// newDecodeError describes a 2xx body that is not the JSON expected.
+// newDecodeError describes a 2xx body that is not the JSON expected. body is the start of
+// the answer, already passed through r.bounded.
 func newDecodeError(req *http.Request, resp *http.Response, body []byte, cause error, base *url.URL, r *redactor) *DecodeError {
-	if len(body) > maxErrorBody {
-		body = body[:maxErrorBody]
-	}
 	return &DecodeError{
 		StatusCode:  resp.StatusCode,
-		ContentType: resp.Header.Get("Content-Type"),
+		ContentType: r.text(resp.Header.Get("Content-Type")),
 		Operation:   operationOf(req, base),
 		Method:      req.Method,
 		URL:         r.url(req.URL),
-		Body:        r.body(body),
-		Err:         cause,
+		Body:        body,
+		Err:         r.error(cause),
 	}
 }

@@ -33,8 +33,7 @@ func FuzzErrorBody(f *testing.F) {
 		resp.Header.Set("X-Blaxel-Error-Code", errorCode)
 		resp.Body = readCloser{strings.NewReader(string(body))}
 
-		e := newAPIError(req, resp)
-		finishAPIError(e, req, &url.URL{Scheme: "https", Host: "api.test", Path: "/v0"}, newRedactor(fuzzSecret))
+		e := newAPIError(req, resp, &url.URL{Scheme: "https", Host: "api.test", Path: "/v0"}, newRedactor(fuzzSecret))
 
 		if e.StatusCode != status {
 			t.Fatalf("status %d became %d", status, e.StatusCode)
