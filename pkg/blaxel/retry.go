@@ -2,12 +2,12 @@ package blaxel
 
 import (
 	"context"
-	"math"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
