@@ -86,8 +86,8 @@ func BenchmarkGetSandbox(b *testing.B) {
 	c := newClient(b, srv, blaxel.WithAPIKey(apiKey))
 	base := newBaseline(b, srv)
 	pair(b, func(ctx context.Context) error {
-		resp, err := c.GetSandboxWithResponse(ctx, "sandbox-00001", nil)
-		return answered(resp, err, resp != nil && resp.JSON200 != nil)
+		resp, err := c.GetSandbox(ctx, "sandbox-00001", nil)
+		return answered(resp, err, resp != nil)
 	}, func(ctx context.Context) error {
 		_, err := base.getSandbox(ctx, "sandbox-00001")
 		return err
@@ -107,8 +107,8 @@ func BenchmarkGetSandboxNoNetwork(b *testing.B) {
 	}
 	hand := &baseline{http: &http.Client{Transport: rt}, base: base, authorization: "Bearer " + apiKey}
 	pair(b, func(ctx context.Context) error {
-		resp, err := c.GetSandboxWithResponse(ctx, "sandbox-00001", nil)
-		return answered(resp, err, resp != nil && resp.JSON200 != nil)
+		resp, err := c.GetSandbox(ctx, "sandbox-00001", nil)
+		return answered(resp, err, resp != nil)
 	}, func(ctx context.Context) error {
 		_, err := hand.getSandbox(ctx, "sandbox-00001")
 		return err
@@ -122,8 +122,8 @@ func BenchmarkListSandboxes(b *testing.B) {
 	limit := 50
 	params := &gen.ListSandboxesParams{Limit: &limit}
 	pair(b, func(ctx context.Context) error {
-		resp, err := c.ListSandboxesWithResponse(ctx, params)
-		return answered(resp, err, resp != nil && resp.JSON200 != nil && len(resp.JSON200.Data) == limit)
+		resp, err := c.ListSandboxes(ctx, params)
+		return answered(resp, err, resp != nil && len(resp.Data) == limit)
 	}, func(ctx context.Context) error {
 		page, err := base.listSandboxes(ctx, limit, "")
 		return answered(page, err, page != nil && len(page.Data) == limit)
@@ -136,8 +136,8 @@ func BenchmarkCreateSandbox(b *testing.B) {
 	base := newBaseline(b, srv)
 	body := newSandboxBody(b)
 	pair(b, func(ctx context.Context) error {
-		resp, err := c.CreateSandboxWithResponse(ctx, nil, body)
-		return answered(resp, err, resp != nil && resp.JSON200 != nil)
+		resp, err := c.CreateSandbox(ctx, body, nil)
+		return answered(resp, err, resp != nil)
 	}, func(ctx context.Context) error {
 		_, err := base.createSandbox(ctx, body)
 		return err
@@ -190,8 +190,8 @@ func BenchmarkConcurrentGetSandbox(b *testing.B) {
 	}
 	getSandbox := func(c *blaxel.Client) op {
 		return func(ctx context.Context) error {
-			resp, err := c.GetSandboxWithResponse(ctx, "sandbox-00001", nil)
-			return answered(resp, err, resp != nil && resp.JSON200 != nil)
+			resp, err := c.GetSandbox(ctx, "sandbox-00001", nil)
+			return answered(resp, err, resp != nil)
 		}
 	}
 	baseline := func(ctx context.Context) error {

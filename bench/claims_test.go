@@ -20,7 +20,7 @@ func TestClientAndBaselineDecodeTheSame(t *testing.T) {
 	base := newBaseline(t, srv)
 	ctx := context.Background()
 
-	got, err := c.GetSandboxWithResponse(ctx, "sandbox-00001", nil)
+	got, err := c.GetSandbox(ctx, "sandbox-00001", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,12 +28,12 @@ func TestClientAndBaselineDecodeTheSame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got.JSON200, want) || want.Events == nil || len(*want.Events) != 3 {
-		t.Fatalf("GetSandbox decoded differently:\nclient   %+v\nbaseline %+v", got.JSON200, want)
+	if !reflect.DeepEqual(got, want) || want.Events == nil || len(*want.Events) != 3 {
+		t.Fatalf("GetSandbox decoded differently:\nclient   %+v\nbaseline %+v", got, want)
 	}
 
 	limit := 50
-	page, err := c.ListSandboxesWithResponse(ctx, &gen.ListSandboxesParams{Limit: &limit})
+	page, err := c.ListSandboxes(ctx, &gen.ListSandboxesParams{Limit: &limit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,12 +41,12 @@ func TestClientAndBaselineDecodeTheSame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(page.JSON200, wantPage) || len(wantPage.Data) != limit {
+	if !reflect.DeepEqual(page, wantPage) || len(wantPage.Data) != limit {
 		t.Fatal("ListSandboxes decoded differently")
 	}
 
 	body := newSandboxBody(t)
-	created, err := c.CreateSandboxWithResponse(ctx, nil, body)
+	created, err := c.CreateSandbox(ctx, body, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestClientAndBaselineDecodeTheSame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(created.JSON200, wantCreated) {
+	if !reflect.DeepEqual(created, wantCreated) {
 		t.Fatal("CreateSandbox decoded differently")
 	}
 
@@ -84,7 +84,7 @@ func TestOneTokenForManyGoroutines(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			for range 4 {
-				if _, err := c.GetSandboxWithResponse(context.Background(), "sandbox-00001", nil); err != nil {
+				if _, err := c.GetSandbox(context.Background(), "sandbox-00001", nil); err != nil {
 					errs <- err
 					return
 				}

@@ -53,34 +53,31 @@ func (t *tour) full(ctx context.Context) (err error) {
 	}()
 	name := "quickstart-" + suffix()
 
-	sa, err := t.client.CreateWorkspaceServiceAccountWithResponse(ctx, gen.CreateWorkspaceServiceAccountJSONRequestBody{Name: name})
+	account, err := t.client.CreateWorkspaceServiceAccount(ctx, gen.ServiceAccountCreateRequest{Name: name})
 	if err != nil {
 		return fmt.Errorf("create a service account: %w", err)
 	}
-	account, err := answered("create a service account", sa.StatusCode(), sa.JSON200)
-	if err != nil {
-		return err
+	if account.ClientID == nil {
+		return errors.New("create a service account: the answer has no client_id")
 	}
-	clientID := deref(account.ClientID)
+	clientID := *account.ClientID
 	t.later("service account", func(ctx context.Context) error {
-		_, err := t.client.DeleteWorkspaceServiceAccountWithResponse(ctx, clientID)
+		_, err := t.client.DeleteWorkspaceServiceAccount(ctx, clientID)
 		return err
 	})
 	t.say("Created service account %s (client id %s; its secret is shown once, and not printed)", name, clientID)
 
 	keyName := "deploy"
-	key, err := t.client.CreateAPIKeyForServiceAccountWithResponse(ctx, clientID, gen.CreateAPIKeyForServiceAccountJSONRequestBody{Name: &keyName})
+	key, err := t.client.CreateAPIKeyForServiceAccount(ctx, clientID, gen.APIKeyCreateRequest{Name: &keyName})
 	if err != nil {
 		return fmt.Errorf("create an API key: %w", err)
 	}
-	created, err := answered("create an API key", key.StatusCode(), key.JSON200)
-	if err != nil {
-		return err
+	if key.ID == nil {
+		return errors.New("create an API key: the answer has no id")
 	}
-	keyID := deref(created.ID)
+	keyID := *key.ID
 	t.later("API key", func(ctx context.Context) error {
-		_, err := t.client.DeleteAPIKeyForServiceAccountWithResponse(ctx, clientID, keyID)
-		return err
+		return t.client.DeleteAPIKeyForServiceAccount(ctx, clientID, keyID)
 	})
 	t.say("Created API key %q (id %s) for it; its secret is shown once, and not printed", keyName, keyID)
 
@@ -91,7 +88,7 @@ func (t *tour) full(ctx context.Context) (err error) {
 		Spec:     gen.SandboxSpec{Runtime: &gen.SandboxRuntime{Image: &t.image, Memory: &memory}},
 	}, t.poll...)
 	t.later("sandbox", func(ctx context.Context) error {
-		_, err := t.client.DeleteSandboxWithResponse(ctx, name)
+		_, err := t.client.DeleteSandbox(ctx, name)
 		if errors.Is(err, blaxel.ErrNotFound) {
 			return errAbsent // its creation failed
 		}
@@ -100,28 +97,24 @@ func (t *tour) full(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("create sandbox %s: %w", name, err)
 	}
-	t.say("Created sandbox %s and waited until it was %s (%s)", name, deref(box.Status), time.Since(start).Round(10*time.Millisecond))
+	t.say("Created sandbox %s and waited until it was %s (%s)", name, *box.Status, time.Since(start).Round(10*time.Millisecond))
 
 	port, public := 3000, false
-	preview, err := t.client.CreateSandboxPreviewWithResponse(ctx, name, nil, gen.Preview{
+	web, err := t.client.CreateSandboxPreview(ctx, name, gen.Preview{
 		Metadata: gen.PreviewMetadata{Name: "web"},
 		Spec:     gen.PreviewSpec{Port: &port, Public: &public},
-	})
+	}, nil)
 	if err != nil {
 		return fmt.Errorf("create a preview: %w", err)
 	}
 	t.later("preview", func(ctx context.Context) error {
-		_, err := t.client.DeleteSandboxPreviewWithResponse(ctx, name, "web")
+		_, err := t.client.DeleteSandboxPreview(ctx, name, "web")
 		return err
 	})
-	web, err := answered("create a preview", preview.StatusCode(), preview.JSON200)
-	if err != nil {
-		return err
-	}
 	t.say("Created private preview %s of port %d", web.Metadata.Name, port)
 
 	expires := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
-	token, err := t.client.CreateSandboxPreviewTokenWithResponse(ctx, name, "web", gen.PreviewToken{
+	visitor, err := t.client.CreateSandboxPreviewToken(ctx, name, "web", gen.PreviewToken{
 		Metadata: gen.PreviewTokenMetadata{Name: "visitor"},
 		Spec:     gen.PreviewTokenSpec{ExpiresAt: &expires},
 	})
@@ -129,13 +122,9 @@ func (t *tour) full(ctx context.Context) (err error) {
 		return fmt.Errorf("create a preview token: %w", err)
 	}
 	t.later("preview token", func(ctx context.Context) error {
-		_, err := t.client.DeleteSandboxPreviewTokenWithResponse(ctx, name, "web", "visitor")
+		_, err := t.client.DeleteSandboxPreviewToken(ctx, name, "web", "visitor")
 		return err
 	})
-	visitor, err := answered("create a preview token", token.StatusCode(), token.JSON200)
-	if err != nil {
-		return err
-	}
 	t.say("Created preview token %s, valid until %s (its value is not printed)", visitor.Metadata.Name, expires)
 
 	return t.list(ctx, name, clientID)
@@ -148,20 +137,20 @@ func (t *tour) list(ctx context.Context, sandbox, clientID string) error {
 	if err != nil {
 		return err
 	}
-	accounts, err := t.client.GetWorkspaceServiceAccountsWithResponse(ctx)
+	accounts, err := t.client.GetWorkspaceServiceAccounts(ctx)
 	if err != nil {
 		return fmt.Errorf("list service accounts: %w", err)
 	}
-	keys, err := t.client.ListAPIKeysForServiceAccountWithResponse(ctx, clientID)
+	keys, err := t.client.ListAPIKeysForServiceAccount(ctx, clientID)
 	if err != nil {
 		return fmt.Errorf("list API keys: %w", err)
 	}
-	previews, err := t.client.ListSandboxPreviewsWithResponse(ctx, sandbox)
+	previews, err := t.client.ListSandboxPreviews(ctx, sandbox)
 	if err != nil {
 		return fmt.Errorf("list previews: %w", err)
 	}
 	t.say("Listed %s, %d per page (%s), %s, %s, %s", count(len(names), "sandbox"), pageSize, strings.Join(names, ", "),
-		count(len(deref(accounts.JSON200)), "service account"), count(len(deref(keys.JSON200)), "API key"), count(len(deref(previews.JSON200)), "preview"))
+		count(len(accounts), "service account"), count(len(keys), "API key"), count(len(previews), "preview"))
 	return nil
 }
 
@@ -193,11 +182,11 @@ func (t *tour) readOnly(ctx context.Context) error {
 		agents = append(agents, agent.Metadata.Name)
 	}
 	t.say("%s%s", count(len(agents), "agent"), sample(agents))
-	accounts, err := t.client.GetWorkspaceServiceAccountsWithResponse(ctx)
+	accounts, err := t.client.GetWorkspaceServiceAccounts(ctx)
 	if err != nil {
 		return fmt.Errorf("list service accounts: %w", err)
 	}
-	t.say("%s", count(len(deref(accounts.JSON200)), "service account"))
+	t.say("%s", count(len(accounts), "service account"))
 	return nil
 }
 
@@ -234,15 +223,6 @@ func (t *tour) cleanUp() error {
 	return errors.Join(errs...)
 }
 
-// answered returns the body of a successful answer. A success other than the 200 that the
-// document describes (a 201, say) leaves the generated JSON200 nil with no error.
-func answered[T any](what string, status int, body *T) (*T, error) {
-	if body == nil {
-		return nil, fmt.Errorf("%s: the answer %d has no body of the documented 200 answer", what, status)
-	}
-	return body, nil
-}
-
 // sample shows the first few names of a list.
 func sample(names []string) string {
 	if len(names) == 0 {
@@ -269,12 +249,4 @@ func suffix() string {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

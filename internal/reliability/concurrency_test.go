@@ -81,7 +81,7 @@ func fleet(client *blaxel.Client, n int) []error {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = client.GetSandboxWithResponse(context.Background(), "sb", nil)
+			_, errs[i] = client.GetSandbox(context.Background(), "sb", nil)
 		})
 	}
 	close(start)

@@ -113,7 +113,7 @@ func TestConfigWriteBackIsAtomic(t *testing.T) {
 		}
 	})
 	for range 60 {
-		if _, err := client.GetSandboxWithResponse(context.Background(), "sb", nil); err != nil {
+		if _, err := client.GetSandbox(context.Background(), "sb", nil); err != nil {
 			audit.err(err)
 			t.Errorf("call: %v", err)
 			break
@@ -172,7 +172,7 @@ func TestConfigBrokenAfterStartIsNotOverwritten(t *testing.T) {
 	}
 	broken := "workspaces:\n  - name: " + workspace + "\n    credentials: {access_token: [\n"
 	writeFile(t, path, broken)
-	if _, err := client.GetSandboxWithResponse(context.Background(), "sb", nil); err != nil {
+	if _, err := client.GetSandbox(context.Background(), "sb", nil); err != nil {
 		t.Fatalf("the call failed: %v", err)
 	}
 	if api.tokenRequests() != 1 {

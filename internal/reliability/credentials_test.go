@@ -88,10 +88,10 @@ func TestRedirectsCarryNoCredential(t *testing.T) {
 	}{{"API key", withAPIKey()}, {"client credentials", withClientCredentials()}} {
 		client, _ := newClient(t, api.base(), cred.opt, blaxel.WithRunURL(api.URL))
 		ctx := context.Background()
-		if _, err := client.GetSandboxWithResponse(ctx, "away", nil); err != nil {
+		if _, err := client.GetSandbox(ctx, "away", nil); err != nil {
 			t.Fatalf("%s: %v", cred.name, err)
 		}
-		if _, err := client.GetSandboxWithResponse(ctx, "moved", nil); err != nil {
+		if _, err := client.GetSandbox(ctx, "moved", nil); err != nil {
 			t.Fatalf("%s: %v", cred.name, err)
 		}
 		preview := &gen.Preview{Spec: gen.PreviewSpec{URL: ptr(api.URL + "/preview")}}
@@ -251,10 +251,10 @@ func TestOneCredentialHeader(t *testing.T) {
 		}
 		before := len(got.all())
 		ctx := context.Background()
-		if _, err := client.GetSandboxWithResponse(ctx, "sb", nil); err != nil {
+		if _, err := client.GetSandbox(ctx, "sb", nil); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if _, err := client.CreateSandboxWithResponse(ctx, nil, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}); err != nil {
+		if _, err := client.CreateSandbox(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, nil); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		// A caller's own credential header on a workload call is refused before sending.
@@ -340,7 +340,7 @@ func TestEchoedCredentialsStayOut(t *testing.T) {
 		client, _ := newClient(t, srv.base(), cred, blaxel.WithRunURL(srv.URL), blaxel.WithMaxRetries(0))
 		ctx := context.Background()
 		for _, name := range []string{"json", "gateway", "html", "plain"} {
-			_, err := client.GetSandboxWithResponse(ctx, name, nil)
+			_, err := client.GetSandbox(ctx, name, nil)
 			audit.err(err)
 			if err == nil {
 				t.Errorf("GetSandbox(%s): no error", name)

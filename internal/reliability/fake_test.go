@@ -29,19 +29,19 @@ func TestFakeFaults(t *testing.T) {
 		timeout  time.Duration
 	}
 	get := func(ctx context.Context, c *blaxel.Client, name string) error {
-		_, err := c.GetSandboxWithResponse(ctx, name, nil)
+		_, err := c.GetSandbox(ctx, name, nil)
 		return err
 	}
 	put := func(ctx context.Context, c *blaxel.Client, name string) error {
-		_, err := c.UpdateSandboxWithResponse(ctx, name, gen.Sandbox{Metadata: gen.Metadata{Name: name}})
+		_, err := c.UpdateSandbox(ctx, name, gen.Sandbox{Metadata: gen.Metadata{Name: name}})
 		return err
 	}
 	del := func(ctx context.Context, c *blaxel.Client, name string) error {
-		_, err := c.DeleteSandboxWithResponse(ctx, name)
+		_, err := c.DeleteSandbox(ctx, name)
 		return err
 	}
 	post := func(ctx context.Context, c *blaxel.Client, name string) error {
-		_, err := c.CreateSandboxWithResponse(ctx, nil, gen.Sandbox{Metadata: gen.Metadata{Name: name + "-new"}})
+		_, err := c.CreateSandbox(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: name + "-new"}}, nil)
 		return err
 	}
 	var cells []cell
@@ -160,15 +160,15 @@ func TestFakeTokenExpiry(t *testing.T) {
 	fake := blaxeltest.NewServer(t, blaxeltest.WithClientCredentials(clientID, clientSecret), blaxeltest.WithClock(clock))
 	client, _ := newClient(t, fake.URL(), withClientCredentials())
 	ctx := context.Background()
-	if _, err := client.CreateSandboxWithResponse(ctx, nil, gen.Sandbox{Metadata: gen.Metadata{Name: "a"}}); err != nil {
+	if _, err := client.CreateSandbox(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "a"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	offset.Store(int64(3 * time.Hour)) // past the 2 h the fake's tokens live
-	if _, err := client.GetSandboxWithResponse(ctx, "a", nil); err != nil {
+	if _, err := client.GetSandbox(ctx, "a", nil); err != nil {
 		t.Fatal(err)
 	}
 	offset.Store(int64(6 * time.Hour))
-	if _, err := client.CreateSandboxWithResponse(ctx, nil, gen.Sandbox{Metadata: gen.Metadata{Name: "b"}}); err != nil {
+	if _, err := client.CreateSandbox(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "b"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := fake.TokenRequests(); n != 3 {
@@ -178,7 +178,7 @@ func TestFakeTokenExpiry(t *testing.T) {
 		t.Errorf("%d POSTs, want 3: the first creation, then the second twice (refused with 401, then sent again)", n)
 	}
 	var apiErr *blaxel.APIError
-	_, err := client.GetSandboxWithResponse(ctx, "b", nil)
+	_, err := client.GetSandbox(ctx, "b", nil)
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
 		t.Errorf("still unauthorized: %v", err)
 	}

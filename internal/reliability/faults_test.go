@@ -28,19 +28,19 @@ type call struct {
 
 var calls = []call{
 	{http.MethodGet, func(ctx context.Context, c *blaxel.Client) error {
-		_, err := c.GetSandboxWithResponse(ctx, "sb", nil)
+		_, err := c.GetSandbox(ctx, "sb", nil)
 		return err
 	}},
 	{http.MethodPut, func(ctx context.Context, c *blaxel.Client) error {
-		_, err := c.UpdateSandboxWithResponse(ctx, "sb", gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}})
+		_, err := c.UpdateSandbox(ctx, "sb", gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}})
 		return err
 	}},
 	{http.MethodDelete, func(ctx context.Context, c *blaxel.Client) error {
-		_, err := c.DeleteSandboxWithResponse(ctx, "sb")
+		_, err := c.DeleteSandbox(ctx, "sb")
 		return err
 	}},
 	{http.MethodPost, func(ctx context.Context, c *blaxel.Client) error {
-		_, err := c.CreateSandboxWithResponse(ctx, nil, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}})
+		_, err := c.CreateSandbox(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, nil)
 		return err
 	}},
 }

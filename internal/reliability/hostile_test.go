@@ -14,7 +14,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/blaxel-go/blaxel/gen"
 	"github.com/blaxel-go/blaxel/internal/apidoc"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
@@ -64,11 +63,9 @@ func TestHostilePathParameters(t *testing.T) {
 		t.Fatal(err)
 	}
 	methods := map[string]reflect.Value{}
-	cv := reflect.ValueOf(client.ClientWithResponses)
+	cv := reflect.ValueOf(client)
 	for i := range cv.NumMethod() {
-		if op, ok := strings.CutSuffix(cv.Type().Method(i).Name, "WithResponse"); ok {
-			methods[strings.ToLower(op)] = cv.Method(i) // ListVpcs is ListVPCs in Go
-		}
+		methods[strings.ToLower(cv.Type().Method(i).Name)] = cv.Method(i) // ListVpcs is ListVPCs in Go
 	}
 	names := hostileNames()
 	var calls []*hostileCall
@@ -234,12 +231,9 @@ func callWith(t *testing.T, m reflect.Value, op *openapi3.Operation, position in
 			args = append(args, sampleBody(t, in, op))
 		}
 	}
-	mark := gen.RequestEditorFn(func(_ context.Context, req *http.Request) error {
-		req.Header.Set(callHeader, id)
-		return nil
-	})
-	out := m.Call(append(args, reflect.ValueOf(mark)))
-	err, _ = out[1].Interface().(error)
+	mark := []blaxel.CallOption{blaxel.WithCallHeader(callHeader, id)}
+	out := m.CallSlice(append(args, reflect.ValueOf(mark)))
+	err, _ = out[len(out)-1].Interface().(error)
 	return err, false
 }
 

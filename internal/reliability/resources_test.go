@@ -44,7 +44,7 @@ func allocatedForErrorBody(t *testing.T, size int) uint64 {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { serve(w, r, 0, nil) })
 	client, w := newClient(t, srv.base(), withAPIKey())
 	// Warm up: the first call sets up the connection pool and the like.
-	if _, err := client.GetSandboxWithResponse(context.Background(), "warm-up", nil); err == nil {
+	if _, err := client.GetSandbox(context.Background(), "warm-up", nil); err == nil {
 		t.Fatal("the warm-up call succeeded")
 	}
 	before := srv.requests.Load()
@@ -52,7 +52,7 @@ func allocatedForErrorBody(t *testing.T, size int) uint64 {
 	var m0, m1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
-	_, err := client.GetSandboxWithResponse(context.Background(), "sb", nil)
+	_, err := client.GetSandbox(context.Background(), "sb", nil)
 	runtime.ReadMemStats(&m1)
 	audit.err(err)
 
@@ -99,15 +99,15 @@ func TestConnectionsReused(t *testing.T) {
 	const rounds = 40
 	for i := range rounds {
 		steps := []func() error{
-			func() error { _, err := client.GetSandboxWithResponse(ctx, "sb", nil); return err },
-			func() error { _, err := client.GetSandboxWithResponse(ctx, "missing", nil); return err },
-			func() error { _, err := client.GetSandboxWithResponse(ctx, "flaky", nil); return err },
+			func() error { _, err := client.GetSandbox(ctx, "sb", nil); return err },
+			func() error { _, err := client.GetSandbox(ctx, "missing", nil); return err },
+			func() error { _, err := client.GetSandbox(ctx, "flaky", nil); return err },
 			func() error {
-				_, err := client.UpdateSandboxWithResponse(ctx, "sb", gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}})
+				_, err := client.UpdateSandbox(ctx, "sb", gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}})
 				return err
 			},
 			func() error {
-				_, err := client.CreateSandboxWithResponse(ctx, nil, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}})
+				_, err := client.CreateSandbox(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, nil)
 				return err
 			},
 		}
@@ -153,7 +153,7 @@ func TestConnectionsReusedConcurrently(t *testing.T) {
 	for range workers {
 		wg.Go(func() {
 			for range each {
-				if _, err := client.GetSandboxWithResponse(context.Background(), "sb", nil); err != nil {
+				if _, err := client.GetSandbox(context.Background(), "sb", nil); err != nil {
 					t.Error(err)
 					return
 				}

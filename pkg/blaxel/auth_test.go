@@ -152,7 +152,7 @@ func TestUnauthorizedRenewsOnceEvenForPOST(t *testing.T) {
 		writeJSON(w, http.StatusOK, sandboxJSON("sb"))
 	})
 	c := newClient(t, srv, blaxel.WithClientCredentials("id", "secret-value"))
-	if _, err := c.CreateSandboxWithResponse(context.Background(), nil, sandboxBody("sb")); err != nil {
+	if _, err := c.CreateSandbox(context.Background(), sandboxBody("sb"), nil); err != nil {
 		t.Fatal(err)
 	}
 	if creates.count() != 2 || tokens.count() != 2 {
@@ -382,7 +382,7 @@ func TestTokenWaitEndsWithTheContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := c.GetSandboxWithResponse(ctx, "sb", nil)
+	_, err := c.GetSandbox(ctx, "sb", nil)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
 		t.Fatalf("error %v after %v", err, time.Since(start))
 	}

@@ -1,6 +1,7 @@
 package blaxel
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -20,14 +21,26 @@ type checkedBody struct {
 	head    [checkedHeadLen]byte
 	headLen int
 	more    bool // bytes came after the head
+	shape   byte // what the JSON must begin with: '{', '[', or 0 for any value
+	hasBody bool // the document declares a JSON body: an empty one is an error
 	req     *http.Request
 	resp    *http.Response
-	base    *url.URL
 	redact  *redactor
 	limit   int64 // the most bytes the answer may hold (WithMaxResponseBytes)
 	read    int64
 	err     error
 }
+
+// newCheckedBody wraps the body of a 2xx answer that announced JSON, to be checked against
+// what the document declares for the request's operation.
+func newCheckedBody(req *http.Request, resp *http.Response, r *redactor, limit int64) *checkedBody {
+	b := &checkedBody{body: resp.Body, req: req, resp: resp, redact: r, limit: limit}
+	b.shape, b.hasBody = answerShape(operationOf(req))
+	return b
+}
+
+// errShape is why a JSON body of another kind than the declared one is refused.
+var errShape = errors.New("the JSON is not of the kind openapi.yaml declares (an object or an array)")
 
 func (b *checkedBody) Read(p []byte) (int, error) {
 	if b.err != nil {
@@ -35,7 +48,7 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.body.Read(p)
 	if b.read += int64(n); b.read > b.limit {
-		b.err = tooLarge(b.req, b.resp, b.limit, b.base, b.redact)
+		b.err = tooLarge(b.req, b.resp, b.limit, b.redact)
 		return 0, b.err
 	}
 	if n > 0 {
@@ -44,6 +57,10 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 		b.more = b.more || kept < n
 		if cerr := b.check.write(p[:n]); cerr != nil {
 			b.err = b.decodeError(cerr)
+			return n, b.err
+		}
+		if b.shape != 0 && b.check.first != 0 && b.check.first != b.shape {
+			b.err = b.decodeError(errShape)
 			return n, b.err
 		}
 	}
@@ -55,11 +72,9 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 		}
 		// An empty body is fine only where the document declares none; anywhere else the
 		// generated decoder would fail on it without saying which call or what came.
-		if !b.check.seen {
-			if op := operationOf(b.req, b.base); op != "" && !declaresNoBody(op) {
-				b.err = b.decodeError(errUnexpectedEnd)
-				return n, b.err
-			}
+		if !b.check.seen && b.hasBody {
+			b.err = b.decodeError(errUnexpectedEnd)
+			return n, b.err
 		}
 	case err != nil:
 		b.err = b.redact.urlError(&url.Error{Op: b.req.Method, URL: b.req.URL.String(), Err: err})
@@ -71,6 +86,10 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 func (b *checkedBody) Close() error { return b.body.Close() }
 
 func (b *checkedBody) decodeError(cause error) *DecodeError {
-	head := b.redact.bounded(b.head[:b.headLen], checkedHeadLen, b.more)
-	return newDecodeError(b.req, b.resp, head, cause, b.base, b.redact)
+	return newDecodeError(b.req, b.resp, b.quoted(), cause, b.redact)
+}
+
+// quoted is the start of the body that an error may quote, redacted then cut.
+func (b *checkedBody) quoted() []byte {
+	return b.redact.bounded(b.head[:b.headLen], checkedHeadLen, b.more)
 }

@@ -39,7 +39,7 @@ func TestJSONBodyCutByTheConnection(t *testing.T) {
 		w.Header().Set("Content-Length", "4096")
 		_, _ = w.Write([]byte(`{"metadata":{"name":"sb"}`))
 	})
-	_, err := newClient(t, srv, apiKey()).GetSandboxWithResponse(context.Background(), "sb", nil)
+	_, err := newClient(t, srv, apiKey()).GetSandbox(context.Background(), "sb", nil)
 	var urlErr *url.Error
 	if !errors.As(err, &urlErr) {
 		t.Fatalf("error %T %v", err, err)

@@ -21,17 +21,19 @@ const DefaultBaseURL = "https://api.blaxel.ai/v0"
 // DefaultRunURL is where deployed workloads answer in production.
 const DefaultRunURL = "https://run.blaxel.ai"
 
-// Client calls the Blaxel control plane. Every generated operation is a method of the embedded
-// ClientWithResponses, e.g. GetSandboxWithResponse. A Client is safe for concurrent use, and
-// shares nothing with other Clients: each has its own token cache and settings.
+// Client calls the Blaxel control plane. Every operation of openapi.yaml is a method named
+// after its operationId, which returns the declared success answer: GetSandbox(ctx, name,
+// nil) returns a *gen.Sandbox, and err == nil means that answer came. [Client.API] gives the
+// generated client underneath. A Client is safe for concurrent use, and shares nothing with
+// other Clients: each has its own token cache and settings.
 type Client struct {
-	*gen.ClientWithResponses
+	raw checkedClient // the generated client, checked: what every operation method calls
 
 	baseURL   string       // the control plane, e.g. https://api.blaxel.ai/v0
 	runURL    string       // where deployed workloads answer, e.g. https://run.blaxel.ai
 	workspace string       // the X-Blaxel-Workspace of every request
 	http      *http.Client // the one pipeline every request goes through
-	base      *url.URL     // baseURL parsed, to name operations in errors
+	base      *url.URL     // baseURL parsed
 	redact    *redactor    // removes this client's credentials from errors and logs
 }
 
@@ -152,8 +154,7 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 		timeout = tokenTimeout
 	}
 	endpoint := &tokenEndpoint{
-		url:  r.baseURL + "/oauth/token",
-		base: base,
+		url: r.baseURL + "/oauth/token",
 		client: &http.Client{Transport: next, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		}},
@@ -190,21 +191,30 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 	hc.Transport = p
 	hc.CheckRedirect = redirectPolicy(caller.CheckRedirect)
 
-	raw, err := gen.NewClient(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, base: base, redact: red, maxBody: s.maxResponseBytes}))
+	raw, err := gen.NewClient(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, redact: red, maxBody: s.maxResponseBytes}))
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
-	// checkedClient refuses a path parameter that would send the request to another route.
-	api := &gen.ClientWithResponses{ClientInterface: checkedClient{raw}}
-	return &Client{ClientWithResponses: api, baseURL: r.baseURL, runURL: r.runURL, workspace: r.workspace, http: &hc,
+	return &Client{raw: checkedClient{raw}, baseURL: r.baseURL, runURL: r.runURL, workspace: r.workspace, http: &hc,
 		base: base, redact: red}, nil
 }
 
+// API returns the generated client underneath the methods of Client: the raw layer, which
+// follows openapi.yaml exactly (one <Operation>WithResponse method per operation, answers
+// with every status's field), for what the methods do not offer, such as a body of your own
+// through <Operation>WithBodyWithResponse. Its requests go through the same pipeline and
+// checks as the methods' (credential, headers, retries, path parameters), so its errors are
+// the same too: a non-2xx answer is an *APIError, and its answers' JSON4xx and JSON5xx fields
+// are never set. Each call returns a new value; changing it changes nothing in the Client.
+func (c *Client) API() *gen.ClientWithResponses {
+	return &gen.ClientWithResponses{ClientInterface: c.raw}
+}
+
 // apiError turns a non-2xx answer to a request the client sent into an *APIError, with the
-// operation named when the request was for the control plane, and every credential this
-// client knows removed.
+// operation named when a generated method sent it, and every credential this client knows
+// removed.
 func (c *Client) apiError(req *http.Request, resp *http.Response) *APIError {
-	return newAPIError(req, resp, c.base, c.redact)
+	return newAPIError(req, resp, c.redact)
 }
 
 // BaseURL is the control-plane address the client sends requests to.

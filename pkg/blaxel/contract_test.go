@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +14,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/blaxel-go/blaxel/gen"
 	"github.com/blaxel-go/blaxel/internal/apidoc"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 	"github.com/getkin/kin-openapi/openapi3"
@@ -62,6 +62,10 @@ func (s *contractServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.seen[route.Operation.OperationID] = r
 	s.mu.Unlock()
+	if r.Header.Get("X-Test-Answer") == "404" {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "not_found", "code": 404, "message": "asked for"})
+		return
+	}
 
 	status, resp := successResponse(route.Operation)
 	var out []byte
@@ -96,8 +100,9 @@ func successResponse(op *openapi3.Operation) (int, *openapi3.Response) {
 	return 200, nil
 }
 
-// TestEveryOperationMatchesTheDocument calls every generated operation, with the client the
-// wrapper builds, against a server that validates each request and answer by the document.
+// TestEveryOperationMatchesTheDocument calls every operation method of the Client against a
+// server that validates each request and answer by the document: each returns its answer,
+// never nil when err is nil, and names its operation in the *APIError of a refusal.
 func TestEveryOperationMatchesTheDocument(t *testing.T) {
 	doc, err := apidoc.Load()
 	if err != nil {
@@ -117,19 +122,18 @@ func TestEveryOperationMatchesTheDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	methods := map[string]reflect.Value{}
-	cv := reflect.ValueOf(client.ClientWithResponses)
+	cv := reflect.ValueOf(client)
 	for i := range cv.NumMethod() {
-		name := cv.Type().Method(i).Name
-		if op, ok := strings.CutSuffix(name, "WithResponse"); ok {
-			methods[strings.ToLower(op)] = cv.Method(i)
-		}
+		methods[strings.ToLower(cv.Type().Method(i).Name)] = cv.Method(i)
 	}
 	tags := map[string]bool{}
+	count := 0
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
+			count++
 			m, ok := methods[strings.ToLower(op.OperationID)]
 			if !ok {
-				t.Errorf("%s %s: no generated method for %s", method, path, op.OperationID)
+				t.Errorf("%s %s: no method for %s", method, path, op.OperationID)
 				continue
 			}
 			t.Run(op.OperationID, func(t *testing.T) {
@@ -153,6 +157,9 @@ func TestEveryOperationMatchesTheDocument(t *testing.T) {
 			}
 		}
 	}
+	if count != 178 {
+		t.Errorf("%d operations in the document, the README says 178", count)
+	}
 	for _, tag := range doc.Tags {
 		if !tags[tag.Name] {
 			t.Errorf("tag %s: no operation was called", tag.Name)
@@ -160,34 +167,64 @@ func TestEveryOperationMatchesTheDocument(t *testing.T) {
 	}
 }
 
-// callOperation calls one generated method with sample arguments built from its Go types.
+// TestClientHasNoRawMethods: the generated client is reached through API(), never promoted.
+func TestClientHasNoRawMethods(t *testing.T) {
+	typ := reflect.TypeFor[*blaxel.Client]()
+	for i := range typ.NumMethod() {
+		name := typ.Method(i).Name
+		if strings.HasSuffix(name, "WithResponse") || strings.HasSuffix(name, "WithBody") {
+			t.Errorf("Client.%s is a method of the generated client", name)
+		}
+	}
+	if typ.Elem().NumField() > 0 {
+		for i := range typ.Elem().NumField() {
+			if f := typ.Elem().Field(i); f.IsExported() {
+				t.Errorf("Client has the exported field %s", f.Name)
+			}
+		}
+	}
+}
+
+// callOperation calls one operation method with sample arguments built from its Go types,
+// once for its success answer and once for a 404, which must name the operation.
 func callOperation(t *testing.T, m reflect.Value, op *openapi3.Operation) {
 	mt := m.Type()
+	if !mt.IsVariadic() || mt.In(mt.NumIn()-1) != reflect.TypeFor[[]blaxel.CallOption]() {
+		t.Fatalf("%s: the last argument is not opts ...CallOption", op.OperationID)
+	}
 	args := []reflect.Value{reflect.ValueOf(context.Background())}
-	for i := 1; i < mt.NumIn(); i++ {
+	for i := 1; i < mt.NumIn()-1; i++ {
 		in := mt.In(i)
-		if mt.IsVariadic() && i == mt.NumIn()-1 {
-			break
-		}
 		switch {
 		case in.Kind() == reflect.String:
 			args = append(args, reflect.ValueOf("sample-name").Convert(in))
 		case in.Kind() == reflect.Pointer && strings.HasSuffix(in.Elem().Name(), "Params"):
 			args = append(args, reflect.Zero(in))
-		case in.Kind() == reflect.Int, in.Kind() == reflect.Int64:
-			args = append(args, reflect.ValueOf(1).Convert(in))
 		default:
 			args = append(args, sampleBody(t, in, op))
 		}
 	}
 	out := m.Call(args)
-	if err, _ := out[1].Interface().(error); err != nil {
+	errOut := out[len(out)-1]
+	if err, _ := errOut.Interface().(error); err != nil {
 		t.Fatalf("%s: %v", op.OperationID, err)
 	}
-	status := out[0].Elem().FieldByName("HTTPResponse").Interface().(*http.Response).StatusCode
-	if status/100 != 2 {
-		t.Fatalf("%s: status %d", op.OperationID, status)
+	if len(out) == 2 && out[0].IsNil() {
+		t.Fatalf("%s: a nil %s with a nil error", op.OperationID, out[0].Type())
 	}
+
+	refused := m.CallSlice(append(args, reflect.ValueOf([]blaxel.CallOption{blaxel.WithCallHeader("X-Test-Answer", "404")})))
+	var apiErr *blaxel.APIError
+	if err, _ := refused[len(refused)-1].Interface().(error); !errors.As(err, &apiErr) || apiErr.Operation != op.OperationID {
+		t.Fatalf("%s: a 404 gave %v, operation %q", op.OperationID, err, operationOfError(apiErr))
+	}
+}
+
+func operationOfError(e *blaxel.APIError) string {
+	if e == nil {
+		return ""
+	}
+	return e.Operation
 }
 
 // sampleBody builds the request body from the document's schema, decoded into the Go type.
@@ -207,5 +244,3 @@ func sampleBody(t *testing.T, typ reflect.Type, op *openapi3.Operation) reflect.
 	}
 	return v.Elem()
 }
-
-var _ = gen.APIKey{}

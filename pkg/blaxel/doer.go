@@ -13,26 +13,39 @@ import (
 const maxErrorBody = 1 << 20
 
 // apiDoer is what the generated client sends its requests through: the pipeline's http.Client,
-// plus two rules. A non-2xx answer is an *APIError, so that err == nil means success. A 2xx
-// answer with a body must carry JSON, the only kind of body the document declares (a test
-// checks that it still does): anything else is a *DecodeError, which names the status, the
-// content type and the start of the body, where the generated decoder would give a bare JSON
-// syntax error or silently leave the result empty.
+// plus the call's options (headers before, the answer's status and headers after) and two
+// rules. A non-2xx answer is an *APIError, so that err == nil means success. A 2xx answer
+// with a body must carry JSON, the only kind of body the document declares (a test checks
+// that it still does), of the shape the operation declares: anything else is a *DecodeError,
+// which names the status, the content type and the start of the body, where the generated
+// decoder would give a bare JSON syntax error or silently leave the result empty.
 type apiDoer struct {
 	http    *http.Client
-	base    *url.URL  // the control plane, to name operations
 	redact  *redactor // nil removes only what the patterns recognise
 	maxBody int64     // the largest successful body decoded; 0 for DefaultMaxResponseBytes
 }
 
 func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
+	call := callOf(req.Context())
+	if call != nil {
+		if call.err != nil {
+			return nil, call.err
+		}
+		for name, values := range call.header {
+			req.Header[name] = values
+		}
+	}
 	resp, err := d.http.Do(req)
 	if err != nil {
 		return nil, d.redact.urlError(err)
 	}
+	if resp.Request == nil {
+		resp.Request = req
+	}
+	call.record(resp)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
-		return nil, newAPIError(req, resp, d.base, d.redact)
+		return nil, newAPIError(req, resp, d.redact)
 	}
 	if req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent {
 		return resp, nil
@@ -40,11 +53,11 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 	limit := cmp.Or(d.maxBody, DefaultMaxResponseBytes)
 	if resp.ContentLength > limit {
 		resp.Body.Close()
-		return nil, tooLarge(req, resp, limit, d.base, d.redact)
+		return nil, tooLarge(req, resp, limit, d.redact)
 	}
 	if isJSON(resp.Header.Get("Content-Type")) {
 		// Checked while the generated decoder reads it: see checkedBody.
-		resp.Body = &checkedBody{body: resp.Body, req: req, resp: resp, base: d.base, redact: d.redact, limit: limit}
+		resp.Body = newCheckedBody(req, resp, d.redact, limit)
 		return resp, nil
 	}
 	// Any other type is refused, unless the body turns out to be empty. Only its start is
@@ -58,7 +71,23 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 		resp.Body = http.NoBody
 		return resp, nil
 	}
-	return nil, newDecodeError(req, resp, d.redact.bounded(body, maxErrorBody, more), nil, d.base, d.redact)
+	return nil, newDecodeError(req, resp, d.redact.bounded(body, maxErrorBody, more), nil, d.redact)
+}
+
+// safeHeader copies the headers of an answer for an error, with the value of every header
+// that carries a credential (Set-Cookie, say) replaced, and every other value redacted.
+func safeHeader(h http.Header, r *redactor) http.Header {
+	out := h.Clone()
+	for name, values := range out {
+		for i := range values {
+			if isSecretHeader(name) {
+				values[i] = redacted
+			} else {
+				values[i] = r.text(values[i])
+			}
+		}
+	}
+	return out
 }
 
 // isJSON accepts application/json and the +json types, with parameters. The usual values are
@@ -75,26 +104,14 @@ func isJSON(contentType string) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
-// operationOf names the document's operation for a request to the control plane.
-func operationOf(req *http.Request, base *url.URL) string {
-	if base == nil || req.URL.Scheme != base.Scheme || req.URL.Host != base.Host {
-		return ""
-	}
-	rel, ok := strings.CutPrefix(req.URL.EscapedPath(), strings.TrimSuffix(base.EscapedPath(), "/"))
-	if !ok {
-		return ""
-	}
-	return operationID(req.Method, rel)
-}
-
 // newAPIError reads the start of an error answer, never longer than the request's context
 // lasts, and decodes whichever of Blaxel's two error shapes it holds: the control plane's
 // {"error": "name", "code": 404, "message": "..."} or the gateway's {"error": {"code": "...",
 // "message": "...", "retryable": true, ...}}, with its X-Blaxel-Source and X-Blaxel-Error-Code
-// headers. It names the operation when the request was for the control plane (base), and
-// removes every credential r knows or recognises, once: the body keeps every other byte as
-// the server sent it. The body of a 1xx answer, which is the connection itself, is not read.
-func newAPIError(req *http.Request, resp *http.Response, base *url.URL, r *redactor) *APIError {
+// headers. It names the operation when a generated method sent the request, and removes every
+// credential r knows or recognises, once: the body keeps every other byte as the server sent
+// it. The body of a 1xx answer, which is the connection itself, is not read.
+func newAPIError(req *http.Request, resp *http.Response, r *redactor) *APIError {
 	var body []byte
 	more := false
 	if resp.StatusCode >= 200 {
@@ -102,10 +119,11 @@ func newAPIError(req *http.Request, resp *http.Response, base *url.URL, r *redac
 	}
 	e := &APIError{
 		StatusCode:  resp.StatusCode,
-		Operation:   operationOf(req, base),
+		Operation:   operationOf(req),
 		Method:      req.Method,
 		URL:         r.url(req.URL),
 		ContentType: r.text(resp.Header.Get("Content-Type")),
+		Header:      safeHeader(resp.Header, r),
 		Source:      r.text(resp.Header.Get("X-Blaxel-Source")),
 		Code:        resp.Header.Get("X-Blaxel-Error-Code"),
 		Body:        r.bounded(body, maxErrorBody, more),
@@ -151,11 +169,11 @@ func decodeErrorShape(e *APIError, body []byte) {
 
 // newDecodeError describes a 2xx body that is not the JSON expected. body is the start of
 // the answer, already passed through r.bounded.
-func newDecodeError(req *http.Request, resp *http.Response, body []byte, cause error, base *url.URL, r *redactor) *DecodeError {
+func newDecodeError(req *http.Request, resp *http.Response, body []byte, cause error, r *redactor) *DecodeError {
 	return &DecodeError{
 		StatusCode:  resp.StatusCode,
 		ContentType: r.text(resp.Header.Get("Content-Type")),
-		Operation:   operationOf(req, base),
+		Operation:   operationOf(req),
 		Method:      req.Method,
 		URL:         r.url(req.URL),
 		Body:        body,

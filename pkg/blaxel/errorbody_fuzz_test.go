@@ -1,6 +1,7 @@
 package blaxel
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,13 +28,14 @@ func FuzzErrorBody(f *testing.F) {
 		if status < 100 || status > 999 {
 			status = 500
 		}
-		req := &http.Request{Method: http.MethodGet, URL: &url.URL{Scheme: "https", Host: "api.test", Path: "/v0/sandboxes/sb"}}
+		req := (&http.Request{Method: http.MethodGet, URL: &url.URL{Scheme: "https", Host: "api.test", Path: "/v0/sandboxes/sb"}}).
+			WithContext(withOperation(context.Background(), "GetSandbox"))
 		resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: http.NoBody}
 		resp.Header.Set("Content-Type", contentType)
 		resp.Header.Set("X-Blaxel-Error-Code", errorCode)
 		resp.Body = readCloser{strings.NewReader(string(body))}
 
-		e := newAPIError(req, resp, &url.URL{Scheme: "https", Host: "api.test", Path: "/v0"}, newRedactor(fuzzSecret))
+		e := newAPIError(req, resp, newRedactor(fuzzSecret))
 
 		if e.StatusCode != status {
 			t.Fatalf("status %d became %d", status, e.StatusCode)

@@ -40,8 +40,9 @@ type APIError struct {
 	DoNot     string // what not to do about it
 	DocsURL   string
 
-	ContentType string // the answer's Content-Type
-	Body        []byte // the start of the answer's body (at most 1 MiB), credentials removed
+	ContentType string      // the answer's Content-Type
+	Header      http.Header // the answer's headers (X-Request-Id, Retry-After...), credentials removed
+	Body        []byte      // the start of the answer's body (at most 1 MiB), credentials removed
 }
 
 func (e *APIError) Error() string {
@@ -84,8 +85,10 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// DecodeError is a successful answer whose body is not the JSON the API declares: an HTML
-// page from the edge, or JSON cut short. The operation may or may not have been carried out.
+// DecodeError is a 2xx answer that is not the success the document declares for the
+// operation: a body that is not the declared JSON (an HTML page from the edge, JSON cut
+// short, an array where an object was due, a type that does not fit), no body where one is
+// due, or another 2xx status. The operation may or may not have been carried out.
 type DecodeError struct {
 	StatusCode  int
 	ContentType string
@@ -102,10 +105,14 @@ func (e *DecodeError) Error() string {
 	if e.Operation != "" {
 		b.WriteString(e.Operation + ": ")
 	}
-	fmt.Fprintf(&b, "%s %s: %d %s: the body (%s) is not the JSON expected", e.Method, e.URL, e.StatusCode,
-		http.StatusText(e.StatusCode), orUnknown(e.ContentType))
-	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
+	fmt.Fprintf(&b, "%s %s: %d %s: ", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	switch {
+	case errors.Is(e.Err, errNotDeclared):
+		fmt.Fprintf(&b, "%v (%s)", e.Err, orUnknown(e.ContentType))
+	case e.Err != nil:
+		fmt.Fprintf(&b, "the body (%s) is not the JSON expected: %v", orUnknown(e.ContentType), e.Err)
+	default:
+		fmt.Fprintf(&b, "the body (%s) is not the JSON expected", orUnknown(e.ContentType))
 	}
 	if len(e.Body) > 0 {
 		b.WriteString(": " + excerpt(e.Body))

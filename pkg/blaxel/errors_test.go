@@ -48,7 +48,7 @@ func TestGatewayErrorIsDecoded(t *testing.T) {
 			"action": "change the policy", "do_not": "retry", "docs_url": "https://docs.example/policies",
 			"status": 403, "timestamp": "2026-05-01T00:00:00Z"}})
 	})
-	_, err := newClient(t, srv, apiKey()).DeleteSandboxWithResponse(context.Background(), "sb")
+	_, err := newClient(t, srv, apiKey()).DeleteSandbox(context.Background(), "sb")
 	var apiErr *blaxel.APIError
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("error %v", err)
@@ -86,7 +86,7 @@ func TestHTMLErrorPageNamesStatusContentTypeAndExcerpt(t *testing.T) {
 		w.WriteHeader(http.StatusGatewayTimeout)
 		_, _ = w.Write([]byte("<html><body><h1>504 Gateway Time-out</h1></body></html>"))
 	})
-	_, err := newClient(t, srv, apiKey()).CreateSandboxWithResponse(context.Background(), nil, sandboxBody("sb"))
+	_, err := newClient(t, srv, apiKey()).CreateSandbox(context.Background(), sandboxBody("sb"), nil)
 	var apiErr *blaxel.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 504 || apiErr.Operation != "CreateSandbox" {
 		t.Fatalf("error %v", err)
@@ -176,7 +176,7 @@ func TestErrorsNeverHoldACredential(t *testing.T) {
 			"access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"})
 	})
 	c := newClient(t, srv, apiKey())
-	_, err := c.GetSandboxWithResponse(context.Background(), "sb", nil, func(_ context.Context, req *http.Request) error {
+	_, err := c.API().GetSandboxWithResponse(context.Background(), "sb", nil, func(_ context.Context, req *http.Request) error {
 		q := req.URL.Query()
 		q.Set("bl_preview_token", "preview-secret-9")
 		req.URL.RawQuery = q.Encode()

@@ -41,11 +41,11 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	resp, err := client.GetSandboxWithResponse(context.Background(), "my-sandbox", nil)
+	sandbox, err := client.GetSandbox(context.Background(), "my-sandbox", nil)
 	if err != nil {
-		log.Fatal(err) // any non-2xx answer is an error
+		log.Fatal(err) // any answer but the declared 200 with its JSON body is an error
 	}
-	fmt.Println(resp.JSON200.Metadata.Name, *resp.JSON200.Status)
+	fmt.Println(sandbox.Metadata.Name, *sandbox.Status) // sandbox is never nil when err is nil
 	// Output: my-sandbox DEPLOYED
 }
 
@@ -65,11 +65,11 @@ func ExampleNewFromEnv() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	resp, err := client.GetSandboxWithResponse(context.Background(), "my-sandbox", nil)
+	sandbox, err := client.GetSandbox(context.Background(), "my-sandbox", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(resp.JSON200.Metadata.Name)
+	fmt.Println(sandbox.Metadata.Name)
 	// Output: my-sandbox
 }
 
@@ -82,7 +82,7 @@ func ExampleAPIError() {
 		log.Fatal(err)
 	}
 
-	_, err = client.GetSandboxWithResponse(context.Background(), "missing", nil)
+	_, err = client.GetSandbox(context.Background(), "missing", nil)
 	if errors.Is(err, blaxel.ErrNotFound) {
 		fmt.Println("no such sandbox")
 	}
@@ -117,7 +117,7 @@ func ExampleWithLogger() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := client.GetSandboxWithResponse(context.Background(), "my-sandbox", nil); err != nil {
+	if _, err := client.GetSandbox(context.Background(), "my-sandbox", nil); err != nil {
 		log.Fatal(err)
 	}
 	// Output:

@@ -156,7 +156,7 @@ func TestGeneratedRequestIsLeftAsBuilt(t *testing.T) {
 	}
 	var built *http.Request
 	keep := func(_ context.Context, req *http.Request) error { built = req; return nil }
-	if _, err := c.CreateSandboxWithResponse(context.Background(), nil, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, keep); err != nil {
+	if _, err := c.API().CreateSandboxWithResponse(context.Background(), nil, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, keep); err != nil {
 		t.Fatal(err)
 	}
 	sent := rt.got[len(rt.got)-1]
@@ -173,7 +173,7 @@ func TestGeneratedRequestIsLeftAsBuilt(t *testing.T) {
 		req.Header.Set("X-Blaxel-Workspace", "other")
 		return nil
 	}
-	if _, err := c.CreateSandboxWithResponse(context.Background(), nil, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, other); err != nil {
+	if _, err := c.API().CreateSandboxWithResponse(context.Background(), nil, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, other); err != nil {
 		t.Fatal(err)
 	}
 	sent = rt.got[len(rt.got)-1]

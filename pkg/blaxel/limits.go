@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 )
 
 // DefaultMaxResponseBytes is the largest successful answer a client decodes unless
@@ -34,8 +33,8 @@ func WithMaxResponseBytes(n int64) Option {
 }
 
 // tooLarge is the error of an answer above limit bytes.
-func tooLarge(req *http.Request, resp *http.Response, limit int64, base *url.URL, r *redactor) *DecodeError {
-	return newDecodeError(req, resp, nil, fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, limit), base, r)
+func tooLarge(req *http.Request, resp *http.Response, limit int64, r *redactor) *DecodeError {
+	return newDecodeError(req, resp, nil, fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, limit), r)
 }
 
 // readAtMost reads up to n bytes of body, and reports whether it stopped at n (the body may go

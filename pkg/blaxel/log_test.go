@@ -54,7 +54,7 @@ func TestDebugLogRedactsEveryCredential(t *testing.T) {
 	var logs syncBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c := newClient(t, srv, blaxel.WithClientCredentials("client-id-77", "client-secret-77"), blaxel.WithLogger(logger))
-	_, err := c.GetSandboxWithResponse(context.Background(), "sb", nil, func(_ context.Context, r *http.Request) error {
+	_, err := c.API().GetSandboxWithResponse(context.Background(), "sb", nil, func(_ context.Context, r *http.Request) error {
 		r.Header.Set("X-Blaxel-Preview-Token", "preview-header-77")
 		q := r.URL.Query()
 		q.Set("bl_preview_token", "preview-query-77")

@@ -9,9 +9,10 @@ import (
 	"github.com/blaxel-go/blaxel/gen"
 )
 
-// ListAgentsAll yields every item of ListAgents (GET /agents), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListAgentsAll yields every item of [Client.ListAgents] (GET /agents), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListAgentsAll(ctx context.Context, params *gen.ListAgentsParams) iter.Seq2[gen.Agent, error] {
 	var query gen.ListAgentsParams
 	if params != nil {
@@ -27,28 +28,26 @@ func (c *Client) ListAgentsAll(ctx context.Context, params *gen.ListAgentsParams
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListAgentsWithResponse(ctx, &q)
+		list, err := c.ListAgents(ctx, &q)
 		if err != nil {
 			return page[gen.Agent]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.Agent]{}, errNotAPage("ListAgents", resp.HTTPResponse)
-		}
 		pg := page[gen.Agent]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListApplicationsAll yields every item of ListApplications (GET /applications), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListApplicationsAll yields every item of [Client.ListApplications] (GET /applications), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListApplicationsAll(ctx context.Context, params *gen.ListApplicationsParams) iter.Seq2[gen.Application, error] {
 	var query gen.ListApplicationsParams
 	if params != nil {
@@ -64,28 +63,26 @@ func (c *Client) ListApplicationsAll(ctx context.Context, params *gen.ListApplic
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListApplicationsWithResponse(ctx, &q)
+		list, err := c.ListApplications(ctx, &q)
 		if err != nil {
 			return page[gen.Application]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.Application]{}, errNotAPage("ListApplications", resp.HTTPResponse)
-		}
 		pg := page[gen.Application]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListDrivesAll yields every item of ListDrives (GET /drives), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListDrivesAll yields every item of [Client.ListDrives] (GET /drives), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListDrivesAll(ctx context.Context, params *gen.ListDrivesParams) iter.Seq2[gen.Drive, error] {
 	var query gen.ListDrivesParams
 	if params != nil {
@@ -101,28 +98,26 @@ func (c *Client) ListDrivesAll(ctx context.Context, params *gen.ListDrivesParams
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListDrivesWithResponse(ctx, &q)
+		list, err := c.ListDrives(ctx, &q)
 		if err != nil {
 			return page[gen.Drive]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.Drive]{}, errNotAPage("ListDrives", resp.HTTPResponse)
-		}
 		pg := page[gen.Drive]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListFunctionsAll yields every item of ListFunctions (GET /functions), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListFunctionsAll yields every item of [Client.ListFunctions] (GET /functions), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListFunctionsAll(ctx context.Context, params *gen.ListFunctionsParams) iter.Seq2[gen.Function, error] {
 	var query gen.ListFunctionsParams
 	if params != nil {
@@ -138,28 +133,26 @@ func (c *Client) ListFunctionsAll(ctx context.Context, params *gen.ListFunctions
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListFunctionsWithResponse(ctx, &q)
+		list, err := c.ListFunctions(ctx, &q)
 		if err != nil {
 			return page[gen.Function]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.Function]{}, errNotAPage("ListFunctions", resp.HTTPResponse)
-		}
 		pg := page[gen.Function]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListJobExecutionTasksAll yields every item of ListJobExecutionTasks (GET /jobs/{jobId}/executions/{executionId}/tasks), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListJobExecutionTasksAll yields every item of [Client.ListJobExecutionTasks] (GET /jobs/{jobId}/executions/{executionId}/tasks), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListJobExecutionTasksAll(ctx context.Context, jobID string, executionID string, params *gen.ListJobExecutionTasksParams) iter.Seq2[gen.JobExecutionTask, error] {
 	var query gen.ListJobExecutionTasksParams
 	if params != nil {
@@ -175,28 +168,26 @@ func (c *Client) ListJobExecutionTasksAll(ctx context.Context, jobID string, exe
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListJobExecutionTasksWithResponse(ctx, jobID, executionID, &q)
+		list, err := c.ListJobExecutionTasks(ctx, jobID, executionID, &q)
 		if err != nil {
 			return page[gen.JobExecutionTask]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.JobExecutionTask]{}, errNotAPage("ListJobExecutionTasks", resp.HTTPResponse)
-		}
 		pg := page[gen.JobExecutionTask]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListJobExecutionsAll yields every item of ListJobExecutions (GET /jobs/{jobId}/executions), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListJobExecutionsAll yields every item of [Client.ListJobExecutions] (GET /jobs/{jobId}/executions), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListJobExecutionsAll(ctx context.Context, jobID string, params *gen.ListJobExecutionsParams) iter.Seq2[gen.JobExecution, error] {
 	var query gen.ListJobExecutionsParams
 	if params != nil {
@@ -212,28 +203,26 @@ func (c *Client) ListJobExecutionsAll(ctx context.Context, jobID string, params 
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListJobExecutionsWithResponse(ctx, jobID, &q)
+		list, err := c.ListJobExecutions(ctx, jobID, &q)
 		if err != nil {
 			return page[gen.JobExecution]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.JobExecution]{}, errNotAPage("ListJobExecutions", resp.HTTPResponse)
-		}
 		pg := page[gen.JobExecution]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListJobsAll yields every item of ListJobs (GET /jobs), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListJobsAll yields every item of [Client.ListJobs] (GET /jobs), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListJobsAll(ctx context.Context, params *gen.ListJobsParams) iter.Seq2[gen.Job, error] {
 	var query gen.ListJobsParams
 	if params != nil {
@@ -249,28 +238,26 @@ func (c *Client) ListJobsAll(ctx context.Context, params *gen.ListJobsParams) it
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListJobsWithResponse(ctx, &q)
+		list, err := c.ListJobs(ctx, &q)
 		if err != nil {
 			return page[gen.Job]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.Job]{}, errNotAPage("ListJobs", resp.HTTPResponse)
-		}
 		pg := page[gen.Job]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListModelsAll yields every item of ListModels (GET /models), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListModelsAll yields every item of [Client.ListModels] (GET /models), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListModelsAll(ctx context.Context, params *gen.ListModelsParams) iter.Seq2[gen.Model, error] {
 	var query gen.ListModelsParams
 	if params != nil {
@@ -286,28 +273,26 @@ func (c *Client) ListModelsAll(ctx context.Context, params *gen.ListModelsParams
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListModelsWithResponse(ctx, &q)
+		list, err := c.ListModels(ctx, &q)
 		if err != nil {
 			return page[gen.Model]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.Model]{}, errNotAPage("ListModels", resp.HTTPResponse)
-		}
 		pg := page[gen.Model]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListPoliciesAll yields every item of ListPolicies (GET /policies), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListPoliciesAll yields every item of [Client.ListPolicies] (GET /policies), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListPoliciesAll(ctx context.Context, params *gen.ListPoliciesParams) iter.Seq2[gen.Policy, error] {
 	var query gen.ListPoliciesParams
 	if params != nil {
@@ -323,28 +308,26 @@ func (c *Client) ListPoliciesAll(ctx context.Context, params *gen.ListPoliciesPa
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListPoliciesWithResponse(ctx, &q)
+		list, err := c.ListPolicies(ctx, &q)
 		if err != nil {
 			return page[gen.Policy]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.Policy]{}, errNotAPage("ListPolicies", resp.HTTPResponse)
-		}
 		pg := page[gen.Policy]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListSandboxScheduleExecutionsAll yields every item of ListSandboxScheduleExecutions (GET /sandboxes/{sandboxName}/schedule-executions), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListSandboxScheduleExecutionsAll yields every item of [Client.ListSandboxScheduleExecutions] (GET /sandboxes/{sandboxName}/schedule-executions), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListSandboxScheduleExecutionsAll(ctx context.Context, sandboxName string, params *gen.ListSandboxScheduleExecutionsParams) iter.Seq2[gen.SandboxScheduleExecution, error] {
 	var query gen.ListSandboxScheduleExecutionsParams
 	if params != nil {
@@ -360,28 +343,26 @@ func (c *Client) ListSandboxScheduleExecutionsAll(ctx context.Context, sandboxNa
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListSandboxScheduleExecutionsWithResponse(ctx, sandboxName, &q)
+		list, err := c.ListSandboxScheduleExecutions(ctx, sandboxName, &q)
 		if err != nil {
 			return page[gen.SandboxScheduleExecution]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.SandboxScheduleExecution]{}, errNotAPage("ListSandboxScheduleExecutions", resp.HTTPResponse)
-		}
 		pg := page[gen.SandboxScheduleExecution]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListSandboxSchedulesAll yields every item of ListSandboxSchedules (GET /sandboxes/{sandboxName}/schedules), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListSandboxSchedulesAll yields every item of [Client.ListSandboxSchedules] (GET /sandboxes/{sandboxName}/schedules), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListSandboxSchedulesAll(ctx context.Context, sandboxName string, params *gen.ListSandboxSchedulesParams) iter.Seq2[gen.SandboxScheduleEntry, error] {
 	var query gen.ListSandboxSchedulesParams
 	if params != nil {
@@ -397,28 +378,26 @@ func (c *Client) ListSandboxSchedulesAll(ctx context.Context, sandboxName string
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListSandboxSchedulesWithResponse(ctx, sandboxName, &q)
+		list, err := c.ListSandboxSchedules(ctx, sandboxName, &q)
 		if err != nil {
 			return page[gen.SandboxScheduleEntry]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.SandboxScheduleEntry]{}, errNotAPage("ListSandboxSchedules", resp.HTTPResponse)
-		}
 		pg := page[gen.SandboxScheduleEntry]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListSandboxesAll yields every item of ListSandboxes (GET /sandboxes), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListSandboxesAll yields every item of [Client.ListSandboxes] (GET /sandboxes), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListSandboxesAll(ctx context.Context, params *gen.ListSandboxesParams) iter.Seq2[gen.Sandbox, error] {
 	var query gen.ListSandboxesParams
 	if params != nil {
@@ -434,28 +413,26 @@ func (c *Client) ListSandboxesAll(ctx context.Context, params *gen.ListSandboxes
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListSandboxesWithResponse(ctx, &q)
+		list, err := c.ListSandboxes(ctx, &q)
 		if err != nil {
 			return page[gen.Sandbox]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.Sandbox]{}, errNotAPage("ListSandboxes", resp.HTTPResponse)
-		}
 		pg := page[gen.Sandbox]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})
 }
 
-// ListVolumesAll yields every item of ListVolumes (GET /volumes), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
+// ListVolumesAll yields every item of [Client.ListVolumes] (GET /volumes), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
 func (c *Client) ListVolumesAll(ctx context.Context, params *gen.ListVolumesParams) iter.Seq2[gen.LiteVolume, error] {
 	var query gen.ListVolumesParams
 	if params != nil {
@@ -471,20 +448,17 @@ func (c *Client) ListVolumesAll(ctx context.Context, params *gen.ListVolumesPara
 			v := gen.PaginationCursor(cursor)
 			q.Cursor = &v
 		}
-		resp, err := c.ListVolumesWithResponse(ctx, &q)
+		list, err := c.ListVolumes(ctx, &q)
 		if err != nil {
 			return page[gen.LiteVolume]{}, err
 		}
-		if resp.JSON200 == nil {
-			return page[gen.LiteVolume]{}, errNotAPage("ListVolumes", resp.HTTPResponse)
-		}
 		pg := page[gen.LiteVolume]{more: true}
-		pg.items = resp.JSON200.Data
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.NextCursor != nil {
-			pg.next = string(*resp.JSON200.Meta.NextCursor)
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
 		}
-		if resp.JSON200.Meta != nil && resp.JSON200.Meta.HasMore != nil {
-			pg.more = bool(*resp.JSON200.Meta.HasMore)
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
 		}
 		return pg, nil
 	})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"net/http"
 )
 
 // ErrRepeatedCursor ends a walk over pages when the server sends a cursor it has sent before:
@@ -69,20 +68,4 @@ func walkPages[T any](ctx context.Context, operation, start string, fetch func(c
 			cursor = pg.next
 		}
 	}
-}
-
-// errNotAPage reports a successful answer whose body was not the JSON page the document
-// describes, for example one sent by an API version older than cursor pagination.
-func errNotAPage(operation string, resp *http.Response) error {
-	return errUnexpectedAnswer(operation, "is not a page of the listing", resp)
-}
-
-// errUnexpectedAnswer reports a successful answer that lacks the JSON body the document
-// describes, naming its status and content type.
-func errUnexpectedAnswer(operation, what string, resp *http.Response) error {
-	status, contentType := 0, ""
-	if resp != nil {
-		status, contentType = resp.StatusCode, resp.Header.Get("Content-Type")
-	}
-	return fmt.Errorf("blaxel: %s: the %d answer (%s) %s", operation, status, contentType, what)
 }

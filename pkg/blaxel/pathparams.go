@@ -2,21 +2,38 @@ package blaxel
 
 import "fmt"
 
-// checkPathParams refuses the path parameter values that url.PathEscape leaves as they are and
-// that would then change the address of the request: "" makes an empty segment, and "." and
-// ".." are removed (".." with the segment before it) when the generated client resolves the
-// path against the base URL, so the request would reach another operation, or the same one
-// on another resource. Every other value is escaped and arrives intact. pairs alternates the
-// parameters' names (as in openapi.yaml) and values.
+// segmentProblem is the one rule for a value that becomes one segment of a URL path, a path
+// parameter of an operation or a name in a workload's address: it says what is wrong with the
+// value, or "" when it is usable. Every value is escaped (a slash becomes %2F and stays inside
+// its segment), except the ones that would then change the address of the request: "" makes
+// an empty segment, and "." and ".." are removed (".." with the segment before it) when the
+// path is resolved, so the request would reach another operation, or the same one on another
+// resource.
+func segmentProblem(value string) string {
+	switch value {
+	case "":
+		return "is empty"
+	case ".", "..":
+		return fmt.Sprintf("is %q, which would address another resource", value)
+	}
+	return ""
+}
+
+// checkPathParams applies segmentProblem to the path parameters of an operation before its
+// request is built. pairs alternates the parameters' names (as in openapi.yaml) and values.
 func checkPathParams(operation string, pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
-		name, value := pairs[i], pairs[i+1]
-		switch value {
-		case "":
-			return fmt.Errorf("blaxel: %s: the path parameter %s is empty: nothing was sent", operation, name)
-		case ".", "..":
-			return fmt.Errorf("blaxel: %s: the path parameter %s is %q, which would address another resource: nothing was sent", operation, name, value)
+		if problem := segmentProblem(pairs[i+1]); problem != "" {
+			return fmt.Errorf("blaxel: %s: the path parameter %s %s: nothing was sent", operation, pairs[i], problem)
 		}
+	}
+	return nil
+}
+
+// checkName applies segmentProblem to a name that hand-written code puts in a path.
+func checkName(kind, name string) error {
+	if problem := segmentProblem(name); problem != "" {
+		return fmt.Errorf("blaxel: the %s name %s: nothing was sent", kind, problem)
 	}
 	return nil
 }

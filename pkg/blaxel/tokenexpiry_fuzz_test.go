@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -63,8 +62,7 @@ func FuzzTokenAnswer(f *testing.F) {
 			return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {contentType}},
 				Body: io.NopCloser(strings.NewReader(string(body))), ContentLength: int64(len(body))}, nil
 		}
-		base := &url.URL{Scheme: "https", Host: "api.test", Path: "/v0"}
-		e := &tokenEndpoint{url: "https://api.test/v0/oauth/token", base: base,
+		e := &tokenEndpoint{url: "https://api.test/v0/oauth/token",
 			client: &http.Client{Transport: roundTripFunc(answer)}, userAgent: "fuzz", redact: newRedactor(fuzzSecret)}
 		src := &clientCredentialsSource{endpoint: e, basic: base64.StdEncoding.EncodeToString([]byte("id:" + fuzzSecret))}
 		start := time.Now()

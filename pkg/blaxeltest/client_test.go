@@ -20,17 +20,17 @@ func TestClientCredentialsNeedOneTokenRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	sa, err := admin.CreateWorkspaceServiceAccountWithResponse(ctx, gen.CreateWorkspaceServiceAccountJSONRequestBody{Name: "ci"})
+	sa, err := admin.CreateWorkspaceServiceAccount(ctx, gen.ServiceAccountCreateRequest{Name: "ci"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	client, err := blaxel.New(blaxel.WithBaseURL(srv.URL()), blaxel.WithWorkspace("ws"),
-		blaxel.WithClientCredentials(*sa.JSON200.ClientID, *sa.JSON200.ClientSecret))
+		blaxel.WithClientCredentials(*sa.ClientID, *sa.ClientSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
-		if _, err := client.ListAgentsWithResponse(ctx, nil); err != nil {
+		if _, err := client.ListAgents(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,10 +12,10 @@ import (
 )
 
 // generated is what oapi-codegen wrote into the gen package: its type declarations and the
-// methods of ClientWithResponses, looked up by name.
+// methods of ClientInterface, looked up by name.
 type generated struct {
-	types   map[string]*ast.TypeSpec
-	methods map[string]*ast.FuncDecl // of *ClientWithResponses, by Go name
+	types            map[string]*ast.TypeSpec
+	interfaceMethods map[string]*ast.Field // of ClientInterface, by Go name
 }
 
 func parseGenerated(filename string, src []byte) (*generated, error) {
@@ -23,25 +23,111 @@ func parseGenerated(filename string, src []byte) (*generated, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &generated{types: map[string]*ast.TypeSpec{}, methods: map[string]*ast.FuncDecl{}}
+	g := &generated{types: map[string]*ast.TypeSpec{}, interfaceMethods: map[string]*ast.Field{}}
 	for _, decl := range file.Decls {
-		switch d := decl.(type) {
-		case *ast.GenDecl:
+		if d, ok := decl.(*ast.GenDecl); ok {
 			for _, spec := range d.Specs {
 				if ts, ok := spec.(*ast.TypeSpec); ok {
 					g.types[ts.Name.Name] = ts
 				}
 			}
-		case *ast.FuncDecl:
-			if d.Recv != nil && len(d.Recv.List) == 1 && receiverName(d.Recv.List[0].Type) == "ClientWithResponses" {
-				g.methods[d.Name.Name] = d
-			}
 		}
 	}
-	if len(g.methods) == 0 {
-		return nil, fmt.Errorf("%s: no methods of ClientWithResponses", filename)
+	spec, ok := g.types["ClientInterface"]
+	if !ok {
+		return nil, fmt.Errorf("%s: no ClientInterface", filename)
+	}
+	iface, ok := spec.Type.(*ast.InterfaceType)
+	if !ok {
+		return nil, fmt.Errorf("%s: ClientInterface is not an interface", filename)
+	}
+	for _, m := range iface.Methods.List {
+		if len(m.Names) == 1 {
+			g.interfaceMethods[m.Names[0].Name] = m
+		}
+	}
+	if len(g.interfaceMethods) == 0 {
+		return nil, fmt.Errorf("%s: ClientInterface has no methods", filename)
 	}
 	return g, nil
+}
+
+// interfaceMethod finds the method of ClientInterface that oapi-codegen made for an
+// operationId, the one that takes the JSON body if there is a body. Its name is the
+// operationId with initialisms in capitals (ListVpcs became ListVPCs), so the match ignores
+// case, and more than one candidate is an error rather than a guess.
+func (g *generated) interfaceMethod(operationID string) (*ast.Field, error) {
+	var found *ast.Field
+	for name, m := range g.interfaceMethods {
+		if !strings.EqualFold(name, operationID) {
+			continue
+		}
+		if found != nil {
+			return nil, fmt.Errorf("%s: both %s and %s match", operationID, found.Names[0].Name, name)
+		}
+		found = m
+	}
+	if found == nil {
+		return nil, fmt.Errorf("%s: no method of ClientInterface in gen", operationID)
+	}
+	return found, nil
+}
+
+// unalias follows type aliases of gen (type CreateSandboxJSONRequestBody = Sandbox) to the
+// type they name.
+func (g *generated) unalias(expr ast.Expr) ast.Expr {
+	for range 16 {
+		id, ok := expr.(*ast.Ident)
+		if !ok {
+			return expr
+		}
+		ts, ok := g.types[id.Name]
+		if !ok || !ts.Assign.IsValid() {
+			return expr
+		}
+		expr = ts.Type
+	}
+	return expr
+}
+
+// underlying is the type expression a gen type is declared with, aliases followed.
+func (g *generated) underlying(expr ast.Expr) ast.Expr {
+	expr = g.unalias(expr)
+	if id, ok := expr.(*ast.Ident); ok {
+		if ts, ok := g.types[id.Name]; ok {
+			return g.unalias(ts.Type)
+		}
+	}
+	return expr
+}
+
+// isMap reports whether a gen type is a map.
+func (g *generated) isMap(expr ast.Expr) bool {
+	_, ok := g.underlying(expr).(*ast.MapType)
+	return ok
+}
+
+// jsonShape is the first byte of the JSON a Go type of gen decodes from: '{' for a struct or
+// a map, '[' for a slice, 0 when it may be any value (a union, a scalar, an interface).
+func (g *generated) jsonShape(expr ast.Expr) (byte, error) {
+	switch t := g.underlying(expr).(type) {
+	case *ast.ArrayType:
+		return '[', nil
+	case *ast.MapType:
+		return '{', nil
+	case *ast.StructType:
+		for _, f := range t.Fields.List {
+			for _, n := range f.Names {
+				if n.Name == "union" { // oapi-codegen's oneOf/anyOf: its own UnmarshalJSON decides
+					return 0, nil
+				}
+			}
+		}
+		return '{', nil
+	case *ast.Ident, *ast.InterfaceType, *ast.SelectorExpr:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("type %s: unknown JSON shape", render(expr))
 }
 
 func receiverName(expr ast.Expr) string {
@@ -52,27 +138,6 @@ func receiverName(expr ast.Expr) string {
 		return id.Name
 	}
 	return ""
-}
-
-// withResponseMethod finds the method oapi-codegen made for an operationId. Its name is the
-// operationId with initialisms in capitals (ListVpcs became ListVPCs), so the match ignores
-// case, and more than one candidate is an error rather than a guess.
-func (g *generated) withResponseMethod(operationID string) (*ast.FuncDecl, error) {
-	var found *ast.FuncDecl
-	for name, fn := range g.methods {
-		base, ok := strings.CutSuffix(name, "WithResponse")
-		if !ok || !strings.EqualFold(base, operationID) {
-			continue
-		}
-		if found != nil {
-			return nil, fmt.Errorf("%s: both %s and %s match", operationID, found.Name.Name, name)
-		}
-		found = fn
-	}
-	if found == nil {
-		return nil, fmt.Errorf("%s: no <Op>WithResponse method in gen", operationID)
-	}
-	return found, nil
 }
 
 // structOf follows pointers, named types and aliases down to a struct type.

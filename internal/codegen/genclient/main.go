@@ -1,7 +1,10 @@
-// Command genclient writes the parts of pkg/blaxel that grow with the document: the table that
-// names a request's operation (operations.gen.go), the iterators over paginated listings
-// (pages.gen.go) and the check of every operation's path parameters (pathparams.gen.go). It reads openapi.yaml for the facts and gen/blaxel.gen.go for the Go names
-// oapi-codegen chose, so a new operation needs no hand-written code.
+// Command genclient writes the parts of pkg/blaxel that grow with the document: one method of
+// *Client per operation (operations.gen.go), the checked client they send requests through
+// (checkedclient.gen.go), the iterators over paginated listings (pages.gen.go) and the index of
+// the operations by tag in the package's documentation (doc_operations.gen.go). It reads
+// openapi.yaml for the facts and gen/blaxel.gen.go for the Go names oapi-codegen chose, so a
+// new operation needs no hand-written code; a generated name that a hand-written method or
+// type of the package already has is an error.
 //
 // Usage (from the module root, as internal/codegen/doc.go runs it):
 //
@@ -24,13 +27,15 @@ func main() {
 	genFile := flag.String("gen", "gen/blaxel.gen.go", "the Go file oapi-codegen wrote from the document")
 	out := flag.String("out", "pkg/blaxel", "the directory of the package to write into")
 	flag.Parse()
-	if err := run(*spec, *genFile, *out); err != nil {
+	if err := run(*spec, *genFile, *out, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "genclient:", err)
 		os.Exit(1)
 	}
 }
 
-func run(spec, genFile, out string) error {
+// run writes the generated files of the package whose hand-written files are in pkgDir into out
+// (the same directory, but for tests).
+func run(spec, genFile, pkgDir, out string) error {
 	doc, err := openapi3.NewLoader().LoadFromFile(spec)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", spec, err)
@@ -43,26 +48,64 @@ func run(spec, genFile, out string) error {
 	if err != nil {
 		return err
 	}
+	hand, err := readDeclared(pkgDir)
+	if err != nil {
+		return err
+	}
+	files, err := generate(doc, gen, hand)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := writeGo(filepath.Join(out, f.name), f.src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	ops, err := operationsFile(doc)
+type genFile struct {
+	name string
+	src  []byte
+}
+
+// generate renders every file, or fails before any is written.
+func generate(doc *openapi3.T, g *generated, hand declared) ([]genFile, error) {
+	ops, err := collectOperations(doc, g)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	pages, err := pagesFile(doc, gen)
+	var listings []string
+	for _, o := range ops {
+		if o.Paginated {
+			listings = append(listings, o.GoName)
+		}
+	}
+	if err := checkCollisions(ops, listings, hand); err != nil {
+		return nil, err
+	}
+	methods, err := methodsFile(ops)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	checked, err := pathCheckFile(doc, gen)
+	checked, err := checkedClientFile(ops, g)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := writeGo(filepath.Join(out, "operations.gen.go"), ops); err != nil {
-		return err
+	pages, err := pagesFile(doc, ops, g)
+	if err != nil {
+		return nil, err
 	}
-	if err := writeGo(filepath.Join(out, "pathparams.gen.go"), checked); err != nil {
-		return err
+	index, err := docIndexFile(doc, ops)
+	if err != nil {
+		return nil, err
 	}
-	return writeGo(filepath.Join(out, "pages.gen.go"), pages)
+	return []genFile{
+		{"operations.gen.go", methods},
+		{"checkedclient.gen.go", checked},
+		{"pages.gen.go", pages},
+		{"doc_operations.gen.go", index},
+	}, nil
 }
 
 // header is the first line of every file written, the marker tools use to recognise generated code.

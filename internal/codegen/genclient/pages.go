@@ -18,13 +18,8 @@ const paginationExtension = "x-pagination"
 
 // listing is what the template needs to write one iterator.
 type listing struct {
-	OperationID string
-	GoName      string // the operation's Go name in gen, e.g. ListVPCs
-	Method      string
-	Path        string
-	PathArgs    []pathArg
-	ParamsType  string // e.g. gen.ListSandboxesParams
-	ItemType    string // e.g. gen.Sandbox
+	operation
+	ItemType string // e.g. gen.Sandbox
 
 	CursorField   string // the params field that takes the cursor
 	CursorType    string // its type without the pointer, to convert a string into it
@@ -32,8 +27,6 @@ type listing struct {
 
 	Items, Next, More access
 }
-
-type pathArg struct{ Name, Type string }
 
 // access is how to read one value of a page: the nil checks it needs, then the expression.
 type access struct {
@@ -45,9 +38,13 @@ type access struct {
 func (a access) Cond() string { return strings.Join(a.Conds, " && ") }
 
 // reserved are the names the iterator's body uses itself; a path parameter must not shadow them.
-var reserved = []string{"c", "ctx", "params", "query", "start", "cursor", "q", "v", "resp", "err", "pg"}
+var reserved = []string{"c", "ctx", "params", "query", "start", "cursor", "q", "v", "list", "err", "pg"}
 
-func pagesFile(doc *openapi3.T, g *generated) ([]byte, error) {
+func pagesFile(doc *openapi3.T, ops []operation, g *generated) ([]byte, error) {
+	byID := map[string]operation{}
+	for _, o := range ops {
+		byID[o.ID] = o
+	}
 	var listings []listing
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -55,7 +52,7 @@ func pagesFile(doc *openapi3.T, g *generated) ([]byte, error) {
 			if !ok {
 				continue
 			}
-			l, err := describeListing(g, method, path, op, raw)
+			l, err := describeListing(g, byID[op.OperationID], raw)
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", method, path, err)
 			}
@@ -102,62 +99,35 @@ func readPaginationSpec(raw any) (paginationSpec, error) {
 	return spec, nil
 }
 
-func describeListing(g *generated, method, path string, op *openapi3.Operation, raw any) (listing, error) {
+func describeListing(g *generated, op operation, raw any) (listing, error) {
 	spec, err := readPaginationSpec(raw)
 	if err != nil {
 		return listing{}, err
 	}
-	fn, err := g.withResponseMethod(op.OperationID)
-	if err != nil {
-		return listing{}, err
+	if op.GoName == "" {
+		return listing{}, fmt.Errorf("no generated method")
 	}
-	l := listing{
-		OperationID: op.OperationID,
-		GoName:      strings.TrimSuffix(fn.Name.Name, "WithResponse"),
-		Method:      method,
-		Path:        path,
-	}
-
-	// The signature is (ctx, path parameters..., params, reqEditors...).
-	var args []*ast.Field
-	for _, f := range fn.Type.Params.List {
-		for _, name := range f.Names {
-			args = append(args, &ast.Field{Names: []*ast.Ident{name}, Type: f.Type})
+	l := listing{operation: op}
+	for _, a := range op.PathArgs {
+		if slices.Contains(reserved, a.Name) {
+			return listing{}, fmt.Errorf("path parameter %s shadows a name the iterator uses", a.Name)
 		}
 	}
-	pathCount := strings.Count(path, "{")
-	if len(args) != pathCount+3 {
-		return listing{}, fmt.Errorf("%s has %d arguments, want ctx, %d path parameters, params and reqEditors",
-			fn.Name.Name, len(args), pathCount)
+	if op.Params == "" {
+		return listing{}, fmt.Errorf("%s has no parameters to send the cursor in", op.GoName)
 	}
-	for _, a := range args[1 : 1+pathCount] {
-		name := a.Names[0].Name
-		if slices.Contains(reserved, name) {
-			return listing{}, fmt.Errorf("path parameter %s shadows a name the iterator uses", name)
-		}
-		typ, err := g.qualified(a.Type)
-		if err != nil {
-			return listing{}, err
-		}
-		l.PathArgs = append(l.PathArgs, pathArg{Name: name, Type: typ})
-	}
-	paramsArg := args[1+pathCount]
-	paramsPtr, ok := paramsArg.Type.(*ast.StarExpr)
-	if !ok {
-		return listing{}, fmt.Errorf("%s: params is not a pointer", fn.Name.Name)
-	}
-	if l.ParamsType, err = g.qualified(paramsPtr.X); err != nil {
-		return listing{}, err
+	if !op.Result.Pointer() {
+		return listing{}, fmt.Errorf("%s does not answer one JSON object", op.GoName)
 	}
 
 	// The query parameter that takes the cursor.
-	paramsStruct, err := g.structOf(paramsPtr.X)
+	paramsStruct, err := g.structOf(&ast.Ident{Name: strings.TrimPrefix(op.Params, "gen.")})
 	if err != nil {
 		return listing{}, err
 	}
 	cursorField, err := fieldByTag(paramsStruct, "form", spec.cursor)
 	if err != nil {
-		return listing{}, fmt.Errorf("%s: %w", l.ParamsType, err)
+		return listing{}, fmt.Errorf("%s: %w", op.Params, err)
 	}
 	l.CursorField = cursorField.Names[0].Name
 	cursorType := cursorField.Type
@@ -168,29 +138,9 @@ func describeListing(g *generated, method, path string, op *openapi3.Operation, 
 		return listing{}, err
 	}
 
-	// The page: the JSON200 field of the <Op>Response the method returns.
-	results := fn.Type.Results.List
-	if len(results) != 2 {
-		return listing{}, fmt.Errorf("%s does not return (response, error)", fn.Name.Name)
-	}
-	respStruct, err := g.structOf(results[0].Type)
-	if err != nil {
-		return listing{}, err
-	}
-	var pageType ast.Expr
-	for _, f := range respStruct.Fields.List {
-		if len(f.Names) == 1 && f.Names[0].Name == "JSON200" {
-			pageType = f.Type
-		}
-	}
-	if pageType == nil {
-		return listing{}, fmt.Errorf("%s: the response has no JSON200 body", fn.Name.Name)
-	}
-	if _, ok := pageType.(*ast.StarExpr); !ok {
-		return listing{}, fmt.Errorf("%s: JSON200 is not a pointer", fn.Name.Name)
-	}
-
-	itemsType, items, err := g.follow(pageType, "resp.JSON200", spec.items)
+	// The page: the one JSON object the method returns, never nil.
+	pageType := op.Result.Fields[0].elem
+	itemsType, items, err := g.follow(pageType, "list", spec.items)
 	if err != nil {
 		return listing{}, fmt.Errorf("items %q: %w", spec.items, err)
 	}
@@ -203,11 +153,11 @@ func describeListing(g *generated, method, path string, op *openapi3.Operation, 
 	}
 	l.Items = items
 
-	_, l.Next, err = g.follow(pageType, "resp.JSON200", spec.nextCursor)
+	_, l.Next, err = g.follow(pageType, "list", spec.nextCursor)
 	if err != nil {
 		return listing{}, fmt.Errorf("nextCursor %q: %w", spec.nextCursor, err)
 	}
-	_, l.More, err = g.follow(pageType, "resp.JSON200", spec.hasMore)
+	_, l.More, err = g.follow(pageType, "list", spec.hasMore)
 	if err != nil {
 		return listing{}, fmt.Errorf("hasMore %q: %w", spec.hasMore, err)
 	}
@@ -251,11 +201,12 @@ import (
 	"github.com/blaxel-go/blaxel/gen"
 )
 {{range .}}
-// {{.GoName}}All yields every item of {{.GoName}} ({{.Method}} {{.Path}}), page after page.
-// params is copied, never changed; each next page is asked for with the last meta.nextCursor,
-// only once the loop has taken every item before it. An error is yielded once and ends the walk.
-func (c *Client) {{.GoName}}All(ctx context.Context, {{range .PathArgs}}{{.Name}} {{.Type}}, {{end}}params *{{.ParamsType}}) iter.Seq2[{{.ItemType}}, error] {
-	var query {{.ParamsType}}
+// {{.GoName}}All yields every item of [Client.{{.GoName}}] ({{.Method}} {{.Path}}), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
+func (c *Client) {{.GoName}}All(ctx context.Context, {{range .PathArgs}}{{.Name}} {{.Type}}, {{end}}params *{{.Params}}) iter.Seq2[{{.ItemType}}, error] {
+	var query {{.Params}}
 	if params != nil {
 		query = *params
 	}
@@ -267,7 +218,7 @@ func (c *Client) {{.GoName}}All(ctx context.Context, {{range .PathArgs}}{{.Name}
 	{{- else}}
 	start = string(query.{{.CursorField}})
 	{{- end}}
-	return walkPages(ctx, "{{.OperationID}}", start, func(ctx context.Context, cursor string) (page[{{.ItemType}}], error) {
+	return walkPages(ctx, "{{.ID}}", start, func(ctx context.Context, cursor string) (page[{{.ItemType}}], error) {
 		q := query
 		if cursor != "" {
 			{{- if .CursorPointer}}
@@ -277,12 +228,9 @@ func (c *Client) {{.GoName}}All(ctx context.Context, {{range .PathArgs}}{{.Name}
 			q.{{.CursorField}} = {{.CursorType}}(cursor)
 			{{- end}}
 		}
-		resp, err := c.{{.GoName}}WithResponse(ctx, {{range .PathArgs}}{{.Name}}, {{end}}&q)
+		list, err := c.{{.GoName}}(ctx, {{range .PathArgs}}{{.Name}}, {{end}}&q)
 		if err != nil {
 			return page[{{.ItemType}}]{}, err
-		}
-		if resp.JSON200 == nil {
-			return page[{{.ItemType}}]{}, errNotAPage("{{.OperationID}}", resp.HTTPResponse)
 		}
 		pg := page[{{.ItemType}}]{more: true}
 		{{- with .Items}}

@@ -6,53 +6,36 @@ import (
 	"go/ast"
 	"slices"
 	"strings"
-
-	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// pathCheckFile writes checkedClient, the gen.ClientInterface that the client's
-// ClientWithResponses calls: it refuses a path parameter that is empty, "." or ".." before the
-// generated code builds the request. url.PathEscape keeps those values as they are, and the
-// generated code then resolves the path against the base URL, which drops a "." segment and
-// merges a ".." one with the segment before: LeaveWorkspace(".") would become
-// DELETE /workspaces/leave, that is DeleteWorkspace("leave"). Once built, such a request looks
-// like a legitimate one, so the check has to happen here, one method per operation that has
-// path parameters; the others are promoted from the embedded *gen.Client unchanged.
-func pathCheckFile(doc *openapi3.T, g *generated) ([]byte, error) {
-	spec, ok := g.types["ClientInterface"]
-	if !ok {
-		return nil, fmt.Errorf("gen has no ClientInterface")
+// checkedClientFile writes checkedClient, the gen.ClientInterface that every request of the
+// client goes through, one method for each of gen's: it names the request after its
+// operation (the *APIError and *DecodeError of the answer carry that name) and refuses a
+// path parameter that would change the request's address (see checkPathParams) before the
+// generated code builds the request. Once built, a request for LeaveWorkspace(".") would be
+// DELETE /workspaces/leave, that is DeleteWorkspace("leave"): it looks legitimate, so the
+// check has to happen here.
+func checkedClientFile(ops []operation, g *generated) ([]byte, error) {
+	byName := map[string]operation{}
+	for _, o := range ops {
+		byName[o.GoName] = o
 	}
-	iface, ok := spec.Type.(*ast.InterfaceType)
-	if !ok {
-		return nil, fmt.Errorf("gen's ClientInterface is not an interface")
+	names := make([]string, 0, len(g.interfaceMethods))
+	for name := range g.interfaceMethods {
+		names = append(names, name)
 	}
-	type operation struct {
-		id     string
-		params []string // path parameter names, in order
-	}
-	ops := map[string]operation{} // by lower-case operationId
-	for template, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			ops[strings.ToLower(op.OperationID)] = operation{op.OperationID, templateParams(template)}
-		}
-	}
+	slices.Sort(names)
 	var b bytes.Buffer
-	methods := slices.Clone(iface.Methods.List)
-	slices.SortFunc(methods, func(a, b *ast.Field) int { return strings.Compare(a.Names[0].Name, b.Names[0].Name) })
-	for _, m := range methods {
-		name := m.Names[0].Name
-		op, ok := ops[strings.ToLower(name)]
+	for _, name := range names {
+		op, ok := byName[name]
 		if !ok {
-			op, ok = ops[strings.ToLower(strings.TrimSuffix(name, "WithBody"))]
+			op, ok = byName[strings.TrimSuffix(name, "WithBody")]
 		}
 		if !ok {
 			return nil, fmt.Errorf("ClientInterface.%s: no operation of the document", name)
 		}
-		if len(op.params) == 0 {
-			continue
-		}
-		if err := writeCheckedMethod(&b, g, name, op.id, m.Type.(*ast.FuncType), op.params); err != nil {
+		fn := g.interfaceMethods[name].Type.(*ast.FuncType)
+		if err := writeCheckedMethod(&b, g, name, op, fn); err != nil {
 			return nil, fmt.Errorf("ClientInterface.%s: %w", name, err)
 		}
 	}
@@ -65,7 +48,7 @@ func pathCheckFile(doc *openapi3.T, g *generated) ([]byte, error) {
 	}
 	var out bytes.Buffer
 	out.WriteString(header)
-	// Deprecated operations are still served, and their path parameters checked like the rest.
+	// Deprecated operations are still served, and their requests checked like the rest.
 	out.WriteString("//lint:file-ignore SA1019 deprecated operations are wrapped like the others\n\n")
 	fmt.Fprintf(&out, `package blaxel
 
@@ -75,9 +58,10 @@ import (
 	"github.com/blaxel-go/blaxel/gen"
 )
 
-// checkedClient is the generated client with every path parameter checked before a request
-// is built (see checkPathParams).
-type checkedClient struct{ *gen.Client }
+// checkedClient is the generated client with each request named after its operation and
+// every path parameter checked before the request is built. It holds gen's client rather than
+// embedding it, so that a method of gen that this file lacks is a compile error, not a hole.
+type checkedClient struct{ raw *gen.Client }
 
 var _ gen.ClientInterface = checkedClient{}
 `, imports)
@@ -85,22 +69,11 @@ var _ gen.ClientInterface = checkedClient{}
 	return out.Bytes(), nil
 }
 
-// templateParams lists the parameters of a path template in order.
-func templateParams(template string) []string {
-	var out []string
-	for _, seg := range strings.Split(template, "/") {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			out = append(out, strings.Trim(seg, "{}"))
-		}
-	}
-	return out
-}
-
 // writeCheckedMethod writes one method: its path parameters, which oapi-codegen puts right
-// after the context in the template's order, are checked, then the call is passed on.
-func writeCheckedMethod(b *bytes.Buffer, g *generated, name, operationID string, fn *ast.FuncType, pathNames []string) error {
-	var decl, args []string
-	var goNames, goTypes []string
+// after the context in the template's order, are checked, then the call is passed on with
+// the operation's name in its context.
+func writeCheckedMethod(b *bytes.Buffer, g *generated, name string, op operation, fn *ast.FuncType) error {
+	var decl, args, goNames, goTypes []string
 	for _, field := range fn.Params.List {
 		typ, err := g.paramType(field.Type)
 		if err != nil {
@@ -109,26 +82,31 @@ func writeCheckedMethod(b *bytes.Buffer, g *generated, name, operationID string,
 		for _, id := range field.Names {
 			goNames, goTypes = append(goNames, id.Name), append(goTypes, typ)
 			decl = append(decl, id.Name+" "+typ)
-			if strings.HasPrefix(typ, "...") {
+			switch {
+			case strings.HasPrefix(typ, "..."):
 				args = append(args, id.Name+"...")
-			} else {
+			case len(args) == 0: // the context
+				args = append(args, fmt.Sprintf("withOperation(%s, %q)", id.Name, op.ID))
+			default:
 				args = append(args, id.Name)
 			}
 		}
 	}
-	if len(goNames) < 1+len(pathNames) {
-		return fmt.Errorf("%d parameters for %d path parameters", len(goNames), len(pathNames))
+	if len(goNames) < 1+len(op.PathArgs) {
+		return fmt.Errorf("%d parameters for %d path parameters", len(goNames), len(op.PathArgs))
 	}
 	var pairs []string
-	for i, doc := range pathNames {
-		if goTypes[1+i] != "string" {
-			return fmt.Errorf("path parameter %s is a %s, not a string", doc, goTypes[1+i])
+	for i, p := range op.PathArgs {
+		if goTypes[1+i] != "string" || goNames[1+i] != p.Name {
+			return fmt.Errorf("path parameter %s is %s %s here", p.DocName, goNames[1+i], goTypes[1+i])
 		}
-		pairs = append(pairs, fmt.Sprintf("%q, %s", doc, goNames[1+i]))
+		pairs = append(pairs, fmt.Sprintf("%q, %s", p.DocName, p.Name))
 	}
 	fmt.Fprintf(b, "\nfunc (c checkedClient) %s(%s) (*http.Response, error) {\n", name, strings.Join(decl, ", "))
-	fmt.Fprintf(b, "\tif err := checkPathParams(%q, %s); err != nil {\n\t\treturn nil, err\n\t}\n", operationID, strings.Join(pairs, ", "))
-	fmt.Fprintf(b, "\treturn c.Client.%s(%s)\n}\n", name, strings.Join(args, ", "))
+	if len(pairs) > 0 {
+		fmt.Fprintf(b, "\tif err := checkPathParams(%q, %s); err != nil {\n\t\treturn nil, err\n\t}\n", op.ID, strings.Join(pairs, ", "))
+	}
+	fmt.Fprintf(b, "\treturn c.raw.%s(%s)\n}\n", name, strings.Join(args, ", "))
 	return nil
 }
 

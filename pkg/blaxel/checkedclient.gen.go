@@ -12,9 +12,10 @@ import (
 	"github.com/blaxel-go/blaxel/gen"
 )
 
-// checkedClient is the generated client with every path parameter checked before a request
-// is built (see checkPathParams).
-type checkedClient struct{ *gen.Client }
+// checkedClient is the generated client with each request named after its operation and
+// every path parameter checked before the request is built. It holds gen's client rather than
+// embedding it, so that a method of gen that this file lacks is a compile error, not a hole.
+type checkedClient struct{ raw *gen.Client }
 
 var _ gen.ClientInterface = checkedClient{}
 
@@ -22,1069 +23,1369 @@ func (c checkedClient) AcceptImageShare(ctx context.Context, pendingShareID stri
 	if err := checkPathParams("AcceptImageShare", "pendingShareId", pendingShareID); err != nil {
 		return nil, err
 	}
-	return c.Client.AcceptImageShare(ctx, pendingShareID, params, reqEditors...)
+	return c.raw.AcceptImageShare(withOperation(ctx, "AcceptImageShare"), pendingShareID, params, reqEditors...)
 }
 
 func (c checkedClient) AcceptWorkspaceInvitation(ctx context.Context, workspaceName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("AcceptWorkspaceInvitation", "workspaceName", workspaceName); err != nil {
 		return nil, err
 	}
-	return c.Client.AcceptWorkspaceInvitation(ctx, workspaceName, reqEditors...)
+	return c.raw.AcceptWorkspaceInvitation(withOperation(ctx, "AcceptWorkspaceInvitation"), workspaceName, reqEditors...)
+}
+
+func (c checkedClient) CheckWorkspaceAvailability(ctx context.Context, params *gen.CheckWorkspaceAvailabilityParams, body gen.CheckWorkspaceAvailabilityJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CheckWorkspaceAvailability(withOperation(ctx, "CheckWorkspaceAvailability"), params, body, reqEditors...)
+}
+
+func (c checkedClient) CheckWorkspaceAvailabilityWithBody(ctx context.Context, params *gen.CheckWorkspaceAvailabilityParams, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CheckWorkspaceAvailabilityWithBody(withOperation(ctx, "CheckWorkspaceAvailability"), params, contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CleanupImages(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CleanupImages(withOperation(ctx, "CleanupImages"), reqEditors...)
 }
 
 func (c checkedClient) CreateAPIKeyForServiceAccount(ctx context.Context, clientID string, body gen.CreateAPIKeyForServiceAccountJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateApiKeyForServiceAccount", "clientId", clientID); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateAPIKeyForServiceAccount(ctx, clientID, body, reqEditors...)
+	return c.raw.CreateAPIKeyForServiceAccount(withOperation(ctx, "CreateApiKeyForServiceAccount"), clientID, body, reqEditors...)
 }
 
 func (c checkedClient) CreateAPIKeyForServiceAccountWithBody(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateApiKeyForServiceAccount", "clientId", clientID); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateAPIKeyForServiceAccountWithBody(ctx, clientID, contentType, body, reqEditors...)
+	return c.raw.CreateAPIKeyForServiceAccountWithBody(withOperation(ctx, "CreateApiKeyForServiceAccount"), clientID, contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateAgent(ctx context.Context, body gen.CreateAgentJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateAgent(withOperation(ctx, "CreateAgent"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateAgentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateAgentWithBody(withOperation(ctx, "CreateAgent"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateApplication(ctx context.Context, body gen.CreateApplicationJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateApplication(withOperation(ctx, "CreateApplication"), body, reqEditors...)
 }
 
 func (c checkedClient) CreateApplicationCustomDomain(ctx context.Context, applicationName string, body gen.CreateApplicationCustomDomainJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateApplicationCustomDomain", "applicationName", applicationName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateApplicationCustomDomain(ctx, applicationName, body, reqEditors...)
+	return c.raw.CreateApplicationCustomDomain(withOperation(ctx, "CreateApplicationCustomDomain"), applicationName, body, reqEditors...)
 }
 
 func (c checkedClient) CreateApplicationCustomDomainWithBody(ctx context.Context, applicationName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateApplicationCustomDomain", "applicationName", applicationName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateApplicationCustomDomainWithBody(ctx, applicationName, contentType, body, reqEditors...)
+	return c.raw.CreateApplicationCustomDomainWithBody(withOperation(ctx, "CreateApplicationCustomDomain"), applicationName, contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateApplicationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateApplicationWithBody(withOperation(ctx, "CreateApplication"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateCustomDomain(ctx context.Context, body gen.CreateCustomDomainJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateCustomDomain(withOperation(ctx, "CreateCustomDomain"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateCustomDomainWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateCustomDomainWithBody(withOperation(ctx, "CreateCustomDomain"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateDrive(ctx context.Context, body gen.CreateDriveJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateDrive(withOperation(ctx, "CreateDrive"), body, reqEditors...)
 }
 
 func (c checkedClient) CreateDriveAccessToken(ctx context.Context, driveName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateDriveAccessToken", "driveName", driveName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateDriveAccessToken(ctx, driveName, reqEditors...)
+	return c.raw.CreateDriveAccessToken(withOperation(ctx, "CreateDriveAccessToken"), driveName, reqEditors...)
+}
+
+func (c checkedClient) CreateDriveWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateDriveWithBody(withOperation(ctx, "CreateDrive"), contentType, body, reqEditors...)
 }
 
 func (c checkedClient) CreateEgressGateway(ctx context.Context, vpcName string, body gen.CreateEgressGatewayJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateEgressGateway", "vpcName", vpcName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateEgressGateway(ctx, vpcName, body, reqEditors...)
+	return c.raw.CreateEgressGateway(withOperation(ctx, "CreateEgressGateway"), vpcName, body, reqEditors...)
 }
 
 func (c checkedClient) CreateEgressGatewayWithBody(ctx context.Context, vpcName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateEgressGateway", "vpcName", vpcName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateEgressGatewayWithBody(ctx, vpcName, contentType, body, reqEditors...)
+	return c.raw.CreateEgressGatewayWithBody(withOperation(ctx, "CreateEgressGateway"), vpcName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) CreateEgressIP(ctx context.Context, vpcName string, gatewayName string, body gen.CreateEgressIPJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateEgressIP", "vpcName", vpcName, "gatewayName", gatewayName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateEgressIP(ctx, vpcName, gatewayName, body, reqEditors...)
+	return c.raw.CreateEgressIP(withOperation(ctx, "CreateEgressIP"), vpcName, gatewayName, body, reqEditors...)
 }
 
 func (c checkedClient) CreateEgressIPWithBody(ctx context.Context, vpcName string, gatewayName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateEgressIP", "vpcName", vpcName, "gatewayName", gatewayName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateEgressIPWithBody(ctx, vpcName, gatewayName, contentType, body, reqEditors...)
+	return c.raw.CreateEgressIPWithBody(withOperation(ctx, "CreateEgressIP"), vpcName, gatewayName, contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateFunction(ctx context.Context, body gen.CreateFunctionJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateFunction(withOperation(ctx, "CreateFunction"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateFunctionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateFunctionWithBody(withOperation(ctx, "CreateFunction"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateImage(ctx context.Context, body gen.CreateImageJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateImage(withOperation(ctx, "CreateImage"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateImageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateImageWithBody(withOperation(ctx, "CreateImage"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateIntegrationConnection(ctx context.Context, body gen.CreateIntegrationConnectionJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateIntegrationConnection(withOperation(ctx, "CreateIntegrationConnection"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateIntegrationConnectionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateIntegrationConnectionWithBody(withOperation(ctx, "CreateIntegrationConnection"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateJob(ctx context.Context, body gen.CreateJobJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateJob(withOperation(ctx, "CreateJob"), body, reqEditors...)
 }
 
 func (c checkedClient) CreateJobExecution(ctx context.Context, jobID string, body gen.CreateJobExecutionJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateJobExecution", "jobId", jobID); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateJobExecution(ctx, jobID, body, reqEditors...)
+	return c.raw.CreateJobExecution(withOperation(ctx, "CreateJobExecution"), jobID, body, reqEditors...)
 }
 
 func (c checkedClient) CreateJobExecutionWithBody(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateJobExecution", "jobId", jobID); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateJobExecutionWithBody(ctx, jobID, contentType, body, reqEditors...)
+	return c.raw.CreateJobExecutionWithBody(withOperation(ctx, "CreateJobExecution"), jobID, contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateJobWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateJobWithBody(withOperation(ctx, "CreateJob"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateKnowledgebase(ctx context.Context, body gen.CreateKnowledgebaseJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateKnowledgebase(withOperation(ctx, "CreateKnowledgebase"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateKnowledgebaseWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateKnowledgebaseWithBody(withOperation(ctx, "CreateKnowledgebase"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateModel(ctx context.Context, body gen.CreateModelJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateModel(withOperation(ctx, "CreateModel"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateModelWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateModelWithBody(withOperation(ctx, "CreateModel"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreatePolicy(ctx context.Context, body gen.CreatePolicyJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreatePolicy(withOperation(ctx, "CreatePolicy"), body, reqEditors...)
+}
+
+func (c checkedClient) CreatePolicyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreatePolicyWithBody(withOperation(ctx, "CreatePolicy"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreatePrivateCluster(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreatePrivateCluster(withOperation(ctx, "CreatePrivateCluster"), reqEditors...)
+}
+
+func (c checkedClient) CreateSandbox(ctx context.Context, params *gen.CreateSandboxParams, body gen.CreateSandboxJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateSandbox(withOperation(ctx, "CreateSandbox"), params, body, reqEditors...)
 }
 
 func (c checkedClient) CreateSandboxPreview(ctx context.Context, sandboxName string, params *gen.CreateSandboxPreviewParams, body gen.CreateSandboxPreviewJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateSandboxPreview", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateSandboxPreview(ctx, sandboxName, params, body, reqEditors...)
+	return c.raw.CreateSandboxPreview(withOperation(ctx, "CreateSandboxPreview"), sandboxName, params, body, reqEditors...)
 }
 
 func (c checkedClient) CreateSandboxPreviewToken(ctx context.Context, sandboxName string, previewName string, body gen.CreateSandboxPreviewTokenJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateSandboxPreviewToken", "sandboxName", sandboxName, "previewName", previewName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateSandboxPreviewToken(ctx, sandboxName, previewName, body, reqEditors...)
+	return c.raw.CreateSandboxPreviewToken(withOperation(ctx, "CreateSandboxPreviewToken"), sandboxName, previewName, body, reqEditors...)
 }
 
 func (c checkedClient) CreateSandboxPreviewTokenWithBody(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateSandboxPreviewToken", "sandboxName", sandboxName, "previewName", previewName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateSandboxPreviewTokenWithBody(ctx, sandboxName, previewName, contentType, body, reqEditors...)
+	return c.raw.CreateSandboxPreviewTokenWithBody(withOperation(ctx, "CreateSandboxPreviewToken"), sandboxName, previewName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) CreateSandboxPreviewWithBody(ctx context.Context, sandboxName string, params *gen.CreateSandboxPreviewParams, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateSandboxPreview", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateSandboxPreviewWithBody(ctx, sandboxName, params, contentType, body, reqEditors...)
+	return c.raw.CreateSandboxPreviewWithBody(withOperation(ctx, "CreateSandboxPreview"), sandboxName, params, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) CreateSandboxSchedule(ctx context.Context, sandboxName string, body gen.CreateSandboxScheduleJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateSandboxSchedule", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateSandboxSchedule(ctx, sandboxName, body, reqEditors...)
+	return c.raw.CreateSandboxSchedule(withOperation(ctx, "CreateSandboxSchedule"), sandboxName, body, reqEditors...)
 }
 
 func (c checkedClient) CreateSandboxScheduleWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateSandboxSchedule", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateSandboxScheduleWithBody(ctx, sandboxName, contentType, body, reqEditors...)
+	return c.raw.CreateSandboxScheduleWithBody(withOperation(ctx, "CreateSandboxSchedule"), sandboxName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) CreateSandboxSnapshot(ctx context.Context, sandboxName string, body gen.CreateSandboxSnapshotJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateSandboxSnapshot", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateSandboxSnapshot(ctx, sandboxName, body, reqEditors...)
+	return c.raw.CreateSandboxSnapshot(withOperation(ctx, "CreateSandboxSnapshot"), sandboxName, body, reqEditors...)
 }
 
 func (c checkedClient) CreateSandboxSnapshotWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("CreateSandboxSnapshot", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.CreateSandboxSnapshotWithBody(ctx, sandboxName, contentType, body, reqEditors...)
+	return c.raw.CreateSandboxSnapshotWithBody(withOperation(ctx, "CreateSandboxSnapshot"), sandboxName, contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateSandboxWithBody(ctx context.Context, params *gen.CreateSandboxParams, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateSandboxWithBody(withOperation(ctx, "CreateSandbox"), params, contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateVPC(ctx context.Context, body gen.CreateVPCJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateVPC(withOperation(ctx, "CreateVPC"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateVPCWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateVPCWithBody(withOperation(ctx, "CreateVPC"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateVolume(ctx context.Context, body gen.CreateVolumeJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateVolume(withOperation(ctx, "CreateVolume"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateVolumeTemplate(ctx context.Context, params *gen.CreateVolumeTemplateParams, body gen.CreateVolumeTemplateJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateVolumeTemplate(withOperation(ctx, "CreateVolumeTemplate"), params, body, reqEditors...)
+}
+
+func (c checkedClient) CreateVolumeTemplateWithBody(ctx context.Context, params *gen.CreateVolumeTemplateParams, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateVolumeTemplateWithBody(withOperation(ctx, "CreateVolumeTemplate"), params, contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateVolumeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateVolumeWithBody(withOperation(ctx, "CreateVolume"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateWorkspace(ctx context.Context, body gen.CreateWorkspaceJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateWorkspace(withOperation(ctx, "CreateWorkspace"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateWorkspaceServiceAccount(ctx context.Context, body gen.CreateWorkspaceServiceAccountJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateWorkspaceServiceAccount(withOperation(ctx, "CreateWorkspaceServiceAccount"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateWorkspaceServiceAccountWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateWorkspaceServiceAccountWithBody(withOperation(ctx, "CreateWorkspaceServiceAccount"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) CreateWorkspaceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateWorkspaceWithBody(withOperation(ctx, "CreateWorkspace"), contentType, body, reqEditors...)
 }
 
 func (c checkedClient) DeclineImageShare(ctx context.Context, pendingShareID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeclineImageShare", "pendingShareId", pendingShareID); err != nil {
 		return nil, err
 	}
-	return c.Client.DeclineImageShare(ctx, pendingShareID, reqEditors...)
+	return c.raw.DeclineImageShare(withOperation(ctx, "DeclineImageShare"), pendingShareID, reqEditors...)
 }
 
 func (c checkedClient) DeclineWorkspaceInvitation(ctx context.Context, workspaceName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeclineWorkspaceInvitation", "workspaceName", workspaceName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeclineWorkspaceInvitation(ctx, workspaceName, reqEditors...)
+	return c.raw.DeclineWorkspaceInvitation(withOperation(ctx, "DeclineWorkspaceInvitation"), workspaceName, reqEditors...)
 }
 
 func (c checkedClient) DeleteAPIKeyForServiceAccount(ctx context.Context, clientID string, apiKeyID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteApiKeyForServiceAccount", "clientId", clientID, "apiKeyId", apiKeyID); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteAPIKeyForServiceAccount(ctx, clientID, apiKeyID, reqEditors...)
+	return c.raw.DeleteAPIKeyForServiceAccount(withOperation(ctx, "DeleteApiKeyForServiceAccount"), clientID, apiKeyID, reqEditors...)
 }
 
 func (c checkedClient) DeleteAgent(ctx context.Context, agentName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteAgent", "agentName", agentName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteAgent(ctx, agentName, reqEditors...)
+	return c.raw.DeleteAgent(withOperation(ctx, "DeleteAgent"), agentName, reqEditors...)
 }
 
 func (c checkedClient) DeleteApplication(ctx context.Context, applicationName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteApplication", "applicationName", applicationName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteApplication(ctx, applicationName, reqEditors...)
+	return c.raw.DeleteApplication(withOperation(ctx, "DeleteApplication"), applicationName, reqEditors...)
 }
 
 func (c checkedClient) DeleteCustomDomain(ctx context.Context, domainName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteCustomDomain", "domainName", domainName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteCustomDomain(ctx, domainName, reqEditors...)
+	return c.raw.DeleteCustomDomain(withOperation(ctx, "DeleteCustomDomain"), domainName, reqEditors...)
 }
 
 func (c checkedClient) DeleteDrive(ctx context.Context, driveName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteDrive", "driveName", driveName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteDrive(ctx, driveName, reqEditors...)
+	return c.raw.DeleteDrive(withOperation(ctx, "DeleteDrive"), driveName, reqEditors...)
 }
 
 func (c checkedClient) DeleteEgressGateway(ctx context.Context, vpcName string, gatewayName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteEgressGateway", "vpcName", vpcName, "gatewayName", gatewayName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteEgressGateway(ctx, vpcName, gatewayName, reqEditors...)
+	return c.raw.DeleteEgressGateway(withOperation(ctx, "DeleteEgressGateway"), vpcName, gatewayName, reqEditors...)
 }
 
 func (c checkedClient) DeleteEgressIP(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteEgressIP", "vpcName", vpcName, "gatewayName", gatewayName, "ipName", ipName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteEgressIP(ctx, vpcName, gatewayName, ipName, reqEditors...)
+	return c.raw.DeleteEgressIP(withOperation(ctx, "DeleteEgressIP"), vpcName, gatewayName, ipName, reqEditors...)
 }
 
 func (c checkedClient) DeleteFunction(ctx context.Context, functionName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteFunction", "functionName", functionName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteFunction(ctx, functionName, reqEditors...)
+	return c.raw.DeleteFunction(withOperation(ctx, "DeleteFunction"), functionName, reqEditors...)
 }
 
 func (c checkedClient) DeleteImage(ctx context.Context, resourceType string, imageName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteImage", "resourceType", resourceType, "imageName", imageName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteImage(ctx, resourceType, imageName, reqEditors...)
+	return c.raw.DeleteImage(withOperation(ctx, "DeleteImage"), resourceType, imageName, reqEditors...)
 }
 
 func (c checkedClient) DeleteImageTag(ctx context.Context, resourceType string, imageName string, tagName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteImageTag", "resourceType", resourceType, "imageName", imageName, "tagName", tagName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteImageTag(ctx, resourceType, imageName, tagName, reqEditors...)
+	return c.raw.DeleteImageTag(withOperation(ctx, "DeleteImageTag"), resourceType, imageName, tagName, reqEditors...)
 }
 
 func (c checkedClient) DeleteIntegrationConnection(ctx context.Context, connectionName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteIntegrationConnection", "connectionName", connectionName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteIntegrationConnection(ctx, connectionName, reqEditors...)
+	return c.raw.DeleteIntegrationConnection(withOperation(ctx, "DeleteIntegrationConnection"), connectionName, reqEditors...)
 }
 
 func (c checkedClient) DeleteJob(ctx context.Context, jobID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteJob", "jobId", jobID); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteJob(ctx, jobID, reqEditors...)
+	return c.raw.DeleteJob(withOperation(ctx, "DeleteJob"), jobID, reqEditors...)
 }
 
 func (c checkedClient) DeleteJobExecution(ctx context.Context, jobID string, executionID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteJobExecution", "jobId", jobID, "executionId", executionID); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteJobExecution(ctx, jobID, executionID, reqEditors...)
+	return c.raw.DeleteJobExecution(withOperation(ctx, "DeleteJobExecution"), jobID, executionID, reqEditors...)
 }
 
 func (c checkedClient) DeleteKnowledgebase(ctx context.Context, knowledgebaseName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteKnowledgebase", "knowledgebaseName", knowledgebaseName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteKnowledgebase(ctx, knowledgebaseName, reqEditors...)
+	return c.raw.DeleteKnowledgebase(withOperation(ctx, "DeleteKnowledgebase"), knowledgebaseName, reqEditors...)
 }
 
 func (c checkedClient) DeleteModel(ctx context.Context, modelName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteModel", "modelName", modelName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteModel(ctx, modelName, reqEditors...)
+	return c.raw.DeleteModel(withOperation(ctx, "DeleteModel"), modelName, reqEditors...)
 }
 
 func (c checkedClient) DeletePolicy(ctx context.Context, policyName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeletePolicy", "policyName", policyName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeletePolicy(ctx, policyName, reqEditors...)
+	return c.raw.DeletePolicy(withOperation(ctx, "DeletePolicy"), policyName, reqEditors...)
 }
 
 func (c checkedClient) DeletePrivateCluster(ctx context.Context, privateClusterName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeletePrivateCluster", "privateClusterName", privateClusterName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeletePrivateCluster(ctx, privateClusterName, reqEditors...)
+	return c.raw.DeletePrivateCluster(withOperation(ctx, "DeletePrivateCluster"), privateClusterName, reqEditors...)
 }
 
 func (c checkedClient) DeleteSandbox(ctx context.Context, sandboxName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteSandbox", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteSandbox(ctx, sandboxName, reqEditors...)
+	return c.raw.DeleteSandbox(withOperation(ctx, "DeleteSandbox"), sandboxName, reqEditors...)
 }
 
 func (c checkedClient) DeleteSandboxPreview(ctx context.Context, sandboxName string, previewName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteSandboxPreview", "sandboxName", sandboxName, "previewName", previewName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteSandboxPreview(ctx, sandboxName, previewName, reqEditors...)
+	return c.raw.DeleteSandboxPreview(withOperation(ctx, "DeleteSandboxPreview"), sandboxName, previewName, reqEditors...)
 }
 
 func (c checkedClient) DeleteSandboxPreviewToken(ctx context.Context, sandboxName string, previewName string, tokenName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteSandboxPreviewToken", "sandboxName", sandboxName, "previewName", previewName, "tokenName", tokenName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteSandboxPreviewToken(ctx, sandboxName, previewName, tokenName, reqEditors...)
+	return c.raw.DeleteSandboxPreviewToken(withOperation(ctx, "DeleteSandboxPreviewToken"), sandboxName, previewName, tokenName, reqEditors...)
 }
 
 func (c checkedClient) DeleteSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteSandboxSchedule", "sandboxName", sandboxName, "scheduleId", scheduleID); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteSandboxSchedule(ctx, sandboxName, scheduleID, reqEditors...)
+	return c.raw.DeleteSandboxSchedule(withOperation(ctx, "DeleteSandboxSchedule"), sandboxName, scheduleID, reqEditors...)
 }
 
 func (c checkedClient) DeleteSandboxSnapshot(ctx context.Context, sandboxName string, snapshotID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteSandboxSnapshot", "sandboxName", sandboxName, "snapshotId", snapshotID); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteSandboxSnapshot(ctx, sandboxName, snapshotID, reqEditors...)
+	return c.raw.DeleteSandboxSnapshot(withOperation(ctx, "DeleteSandboxSnapshot"), sandboxName, snapshotID, reqEditors...)
 }
 
 func (c checkedClient) DeleteVPC(ctx context.Context, vpcName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteVPC", "vpcName", vpcName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteVPC(ctx, vpcName, reqEditors...)
+	return c.raw.DeleteVPC(withOperation(ctx, "DeleteVPC"), vpcName, reqEditors...)
 }
 
 func (c checkedClient) DeleteVolume(ctx context.Context, volumeName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteVolume", "volumeName", volumeName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteVolume(ctx, volumeName, reqEditors...)
+	return c.raw.DeleteVolume(withOperation(ctx, "DeleteVolume"), volumeName, reqEditors...)
 }
 
 func (c checkedClient) DeleteVolumeTemplate(ctx context.Context, volumeTemplateName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteVolumeTemplate", "volumeTemplateName", volumeTemplateName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteVolumeTemplate(ctx, volumeTemplateName, reqEditors...)
+	return c.raw.DeleteVolumeTemplate(withOperation(ctx, "DeleteVolumeTemplate"), volumeTemplateName, reqEditors...)
 }
 
 func (c checkedClient) DeleteVolumeTemplateVersion(ctx context.Context, volumeTemplateName string, versionName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteVolumeTemplateVersion", "volumeTemplateName", volumeTemplateName, "versionName", versionName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteVolumeTemplateVersion(ctx, volumeTemplateName, versionName, reqEditors...)
+	return c.raw.DeleteVolumeTemplateVersion(withOperation(ctx, "DeleteVolumeTemplateVersion"), volumeTemplateName, versionName, reqEditors...)
 }
 
 func (c checkedClient) DeleteWorkspace(ctx context.Context, workspaceName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteWorkspace", "workspaceName", workspaceName); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteWorkspace(ctx, workspaceName, reqEditors...)
+	return c.raw.DeleteWorkspace(withOperation(ctx, "DeleteWorkspace"), workspaceName, reqEditors...)
 }
 
 func (c checkedClient) DeleteWorkspaceServiceAccount(ctx context.Context, clientID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteWorkspaceServiceAccount", "clientId", clientID); err != nil {
 		return nil, err
 	}
-	return c.Client.DeleteWorkspaceServiceAccount(ctx, clientID, reqEditors...)
+	return c.raw.DeleteWorkspaceServiceAccount(withOperation(ctx, "DeleteWorkspaceServiceAccount"), clientID, reqEditors...)
 }
 
 func (c checkedClient) ForkSandbox(ctx context.Context, sandboxName string, body gen.ForkSandboxJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ForkSandbox", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.ForkSandbox(ctx, sandboxName, body, reqEditors...)
+	return c.raw.ForkSandbox(withOperation(ctx, "ForkSandbox"), sandboxName, body, reqEditors...)
 }
 
 func (c checkedClient) ForkSandboxWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ForkSandbox", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.ForkSandboxWithBody(ctx, sandboxName, contentType, body, reqEditors...)
+	return c.raw.ForkSandboxWithBody(withOperation(ctx, "ForkSandbox"), sandboxName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) GetAgent(ctx context.Context, agentName string, params *gen.GetAgentParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetAgent", "agentName", agentName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetAgent(ctx, agentName, params, reqEditors...)
+	return c.raw.GetAgent(withOperation(ctx, "GetAgent"), agentName, params, reqEditors...)
 }
 
 func (c checkedClient) GetApplication(ctx context.Context, applicationName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetApplication", "applicationName", applicationName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetApplication(ctx, applicationName, reqEditors...)
+	return c.raw.GetApplication(withOperation(ctx, "GetApplication"), applicationName, reqEditors...)
+}
+
+func (c checkedClient) GetChangelog(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.GetChangelog(withOperation(ctx, "GetChangelog"), reqEditors...)
+}
+
+func (c checkedClient) GetConfiguration(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.GetConfiguration(withOperation(ctx, "GetConfiguration"), reqEditors...)
 }
 
 func (c checkedClient) GetCustomDomain(ctx context.Context, domainName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetCustomDomain", "domainName", domainName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetCustomDomain(ctx, domainName, reqEditors...)
+	return c.raw.GetCustomDomain(withOperation(ctx, "GetCustomDomain"), domainName, reqEditors...)
 }
 
 func (c checkedClient) GetDrive(ctx context.Context, driveName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetDrive", "driveName", driveName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetDrive(ctx, driveName, reqEditors...)
+	return c.raw.GetDrive(withOperation(ctx, "GetDrive"), driveName, reqEditors...)
 }
 
 func (c checkedClient) GetDriveByExternalID(ctx context.Context, externalID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetDriveByExternalId", "externalId", externalID); err != nil {
 		return nil, err
 	}
-	return c.Client.GetDriveByExternalID(ctx, externalID, reqEditors...)
+	return c.raw.GetDriveByExternalID(withOperation(ctx, "GetDriveByExternalId"), externalID, reqEditors...)
+}
+
+func (c checkedClient) GetDriveJWKS(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.GetDriveJWKS(withOperation(ctx, "GetDriveJWKS"), reqEditors...)
 }
 
 func (c checkedClient) GetEgressGateway(ctx context.Context, vpcName string, gatewayName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetEgressGateway", "vpcName", vpcName, "gatewayName", gatewayName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetEgressGateway(ctx, vpcName, gatewayName, reqEditors...)
+	return c.raw.GetEgressGateway(withOperation(ctx, "GetEgressGateway"), vpcName, gatewayName, reqEditors...)
+}
+
+func (c checkedClient) GetEgressGatewayUsage(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.GetEgressGatewayUsage(withOperation(ctx, "GetEgressGatewayUsage"), reqEditors...)
 }
 
 func (c checkedClient) GetEgressIP(ctx context.Context, vpcName string, gatewayName string, ipName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetEgressIP", "vpcName", vpcName, "gatewayName", gatewayName, "ipName", ipName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetEgressIP(ctx, vpcName, gatewayName, ipName, reqEditors...)
+	return c.raw.GetEgressIP(withOperation(ctx, "GetEgressIP"), vpcName, gatewayName, ipName, reqEditors...)
 }
 
 func (c checkedClient) GetFunction(ctx context.Context, functionName string, params *gen.GetFunctionParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetFunction", "functionName", functionName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetFunction(ctx, functionName, params, reqEditors...)
+	return c.raw.GetFunction(withOperation(ctx, "GetFunction"), functionName, params, reqEditors...)
 }
 
 func (c checkedClient) GetImage(ctx context.Context, resourceType string, imageName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetImage", "resourceType", resourceType, "imageName", imageName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetImage(ctx, resourceType, imageName, reqEditors...)
+	return c.raw.GetImage(withOperation(ctx, "GetImage"), resourceType, imageName, reqEditors...)
 }
 
 func (c checkedClient) GetIntegration(ctx context.Context, integrationName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetIntegration", "integrationName", integrationName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetIntegration(ctx, integrationName, reqEditors...)
+	return c.raw.GetIntegration(withOperation(ctx, "GetIntegration"), integrationName, reqEditors...)
 }
 
 func (c checkedClient) GetIntegrationConnection(ctx context.Context, connectionName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetIntegrationConnection", "connectionName", connectionName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetIntegrationConnection(ctx, connectionName, reqEditors...)
+	return c.raw.GetIntegrationConnection(withOperation(ctx, "GetIntegrationConnection"), connectionName, reqEditors...)
 }
 
 func (c checkedClient) GetIntegrationConnectionModel(ctx context.Context, connectionName string, modelID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetIntegrationConnectionModel", "connectionName", connectionName, "modelId", modelID); err != nil {
 		return nil, err
 	}
-	return c.Client.GetIntegrationConnectionModel(ctx, connectionName, modelID, reqEditors...)
+	return c.raw.GetIntegrationConnectionModel(withOperation(ctx, "GetIntegrationConnectionModel"), connectionName, modelID, reqEditors...)
 }
 
 func (c checkedClient) GetIntegrationConnectionModelEndpointConfigurations(ctx context.Context, connectionName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetIntegrationConnectionModelEndpointConfigurations", "connectionName", connectionName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetIntegrationConnectionModelEndpointConfigurations(ctx, connectionName, reqEditors...)
+	return c.raw.GetIntegrationConnectionModelEndpointConfigurations(withOperation(ctx, "GetIntegrationConnectionModelEndpointConfigurations"), connectionName, reqEditors...)
 }
 
 func (c checkedClient) GetJob(ctx context.Context, jobID string, params *gen.GetJobParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetJob", "jobId", jobID); err != nil {
 		return nil, err
 	}
-	return c.Client.GetJob(ctx, jobID, params, reqEditors...)
+	return c.raw.GetJob(withOperation(ctx, "GetJob"), jobID, params, reqEditors...)
 }
 
 func (c checkedClient) GetJobExecution(ctx context.Context, jobID string, executionID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetJobExecution", "jobId", jobID, "executionId", executionID); err != nil {
 		return nil, err
 	}
-	return c.Client.GetJobExecution(ctx, jobID, executionID, reqEditors...)
+	return c.raw.GetJobExecution(withOperation(ctx, "GetJobExecution"), jobID, executionID, reqEditors...)
 }
 
 func (c checkedClient) GetKnowledgebase(ctx context.Context, knowledgebaseName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetKnowledgebase", "knowledgebaseName", knowledgebaseName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetKnowledgebase(ctx, knowledgebaseName, reqEditors...)
+	return c.raw.GetKnowledgebase(withOperation(ctx, "GetKnowledgebase"), knowledgebaseName, reqEditors...)
 }
 
 func (c checkedClient) GetModel(ctx context.Context, modelName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetModel", "modelName", modelName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetModel(ctx, modelName, reqEditors...)
+	return c.raw.GetModel(withOperation(ctx, "GetModel"), modelName, reqEditors...)
 }
 
 func (c checkedClient) GetPolicy(ctx context.Context, policyName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetPolicy", "policyName", policyName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetPolicy(ctx, policyName, reqEditors...)
+	return c.raw.GetPolicy(withOperation(ctx, "GetPolicy"), policyName, reqEditors...)
 }
 
 func (c checkedClient) GetPolicyUsages(ctx context.Context, policyName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetPolicyUsages", "policyName", policyName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetPolicyUsages(ctx, policyName, reqEditors...)
+	return c.raw.GetPolicyUsages(withOperation(ctx, "GetPolicyUsages"), policyName, reqEditors...)
 }
 
 func (c checkedClient) GetPrivateCluster(ctx context.Context, privateClusterName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetPrivateCluster", "privateClusterName", privateClusterName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetPrivateCluster(ctx, privateClusterName, reqEditors...)
+	return c.raw.GetPrivateCluster(withOperation(ctx, "GetPrivateCluster"), privateClusterName, reqEditors...)
 }
 
 func (c checkedClient) GetPrivateClusterHealth(ctx context.Context, privateClusterName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetPrivateClusterHealth", "privateClusterName", privateClusterName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetPrivateClusterHealth(ctx, privateClusterName, reqEditors...)
+	return c.raw.GetPrivateClusterHealth(withOperation(ctx, "GetPrivateClusterHealth"), privateClusterName, reqEditors...)
 }
 
 func (c checkedClient) GetSandbox(ctx context.Context, sandboxName string, params *gen.GetSandboxParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetSandbox", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetSandbox(ctx, sandboxName, params, reqEditors...)
+	return c.raw.GetSandbox(withOperation(ctx, "GetSandbox"), sandboxName, params, reqEditors...)
 }
 
 func (c checkedClient) GetSandboxByExternalID(ctx context.Context, externalID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetSandboxByExternalId", "externalId", externalID); err != nil {
 		return nil, err
 	}
-	return c.Client.GetSandboxByExternalID(ctx, externalID, reqEditors...)
+	return c.raw.GetSandboxByExternalID(withOperation(ctx, "GetSandboxByExternalId"), externalID, reqEditors...)
 }
 
 func (c checkedClient) GetSandboxPreview(ctx context.Context, sandboxName string, previewName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetSandboxPreview", "sandboxName", sandboxName, "previewName", previewName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetSandboxPreview(ctx, sandboxName, previewName, reqEditors...)
+	return c.raw.GetSandboxPreview(withOperation(ctx, "GetSandboxPreview"), sandboxName, previewName, reqEditors...)
 }
 
 func (c checkedClient) GetSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetSandboxSchedule", "sandboxName", sandboxName, "scheduleId", scheduleID); err != nil {
 		return nil, err
 	}
-	return c.Client.GetSandboxSchedule(ctx, sandboxName, scheduleID, reqEditors...)
+	return c.raw.GetSandboxSchedule(withOperation(ctx, "GetSandboxSchedule"), sandboxName, scheduleID, reqEditors...)
 }
 
 func (c checkedClient) GetTemplate(ctx context.Context, templateName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetTemplate", "templateName", templateName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetTemplate(ctx, templateName, reqEditors...)
+	return c.raw.GetTemplate(withOperation(ctx, "GetTemplate"), templateName, reqEditors...)
 }
 
 func (c checkedClient) GetVPC(ctx context.Context, vpcName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetVPC", "vpcName", vpcName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetVPC(ctx, vpcName, reqEditors...)
+	return c.raw.GetVPC(withOperation(ctx, "GetVPC"), vpcName, reqEditors...)
 }
 
 func (c checkedClient) GetVolume(ctx context.Context, volumeName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetVolume", "volumeName", volumeName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetVolume(ctx, volumeName, reqEditors...)
+	return c.raw.GetVolume(withOperation(ctx, "GetVolume"), volumeName, reqEditors...)
 }
 
 func (c checkedClient) GetVolumeByExternalID(ctx context.Context, externalID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetVolumeByExternalId", "externalId", externalID); err != nil {
 		return nil, err
 	}
-	return c.Client.GetVolumeByExternalID(ctx, externalID, reqEditors...)
+	return c.raw.GetVolumeByExternalID(withOperation(ctx, "GetVolumeByExternalId"), externalID, reqEditors...)
 }
 
 func (c checkedClient) GetVolumeTemplate(ctx context.Context, volumeTemplateName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetVolumeTemplate", "volumeTemplateName", volumeTemplateName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetVolumeTemplate(ctx, volumeTemplateName, reqEditors...)
+	return c.raw.GetVolumeTemplate(withOperation(ctx, "GetVolumeTemplate"), volumeTemplateName, reqEditors...)
 }
 
 func (c checkedClient) GetWorkspace(ctx context.Context, workspaceName string, params *gen.GetWorkspaceParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("GetWorkspace", "workspaceName", workspaceName); err != nil {
 		return nil, err
 	}
-	return c.Client.GetWorkspace(ctx, workspaceName, params, reqEditors...)
+	return c.raw.GetWorkspace(withOperation(ctx, "GetWorkspace"), workspaceName, params, reqEditors...)
+}
+
+func (c checkedClient) GetWorkspaceFeatures(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.GetWorkspaceFeatures(withOperation(ctx, "getWorkspaceFeatures"), reqEditors...)
+}
+
+func (c checkedClient) GetWorkspaceServiceAccounts(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.GetWorkspaceServiceAccounts(withOperation(ctx, "GetWorkspaceServiceAccounts"), reqEditors...)
+}
+
+func (c checkedClient) InviteWorkspaceUser(ctx context.Context, body gen.InviteWorkspaceUserJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.InviteWorkspaceUser(withOperation(ctx, "InviteWorkspaceUser"), body, reqEditors...)
+}
+
+func (c checkedClient) InviteWorkspaceUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.InviteWorkspaceUserWithBody(withOperation(ctx, "InviteWorkspaceUser"), contentType, body, reqEditors...)
+}
+
+func (c checkedClient) IssueToken(ctx context.Context, body gen.IssueTokenJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.IssueToken(withOperation(ctx, "IssueToken"), body, reqEditors...)
+}
+
+func (c checkedClient) IssueTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.IssueTokenWithBody(withOperation(ctx, "IssueToken"), contentType, body, reqEditors...)
 }
 
 func (c checkedClient) LeaveWorkspace(ctx context.Context, workspaceName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("LeaveWorkspace", "workspaceName", workspaceName); err != nil {
 		return nil, err
 	}
-	return c.Client.LeaveWorkspace(ctx, workspaceName, reqEditors...)
+	return c.raw.LeaveWorkspace(withOperation(ctx, "LeaveWorkspace"), workspaceName, reqEditors...)
 }
 
 func (c checkedClient) ListAPIKeysForServiceAccount(ctx context.Context, clientID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListApiKeysForServiceAccount", "clientId", clientID); err != nil {
 		return nil, err
 	}
-	return c.Client.ListAPIKeysForServiceAccount(ctx, clientID, reqEditors...)
+	return c.raw.ListAPIKeysForServiceAccount(withOperation(ctx, "ListApiKeysForServiceAccount"), clientID, reqEditors...)
 }
 
 func (c checkedClient) ListAgentRevisions(ctx context.Context, agentName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListAgentRevisions", "agentName", agentName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListAgentRevisions(ctx, agentName, reqEditors...)
+	return c.raw.ListAgentRevisions(withOperation(ctx, "ListAgentRevisions"), agentName, reqEditors...)
+}
+
+func (c checkedClient) ListAgents(ctx context.Context, params *gen.ListAgentsParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListAgents(withOperation(ctx, "ListAgents"), params, reqEditors...)
+}
+
+func (c checkedClient) ListAllEgressGateways(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListAllEgressGateways(withOperation(ctx, "ListAllEgressGateways"), reqEditors...)
+}
+
+func (c checkedClient) ListAllEgressIPs(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListAllEgressIPs(withOperation(ctx, "ListAllEgressIPs"), reqEditors...)
+}
+
+func (c checkedClient) ListAllPendingInvitations(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListAllPendingInvitations(withOperation(ctx, "ListAllPendingInvitations"), reqEditors...)
 }
 
 func (c checkedClient) ListApplicationRevisions(ctx context.Context, applicationName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListApplicationRevisions", "applicationName", applicationName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListApplicationRevisions(ctx, applicationName, reqEditors...)
+	return c.raw.ListApplicationRevisions(withOperation(ctx, "ListApplicationRevisions"), applicationName, reqEditors...)
+}
+
+func (c checkedClient) ListApplications(ctx context.Context, params *gen.ListApplicationsParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListApplications(withOperation(ctx, "ListApplications"), params, reqEditors...)
 }
 
 func (c checkedClient) ListCustomDomainShares(ctx context.Context, domainName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListCustomDomainShares", "domainName", domainName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListCustomDomainShares(ctx, domainName, reqEditors...)
+	return c.raw.ListCustomDomainShares(withOperation(ctx, "ListCustomDomainShares"), domainName, reqEditors...)
+}
+
+func (c checkedClient) ListCustomDomains(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListCustomDomains(withOperation(ctx, "ListCustomDomains"), reqEditors...)
+}
+
+func (c checkedClient) ListDrives(ctx context.Context, params *gen.ListDrivesParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListDrives(withOperation(ctx, "ListDrives"), params, reqEditors...)
 }
 
 func (c checkedClient) ListEgressGateways(ctx context.Context, vpcName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListEgressGateways", "vpcName", vpcName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListEgressGateways(ctx, vpcName, reqEditors...)
+	return c.raw.ListEgressGateways(withOperation(ctx, "ListEgressGateways"), vpcName, reqEditors...)
 }
 
 func (c checkedClient) ListEgressIPs(ctx context.Context, vpcName string, gatewayName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListEgressIPs", "vpcName", vpcName, "gatewayName", gatewayName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListEgressIPs(ctx, vpcName, gatewayName, reqEditors...)
+	return c.raw.ListEgressIPs(withOperation(ctx, "ListEgressIPs"), vpcName, gatewayName, reqEditors...)
 }
 
 func (c checkedClient) ListFunctionRevisions(ctx context.Context, functionName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListFunctionRevisions", "functionName", functionName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListFunctionRevisions(ctx, functionName, reqEditors...)
+	return c.raw.ListFunctionRevisions(withOperation(ctx, "ListFunctionRevisions"), functionName, reqEditors...)
+}
+
+func (c checkedClient) ListFunctions(ctx context.Context, params *gen.ListFunctionsParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListFunctions(withOperation(ctx, "ListFunctions"), params, reqEditors...)
 }
 
 func (c checkedClient) ListImageShares(ctx context.Context, resourceType string, imageName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListImageShares", "resourceType", resourceType, "imageName", imageName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListImageShares(ctx, resourceType, imageName, reqEditors...)
+	return c.raw.ListImageShares(withOperation(ctx, "ListImageShares"), resourceType, imageName, reqEditors...)
+}
+
+func (c checkedClient) ListImages(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListImages(withOperation(ctx, "ListImages"), reqEditors...)
 }
 
 func (c checkedClient) ListIntegrationConnectionModels(ctx context.Context, connectionName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListIntegrationConnectionModels", "connectionName", connectionName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListIntegrationConnectionModels(ctx, connectionName, reqEditors...)
+	return c.raw.ListIntegrationConnectionModels(withOperation(ctx, "ListIntegrationConnectionModels"), connectionName, reqEditors...)
+}
+
+func (c checkedClient) ListIntegrationConnections(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListIntegrationConnections(withOperation(ctx, "ListIntegrationConnections"), reqEditors...)
 }
 
 func (c checkedClient) ListJobExecutionTasks(ctx context.Context, jobID string, executionID string, params *gen.ListJobExecutionTasksParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListJobExecutionTasks", "jobId", jobID, "executionId", executionID); err != nil {
 		return nil, err
 	}
-	return c.Client.ListJobExecutionTasks(ctx, jobID, executionID, params, reqEditors...)
+	return c.raw.ListJobExecutionTasks(withOperation(ctx, "ListJobExecutionTasks"), jobID, executionID, params, reqEditors...)
 }
 
 func (c checkedClient) ListJobExecutions(ctx context.Context, jobID string, params *gen.ListJobExecutionsParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListJobExecutions", "jobId", jobID); err != nil {
 		return nil, err
 	}
-	return c.Client.ListJobExecutions(ctx, jobID, params, reqEditors...)
+	return c.raw.ListJobExecutions(withOperation(ctx, "ListJobExecutions"), jobID, params, reqEditors...)
 }
 
 func (c checkedClient) ListJobRevisions(ctx context.Context, jobID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListJobRevisions", "jobId", jobID); err != nil {
 		return nil, err
 	}
-	return c.Client.ListJobRevisions(ctx, jobID, reqEditors...)
+	return c.raw.ListJobRevisions(withOperation(ctx, "ListJobRevisions"), jobID, reqEditors...)
+}
+
+func (c checkedClient) ListJobs(ctx context.Context, params *gen.ListJobsParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListJobs(withOperation(ctx, "ListJobs"), params, reqEditors...)
 }
 
 func (c checkedClient) ListKnowledgebaseRevisions(ctx context.Context, knowledgebaseName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListKnowledgebaseRevisions", "knowledgebaseName", knowledgebaseName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListKnowledgebaseRevisions(ctx, knowledgebaseName, reqEditors...)
+	return c.raw.ListKnowledgebaseRevisions(withOperation(ctx, "ListKnowledgebaseRevisions"), knowledgebaseName, reqEditors...)
+}
+
+func (c checkedClient) ListKnowledgebases(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListKnowledgebases(withOperation(ctx, "ListKnowledgebases"), reqEditors...)
+}
+
+func (c checkedClient) ListLocations(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListLocations(withOperation(ctx, "ListLocations"), reqEditors...)
+}
+
+func (c checkedClient) ListMCPHubDefinitions(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListMCPHubDefinitions(withOperation(ctx, "ListMCPHubDefinitions"), reqEditors...)
 }
 
 func (c checkedClient) ListModelRevisions(ctx context.Context, modelName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListModelRevisions", "modelName", modelName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListModelRevisions(ctx, modelName, reqEditors...)
+	return c.raw.ListModelRevisions(withOperation(ctx, "ListModelRevisions"), modelName, reqEditors...)
+}
+
+func (c checkedClient) ListModels(ctx context.Context, params *gen.ListModelsParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListModels(withOperation(ctx, "ListModels"), params, reqEditors...)
+}
+
+func (c checkedClient) ListPendingImageShares(ctx context.Context, params *gen.ListPendingImageSharesParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListPendingImageShares(withOperation(ctx, "ListPendingImageShares"), params, reqEditors...)
+}
+
+func (c checkedClient) ListPolicies(ctx context.Context, params *gen.ListPoliciesParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListPolicies(withOperation(ctx, "ListPolicies"), params, reqEditors...)
+}
+
+func (c checkedClient) ListPrivateClusters(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListPrivateClusters(withOperation(ctx, "ListPrivateClusters"), reqEditors...)
+}
+
+func (c checkedClient) ListPublicIPs(ctx context.Context, params *gen.ListPublicIPsParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListPublicIPs(withOperation(ctx, "ListPublicIps"), params, reqEditors...)
+}
+
+func (c checkedClient) ListSandboxHubDefinitions(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListSandboxHubDefinitions(withOperation(ctx, "ListSandboxHubDefinitions"), reqEditors...)
 }
 
 func (c checkedClient) ListSandboxPreviewTokens(ctx context.Context, sandboxName string, previewName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListSandboxPreviewTokens", "sandboxName", sandboxName, "previewName", previewName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListSandboxPreviewTokens(ctx, sandboxName, previewName, reqEditors...)
+	return c.raw.ListSandboxPreviewTokens(withOperation(ctx, "ListSandboxPreviewTokens"), sandboxName, previewName, reqEditors...)
 }
 
 func (c checkedClient) ListSandboxPreviews(ctx context.Context, sandboxName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListSandboxPreviews", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListSandboxPreviews(ctx, sandboxName, reqEditors...)
+	return c.raw.ListSandboxPreviews(withOperation(ctx, "ListSandboxPreviews"), sandboxName, reqEditors...)
 }
 
 func (c checkedClient) ListSandboxScheduleExecutions(ctx context.Context, sandboxName string, params *gen.ListSandboxScheduleExecutionsParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListSandboxScheduleExecutions", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListSandboxScheduleExecutions(ctx, sandboxName, params, reqEditors...)
+	return c.raw.ListSandboxScheduleExecutions(withOperation(ctx, "ListSandboxScheduleExecutions"), sandboxName, params, reqEditors...)
 }
 
 func (c checkedClient) ListSandboxSchedules(ctx context.Context, sandboxName string, params *gen.ListSandboxSchedulesParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListSandboxSchedules", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListSandboxSchedules(ctx, sandboxName, params, reqEditors...)
+	return c.raw.ListSandboxSchedules(withOperation(ctx, "ListSandboxSchedules"), sandboxName, params, reqEditors...)
 }
 
 func (c checkedClient) ListSandboxSnapshots(ctx context.Context, sandboxName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ListSandboxSnapshots", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.ListSandboxSnapshots(ctx, sandboxName, reqEditors...)
+	return c.raw.ListSandboxSnapshots(withOperation(ctx, "ListSandboxSnapshots"), sandboxName, reqEditors...)
+}
+
+func (c checkedClient) ListSandboxes(ctx context.Context, params *gen.ListSandboxesParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListSandboxes(withOperation(ctx, "ListSandboxes"), params, reqEditors...)
+}
+
+func (c checkedClient) ListTemplates(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListTemplates(withOperation(ctx, "ListTemplates"), reqEditors...)
+}
+
+func (c checkedClient) ListVPCs(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListVPCs(withOperation(ctx, "ListVPCs"), reqEditors...)
+}
+
+func (c checkedClient) ListVolumeTemplates(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListVolumeTemplates(withOperation(ctx, "ListVolumeTemplates"), reqEditors...)
+}
+
+func (c checkedClient) ListVolumes(ctx context.Context, params *gen.ListVolumesParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListVolumes(withOperation(ctx, "ListVolumes"), params, reqEditors...)
+}
+
+func (c checkedClient) ListWorkspaceUsers(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListWorkspaceUsers(withOperation(ctx, "ListWorkspaceUsers"), reqEditors...)
+}
+
+func (c checkedClient) ListWorkspaces(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListWorkspaces(withOperation(ctx, "ListWorkspaces"), reqEditors...)
 }
 
 func (c checkedClient) RemoveWorkspaceUser(ctx context.Context, subOrEmail string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("RemoveWorkspaceUser", "subOrEmail", subOrEmail); err != nil {
 		return nil, err
 	}
-	return c.Client.RemoveWorkspaceUser(ctx, subOrEmail, reqEditors...)
+	return c.raw.RemoveWorkspaceUser(withOperation(ctx, "RemoveWorkspaceUser"), subOrEmail, reqEditors...)
 }
 
 func (c checkedClient) ShareCustomDomain(ctx context.Context, domainName string, body gen.ShareCustomDomainJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ShareCustomDomain", "domainName", domainName); err != nil {
 		return nil, err
 	}
-	return c.Client.ShareCustomDomain(ctx, domainName, body, reqEditors...)
+	return c.raw.ShareCustomDomain(withOperation(ctx, "ShareCustomDomain"), domainName, body, reqEditors...)
 }
 
 func (c checkedClient) ShareCustomDomainWithBody(ctx context.Context, domainName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ShareCustomDomain", "domainName", domainName); err != nil {
 		return nil, err
 	}
-	return c.Client.ShareCustomDomainWithBody(ctx, domainName, contentType, body, reqEditors...)
+	return c.raw.ShareCustomDomainWithBody(withOperation(ctx, "ShareCustomDomain"), domainName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) ShareImage(ctx context.Context, resourceType string, imageName string, body gen.ShareImageJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ShareImage", "resourceType", resourceType, "imageName", imageName); err != nil {
 		return nil, err
 	}
-	return c.Client.ShareImage(ctx, resourceType, imageName, body, reqEditors...)
+	return c.raw.ShareImage(withOperation(ctx, "ShareImage"), resourceType, imageName, body, reqEditors...)
 }
 
 func (c checkedClient) ShareImageWithBody(ctx context.Context, resourceType string, imageName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("ShareImage", "resourceType", resourceType, "imageName", imageName); err != nil {
 		return nil, err
 	}
-	return c.Client.ShareImageWithBody(ctx, resourceType, imageName, contentType, body, reqEditors...)
+	return c.raw.ShareImageWithBody(withOperation(ctx, "ShareImage"), resourceType, imageName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) StartSandbox(ctx context.Context, sandboxName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("StartSandbox", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.StartSandbox(ctx, sandboxName, reqEditors...)
+	return c.raw.StartSandbox(withOperation(ctx, "StartSandbox"), sandboxName, reqEditors...)
 }
 
 func (c checkedClient) StopSandbox(ctx context.Context, sandboxName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("StopSandbox", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.StopSandbox(ctx, sandboxName, reqEditors...)
+	return c.raw.StopSandbox(withOperation(ctx, "StopSandbox"), sandboxName, reqEditors...)
 }
 
 func (c checkedClient) TestFeatureFlag(ctx context.Context, featureKey string, params *gen.TestFeatureFlagParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("testFeatureFlag", "featureKey", featureKey); err != nil {
 		return nil, err
 	}
-	return c.Client.TestFeatureFlag(ctx, featureKey, params, reqEditors...)
+	return c.raw.TestFeatureFlag(withOperation(ctx, "testFeatureFlag"), featureKey, params, reqEditors...)
 }
 
 func (c checkedClient) UnshareCustomDomain(ctx context.Context, domainName string, targetWorkspace string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UnshareCustomDomain", "domainName", domainName, "targetWorkspace", targetWorkspace); err != nil {
 		return nil, err
 	}
-	return c.Client.UnshareCustomDomain(ctx, domainName, targetWorkspace, reqEditors...)
+	return c.raw.UnshareCustomDomain(withOperation(ctx, "UnshareCustomDomain"), domainName, targetWorkspace, reqEditors...)
 }
 
 func (c checkedClient) UnshareImage(ctx context.Context, resourceType string, imageName string, targetWorkspace string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UnshareImage", "resourceType", resourceType, "imageName", imageName, "targetWorkspace", targetWorkspace); err != nil {
 		return nil, err
 	}
-	return c.Client.UnshareImage(ctx, resourceType, imageName, targetWorkspace, reqEditors...)
+	return c.raw.UnshareImage(withOperation(ctx, "UnshareImage"), resourceType, imageName, targetWorkspace, reqEditors...)
 }
 
 func (c checkedClient) UpdateAgent(ctx context.Context, agentName string, body gen.UpdateAgentJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateAgent", "agentName", agentName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateAgent(ctx, agentName, body, reqEditors...)
+	return c.raw.UpdateAgent(withOperation(ctx, "UpdateAgent"), agentName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateAgentWithBody(ctx context.Context, agentName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateAgent", "agentName", agentName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateAgentWithBody(ctx, agentName, contentType, body, reqEditors...)
+	return c.raw.UpdateAgentWithBody(withOperation(ctx, "UpdateAgent"), agentName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateApplication(ctx context.Context, applicationName string, body gen.UpdateApplicationJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateApplication", "applicationName", applicationName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateApplication(ctx, applicationName, body, reqEditors...)
+	return c.raw.UpdateApplication(withOperation(ctx, "UpdateApplication"), applicationName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateApplicationWithBody(ctx context.Context, applicationName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateApplication", "applicationName", applicationName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateApplicationWithBody(ctx, applicationName, contentType, body, reqEditors...)
+	return c.raw.UpdateApplicationWithBody(withOperation(ctx, "UpdateApplication"), applicationName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateCustomDomain(ctx context.Context, domainName string, body gen.UpdateCustomDomainJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateCustomDomain", "domainName", domainName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateCustomDomain(ctx, domainName, body, reqEditors...)
+	return c.raw.UpdateCustomDomain(withOperation(ctx, "UpdateCustomDomain"), domainName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateCustomDomainWithBody(ctx context.Context, domainName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateCustomDomain", "domainName", domainName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateCustomDomainWithBody(ctx, domainName, contentType, body, reqEditors...)
+	return c.raw.UpdateCustomDomainWithBody(withOperation(ctx, "UpdateCustomDomain"), domainName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateDrive(ctx context.Context, driveName string, body gen.UpdateDriveJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateDrive", "driveName", driveName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateDrive(ctx, driveName, body, reqEditors...)
+	return c.raw.UpdateDrive(withOperation(ctx, "UpdateDrive"), driveName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateDriveWithBody(ctx context.Context, driveName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateDrive", "driveName", driveName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateDriveWithBody(ctx, driveName, contentType, body, reqEditors...)
+	return c.raw.UpdateDriveWithBody(withOperation(ctx, "UpdateDrive"), driveName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateFunction(ctx context.Context, functionName string, body gen.UpdateFunctionJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateFunction", "functionName", functionName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateFunction(ctx, functionName, body, reqEditors...)
+	return c.raw.UpdateFunction(withOperation(ctx, "UpdateFunction"), functionName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateFunctionWithBody(ctx context.Context, functionName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateFunction", "functionName", functionName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateFunctionWithBody(ctx, functionName, contentType, body, reqEditors...)
+	return c.raw.UpdateFunctionWithBody(withOperation(ctx, "UpdateFunction"), functionName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateIntegrationConnection(ctx context.Context, connectionName string, body gen.UpdateIntegrationConnectionJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateIntegrationConnection", "connectionName", connectionName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateIntegrationConnection(ctx, connectionName, body, reqEditors...)
+	return c.raw.UpdateIntegrationConnection(withOperation(ctx, "UpdateIntegrationConnection"), connectionName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateIntegrationConnectionWithBody(ctx context.Context, connectionName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateIntegrationConnection", "connectionName", connectionName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateIntegrationConnectionWithBody(ctx, connectionName, contentType, body, reqEditors...)
+	return c.raw.UpdateIntegrationConnectionWithBody(withOperation(ctx, "UpdateIntegrationConnection"), connectionName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateJob(ctx context.Context, jobID string, body gen.UpdateJobJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateJob", "jobId", jobID); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateJob(ctx, jobID, body, reqEditors...)
+	return c.raw.UpdateJob(withOperation(ctx, "UpdateJob"), jobID, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateJobWithBody(ctx context.Context, jobID string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateJob", "jobId", jobID); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateJobWithBody(ctx, jobID, contentType, body, reqEditors...)
+	return c.raw.UpdateJobWithBody(withOperation(ctx, "UpdateJob"), jobID, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateKnowledgebase(ctx context.Context, knowledgebaseName string, body gen.UpdateKnowledgebaseJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateKnowledgebase", "knowledgebaseName", knowledgebaseName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateKnowledgebase(ctx, knowledgebaseName, body, reqEditors...)
+	return c.raw.UpdateKnowledgebase(withOperation(ctx, "UpdateKnowledgebase"), knowledgebaseName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateKnowledgebaseWithBody(ctx context.Context, knowledgebaseName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateKnowledgebase", "knowledgebaseName", knowledgebaseName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateKnowledgebaseWithBody(ctx, knowledgebaseName, contentType, body, reqEditors...)
+	return c.raw.UpdateKnowledgebaseWithBody(withOperation(ctx, "UpdateKnowledgebase"), knowledgebaseName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateModel(ctx context.Context, modelName string, body gen.UpdateModelJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateModel", "modelName", modelName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateModel(ctx, modelName, body, reqEditors...)
+	return c.raw.UpdateModel(withOperation(ctx, "UpdateModel"), modelName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateModelWithBody(ctx context.Context, modelName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateModel", "modelName", modelName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateModelWithBody(ctx, modelName, contentType, body, reqEditors...)
+	return c.raw.UpdateModelWithBody(withOperation(ctx, "UpdateModel"), modelName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdatePolicy(ctx context.Context, policyName string, body gen.UpdatePolicyJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdatePolicy", "policyName", policyName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdatePolicy(ctx, policyName, body, reqEditors...)
+	return c.raw.UpdatePolicy(withOperation(ctx, "UpdatePolicy"), policyName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdatePolicyWithBody(ctx context.Context, policyName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdatePolicy", "policyName", policyName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdatePolicyWithBody(ctx, policyName, contentType, body, reqEditors...)
+	return c.raw.UpdatePolicyWithBody(withOperation(ctx, "UpdatePolicy"), policyName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdatePrivateCluster(ctx context.Context, privateClusterName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdatePrivateCluster", "privateClusterName", privateClusterName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdatePrivateCluster(ctx, privateClusterName, reqEditors...)
+	return c.raw.UpdatePrivateCluster(withOperation(ctx, "UpdatePrivateCluster"), privateClusterName, reqEditors...)
 }
 
 func (c checkedClient) UpdatePrivateClusterHealth(ctx context.Context, privateClusterName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdatePrivateClusterHealth", "privateClusterName", privateClusterName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdatePrivateClusterHealth(ctx, privateClusterName, reqEditors...)
+	return c.raw.UpdatePrivateClusterHealth(withOperation(ctx, "UpdatePrivateClusterHealth"), privateClusterName, reqEditors...)
 }
 
 func (c checkedClient) UpdateSandbox(ctx context.Context, sandboxName string, body gen.UpdateSandboxJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateSandbox", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateSandbox(ctx, sandboxName, body, reqEditors...)
+	return c.raw.UpdateSandbox(withOperation(ctx, "UpdateSandbox"), sandboxName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateSandboxPreview(ctx context.Context, sandboxName string, previewName string, body gen.UpdateSandboxPreviewJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateSandboxPreview", "sandboxName", sandboxName, "previewName", previewName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateSandboxPreview(ctx, sandboxName, previewName, body, reqEditors...)
+	return c.raw.UpdateSandboxPreview(withOperation(ctx, "UpdateSandboxPreview"), sandboxName, previewName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateSandboxPreviewWithBody(ctx context.Context, sandboxName string, previewName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateSandboxPreview", "sandboxName", sandboxName, "previewName", previewName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateSandboxPreviewWithBody(ctx, sandboxName, previewName, contentType, body, reqEditors...)
+	return c.raw.UpdateSandboxPreviewWithBody(withOperation(ctx, "UpdateSandboxPreview"), sandboxName, previewName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, body gen.UpdateSandboxScheduleJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateSandboxSchedule", "sandboxName", sandboxName, "scheduleId", scheduleID); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateSandboxSchedule(ctx, sandboxName, scheduleID, body, reqEditors...)
+	return c.raw.UpdateSandboxSchedule(withOperation(ctx, "UpdateSandboxSchedule"), sandboxName, scheduleID, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateSandboxScheduleWithBody(ctx context.Context, sandboxName string, scheduleID string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateSandboxSchedule", "sandboxName", sandboxName, "scheduleId", scheduleID); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateSandboxScheduleWithBody(ctx, sandboxName, scheduleID, contentType, body, reqEditors...)
+	return c.raw.UpdateSandboxScheduleWithBody(withOperation(ctx, "UpdateSandboxSchedule"), sandboxName, scheduleID, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateSandboxWithBody(ctx context.Context, sandboxName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateSandbox", "sandboxName", sandboxName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateSandboxWithBody(ctx, sandboxName, contentType, body, reqEditors...)
+	return c.raw.UpdateSandboxWithBody(withOperation(ctx, "UpdateSandbox"), sandboxName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateVolume(ctx context.Context, volumeName string, body gen.UpdateVolumeJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateVolume", "volumeName", volumeName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateVolume(ctx, volumeName, body, reqEditors...)
+	return c.raw.UpdateVolume(withOperation(ctx, "UpdateVolume"), volumeName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateVolumeTemplate(ctx context.Context, volumeTemplateName string, params *gen.UpdateVolumeTemplateParams, body gen.UpdateVolumeTemplateJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateVolumeTemplate", "volumeTemplateName", volumeTemplateName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateVolumeTemplate(ctx, volumeTemplateName, params, body, reqEditors...)
+	return c.raw.UpdateVolumeTemplate(withOperation(ctx, "UpdateVolumeTemplate"), volumeTemplateName, params, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateVolumeTemplateWithBody(ctx context.Context, volumeTemplateName string, params *gen.UpdateVolumeTemplateParams, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateVolumeTemplate", "volumeTemplateName", volumeTemplateName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateVolumeTemplateWithBody(ctx, volumeTemplateName, params, contentType, body, reqEditors...)
+	return c.raw.UpdateVolumeTemplateWithBody(withOperation(ctx, "UpdateVolumeTemplate"), volumeTemplateName, params, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateVolumeWithBody(ctx context.Context, volumeName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateVolume", "volumeName", volumeName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateVolumeWithBody(ctx, volumeName, contentType, body, reqEditors...)
+	return c.raw.UpdateVolumeWithBody(withOperation(ctx, "UpdateVolume"), volumeName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateWorkspace(ctx context.Context, workspaceName string, body gen.UpdateWorkspaceJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateWorkspace", "workspaceName", workspaceName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateWorkspace(ctx, workspaceName, body, reqEditors...)
+	return c.raw.UpdateWorkspace(withOperation(ctx, "UpdateWorkspace"), workspaceName, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateWorkspaceServiceAccount(ctx context.Context, clientID string, body gen.UpdateWorkspaceServiceAccountJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateWorkspaceServiceAccount", "clientId", clientID); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateWorkspaceServiceAccount(ctx, clientID, body, reqEditors...)
+	return c.raw.UpdateWorkspaceServiceAccount(withOperation(ctx, "UpdateWorkspaceServiceAccount"), clientID, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateWorkspaceServiceAccountWithBody(ctx context.Context, clientID string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateWorkspaceServiceAccount", "clientId", clientID); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateWorkspaceServiceAccountWithBody(ctx, clientID, contentType, body, reqEditors...)
+	return c.raw.UpdateWorkspaceServiceAccountWithBody(withOperation(ctx, "UpdateWorkspaceServiceAccount"), clientID, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateWorkspaceUserRole(ctx context.Context, subOrEmail string, body gen.UpdateWorkspaceUserRoleJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateWorkspaceUserRole", "subOrEmail", subOrEmail); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateWorkspaceUserRole(ctx, subOrEmail, body, reqEditors...)
+	return c.raw.UpdateWorkspaceUserRole(withOperation(ctx, "UpdateWorkspaceUserRole"), subOrEmail, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateWorkspaceUserRoleWithBody(ctx context.Context, subOrEmail string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateWorkspaceUserRole", "subOrEmail", subOrEmail); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateWorkspaceUserRoleWithBody(ctx, subOrEmail, contentType, body, reqEditors...)
+	return c.raw.UpdateWorkspaceUserRoleWithBody(withOperation(ctx, "UpdateWorkspaceUserRole"), subOrEmail, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) UpdateWorkspaceWithBody(ctx context.Context, workspaceName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("UpdateWorkspace", "workspaceName", workspaceName); err != nil {
 		return nil, err
 	}
-	return c.Client.UpdateWorkspaceWithBody(ctx, workspaceName, contentType, body, reqEditors...)
+	return c.raw.UpdateWorkspaceWithBody(withOperation(ctx, "UpdateWorkspace"), workspaceName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) VerifyCustomDomain(ctx context.Context, domainName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("VerifyCustomDomain", "domainName", domainName); err != nil {
 		return nil, err
 	}
-	return c.Client.VerifyCustomDomain(ctx, domainName, reqEditors...)
+	return c.raw.VerifyCustomDomain(withOperation(ctx, "VerifyCustomDomain"), domainName, reqEditors...)
 }
