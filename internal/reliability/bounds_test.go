@@ -47,8 +47,9 @@ func TestHugeSuccessBodyRefused(t *testing.T) {
 		if !errors.Is(err, blaxel.ErrResponseTooLarge) || !errors.As(err, &decErr) || decErr.Operation != "GetSandbox" {
 			t.Errorf("%s: want a *DecodeError for ErrResponseTooLarge, got %v (%v)", name, err, sb != nil)
 		}
-		if allocated > 4*limit {
-			t.Errorf("%s: %.1f MB allocated, more than 4 × the %d MB limit", name, mb(allocated), limit>>20)
+		// Reading up to the limit grows a buffer by doubling: a few times the limit, never the body.
+		if allocated > 6*limit {
+			t.Errorf("%s: %.1f MB allocated, more than 6 × the %d MB limit", name, mb(allocated), limit>>20)
 		}
 		if w.unclosed() != 0 {
 			t.Errorf("%s: %d bodies left open", name, w.unclosed())

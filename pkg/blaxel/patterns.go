@@ -106,12 +106,22 @@ func secretKeyBefore(s string, colon int) bool {
 // namesSecret reports whether a quoted key names a credential.
 func namesSecret(quoted string) bool {
 	key := quoted[1 : len(quoted)-1]
+	if len(key) < len("token") { // the shortest word; an escaped key is longer than it reads
+		return false
+	}
 	if strings.Contains(key, `\`) {
-		if json.Unmarshal([]byte(quoted), &key) != nil {
-			return false
-		}
+		return hasSecretWord(unescapeKey(quoted))
 	}
 	return hasSecretWord(key)
+}
+
+// unescapeKey decodes a quoted key written with escapes; "" when it is not a JSON string.
+func unescapeKey(quoted string) string {
+	var key string
+	if json.Unmarshal([]byte(quoted), &key) != nil {
+		return ""
+	}
+	return key
 }
 
 // hasSecretWord reports whether key contains one of secretFieldWords, in any case, in one pass.
