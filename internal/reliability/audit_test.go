@@ -144,7 +144,7 @@ var figures = []struct{ key, label string }{
 	{"fault-cells-ok", "  with the expected outcome"},
 	{"fake-cells", "fault × method cells, pkg/blaxeltest"},
 	{"fake-cells-ok", "  with the expected outcome"},
-	{"post-twice", "POSTs sent again (after a 401, or the gateway's refusal before acting)"},
+	{"post-twice", "POSTs sent again: after a 401, or a gateway refusal"},
 	{"edge-504", "creations answered 504 by the edge, POSTed once"},
 	{"", "hostile input"},
 	{"hostile-ops", "operations with path parameters"},

@@ -200,8 +200,9 @@ func writeRaw(w http.ResponseWriter, raw string) {
 
 // TestCredentialAcrossTheCut: answers whose key straddles the point where the client cuts what
 // it keeps: the 1 MiB of APIError.Body and of DecodeError.Body, the 2 KiB of a debug line,
-// the 128 bytes a DecodeError keeps of a JSON body of the wrong shape. The client redacts,
-// then cuts, and drops what could be the start of a secret: no part of the key is kept.
+// the 128 bytes a DecodeError keeps of a JSON body of the wrong shape (cut just after the
+// key's ":", where a cut back to the start of a word would keep 18 bytes of it). The client
+// redacts, then cuts, and drops what could be the start of a secret: no part of the key is kept.
 func TestCredentialAcrossTheCut(t *testing.T) {
 	noLeaks(t)
 	const mib = 1 << 20
@@ -227,7 +228,7 @@ func TestCredentialAcrossTheCut(t *testing.T) {
 			}
 			return string(e.Body)
 		}},
-		{"DecodeError.Body at 128 bytes", 200, "application/json", "[" + straddling(oddKey, 127-10, 1000) + "]", func(err error, _ string) string {
+		{"DecodeError.Body at 128 bytes", 200, "application/json", "[" + straddling(oddKey, 127-18, 1000) + "]", func(err error, _ string) string {
 			var e *blaxel.DecodeError
 			if !errors.As(err, &e) {
 				return "no *DecodeError"

@@ -76,6 +76,7 @@ type cell struct {
 	mu     sync.Mutex
 	times  []time.Time
 	issued []string
+	stuck  bool // the client held a silent connection until the server gave up
 }
 
 func (c *cell) firstToken() string {
@@ -339,8 +340,8 @@ func faults() []fault {
 			// A 101 as the final answer hands the connection over as its body: reading it
 			// would last as long as the server stays silent, past any deadline.
 			name: "101 Switching Protocols, then silence", timeout: hangGuard / 2,
-			serve: func(w http.ResponseWriter, _ *http.Request, _ int, _ *cell) {
-				silentAfter(w, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: chat\r\n\r\n")
+			serve: func(w http.ResponseWriter, _ *http.Request, _ int, c *cell) {
+				silentAfter(w, c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: chat\r\n\r\n")
 			},
 			idempotent: expect{attempts: once, err: all(apiStatus(101), not(is(context.DeadlineExceeded)))},
 			post:       expect{attempts: once, err: all(apiStatus(101), not(is(context.DeadlineExceeded)))},
@@ -441,8 +442,9 @@ func retryAfterRow(name, value string) fault {
 	}
 }
 
-// silentAfter writes raw on the connection, then stays silent until the client closes it.
-func silentAfter(w http.ResponseWriter, raw string) {
+// silentAfter writes raw on the connection, then stays silent until the client closes it. A
+// client still holding it after hangGuard/4 is marked stuck, and the connection closed.
+func silentAfter(w http.ResponseWriter, c *cell, raw string) {
 	conn, buf, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(err)
@@ -457,7 +459,10 @@ func silentAfter(w http.ResponseWriter, raw string) {
 	}()
 	select {
 	case <-closed:
-	case <-time.After(hangGuard): // a client that never lets go is failed by its cell
+	case <-time.After(hangGuard / 4):
+		c.mu.Lock()
+		c.stuck = true
+		c.mu.Unlock()
 	}
 }
 
@@ -588,6 +593,9 @@ func runCell(t *testing.T, f fault, m call, want expect) {
 	}
 	if f.timeout == 0 && errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("the call hung: it met the %v guard", hangGuard)
+	}
+	if c.stuck {
+		t.Errorf("the call held the connection of a silent server until the server gave up")
 	}
 	if n := w.unclosed(); n != 0 {
 		t.Errorf("%d answer bodies were never closed", n)

@@ -114,7 +114,7 @@ func TestRetryBudget(t *testing.T) {
 }
 
 // A refusal of the gateway that says nothing was done (WORKLOAD_UNAVAILABLE) is sent again
-// whatever the method: RunAgent's POST like a GET. TRACE is not among the methods retried.
+// whatever the method: RunAgent's POST like a GET.
 func TestGatewayRefusalIsRetriedWhateverTheMethod(t *testing.T) {
 	mux, srv := setup(t)
 	h, n := countingHandler(func(k int, w http.ResponseWriter) {
@@ -136,10 +136,15 @@ func TestGatewayRefusalIsRetriedWhateverTheMethod(t *testing.T) {
 	if n.Load() != 2 {
 		t.Errorf("%d attempts, want 2", n.Load())
 	}
+}
 
+// TRACE is not among the methods RetryPolicy lists as safe to send twice.
+func TestTraceIsNotRetried(t *testing.T) {
+	mux, srv := setup(t)
+	c := newClient(t, srv, apiKey(), blaxel.WithRunURL(srv.URL))
 	trace, m := countingHandler(func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) })
 	mux.HandleFunc("/ws/agents/tracer", trace)
-	_, err = c.RunAgent(context.Background(), "tracer", nil, blaxel.WithMethod(http.MethodTrace))
+	_, err := c.RunAgent(context.Background(), "tracer", nil, blaxel.WithMethod(http.MethodTrace))
 	var apiErr *blaxel.APIError
 	if !errors.As(err, &apiErr) || m.Load() != 1 {
 		t.Errorf("TRACE: %v after %d attempts, want a 503 after 1", err, m.Load())
