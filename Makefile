@@ -18,7 +18,7 @@ lint: ## gofmt, go vet and staticcheck.
 	$(GO) vet ./...
 	$(TOOL) staticcheck ./...
 
-generate: ## Regenerate gen/ (and every generated file) from openapi.yaml.
+generate: ## Regenerate gen/ (and every generated file) from openapi.yaml and openapi-sandbox.yaml.
 	$(GO) generate ./...
 
 check-generated: generate ## Fail when generated files differ from what the generator makes.
@@ -27,26 +27,33 @@ check-generated: generate ## Fail when generated files differ from what the gene
 
 ci: check-generated lint test ## What .ci/run runs.
 
-# openapi.yaml as other generators see it. The npm tools are pinned in tools/spec (npm ci --prefix tools/spec).
+# openapi.yaml and openapi-sandbox.yaml as other generators see them. The npm tools are pinned in
+# tools/spec (npm ci --prefix tools/spec).
 SPEC_BIN := tools/spec/node_modules/.bin
 SPEC_OUT := tools/spec/out
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(SPEC_BIN)/redocly
 
 .PHONY: spec-check spec-diff
 
-spec-check: ## Lint openapi.yaml (Spectral, Redocly) and compile the TypeScript types made from it.
+spec-check: ## Lint both documents (Spectral, Redocly) and compile the TypeScript types made from them.
 	@test -x $(SPEC_BIN)/spectral || { echo "spec tools missing: run npm ci --prefix tools/spec"; exit 1; }
 	@mkdir -p $(SPEC_OUT)
 	$(SPEC_BIN)/spectral lint --ruleset tools/spec/.spectral.yaml --fail-severity error \
 		--format stylish --format json --output.json $(SPEC_OUT)/spectral.json openapi.yaml
-	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
-		$(SPEC_BIN)/redocly lint --config tools/spec/redocly.yaml --format stylish openapi.yaml
-	@REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
-		$(SPEC_BIN)/redocly lint --config tools/spec/redocly.yaml --format json openapi.yaml \
+	$(REDOCLY) lint --config tools/spec/redocly.yaml --format stylish openapi.yaml
+	@$(REDOCLY) lint --config tools/spec/redocly.yaml --format json openapi.yaml \
 		>$(SPEC_OUT)/redocly.json 2>/dev/null || true
-	node tools/spec/lint-report.mjs tools/spec/accepted-warnings.txt $(SPEC_OUT)/spectral.json $(SPEC_OUT)/redocly.json
+	$(SPEC_BIN)/spectral lint --ruleset tools/spec/.spectral.yaml --fail-severity error \
+		--format stylish --format json --output.json $(SPEC_OUT)/spectral-sandbox.json openapi-sandbox.yaml
+	$(REDOCLY) lint --config tools/spec/redocly.yaml --format stylish openapi-sandbox.yaml
+	@$(REDOCLY) lint --config tools/spec/redocly.yaml --format json openapi-sandbox.yaml \
+		>$(SPEC_OUT)/redocly-sandbox.json 2>/dev/null || true
+	node tools/spec/lint-report.mjs tools/spec/accepted-warnings.txt $(SPEC_OUT)/spectral.json $(SPEC_OUT)/redocly.json \
+		openapi-sandbox.yaml $(SPEC_OUT)/spectral-sandbox.json $(SPEC_OUT)/redocly-sandbox.json
 	$(SPEC_BIN)/openapi-typescript openapi.yaml --output $(SPEC_OUT)/blaxel.ts
+	$(SPEC_BIN)/openapi-typescript openapi-sandbox.yaml --output $(SPEC_OUT)/sandbox.ts
 	$(SPEC_BIN)/tsc --project tools/spec --strict --noEmit
-	@echo "spec-check: linted, and the TypeScript types compile with --strict"
+	@echo "spec-check: both documents linted, and the TypeScript types compile with --strict"
 
 # Without BASE, spec-diff compares with main, or with origin/main in a clone that has no local main.
 spec-diff: ## Breaking changes of openapi.yaml since BASE (a git revision; default main, else origin/main).

@@ -128,7 +128,8 @@ func TestInterruptedTourStillCleansUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		for srv.Attempts("CreateSandbox") == 0 {
+		// Once the wait polls, the creation has been answered: the sandbox exists to delete.
+		for srv.Attempts("GetSandbox") == 0 {
 			time.Sleep(5 * time.Millisecond)
 		}
 		cancel() // as Ctrl-C does, while the tour waits for the sandbox

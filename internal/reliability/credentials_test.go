@@ -235,16 +235,16 @@ func TestOneCredentialHeader(t *testing.T) {
 	getenv := blaxel.WithEnv(func(k string) string { return env[k] })
 	cases := []struct {
 		name string
-		opts []blaxel.Option
+		opts []blaxel.EnvOption
 		want string // the credential that must be sent; "token" for an issued token
 	}{
 		{"environment key over environment client credentials and file", nil, "Bearer " + envKey},
-		{"option key over everything", []blaxel.Option{blaxel.WithAPIKey(apiKey)}, "Bearer " + apiKey},
-		{"option client credentials over everything", []blaxel.Option{blaxel.WithClientCredentials(clientID, clientSecret)}, "token"},
+		{"option key over everything", []blaxel.EnvOption{blaxel.WithAPIKey(apiKey)}, "Bearer " + apiKey},
+		{"option client credentials over everything", []blaxel.EnvOption{blaxel.WithClientCredentials(clientID, clientSecret)}, "token"},
 	}
 	for _, tc := range cases {
 		w := newWire(t)
-		opts := append([]blaxel.Option{getenv, blaxel.WithLogger(debugLogger), blaxel.WithHTTPClient(w.client())}, tc.opts...)
+		opts := append([]blaxel.EnvOption{getenv, blaxel.WithLogger(debugLogger), blaxel.WithHTTPClient(w.client())}, tc.opts...)
 		client, err := blaxel.NewFromEnv(opts...)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)

@@ -41,7 +41,7 @@ type Client struct {
 // Exactly one credential option is required (WithAPIKey, WithClientCredentials or
 // WithTokenSource); two are an error.
 func New(opts ...Option) (*Client, error) {
-	s, err := applyOptions(false, opts)
+	s, err := applyOptions(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -63,9 +63,14 @@ func New(opts ...Option) (*Client, error) {
 //   - addresses: WithBaseURL/WithRunURL or WithEnvironment; BL_API_URL/BL_RUN_URL or BL_ENV
 //     ("prod" or "dev"); the workspace entry's env; production.
 //
-// A missing config file is fine; one that does not parse is an error that names it.
-func NewFromEnv(opts ...Option) (*Client, error) {
-	s, err := applyOptions(true, opts)
+// Only the values used are checked: an unusable BL_CLIENT_CREDENTIALS is no error when an
+// option gives the credential. A missing config file is fine; one that does not parse is an
+// error that names it, once a setting has to come from it.
+//
+// It takes every Option, and also WithEnv, WithConfigFile and WithConfigWriteBack, which are
+// EnvOptions only. A []Option is passed element by element (Go does not convert the slice).
+func NewFromEnv(opts ...EnvOption) (*Client, error) {
+	s, err := applyOptions(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -73,27 +78,22 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	env, err := environmentLayer(getenv)
-	if err != nil {
-		return nil, err
-	}
+	env := environmentLayer(getenv)
 	path := s.configFile
 	if path == "" {
 		path = defaultConfigPath(getenv)
 	}
-	var file *configFile
-	if path != "" {
-		if file, err = readConfigFile(path); err != nil {
-			return nil, err
-		}
-	}
 	fileLayer := layer{name: path}
-	if file != nil {
-		workspace := firstNonEmpty(firstNonEmpty(s.explicit.workspace, env.workspace), file.Context.Workspace)
-		if fileLayer, err = file.layer(path, workspace); err != nil {
-			return nil, err
+	if path != "" {
+		file, err := readConfigFile(path)
+		switch {
+		case err != nil:
+			fileLayer.unreadable = err
+		case file != nil:
+			workspace := firstNonEmpty(firstNonEmpty(s.explicit.workspace, env.workspace), file.Context.Workspace)
+			fileLayer = file.layer(path, workspace)
+			fileLayer.workspace = file.Context.Workspace
 		}
-		fileLayer.workspace = file.Context.Workspace
 	}
 	r, err := resolve(s.insecureHTTP, s.explicit, env, fileLayer)
 	if err != nil {
@@ -106,13 +106,14 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	return build(s, r, writeBack)
 }
 
-func applyOptions(fromEnv bool, opts []Option) (*settings, error) {
-	s := &settings{apiVersion: APIVersion, retry: DefaultRetryPolicy(), fromEnv: fromEnv}
+// applyOptions runs the options in order: Options for New, EnvOptions for NewFromEnv.
+func applyOptions[O EnvOption](opts []O) (*settings, error) {
+	s := &settings{apiVersion: APIVersion, retry: DefaultRetryPolicy()}
 	for _, opt := range opts {
-		if opt == nil {
+		if any(opt) == nil {
 			continue
 		}
-		if err := opt(s); err != nil {
+		if err := opt.applyEnv(s); err != nil {
 			return nil, err
 		}
 	}

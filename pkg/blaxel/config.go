@@ -12,7 +12,9 @@ import (
 )
 
 // layer is what one source of configuration says: the options, the environment or the config
-// file. Empty fields say nothing and leave the decision to the layer below.
+// file. Empty fields say nothing and leave the decision to the layer below. A value the
+// source gives but that cannot be used is kept as its error, which fails the build only when
+// that value is the one to use: a source that is not used cannot fail it.
 type layer struct {
 	name       string // for messages: "options", "environment", the file's path
 	credential credentialSpec
@@ -20,6 +22,9 @@ type layer struct {
 	env        string // "prod" or "dev"
 	apiURL     string
 	runURL     string
+
+	credentialErr, envErr, apiURLErr, runURLErr error // the source's unusable values
+	unreadable                                  error // the source could not be read at all
 }
 
 // resolved is the configuration a Client is built from.
@@ -43,25 +48,38 @@ func environmentURLs(env string) (api, run string, ok bool) {
 
 // resolve merges layers, the highest first. The credential is taken whole from the highest
 // layer that has one, never mixed across layers; each address comes from the highest layer
-// that gives it explicitly or through its environment name.
+// that gives it explicitly or through its environment name. A layer that is consulted for a
+// value it holds unusable, or that could not be read, makes the error.
 func resolve(insecureHTTP bool, layers ...layer) (resolved, error) {
 	var r resolved
-	for _, l := range layers {
-		if r.credential.kind == credNone && l.credential.kind != credNone {
-			r.credential = l.credential
-		}
-		if r.workspace == "" {
-			r.workspace = l.workspace
-		}
+	var err error
+	credential := func(l layer) (credentialSpec, error) { return l.credential, l.credentialErr }
+	if r.credential, err = pick(layers, credential, func(c credentialSpec) bool { return c.kind != credNone }); err != nil {
+		return resolved{}, err
 	}
-	for _, l := range layers {
-		api, run, _ := environmentURLs(l.env)
-		if r.baseURL == "" {
-			r.baseURL = firstNonEmpty(l.apiURL, api)
+	workspace := func(l layer) (string, error) { return l.workspace, nil }
+	if r.workspace, err = pick(layers, workspace, nonEmpty); err != nil {
+		return resolved{}, err
+	}
+	base := func(l layer) (string, error) {
+		if l.apiURL != "" || l.apiURLErr != nil {
+			return l.apiURL, l.apiURLErr
 		}
-		if r.runURL == "" {
-			r.runURL = firstNonEmpty(l.runURL, run)
+		api, _, err := l.envAddresses()
+		return api, err
+	}
+	if r.baseURL, err = pick(layers, base, nonEmpty); err != nil {
+		return resolved{}, err
+	}
+	run := func(l layer) (string, error) {
+		if l.runURL != "" || l.runURLErr != nil {
+			return l.runURL, l.runURLErr
 		}
+		_, run, err := l.envAddresses()
+		return run, err
+	}
+	if r.runURL, err = pick(layers, run, nonEmpty); err != nil {
+		return resolved{}, err
 	}
 	if r.baseURL == "" {
 		r.baseURL = DefaultBaseURL
@@ -81,6 +99,37 @@ func resolve(insecureHTTP bool, layers ...layer) (resolved, error) {
 	return r, nil
 }
 
+// pick returns the value of the highest layer that gives one (set reports whether it does),
+// or the error of the first layer on the way that holds it unusable or cannot be read.
+func pick[T any](layers []layer, get func(layer) (T, error), set func(T) bool) (T, error) {
+	var zero T
+	for _, l := range layers {
+		if l.unreadable != nil {
+			return zero, l.unreadable
+		}
+		v, err := get(l)
+		if err != nil {
+			return zero, err
+		}
+		if set(v) {
+			return v, nil
+		}
+	}
+	return zero, nil
+}
+
+func nonEmpty(s string) bool { return s != "" }
+
+// envAddresses are the control plane and the workload address of the platform the layer
+// names, if it names one.
+func (l layer) envAddresses() (api, run string, err error) {
+	if l.envErr != nil {
+		return "", "", l.envErr
+	}
+	api, run, _ = environmentURLs(l.env)
+	return api, run, nil
+}
+
 // firstNonEmpty returns the first of a and b that is not empty.
 func firstNonEmpty(a, b string) string {
 	if a != "" {
@@ -91,33 +140,40 @@ func firstNonEmpty(a, b string) string {
 
 // environmentLayer reads Blaxel's environment variables. BL_API_KEY beats BL_CLIENT_CREDENTIALS
 // when both are set.
-func environmentLayer(getenv func(string) string) (layer, error) {
+func environmentLayer(getenv func(string) string) layer {
 	l := layer{name: "environment", workspace: strings.TrimSpace(getenv("BL_WORKSPACE"))}
 	if env := strings.TrimSpace(getenv("BL_ENV")); env != "" {
-		if _, _, ok := environmentURLs(env); !ok {
-			return layer{}, fmt.Errorf("blaxel: BL_ENV: %q is neither \"prod\" nor \"dev\"", env)
-		}
-		l.env = env
-	}
-	for name, dst := range map[string]*string{"BL_API_URL": &l.apiURL, "BL_RUN_URL": &l.runURL} {
-		if raw := strings.TrimSpace(getenv(name)); raw != "" {
-			u, err := parseServerURL(raw)
-			if err != nil {
-				return layer{}, fmt.Errorf("blaxel: %s: %w", name, err)
-			}
-			*dst = u
+		if _, _, ok := environmentURLs(env); ok {
+			l.env = env
+		} else {
+			l.envErr = fmt.Errorf("blaxel: BL_ENV: %q is neither \"prod\" nor \"dev\"", env)
 		}
 	}
+	l.apiURL, l.apiURLErr = serverURLVariable(getenv, "BL_API_URL")
+	l.runURL, l.runURLErr = serverURLVariable(getenv, "BL_RUN_URL")
 	if key := strings.TrimSpace(getenv("BL_API_KEY")); key != "" {
 		l.credential = credentialSpec{kind: credAPIKey, apiKey: key, from: "BL_API_KEY"}
 	} else if raw := strings.TrimSpace(getenv("BL_CLIENT_CREDENTIALS")); raw != "" {
 		id, secret, err := parseClientCredentials(raw)
-		if err != nil {
-			return layer{}, fmt.Errorf("blaxel: BL_CLIENT_CREDENTIALS: %w", err)
-		}
 		l.credential = credentialSpec{kind: credClientCredentials, clientID: id, clientSecret: secret, from: "BL_CLIENT_CREDENTIALS"}
+		if err != nil {
+			l.credentialErr = fmt.Errorf("blaxel: BL_CLIENT_CREDENTIALS: %w", err)
+		}
 	}
-	return l, nil
+	return l
+}
+
+// serverURLVariable reads an address from the environment: "" when the variable is unset.
+func serverURLVariable(getenv func(string) string, name string) (string, error) {
+	raw := strings.TrimSpace(getenv(name))
+	if raw == "" {
+		return "", nil
+	}
+	u, err := parseServerURL(raw)
+	if err != nil {
+		return "", fmt.Errorf("blaxel: %s: %w", name, err)
+	}
+	return u, nil
 }
 
 // parseClientCredentials accepts base64("id:secret"), as Blaxel's tools write it, or the plain

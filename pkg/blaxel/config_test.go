@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -37,7 +38,7 @@ workspaces:
 `
 
 // envOf makes a getenv from a map: no test reads the process environment.
-func envOf(vars map[string]string) blaxel.Option {
+func envOf(vars map[string]string) blaxel.EnvOption {
 	return blaxel.WithEnv(func(name string) string { return vars[name] })
 }
 
@@ -62,17 +63,17 @@ func TestCredentialPrecedence(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
 		env           map[string]string
-		opts          []blaxel.Option
+		opts          []blaxel.EnvOption
 		wantAuth      string // the API request's Authorization
 		wantBasic     string // the token request's client id:secret, when one is expected
 		wantWorkspace string
 		wantErr       string
 	}{
 		{name: "option key beats environment and file", env: map[string]string{"BL_API_KEY": "env-key"},
-			opts: []blaxel.Option{blaxel.WithAPIKey("opt-key")}, wantAuth: "Bearer opt-key", wantWorkspace: "main"},
+			opts: []blaxel.EnvOption{blaxel.WithAPIKey("opt-key")}, wantAuth: "Bearer opt-key", wantWorkspace: "main"},
 		{name: "option client credentials beat environment key",
 			env:  map[string]string{"BL_API_KEY": "env-key"},
-			opts: []blaxel.Option{blaxel.WithClientCredentials("opt-id", "opt-secret")}, wantAuth: "Bearer token-1", wantBasic: "opt-id:opt-secret", wantWorkspace: "main"},
+			opts: []blaxel.EnvOption{blaxel.WithClientCredentials("opt-id", "opt-secret")}, wantAuth: "Bearer token-1", wantBasic: "opt-id:opt-secret", wantWorkspace: "main"},
 		{name: "environment key beats environment client credentials and file",
 			env:      map[string]string{"BL_API_KEY": "env-key", "BL_CLIENT_CREDENTIALS": b64("env-id:env-secret")},
 			wantAuth: "Bearer env-key", wantWorkspace: "main"},
@@ -88,12 +89,12 @@ func TestCredentialPrecedence(t *testing.T) {
 		{name: "file client_credentials", env: map[string]string{"BL_WORKSPACE": "service"},
 			wantAuth: "Bearer token-1", wantBasic: "svc-id:svc-secret", wantWorkspace: "service"},
 		{name: "WithWorkspace beats BL_WORKSPACE and picks the file entry", env: map[string]string{"BL_WORKSPACE": "main"},
-			opts: []blaxel.Option{blaxel.WithWorkspace("tokens")}, wantAuth: "Bearer file-access-tokens", wantWorkspace: "tokens"},
+			opts: []blaxel.EnvOption{blaxel.WithWorkspace("tokens")}, wantAuth: "Bearer file-access-tokens", wantWorkspace: "tokens"},
 		{name: "environment key with environment workspace", env: map[string]string{"BL_API_KEY": "env-key", "BL_WORKSPACE": "elsewhere"},
 			wantAuth: "Bearer env-key", wantWorkspace: "elsewhere"},
 		{name: "an entry without credentials gives none", env: map[string]string{"BL_WORKSPACE": "empty"}, wantErr: "no credential"},
 		{name: "another workspace's credentials are not borrowed", env: map[string]string{"BL_WORKSPACE": "ghost"}, wantErr: "no credential"},
-		{name: "two credential options are refused", opts: []blaxel.Option{blaxel.WithAPIKey("a-key-1"), blaxel.WithClientCredentials("id", "secret")},
+		{name: "two credential options are refused", opts: []blaxel.EnvOption{blaxel.WithAPIKey("a-key-1"), blaxel.WithClientCredentials("id", "secret")},
 			wantErr: "give one credential"},
 		{name: "malformed client credentials are refused", env: map[string]string{"BL_CLIENT_CREDENTIALS": "not base64!"},
 			wantErr: "BL_CLIENT_CREDENTIALS"},
@@ -107,7 +108,7 @@ func TestCredentialPrecedence(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = v
 			}
-			c, err := blaxel.NewFromEnv(append([]blaxel.Option{envOf(env), fastRetries()}, tc.opts...)...)
+			c, err := blaxel.NewFromEnv(append([]blaxel.EnvOption{envOf(env), fastRetries()}, tc.opts...)...)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want %q", err, tc.wantErr)
@@ -157,7 +158,7 @@ func TestAddressPrecedence(t *testing.T) {
 	for _, tc := range []struct {
 		name             string
 		env              map[string]string
-		opts             []blaxel.Option
+		opts             []blaxel.EnvOption
 		wantAPI, wantRun string
 		wantErr          string
 	}{
@@ -169,13 +170,13 @@ func TestAddressPrecedence(t *testing.T) {
 			wantAPI: local, wantRun: devRun},
 		{name: "BL_RUN_URL", env: map[string]string{"BL_RUN_URL": "http://127.0.0.1:9000/"}, wantAPI: prodAPI, wantRun: "http://127.0.0.1:9000"},
 		{name: "WithEnvironment beats BL_API_URL", env: map[string]string{"BL_API_URL": local},
-			opts: []blaxel.Option{blaxel.WithEnvironment("dev")}, wantAPI: devAPI, wantRun: devRun},
-		{name: "WithBaseURL beats WithEnvironment", opts: []blaxel.Option{blaxel.WithEnvironment("dev"), blaxel.WithBaseURL(local)},
+			opts: []blaxel.EnvOption{blaxel.WithEnvironment("dev")}, wantAPI: devAPI, wantRun: devRun},
+		{name: "WithBaseURL beats WithEnvironment", opts: []blaxel.EnvOption{blaxel.WithEnvironment("dev"), blaxel.WithBaseURL(local)},
 			wantAPI: local, wantRun: devRun},
 		{name: "unknown BL_ENV", env: map[string]string{"BL_ENV": "staging"}, wantErr: "BL_ENV"},
 		{name: "remote plain http refused", env: map[string]string{"BL_API_URL": "http://api.internal.example/v0"}, wantErr: "WithInsecureHTTP"},
 		{name: "remote plain http allowed when asked", env: map[string]string{"BL_API_URL": "http://api.internal.example/v0"},
-			opts: []blaxel.Option{blaxel.WithInsecureHTTP()}, wantAPI: "http://api.internal.example/v0", wantRun: prodRun},
+			opts: []blaxel.EnvOption{blaxel.WithInsecureHTTP()}, wantAPI: "http://api.internal.example/v0", wantRun: prodRun},
 		{name: "not an address", env: map[string]string{"BL_RUN_URL": "run.blaxel.ai"}, wantErr: "BL_RUN_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,7 +185,7 @@ func TestAddressPrecedence(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = v
 			}
-			c, err := blaxel.NewFromEnv(append([]blaxel.Option{envOf(env)}, tc.opts...)...)
+			c, err := blaxel.NewFromEnv(append([]blaxel.EnvOption{envOf(env)}, tc.opts...)...)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want %q", err, tc.wantErr)
@@ -225,15 +226,28 @@ func TestWithConfigFileReplacesTheDefaultPath(t *testing.T) {
 }
 
 // New reads nothing but its options.
-func TestNewIgnoresEnvironmentAndRefusesEnvOptions(t *testing.T) {
+func TestNewIgnoresEnvironment(t *testing.T) {
+	t.Setenv("BL_API_KEY", "from-the-environment")
 	if _, err := blaxel.New(); err == nil || !strings.Contains(err.Error(), "no credential") {
 		t.Fatalf("error %v", err)
 	}
-	for _, opt := range []blaxel.Option{envOf(nil), blaxel.WithConfigFile("x.yaml"), blaxel.WithConfigWriteBack()} {
-		if _, err := blaxel.New(apiKey(), opt); err == nil || !strings.Contains(err.Error(), "NewFromEnv") {
-			t.Errorf("error %v", err)
+}
+
+// The options of NewFromEnv alone are EnvOptions, not Options: New(blaxel.WithEnv(f)) does not
+// compile, and no conversion or type assertion makes one an Option.
+func TestEnvOptionsAreNotOptions(t *testing.T) {
+	option := reflect.TypeFor[blaxel.Option]()
+	for name, f := range map[string]any{"WithEnv": blaxel.WithEnv, "WithConfigFile": blaxel.WithConfigFile, "WithConfigWriteBack": blaxel.WithConfigWriteBack} {
+		if out := reflect.TypeOf(f).Out(0); out.AssignableTo(option) || out.ConvertibleTo(option) {
+			t.Errorf("%s returns %s, which New accepts", name, out)
 		}
 	}
+	for _, opt := range []blaxel.EnvOption{envOf(nil), blaxel.WithConfigFile("x.yaml"), blaxel.WithConfigWriteBack()} {
+		if _, ok := opt.(blaxel.Option); ok {
+			t.Errorf("%T is an Option", opt)
+		}
+	}
+	var _ blaxel.EnvOption = blaxel.WithAPIKey("k") // and every Option is an EnvOption
 }
 
 func TestOptionsRefuseUnusableValues(t *testing.T) {
@@ -255,6 +269,68 @@ func TestOptionsRefuseUnusableValues(t *testing.T) {
 	} {
 		if _, err := blaxel.New(apiKey(), opt); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// Options beat the environment, which beats the file, and a value that is not used cannot
+// fail the build, however unusable it is; the same values fail it once they are the ones used.
+func TestUnusedSourcesCannotFailTheBuild(t *testing.T) {
+	badFile := `context:
+  workspace: broken
+workspaces:
+  - name: broken
+    env: staging
+    credentials:
+      client_credentials: "not base64!"
+`
+	home, path := writeConfig(t, badFile)
+	unparsable, _ := writeConfig(t, "workspaces: [unclosed\n")
+	everything := []blaxel.EnvOption{blaxel.WithAPIKey("opt-key"), blaxel.WithWorkspace("w"),
+		blaxel.WithBaseURL("https://api.example/v0"), blaxel.WithRunURL("https://run.example")}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		opts []blaxel.EnvOption
+		want string // "" for a client, else a piece of the error
+	}{
+		{"unused BL_CLIENT_CREDENTIALS", map[string]string{"BL_CLIENT_CREDENTIALS": "not base64!", "BL_WORKSPACE": "w"},
+			[]blaxel.EnvOption{blaxel.WithAPIKey("opt-key")}, ""},
+		{"unused client_credentials of the file", map[string]string{"HOME": home},
+			[]blaxel.EnvOption{blaxel.WithAPIKey("opt-key"), blaxel.WithEnvironment("prod")}, ""},
+		{"unused BL_ENV and BL_API_URL", map[string]string{"BL_ENV": "staging", "BL_API_URL": "ftp://api.example"},
+			everything, ""},
+		{"unused file that does not parse", map[string]string{"HOME": unparsable}, everything, ""},
+
+		{"used BL_CLIENT_CREDENTIALS", map[string]string{"BL_CLIENT_CREDENTIALS": "not base64!"}, nil, "BL_CLIENT_CREDENTIALS"},
+		{"used client_credentials of the file", map[string]string{"HOME": home}, []blaxel.EnvOption{blaxel.WithEnvironment("prod")}, path},
+		{"used env of the file", map[string]string{"HOME": home}, []blaxel.EnvOption{blaxel.WithAPIKey("opt-key")}, path},
+		{"used BL_ENV", map[string]string{"BL_ENV": "staging"}, []blaxel.EnvOption{blaxel.WithAPIKey("opt-key")}, "BL_ENV"},
+		{"used file that does not parse", map[string]string{"HOME": unparsable}, []blaxel.EnvOption{blaxel.WithAPIKey("opt-key")}, "config.yaml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"HOME": t.TempDir()}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			_, err := blaxel.NewFromEnv(append([]blaxel.EnvOption{envOf(env)}, tc.opts...)...)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("error %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v, want one naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// Of two unusable variables, the same one is reported every time.
+func TestTheSameBadVariableIsReportedEveryTime(t *testing.T) {
+	env := map[string]string{"BL_API_KEY": "k", "BL_API_URL": "ftp://api.example", "BL_RUN_URL": "ftp://run.example", "HOME": t.TempDir()}
+	for range 50 {
+		_, err := blaxel.NewFromEnv(envOf(env))
+		if err == nil || !strings.Contains(err.Error(), "BL_API_URL") {
+			t.Fatalf("error %v, want the one of BL_API_URL", err)
 		}
 	}
 }

@@ -55,10 +55,10 @@ func readConfigFile(path string) (*configFile, error) {
 
 // layer is what the file says about one workspace: its platform and its credential, the
 // API key first, then the access token (with its refresh token), then the client credentials.
-func (f *configFile) layer(path, workspace string) (layer, error) {
+func (f *configFile) layer(path, workspace string) layer {
 	l := layer{name: path}
 	if f == nil {
-		return l, nil
+		return l
 	}
 	var ws *configWorkspace
 	for i := range f.Workspaces {
@@ -68,13 +68,14 @@ func (f *configFile) layer(path, workspace string) (layer, error) {
 		}
 	}
 	if ws == nil {
-		return l, nil
+		return l
 	}
 	if ws.Env != "" {
-		if _, _, ok := environmentURLs(ws.Env); !ok {
-			return layer{}, fmt.Errorf("blaxel: %s: workspace %q: env %q is neither \"prod\" nor \"dev\"", path, workspace, ws.Env)
+		if _, _, ok := environmentURLs(ws.Env); ok {
+			l.env = ws.Env
+		} else {
+			l.envErr = fmt.Errorf("blaxel: %s: workspace %q: env %q is neither \"prod\" nor \"dev\"", path, workspace, ws.Env)
 		}
-		l.env = ws.Env
 	}
 	c := ws.Credentials
 	from := path + " (workspace " + workspace + ")"
@@ -86,12 +87,12 @@ func (f *configFile) layer(path, workspace string) (layer, error) {
 			from: from + " access_token", file: path, fileWorkspace: workspace}
 	case c.ClientCredentials != "":
 		id, secret, err := parseClientCredentials(c.ClientCredentials)
-		if err != nil {
-			return layer{}, fmt.Errorf("blaxel: %s: workspace %q: client_credentials: %w", path, workspace, err)
-		}
 		l.credential = credentialSpec{kind: credClientCredentials, clientID: id, clientSecret: secret, from: from + " client_credentials"}
+		if err != nil {
+			l.credentialErr = fmt.Errorf("blaxel: %s: workspace %q: client_credentials: %w", path, workspace, err)
+		}
 	}
-	return l, nil
+	return l
 }
 
 // writeBackTokens stores a refreshed token pair in the workspace's entry of the file at path.

@@ -37,8 +37,11 @@ func FuzzConfigFile(f *testing.F) {
 				t.Fatalf("the error does not name the file: %v", err)
 			}
 		} else if file != nil {
-			if _, err := file.layer(path, workspace); err != nil && !strings.Contains(err.Error(), path) {
-				t.Fatalf("the error does not name the file: %v", err)
+			l := file.layer(path, workspace)
+			for _, err := range []error{l.credentialErr, l.envErr} {
+				if err != nil && !strings.Contains(err.Error(), path) {
+					t.Fatalf("the error does not name the file: %v", err)
+				}
 			}
 		}
 

@@ -8,8 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -157,8 +161,12 @@ func TestEveryOperationMatchesTheDocument(t *testing.T) {
 			}
 		}
 	}
-	if count != 178 {
-		t.Errorf("%d operations in the document, the README says 178", count)
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if said := regexp.MustCompile(`(\d+) operations in all`).FindSubmatch(readme); said == nil || string(said[1]) != strconv.Itoa(count) {
+		t.Errorf("%d operations in the document; the README says %q", count, said)
 	}
 	for _, tag := range doc.Tags {
 		if !tags[tag.Name] {

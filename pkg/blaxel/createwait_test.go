@@ -167,3 +167,62 @@ func TestCreateSandboxConflictAfterResentCreationIsAnError(t *testing.T) {
 		t.Fatalf("%d creations and %d polls, want 2 and 0", creates.count(), polls.count())
 	}
 }
+
+// Every Create...AndWait is one creation and a wait, and survives the edge's 504 the same way:
+// one POST, then polls through the 404s of a resource not visible yet.
+func TestCreateAndWaitOfEachKindSurvivesGatewayErrors(t *testing.T) {
+	kinds := []struct {
+		path   string
+		create func(c *blaxel.Client, ctx context.Context) (string, error)
+	}{
+		{"agents", func(c *blaxel.Client, ctx context.Context) (string, error) {
+			a, err := c.CreateAgentAndWait(ctx, gen.Agent{Metadata: gen.Metadata{Name: "it"}}, fast...)
+			return statusOf(a, err, func() *gen.Status { return a.Status })
+		}},
+		{"functions", func(c *blaxel.Client, ctx context.Context) (string, error) {
+			f, err := c.CreateFunctionAndWait(ctx, gen.Function{Metadata: gen.Metadata{Name: "it"}}, fast...)
+			return statusOf(f, err, func() *gen.Status { return f.Status })
+		}},
+		{"models", func(c *blaxel.Client, ctx context.Context) (string, error) {
+			m, err := c.CreateModelAndWait(ctx, gen.Model{Metadata: gen.Metadata{Name: "it"}}, fast...)
+			return statusOf(m, err, func() *gen.Status { return m.Status })
+		}},
+		{"sandboxes", func(c *blaxel.Client, ctx context.Context) (string, error) {
+			s, err := c.CreateSandboxAndWait(ctx, newSandbox("it"), fast...)
+			return statusOf(s, err, func() *gen.Status { return s.Status })
+		}},
+	}
+	for _, kind := range kinds {
+		t.Run(kind.path, func(t *testing.T) {
+			s, c := newScripted(t, func(r *http.Request, n int) (int, string) {
+				switch {
+				case r.Method == http.MethodPost:
+					return http.StatusGatewayTimeout, edgeTimeout
+				case n <= 2:
+					return http.StatusNotFound, `{"error":"not_found","code":404,"message":"not there yet"}`
+				}
+				return http.StatusOK, deployment("it", "DEPLOYED")
+			})
+			status, err := kind.create(c, context.Background())
+			if err != nil || status != "DEPLOYED" {
+				t.Fatalf("status %q, error %v", status, err)
+			}
+			if n := s.count("POST /" + kind.path); n != 1 {
+				t.Fatalf("%d creations sent, want 1", n)
+			}
+			if n := s.count("GET /" + kind.path + "/it"); n != 3 {
+				t.Fatalf("%d polls, want 3", n)
+			}
+		})
+	}
+}
+
+func statusOf[T any](v *T, err error, status func() *gen.Status) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	if v == nil || status() == nil {
+		return "", errors.New("no status")
+	}
+	return string(*status()), nil
+}

@@ -1,10 +1,20 @@
 // Package blaxel is a Go client for the Blaxel v0 control-plane API.
 //
-// A [Client] exposes every operation of the API through the generated
-// [gen.ClientWithResponses] it embeds (client.GetSandboxWithResponse,
-// client.CreateAgentWithResponse, ...), and adds what a generator cannot: credentials, the
-// workspace and API-version headers, retries, typed errors, pagination, waiting and calls to
-// deployed workloads, all through one HTTP pipeline.
+// Every operation of the API is a method of [Client] named after its operationId, listed by
+// tag under "Operations by tag" below. A method takes the context, the path parameters in the
+// order of the path, the JSON body if there is one, the parameters struct if there is one (nil
+// for none), then options for the call ([CallOption]), and returns the declared success answer:
+//
+//	sandbox, err := client.GetSandbox(ctx, "my-sandbox", nil)        // (*gen.Sandbox, error)
+//	page, err := client.ListSandboxes(ctx, &gen.ListSandboxesParams{}) // (*gen.SandboxList, error)
+//	keys, err := client.ListAPIKeysForServiceAccount(ctx, clientID)   // ([]gen.APIKey, error)
+//	err := client.DeleteAPIKeyForServiceAccount(ctx, clientID, keyID) // no body declared: error alone
+//
+// err == nil means the success that openapi.yaml declares came, and the value is then never
+// nil. The client adds what a generator cannot: credentials, the workspace and API-version
+// headers, retries, typed errors, pagination, waiting and calls to deployed workloads, all
+// through one HTTP pipeline. [Client.API] gives the generated client underneath, for what the
+// methods do not offer; its calls go through the same pipeline.
 //
 // # Building a client
 //
@@ -15,23 +25,30 @@
 //
 //	client, err := blaxel.NewFromEnv(blaxel.WithWorkspace("my-workspace"))
 //	if err != nil { ... }
-//	resp, err := client.GetSandboxWithResponse(ctx, "my-sandbox", nil)
+//	sandbox, err := client.GetSandbox(ctx, "my-sandbox", nil)
+//
+// Optional fields of gen's types are pointers: [Ptr] makes one from a value.
 //
 // # Errors
 //
 // Every non-2xx answer is an [*APIError] (match it with errors.Is against [ErrNotFound],
-// [ErrConflict], ... or errors.As), and a 2xx body that is not the JSON the document declares
-// is a [*DecodeError], so err == nil means success. Neither ever holds a credential.
+// [ErrConflict], ... or errors.As; its Header holds the answer's headers), and a 2xx answer
+// that is not the declared success (another status, or a body that is not the declared JSON)
+// is a [*DecodeError]. Neither ever holds a credential.
+//
+// # One call
+//
+// [WithCallHeader] adds a header to one call; [WithResponseInto] gives the status and headers
+// of its answer (a request id, a rate limit).
 //
 // # Listings, waiting, workloads
 //
 // Each paginated listing has a generated iterator over all its pages, named after the
 // operation with an All suffix ([Client.ListSandboxesAll]). [Client.WaitForSandbox] and its
-// siblings wait for a deployment, [Client.CreateSandboxAndWait] creates a sandbox without ever
-// sending the creation twice, and [Client.RunAgent], [Client.RunFunction], [Client.RunModel]
-// and [Client.RunPreview] call deployed workloads.
+// siblings wait for a deployment; [Client.CreateSandboxAndWait], [Client.CreateAgentAndWait],
+// [Client.CreateFunctionAndWait] and [Client.CreateModelAndWait] create and wait without ever
+// sending the creation twice; [Client.RunAgent], [Client.RunFunction], [Client.RunModel] and
+// [Client.RunPreview] call deployed workloads.
 //
 // For tests, package blaxeltest serves a fake control plane driven by the same document.
-//
-// [gen.ClientWithResponses]: https://pkg.go.dev/github.com/blaxel-go/blaxel/gen#ClientWithResponses
 package blaxel

@@ -5,21 +5,21 @@
 // The 178 operations of openapi.yaml, grouped by its tags. Each is a method of [Client]
 // named after its operationId.
 //
-// Tag agents, AI agents: their definition, deployment and revisions. A deployed agent is called at
+// Tag agents. AI agents: their definition, deployment and revisions. A deployed agent is called at
 // `{run}/{workspace}/agents/{name}`. Methods: [Client.CreateAgent], [Client.DeleteAgent],
 // [Client.GetAgent], [Client.ListAgentRevisions], [Client.ListAgents], [Client.UpdateAgent].
 //
-// Tag applications, applications: long-running web services built from an image, with revisions,
+// Tag applications. Applications: long-running web services built from an image, with revisions,
 // traffic splitting and their own addresses. Methods: [Client.CreateApplication],
 // [Client.DeleteApplication], [Client.GetApplication], [Client.ListApplicationRevisions],
 // [Client.ListApplications], [Client.UpdateApplication].
 //
-// Tag authentication, the token endpoint that exchanges service-account credentials or refresh
+// Tag authentication. The token endpoint that exchanges service-account credentials or refresh
 // tokens for access tokens. Methods: [Client.IssueToken].
 //
-// Tag changelog, what changed on the platform. Methods: [Client.GetChangelog].
+// Tag changelog. What changed on the platform. Methods: [Client.GetChangelog].
 //
-// Tag compute, sandboxes: micro-VMs that start fast and sleep when idle, with previews (public
+// Tag compute. Sandboxes: micro-VMs that start fast and sleep when idle, with previews (public
 // addresses), preview tokens, schedules and snapshots. Methods: [Client.CreateSandbox],
 // [Client.CreateSandboxPreview], [Client.CreateSandboxPreviewToken],
 // [Client.CreateSandboxSchedule], [Client.CreateSandboxSnapshot], [Client.DeleteSandbox],
@@ -32,34 +32,34 @@
 // [Client.StopSandbox], [Client.UpdateSandbox], [Client.UpdateSandboxPreview],
 // [Client.UpdateSandboxSchedule].
 //
-// Tag configurations, what the platform offers: regions, countries, continents and private
+// Tag configurations. What the platform offers: regions, countries, continents and private
 // locations. Methods: [Client.GetConfiguration].
 //
-// Tag customdomains, domains of your own that serve workloads: registration, DNS verification and
+// Tag customdomains. Domains of your own that serve workloads: registration, DNS verification and
 // sharing with other workspaces. Methods: [Client.CreateApplicationCustomDomain],
 // [Client.CreateCustomDomain], [Client.DeleteCustomDomain], [Client.GetCustomDomain],
 // [Client.ListCustomDomainShares], [Client.ListCustomDomains], [Client.ShareCustomDomain],
 // [Client.UnshareCustomDomain], [Client.UpdateCustomDomain], [Client.VerifyCustomDomain].
 //
-// Tag drives, shared drives that sandboxes mount, and the short-lived tokens that open them.
+// Tag drives. Shared drives that sandboxes mount, and the short-lived tokens that open them.
 // Methods: [Client.CreateDrive], [Client.CreateDriveAccessToken], [Client.DeleteDrive],
 // [Client.GetDrive], [Client.GetDriveByExternalID], [Client.GetDriveJWKS], [Client.ListDrives],
 // [Client.UpdateDrive].
 //
-// Tag featureFlags, evaluation of one feature flag. Methods: [Client.TestFeatureFlag].
+// Tag featureFlags. Evaluation of one feature flag. Methods: [Client.TestFeatureFlag].
 //
-// Tag functions, functions: MCP servers that agents call as tools. A deployed one answers at
+// Tag functions. Functions: MCP servers that agents call as tools. A deployed one answers at
 // `{run}/{workspace}/functions/{name}/mcp`. Methods: [Client.CreateFunction],
 // [Client.DeleteFunction], [Client.GetFunction], [Client.ListFunctionRevisions],
 // [Client.ListFunctions], [Client.UpdateFunction].
 //
-// Tag images, images built for workloads, their tags, and their sharing between workspaces.
+// Tag images. Images built for workloads, their tags, and their sharing between workspaces.
 // Methods: [Client.AcceptImageShare], [Client.CleanupImages], [Client.CreateImage],
 // [Client.DeclineImageShare], [Client.DeleteImage], [Client.DeleteImageTag], [Client.GetImage],
 // [Client.ListImageShares], [Client.ListImages], [Client.ListPendingImageShares],
 // [Client.ShareImage], [Client.UnshareImage].
 //
-// Tag integrations, third-party providers (model APIs, Git hosts) and the connections that hold
+// Tag integrations. Third-party providers (model APIs, Git hosts) and the connections that hold
 // the workspace's credentials for them. Methods: [Client.CreateIntegrationConnection],
 // [Client.DeleteIntegrationConnection], [Client.GetIntegration],
 // [Client.GetIntegrationConnection], [Client.GetIntegrationConnectionModel],
@@ -67,71 +67,71 @@
 // [Client.ListIntegrationConnectionModels], [Client.ListIntegrationConnections],
 // [Client.UpdateIntegrationConnection].
 //
-// Tag invitations, invitations addressed to the caller (2025 API). Methods:
+// Tag invitations. Invitations addressed to the caller (2025 API). Methods:
 // [Client.ListAllPendingInvitations].
 //
-// Tag jobs, batch jobs: definitions, executions and the tasks of each execution. Methods:
+// Tag jobs. Batch jobs: definitions, executions and the tasks of each execution. Methods:
 // [Client.CreateJob], [Client.CreateJobExecution], [Client.DeleteJob],
 // [Client.DeleteJobExecution], [Client.GetJob], [Client.GetJobExecution],
 // [Client.ListJobExecutionTasks], [Client.ListJobExecutions], [Client.ListJobRevisions],
 // [Client.ListJobs], [Client.UpdateJob].
 //
-// Tag knowledgebases, knowledge bases for retrieval. The 2026 API no longer has them; the
+// Tag knowledgebases. Knowledge bases for retrieval. The 2026 API no longer has them; the
 // operations are deprecated. Methods: [Client.CreateKnowledgebase], [Client.DeleteKnowledgebase],
 // [Client.GetKnowledgebase], [Client.ListKnowledgebaseRevisions], [Client.ListKnowledgebases],
 // [Client.UpdateKnowledgebase].
 //
-// Tag locations, where workloads can run, and with which hardware. Methods:
+// Tag locations. Where workloads can run, and with which hardware. Methods:
 // [Client.ListLocations].
 //
-// Tag mcphub, the catalogue of ready-made MCP servers. Methods: [Client.ListMCPHubDefinitions].
+// Tag mcphub. The catalogue of ready-made MCP servers. Methods: [Client.ListMCPHubDefinitions].
 //
-// Tag models, model APIs served through Blaxel's gateway, backed by an integration connection. A
+// Tag models. Model APIs served through Blaxel's gateway, backed by an integration connection. A
 // model is called at `{run}/{workspace}/models/{name}/...`. Methods: [Client.CreateModel],
 // [Client.DeleteModel], [Client.GetModel], [Client.ListModelRevisions], [Client.ListModels],
 // [Client.UpdateModel].
 //
-// Tag policies, policies that restrict where workloads run, on which hardware, and how many tokens
+// Tag policies. Policies that restrict where workloads run, on which hardware, and how many tokens
 // models use. Methods: [Client.CreatePolicy], [Client.DeletePolicy], [Client.GetPolicy],
 // [Client.GetPolicyUsages], [Client.ListPolicies], [Client.UpdatePolicy].
 //
-// Tag privateclusters, private clusters of your own (2025 API). The 2026 API no longer has them;
+// Tag privateclusters. Private clusters of your own (2025 API). The 2026 API no longer has them;
 // the operations are deprecated. Methods: [Client.CreatePrivateCluster],
 // [Client.DeletePrivateCluster], [Client.GetPrivateCluster], [Client.GetPrivateClusterHealth],
 // [Client.ListPrivateClusters], [Client.UpdatePrivateCluster],
 // [Client.UpdatePrivateClusterHealth].
 //
-// Tag publicIps, the address ranges the platform connects from. Methods: [Client.ListPublicIPs].
+// Tag publicIps. The address ranges the platform connects from. Methods: [Client.ListPublicIPs].
 //
-// Tag sandboxhub, the catalogue of ready-made sandbox images. Methods:
+// Tag sandboxhub. The catalogue of ready-made sandbox images. Methods:
 // [Client.ListSandboxHubDefinitions].
 //
-// Tag service_accounts, identities for machines: client credentials, exchanged for tokens at
+// Tag service_accounts. Identities for machines: client credentials, exchanged for tokens at
 // `/oauth/token`, and long-lived API keys. Methods: [Client.CreateAPIKeyForServiceAccount],
 // [Client.CreateWorkspaceServiceAccount], [Client.DeleteAPIKeyForServiceAccount],
 // [Client.DeleteWorkspaceServiceAccount], [Client.GetWorkspaceServiceAccounts],
 // [Client.ListAPIKeysForServiceAccount], [Client.UpdateWorkspaceServiceAccount].
 //
-// Tag templates, templates to start new projects from. Methods: [Client.GetTemplate],
+// Tag templates. Templates to start new projects from. Methods: [Client.GetTemplate],
 // [Client.ListTemplates].
 //
-// Tag volumeTemplates, templates that new volumes are filled from, with versions. Methods:
+// Tag volumeTemplates. Templates that new volumes are filled from, with versions. Methods:
 // [Client.CreateVolumeTemplate], [Client.DeleteVolumeTemplate],
 // [Client.DeleteVolumeTemplateVersion], [Client.GetVolumeTemplate], [Client.ListVolumeTemplates],
 // [Client.UpdateVolumeTemplate].
 //
-// Tag volumes, persistent volumes that sandboxes attach. Methods: [Client.CreateVolume],
+// Tag volumes. Persistent volumes that sandboxes attach. Methods: [Client.CreateVolume],
 // [Client.DeleteVolume], [Client.GetVolume], [Client.GetVolumeByExternalID], [Client.ListVolumes],
 // [Client.UpdateVolume].
 //
-// Tag vpcs, virtual private clouds, their egress gateways and the fixed egress IP addresses of
+// Tag vpcs. Virtual private clouds, their egress gateways and the fixed egress IP addresses of
 // those gateways. Methods: [Client.CreateEgressGateway], [Client.CreateEgressIP],
 // [Client.CreateVPC], [Client.DeleteEgressGateway], [Client.DeleteEgressIP], [Client.DeleteVPC],
 // [Client.GetEgressGateway], [Client.GetEgressGatewayUsage], [Client.GetEgressIP],
 // [Client.GetVPC], [Client.ListAllEgressGateways], [Client.ListAllEgressIPs],
 // [Client.ListEgressGateways], [Client.ListEgressIPs], [Client.ListVPCs].
 //
-// Tag workspaces, workspaces, their members, roles and feature flags. Methods:
+// Tag workspaces. Workspaces, their members, roles and feature flags. Methods:
 // [Client.AcceptWorkspaceInvitation], [Client.CheckWorkspaceAvailability],
 // [Client.CreateWorkspace], [Client.DeclineWorkspaceInvitation], [Client.DeleteWorkspace],
 // [Client.GetWorkspace], [Client.GetWorkspaceFeatures], [Client.InviteWorkspaceUser],

@@ -124,3 +124,42 @@ func ExampleWithLogger() {
 	// level=DEBUG msg="blaxel: client configured" credential=WithAPIKey workspace=""
 	// level=DEBUG msg="blaxel: request" method=GET attempt=1 request_headers.Authorization="Bearer REDACTED" status=200
 }
+
+// WithResponseInto gives a call's status and headers, here next to its decoded answer.
+func ExampleWithResponseInto() {
+	srv := exampleServer()
+	defer srv.Close()
+	client, err := blaxel.New(blaxel.WithAPIKey("bl_example_key"), blaxel.WithBaseURL(srv.URL+"/v0"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var resp http.Response
+	sandbox, err := client.GetSandbox(context.Background(), "my-sandbox", nil,
+		blaxel.WithCallHeader("X-Request-Id", "example-1"), blaxel.WithResponseInto(&resp))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.StatusCode, resp.Header.Get("Content-Type"), sandbox.Metadata.Name)
+	// Output: 200 application/json my-sandbox
+}
+
+// API gives the generated client, whose methods follow openapi.yaml exactly, through the
+// same pipeline: a refusal is an *APIError there too.
+func ExampleClient_API() {
+	srv := exampleServer()
+	defer srv.Close()
+	client, err := blaxel.New(blaxel.WithAPIKey("bl_example_key"), blaxel.WithBaseURL(srv.URL+"/v0"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp, err := client.API().GetSandboxWithResponse(context.Background(), "my-sandbox", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.StatusCode(), resp.JSON200.Metadata.Name)
+	_, err = client.API().GetSandboxWithResponse(context.Background(), "missing", nil)
+	fmt.Println(errors.Is(err, blaxel.ErrNotFound))
+	// Output:
+	// 200 my-sandbox
+	// true
+}

@@ -46,13 +46,13 @@ func (b *stuckBody) wasClosed() bool {
 	}
 }
 
-// answerWith is a transport that answers every request with status and body.
-type answerWith struct {
+// stuckAnswer is a transport that answers every request with status and body.
+type stuckAnswer struct {
 	status int
 	body   io.ReadCloser
 }
 
-func (a answerWith) RoundTrip(r *http.Request) (*http.Response, error) {
+func (a stuckAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: a.status, Header: http.Header{"Content-Type": {"text/plain"}}, Body: a.body, Request: r}, nil
 }
 
@@ -76,7 +76,7 @@ func TestInformationalFinalAnswerIsAnErrorAtOnce(t *testing.T) {
 	for _, status := range []int{http.StatusSwitchingProtocols, http.StatusEarlyHints} {
 		body := newStuckBody()
 		c, err := blaxel.New(blaxel.WithAPIKey("test-api-key"), blaxel.WithBaseURL("https://api.test/v0"),
-			blaxel.WithHTTPClient(&http.Client{Transport: answerWith{status: status, body: body}}))
+			blaxel.WithHTTPClient(&http.Client{Transport: stuckAnswer{status: status, body: body}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestInformationalFinalAnswerIsAnErrorAtOnce(t *testing.T) {
 func TestErrorBodyReadEndsWithTheContext(t *testing.T) {
 	body := newStuckBody()
 	c, err := blaxel.New(blaxel.WithAPIKey("test-api-key"), blaxel.WithBaseURL("https://api.test/v0"),
-		blaxel.WithHTTPClient(&http.Client{Transport: answerWith{status: http.StatusBadRequest, body: body}}))
+		blaxel.WithHTTPClient(&http.Client{Transport: stuckAnswer{status: http.StatusBadRequest, body: body}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,25 @@ import (
 // value makes New or NewFromEnv return an error instead of being ignored.
 type Option func(*settings) error
 
+// EnvOption configures NewFromEnv. Every Option is one; WithEnv, WithConfigFile and
+// WithConfigWriteBack are EnvOptions only, so that giving one to New, which reads neither the
+// environment nor a file, does not compile.
+type EnvOption interface {
+	applyEnv(*settings) error
+}
+
+func (o Option) applyEnv(s *settings) error {
+	if o == nil {
+		return nil
+	}
+	return o(s)
+}
+
+// envOnly is an option of NewFromEnv alone.
+type envOnly func(*settings) error
+
+func (o envOnly) applyEnv(s *settings) error { return o(s) }
+
 // settings is what the options build. The layered values (credential, workspace, addresses)
 // are only what the caller said explicitly; New and NewFromEnv resolve them against the
 // environment and the config file (see resolve).
@@ -41,7 +60,6 @@ type settings struct {
 	getenv     func(string) string
 	configFile string
 	writeBack  bool
-	fromEnv    bool // set by NewFromEnv before the options run
 }
 
 func (s *settings) setCredential(option string, c credentialSpec) {
@@ -238,44 +256,35 @@ func WithInsecureHTTP() Option {
 
 // WithEnv makes NewFromEnv read environment variables (and HOME, to find the config file)
 // through getenv instead of the process environment. Tests use it.
-func WithEnv(getenv func(string) string) Option {
-	return func(s *settings) error {
-		if !s.fromEnv {
-			return errors.New("blaxel: WithEnv applies to NewFromEnv only")
-		}
+func WithEnv(getenv func(string) string) EnvOption {
+	return envOnly(func(s *settings) error {
 		if getenv == nil {
 			return errors.New("blaxel: WithEnv: the function is nil")
 		}
 		s.getenv = getenv
 		return nil
-	}
+	})
 }
 
 // WithConfigFile makes NewFromEnv read path instead of ~/.blaxel/config.yaml. A missing file
-// is not an error; a file that cannot be parsed is.
-func WithConfigFile(path string) Option {
-	return func(s *settings) error {
-		if !s.fromEnv {
-			return errors.New("blaxel: WithConfigFile applies to NewFromEnv only")
-		}
+// is not an error; a file that cannot be parsed is, once a setting has to come from it.
+func WithConfigFile(path string) EnvOption {
+	return envOnly(func(s *settings) error {
 		if path == "" {
 			return errors.New("blaxel: WithConfigFile: the path is empty")
 		}
 		s.configFile = path
 		return nil
-	}
+	})
 }
 
 // WithConfigWriteBack makes NewFromEnv write tokens it refreshes back to the config file, as
 // Blaxel's own tools do, so the next program starts with a fresh token. It acts only when the
 // credential in use is the file's access and refresh tokens. The file is replaced atomically,
 // with mode 0600; a file that no longer parses is left alone and the failure is logged.
-func WithConfigWriteBack() Option {
-	return func(s *settings) error {
-		if !s.fromEnv {
-			return errors.New("blaxel: WithConfigWriteBack applies to NewFromEnv only")
-		}
+func WithConfigWriteBack() EnvOption {
+	return envOnly(func(s *settings) error {
 		s.writeBack = true
 		return nil
-	}
+	})
 }

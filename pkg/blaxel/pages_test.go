@@ -299,7 +299,7 @@ func TestListAllRefusesAnswerThatIsNotAPage(t *testing.T) {
 	}
 	_, errs := names(t, c.ListSandboxesAll(context.Background(), nil))
 	var decodeErr *blaxel.DecodeError
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "not a page") && !errors.As(errs[0], &decodeErr) {
+	if len(errs) != 1 || !errors.As(errs[0], &decodeErr) || decodeErr.Operation != "ListSandboxes" {
 		t.Fatalf("errors %v", errs)
 	}
 }

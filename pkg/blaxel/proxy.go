@@ -11,16 +11,14 @@ import (
 // carry it across the network all the same, in clear text: the two functions below make sure
 // that a plain-http request carrying a credential goes straight to its host.
 
-// lowerPlainHTTPHost writes the host of a plain-http request in lower case, as isLoopback
-// reads it: net/http's proxy settings (HTTP_PROXY, NO_PROXY) bypass "localhost" but not
-// "LOCALHOST". The URL is copied first: it may be the caller's.
+// lowerPlainHTTPHost writes the host of a plain-http attempt (whose URL is its own) in lower
+// case, as isLoopback reads it: net/http's proxy settings (HTTP_PROXY, NO_PROXY) bypass
+// "localhost" but not "LOCALHOST".
 func lowerPlainHTTPHost(r *http.Request) {
 	if r.URL.Scheme != "http" || !hasUpper(r.URL.Host) {
 		return
 	}
-	u := *r.URL
-	u.Host = strings.ToLower(u.Host)
-	r.URL = &u
+	r.URL.Host = strings.ToLower(r.URL.Host)
 	r.Host = strings.ToLower(r.Host)
 }
 

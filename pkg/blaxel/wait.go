@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// Default pacing of a wait: the first poll comes after DefaultPollInterval, and each pause
-// after that is half as long again, up to DefaultMaxPollInterval.
+// Default pacing of a wait: the first poll is sent at once, the second DefaultPollInterval
+// after it, and each pause after that is half as long again, up to DefaultMaxPollInterval.
 const (
 	DefaultPollInterval    = time.Second
 	DefaultMaxPollInterval = 5 * time.Second
@@ -52,7 +52,8 @@ type waitSettings struct {
 	pendingOnNotFound     bool // a 404 means "not visible yet" rather than an error
 }
 
-// WithPollInterval sets the pause before the first poll and the start of the backoff.
+// WithPollInterval sets the pause between the first poll and the second, and so the start of
+// the backoff; the first poll is sent at once.
 func WithPollInterval(d time.Duration) WaitOption {
 	return func(s *waitSettings) error {
 		if d <= 0 {
@@ -122,9 +123,9 @@ func pendingWhileNotFound() WaitOption {
 // error of get, or when ctx ends; in every case it also returns the last value it read.
 //
 // state returns the status of a value and, for the error when that status is a failure, a
-// short account of why (the last event's message, say), or "". The pauses between polls
-// grow from the poll interval to the maximum interval, so a caller bounds the whole wait
-// with ctx.
+// short account of why (the last event's message, say), or "". The first poll is sent at
+// once; the pauses between polls then grow from the poll interval to the maximum interval, so
+// a caller bounds the whole wait with ctx.
 func Wait[T any](ctx context.Context, get func(context.Context) (T, error), state func(T) (status, detail string), opts ...WaitOption) (T, error) {
 	return wait(ctx, get, state, deployment, opts)
 }

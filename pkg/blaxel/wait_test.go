@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/doc"
+	"go/parser"
+	"go/token"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -306,5 +310,52 @@ func TestWaitBacksOff(t *testing.T) {
 	total := at[len(at)-1].Sub(at[0])
 	if total > 2*time.Second {
 		t.Errorf("the wait took %v", total)
+	}
+}
+
+// The first poll is sent at once, as the docs say: a resource already deployed is returned
+// without any pause, however long the poll interval.
+func TestWaitPollsAtOnce(t *testing.T) {
+	s, c := newScripted(t, func(r *http.Request, n int) (int, string) { return http.StatusOK, deployment("sb", "DEPLOYED") })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // guards a hang only
+	defer cancel()
+	if _, err := c.WaitForSandbox(ctx, "sb", blaxel.WithPollInterval(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.count("GET /sandboxes/sb"); n != 1 {
+		t.Fatalf("%d polls", n)
+	}
+}
+
+// The docs of the wait's pacing say what the loop does: the first poll is sent at once.
+func TestWaitDocsSayTheFirstPollIsAtOnce(t *testing.T) {
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, "wait.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := doc.NewFromFiles(fset, []*ast.File{file}, "github.com/blaxel-go/blaxel/pkg/blaxel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{}
+	for _, c := range docs.Consts {
+		for _, name := range c.Names {
+			texts[name] = c.Doc
+		}
+	}
+	for _, f := range docs.Funcs {
+		texts[f.Name] = f.Doc
+	}
+	for _, typ := range docs.Types {
+		for _, f := range typ.Funcs {
+			texts[f.Name] = f.Doc
+		}
+	}
+	for _, name := range []string{"DefaultPollInterval", "WithPollInterval", "Wait"} {
+		text := strings.Join(strings.Fields(texts[name]), " ")
+		if !strings.Contains(text, "first poll is sent at once") {
+			t.Errorf("the doc of %s does not say the first poll is sent at once: %q", name, text)
+		}
 	}
 }

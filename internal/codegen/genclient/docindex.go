@@ -52,21 +52,12 @@ func writeTag(b *bytes.Buffer, name, description string, ops []operation) {
 	}
 	text := "Tag " + name + ": " + strings.Join(links, ", ") + "."
 	if d := strings.TrimSpace(description); d != "" {
-		text = "Tag " + name + ", " + lowerFirst(sentence(d)) + " Methods: " + strings.Join(links, ", ") + "."
+		text = "Tag " + name + ". " + sentence(d) + " Methods: " + strings.Join(links, ", ") + "."
 	}
 	b.WriteString("//\n")
 	for _, line := range wrap(text, 96) {
 		b.WriteString("// " + line + "\n")
 	}
-}
-
-// lowerFirst lowers the first letter of a description that follows a comma, unless it is
-// the start of an acronym or a name in capitals (VPC, MCP).
-func lowerFirst(s string) string {
-	if len(s) > 1 && 'A' <= s[0] && s[0] <= 'Z' && !('A' <= s[1] && s[1] <= 'Z') {
-		return string(s[0]+'a'-'A') + s[1:]
-	}
-	return s
 }
 
 // wrap breaks text into lines of at most width bytes, between words.

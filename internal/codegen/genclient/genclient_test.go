@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -73,5 +74,29 @@ func write(t *testing.T, dir, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The files that the oapi-codegen configurations and the overlay name exist.
+func TestCodegenConfigNamesFilesThatExist(t *testing.T) {
+	root := filepath.Join("..", "..", "..")
+	goFile := regexp.MustCompile(`[\w./-]+\.(go|yaml)\b`)
+	configs, err := filepath.Glob(filepath.Join(root, "oapi-codegen*.yaml"))
+	if err != nil || len(configs) == 0 {
+		t.Fatalf("no oapi-codegen configuration: %v", err)
+	}
+	for i := range configs {
+		configs[i], _ = filepath.Rel(root, configs[i])
+	}
+	for _, config := range append(configs, "internal/codegen/overlay.yaml") {
+		data, err := os.ReadFile(filepath.Join(root, config))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range goFile.FindAllString(string(data), -1) {
+			if _, err := os.Stat(filepath.Join(root, name)); err != nil {
+				t.Errorf("%s names %s: %v", config, name, err)
+			}
+		}
 	}
 }

@@ -137,7 +137,7 @@ func TestMethodsHaveTheShapeOfTheirAnswers(t *testing.T) {
 func TestDocIndexListsTheMethodsByTag(t *testing.T) {
 	src := thingsFiles(t, declared{})["doc_operations.gen.go"]
 	contains(t, src, "// # Operations by tag", "The 5 operations",
-		"// Tag things, things of all kinds. Methods: [Client.CreateThing], [Client.DeleteThing],\n// [Client.GetThing],",
+		"// Tag things. Things of all kinds. Methods: [Client.CreateThing], [Client.DeleteThing],\n// [Client.GetThing],",
 		"\npackage blaxel\n")
 }
 
