@@ -3,7 +3,7 @@ package blaxel
 import (
 	"fmt"
 	"net/http"
-	"sync"
+	"sync/atomic"
 )
 
 // DefaultRetryBudget is the capacity of a client's retry budget unless WithRetryBudget says
@@ -38,11 +38,11 @@ func WithRetryBudget(tokens int) Option {
 	}
 }
 
-// retryBudget is a client's bucket of retry tokens. A nil budget never refuses a retry.
+// retryBudget is a client's bucket of retry tokens. A nil budget never refuses a retry. It is
+// an atomic counter: every request that succeeds settles with it, and most find it full.
 type retryBudget struct {
-	mu       sync.Mutex
-	tokens   int
-	capacity int
+	tokens   atomic.Int64
+	capacity int64
 }
 
 // newRetryBudget makes the bucket of a client configured with tokens (see settings.retryBudget).
@@ -53,7 +53,9 @@ func newRetryBudget(tokens int) *retryBudget {
 	case tokens == 0:
 		tokens = DefaultRetryBudget
 	}
-	return &retryBudget{tokens: tokens, capacity: tokens}
+	b := &retryBudget{capacity: int64(tokens)}
+	b.tokens.Store(int64(tokens))
+	return b
 }
 
 // take spends cost tokens, and reports false, spending nothing, when the bucket holds fewer.
@@ -61,13 +63,15 @@ func (b *retryBudget) take(cost int) bool {
 	if b == nil {
 		return true
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.tokens < cost {
-		return false
+	for {
+		have := b.tokens.Load()
+		if have < int64(cost) {
+			return false
+		}
+		if b.tokens.CompareAndSwap(have, have-int64(cost)) {
+			return true
+		}
 	}
-	b.tokens -= cost
-	return true
 }
 
 // settle gives tokens back once a request has ended, if it ended with a healthy answer: what
@@ -76,9 +80,15 @@ func (b *retryBudget) settle(resp *http.Response, err error, spent int) {
 	if b == nil || err != nil || resp == nil || retryableStatus(resp.StatusCode) {
 		return
 	}
-	b.mu.Lock()
-	b.tokens = min(b.capacity, b.tokens+max(spent, healthyRefund))
-	b.mu.Unlock()
+	for {
+		have := b.tokens.Load()
+		if have >= b.capacity {
+			return
+		}
+		if b.tokens.CompareAndSwap(have, min(b.capacity, have+int64(max(spent, healthyRefund)))) {
+			return
+		}
+	}
 }
 
 // retryCostOf is what retrying after o takes from the budget.
