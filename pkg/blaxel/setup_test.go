@@ -125,7 +125,6 @@ func sandboxBody(name string) gen.CreateSandboxJSONRequestBody {
 	return gen.CreateSandboxJSONRequestBody{Metadata: gen.Metadata{Name: name}}
 }
 
-
 // countingServer counts the connections clients open to it.
 type countingServer struct {
 	*httptest.Server
