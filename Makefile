@@ -131,7 +131,9 @@ bench-sandbox: ## Sandbox transfers, runs and logs against hand-written net/http
 
 # Fuzzing of the client's parsers (error bodies, Retry-After, the config file, token answers and
 # expiries, redaction). go test -fuzz takes one target at a time, hence the loop; inputs that
-# fail are written to pkg/blaxel/testdata/fuzz and replayed by every `go test` after.
+# fail are written to pkg/blaxel/testdata/fuzz and replayed by every `go test` after. On a busy
+# machine Go 1.26's fuzz coordinator may report "context deadline exceeded" as FUZZTIME ends
+# (Go issue 75804, fixed in Go 1.27): without a failing input written, that run counts as done.
 FUZZTIME ?= 30s
 FUZZ_PKG := ./pkg/blaxel
 
@@ -139,7 +141,9 @@ FUZZ_PKG := ./pkg/blaxel
 
 fuzz: ## Fuzz each parser for FUZZTIME (30s; CI uses 3s), printing the executions of each.
 	@set -e; for target in $$($(GO) test -list '^Fuzz' $(FUZZ_PKG) | grep '^Fuzz'); do \
-		out=$$($(GO) test $(FUZZ_PKG) -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) 2>&1) || { echo "$$out"; exit 1; }; \
+		out=$$($(GO) test $(FUZZ_PKG) -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) 2>&1) || \
+			{ echo "$$out" | grep -qx '    context deadline exceeded' && \
+			  [ -z "$$(git status --porcelain -- $(FUZZ_PKG)/testdata/fuzz/$$target)" ]; } || { echo "$$out"; exit 1; }; \
 		printf '%-36s %s\n' "$$target" "$$(echo "$$out" | grep -E '^fuzz: elapsed' | tail -n 1 | sed -E 's/ \([0-9]+\/sec\)//')"; \
 	done
 

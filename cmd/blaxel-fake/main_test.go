@@ -50,7 +50,7 @@ func serve(t *testing.T, args ...string) (string, *syncBuffer, func() error) {
 		select {
 		case err := <-done:
 			return err
-		case <-time.After(10 * time.Second):
+		case <-time.After(time.Minute): // a guard against a hang only
 			t.Fatal("the server did not stop")
 			return nil
 		}
@@ -60,7 +60,7 @@ func serve(t *testing.T, args ...string) (string, *syncBuffer, func() error) {
 		return base, logs, stop
 	case err := <-done:
 		t.Fatalf("run: %v", err)
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute): // a guard against a hang only
 		t.Fatal("the server did not start")
 	}
 	return "", nil, nil

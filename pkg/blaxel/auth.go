@@ -2,13 +2,15 @@ package blaxel
 
 import (
 	"context"
-	"strconv"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/sync/singleflight"
 )
 
 // credKind is which of the supported credentials a client uses. A client uses exactly one.
@@ -63,56 +65,78 @@ func (k apiKeyCredential) current() ([]string, uint64, bool) { return k.header, 
 
 func (apiKeyCredential) renew(uint64) bool { return false }
 
-// earlyExpiry is how long before its expiry a cached token is replaced, so that a request is
-// never sent with a token that expires on the way.
+// earlyExpiry is how long before its expiry a token the client obtains itself is replaced, so
+// that a request is never sent with a token that expires on the way. A token that lives less
+// than four times as long is replaced a quarter of its lifetime early (see renewAt).
 const earlyExpiry = time.Minute
 
-// tokenCredential caches tokens with oauth2.ReuseTokenSourceWithExpiry. In front of it, a
-// singleflight group makes every concurrent caller share one token request, errors included,
-// and lets each caller stop waiting when its context ends. After a 401, renew swaps in a
-// fresh cache (a new generation), once however many callers saw the 401.
+// callerEarlyExpiry is the same margin for the tokens of the caller's oauth2.TokenSource, the
+// one x/oauth2 uses itself.
+const callerEarlyExpiry = 10 * time.Second
+
+// tokenCredential caches one token at a time and shares each token request among the callers
+// that need a token at once: the first starts it, the next ones wait for the same answer,
+// errors included. Each caller stops waiting when its own context ends; when the last one
+// has gone, the request is cancelled and forgotten, so that a caller arriving later starts a
+// fresh one rather than waiting for an abandoned one. The request runs with the context of
+// the caller that started it, without its deadline (the token serves every waiter) but with
+// its values, such as a trace span. After a 401, renew drops the token (a new generation),
+// once however many callers saw the 401.
 //
-// While the last token handed out is valid, every request takes its header from valid,
-// without a lock, a goroutine or an allocation: the cache and the group are only for getting
-// a token.
+// While the last token obtained is fresh, every request takes its header from valid,
+// without a lock, a goroutine or an allocation.
 type tokenCredential struct {
-	fetch     oauth2.TokenSource // asks the token endpoint; nil when tokens cannot be renewed
-	renewable bool
-	redact    *redactor // learns every token, so that a server's echo of one is removed
+	source    tokenSource
+	renewable bool          // a 401 may be answered by asking source again
+	early     time.Duration // how long before its expiry a token is replaced, at most
+	redact    *redactor     // learns every token, so that a server's echo of one is removed
+	now       func() time.Time
 
 	mu         sync.Mutex
 	generation uint64
-	cache      oauth2.TokenSource
+	held       *authHeader  // the last token obtained in this generation; nil for none
+	flight     *tokenFlight // the token request under way; nil for none
 
-	flight singleflight.Group
-	valid  atomic.Pointer[authHeader] // the last token handed out; nil before one, and after renew
+	valid atomic.Pointer[authHeader] // held, read without the lock; nil before a token and after renew
 }
 
-// authHeader is a token ready to send. token is a copy of the cache's, to tell when it
-// expires (as the cache would) without sharing the cache's value.
+// authHeader is a token ready to send.
 type authHeader struct {
 	header     []string
-	token      oauth2.Token
+	renewAt    time.Time // when to get another; zero for never (until the server refuses it)
 	generation uint64
 }
 
-func newTokenCredential(initial *oauth2.Token, fetch oauth2.TokenSource, renewable bool, redact *redactor) *tokenCredential {
-	return &tokenCredential{
-		fetch:     fetch,
-		renewable: renewable,
-		redact:    redact,
-		cache:     oauth2.ReuseTokenSourceWithExpiry(initial, fetch, earlyExpiry),
-	}
+func (h *authHeader) fresh(now time.Time) bool { return h.renewAt.IsZero() || now.Before(h.renewAt) }
+
+// tokenFlight is one token request and the callers waiting for it.
+type tokenFlight struct {
+	done       chan struct{} // closed when header and err are set
+	header     *authHeader
+	err        error
+	waiters    int
+	cancel     context.CancelFunc
+	generation uint64
 }
 
-// newCallerTokenCredential wraps the caller's source. Its tokens are cached until they expire,
-// but a 401 is not answered by asking the source again: it decides when to renew.
-func newCallerTokenCredential(ts oauth2.TokenSource, redact *redactor) *tokenCredential {
-	return &tokenCredential{cache: oauth2.ReuseTokenSource(nil, ts), redact: redact}
+// newTokenCredential caches the tokens of source, starting with initial when it is not nil.
+func newTokenCredential(initial *oauth2.Token, source tokenSource, renewable bool, early time.Duration, redact *redactor,
+	now func() time.Time) *tokenCredential {
+	if now == nil {
+		now = time.Now
+	}
+	c := &tokenCredential{source: source, renewable: renewable, early: early, redact: redact, now: now}
+	if initial != nil {
+		// How long it has lived already is unknown: it is replaced the full margin early.
+		if h, err := c.headerFor(initial, time.Time{}, 0); err == nil {
+			c.held = h
+		}
+	}
+	return c
 }
 
 func (c *tokenCredential) current() ([]string, uint64, bool) {
-	if h := c.valid.Load(); h != nil && h.token.Valid() {
+	if h := c.valid.Load(); h != nil && h.fresh(c.now()) {
 		return h.header, h.generation, true
 	}
 	return nil, 0, false
@@ -123,31 +147,103 @@ func (c *tokenCredential) authorization(ctx context.Context) ([]string, uint64, 
 		return header, gen, nil
 	}
 	c.mu.Lock()
-	cache, gen := c.cache, c.generation
+	if h := c.held; h != nil && h.fresh(c.now()) {
+		c.valid.Store(h)
+		c.mu.Unlock()
+		return h.header, h.generation, nil
+	}
+	f := c.flight
+	if f == nil {
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &tokenFlight{done: make(chan struct{}), cancel: cancel, generation: c.generation}
+		c.flight = f
+		go c.fetch(fctx, f)
+	}
+	f.waiters++
 	c.mu.Unlock()
-	ch := c.flight.DoChan(strconv.FormatUint(gen, 10), func() (any, error) {
-		tok, err := cache.Token()
-		if err != nil {
-			return nil, err
+
+	select {
+	case <-f.done:
+		if f.err != nil {
+			return nil, f.generation, f.err
 		}
-		c.redact.learn(tok.AccessToken)
-		h := &authHeader{header: []string{tok.Type() + " " + tok.AccessToken}, token: *tok, generation: gen}
+		return f.header.header, f.generation, nil
+	case <-ctx.Done():
 		c.mu.Lock()
-		if gen == c.generation {
-			c.valid.Store(h)
+		if f.waiters--; f.waiters == 0 {
+			f.cancel()
+			if c.flight == f {
+				c.flight = nil
+			}
 		}
 		c.mu.Unlock()
-		return h, nil
-	})
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return nil, gen, res.Err
-		}
-		return res.Val.(*authHeader).header, gen, nil
-	case <-ctx.Done():
-		return nil, gen, ctx.Err()
+		return nil, f.generation, ctx.Err()
 	}
+}
+
+// fetch runs the token request of f and keeps its token if its generation is still current.
+func (c *tokenCredential) fetch(ctx context.Context, f *tokenFlight) {
+	defer f.cancel()
+	obtained := c.now()
+	tok, err := c.source.token(ctx)
+	var h *authHeader
+	if err == nil {
+		h, err = c.headerFor(tok, obtained, f.generation)
+	}
+	c.mu.Lock()
+	if c.flight == f {
+		c.flight = nil
+	}
+	if err == nil && f.generation == c.generation {
+		c.held = h
+		c.valid.Store(h)
+	}
+	c.mu.Unlock()
+	f.header, f.err = h, err
+	close(f.done)
+}
+
+// headerFor checks a token and makes its header. Blaxel takes bearer tokens only, and a token
+// too short to be told apart from ordinary text could not be kept out of errors and logs.
+// obtained is when the token was asked for; zero when unknown.
+func (c *tokenCredential) headerFor(tok *oauth2.Token, obtained time.Time, gen uint64) (*authHeader, error) {
+	if tok == nil || tok.AccessToken == "" {
+		return nil, permanent(errors.New("blaxel: the token source gave no access token"))
+	}
+	if t := tok.TokenType; t != "" && !strings.EqualFold(t, "bearer") {
+		return nil, permanent(fmt.Errorf("blaxel: the token is of type %q: Blaxel takes bearer tokens only", c.redact.text(truncate(t, 32))))
+	}
+	if len(tok.AccessToken) < minSecretLen {
+		return nil, permanent(fmt.Errorf("blaxel: the access token is shorter than %d characters: that is no Blaxel token", minSecretLen))
+	}
+	c.redact.learn(tok.AccessToken)
+	return &authHeader{header: []string{"Bearer " + tok.AccessToken}, renewAt: renewAt(tok.Expiry, obtained, c.early), generation: gen}, nil
+}
+
+// renewAt is when a token that expires at expiry, obtained at obtained (zero when unknown),
+// is replaced: early before its expiry, or a quarter of its lifetime before when that is
+// shorter, so that a token living 30 s serves for 22.5 s rather than not at all.
+func renewAt(expiry, obtained time.Time, early time.Duration) time.Time {
+	if expiry.IsZero() {
+		return time.Time{}
+	}
+	if !obtained.IsZero() {
+		if lifetime := expiry.Sub(obtained); lifetime > 0 {
+			early = min(early, lifetime/4)
+		}
+	}
+	return expiry.Add(-early)
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func (c *tokenCredential) renew(gen uint64) bool {
@@ -158,8 +254,9 @@ func (c *tokenCredential) renew(gen uint64) bool {
 	defer c.mu.Unlock()
 	if gen == c.generation {
 		c.generation++
-		c.cache = oauth2.ReuseTokenSourceWithExpiry(nil, c.fetch, earlyExpiry)
+		c.held = nil
 		c.valid.Store(nil)
+		c.flight = nil // its waiters still get its answer; the new generation asks again
 	}
 	return true
 }

@@ -26,13 +26,15 @@ type checkedBody struct {
 	req     *http.Request
 	resp    *http.Response
 	redact  *redactor
+	limit   int64 // the most bytes the answer may hold (WithMaxResponseBytes)
+	read    int64
 	err     error
 }
 
 // newCheckedBody wraps the body of a 2xx answer that announced JSON, to be checked against
 // what the document declares for the request's operation.
-func newCheckedBody(req *http.Request, resp *http.Response, r *redactor) *checkedBody {
-	b := &checkedBody{body: resp.Body, req: req, resp: resp, redact: r}
+func newCheckedBody(req *http.Request, resp *http.Response, r *redactor, limit int64) *checkedBody {
+	b := &checkedBody{body: resp.Body, req: req, resp: resp, redact: r, limit: limit}
 	b.shape, b.hasBody = answerShape(operationOf(req))
 	return b
 }
@@ -45,6 +47,10 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 		return 0, b.err
 	}
 	n, err := b.body.Read(p)
+	if b.read += int64(n); b.read > b.limit {
+		b.err = tooLarge(b.req, b.resp, b.limit, b.redact)
+		return 0, b.err
+	}
 	if n > 0 {
 		kept := copy(b.head[b.headLen:], p[:n])
 		b.headLen += kept
@@ -83,27 +89,7 @@ func (b *checkedBody) decodeError(cause error) *DecodeError {
 	return newDecodeError(b.req, b.resp, b.quoted(), cause, b.redact)
 }
 
-// quoted is the start of the body that an error may quote.
+// quoted is the start of the body that an error may quote, redacted then cut.
 func (b *checkedBody) quoted() []byte {
-	head := b.head[:b.headLen]
-	if b.more {
-		head = dropPartialWord(head)
-	}
-	return head
-}
-
-// dropPartialWord cuts a head that stops in the middle of a word back to the word's start, so
-// that a credential cut in two cannot slip past the redactor as a fragment.
-func dropPartialWord(head []byte) []byte {
-	end := len(head)
-	for end > 0 && isWordByte(head[end-1]) {
-		end--
-	}
-	return head[:end]
-}
-
-// isWordByte is a byte that can be part of a token, key or password.
-func isWordByte(c byte) bool {
-	return c >= 0x80 || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '~' ||
-		c == '+' || c == '/' || c == '=' || c == '-' || c == '%' || c == '\\'
+	return b.redact.bounded(b.head[:b.headLen], checkedHeadLen, b.more)
 }

@@ -2,7 +2,6 @@ package blaxel
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -134,9 +133,9 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
 	c := r.credential
-	red := newRedactor(c.apiKey, c.clientSecret, c.accessToken, c.refreshToken)
-	if c.kind == credClientCredentials {
-		red.learn(base64.StdEncoding.EncodeToString([]byte(c.clientID + ":" + c.clientSecret)))
+	red, err := newClientRedactor(c)
+	if err != nil {
+		return nil, err
 	}
 	logger := s.logger
 	if logger == nil {
@@ -165,6 +164,7 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 		userAgent: userAgent,
 		log:       log,
 		redact:    red,
+		now:       s.now,
 	}
 	var onRefresh func(*oauth2.Token, int64)
 	if writeBack != "" {
@@ -189,14 +189,17 @@ func build(s *settings, r resolved, writeBack string) (*Client, error) {
 		headers:    s.headers,
 		insecure:   s.insecureHTTP,
 		policy:     s.retry,
+		checkRetry: s.checkRetry,
+		budget:     newRetryBudget(s.retryBudget),
 		jitter:     rand.Int64N,
+		now:        endpoint.clock(),
 		log:        log,
 	}
 	hc := *caller // a copy: the caller's client is left as it was
 	hc.Transport = p
 	hc.CheckRedirect = redirectPolicy(caller.CheckRedirect)
 
-	raw, err := gen.NewClient(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, redact: red}))
+	raw, err := gen.NewClient(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, redact: red, maxBody: s.maxResponseBytes}))
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
@@ -217,12 +220,9 @@ func (c *Client) API() *gen.ClientWithResponses {
 
 // apiError turns a non-2xx answer to a request the client sent into an *APIError, with the
 // operation named when a generated method sent it, and every credential this client knows
-// removed. Code that sends requests through c.http uses it rather than newAPIError, which
-// knows no client's secrets.
+// removed.
 func (c *Client) apiError(req *http.Request, resp *http.Response) *APIError {
-	e := newAPIError(req, resp)
-	finishAPIError(e, req, c.redact)
-	return e
+	return newAPIError(req, resp, c.redact)
 }
 
 // BaseURL is the control-plane address the client sends requests to.

@@ -224,6 +224,7 @@ func parseServerURL(raw string) (string, error) {
 	if u.User != nil {
 		return "", errors.New("the address must not hold credentials")
 	}
+	u.Host = strings.ToLower(u.Host) // as the proxy settings and isLoopback read it
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
@@ -248,8 +249,11 @@ func checkURLScheme(u *url.URL, insecure bool) error {
 	return fmt.Errorf("refusing plain http to %s: use https, or WithInsecureHTTP", u.Host)
 }
 
+// isLoopback accepts exactly the hosts that net/http's proxy settings never send through a
+// proxy: localhost (in any case: the pipeline writes it in lower case, as those settings
+// expect) and loopback addresses. Names below .localhost are not among them.
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip, err := netip.ParseAddr(host) // a value, unlike net.ParseIP: this runs for every request

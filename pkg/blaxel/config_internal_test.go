@@ -26,7 +26,8 @@ func TestParseClientCredentials(t *testing.T) {
 
 func TestLoopbackHosts(t *testing.T) {
 	for host, want := range map[string]bool{
-		"localhost": true, "LOCALHOST": true, "api.localhost": true, "127.0.0.1": true, "127.8.9.10": true, "::1": true,
+		"localhost": true, "LOCALHOST": true, "127.0.0.1": true, "127.8.9.10": true, "::1": true,
+		"api.localhost":         false, // net/http's proxy settings do not bypass it
 		"localhost.example.com": false, "10.0.0.1": false, "api.blaxel.ai": false, "": false,
 	} {
 		if got := isLoopback(host); got != want {

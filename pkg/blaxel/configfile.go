@@ -39,7 +39,7 @@ type configCredentials struct {
 
 // readConfigFile parses the file at path. A missing file gives (nil, nil).
 func readConfigFile(path string) (*configFile, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSmallFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -101,7 +101,7 @@ func (f *configFile) layer(path, workspace string) layer {
 // link, the file it points to is replaced, and the link stays. A file that does not parse,
 // holds more than one YAML document, or has no entry for the workspace, is left as it is.
 func writeBackTokens(path, workspace, accessToken, refreshToken string, expiresIn int64) error {
-	data, err := os.ReadFile(path)
+	data, err := readSmallFile(path)
 	if err != nil {
 		return fmt.Errorf("blaxel: writing tokens back to %s: %w", path, err)
 	}

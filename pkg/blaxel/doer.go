@@ -1,8 +1,8 @@
 package blaxel
 
 import (
+	"cmp"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -20,8 +20,9 @@ const maxErrorBody = 1 << 20
 // which names the status, the content type and the start of the body, where the generated
 // decoder would give a bare JSON syntax error or silently leave the result empty.
 type apiDoer struct {
-	http   *http.Client
-	redact *redactor // nil removes only what the patterns recognise
+	http    *http.Client
+	redact  *redactor // nil removes only what the patterns recognise
+	maxBody int64     // the largest successful body decoded; 0 for DefaultMaxResponseBytes
 }
 
 func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
@@ -44,21 +45,24 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 	call.record(resp)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
-		e := newAPIError(req, resp)
-		finishAPIError(e, req, d.redact)
-		return nil, e
+		return nil, newAPIError(req, resp, d.redact)
 	}
 	if req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent {
 		return resp, nil
 	}
+	limit := cmp.Or(d.maxBody, DefaultMaxResponseBytes)
+	if resp.ContentLength > limit {
+		resp.Body.Close()
+		return nil, tooLarge(req, resp, limit, d.redact)
+	}
 	if isJSON(resp.Header.Get("Content-Type")) {
 		// Checked while the generated decoder reads it: see checkedBody.
-		resp.Body = newCheckedBody(req, resp, d.redact)
+		resp.Body = newCheckedBody(req, resp, d.redact, limit)
 		return resp, nil
 	}
 	// Any other type is refused, unless the body turns out to be empty. Only its start is
 	// read, to be quoted: the rest may be large, and the connection is not worth draining it.
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
+	body, more, err := readAtMost(req.Context(), resp.Body, d.redact.window(maxErrorBody))
 	discard(resp)
 	if err != nil {
 		return nil, d.redact.urlError(&url.Error{Op: req.Method, URL: req.URL.String(), Err: err})
@@ -67,32 +71,19 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 		resp.Body = http.NoBody
 		return resp, nil
 	}
-	return nil, newDecodeError(req, resp, body, nil, d.redact)
-}
-
-// finishAPIError names the operation and removes the client's own secrets from the error.
-func finishAPIError(e *APIError, req *http.Request, r *redactor) {
-	e.Operation = operationOf(req)
-	e.URL = r.url(req.URL)
-	for _, field := range []*string{&e.Code, &e.Message, &e.Source, &e.Origin, &e.Action, &e.DoNot, &e.DocsURL, &e.ContentType} {
-		*field = r.text(*field)
-	}
-	for _, values := range e.Header {
-		for i := range values {
-			values[i] = r.text(values[i])
-		}
-	}
-	e.Body = r.body(e.Body)
+	return nil, newDecodeError(req, resp, d.redact.bounded(body, maxErrorBody, more), nil, d.redact)
 }
 
 // safeHeader copies the headers of an answer for an error, with the value of every header
-// that carries a credential (Set-Cookie, say) replaced.
-func safeHeader(h http.Header) http.Header {
+// that carries a credential (Set-Cookie, say) replaced, and every other value redacted.
+func safeHeader(h http.Header, r *redactor) http.Header {
 	out := h.Clone()
 	for name, values := range out {
-		if isSecretHeader(name) {
-			for i := range values {
+		for i := range values {
+			if isSecretHeader(name) {
 				values[i] = redacted
+			} else {
+				values[i] = r.text(values[i])
 			}
 		}
 	}
@@ -113,29 +104,45 @@ func isJSON(contentType string) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
-// newAPIError reads the start of an error answer and decodes whichever of Blaxel's two error
-// shapes it holds: the control plane's {"error": "name", "code": 404, "message": "..."} or the
-// gateway's {"error": {"code": "...", "message": "...", "retryable": true, ...}}, with its
-// X-Blaxel-Source and X-Blaxel-Error-Code headers. Credentials that the patterns recognise are
-// removed from the body and the message.
-func newAPIError(req *http.Request, resp *http.Response) *APIError {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+// newAPIError reads the start of an error answer, never longer than the request's context
+// lasts, and decodes whichever of Blaxel's two error shapes it holds: the control plane's
+// {"error": "name", "code": 404, "message": "..."} or the gateway's {"error": {"code": "...",
+// "message": "...", "retryable": true, ...}}, with its X-Blaxel-Source and X-Blaxel-Error-Code
+// headers. It names the operation when a generated method sent the request, and removes every
+// credential r knows or recognises, once: the body keeps every other byte as the server sent
+// it. The body of a 1xx answer, which is the connection itself, is not read.
+func newAPIError(req *http.Request, resp *http.Response, r *redactor) *APIError {
+	var body []byte
+	more := false
+	if resp.StatusCode >= 200 {
+		body, more, _ = readAtMost(req.Context(), resp.Body, r.window(maxErrorBody))
+	}
 	e := &APIError{
 		StatusCode:  resp.StatusCode,
+		Operation:   operationOf(req),
 		Method:      req.Method,
-		URL:         redactURL(req.URL),
-		ContentType: resp.Header.Get("Content-Type"),
-		Header:      safeHeader(resp.Header),
-		Source:      resp.Header.Get("X-Blaxel-Source"),
+		URL:         r.url(req.URL),
+		ContentType: r.text(resp.Header.Get("Content-Type")),
+		Header:      safeHeader(resp.Header, r),
+		Source:      r.text(resp.Header.Get("X-Blaxel-Source")),
 		Code:        resp.Header.Get("X-Blaxel-Error-Code"),
-		Body:        (*redactor)(nil).body(body),
+		Body:        r.bounded(body, maxErrorBody, more),
 	}
+	decodeErrorShape(e, body)
+	for _, field := range []*string{&e.Code, &e.Message, &e.Origin, &e.Action, &e.DoNot, &e.DocsURL} {
+		*field = r.text(*field)
+	}
+	return e
+}
+
+// decodeErrorShape fills e from the body of an error answer, as the server sent it.
+func decodeErrorShape(e *APIError, body []byte) {
 	var shape struct {
 		Error   json.RawMessage `json:"error"`
 		Message string          `json:"message"`
 	}
 	if json.Unmarshal(body, &shape) != nil {
-		return e
+		return
 	}
 	var name string
 	var gateway struct {
@@ -158,24 +165,18 @@ func newAPIError(req *http.Request, resp *http.Response) *APIError {
 	default:
 		e.Message = shape.Message
 	}
-	for _, field := range []*string{&e.Code, &e.Message, &e.Origin, &e.Action, &e.DoNot, &e.DocsURL} {
-		*field = redactText(*field)
-	}
-	return e
 }
 
-// newDecodeError describes a 2xx body that is not the JSON expected.
+// newDecodeError describes a 2xx body that is not the JSON expected. body is the start of
+// the answer, already passed through r.bounded.
 func newDecodeError(req *http.Request, resp *http.Response, body []byte, cause error, r *redactor) *DecodeError {
-	if len(body) > maxErrorBody {
-		body = body[:maxErrorBody]
-	}
 	return &DecodeError{
 		StatusCode:  resp.StatusCode,
-		ContentType: resp.Header.Get("Content-Type"),
+		ContentType: r.text(resp.Header.Get("Content-Type")),
 		Operation:   operationOf(req),
 		Method:      req.Method,
 		URL:         r.url(req.URL),
-		Body:        r.body(body),
-		Err:         cause,
+		Body:        body,
+		Err:         r.error(cause),
 	}
 }

@@ -35,8 +35,7 @@ func FuzzErrorBody(f *testing.F) {
 		resp.Header.Set("X-Blaxel-Error-Code", errorCode)
 		resp.Body = readCloser{strings.NewReader(string(body))}
 
-		e := newAPIError(req, resp)
-		finishAPIError(e, req, newRedactor(fuzzSecret))
+		e := newAPIError(req, resp, newRedactor(fuzzSecret))
 
 		if e.StatusCode != status {
 			t.Fatalf("status %d became %d", status, e.StatusCode)

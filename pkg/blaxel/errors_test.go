@@ -215,3 +215,28 @@ func TestDocumentDeclaresOnlyJSONSuccessBodies(t *testing.T) {
 		}
 	}
 }
+
+// APIError.Body is the body as the server sent it, byte for byte, with each credential
+// replaced once: not decoded and encoded again (which would turn < into \u003c and reorder
+// the keys), not redacted twice.
+func TestAPIErrorBodyIsWhatTheServerSent(t *testing.T) {
+	const sent = "{ \"message\" : \"a < b && c > d, caf\u00e9\",\n  \"error\":\"bad\", \"token\": \"tok-abcdefgh\", \"echo\":\"test-api-key-123\" }"
+	const want = "{ \"message\" : \"a < b && c > d, caf\u00e9\",\n  \"error\":\"bad\", \"token\": \"REDACTED\", \"echo\":\"REDACTED\" }"
+	mux, srv := setup(t)
+	mux.HandleFunc("GET /v0/sandboxes/sb", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(sent))
+	})
+	err := getSandbox(newClient(t, srv, apiKey(), blaxel.WithMaxRetries(0)))
+	var apiErr *blaxel.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("error %v", err)
+	}
+	if string(apiErr.Body) != want {
+		t.Errorf("Body\n%s\nwant\n%s", apiErr.Body, want)
+	}
+	if apiErr.Message != "a < b && c > d, café" || apiErr.Code != "bad" {
+		t.Errorf("message %q, code %q", apiErr.Message, apiErr.Code)
+	}
+}

@@ -37,7 +37,9 @@ func (l requestLog) attempt(ctx context.Context, req *http.Request, n int, resp 
 	if resp != nil {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode), l.headers("response_headers", resp.Header))
 		if len(body) > 0 {
-			attrs = append(attrs, slog.String("body", l.redact.text(string(body[:min(len(body), logBodyLen)]))))
+			// Redacted, then cut: a credential across the cut is removed whole.
+			window := body[:min(len(body), l.redact.window(logBodyLen))]
+			attrs = append(attrs, slog.String("body", l.redact.boundedString(window, logBodyLen, len(window) < len(body) || len(body) == peekLen)))
 		}
 	}
 	if err != nil {

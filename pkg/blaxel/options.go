@@ -50,6 +50,12 @@ type settings struct {
 	logger       *slog.Logger
 	insecureHTTP bool
 
+	// Limits and safeguards (limits.go, retry.go, clock.go).
+	maxResponseBytes int64
+	checkRetry       CheckRetry
+	retryBudget      int // tokens; 0 for DefaultRetryBudget, -1 for no budget
+	now              func() time.Time
+
 	// Only for NewFromEnv.
 	getenv     func(string) string
 	configFile string

@@ -11,6 +11,15 @@ import (
 // following it would read the same pages again without end.
 var ErrRepeatedCursor = errors.New("blaxel: the listing sent a cursor it had already sent")
 
+// ErrEmptyPages ends a walk over pages when the server sends maxEmptyPages pages in a row that
+// hold no item yet claim more: a server that does so with a fresh cursor each time would
+// otherwise be asked for pages without end.
+var ErrEmptyPages = errors.New("blaxel: the listing sent empty pages that claim more")
+
+// maxEmptyPages is how many empty pages in a row that claim more end a walk. A few are
+// possible (items deleted between two pages); this many are not.
+const maxEmptyPages = 5
+
 // page is one answer of a paginated listing, reduced to what walking needs.
 type page[T any] struct {
 	items []T
@@ -30,7 +39,7 @@ func walkPages[T any](ctx context.Context, operation, start string, fetch func(c
 			seen[start] = struct{}{}
 		}
 		cursor := ""
-		for {
+		for pages, empty := 1, 0; ; pages++ {
 			pg, err := fetch(ctx, cursor)
 			if err != nil {
 				yield(zero, err)
@@ -45,7 +54,14 @@ func walkPages[T any](ctx context.Context, operation, start string, fetch func(c
 				return
 			}
 			if _, again := seen[pg.next]; again {
-				yield(zero, fmt.Errorf("%w (%s, after %d pages)", ErrRepeatedCursor, operation, len(seen)))
+				yield(zero, fmt.Errorf("%w (%s, after %d pages)", ErrRepeatedCursor, operation, pages))
+				return
+			}
+			if empty++; len(pg.items) > 0 {
+				empty = 0
+			}
+			if empty == maxEmptyPages {
+				yield(zero, fmt.Errorf("%w (%s: %d in a row, after %d pages)", ErrEmptyPages, operation, empty, pages))
 				return
 			}
 			seen[pg.next] = struct{}{}

@@ -187,6 +187,43 @@ func TestListAllStopsOnRepeatedCursor(t *testing.T) {
 	if n := len(s.sent()); n != 3 {
 		t.Fatalf("%d requests, want 3", n)
 	}
+	if !strings.Contains(errs[0].Error(), "after 3 pages") {
+		t.Errorf("the error does not count the 3 pages fetched: %v", errs[0])
+	}
+}
+
+// Empty pages that claim more end the walk after a few in a row; an empty page now and then,
+// between pages with items, does not.
+func TestListAllEmptyPages(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		items    func(n int) int // the items of page n
+		pages    int             // the last page says there is no more
+		wantErr  bool
+		wantSent int
+	}{
+		{"every page empty", func(int) int { return 0 }, 1000, true, 5},
+		{"four empty pages, then one with an item, again and again", func(n int) int { return map[bool]int{true: 1}[n%5 == 0] }, 20, false, 20},
+	} {
+		s, c := newListing(t, 0)
+		s.answer = func(n int, w http.ResponseWriter, r *http.Request) bool {
+			more, next := n < tc.pages, fmt.Sprintf("c%d", n)
+			data := []gen.Sandbox{}
+			for i := range tc.items(n) {
+				data = append(data, gen.Sandbox{Metadata: gen.Metadata{Name: fmt.Sprintf("p%d-%d", n, i)}})
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(gen.SandboxList{Data: data, Meta: gen.PaginationMeta{HasMore: &more, NextCursor: &next}})
+			return true
+		}
+		_, errs := names(t, c.ListSandboxesAll(context.Background(), nil))
+		if got := len(errs) == 1 && errors.Is(errs[0], blaxel.ErrEmptyPages); got != tc.wantErr || !tc.wantErr && len(errs) > 0 {
+			t.Errorf("%s: errors %v, want ErrEmptyPages: %v", tc.name, errs, tc.wantErr)
+		}
+		if n := len(s.sent()); n != tc.wantSent {
+			t.Errorf("%s: %d requests, want %d", tc.name, n, tc.wantSent)
+		}
+	}
 }
 
 func TestListAllYieldsPageErrorOnce(t *testing.T) {

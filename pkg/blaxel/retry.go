@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -16,15 +17,22 @@ import (
 
 // RetryPolicy says how often and how patiently a failed request is sent again.
 //
-// What is retried: for GET, HEAD, PUT, DELETE and OPTIONS, a connection error and the statuses
-// 408, 429, 500, 502, 503 and 504, and a gateway error that says it is retryable (such as
-// WORKLOAD_UNAVAILABLE). For POST and PATCH, only a failure that provably happened before the
-// request reached the server (the connection could not be opened), since the server may
-// otherwise have acted on it: a create that answered 504 may still be going on.
+// What is retried (DefaultCheckRetry): for GET, HEAD, PUT, DELETE and OPTIONS, a connection
+// error and the statuses 408, 429, 500, 502, 503 and 504, and a gateway error that says it is
+// retryable. For every method, POST and PATCH included, a failure that provably happened
+// before anything was done: the request never reached the server (the connection could not be
+// opened), or the platform's gateway refused it before passing it on and says to try again
+// (X-Blaxel-Error-Code WORKLOAD_UNAVAILABLE). Otherwise a POST or PATCH is not sent again,
+// since the server may have acted on it: a create that answered 504 may still be going on.
+// WithCheckRetry replaces the decision; the rest of the policy bounds it still.
+//
+// Retries of one client also draw on its retry budget (WithRetryBudget), so that many calls
+// meeting the same outage do not multiply the load on the server.
 //
 // Each wait is drawn uniformly between zero and BaseDelay·2^(retry-1), capped at MaxDelay
 // ("full jitter"). A Retry-After header replaces that wait when it is at most MaxRetryAfter;
-// a longer one ends the retries, and the answer is returned. No wait goes past the context's
+// a longer one, or one that cannot be read, ends the retries, and the answer is returned. No
+// wait goes past the context's
 // deadline: when it would, the last answer is returned at once.
 //
 // Apart from the policy, a 401 answered to a token the client obtained itself (client
@@ -63,10 +71,11 @@ func (p RetryPolicy) validate() error {
 	return nil
 }
 
-// idempotent reports whether sending the request twice has the effect of sending it once.
+// idempotent reports whether sending the request twice has the effect of sending it once:
+// the methods the documentation of RetryPolicy lists.
 func idempotent(method string) bool {
 	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions, http.MethodTrace:
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
 		return true
 	}
 	return false
@@ -82,31 +91,81 @@ func retryableStatus(code int) bool {
 	return false
 }
 
-// shouldRetry decides whether an attempt's outcome is worth another attempt, and says why.
-// body is the start of the answer's body (for a gateway error's "retryable" flag).
-func shouldRetry(method string, resp *http.Response, err error, body []byte) (bool, string) {
-	if err != nil {
-		if !transient(err) {
+// Outcome is what one attempt of a request gave, as the retry decision sees it.
+type Outcome struct {
+	Request  *http.Request  // the attempt: its method, address and headers
+	Response *http.Response // the answer; nil when Err is set. Its body must not be read: see Body
+	Body     []byte         // the start of an error answer's body (at most 64 KiB); nil otherwise
+	Err      error          // why no answer came; nil when one did
+}
+
+// CheckRetry decides whether an attempt's outcome is worth sending the request again. The
+// client calls it after every failed attempt; the policy (MaxRetries, Retry-After, the
+// deadline), the retry budget and a body that cannot be sent twice still bound what it allows.
+// It must be safe for concurrent use.
+type CheckRetry func(o Outcome) bool
+
+// DefaultCheckRetry is the decision of a client built without WithCheckRetry: the rules the
+// documentation of RetryPolicy gives.
+func DefaultCheckRetry(o Outcome) bool {
+	retry, _ := retryReason(o)
+	return retry
+}
+
+// WithCheckRetry replaces the retry decision (DefaultCheckRetry by default). Wrap
+// DefaultCheckRetry to narrow it, or to widen it only for what is known to be safe: a POST
+// sent again after the server may have acted on it can act twice.
+func WithCheckRetry(check CheckRetry) Option {
+	return func(s *settings) error {
+		if check == nil {
+			return errors.New("blaxel: WithCheckRetry: the function is nil")
+		}
+		s.checkRetry = check
+		return nil
+	}
+}
+
+// retryReason is DefaultCheckRetry, saying why.
+func retryReason(o Outcome) (bool, string) {
+	if o.Err != nil {
+		if !transient(o.Err) {
 			return false, ""
 		}
-		if neverSent(err) {
-			return true, "the request was not sent: " + err.Error()
+		if neverSent(o.Err) {
+			return true, "the request was not sent: " + o.Err.Error()
 		}
-		if idempotent(method) {
-			return true, "connection error: " + err.Error()
+		if idempotent(o.Request.Method) {
+			return true, "connection error: " + o.Err.Error()
 		}
 		return false, ""
 	}
-	if !idempotent(method) {
+	if o.Response == nil {
 		return false, ""
 	}
-	if retryableStatus(resp.StatusCode) {
-		return true, "status " + strconv.Itoa(resp.StatusCode)
+	if refusedBeforeActing(o.Response.Header) && gatewayRetryable(o.Response.Header, o.Body) {
+		return true, "the gateway refused it before passing it on, and says retryable"
 	}
-	if gatewayRetryable(resp.Header, body) {
+	if !idempotent(o.Request.Method) {
+		return false, ""
+	}
+	if retryableStatus(o.Response.StatusCode) {
+		return true, "status " + strconv.Itoa(o.Response.StatusCode)
+	}
+	if gatewayRetryable(o.Response.Header, o.Body) {
 		return true, "the gateway says retryable"
 	}
 	return false, ""
+}
+
+// refusedBeforeActing reports whether the platform's gateway, in front of a workload, refused
+// the request before passing it on, by its X-Blaxel-Error-Code: nothing was done, so even a
+// write may be sent again. The 401 rule (see RetryPolicy) and the retry decision share it.
+func refusedBeforeActing(h http.Header) bool {
+	switch h.Get("X-Blaxel-Error-Code") {
+	case "WORKLOAD_UNAVAILABLE", "AUTHENTICATION_REQUIRED", "AUTHENTICATION_FAILED":
+		return true
+	}
+	return false
 }
 
 // gatewayRetryable reads the platform gateway's verdict on an error answer.
@@ -173,20 +232,62 @@ func backoff(p RetryPolicy, n int, jitter func(limit int64) int64) time.Duration
 	return time.Duration(jitter(int64(ceiling) + 1))
 }
 
-// retryAfter reads a Retry-After header, in seconds or as an HTTP date.
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+// unreadableRetryAfter is the wait a Retry-After that cannot be read, or that says no
+// sensible number, stands for: longer than any policy waits, so the answer is returned.
+const unreadableRetryAfter = time.Duration(math.MaxInt64)
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date. ok is false when there
+// is none. A value that is neither, negative, or beyond int64, gives unreadableRetryAfter: a
+// server that asks for a wait it cannot express is not hammered at the backoff's pace.
+func retryAfter(h http.Header, now time.Time) (wait time.Duration, ok bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
 		if secs < 0 {
-			return 0, false
+			return unreadableRetryAfter, true
 		}
 		return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second, true
 	}
 	if at, err := http.ParseTime(v); err == nil {
 		return max(at.Sub(now), 0), true
 	}
-	return 0, false
+	return unreadableRetryAfter, true
+}
+
+// nextAttempt decides, after a failed attempt, whether the request is sent again and after
+// what wait: the retry decision first, then the policy's limits, the body, the deadline and
+// last the budget, which is only spent on a retry that will happen. spent adds up what the
+// request took from the budget. A request worth retrying that the budget stops comes back
+// with again false and a reason, for the log.
+func (p *pipeline) nextAttempt(ctx context.Context, o Outcome, retries int, rewindable bool, spent *int) (wait time.Duration, reason string, again bool) {
+	retry := false
+	retry, reason = retryReason(o)
+	if p.checkRetry != nil {
+		if retry = p.checkRetry(o); retry && reason == "" {
+			reason = "CheckRetry says so"
+		}
+	}
+	if !retry || retries >= p.policy.MaxRetries || !rewindable {
+		return 0, "", false
+	}
+	wait = backoff(p.policy, retries+1, p.jitter)
+	if o.Response != nil {
+		if after, ok := retryAfter(o.Response.Header, p.now()); ok {
+			if after > p.policy.MaxRetryAfter {
+				return 0, "", false
+			}
+			wait = after
+		}
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		return 0, "", false
+	}
+	cost := retryCostOf(o)
+	if !p.budget.take(cost) {
+		return 0, "not retried, the client's retry budget is spent: " + reason, false
+	}
+	*spent += cost
+	return wait, reason, true
 }

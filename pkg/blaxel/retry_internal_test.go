@@ -14,11 +14,14 @@ import (
 	"time"
 )
 
-func TestShouldRetry(t *testing.T) {
+func TestDefaultCheckRetry(t *testing.T) {
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	reset := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
 	gateway := []byte(`{"error":{"code":"WORKLOAD_UNAVAILABLE","message":"starting","retryable":true}}`)
 	status := func(code int) *http.Response { return &http.Response{StatusCode: code, Header: http.Header{}} }
+	refusal := func(code int, errorCode string) *http.Response {
+		return &http.Response{StatusCode: code, Header: http.Header{"X-Blaxel-Error-Code": {errorCode}}}
+	}
 	for _, tc := range []struct {
 		method string
 		resp   *http.Response
@@ -41,7 +44,13 @@ func TestShouldRetry(t *testing.T) {
 		{"DELETE", status(502), nil, nil, true},
 		{"OPTIONS", status(504), nil, nil, true},
 		{"GET", status(404), nil, gateway, true},
-		{"POST", status(404), nil, gateway, false},
+		{"POST", status(404), nil, gateway, false}, // the body alone is no proof that the gateway answered
+		{"POST", refusal(404, "WORKLOAD_UNAVAILABLE"), nil, gateway, true},
+		{"PATCH", refusal(404, "WORKLOAD_UNAVAILABLE"), nil, nil, true},
+		{"POST", refusal(404, "WORKLOAD_NOT_FOUND"), nil, nil, false},
+		{"POST", refusal(503, "USAGE_LIMIT_EXCEEDED"), nil, nil, false},
+		{"TRACE", status(503), nil, nil, false},
+		{"TRACE", nil, reset, nil, false},
 		{"POST", status(409), nil, nil, false},
 		{"POST", status(429), nil, nil, false},
 		{"POST", status(503), nil, nil, false},
@@ -61,7 +70,7 @@ func TestShouldRetry(t *testing.T) {
 		{"GET", nil, x509.UnknownAuthorityError{}, nil, false},
 		{"GET", nil, permanent(errors.New("refusing plain http")), nil, false},
 	} {
-		got, _ := shouldRetry(tc.method, tc.resp, tc.err, tc.body)
+		got := DefaultCheckRetry(Outcome{Request: &http.Request{Method: tc.method}, Response: tc.resp, Body: tc.body, Err: tc.err})
 		if got != tc.want {
 			code := 0
 			if tc.resp != nil {
@@ -125,8 +134,10 @@ func TestRetryAfter(t *testing.T) {
 		{"", 0, false},
 		{"3", 3 * time.Second, true},
 		{"0", 0, true},
-		{"-1", 0, false},
-		{"soon", 0, false},
+		{"-1", unreadableRetryAfter, true},
+		{"soon", unreadableRetryAfter, true},
+		{"99999999999999999999", unreadableRetryAfter, true},
+		{"1.5", unreadableRetryAfter, true},
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
 		{now.Add(2 * time.Second).Format(time.RFC850), 2 * time.Second, true},

@@ -224,29 +224,25 @@ func TestRetryAfterBeyondTheCapIsReturned(t *testing.T) {
 		w.Header().Set("Retry-After", "3600")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "maintenance"})
 	})
-	start := time.Now()
 	err := getSandbox(newClient(t, srv, apiKey()))
-	if !errors.As(err, new(*blaxel.APIError)) || rec.count() != 1 || time.Since(start) > time.Second {
-		t.Fatalf("error %v after %d attempts and %v", err, rec.count(), time.Since(start))
+	if !errors.As(err, new(*blaxel.APIError)) || rec.count() != 1 {
+		t.Fatalf("error %v after %d attempts", err, rec.count())
 	}
 }
 
-// A wait that would outlast the context's deadline is not started.
+// A wait that would outlast the context's deadline is not started: the 503 comes back, where
+// a client that slept towards the deadline would return the context's error.
 func TestDeadlineEndsTheWaiting(t *testing.T) {
 	mux, srv := setup(t)
 	rec := &recorder{}
 	mux.HandleFunc("GET /v0/sandboxes/sb", func(w http.ResponseWriter, r *http.Request) {
 		rec.add(r)
-		w.Header().Set("Retry-After", "4")
+		w.Header().Set("Retry-After", "60")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "busy"})
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	start := time.Now()
-	_, err := newClient(t, srv, apiKey()).GetSandbox(ctx, "sb", nil)
-	if took := time.Since(start); took > time.Second {
-		t.Fatalf("returned after %v: slept towards the deadline", took)
-	}
+	_, err := newClient(t, srv, apiKey(), blaxel.WithRetryPolicy(blaxel.DefaultRetryPolicy())).GetSandbox(ctx, "sb", nil)
 	var apiErr *blaxel.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || rec.count() != 1 {
 		t.Fatalf("error %v after %d attempts", err, rec.count())

@@ -53,6 +53,9 @@ func WithPreviewToken(token string) RunOption {
 		if strings.TrimSpace(token) == "" {
 			return errors.New("blaxel: WithPreviewToken: the token is empty")
 		}
+		if len(token) < minSecretLen {
+			return fmt.Errorf("blaxel: WithPreviewToken: the token is shorter than %d characters: that is no preview token", minSecretLen)
+		}
 		s.previewToken = token
 		return nil
 	}
@@ -193,7 +196,7 @@ func (c *Client) send(ctx context.Context, kind, name, path string, body io.Read
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, c.redact.urlError(err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()

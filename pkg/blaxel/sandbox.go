@@ -142,12 +142,11 @@ func (d sandboxDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotModified {
 		defer resp.Body.Close()
-		e := newAPIError(req, resp)
+		e := newAPIError(req, resp, d.redact)
 		if e.Message == "" && e.Code != "" && resp.Header.Get("X-Blaxel-Error-Code") == "" {
 			// The sandbox's {"error": "..."} is a sentence, not the name of an error.
 			e.Message, e.Code = e.Code, ""
 		}
-		finishAPIError(e, req, d.redact)
 		return nil, e
 	}
 	return resp, nil

@@ -125,8 +125,6 @@ func sandboxBody(name string) gen.CreateSandboxJSONRequestBody {
 	return gen.CreateSandboxJSONRequestBody{Metadata: gen.Metadata{Name: name}}
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // countingServer counts the connections clients open to it.
 type countingServer struct {
 	*httptest.Server
@@ -144,4 +142,24 @@ func newCountingServer(t *testing.T, h http.Handler) *countingServer {
 	s.Start()
 	t.Cleanup(s.Close)
 	return s
+}
+
+// fakeClock is a clock for WithClock that moves only when told to.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)} }
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
 }

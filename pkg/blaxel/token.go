@@ -7,14 +7,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/blaxel-go/blaxel/gen"
 )
 
 // tokenTimeout bounds a token request when the caller's http.Client sets no timeout.
@@ -23,27 +25,31 @@ const tokenTimeout = 30 * time.Second
 // tokenEndpoint is the control plane's POST /oauth/token. Blaxel takes a JSON body there,
 // where x/oauth2's own client-credentials flow would post a form, hence this small client.
 // Its requests go through the caller's transport directly, never through the authenticated
-// pipeline, and never follow a redirect.
+// pipeline, and never follow a redirect. client's timeout is the caller's http.Client.Timeout
+// (tokenTimeout when the caller sets none); the context of a request is the one of the callers
+// waiting for it (see tokenCredential), with their values, such as a trace span.
 type tokenEndpoint struct {
 	url       string
 	client    *http.Client
 	userAgent string
 	log       requestLog
 	redact    *redactor
+	now       func() time.Time // nil for time.Now
 }
 
-// tokenAnswer is the JSON the endpoint answers with.
+// tokenAnswer is the endpoint's answer. expires_in is read leniently: the document says a
+// number of seconds, which may have a fraction, and some servers send it as a string.
 type tokenAnswer struct {
-	AccessToken  string   `json:"access_token"`
-	RefreshToken string   `json:"refresh_token"`
-	ExpiresIn    lifetime `json:"expires_in"`
-	TokenType    string   `json:"token_type"`
+	gen.TokenResponse
+	ExpiresIn lifetime `json:"expires_in"`
 }
+
+// maxTokenAnswer bounds how much of a token answer is read.
+const maxTokenAnswer = 1 << 20
 
 // exchange posts one grant. basic, when not empty, is the base64 of "id:secret".
-func (e *tokenEndpoint) exchange(grant map[string]string, basic string) (*oauth2.Token, int64, error) {
-	ctx, cancel := context.WithTimeout(withOperation(context.Background(), "IssueToken"), tokenTimeout)
-	defer cancel()
+func (e *tokenEndpoint) exchange(ctx context.Context, grant gen.TokenRequest, basic string) (*oauth2.Token, int64, error) {
+	ctx = withOperation(ctx, "IssueToken")
 	body, err := json.Marshal(grant)
 	if err != nil {
 		return nil, 0, err
@@ -58,6 +64,9 @@ func (e *tokenEndpoint) exchange(grant map[string]string, basic string) (*oauth2
 	if basic != "" {
 		req.Header.Set("Authorization", "Basic "+basic)
 	}
+	if err := refuseProxiedPlainHTTP(e.client.Transport, req); err != nil {
+		return nil, 0, permanent(err)
+	}
 	start := time.Now()
 	resp, err := e.client.Do(req)
 	e.log.token(ctx, req, resp, err, time.Since(start))
@@ -66,30 +75,44 @@ func (e *tokenEndpoint) exchange(grant map[string]string, basic string) (*oauth2
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		apiErr := newAPIError(req, resp)
-		finishAPIError(apiErr, req, e.redact)
-		return nil, 0, fmt.Errorf("blaxel: token request refused: %w", apiErr)
+		return nil, 0, fmt.Errorf("blaxel: token request refused: %w", newAPIError(req, resp, e.redact))
 	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	raw, more, err := readAtMost(ctx, resp.Body, maxTokenAnswer)
 	if err != nil {
-		return nil, 0, fmt.Errorf("blaxel: token request: %w", err)
+		return nil, 0, fmt.Errorf("blaxel: token request: %w", e.redact.urlError(&url.Error{Op: req.Method, URL: e.url, Err: err}))
 	}
 	var ans tokenAnswer
-	if err := json.Unmarshal(raw, &ans); err != nil || ans.AccessToken == "" {
-		if err == nil {
+	if err := json.Unmarshal(raw, &ans); err != nil || ans.AccessToken == "" || more {
+		switch {
+		case more:
+			err = fmt.Errorf("the answer is larger than %d bytes", maxTokenAnswer)
+		case err == nil:
 			err = errors.New("no access_token")
 		}
 		// The body is not quoted: an answer of the token endpoint may hold a token.
-		return nil, 0, permanent(newDecodeError(req, resp, nil, errors.New(e.redact.text(err.Error())), e.redact))
+		return nil, 0, permanent(newDecodeError(req, resp, nil, err, e.redact))
 	}
 	e.redact.learn(ans.AccessToken)
-	e.redact.learn(ans.RefreshToken)
-	tok := &oauth2.Token{AccessToken: ans.AccessToken, TokenType: ans.TokenType, RefreshToken: ans.RefreshToken}
+	tok := &oauth2.Token{AccessToken: ans.AccessToken}
+	if ans.RefreshToken != nil {
+		e.redact.learn(*ans.RefreshToken)
+		tok.RefreshToken = *ans.RefreshToken
+	}
+	if ans.TokenType != nil {
+		tok.TokenType = *ans.TokenType
+	}
 	expiresIn := ans.ExpiresIn.seconds()
 	if expiresIn > 0 {
-		tok.Expiry = time.Now().Add(time.Duration(expiresIn) * time.Second)
+		tok.Expiry = e.clock()().Add(time.Duration(expiresIn) * time.Second)
 	}
 	return tok, expiresIn, nil
+}
+
+func (e *tokenEndpoint) clock() func() time.Time {
+	if e.now == nil {
+		return time.Now
+	}
+	return e.now
 }
 
 // maxLifetime bounds the lifetime a token answer may claim; a longer one is treated as
@@ -122,14 +145,19 @@ func (l lifetime) seconds() int64 {
 	return int64(f)
 }
 
+// tokenSource gets a new token; ctx ends when no caller waits for it any more.
+type tokenSource interface {
+	token(ctx context.Context) (*oauth2.Token, error)
+}
+
 // clientCredentialsSource obtains a token for a service account.
 type clientCredentialsSource struct {
 	endpoint *tokenEndpoint
 	basic    string
 }
 
-func (s *clientCredentialsSource) Token() (*oauth2.Token, error) {
-	tok, _, err := s.endpoint.exchange(map[string]string{"grant_type": "client_credentials"}, s.basic)
+func (s *clientCredentialsSource) token(ctx context.Context) (*oauth2.Token, error) {
+	tok, _, err := s.endpoint.exchange(ctx, gen.TokenRequest{GrantType: gen.TokenRequestGrantTypeClientCredentials}, s.basic)
 	return tok, err
 }
 
@@ -144,16 +172,20 @@ type refreshSource struct {
 	refreshToken string
 }
 
-func (s *refreshSource) Token() (*oauth2.Token, error) {
+// refreshClientID is the client that Blaxel's login issues refresh tokens to.
+const refreshClientID = "blaxel"
+
+func (s *refreshSource) token(ctx context.Context) (*oauth2.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.refreshToken == "" {
 		return nil, permanent(fmt.Errorf("blaxel: the access token from %s has expired and there is no refresh token: log in again", s.from))
 	}
-	tok, expiresIn, err := s.endpoint.exchange(map[string]string{
-		"grant_type":    "refresh_token",
-		"refresh_token": s.refreshToken,
-		"client_id":     "blaxel",
+	clientID, refresh := refreshClientID, s.refreshToken
+	tok, expiresIn, err := s.endpoint.exchange(ctx, gen.TokenRequest{
+		GrantType:    gen.TokenRequestGrantTypeRefreshToken,
+		RefreshToken: &refresh,
+		ClientID:     &clientID,
 	}, "")
 	if err != nil {
 		return nil, err
@@ -169,19 +201,27 @@ func (s *refreshSource) Token() (*oauth2.Token, error) {
 	return tok, nil
 }
 
+// callerSource is the caller's oauth2.TokenSource, which takes no context: a request it makes
+// runs to its end even when nobody waits for it any more.
+type callerSource struct{ ts oauth2.TokenSource }
+
+func (s callerSource) token(context.Context) (*oauth2.Token, error) { return s.ts.Token() }
+
 // newCredential turns the configured credential into the one requests use.
 func newCredential(spec credentialSpec, endpoint *tokenEndpoint, onRefresh func(*oauth2.Token, int64)) credential {
+	now := endpoint.clock()
 	switch spec.kind {
 	case credClientCredentials:
 		basic := base64.StdEncoding.EncodeToString([]byte(spec.clientID + ":" + spec.clientSecret))
-		return newTokenCredential(nil, &clientCredentialsSource{endpoint: endpoint, basic: basic}, true, endpoint.redact)
+		endpoint.redact.learn(basic)
+		return newTokenCredential(nil, &clientCredentialsSource{endpoint: endpoint, basic: basic}, true, earlyExpiry, endpoint.redact, now)
 	case credTokens:
 		initial := &oauth2.Token{AccessToken: spec.accessToken, TokenType: "Bearer", RefreshToken: spec.refreshToken,
 			Expiry: jwtExpiry(spec.accessToken)}
 		src := &refreshSource{endpoint: endpoint, from: spec.from, refreshToken: spec.refreshToken, onRefresh: onRefresh}
-		return newTokenCredential(initial, src, spec.refreshToken != "", endpoint.redact)
+		return newTokenCredential(initial, src, spec.refreshToken != "", earlyExpiry, endpoint.redact, now)
 	case credTokenSource:
-		return newCallerTokenCredential(spec.tokenSource, endpoint.redact)
+		return newTokenCredential(nil, callerSource{spec.tokenSource}, false, callerEarlyExpiry, endpoint.redact, now)
 	case credPreviewToken:
 		return apiKeyCredential{header: []string{spec.apiKey}}
 	default:

@@ -1,6 +1,7 @@
 package blaxel
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -65,7 +66,7 @@ func FuzzTokenAnswer(f *testing.F) {
 			client: &http.Client{Transport: roundTripFunc(answer)}, userAgent: "fuzz", redact: newRedactor(fuzzSecret)}
 		src := &clientCredentialsSource{endpoint: e, basic: base64.StdEncoding.EncodeToString([]byte("id:" + fuzzSecret))}
 		start := time.Now()
-		tok, err := src.Token()
+		tok, err := src.token(context.Background())
 		if err == nil {
 			if tok.AccessToken == "" {
 				t.Fatal("a token without access_token")

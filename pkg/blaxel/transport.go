@@ -39,14 +39,17 @@ type pipeline struct {
 	headers    http.Header // extra headers from WithHeader
 	insecure   bool
 	policy     RetryPolicy
+	checkRetry CheckRetry   // nil for DefaultCheckRetry
+	budget     *retryBudget // nil for none
 	jitter     func(limit int64) int64
+	now        func() time.Time
 	log        requestLog
 }
 
 func (p *pipeline) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	renewed := false
+	renewed, spent := false, 0
 	for attempt, retries := 1, 0; ; attempt++ {
 		r, gen, err := p.prepare(req, attempt)
 		var resp *http.Response
@@ -57,7 +60,8 @@ func (p *pipeline) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			resp = nil
 		}
-		peek := peekErrorBody(resp)
+		resp = informationalAsFinal(resp)
+		peek := peekErrorBody(ctx, resp)
 		p.log.attempt(ctx, r, attempt, resp, err, time.Since(start), peek)
 
 		sentToken := err == nil && (r.Header.Get("Authorization") != "" || r.Header.Get("X-Blaxel-Authorization") != "")
@@ -68,23 +72,15 @@ func (p *pipeline) RoundTrip(req *http.Request) (*http.Response, error) {
 			discard(resp)
 			continue
 		}
-		retry, reason := shouldRetry(req.Method, resp, err, peek)
-		if !retry || retries >= p.policy.MaxRetries || !rewindable {
+		wait, reason, again := p.nextAttempt(ctx, Outcome{Request: r, Response: resp, Body: peek, Err: err}, retries, rewindable, &spent)
+		if !again {
+			if reason != "" {
+				p.log.retry(ctx, r, attempt, 0, reason)
+			}
+			p.budget.settle(resp, err, spent)
 			return resp, err
 		}
 		retries++
-		wait := backoff(p.policy, retries, p.jitter)
-		if resp != nil {
-			if after, ok := retryAfter(resp.Header, time.Now()); ok {
-				if after > p.policy.MaxRetryAfter {
-					return resp, err
-				}
-				wait = after
-			}
-		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return resp, err
-		}
 		p.log.retry(ctx, r, attempt, wait, reason)
 		discard(resp)
 		if err := sleep(ctx, wait); err != nil {
@@ -98,14 +94,7 @@ func (p *pipeline) RoundTrip(req *http.Request) (*http.Response, error) {
 // anything was done: from the control plane, or from the platform's gateway in front of a
 // workload (its error codes say so). A 401 from a workload's own code may follow side effects.
 func (p *pipeline) resendableAfter401(r *http.Request, resp *http.Response) bool {
-	if idempotent(r.Method) || p.base != nil && sameOrigin(r.URL, p.base) {
-		return true
-	}
-	switch resp.Header.Get("X-Blaxel-Error-Code") {
-	case "AUTHENTICATION_REQUIRED", "AUTHENTICATION_FAILED":
-		return true
-	}
-	return false
+	return idempotent(r.Method) || p.base != nil && sameOrigin(r.URL, p.base) || refusedBeforeActing(resp.Header)
 }
 
 // prepare builds one attempt. The first attempt sends the caller's body; later ones get a
@@ -129,6 +118,7 @@ func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint6
 	if err := checkURLScheme(r.URL, p.insecure); err != nil {
 		return fail(permanent(fmt.Errorf("blaxel: %w", err)))
 	}
+	lowerPlainHTTPHost(r)
 	for name, values := range p.headers {
 		if _, set := r.Header[name]; !set {
 			r.Header[name] = values
@@ -159,6 +149,11 @@ func (p *pipeline) prepare(req *http.Request, attempt int) (*http.Request, uint6
 	// A server may echo any credential the caller's request carries. The client's own are
 	// learned where they are made: the configured ones, and each token when it is obtained.
 	p.log.redact.learnRequest(r)
+	if trusted || carriesCredential(r.Header) {
+		if err := refuseProxiedPlainHTTP(p.next, r); err != nil {
+			return fail(permanent(err))
+		}
+	}
 	if !trusted {
 		ownValues(r.Header)
 		return r, 0, nil
@@ -286,12 +281,13 @@ func redirectPolicy(caller func(*http.Request, []*http.Request) error) func(*htt
 	}
 }
 
-// peekErrorBody reads the start of an error answer's body and puts it back in front of the rest.
-func peekErrorBody(resp *http.Response) []byte {
+// peekErrorBody reads the start of an error answer's body, for no longer than ctx lasts, and
+// puts it back in front of the rest.
+func peekErrorBody(ctx context.Context, resp *http.Response) []byte {
 	if resp == nil || resp.StatusCode < 400 || resp.Body == nil {
 		return nil
 	}
-	buf, _ := io.ReadAll(io.LimitReader(resp.Body, peekLen))
+	buf, _, _ := readAtMost(ctx, resp.Body, peekLen)
 	resp.Body = &peekedBody{Reader: io.MultiReader(bytes.NewReader(buf), resp.Body), rest: resp.Body}
 	return buf
 }

@@ -46,7 +46,7 @@ func TestClientWalksEveryPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	client, err := blaxel.New(blaxel.WithBaseURL(srv.URL()), blaxel.WithAPIKey("k"), blaxel.WithWorkspace("ws"))
+	client, err := blaxel.New(blaxel.WithBaseURL(srv.URL()), blaxel.WithAPIKey("test-key"), blaxel.WithWorkspace("ws"))
 	if err != nil {
 		t.Fatal(err)
 	}
