@@ -29,7 +29,7 @@ func envClient(t *testing.T, vars map[string]string) *Client {
 func TestForcedAddressesComeFromTheClientsEnvironment(t *testing.T) {
 	t.Setenv("BL_FUNCTIONS_MY_TOOLS_URL", "https://process.example/f") // never read: not the client's environment
 	c := envClient(t, map[string]string{
-		"BL_API_KEY": "k", "BL_WORKSPACE": "ws",
+		"BL_API_KEY": "test-key-123", "BL_WORKSPACE": "ws",
 		"BL_FUNCTIONS_MY_TOOLS_URL": " https://plural.example/f ",
 		"BL_FUNCTION_MY_TOOLS_URL":  "https://singular.example/f",
 		"BL_SANDBOX_BOX_1_URL":      "https://sbx.example/",
@@ -43,7 +43,7 @@ func TestForcedAddressesComeFromTheClientsEnvironment(t *testing.T) {
 			t.Errorf("%s %s: %q, want %q", tc.kind, tc.name, got, tc.want)
 		}
 	}
-	plain, err := New(WithAPIKey("k"), WithWorkspace("ws"))
+	plain, err := New(WithAPIKey("test-key-123"), WithWorkspace("ws"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestForcedAddressesComeFromTheClientsEnvironment(t *testing.T) {
 }
 
 func TestWorkloadBaseOrder(t *testing.T) {
-	c := envClient(t, map[string]string{"BL_API_KEY": "k", "BL_WORKSPACE": "my ws", "BL_AGENT_FORCED_URL": "https://forced.example/a/"})
+	c := envClient(t, map[string]string{"BL_API_KEY": "test-key-123", "BL_WORKSPACE": "my ws", "BL_AGENT_FORCED_URL": "https://forced.example/a/"})
 	for _, tc := range []struct{ name, advertised, want string }{
 		{"forced", "https://advertised.example/x", "https://forced.example/a"},
 		{"plain", "https://sbx-1-2.us-pdx-1.bl.run/?q=1#f", "https://sbx-1-2.us-pdx-1.bl.run"},
@@ -96,7 +96,7 @@ func TestResolveWorkloadReadsTheAdvertisedAddress(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c, err := New(WithBaseURL(srv.URL()), WithRunURL("https://run.example"), WithAPIKey("k"), WithWorkspace("ws"))
+	c, err := New(WithBaseURL(srv.URL()), WithRunURL("https://run.example"), WithAPIKey("test-key-123"), WithWorkspace("ws"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestResolveWorkloadReadsTheAdvertisedAddress(t *testing.T) {
 // The pipeline sends the credential and the workspace to the control plane, the run URL and
 // the origin a request's context trusts; nowhere else.
 func TestThePipelineTrustsThreeOriginsAtMost(t *testing.T) {
-	c, err := New(WithBaseURL("https://api.example/v0"), WithRunURL("https://run.example"), WithAPIKey("k"), WithWorkspace("ws"))
+	c, err := New(WithBaseURL("https://api.example/v0"), WithRunURL("https://run.example"), WithAPIKey("test-key-123"), WithWorkspace("ws"))
 	if err != nil {
 		t.Fatal(err)
 	}

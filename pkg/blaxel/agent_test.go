@@ -178,7 +178,9 @@ func TestRunAgentOfAnAgentStillDeploying(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Code != "WORKLOAD_UNAVAILABLE" || !apiErr.Retryable {
 		t.Fatalf("err %v, want the gateway's WORKLOAD_UNAVAILABLE", err)
 	}
-	if n := srv.Attempts("POST /ws/agents/soon"); n != 1 {
-		t.Errorf("the call was sent %d times", n)
+	// The gateway's refusal came before the agent saw the call, so the POST is sent again like
+	// a GET would be: once, then after each of fastRetries' 3 retries.
+	if n := srv.Attempts("POST /ws/agents/soon"); n != 4 {
+		t.Errorf("the call was sent %d times, want 4", n)
 	}
 }

@@ -458,7 +458,7 @@ func TestMCPWaitsForAnswersAtMostTheHeaderTimeout(t *testing.T) {
 }
 
 func TestMCPOptionsRefuseUnusableValues(t *testing.T) {
-	c, err := blaxel.New(blaxel.WithAPIKey("k"), blaxel.WithWorkspace("ws"))
+	c, err := blaxel.New(blaxel.WithAPIKey("test-key-123"), blaxel.WithWorkspace("ws"))
 	if err != nil {
 		t.Fatal(err)
 	}
