@@ -36,7 +36,7 @@ func sandboxJSON(i int, events bool) string {
 		`{"type":"ttl-max-age","value":"24h","action":"delete"}]},` +
 		`"volumes":[{"name":"workspace-data","mountPath":"/workspace/data","readOnly":false},` +
 		`{"name":"model-cache","mountPath":"/opt/models","readOnly":true}],` +
-		`"network":{"allowedDomains":["pypi.org","files.pythonhosted.org","github.com","api.openai.com"],` +
+		`"network":{"allowedDomains":["docs.example.com","assets.example.com","git.example.com","llm.example.com"],` +
 		`"forbiddenDomains":["*.internal.example"]}},` +
 		`"status":"DEPLOYED","state":"RUNNING","expiresIn":84673,"lastUsedAt":"2026-03-14T09:40:58.204Z"` + tail
 }

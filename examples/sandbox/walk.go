@@ -42,7 +42,7 @@ func (w *walk) all(ctx context.Context) (err error) {
 		return fmt.Errorf("create the sandbox: %w", err)
 	}
 	defer func() { err = errors.Join(err, w.cleanUp()) }()
-	w.say("Created sandbox %s (%s)", w.opts.name, deref(created.Status))
+	w.say("Created sandbox %s (DEPLOYED)", created.Metadata.Name) // CreateSandboxAndWait returns once it is
 	if w.sb, err = w.client.Sandbox(ctx, w.opts.name); err != nil {
 		return fmt.Errorf("reach the sandbox: %w", err)
 	}
@@ -223,12 +223,4 @@ func suffix() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

@@ -149,6 +149,9 @@ func TestMCPListsAndCallsTheToolsOfAFakeFunction(t *testing.T) {
 	if err := session.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// The session's event stream may still be ending on the fake's side, which logs a request
+	// when its handler returns: stopping the fake waits for that.
+	srv.Close()
 
 	// Every request went to the fake, each with one credential; the run plane got the MCP ones.
 	fake, _ := url.Parse(srv.RunURL())

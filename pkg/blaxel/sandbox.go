@@ -170,14 +170,14 @@ func (s *Sandbox) streamError(req *http.Request, message string) *StreamError {
 }
 
 // json200 returns the decoded JSON of a successful generated call, or a *DecodeError when the
-// answer, though successful, did not carry the JSON the document declares.
-func json200[T any](v *T, resp *http.Response, body []byte) (*T, error) {
+// answer, though successful, did not carry the JSON the document declares. r removes the
+// client's secrets from the quoted body.
+func json200[T any](r *redactor, v *T, resp *http.Response, body []byte) (*T, error) {
 	if v != nil {
 		return v, nil
 	}
-	req := resp.Request
-	return nil, &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Method: req.Method,
-		URL: redactURL(req.URL), Body: (*redactor)(nil).body(body[:min(len(body), maxErrorBody)])}
+	quoted := r.bounded(body, maxErrorBody, false)
+	return nil, newDecodeError(resp.Request, resp, quoted, nil, r)
 }
 
 // retryPolicy is the pipeline's retry budget and jitter, for the handle's own retries: the

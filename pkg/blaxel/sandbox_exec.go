@@ -259,7 +259,7 @@ func alreadyRunning(err error) bool {
 func (s *Sandbox) decodeProcess(resp *http.Response) (*sandboxapi.ProcessResponse, error) {
 	parsed, err := sandboxapi.ParseGetProcessResponse(resp)
 	if err != nil {
-		return nil, fmt.Errorf("blaxel: %s %s: %w", resp.Request.Method, redactURL(resp.Request.URL), err)
+		return nil, fmt.Errorf("blaxel: %s %s: %w", resp.Request.Method, s.c.redact.url(resp.Request.URL), s.c.redact.error(err))
 	}
 	if parsed.JSON200 != nil && parsed.JSON200.Name == "" {
 		if msg, ok := errorBody(parsed.Body); ok {
@@ -267,7 +267,7 @@ func (s *Sandbox) decodeProcess(resp *http.Response) (*sandboxapi.ProcessRespons
 		}
 		parsed.JSON200 = nil // not a process: a DecodeError below
 	}
-	return json200(parsed.JSON200, parsed.HTTPResponse, parsed.Body)
+	return json200(s.c.redact, parsed.JSON200, parsed.HTTPResponse, parsed.Body)
 }
 
 // Process returns a process by name (or pid), with the last 64 KiB of its output.
@@ -279,7 +279,7 @@ func (s *Sandbox) Process(ctx context.Context, name string) (*sandboxapi.Process
 	if err != nil {
 		return nil, err
 	}
-	return json200(resp.JSON200, resp.HTTPResponse, resp.Body)
+	return json200(s.c.redact, resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
 // Processes lists the processes the sandbox knows of, running or finished.
@@ -288,7 +288,7 @@ func (s *Sandbox) Processes(ctx context.Context) ([]sandboxapi.ProcessResponse, 
 	if err != nil {
 		return nil, err
 	}
-	list, err := json200(resp.JSON200, resp.HTTPResponse, resp.Body)
+	list, err := json200(s.c.redact, resp.JSON200, resp.HTTPResponse, resp.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -385,7 +385,7 @@ func (s *Sandbox) WaitForPorts(ctx context.Context, name string, ports ...int) (
 		if err != nil {
 			return proc, err
 		}
-		listing, err := json200(resp.JSON200, resp.HTTPResponse, resp.Body)
+		listing, err := json200(s.c.redact, resp.JSON200, resp.HTTPResponse, resp.Body)
 		if err != nil {
 			return proc, err
 		}
@@ -419,11 +419,12 @@ func listensOnAll(sockets []sandboxapi.PortInfo, ports []int) bool {
 
 // ShellQuote quotes each argument for the sandbox's POSIX shell and joins them with spaces,
 // so that a command built from untrusted pieces runs as the words it was given:
-// ShellQuote("cp", "-r", src, dst).
+// ShellQuote("cp", "-r", src, dst). A word with "=" is quoted too, so that a first word such
+// as FOO=bar stays a command rather than becoming a variable assignment.
 func ShellQuote(args ...string) string {
 	quoted := make([]string, len(args))
 	for i, arg := range args {
-		if arg != "" && strings.Trim(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_") == "" {
+		if arg != "" && strings.Trim(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+:,./-_") == "" {
 			quoted[i] = arg
 			continue
 		}

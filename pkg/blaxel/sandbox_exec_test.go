@@ -147,4 +147,8 @@ func TestShellQuote(t *testing.T) {
 	if got != want {
 		t.Errorf("ShellQuote = %s\nwant        %s", got, want)
 	}
+	// A first word with "=" would be an assignment, not the command given.
+	if got := blaxel.ShellQuote("FOO=bar", "x=1"); got != `'FOO=bar' 'x=1'` {
+		t.Errorf("ShellQuote of words with = gave %s", got)
+	}
 }

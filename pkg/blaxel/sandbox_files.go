@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/http"
 	"path"
 	"slices"
@@ -75,7 +76,7 @@ func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int
 		return io.NopCloser(strings.NewReader("")), nil
 	}
 	spec := "bytes=" + strconv.FormatInt(offset, 10) + "-"
-	if length > 0 {
+	if length > 0 && length <= math.MaxInt64-offset { // beyond, the range runs to the end
 		spec += strconv.FormatInt(offset+length-1, 10)
 	}
 	body, err := s.open(ctx, "open", name, spec)
@@ -246,7 +247,7 @@ func (s *Sandbox) listing(ctx context.Context, op, name string) (*sandboxapi.Dir
 	if err != nil {
 		return nil, pathError(op, name, err)
 	}
-	dir, err := json200(resp.JSON200, resp.HTTPResponse, resp.Body)
+	dir, err := json200(s.c.redact, resp.JSON200, resp.HTTPResponse, resp.Body)
 	if err != nil {
 		return nil, pathError(op, name, err)
 	}
@@ -351,7 +352,7 @@ func (s *Sandbox) Find(ctx context.Context, dir string, params *sandboxapi.FindF
 	if err != nil {
 		return nil, pathError("find", dir, err)
 	}
-	return json200(resp.JSON200, resp.HTTPResponse, resp.Body)
+	return json200(s.c.redact, resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
 // Search ranks the paths under dir by a fuzzy match against params.Patterns.
@@ -364,7 +365,7 @@ func (s *Sandbox) Search(ctx context.Context, dir string, params *sandboxapi.Sea
 	if err != nil {
 		return nil, pathError("search", dir, err)
 	}
-	return json200(resp.JSON200, resp.HTTPResponse, resp.Body)
+	return json200(s.c.redact, resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
 // Grep searches the text of the files under dir for params.Query (case-insensitive and 100
@@ -381,5 +382,5 @@ func (s *Sandbox) Grep(ctx context.Context, dir string, params sandboxapi.GrepFi
 	if err != nil {
 		return nil, pathError("grep", dir, err)
 	}
-	return json200(resp.JSON200, resp.HTTPResponse, resp.Body)
+	return json200(s.c.redact, resp.JSON200, resp.HTTPResponse, resp.Body)
 }

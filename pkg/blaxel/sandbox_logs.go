@@ -76,25 +76,34 @@ func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, err
 				if proc.Status != sandboxapi.ProcessResponseStatusRunning {
 					return
 				}
-			default:
-				var apiErr *APIError
-				if errors.As(err, &apiErr) && !retryableStatus(apiErr.StatusCode) {
-					yield(LogChunk{}, err)
-					return
+				if progressed {
+					continue
 				}
-				failures++
-				if failures > policy.MaxRetries {
-					yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: the stream broke %d times: %w", name, failures, err))
-					return
-				}
-				if err := sleep(ctx, backoff(policy, failures, jitter)); err != nil {
-					yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: %w", name, err))
-					return
-				}
+				// Ended with nothing new while the process runs: reconnect after a pause, as
+				// after a break, rather than at once and without end.
+				err = errLogStreamEnded
+			}
+			var apiErr *APIError
+			if errors.As(err, &apiErr) && !retryableStatus(apiErr.StatusCode) {
+				yield(LogChunk{}, err)
+				return
+			}
+			failures++
+			if failures > policy.MaxRetries {
+				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: the stream broke %d times: %w", name, failures, err))
+				return
+			}
+			if err := sleep(ctx, backoff(policy, failures, jitter)); err != nil {
+				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: %w", name, err))
+				return
 			}
 		}
 	}
 }
+
+// errLogStreamEnded is a log stream that ended with no new output while its process still
+// runs: treated as a break, so that reconnecting pauses and gives up in the end.
+var errLogStreamEnded = errors.New("the log stream ended with no new output while the process runs")
 
 // logFollower is where a reading of the log stream stands, across reconnections: every
 // connection replays the log from its start, so what was yielded before is counted and

@@ -158,3 +158,29 @@ func TestLogsLabelsInsideALongLineAreNotOutput(t *testing.T) {
 		t.Errorf("stdout %d bytes (%q...), stderr %d bytes", len(stdout), stdout[max(0, len(stdout)-40):], len(stderr))
 	}
 }
+
+// A stream that keeps ending with nothing new while the process runs is reconnected after a
+// pause, as a broken one is, and given up in the end: never a loop of connections at once.
+func TestLogsThatEndWithNothingNewAreRetriedWithinTheBudget(t *testing.T) {
+	sbx, sb, _ := sandboxSetup(t)
+	var connections atomic.Int32
+	sbx.HandleFunc("GET /process/{name}/logs/stream", func(w http.ResponseWriter, r *http.Request) {
+		connections.Add(1)
+		io.WriteString(w, "stdout:the only line\n") // then the stream ends, every time
+	})
+	sbx.HandleFunc("GET /process/{name}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, processJSON("p", "running", 0))
+	})
+	stdout, _, _, err := collectLogs(t, sb, "p")
+	if err == nil {
+		t.Fatal("no error from a stream that never moves on")
+	}
+	if stdout != "the only line\n" {
+		t.Errorf("stdout %q", stdout)
+	}
+	// The first connection, then one per retry of fastRetries (3), and one that brings the
+	// fourth failure.
+	if n := connections.Load(); n != 5 {
+		t.Errorf("%d connections, want 5", n)
+	}
+}

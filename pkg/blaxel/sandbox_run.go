@@ -112,6 +112,9 @@ const killTimeout = 10 * time.Second
 // follows the process by polling it, then fetches the output it missed (the sandbox keeps
 // the last 4 MiB of each stream); the command is never sent twice (see Exec). When ctx
 // ends, Run returns and the process goes on, unless WithKillOnCancel.
+//
+// Without WithStdout and WithStderr, RunResult holds the whole output in memory, however
+// large it grows: give a writer of your own for a command that prints a lot.
 func (s *Sandbox) Run(ctx context.Context, command string, opts ...CommandOption) (*RunResult, error) {
 	rc := runCommand{cmd: Command{Command: command}}
 	for _, opt := range opts {
@@ -162,7 +165,7 @@ func (s *Sandbox) Run(ctx context.Context, command string, opts ...CommandOption
 	if err != nil {
 		return nil, err
 	}
-	rest, err := json200(logs.JSON200, logs.HTTPResponse, logs.Body)
+	rest, err := json200(s.c.redact, logs.JSON200, logs.HTTPResponse, logs.Body)
 	if err != nil {
 		return nil, err
 	}

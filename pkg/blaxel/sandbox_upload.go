@@ -197,7 +197,7 @@ func (u *upload) multipart(ctx context.Context, r io.Reader, first, second []byt
 	if err != nil {
 		return pathError("write", u.name, err)
 	}
-	opened, err := json200(resp.JSON200, resp.HTTPResponse, resp.Body)
+	opened, err := json200(u.s.c.redact, resp.JSON200, resp.HTTPResponse, resp.Body)
 	if err != nil {
 		return pathError("write", u.name, err)
 	}
@@ -317,7 +317,7 @@ func (u *upload) putPart(ctx context.Context, id string, number int, data []byte
 	if err != nil {
 		return nil, err
 	}
-	return json200(parsed.JSON200, parsed.HTTPResponse, parsed.Body)
+	return json200(u.s.c.redact, parsed.JSON200, parsed.HTTPResponse, parsed.Body)
 }
 
 // complete joins the parts. After an ambiguous failure, ListParts tells whether it happened
