@@ -108,7 +108,9 @@ func newProcessName() string {
 // Exec starts a command and returns at once with the process (its name, pid and status),
 // or, with Command.WaitForPorts, once it listens on them. The command is sent once: after an
 // ambiguous failure the name is looked up, and the command is sent again only when the
-// sandbox does not know it.
+// sandbox does not know it. One case remains that no client can rule out: a first request
+// that the edge delivers after the lookup found nothing. A second request with the same
+// name is then refused while the first runs, but starts again once the first has ended.
 func (s *Sandbox) Exec(ctx context.Context, cmd Command) (*sandboxapi.ProcessResponse, error) {
 	req, err := cmd.processRequest()
 	if err != nil {
