@@ -68,11 +68,7 @@ func (c *Client) workloadBase(kind, name, advertised string) (*url.URL, error) {
 	if forced := c.forcedAddress(kind, name); forced != "" {
 		advertised = forced
 	}
-	u, err := c.workloadAddress(kind, name, "", strings.TrimSpace(advertised))
-	if err != nil {
-		return nil, err
-	}
-	return u, nil
+	return c.workloadAddress(kind, name, "", strings.TrimSpace(advertised))
 }
 
 // forcedAddress is the address the environment forces for a workload, "" for none. Only a

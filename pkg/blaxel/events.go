@@ -1,7 +1,6 @@
 package blaxel
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -119,15 +118,14 @@ func lineEvents(r io.Reader) iter.Seq2[Event, error] {
 	}
 }
 
-// lineReader splits a stream into lines ended by "\n", "\r\n" or "\r", of any length. The
-// last line counts even without its end.
+// lineReader splits a stream into lines ended by "\n", "\r\n" or "\r", of any length, as
+// server-sent events may end them. The last line counts even without its end.
 type lineReader struct {
-	r       *bufio.Reader
-	pending [][]byte // lines already split off a chunk that held lone "\r"s
-	line    []byte
+	lines   *streamLines
+	pending [][]byte // lines already split off a line that held lone "\r"s
 }
 
-func newLineReader(r io.Reader) *lineReader { return &lineReader{r: bufio.NewReader(r)} }
+func newLineReader(r io.Reader) *lineReader { return &lineReader{lines: newStreamLines(r)} }
 
 // next returns the next line, without its end; the slice is valid until the next call.
 func (l *lineReader) next() ([]byte, error) {
@@ -136,19 +134,10 @@ func (l *lineReader) next() ([]byte, error) {
 		l.pending = l.pending[1:]
 		return line, nil
 	}
-	l.line = l.line[:0]
-	for {
-		chunk, err := l.r.ReadSlice('\n')
-		l.line = append(l.line, chunk...)
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue // a long line: keep reading it
-		}
-		if err != nil && (!errors.Is(err, io.EOF) || len(l.line) == 0) {
-			return nil, err
-		}
-		break
+	line, err := l.lines.readLine()
+	if err != nil {
+		return nil, err
 	}
-	line := bytes.TrimSuffix(bytes.TrimSuffix(l.line, []byte("\n")), []byte("\r"))
 	if !bytes.ContainsRune(line, '\r') {
 		return line, nil
 	}

@@ -196,7 +196,7 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 // the stream is left (the process goes on without it).
 func (s *Sandbox) startedStream(ctx context.Context, resp *http.Response, name string) (*sandboxapi.ProcessResponse, error) {
 	defer resp.Body.Close()
-	lines := newSandboxLines(resp.Body)
+	lines := newStreamLines(resp.Body)
 	for {
 		line, err := lines.readLine()
 		if err != nil {

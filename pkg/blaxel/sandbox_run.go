@@ -184,7 +184,7 @@ func (e *brokenStream) Unwrap() error { return e.err }
 // readExec reads an NDJSON exec stream to its result event.
 func (s *Sandbox) readExec(resp *http.Response, out *runOutput) (*sandboxapi.ProcessResponse, error) {
 	defer resp.Body.Close()
-	lines := newSandboxLines(resp.Body)
+	lines := newStreamLines(resp.Body)
 	for {
 		line, err := lines.readLine()
 		if err != nil {

@@ -18,24 +18,25 @@ const (
 // exec stream) so that the edge does not cut an idle connection.
 const keepaliveLine = "[keepalive]"
 
-// sandboxLines reads the sandbox's line-oriented streams (NDJSON exec events, prefixed log
-// lines, watch events) with no limit on the length of a line. bufio.Scanner would stop at
+// streamLines reads line-oriented streams (the sandbox's NDJSON exec events, prefixed log
+// lines and watch events; an agent's events, through lineReader) with no limit on the length
+// of a line. bufio.Scanner would stop at
 // its token limit: the last event of an exec, which embeds the output's tails twice encoded,
 // easily passes 64 KiB, and a process may print a megabyte without a newline.
-type sandboxLines struct {
+type streamLines struct {
 	r    *bufio.Reader
 	line []byte // the line being assembled by readLine, reused
 }
 
-func newSandboxLines(r io.Reader) *sandboxLines {
-	return &sandboxLines{r: bufio.NewReaderSize(r, eventBuffer)}
+func newStreamLines(r io.Reader) *streamLines {
+	return &streamLines{r: bufio.NewReaderSize(r, eventBuffer)}
 }
 
 // next returns the next piece of the stream: the rest of a line, its "\n" removed (newline
 // true), or as much of a longer line as the buffer holds (newline false). At the end of the
 // stream it returns what is left of an unfinished line, then the error (io.EOF for a clean
 // end). The piece is only valid until the next call.
-func (l *sandboxLines) next() (piece []byte, newline bool, err error) {
+func (l *streamLines) next() (piece []byte, newline bool, err error) {
 	b, err := l.r.ReadSlice('\n')
 	switch {
 	case err == nil:
@@ -51,15 +52,16 @@ func (l *sandboxLines) next() (piece []byte, newline bool, err error) {
 }
 
 // readLine returns the next whole line, whatever its length, without its "\n" (and without a
-// "\r" before it). An unfinished last line is returned as a line; then the stream's error.
+// "\r" before it). An unfinished last line is returned as a line, a final "\r" removed too;
+// then the stream's error.
 // The line is only valid until the next call.
-func (l *sandboxLines) readLine() ([]byte, error) {
+func (l *streamLines) readLine() ([]byte, error) {
 	l.line = l.line[:0]
 	for {
 		piece, newline, err := l.next()
 		if err != nil {
 			if len(l.line) > 0 && errors.Is(err, io.EOF) {
-				return l.line, nil
+				return bytes.TrimSuffix(l.line, []byte("\r")), nil
 			}
 			return nil, err
 		}

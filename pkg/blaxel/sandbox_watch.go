@@ -99,7 +99,7 @@ func (s *Sandbox) Watch(ctx context.Context, dir string, opts ...WatchOption) it
 			return
 		}
 		defer resp.Body.Close()
-		lines := newSandboxLines(resp.Body)
+		lines := newStreamLines(resp.Body)
 		for {
 			line, err := lines.readLine()
 			if err != nil {

@@ -47,6 +47,16 @@ func newRequest(r *http.Request, now time.Time) *Request {
 	return &Request{Time: now, Method: r.Method, Path: path, Header: h}
 }
 
+// logRequest keeps rec in the request log, once the request is answered, and tells the
+// server's logger of it (the duration in real time, whatever the server's clock says).
+func (s *Server) logRequest(rec *Request, started time.Time) {
+	s.log.add(*rec)
+	if s.cfg.logger != nil {
+		s.cfg.logger.Info("request", "method", rec.Method, "path", rec.Path, "operation", rec.OperationID,
+			"status", rec.Status, "fault", rec.Fault, "duration", time.Since(started))
+	}
+}
+
 // maxLoggedRequests is how many requests the log keeps, the latest: a server that runs for
 // long (cmd/blaxel-fake) then holds a bounded log. Attempts are counted whatever the log keeps.
 const maxLoggedRequests = 10_000

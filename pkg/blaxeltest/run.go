@@ -78,10 +78,7 @@ func (s *Server) serveRun(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		rec.Status = sw.status
-		s.log.add(*rec)
-		if s.cfg.logger != nil {
-			s.cfg.logger.Info("request", "method", rec.Method, "path", rec.Path, "status", rec.Status, "duration", time.Since(started))
-		}
+		s.logRequest(rec, started)
 	}()
 	s.log.count(nil, r)
 

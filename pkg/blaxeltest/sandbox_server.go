@@ -45,13 +45,7 @@ func sandboxAddress(escaped string) (workspace, name, rest string, ok bool) {
 func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request, workspace, name, rest string) {
 	started := time.Now()
 	rec := newRequest(r, s.cfg.now())
-	defer func() {
-		s.log.add(*rec)
-		if s.cfg.logger != nil {
-			s.cfg.logger.Info("request", "method", rec.Method, "path", rec.Path, "operation", rec.OperationID,
-				"status", rec.Status, "fault", rec.Fault, "duration", time.Since(started))
-		}
-	}()
+	defer s.logRequest(rec, started)
 	h := s.sbx
 	decoded, err := url.PathUnescape(rest)
 	if err != nil {

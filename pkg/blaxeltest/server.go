@@ -212,13 +212,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	started := time.Now() // the real time, for the duration, whatever the server's clock says
 	rec := newRequest(r, s.cfg.now())
-	defer func() {
-		s.log.add(*rec)
-		if s.cfg.logger != nil {
-			s.cfg.logger.Info("request", "method", rec.Method, "path", rec.Path, "operation", rec.OperationID,
-				"status", rec.Status, "fault", rec.Fault, "duration", time.Since(started))
-		}
-	}()
+	defer s.logRequest(rec, started)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		rec.Status = s.write(w, errorReply(http.StatusRequestEntityTooLarge, "request_too_large", err.Error()))
