@@ -2,7 +2,6 @@ package blaxeltest
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/blaxel-go/blaxel/internal/apidoc"
@@ -60,9 +59,5 @@ func (a *sandboxAPI) route(name string) *sbxRoute {
 	if rt := a.byID[name]; rt != nil {
 		return rt
 	}
-	method, path, ok := strings.Cut(strings.TrimSpace(name), " ")
-	if !ok {
-		return nil
-	}
-	return a.byKey[strings.ToUpper(method)+" "+strings.TrimSpace(path)]
+	return a.byKey[normalizeRoute(name)]
 }
