@@ -106,6 +106,9 @@ func startProcess(x *sbxCall) {
 		return
 	}
 	p, _, err := x.sb.procs.start(spec, false)
+	if err == nil {
+		tookEffect(x.r.Context())
+	}
 	var taken errNameRunning
 	switch {
 	case errors.As(err, &taken):
@@ -190,6 +193,9 @@ func execStream(x *sbxCall, spec startSpec) {
 		return stream.line(line)
 	}
 	p, sub, err := x.sb.procs.start(spec, true)
+	if err == nil {
+		tookEffect(x.r.Context())
+	}
 	if err != nil {
 		_ = send("error", err.Error())
 		return

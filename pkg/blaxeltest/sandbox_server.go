@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -99,9 +100,20 @@ func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request, workspace,
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if replaced { // the fault answers, and the sandbox does what it was asked all the same
-			detached := r.Clone(h.ctx) // the server's context: it goes on once the client has its answer
+			// The server's context: the request goes on once the client has its answer. The
+			// answer waits until it took effect (a process is started, or the handler is done),
+			// as the real edge answers long after the sandbox began.
+			effect, took, signal := withEffect(h.ctx)
+			detached := r.Clone(effect)
 			detached.Body = io.NopCloser(bytes.NewReader(body))
-			go h.serveUnseen(rt, sb, detached, params, rest)
+			go func() {
+				defer signal()
+				h.serveUnseen(rt, sb, detached, params, rest)
+			}()
+			select {
+			case <-took:
+			case <-h.ctx.Done():
+			}
 			rec.Status = s.write(w, h.faultReply(fault, rt, r))
 			return
 		}
@@ -157,6 +169,32 @@ func (h *sandboxHost) serve(rt *sbxRoute, sb *sandbox, w http.ResponseWriter, r 
 		panic(http.ErrAbortHandler) // net/http drops the connection without logging
 	}
 	return status
+}
+
+// effectKey marks the context of a request that a fault answers once it took effect.
+type effectKey struct{}
+
+// effectSignal is closed once, when the request has taken effect.
+type effectSignal struct {
+	done chan struct{}
+	once sync.Once
+}
+
+func (e *effectSignal) signal() { e.once.Do(func() { close(e.done) }) }
+
+// withEffect gives a context for a request that says, through tookEffect, when it has taken
+// effect: took is closed then, or when signal is called (once the handler is done).
+func withEffect(ctx context.Context) (_ context.Context, took <-chan struct{}, signal func()) {
+	e := &effectSignal{done: make(chan struct{})}
+	return context.WithValue(ctx, effectKey{}, e), e.done, e.signal
+}
+
+// tookEffect tells whoever waits on the request's context (see withEffect) that what it
+// asked for has happened, before the handler goes on (a process started, now running).
+func tookEffect(ctx context.Context) {
+	if e, ok := ctx.Value(effectKey{}).(*effectSignal); ok {
+		e.signal()
+	}
 }
 
 // serveUnseen runs a handler whose answer nobody gets: a fault answers instead.
