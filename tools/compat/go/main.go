@@ -135,6 +135,17 @@ func run() int {
 		}
 		return "", expect(p.Status == "completed", "status %s, want completed", p.Status)
 	})
+	t.step("process/exec-stream (ExecWithStreaming)", func(ctx context.Context) (string, error) {
+		var lines []string
+		p, err := sbx.Process.ExecWithStreaming(ctx, blaxel.ProcessRequestParam{
+			Name: blaxel.String("streamer"), Command: "echo streamed", WaitForCompletion: blaxel.Bool(true),
+		}, blaxel.ProcessStreamOptions{OnLog: func(line string) { lines = append(lines, line) }})
+		if err != nil {
+			return "", err
+		}
+		return "", errors.Join(expect(p.Status == "completed", "status %s, want completed", p.Status),
+			expect(strings.Contains(strings.Join(lines, ""), "streamed"), "OnLog saw %q", lines))
+	})
 	t.step("process/logs", func(ctx context.Context) (string, error) {
 		logs, err := sbx.Process.GetLogs(ctx, "hello")
 		if err != nil {
@@ -227,10 +238,13 @@ func run() int {
 		return "", expect(text == greeting, "copy reads %q", text)
 	})
 	t.step("fs/rm", func(ctx context.Context) (string, error) {
-		if _, err := sbx.FS.RM(ctx, dir+"/copy.txt", false); err != nil {
+		if _, err := sbx.FS.Write(ctx, dir+"/doomed.txt", "soon gone"); err != nil {
 			return "", err
 		}
-		_, err := sbx.FS.Read(ctx, dir+"/copy.txt")
+		if _, err := sbx.FS.RM(ctx, dir+"/doomed.txt", false); err != nil {
+			return "", err
+		}
+		_, err := sbx.FS.Read(ctx, dir+"/doomed.txt")
 		return "", expect(statusOf(err) == http.StatusNotFound, "read after rm: %v, want 404", err)
 	})
 

@@ -104,6 +104,17 @@ async function main() {
     const p = await sb.process.wait("napper", { maxWait: 20_000, interval: 200 });
     check(p.status === "completed", `status ${p.status}, want completed`);
   });
+  await tour.step("process/exec-stream (onLog)", async () => {
+    const lines = [];
+    const p = await sb.process.exec({
+      name: "streamer",
+      command: "echo streamed",
+      waitForCompletion: true,
+      onLog: (line) => lines.push(line),
+    });
+    check(p.status === "completed", `status ${p.status}, want completed`);
+    check(lines.join("").includes("streamed"), `onLog saw ${JSON.stringify(lines)}`);
+  });
   await tour.step("process/logs", async () => {
     const logs = await sb.process.logs("hello", "stdout");
     check(logs.includes("hello"), `stdout ${JSON.stringify(logs)} lacks "hello"`);
@@ -154,10 +165,11 @@ async function main() {
     check(text === "hello from the tour\n", `copy reads ${JSON.stringify(text)}`);
   });
   await tour.step("fs/rm", async () => {
-    await sb.fs.rm(`${dir}/copy.txt`);
+    await sb.fs.write(`${dir}/doomed.txt`, "soon gone");
+    await sb.fs.rm(`${dir}/doomed.txt`);
     const listing = await sb.fs.ls(dir);
     const files = (listing.files ?? []).map((f) => f.name);
-    check(!files.includes("copy.txt"), `copy.txt still listed: ${files}`);
+    check(!files.includes("doomed.txt"), `doomed.txt still listed: ${files}`);
   });
 
   // Previews and their tokens.
