@@ -68,6 +68,21 @@ spec-generators:
 	$(SPEC_BIN)/tsc --project tools/spec/tsconfig.sta.json
 	node tools/spec/load-module.mjs $(SPEC_OUT)/swagger-typescript-api/js/api.js
 
+# The official SDKs (TypeScript @blaxel/core, pinned in tools/compat/ts; Go sdk-go, pinned in
+# tools/compat/go/go.mod) against blaxel-fake: each runs a tour of its own against a fresh fake,
+# configured only through the environment variables their users set. COMPAT_KEEP_GOING=1 runs
+# every step; COMPAT_ALLOW_FAIL=1 runs every step and exits 0; COMPAT_VERBOSE=1 shows the
+# fake's requests among the steps.
+.PHONY: compat
+
+compat: ## The official TypeScript and Go SDKs' tours against blaxel-fake (npm ci --prefix tools/compat/ts first).
+	@test -d tools/compat/ts/node_modules/@blaxel/core || { echo "compat: the TypeScript SDK is missing: run npm ci --prefix tools/compat/ts"; exit 1; }
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) build -o "$$dir/blaxel-fake" ./cmd/blaxel-fake; \
+	$(GO) build -o "$$dir/compat" ./internal/cmd/compat; \
+	$(GO) -C tools/compat/go build -o "$$dir/compat-go" .; \
+	"$$dir/compat" -fake "$$dir/blaxel-fake" -ts-tour tools/compat/ts/tour.mjs -go-tour "$$dir/compat-go"
+
 # Without BASE, spec-diff compares with main, or with origin/main in a clone that has no local main.
 spec-diff: ## Breaking changes of openapi.yaml since BASE (a git revision; default main, else origin/main).
 	@base=$$(mktemp); trap 'rm -f "$$base"' EXIT; \
