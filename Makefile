@@ -146,21 +146,21 @@ bench-sandbox: ## Sandbox transfers, runs and logs against hand-written net/http
 
 # Fuzzing of the client's parsers (error bodies, Retry-After, the config file, token answers and
 # expiries, redaction). go test -fuzz takes one target at a time, hence the loop; inputs that
-# fail are written to pkg/blaxel/testdata/fuzz and replayed by every `go test` after. On a busy
+# fail are written to the package's testdata/fuzz and replayed by every `go test` after. On a busy
 # machine Go 1.26's fuzz coordinator may report "context deadline exceeded" as FUZZTIME ends
 # (Go issue 75804, fixed in Go 1.27): without a failing input written, that run counts as done.
 FUZZTIME ?= 30s
-FUZZ_PKG := ./pkg/blaxel
+FUZZ_PKGS := ./internal/pipeline ./internal/config ./internal/redact
 
 .PHONY: fuzz reliability
 
 fuzz: ## Fuzz each parser for FUZZTIME (30s; CI uses 3s), printing the executions of each.
-	@set -e; for target in $$($(GO) test -list '^Fuzz' $(FUZZ_PKG) | grep '^Fuzz'); do \
-		out=$$($(GO) test $(FUZZ_PKG) -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) 2>&1) || \
+	@set -e; for pkg in $(FUZZ_PKGS); do for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+		out=$$($(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) 2>&1) || \
 			{ echo "$$out" | grep -qx '    context deadline exceeded' && \
-			  [ -z "$$(git status --porcelain -- $(FUZZ_PKG)/testdata/fuzz/$$target)" ]; } || { echo "$$out"; exit 1; }; \
+			  [ -z "$$(git status --porcelain -- $$pkg/testdata/fuzz/$$target)" ]; } || { echo "$$out"; exit 1; }; \
 		printf '%-36s %s\n' "$$target" "$$(echo "$$out" | grep -E '^fuzz: elapsed' | tail -n 1 | sed -E 's/ \([0-9]+\/sec\)//')"; \
-	done
+	done; done
 
 reliability: ## The reliability suite with -race, then its figures (faults, hostile inputs, secrets scanned).
 	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
+	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
 )
 
 // transferSize is the file the upload and download benchmarks move: 256 MiB.
@@ -176,7 +177,7 @@ func BenchmarkSandboxRunEcho(b *testing.B) {
 func BenchmarkSandboxLogs(b *testing.B) {
 	f := startSandboxFake(b)
 	ctx := context.Background()
-	proc, err := f.sb.Exec(ctx, blaxel.Command{Command: "bigline"})
+	proc, err := f.sb.Exec(ctx, sandbox.Command{Command: "bigline"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/blaxel-go/blaxel/gen"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
+	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
 )
 
@@ -69,7 +70,7 @@ func fileDir() string {
 // sandboxFixture is a sandbox in the fake's process, with a client handle and what a
 // hand-written client needs: the address and the headers.
 type sandboxFixture struct {
-	sb   *blaxel.Sandbox
+	sb   *sandbox.Sandbox
 	url  string // the sandbox's address
 	base *sandboxBaseline
 }
@@ -109,7 +110,7 @@ func startSandboxFake(b *testing.B) *sandboxFixture {
 	if _, err := c.CreateSandboxAndWait(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "bench"}}, blaxel.WithPollInterval(time.Millisecond)); err != nil {
 		b.Fatal(err)
 	}
-	sb, err := c.Sandbox(ctx, "bench")
+	sb, err := sandbox.Open(ctx, c, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}

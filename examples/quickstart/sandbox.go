@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
 )
 
 // glimpse runs one command inside the sandbox, through the API the sandbox serves itself,
 // and says what it printed: go run ./examples/sandbox shows files, logs and watches too.
 func (t *tour) glimpse(ctx context.Context, name string) (string, error) {
-	sb, err := t.client.Sandbox(ctx, name)
+	sb, err := sandbox.Open(ctx, t.client, name)
 	if err != nil {
 		return "", fmt.Errorf("reach sandbox %s: %w", name, err)
 	}

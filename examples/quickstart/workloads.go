@@ -11,6 +11,7 @@ import (
 
 	"github.com/blaxel-go/blaxel/gen"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
+	"github.com/blaxel-go/blaxel/pkg/blaxel/blaxelmcp"
 )
 
 // workloadSteps is how many lines the workloads step prints.
@@ -45,7 +46,7 @@ func (t *tour) deployAndCall(ctx context.Context, name string) error {
 	if _, err := t.client.WaitForFunction(ctx, function, t.poll...); err != nil {
 		return fmt.Errorf("deploy function %s: %w", function, err)
 	}
-	session, err := t.client.MCP(ctx, function)
+	session, err := blaxelmcp.Connect(ctx, t.client, function)
 	if err != nil {
 		return err
 	}

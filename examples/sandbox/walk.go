@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
+	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
 )
 
 // dir is where the walk writes in the sandbox.
@@ -24,7 +25,7 @@ type walk struct {
 	out    io.Writer
 	opts   options
 	fake   bool
-	sb     *blaxel.Sandbox
+	sb     *sandbox.Sandbox
 	step   int
 }
 
@@ -43,7 +44,7 @@ func (w *walk) all(ctx context.Context) (err error) {
 	}
 	defer func() { err = errors.Join(err, w.cleanUp()) }()
 	w.say("Created sandbox %s (DEPLOYED)", created.Metadata.Name) // CreateSandboxAndWait returns once it is
-	if w.sb, err = w.client.Sandbox(ctx, w.opts.name); err != nil {
+	if w.sb, err = sandbox.Open(ctx, w.client, w.opts.name); err != nil {
 		return fmt.Errorf("reach the sandbox: %w", err)
 	}
 
@@ -131,7 +132,7 @@ func (w *walk) logs(ctx context.Context) error {
 	if w.fake {
 		command = "ticker 3" // scripted by the built-in fake, which runs no shell
 	}
-	proc, err := w.sb.Exec(ctx, blaxel.Command{Command: command})
+	proc, err := w.sb.Exec(ctx, sandbox.Command{Command: command})
 	if err != nil {
 		return fmt.Errorf("start %q: %w", command, err)
 	}
@@ -150,7 +151,7 @@ func (w *walk) logs(ctx context.Context) error {
 func (w *walk) watch(ctx context.Context) error {
 	ctx, stop := context.WithTimeout(ctx, 30*time.Second)
 	defer stop()
-	events := make(chan blaxel.FileEvent, 1)
+	events := make(chan sandbox.FileEvent, 1)
 	failed := make(chan error, 1)
 	go func() {
 		for ev, err := range w.sb.Watch(ctx, dir) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/blaxel-go/blaxel/gen"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
+	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
 )
 
@@ -195,14 +196,14 @@ func TestSandboxExecUnderEveryFault(t *testing.T) {
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), timeout)
 				defer cancel()
-				sb, err := c.Sandbox(ctx, "sb")
+				sb, err := sandbox.Open(ctx, c, "sb")
 				if err != nil {
 					t.Fatal(err)
 				}
 				if mode == "Exec" {
-					_, err = sb.Exec(ctx, blaxel.Command{Command: "echo hello"})
+					_, err = sb.Exec(ctx, sandbox.Command{Command: "echo hello"})
 				} else {
-					var res *blaxel.RunResult
+					var res *sandbox.RunResult
 					res, err = sb.Run(ctx, "echo hello")
 					if err == nil && string(res.Stdout) != "hello\n" {
 						t.Errorf("stdout %q", res.Stdout)
@@ -227,7 +228,7 @@ func TestSandboxExecUnderEveryFault(t *testing.T) {
 
 // fakeSandbox starts pkg/blaxeltest with a sandbox "sb" and returns a handle on it, through
 // the suite's audited client.
-func fakeSandbox(t *testing.T, opts ...blaxeltest.Option) (*blaxeltest.Server, *blaxel.Sandbox) {
+func fakeSandbox(t *testing.T, opts ...blaxeltest.Option) (*blaxeltest.Server, *sandbox.Sandbox) {
 	t.Helper()
 	srv := blaxeltest.NewServer(t, append([]blaxeltest.Option{blaxeltest.WithAPIKey(apiKey)}, opts...)...)
 	c, _ := newClient(t, srv.URL(), withAPIKey(), blaxel.WithRunURL(srv.RunURL()))
@@ -235,7 +236,7 @@ func fakeSandbox(t *testing.T, opts ...blaxeltest.Option) (*blaxeltest.Server, *
 	if _, err := c.CreateSandboxAndWait(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, blaxel.WithPollInterval(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	sb, err := c.Sandbox(ctx, "sb")
+	sb, err := sandbox.Open(ctx, c, "sb")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,9 +271,9 @@ func TestSandboxExecUnderTheFakesFaults(t *testing.T) {
 				command := "echo once " + mode
 				var err error
 				if mode == "Exec" {
-					_, err = sb.Exec(ctx, blaxel.Command{Command: command})
+					_, err = sb.Exec(ctx, sandbox.Command{Command: command})
 				} else {
-					var res *blaxel.RunResult
+					var res *sandbox.RunResult
 					res, err = sb.Run(ctx, command)
 					if err == nil && string(res.Stdout) != "once "+mode+"\n" {
 						t.Errorf("stdout %q", res.Stdout)

@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blaxel-go/blaxel/pkg/blaxel"
+	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
 )
 
 // uploadsLeft counts the multipart uploads a sandbox still holds, in its guest memory.
-func uploadsLeft(t *testing.T, sb *blaxel.Sandbox) int {
+func uploadsLeft(t *testing.T, sb *sandbox.Sandbox) int {
 	t.Helper()
 	resp, err := sb.API().ListMultipartUploadsWithResponse(context.Background())
 	if err != nil {
@@ -94,7 +94,7 @@ func TestSandboxUploadKilledHalfwayLeavesNoUploadBehind(t *testing.T) {
 					close(stall.release)
 				}()
 			}
-			err := sb.WriteFile(ctx, "/data/big.bin", src, 0o644, blaxel.WithPartSize(part))
+			err := sb.WriteFile(ctx, "/data/big.bin", src, 0o644, sandbox.WithPartSize(part))
 			audit.err(err)
 			if err == nil {
 				t.Fatal("the upload succeeded")
@@ -166,7 +166,7 @@ func TestSandboxStreamsThatCarryAnErrorAreErrors(t *testing.T) {
 	if err := sb.MkdirAll(ctx, "/w", 0); err != nil {
 		t.Fatal(err)
 	}
-	proc, err := sb.Exec(ctx, blaxel.Command{Command: "echo some output"})
+	proc, err := sb.Exec(ctx, sandbox.Command{Command: "echo some output"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestSandboxStreamsThatCarryAnErrorAreErrors(t *testing.T) {
 		call  func() error
 	}{
 		{"POST /process", func() error { _, err := sb.Run(ctx, "echo hi"); return err }},
-		{"POST /process", func() error { _, err := sb.Exec(ctx, blaxel.Command{Command: "echo hi"}); return err }},
+		{"POST /process", func() error { _, err := sb.Exec(ctx, sandbox.Command{Command: "echo hi"}); return err }},
 		{"GET /process/{identifier}/logs/stream", func() error {
 			for _, err := range sb.Logs(ctx, proc.Name) {
 				if err != nil {

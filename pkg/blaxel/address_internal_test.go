@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blaxel-go/blaxel/internal/pipeline"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
 )
 
@@ -35,11 +36,11 @@ func TestForcedAddressesComeFromTheClientsEnvironment(t *testing.T) {
 		"BL_SANDBOX_BOX_1_URL":      "https://sbx.example/",
 	})
 	for _, tc := range []struct{ kind, name, want string }{
-		{kindFunctions, "my-tools", "https://plural.example/f"},
-		{kindSandboxes, "box-1", "https://sbx.example/"},
-		{kindAgents, "my-tools", ""},
+		{pipeline.KindFunctions, "my-tools", "https://plural.example/f"},
+		{pipeline.KindSandboxes, "box-1", "https://sbx.example/"},
+		{pipeline.KindAgents, "my-tools", ""},
 	} {
-		if got := c.forcedAddress(tc.kind, tc.name); got != tc.want {
+		if got := c.p.ForcedAddress(tc.kind, tc.name); got != tc.want {
 			t.Errorf("%s %s: %q, want %q", tc.kind, tc.name, got, tc.want)
 		}
 	}
@@ -47,7 +48,7 @@ func TestForcedAddressesComeFromTheClientsEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := plain.forcedAddress(kindFunctions, "my-tools"); got != "" {
+	if got := plain.p.ForcedAddress(pipeline.KindFunctions, "my-tools"); got != "" {
 		t.Errorf("New read the process environment: %q", got)
 	}
 }
@@ -59,7 +60,7 @@ func TestWorkloadBaseOrder(t *testing.T) {
 		{"plain", "https://sbx-1-2.us-pdx-1.bl.run/?q=1#f", "https://sbx-1-2.us-pdx-1.bl.run"},
 		{"plain", "", "https://run.blaxel.ai/my%20ws/agents/plain"},
 	} {
-		u, err := c.workloadBase(kindAgents, tc.name, tc.advertised)
+		u, err := c.p.WorkloadBase(pipeline.KindAgents, tc.name, tc.advertised)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,17 +69,17 @@ func TestWorkloadBaseOrder(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"http://plain.example/x", "/relative", "ftp://x.example"} {
-		if u, err := c.workloadBase(kindAgents, "plain", bad); err == nil {
+		if u, err := c.p.WorkloadBase(pipeline.KindAgents, "plain", bad); err == nil {
 			t.Errorf("%q was accepted as %s", bad, u)
 		}
 	}
 	// One rule for names in paths: a slash is escaped, so it stays in its segment; "", "." and
 	// ".." would address something else and are refused.
-	if u, err := c.workloadBase(kindAgents, "a/b", ""); err != nil || u.String() != "https://run.blaxel.ai/my%20ws/agents/a%2Fb" {
+	if u, err := c.p.WorkloadBase(pipeline.KindAgents, "a/b", ""); err != nil || u.String() != "https://run.blaxel.ai/my%20ws/agents/a%2Fb" {
 		t.Errorf("a/b: %v, %v", u, err)
 	}
 	for _, bad := range []string{"", ".", ".."} {
-		if u, err := c.workloadBase(kindAgents, bad, ""); err == nil {
+		if u, err := c.p.WorkloadBase(pipeline.KindAgents, bad, ""); err == nil {
 			t.Errorf("the name %q was accepted as %s", bad, u)
 		}
 	}
@@ -100,15 +101,15 @@ func TestResolveWorkloadReadsTheAdvertisedAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := c.resolveWorkload(context.Background(), kindSandboxes, "box")
+	u, err := c.resolveWorkload(context.Background(), pipeline.KindSandboxes, "box")
 	if err != nil || u.String() != srv.RunURL()+"/ws/sandboxes/box" {
 		t.Errorf("sandbox: %v, %v", u, err)
 	}
-	u, err = c.resolveWorkload(context.Background(), kindAgents, "nowhere")
+	u, err = c.resolveWorkload(context.Background(), pipeline.KindAgents, "nowhere")
 	if err != nil || u.String() != "https://run.example/ws/agents/nowhere" {
 		t.Errorf("agent without metadata.url: %v, %v", u, err)
 	}
-	if _, err := c.resolveWorkload(context.Background(), kindModels, "missing"); err == nil || !strings.Contains(err.Error(), "404") {
+	if _, err := c.resolveWorkload(context.Background(), pipeline.KindModels, "missing"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("missing model: %v", err)
 	}
 	if n := srv.Attempts("GetSandbox"); n != 1 {
@@ -117,14 +118,20 @@ func TestResolveWorkloadReadsTheAdvertisedAddress(t *testing.T) {
 }
 
 // The pipeline sends the credential and the workspace to the control plane, the run URL and
-// the origin a request's context trusts; nowhere else.
+// the origin of a request's destination; nowhere else.
 func TestThePipelineTrustsThreeOriginsAtMost(t *testing.T) {
-	c, err := New(WithBaseURL("https://api.example/v0"), WithRunURL("https://run.example"), WithAPIKey("test-key-123"), WithWorkspace("ws"))
+	var sent *http.Request
+	record := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sent = r
+		return &http.Response{StatusCode: http.StatusNoContent, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+	})
+	c, err := New(WithBaseURL("https://api.example/v0"), WithRunURL("https://run.example"), WithAPIKey("test-key-123"), WithWorkspace("ws"),
+		WithHTTPClient(&http.Client{Transport: record}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := c.http.Transport.(*pipeline)
 	workload, _ := url.Parse("https://sbx-1.us-pdx-1.bl.run/base")
+	hc := c.p.Client(pipeline.Destination{Origin: workload})
 	for _, tc := range []struct {
 		target  string
 		trusted bool
@@ -138,11 +145,17 @@ func TestThePipelineTrustsThreeOriginsAtMost(t *testing.T) {
 		{"https://run.example:8443/ws", false},
 		{"https://evil.example/", false},
 	} {
-		req, _ := http.NewRequestWithContext(trustOrigin(context.Background(), workload), http.MethodGet, tc.target, nil)
-		r, _, err := p.prepare(req, 1)
-		if err != nil && tc.trusted {
-			t.Fatalf("%s: %v", tc.target, err)
+		sent = nil
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, tc.target, nil)
+		resp, err := hc.Do(req)
+		if err != nil {
+			if tc.trusted {
+				t.Fatalf("%s: %v", tc.target, err)
+			}
+			continue
 		}
+		resp.Body.Close()
+		r := sent
 		got := r.Header.Get("Authorization") != "" && r.Header.Get("X-Blaxel-Workspace") != ""
 		if got != tc.trusted || !tc.trusted && (r.Header.Get("Authorization") != "" || r.Header.Get("X-Blaxel-Workspace") != "") {
 			t.Errorf("%s: credential and workspace %v, want %v", tc.target, got, tc.trusted)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"iter"
 	"sync/atomic"
+
+	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
 // RunAgentEvents calls the agent as RunAgent does, asking for a streamed answer (Accept:
@@ -30,7 +32,7 @@ func (c *Client) RunAgentEvents(ctx context.Context, name string, body io.Reader
 			yield(Event{}, errors.New("blaxel: RunAgentEvents: these events were read already; call RunAgentEvents again to send a new request"))
 			return
 		}
-		resp, err := c.send(ctx, kindAgents, name, "", body, append([]RunOption{acceptEvents}, opts...))
+		resp, err := c.send(ctx, pipeline.KindAgents, name, "", body, append([]RunOption{acceptEvents}, opts...))
 		if err != nil {
 			yield(Event{}, err)
 			return
@@ -52,12 +54,12 @@ func (c *Client) RunAgentEvents(ctx context.Context, name string, body io.Reader
 // X-Blaxel-Timestamp. A background call lasts up to 15 minutes. A non-2xx answer is an
 // *APIError; a 2xx answer that says {"success": false} is an error too.
 func (c *Client) RunAgentAsync(ctx context.Context, name string, body io.Reader, opts ...RunOption) error {
-	resp, err := c.send(ctx, kindAgents, name, "", body, append(opts, WithAsync()))
+	resp, err := c.send(ctx, pipeline.KindAgents, name, "", body, append(opts, WithAsync()))
 	if err != nil {
 		return err
 	}
-	defer discard(resp)
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	defer pipeline.Discard(resp)
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, pipeline.MaxErrorBody))
 	if err != nil {
 		return fmt.Errorf("blaxel: RunAgentAsync: reading the answer: %w", err)
 	}
@@ -65,7 +67,7 @@ func (c *Client) RunAgentAsync(ctx context.Context, name string, body io.Reader,
 		Success *bool `json:"success"`
 	}
 	if json.Unmarshal(answer, &taken) == nil && taken.Success != nil && !*taken.Success {
-		return fmt.Errorf("blaxel: RunAgentAsync: agent %s did not take the call: %s", name, excerpt(c.redact.body(answer)))
+		return fmt.Errorf("blaxel: RunAgentAsync: agent %s did not take the call: %s", name, pipeline.Excerpt(c.p.Redact.Body(answer)))
 	}
 	return nil
 }

@@ -6,28 +6,21 @@ import (
 	"fmt"
 	"net/http"
 	"net/textproto"
-	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
 // CallOption tunes one call of an operation method. An option with an unusable value makes
 // the call fail before anything is sent.
-type CallOption func(*callSettings) error
-
-// callSettings is what the options of one call ask for; the pipeline reads it from the
-// request's context.
-type callSettings struct {
-	header http.Header    // added to the request, over the client's WithHeader headers
-	into   *http.Response // filled with the answer's status and headers
-	err    error          // the first option that failed
-}
+type CallOption func(*pipeline.CallSettings) error
 
 // WithCallHeader sets a header on this call only, over one of the same name that WithHeader
 // sets on every call; it may also set X-Blaxel-Workspace or Blaxel-Version for this call.
 // The credential headers are refused: the client sets them.
 func WithCallHeader(key, value string) CallOption {
-	return func(s *callSettings) error {
+	return func(s *pipeline.CallSettings) error {
 		name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(key))
 		switch {
 		case name == "" || strings.ContainsAny(name, " :\r\n"):
@@ -37,10 +30,10 @@ func WithCallHeader(key, value string) CallOption {
 		case strings.ContainsAny(value, "\r\n"):
 			return fmt.Errorf("blaxel: WithCallHeader: the value of %s contains a line break", name)
 		}
-		if s.header == nil {
-			s.header = http.Header{}
+		if s.Header == nil {
+			s.Header = http.Header{}
 		}
-		s.header[name] = []string{value}
+		s.Header[name] = []string{value}
 		return nil
 	}
 }
@@ -50,16 +43,14 @@ func WithCallHeader(key, value string) CallOption {
 // decoded into the result): Body is http.NoBody. Request is left nil, since the request as
 // sent carries the credential.
 func WithResponseInto(resp *http.Response) CallOption {
-	return func(s *callSettings) error {
+	return func(s *pipeline.CallSettings) error {
 		if resp == nil {
 			return errors.New("blaxel: WithResponseInto: the response is nil")
 		}
-		s.into = resp
+		s.Into = resp
 		return nil
 	}
 }
-
-type callKey struct{}
 
 // withCall puts the settings of a call's options in its context. Without options the
 // context is returned as it is: most calls have none, and they cost nothing.
@@ -67,51 +58,29 @@ func withCall(ctx context.Context, opts []CallOption) context.Context {
 	if len(opts) == 0 {
 		return ctx
 	}
-	s := &callSettings{}
+	s := &pipeline.CallSettings{}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
 		}
 		if err := opt(s); err != nil {
-			s.err = err
+			s.Err = err
 			break
 		}
 	}
-	return context.WithValue(ctx, callKey{}, s)
+	return pipeline.WithCall(ctx, s)
 }
 
-func callOf(ctx context.Context) *callSettings {
-	s, _ := ctx.Value(callKey{}).(*callSettings)
-	return s
-}
-
-// record fills the caller's response with what came back.
-func (s *callSettings) record(resp *http.Response) {
-	if s == nil || s.into == nil {
-		return
-	}
-	*s.into = http.Response{
-		Status: resp.Status, StatusCode: resp.StatusCode, Proto: resp.Proto, ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor,
-		Header: resp.Header, ContentLength: resp.ContentLength, Body: http.NoBody, TLS: resp.TLS,
-	}
-}
-
-type operationKey struct{}
-
-// withOperation names the operation of openapi.yaml that a request is for: the generated
-// checked client sets it on every request, and errors carry it.
+// withOperation names the operation of openapi.yaml that a request is for.
 func withOperation(ctx context.Context, operation string) context.Context {
-	return context.WithValue(ctx, operationKey{}, operation)
+	return pipeline.WithOperation(ctx, operation)
 }
 
-// operationOf is the operation of a request; "" for one that no generated method sent.
-func operationOf(req *http.Request) string {
-	op, _ := req.Context().Value(operationKey{}).(string)
-	return op
+// checkPathParams refuses a path parameter that would change the address of the request
+// (see pipeline.SegmentProblem). pairs alternates the parameters' names and values.
+func checkPathParams(operation string, pairs ...string) error {
+	return pipeline.CheckPathParams(operation, pairs...)
 }
-
-// errNotDeclared is why a 2xx answer that the document does not declare is refused.
-var errNotDeclared = errors.New("not the answer openapi.yaml declares for this operation")
 
 // answer is what a generated method returns for an operation whose success answer is JSON:
 // the value pick takes from the parsed answer, never nil when err is nil. An answer that is
@@ -122,11 +91,11 @@ func answer[R, T any](c *Client, resp *http.Response, err error, parse func(*htt
 	}
 	r, err := parse(resp)
 	if err != nil {
-		return nil, c.decodeFailure(resp, err)
+		return nil, c.p.DecodeFailure(resp, err)
 	}
 	v := pick(r)
 	if v == nil {
-		return nil, c.decodeFailure(resp, errNotDeclared)
+		return nil, c.p.DecodeFailure(resp, pipeline.ErrNotDeclared)
 	}
 	return v, nil
 }
@@ -147,29 +116,11 @@ func noAnswer(c *Client, resp *http.Response, err error, declared ...int) error 
 	if err != nil {
 		return err
 	}
-	defer discard(resp)
+	defer pipeline.Discard(resp)
 	if !slices.Contains(declared, resp.StatusCode) {
-		return c.decodeFailure(resp, errNotDeclared)
+		return c.p.DecodeFailure(resp, pipeline.ErrNotDeclared)
 	}
 	return nil
-}
-
-// decodeFailure turns a failure to read a 2xx answer into a *DecodeError, unless it already is
-// one or is the connection's *url.Error.
-func (c *Client) decodeFailure(resp *http.Response, cause error) error {
-	var decodeErr *DecodeError
-	var urlErr *url.Error
-	if errors.As(cause, &decodeErr) || errors.As(cause, &urlErr) {
-		return cause
-	}
-	var head []byte
-	if b, ok := resp.Body.(*checkedBody); ok {
-		head = b.quoted()
-	}
-	if !errors.Is(cause, errNotDeclared) {
-		cause = errors.New(c.redact.text(cause.Error()))
-	}
-	return newDecodeError(resp.Request, resp, head, cause, c.redact)
 }
 
 // Ptr returns a pointer to a copy of v, for the optional fields of gen's types:

@@ -1,25 +1,20 @@
 package blaxel
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
-	"math/rand/v2"
-	"net/http"
-	"net/url"
-	"os"
-	"strings"
 
 	"golang.org/x/oauth2"
 
 	"github.com/blaxel-go/blaxel/gen"
+	"github.com/blaxel-go/blaxel/internal/config"
+	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
 // DefaultBaseURL is the production control plane.
-const DefaultBaseURL = "https://api.blaxel.ai/v0"
+const DefaultBaseURL = config.DefaultBaseURL
 
 // DefaultRunURL is where deployed workloads answer in production.
-const DefaultRunURL = "https://run.blaxel.ai"
+const DefaultRunURL = config.DefaultRunURL
 
 // Client calls the Blaxel control plane. Every operation of openapi.yaml is a method named
 // after its operationId, which returns the declared success answer: GetSandbox(ctx, name,
@@ -27,15 +22,8 @@ const DefaultRunURL = "https://run.blaxel.ai"
 // generated client underneath. A Client is safe for concurrent use, and shares nothing with
 // other Clients: each has its own token cache and settings.
 type Client struct {
-	raw checkedClient // the generated client, checked: what every operation method calls
-
-	baseURL   string              // the control plane, e.g. https://api.blaxel.ai/v0
-	runURL    string              // where deployed workloads answer, e.g. https://run.blaxel.ai
-	workspace string              // the X-Blaxel-Workspace of every request
-	http      *http.Client        // the one pipeline every request goes through
-	base      *url.URL            // baseURL parsed
-	redact    *redactor           // removes this client's credentials from errors and logs
-	getenv    func(string) string // NewFromEnv's environment, for workload addresses; nil for New
+	raw checkedClient      // the generated client, checked: what every operation method calls
+	p   *pipeline.Pipeline // the one request path, and what the client was configured with
 }
 
 // New builds a Client from its options alone: it reads neither the environment nor any file.
@@ -46,11 +34,11 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := resolve(s.insecureHTTP, s.explicit)
+	r, err := config.Resolve(s)
 	if err != nil {
 		return nil, err
 	}
-	return build(s, r, "")
+	return build(s, r, nil, nil)
 }
 
 // NewFromEnv builds a Client the way Blaxel's own tools configure themselves. Options beat
@@ -75,42 +63,16 @@ func NewFromEnv(opts ...EnvOption) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	getenv := s.getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	s.getenv = getenv // kept by the client: workload addresses can be forced by BL_*_URL
-	env := environmentLayer(getenv)
-	path := s.configFile
-	if path == "" {
-		path = defaultConfigPath(getenv)
-	}
-	fileLayer := layer{name: path}
-	if path != "" {
-		file, err := readConfigFile(path)
-		switch {
-		case err != nil:
-			fileLayer.unreadable = err
-		case file != nil:
-			workspace := firstNonEmpty(firstNonEmpty(s.explicit.workspace, env.workspace), file.Context.Workspace)
-			fileLayer = file.layer(path, workspace)
-			fileLayer.workspace = file.Context.Workspace
-		}
-	}
-	r, err := resolve(s.insecureHTTP, s.explicit, env, fileLayer)
+	r, getenv, writeBack, err := config.ResolveEnv(s)
 	if err != nil {
 		return nil, err
 	}
-	writeBack := ""
-	if s.writeBack && r.credential.kind == credTokens {
-		writeBack = r.credential.file
-	}
-	return build(s, r, writeBack)
+	return build(s, r, getenv, writeBack)
 }
 
 // applyOptions runs the options in order: Options for New, EnvOptions for NewFromEnv.
-func applyOptions[O EnvOption](opts []O) (*settings, error) {
-	s := &settings{apiVersion: APIVersion, retry: DefaultRetryPolicy()}
+func applyOptions[O EnvOption](opts []O) (*config.Settings, error) {
+	s := &config.Settings{Pipeline: pipeline.Settings{APIVersion: APIVersion, Retry: DefaultRetryPolicy()}}
 	for _, opt := range opts {
 		if any(opt) == nil {
 			continue
@@ -119,93 +81,30 @@ func applyOptions[O EnvOption](opts []O) (*settings, error) {
 			return nil, err
 		}
 	}
-	if len(s.credentialOptions) > 1 {
-		return nil, fmt.Errorf("blaxel: %s: give one credential, not %d", strings.Join(s.credentialOptions, ", "), len(s.credentialOptions))
+	if err := s.CheckOneCredential(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-// build assembles the pipeline. writeBack, when not empty, is the config file that renewed
-// tokens are written to.
-func build(s *settings, r resolved, writeBack string) (*Client, error) {
-	base, err := url.Parse(r.baseURL)
-	if err != nil {
-		return nil, fmt.Errorf("blaxel: %w", err)
-	}
-	c := r.credential
-	red, err := newClientRedactor(c)
+// build assembles the client on its pipeline. getenv is the environment that may force
+// workload addresses (nil for none); writeBack, when not nil, writes renewed tokens back.
+func build(s *config.Settings, r pipeline.Resolved, getenv func(string) string, writeBack func(*oauth2.Token, int64) error) (*Client, error) {
+	p, err := pipeline.New(s.Pipeline, r, getenv, writeBack)
 	if err != nil {
 		return nil, err
 	}
-	logger := s.logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	log := requestLog{logger: logger, redact: red}
-	log.configured(c.from, r)
-
-	caller := s.httpClient
-	if caller == nil {
-		caller = &http.Client{}
-	}
-	next := caller.Transport
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	timeout := caller.Timeout
-	if timeout == 0 {
-		timeout = tokenTimeout
-	}
-	endpoint := &tokenEndpoint{
-		url: r.baseURL + "/oauth/token",
-		client: &http.Client{Transport: next, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}},
-		userAgent: userAgent,
-		log:       log,
-		redact:    red,
-		now:       s.now,
-	}
-	var onRefresh func(*oauth2.Token, int64)
-	if writeBack != "" {
-		onRefresh = func(tok *oauth2.Token, expiresIn int64) {
-			if err := writeBackTokens(writeBack, c.fileWorkspace, tok.AccessToken, tok.RefreshToken, expiresIn); err != nil {
-				log.warn(context.Background(), "blaxel: the renewed token was not written back", err)
-			}
-		}
-	}
-	run, err := url.Parse(r.runURL)
+	raw, err := gen.NewClient(r.BaseURL, gen.WithHTTPClient(p.APIDoer(answerShape)))
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
-	p := &pipeline{
-		next:       next,
-		base:       base,
-		run:        run,
-		credential: newCredential(c, endpoint, onRefresh),
-		workspace:  headerValue(r.workspace),
-		apiVersion: headerValue(s.apiVersion),
-		userAgent:  headerValue(userAgent),
-		headers:    s.headers,
-		insecure:   s.insecureHTTP,
-		policy:     s.retry,
-		checkRetry: s.checkRetry,
-		budget:     newRetryBudget(s.retryBudget),
-		jitter:     rand.Int64N,
-		now:        endpoint.clock(),
-		log:        log,
-	}
-	hc := *caller // a copy: the caller's client is left as it was
-	hc.Transport = p
-	hc.CheckRedirect = redirectPolicy(caller.CheckRedirect)
-
-	raw, err := gen.NewClient(r.baseURL, gen.WithHTTPClient(apiDoer{http: &hc, redact: red, maxBody: s.maxResponseBytes}))
-	if err != nil {
-		return nil, fmt.Errorf("blaxel: %w", err)
-	}
-	return &Client{raw: checkedClient{raw}, baseURL: r.baseURL, runURL: r.runURL, workspace: r.workspace, http: &hc,
-		base: base, redact: red, getenv: s.getenv}, nil
+	return &Client{raw: checkedClient{raw}, p: p}, nil
 }
+
+// Pipeline is for the module's own packages (sandbox, blaxelmcp), which send their requests
+// through the client's pipeline: its type is internal, so other code can neither name nor
+// use it.
+func (c *Client) Pipeline() *pipeline.Pipeline { return c.p }
 
 // API returns the generated client underneath the methods of Client: the raw layer, which
 // follows openapi.yaml exactly (one <Operation>WithResponse method per operation, answers
@@ -218,12 +117,5 @@ func (c *Client) API() *gen.ClientWithResponses {
 	return &gen.ClientWithResponses{ClientInterface: c.raw}
 }
 
-// apiError turns a non-2xx answer to a request the client sent into an *APIError, with the
-// operation named when a generated method sent it, and every credential this client knows
-// removed.
-func (c *Client) apiError(req *http.Request, resp *http.Response) *APIError {
-	return newAPIError(req, resp, c.redact)
-}
-
 // BaseURL is the control-plane address the client sends requests to.
-func (c *Client) BaseURL() string { return c.baseURL }
+func (c *Client) BaseURL() string { return c.p.BaseURL }

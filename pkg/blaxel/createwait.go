@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/blaxel-go/blaxel/gen"
+	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
 // CreateSandboxAndWait creates a sandbox and waits until it is DEPLOYED (see [Wait] for the
@@ -59,7 +60,7 @@ func (c *Client) CreateModelAndWait(ctx context.Context, model gen.Model, opts .
 // the pipeline makes, then wait, through 404s when the creation may be under way unseen.
 func createAndWait[T any](ctx context.Context, kind, name string, create func(context.Context) error,
 	waitFor func(context.Context, string, ...WaitOption) (*T, error), opts []WaitOption) (*T, error) {
-	if err := checkName(kind, name); err != nil {
+	if err := pipeline.CheckName(kind, name); err != nil {
 		return nil, err
 	}
 	var sends atomic.Int32

@@ -50,25 +50,22 @@
 // sending the creation twice; [Client.RunAgent], [Client.RunFunction], [Client.RunModel] and
 // [Client.RunPreview] call deployed workloads.
 //
-// # MCP, streaming, models
+// # Streaming, models, MCP
 //
-// [Client.MCP] opens a session with a function's MCP server (the go-sdk's
-// mcp.ClientSession) over the client's pipeline. [Client.RunAgentEvents] reads a streamed
-// answer, server-sent events or NDJSON, as an iterator of [Event]; [ReadEvents] reads any
-// such body. [Client.Model] gives the base URL and the HTTP client with which an
-// OpenAI-compatible SDK calls a model. The credential goes to the control plane, the run URL
-// and the address resolved for the workload, never elsewhere.
+// [Client.RunAgentEvents] reads a streamed answer, server-sent events or NDJSON, as an
+// iterator of [Event]; [ReadEvents] reads any such body. [Client.Model] gives the base URL
+// and the HTTP client with which an OpenAI-compatible SDK calls a model. The credential goes
+// to the control plane, the run URL and the address resolved for the workload, never
+// elsewhere. Package blaxelmcp opens MCP sessions with functions and sandboxes over the
+// client's pipeline; it is a package of its own so that a program without MCP does not link
+// the MCP SDK.
 //
 // # Inside a sandbox
 //
-// [Client.Sandbox] returns a handle, [*Sandbox], on the API a sandbox serves itself
-// (openapi-sandbox.yaml), on the same pipeline with the credential as X-Blaxel-Authorization
-// for the sandbox's address alone; [SandboxFromPreview] builds one that a preview token
-// authenticates. [Sandbox.Exec] starts a command, [Sandbox.Run] runs one to its end from its
-// NDJSON stream, and neither ever sends a command twice; [Sandbox.Logs] and [Sandbox.Watch] are
-// iterators that end with the process or the context; [Sandbox.WriteFile] streams (in parts
-// above 2 MiB), [Sandbox.Open] and [Sandbox.FS] read; [Sandbox.API] reaches every other
-// operation of the document.
+// Package sandbox (pkg/blaxel/sandbox) is the handle on the API a sandbox serves itself
+// (openapi-sandbox.yaml): sandbox.Open(ctx, client, name) resolves its address and sends its
+// requests through the client's pipeline. A program that only calls the control plane links
+// neither it nor the sandbox API's generated code.
 //
 // For tests, package blaxeltest serves a fake control plane, sandboxes and workloads, driven by
 // the same documents.

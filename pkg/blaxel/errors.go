@@ -1,165 +1,67 @@
 package blaxel
 
-import (
-	"errors"
-	"fmt"
-	"net/http"
-	"strings"
-	"unicode/utf8"
+import "github.com/blaxel-go/blaxel/internal/pipeline"
+
+// The errors of every request the client makes, on the control plane, a sandbox or a
+// workload: the same types wherever they come from.
+type (
+	// APIError is a non-2xx answer. Every operation returns one, as its error, for any status
+	// outside 2xx, so err == nil always means success. Use errors.As to read it, errors.Is with
+	// the sentinels (ErrNotFound, ...) to test its status. Nothing in it holds a credential.
+	APIError = pipeline.APIError
+
+	// DecodeError is a 2xx answer that is not the success the document declares for the
+	// operation: a body that is not the declared JSON, no body where one is due, or another
+	// 2xx status. The operation may or may not have been carried out.
+	DecodeError = pipeline.DecodeError
+
+	// StreamError is a failure a sandbox reported inside a successful answer: a stream whose
+	// status line and headers were already sent (200) when the failure happened.
+	StreamError = pipeline.StreamError
 )
 
 // Sentinel errors to test an *APIError against with errors.Is. ErrUnauthorized also matches
 // the token endpoint's 400 (a wrong client secret or refresh token), which ErrBadRequest
 // matches too.
 var (
-	ErrBadRequest   = errors.New("blaxel: bad request")
-	ErrUnauthorized = errors.New("blaxel: unauthorized")
-	ErrForbidden    = errors.New("blaxel: forbidden")
-	ErrNotFound     = errors.New("blaxel: not found")
-	ErrConflict     = errors.New("blaxel: conflict")
-	ErrGone         = errors.New("blaxel: gone")
-	ErrRateLimited  = errors.New("blaxel: rate limited")
+	ErrBadRequest   = pipeline.ErrBadRequest
+	ErrUnauthorized = pipeline.ErrUnauthorized
+	ErrForbidden    = pipeline.ErrForbidden
+	ErrNotFound     = pipeline.ErrNotFound
+	ErrConflict     = pipeline.ErrConflict
+	ErrGone         = pipeline.ErrGone
+	ErrRateLimited  = pipeline.ErrRateLimited
 )
 
-// APIError is a non-2xx answer. Every operation returns one, as its error, for any status
-// outside 2xx, so err == nil always means success. Use errors.As to read it, errors.Is with
-// the sentinels (ErrNotFound, ...) to test its status. Nothing in it holds a credential.
-type APIError struct {
-	StatusCode int    // the HTTP status
-	Code       string // Blaxel's error name: the control plane's "error", or the gateway's error.code
-	Message    string // Blaxel's sentence for people
-	Operation  string // the operationId of openapi.yaml, e.g. "GetSandbox"; "" when unknown
-	Method     string
-	URL        string // the request's address, credentials removed
+// ErrResponseTooLarge is the cause of the *DecodeError that refuses a successful answer larger
+// than the client's limit (DefaultMaxResponseBytes, or WithMaxResponseBytes). The answer is
+// refused before it is decoded: its Content-Length is checked first, and a body without one is
+// counted as it is read.
+var ErrResponseTooLarge = pipeline.ErrResponseTooLarge
 
-	// Set when the platform's gateway answered rather than the control plane.
-	Source    string // the X-Blaxel-Source header
-	Origin    string // which part of the platform refused
-	Retryable bool   // the gateway says trying again may succeed
-	Action    string // what to do about it
-	DoNot     string // what not to do about it
-	DocsURL   string
+// DefaultMaxResponseBytes is the largest successful answer a client decodes unless
+// WithMaxResponseBytes says otherwise: 64 MiB, far above any answer of the API.
+const DefaultMaxResponseBytes = pipeline.DefaultMaxResponseBytes
 
-	ContentType string      // the answer's Content-Type
-	Header      http.Header // the answer's headers (X-Request-Id, Retry-After...), credentials removed
-	Body        []byte      // the start of the answer's body (at most 1 MiB), credentials removed
-}
+// DefaultRetryBudget is the capacity of a client's retry budget unless WithRetryBudget says
+// otherwise: enough for 100 retries after answers (50 after connection errors) in a row.
+const DefaultRetryBudget = pipeline.DefaultRetryBudget
 
-func (e *APIError) Error() string {
-	var b strings.Builder
-	b.WriteString("blaxel: ")
-	if e.Operation != "" {
-		b.WriteString(e.Operation + ": ")
-	}
-	fmt.Fprintf(&b, "%s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
-	if e.Code != "" {
-		b.WriteString(": " + e.Code)
-	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.Code == "" && e.Message == "" && len(e.Body) > 0 {
-		fmt.Fprintf(&b, " (%s): %s", orUnknown(e.ContentType), excerpt(e.Body))
-	}
-	return b.String()
-}
+// The retry decision, as small pieces: see RetryPolicy.
+type (
+	// RetryPolicy says how often and how patiently a failed request is sent again; see
+	// DefaultCheckRetry for what is retried.
+	RetryPolicy = pipeline.RetryPolicy
+	// Outcome is what one attempt of a request gave, as the retry decision sees it.
+	Outcome = pipeline.Outcome
+	// CheckRetry decides whether an attempt's outcome is worth sending the request again.
+	CheckRetry = pipeline.CheckRetry
+)
 
-// Is reports whether the error matches one of the sentinels by its status.
-func (e *APIError) Is(target error) bool {
-	switch target {
-	case ErrBadRequest:
-		return e.StatusCode == http.StatusBadRequest
-	case ErrUnauthorized:
-		return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusBadRequest && e.Operation == "IssueToken"
-	case ErrForbidden:
-		return e.StatusCode == http.StatusForbidden
-	case ErrNotFound:
-		return e.StatusCode == http.StatusNotFound
-	case ErrConflict:
-		return e.StatusCode == http.StatusConflict
-	case ErrGone:
-		return e.StatusCode == http.StatusGone
-	case ErrRateLimited:
-		return e.StatusCode == http.StatusTooManyRequests
-	}
-	return false
-}
+// DefaultRetryPolicy is the policy of a client built without WithRetryPolicy: 3 retries, waits
+// drawn below 250 ms, 500 ms, 1 s (at most 20 s), Retry-After honoured up to a minute.
+func DefaultRetryPolicy() RetryPolicy { return pipeline.DefaultRetryPolicy() }
 
-// DecodeError is a 2xx answer that is not the success the document declares for the
-// operation: a body that is not the declared JSON (an HTML page from the edge, JSON cut
-// short, an array where an object was due, a type that does not fit), no body where one is
-// due, or another 2xx status. The operation may or may not have been carried out.
-type DecodeError struct {
-	StatusCode  int
-	ContentType string
-	Operation   string
-	Method      string
-	URL         string // credentials removed
-	Body        []byte // the start of the body (at most 1 MiB; 128 bytes when JSON was announced), credentials removed
-	Err         error  // why decoding failed, when JSON was announced
-}
-
-func (e *DecodeError) Error() string {
-	var b strings.Builder
-	b.WriteString("blaxel: ")
-	if e.Operation != "" {
-		b.WriteString(e.Operation + ": ")
-	}
-	fmt.Fprintf(&b, "%s %s: %d %s: ", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
-	switch {
-	case errors.Is(e.Err, errNotDeclared):
-		fmt.Fprintf(&b, "%v (%s)", e.Err, orUnknown(e.ContentType))
-	case e.Err != nil:
-		fmt.Fprintf(&b, "the body (%s) is not the JSON expected: %v", orUnknown(e.ContentType), e.Err)
-	default:
-		fmt.Fprintf(&b, "the body (%s) is not the JSON expected", orUnknown(e.ContentType))
-	}
-	if len(e.Body) > 0 {
-		b.WriteString(": " + excerpt(e.Body))
-	} else {
-		b.WriteString(": empty body")
-	}
-	return b.String()
-}
-
-func (e *DecodeError) Unwrap() error { return e.Err }
-
-// excerptLen is how much of a body an error's text quotes.
-const excerptLen = 200
-
-// excerpt renders the start of a body on one line.
-func excerpt(body []byte) string {
-	s := strings.ToValidUTF8(string(body[:min(len(body), excerptLen*2)]), "?")
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > excerptLen {
-		cut := excerptLen
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "..."
-	}
-	return s
-}
-
-func orUnknown(contentType string) string {
-	if contentType == "" {
-		return "no content type"
-	}
-	return contentType
-}
-
-// permanentError marks a failure that trying again cannot fix, such as a refused scheme or an
-// expired credential that nothing can renew.
-type permanentError struct{ err error }
-
-func (e *permanentError) Error() string { return e.err.Error() }
-func (e *permanentError) Unwrap() error { return e.err }
-
-func permanent(err error) error { return &permanentError{err: err} }
-
-// notSentError marks a failure that happened before the request left: nothing reached the
-// server, so even a POST may be sent again.
-type notSentError struct{ err error }
-
-func (e *notSentError) Error() string { return e.err.Error() }
-func (e *notSentError) Unwrap() error { return e.err }
+// DefaultCheckRetry is the decision of a client built without WithCheckRetry: the rules the
+// documentation of RetryPolicy gives.
+func DefaultCheckRetry(o Outcome) bool { return pipeline.DefaultCheckRetry(o) }

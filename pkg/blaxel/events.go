@@ -8,6 +8,8 @@ import (
 	"iter"
 	"mime"
 	"strings"
+
+	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
 // Event is one event of a streamed answer: a server-sent event, or one line of NDJSON.
@@ -25,7 +27,7 @@ func (e Event) Decode(v any) error { return json.Unmarshal(e.Data, v) }
 // application/jsonl) as one event per non-empty line, and any other type as a single event
 // holding the whole body, so that an answer that does not stream reads the same way.
 //
-// Lines may be of any length: nothing is cut, and nothing fails for being long. Comments
+// pipeline.Lines may be of any length: nothing is cut, and nothing fails for being long. Comments
 // (keepalives) and events without data are skipped, as browsers do, and so is an event the
 // stream ends in the middle of. A read error is yielded once, and ends the events. The
 // sequence reads r as it goes: range over it once.
@@ -121,11 +123,11 @@ func lineEvents(r io.Reader) iter.Seq2[Event, error] {
 // lineReader splits a stream into lines ended by "\n", "\r\n" or "\r", of any length, as
 // server-sent events may end them. The last line counts even without its end.
 type lineReader struct {
-	lines   *streamLines
+	lines   *pipeline.Lines
 	pending [][]byte // lines already split off a line that held lone "\r"s
 }
 
-func newLineReader(r io.Reader) *lineReader { return &lineReader{lines: newStreamLines(r)} }
+func newLineReader(r io.Reader) *lineReader { return &lineReader{lines: pipeline.NewLines(r)} }
 
 // next returns the next line, without its end; the slice is valid until the next call.
 func (l *lineReader) next() ([]byte, error) {
@@ -134,7 +136,7 @@ func (l *lineReader) next() ([]byte, error) {
 		l.pending = l.pending[1:]
 		return line, nil
 	}
-	line, err := l.lines.readLine()
+	line, err := l.lines.ReadLine()
 	if err != nil {
 		return nil, err
 	}

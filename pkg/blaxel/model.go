@@ -3,6 +3,8 @@ package blaxel
 import (
 	"context"
 	"net/http"
+
+	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
 // ModelEndpoint is where a model answers OpenAI's API, and the HTTP client to call it with:
@@ -31,9 +33,9 @@ type ModelEndpoint struct {
 //	req, _ := http.NewRequestWithContext(ctx, "POST", m.BaseURL+"/chat/completions", body)
 //	resp, err := m.HTTPClient.Do(req)
 func (c *Client) Model(ctx context.Context, name string) (*ModelEndpoint, error) {
-	base, err := c.resolveWorkload(ctx, kindModels, name)
+	base, err := c.resolveWorkload(ctx, pipeline.KindModels, name)
 	if err != nil {
 		return nil, err
 	}
-	return &ModelEndpoint{BaseURL: base.JoinPath("v1").String(), HTTPClient: c.workloadHTTPClient(base)}, nil
+	return &ModelEndpoint{BaseURL: base.JoinPath("v1").String(), HTTPClient: c.p.WorkloadHTTPClient(base)}, nil
 }

@@ -9,21 +9,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blaxel-go/blaxel/internal/config"
+	"github.com/blaxel-go/blaxel/internal/pipeline"
 	"golang.org/x/oauth2"
 )
 
 // Option configures a Client. Options are applied in order; an option that gets an unusable
 // value makes New or NewFromEnv return an error instead of being ignored.
-type Option func(*settings) error
+type Option func(*config.Settings) error
 
 // EnvOption configures NewFromEnv. Every Option is one; WithEnv, WithConfigFile and
 // WithConfigWriteBack are EnvOptions only, so that giving one to New, which reads neither the
 // environment nor a file, does not compile.
 type EnvOption interface {
-	applyEnv(*settings) error
+	applyEnv(*config.Settings) error
 }
 
-func (o Option) applyEnv(s *settings) error {
+func (o Option) applyEnv(s *config.Settings) error {
 	if o == nil {
 		return nil
 	}
@@ -31,51 +33,18 @@ func (o Option) applyEnv(s *settings) error {
 }
 
 // envOnly is an option of NewFromEnv alone.
-type envOnly func(*settings) error
+type envOnly func(*config.Settings) error
 
-func (o envOnly) applyEnv(s *settings) error { return o(s) }
-
-// settings is what the options build. The layered values (credential, workspace, addresses)
-// are only what the caller said explicitly; New and NewFromEnv resolve them against the
-// environment and the config file (see resolve).
-type settings struct {
-	explicit layer // what the options say, the highest layer
-
-	credentialOptions []string // names of the credential options given, to refuse two
-
-	apiVersion   string
-	httpClient   *http.Client
-	headers      http.Header
-	retry        RetryPolicy
-	logger       *slog.Logger
-	insecureHTTP bool
-
-	// Limits and safeguards (limits.go, retry.go, clock.go).
-	maxResponseBytes int64
-	checkRetry       CheckRetry
-	retryBudget      int // tokens; 0 for DefaultRetryBudget, -1 for no budget
-	now              func() time.Time
-
-	// Only for NewFromEnv.
-	getenv     func(string) string
-	configFile string
-	writeBack  bool
-}
-
-func (s *settings) setCredential(option string, c credentialSpec) {
-	s.credentialOptions = append(s.credentialOptions, option)
-	c.from = option
-	s.explicit.credential = c
-}
+func (o envOnly) applyEnv(s *config.Settings) error { return o(s) }
 
 // WithAPIKey authenticates every request with an API key of a user or a service account,
 // sent as "Authorization: Bearer <key>".
 func WithAPIKey(key string) Option {
-	return func(s *settings) error {
+	return func(s *config.Settings) error {
 		if strings.TrimSpace(key) == "" {
 			return errors.New("blaxel: WithAPIKey: the key is empty")
 		}
-		s.setCredential("WithAPIKey", credentialSpec{kind: credAPIKey, apiKey: key})
+		s.SetCredential("WithAPIKey", pipeline.CredentialSpec{Kind: pipeline.CredAPIKey, APIKey: key})
 		return nil
 	}
 }
@@ -84,14 +53,14 @@ func WithAPIKey(key string) Option {
 // exchanged for short-lived access tokens at the control plane's /oauth/token, and only those
 // tokens are sent with requests.
 func WithClientCredentials(clientID, clientSecret string) Option {
-	return func(s *settings) error {
+	return func(s *config.Settings) error {
 		if strings.TrimSpace(clientID) == "" || clientSecret == "" {
 			return errors.New("blaxel: WithClientCredentials: the client id or secret is empty")
 		}
 		if strings.Contains(clientID, ":") {
 			return errors.New("blaxel: WithClientCredentials: the client id contains ':'")
 		}
-		s.setCredential("WithClientCredentials", credentialSpec{kind: credClientCredentials, clientID: clientID, clientSecret: clientSecret})
+		s.SetCredential("WithClientCredentials", pipeline.CredentialSpec{Kind: pipeline.CredClientCredentials, ClientID: clientID, ClientSecret: clientSecret})
 		return nil
 	}
 }
@@ -99,11 +68,11 @@ func WithClientCredentials(clientID, clientSecret string) Option {
 // WithTokenSource authenticates with bearer tokens from ts, which is trusted to renew them:
 // the client caches each token until it expires but does not ask ts again after a 401.
 func WithTokenSource(ts oauth2.TokenSource) Option {
-	return func(s *settings) error {
+	return func(s *config.Settings) error {
 		if ts == nil {
 			return errors.New("blaxel: WithTokenSource: the token source is nil")
 		}
-		s.setCredential("WithTokenSource", credentialSpec{kind: credTokenSource, tokenSource: ts})
+		s.SetCredential("WithTokenSource", pipeline.CredentialSpec{Kind: pipeline.CredTokenSource, TokenSource: ts})
 		return nil
 	}
 }
@@ -111,11 +80,11 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 // WithWorkspace names the workspace every request acts in (the X-Blaxel-Workspace header).
 // A request that already carries that header keeps its own.
 func WithWorkspace(name string) Option {
-	return func(s *settings) error {
+	return func(s *config.Settings) error {
 		if strings.TrimSpace(name) == "" {
 			return errors.New("blaxel: WithWorkspace: the name is empty")
 		}
-		s.explicit.workspace = name
+		s.Explicit.Workspace = name
 		return nil
 	}
 }
@@ -123,11 +92,11 @@ func WithWorkspace(name string) Option {
 // WithEnvironment selects Blaxel's "prod" (the default) or "dev" platform: the control plane
 // and the workload addresses both follow, unless WithBaseURL or WithRunURL say otherwise.
 func WithEnvironment(env string) Option {
-	return func(s *settings) error {
-		if _, _, ok := environmentURLs(env); !ok {
+	return func(s *config.Settings) error {
+		if _, _, ok := config.EnvironmentURLs(env); !ok {
 			return fmt.Errorf("blaxel: WithEnvironment: %q is neither \"prod\" nor \"dev\"", env)
 		}
-		s.explicit.env = env
+		s.Explicit.Env = env
 		return nil
 	}
 }
@@ -135,24 +104,24 @@ func WithEnvironment(env string) Option {
 // WithBaseURL sets the control plane's address, e.g. https://api.blaxel.dev/v0 or a local
 // server. Plain http is accepted only for loopback hosts unless WithInsecureHTTP is given.
 func WithBaseURL(raw string) Option {
-	return func(s *settings) error {
-		u, err := parseServerURL(raw)
+	return func(s *config.Settings) error {
+		u, err := config.ParseServerURL(raw)
 		if err != nil {
 			return fmt.Errorf("blaxel: WithBaseURL: %w", err)
 		}
-		s.explicit.apiURL = u
+		s.Explicit.APIURL = u
 		return nil
 	}
 }
 
 // WithRunURL sets where deployed workloads answer, e.g. https://run.blaxel.dev.
 func WithRunURL(raw string) Option {
-	return func(s *settings) error {
-		u, err := parseServerURL(raw)
+	return func(s *config.Settings) error {
+		u, err := config.ParseServerURL(raw)
 		if err != nil {
 			return fmt.Errorf("blaxel: WithRunURL: %w", err)
 		}
-		s.explicit.runURL = u
+		s.Explicit.RunURL = u
 		return nil
 	}
 }
@@ -161,12 +130,12 @@ func WithRunURL(raw string) Option {
 // YYYY-MM-DD, or YYYY-MM-DD.preview. The generated types follow APIVersion's shapes, so an
 // older version can make answers (such as listings, bare arrays before 2026-04-28) fail to decode.
 func WithAPIVersion(version string) Option {
-	return func(s *settings) error {
+	return func(s *config.Settings) error {
 		date, _ := strings.CutSuffix(version, ".preview")
 		if _, err := time.Parse(time.DateOnly, date); err != nil {
 			return fmt.Errorf("blaxel: WithAPIVersion: %q is not YYYY-MM-DD or YYYY-MM-DD.preview", version)
 		}
-		s.apiVersion = version
+		s.Pipeline.APIVersion = version
 		return nil
 	}
 }
@@ -174,11 +143,11 @@ func WithAPIVersion(version string) Option {
 // WithHTTPClient makes the client send its requests, token requests included, through hc's
 // transport, and keeps hc's timeout, cookie jar and redirect policy. hc itself is not modified.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) error {
+	return func(s *config.Settings) error {
 		if hc == nil {
 			return errors.New("blaxel: WithHTTPClient: the client is nil")
 		}
-		s.httpClient = hc
+		s.Pipeline.HTTPClient = hc
 		return nil
 	}
 }
@@ -187,7 +156,7 @@ func WithHTTPClient(hc *http.Client) Option {
 // friends), the workspace or the API version (use their options). A User-Agent given here is
 // put in front of the client's own.
 func WithHeader(key, value string) Option {
-	return func(s *settings) error {
+	return func(s *config.Settings) error {
 		name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(key))
 		switch name {
 		case "":
@@ -202,10 +171,10 @@ func WithHeader(key, value string) Option {
 		if strings.ContainsAny(value, "\r\n") {
 			return fmt.Errorf("blaxel: WithHeader: the value of %s contains a line break", name)
 		}
-		if s.headers == nil {
-			s.headers = http.Header{}
+		if s.Pipeline.Headers == nil {
+			s.Pipeline.Headers = http.Header{}
 		}
-		s.headers.Add(name, value)
+		s.Pipeline.Headers.Add(name, value)
 		return nil
 	}
 }
@@ -213,22 +182,22 @@ func WithHeader(key, value string) Option {
 // WithMaxRetries sets how many times a failed request may be sent again (3 by default);
 // 0 disables retries. See RetryPolicy for which failures are retried.
 func WithMaxRetries(n int) Option {
-	return func(s *settings) error {
+	return func(s *config.Settings) error {
 		if n < 0 {
 			return fmt.Errorf("blaxel: WithMaxRetries: %d is negative", n)
 		}
-		s.retry.MaxRetries = n
+		s.Pipeline.Retry.MaxRetries = n
 		return nil
 	}
 }
 
 // WithRetryPolicy replaces the whole retry policy (DefaultRetryPolicy by default).
 func WithRetryPolicy(p RetryPolicy) Option {
-	return func(s *settings) error {
-		if err := p.validate(); err != nil {
+	return func(s *config.Settings) error {
+		if err := p.Validate(); err != nil {
 			return fmt.Errorf("blaxel: WithRetryPolicy: %w", err)
 		}
-		s.retry = p
+		s.Pipeline.Retry = p
 		return nil
 	}
 }
@@ -236,11 +205,11 @@ func WithRetryPolicy(p RetryPolicy) Option {
 // WithLogger logs every attempt at the debug level (method, address, status, attempt,
 // duration, headers) and retries, with every credential redacted. Nothing is logged by default.
 func WithLogger(l *slog.Logger) Option {
-	return func(s *settings) error {
+	return func(s *config.Settings) error {
 		if l == nil {
 			return errors.New("blaxel: WithLogger: the logger is nil")
 		}
-		s.logger = l
+		s.Pipeline.Logger = l
 		return nil
 	}
 }
@@ -248,8 +217,8 @@ func WithLogger(l *slog.Logger) Option {
 // WithInsecureHTTP allows plain http:// addresses for hosts other than loopback. Credentials
 // then cross the network unencrypted: use it only on a network you trust.
 func WithInsecureHTTP() Option {
-	return func(s *settings) error {
-		s.insecureHTTP = true
+	return func(s *config.Settings) error {
+		s.Pipeline.InsecureHTTP = true
 		return nil
 	}
 }
@@ -257,11 +226,11 @@ func WithInsecureHTTP() Option {
 // WithEnv makes NewFromEnv read environment variables (and HOME, to find the config file)
 // through getenv instead of the process environment. Tests use it.
 func WithEnv(getenv func(string) string) EnvOption {
-	return envOnly(func(s *settings) error {
+	return envOnly(func(s *config.Settings) error {
 		if getenv == nil {
 			return errors.New("blaxel: WithEnv: the function is nil")
 		}
-		s.getenv = getenv
+		s.Getenv = getenv
 		return nil
 	})
 }
@@ -269,11 +238,11 @@ func WithEnv(getenv func(string) string) EnvOption {
 // WithConfigFile makes NewFromEnv read path instead of ~/.blaxel/config.yaml. A missing file
 // is not an error; a file that cannot be parsed is, once a setting has to come from it.
 func WithConfigFile(path string) EnvOption {
-	return envOnly(func(s *settings) error {
+	return envOnly(func(s *config.Settings) error {
 		if path == "" {
 			return errors.New("blaxel: WithConfigFile: the path is empty")
 		}
-		s.configFile = path
+		s.ConfigFile = path
 		return nil
 	})
 }
@@ -283,8 +252,8 @@ func WithConfigFile(path string) EnvOption {
 // credential in use is the file's access and refresh tokens. The file is replaced atomically,
 // with mode 0600; a file that no longer parses is left alone and the failure is logged.
 func WithConfigWriteBack() EnvOption {
-	return envOnly(func(s *settings) error {
-		s.writeBack = true
+	return envOnly(func(s *config.Settings) error {
+		s.WriteBack = true
 		return nil
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
 // One rule for a value that becomes a path segment, whoever puts it there: an operation's path
@@ -27,13 +29,13 @@ func TestOneRuleForPathSegments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.runURL = srv.URL
+	c.p.RunURL = srv.URL
 	ctx := context.Background()
 	for _, bad := range []string{"", ".", ".."} {
 		_, opErr := c.GetSandbox(ctx, bad, nil)
 		_, runErr := c.RunAgent(ctx, bad, nil)
-		if opErr == nil || runErr == nil || !strings.Contains(opErr.Error(), segmentProblem(bad)) ||
-			!strings.Contains(runErr.Error(), segmentProblem(bad)) {
+		if opErr == nil || runErr == nil || !strings.Contains(opErr.Error(), pipeline.SegmentProblem(bad)) ||
+			!strings.Contains(runErr.Error(), pipeline.SegmentProblem(bad)) {
 			t.Errorf("%q: GetSandbox %v, RunAgent %v", bad, opErr, runErr)
 		}
 	}

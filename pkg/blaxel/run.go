@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/blaxel-go/blaxel/gen"
+	"github.com/blaxel-go/blaxel/internal/pipeline"
+	"github.com/blaxel-go/blaxel/internal/redact"
 )
 
 // RunOption tunes a call to a deployed workload. An option with an unusable value makes the
@@ -53,8 +54,8 @@ func WithPreviewToken(token string) RunOption {
 		if strings.TrimSpace(token) == "" {
 			return errors.New("blaxel: WithPreviewToken: the token is empty")
 		}
-		if len(token) < minSecretLen {
-			return fmt.Errorf("blaxel: WithPreviewToken: the token is shorter than %d characters: that is no preview token", minSecretLen)
+		if len(token) < redact.MinSecretLen {
+			return fmt.Errorf("blaxel: WithPreviewToken: the token is shorter than %d characters: that is no preview token", redact.MinSecretLen)
 		}
 		s.previewToken = token
 		return nil
@@ -155,19 +156,18 @@ func (c *Client) send(ctx context.Context, kind, name, path string, body io.Read
 			return nil, err
 		}
 	}
-	target, err := c.workloadAddress(kind, name, path, s.workloadURL)
+	target, err := c.p.WorkloadAddress(kind, name, path, s.workloadURL)
 	if err != nil {
 		return nil, err
 	}
-	if s.preview {
-		ctx = withoutCredential(ctx)
-	} else {
+	dest := pipeline.Destination{NoCredential: s.preview}
+	if !s.preview {
 		if s.workloadURL != "" {
-			if err := c.checkCredentialHost(target); err != nil {
+			if err := c.p.CheckCredentialHost(target); err != nil {
 				return nil, err
 			}
 		}
-		ctx = trustOrigin(ctx, target)
+		dest.Origin = target
 	}
 	if s.async {
 		q := target.Query()
@@ -194,79 +194,13 @@ func (c *Client) send(ctx context.Context, kind, name, path string, body io.Read
 	if s.previewToken != "" {
 		req.Header.Set("X-Blaxel-Preview-Token", s.previewToken)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.p.Client(dest).Do(req)
 	if err != nil {
-		return nil, c.redact.urlError(err)
+		return nil, c.p.Redact.URLError(err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
-		return nil, c.apiError(req, resp)
+		return nil, pipeline.NewAPIError(req, resp, c.p.Redact)
 	}
 	return resp, nil
-}
-
-// workloadAddress builds the URL of a call: the workload's own address when known, else
-// {run URL}/{workspace}/{kind}/{name}; then path below it. Every piece is checked and escaped,
-// so a name cannot step out of its place.
-func (c *Client) workloadAddress(kind, name, path, own string) (*url.URL, error) {
-	var base string
-	if own != "" {
-		u, err := url.Parse(own)
-		if err != nil {
-			return nil, fmt.Errorf("blaxel: the workload's address: %w", err)
-		}
-		if err := c.checkWorkloadScheme(u); err != nil {
-			return nil, err
-		}
-		u.RawQuery, u.Fragment = "", ""
-		base = strings.TrimSuffix(u.String(), "/")
-	} else {
-		if err := checkName(singular(kind), name); err != nil {
-			return nil, err
-		}
-		if err := checkName("workspace", c.workspace); err != nil {
-			return nil, fmt.Errorf("%w (set one with WithWorkspace)", err)
-		}
-		base = strings.TrimSuffix(c.runURL, "/") + "/" + url.PathEscape(c.workspace) + "/" + kind + "/" + url.PathEscape(name)
-	}
-	if path = strings.Trim(path, "/"); path != "" {
-		for segment := range strings.SplitSeq(path, "/") {
-			if err := checkName("path segment", segment); err != nil {
-				return nil, fmt.Errorf("%w in %q", err, path)
-			}
-			base += "/" + url.PathEscape(segment)
-		}
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		return nil, fmt.Errorf("blaxel: %w", err)
-	}
-	return u, nil
-}
-
-// checkWorkloadScheme accepts https addresses, and plain http ones only on this machine or
-// when the client's run URL is plain http too (a local setup): the call carries the client's
-// credentials.
-func (c *Client) checkWorkloadScheme(u *url.URL) error {
-	switch {
-	case u.Host == "":
-		return fmt.Errorf("blaxel: the workload's address %q is not absolute", redactURL(u))
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && (strings.HasPrefix(c.runURL, "http://") || isLoopback(u.Hostname())):
-		return nil
-	}
-	return fmt.Errorf("blaxel: the workload's address %q is not https: credentials are not sent there", redactURL(u))
-}
-
-// checkCredentialHost refuses to send the workspace credential to an address that is on
-// neither the run URL's host nor the control plane's.
-func (c *Client) checkCredentialHost(u *url.URL) error {
-	if run, err := url.Parse(c.runURL); err == nil && strings.EqualFold(u.Host, run.Host) {
-		return nil
-	}
-	if c.base != nil && strings.EqualFold(u.Host, c.base.Host) {
-		return nil
-	}
-	return fmt.Errorf("blaxel: the workload's address %q is on neither the run URL's host nor the control plane's: credentials are not sent there", redactURL(u))
 }

@@ -49,7 +49,7 @@ func newRunClient(t *testing.T) (*workloadServer, *httptest.Server, *Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.runURL = srv.URL
+	c.p.RunURL = srv.URL
 	return s, srv, c
 }
 
@@ -244,7 +244,7 @@ func TestRunRefusesBadInputBeforeSending(t *testing.T) {
 			t.Error("a bad option was accepted")
 		}
 	}
-	c.workspace = ""
+	c.p.Workspace = ""
 	if _, err := c.RunAgent(ctx, "a", nil); err == nil || !strings.Contains(err.Error(), "workspace") {
 		t.Errorf("no workspace: %v", err)
 	}
@@ -255,7 +255,7 @@ func TestRunRefusesBadInputBeforeSending(t *testing.T) {
 
 func TestRunSendsCredentialsOnlyOverHTTPS(t *testing.T) {
 	s, _, c := newRunClient(t)
-	c.runURL = "https://run.invalid"
+	c.p.RunURL = "https://run.invalid"
 	plain := "http://agents.invalid/agents/a"
 	_, err := c.RunAgent(context.Background(), "a", nil, WithMetadata(gen.Metadata{URL: &plain}))
 	if err == nil || !strings.Contains(err.Error(), "not https") {

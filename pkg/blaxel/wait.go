@@ -100,8 +100,8 @@ func WithFailureStatuses(statuses ...string) WaitOption {
 	}
 }
 
-// withResource names the resource in errors.
-func withResource(kind, name string) WaitOption {
+// WithResource names the resource in the errors of a wait: kind and name, as in process "build".
+func WithResource(kind, name string) WaitOption {
 	return func(s *waitSettings) error {
 		s.resource = fmt.Sprintf("%s %q", kind, name)
 		return nil

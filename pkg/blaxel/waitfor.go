@@ -64,7 +64,7 @@ func (c *Client) WaitForJobExecution(ctx context.Context, jobID, executionID str
 
 // withName puts the resource's name in front of the caller's options, for error messages.
 func withName(kind, name string, opts []WaitOption) []WaitOption {
-	return append([]WaitOption{withResource(kind, name)}, opts...)
+	return append([]WaitOption{WithResource(kind, name)}, opts...)
 }
 
 func sandboxState(s *gen.Sandbox) (string, string) {

@@ -1,0 +1,81 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+)
+
+// Read buffers: a log stream is read in bulk; an event stream's lines are short, and the
+// rare long one (an exec's result) is assembled from several reads.
+const (
+	StreamBuffer = 64 << 10
+	EventBuffer  = 4 << 10
+)
+
+// KeepaliveLine is what the sandbox writes into its text streams (and into the stdout of an
+// exec stream) so that the edge does not cut an idle connection.
+const KeepaliveLine = "[keepalive]"
+
+// Lines reads line-oriented streams (the sandbox's NDJSON exec events, prefixed log
+// lines and watch events; an agent's events, through lineReader) with no limit on the length
+// of a line. bufio.Scanner would stop at
+// its token limit: the last event of an exec, which embeds the output's tails twice encoded,
+// easily passes 64 KiB, and a process may print a megabyte without a newline.
+type Lines struct {
+	r    *bufio.Reader
+	line []byte // the line being assembled by readLine, reused
+}
+
+func NewLines(r io.Reader) *Lines {
+	return &Lines{r: bufio.NewReaderSize(r, EventBuffer)}
+}
+
+// Next returns the next piece of the stream: the rest of a line, its "\n" removed (newline
+// true), or as much of a longer line as the buffer holds (newline false). At the end of the
+// stream it returns what is left of an unfinished line, then the error (io.EOF for a clean
+// end). The piece is only valid until the next call.
+func (l *Lines) Next() (piece []byte, newline bool, err error) {
+	b, err := l.r.ReadSlice('\n')
+	switch {
+	case err == nil:
+		return b[:len(b)-1], true, nil
+	case errors.Is(err, bufio.ErrBufferFull):
+		return b, false, nil
+	case len(b) > 0:
+		// An unfinished last line: hand it over now, and the error on the next call (the
+		// body keeps answering it).
+		return b, false, nil
+	}
+	return nil, false, err
+}
+
+// ReadLine returns the next whole line, whatever its length, without its "\n" (and without a
+// "\r" before it). An unfinished last line is returned as a line, a final "\r" removed too;
+// then the stream's error.
+// The line is only valid until the next call.
+func (l *Lines) ReadLine() ([]byte, error) {
+	l.line = l.line[:0]
+	for {
+		piece, newline, err := l.Next()
+		if err != nil {
+			if len(l.line) > 0 && errors.Is(err, io.EOF) {
+				return bytes.TrimSuffix(l.line, []byte("\r")), nil
+			}
+			return nil, err
+		}
+		if newline && len(l.line) == 0 {
+			return bytes.TrimSuffix(piece, []byte("\r")), nil // the usual case: no copy
+		}
+		l.line = append(l.line, piece...)
+		if newline {
+			return bytes.TrimSuffix(l.line, []byte("\r")), nil
+		}
+	}
+}
+
+// IsKeepalive reports whether a line of a text stream is the sandbox's keepalive.
+func IsKeepalive(line []byte) bool {
+	return string(bytes.TrimSpace(line)) == KeepaliveLine
+}

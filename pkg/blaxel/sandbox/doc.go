@@ -1,0 +1,20 @@
+// Package sandbox is a handle on the API a Blaxel sandbox serves itself (openapi-sandbox.yaml):
+// its processes, their logs, its files and uploads, watches, and through [Sandbox.API] every
+// other operation of the document (ports, drives, the terminal, the interpreter).
+//
+// [Open] resolves a sandbox's address with a *blaxel.Client and sends the handle's requests
+// through that client's pipeline: the same credential, as X-Blaxel-Authorization and for the
+// sandbox's address alone, the same workspace, retries and retry budget, logging and
+// redaction. [OpenPreview] builds a handle that a preview's token authenticates instead.
+//
+// [Sandbox.Exec] starts a command and [Sandbox.Run] runs one to its end from its NDJSON
+// stream; neither ever sends a command twice: after an ambiguous failure the process is
+// looked up by its name. [Sandbox.Logs] and [Sandbox.Watch] are iterators that end with the
+// process or the context. [Sandbox.WriteFile] streams (in parts above 2 MiB, sent
+// concurrently), [Sandbox.Open], [Sandbox.OpenRange] and [Sandbox.FS] read, the last as an
+// io/fs.FS.
+//
+// Its errors are those of package blaxel: *blaxel.APIError for a refusal, *blaxel.DecodeError
+// for an answer that is not the one declared, *blaxel.StreamError for a failure the sandbox
+// reports inside a stream, none of them holding a credential.
+package sandbox

@@ -1,0 +1,295 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+
+	"github.com/blaxel-go/blaxel/gen/sandboxapi"
+	"github.com/blaxel-go/blaxel/internal/pipeline"
+	"github.com/blaxel-go/blaxel/pkg/blaxel"
+)
+
+// LogStream says which output of a process a LogChunk comes from.
+type LogStream string
+
+const (
+	LogStdout LogStream = "stdout"
+	LogStderr LogStream = "stderr"
+	LogOther  LogStream = "" // the sandbox's own notices before any output, such as a truncation notice
+)
+
+// LogChunk is a piece of a process's output: raw bytes, a line or part of one, with its
+// final "\n" when it ends a line.
+type LogChunk struct {
+	Stream LogStream
+	Data   []byte
+}
+
+// Logs follows the output of a process from its start: first what it has printed so far,
+// then live, ending when the process ends. It reconnects after a dropped connection (within
+// the client's retry budget) without yielding a byte twice. When ctx ends, or the sandbox
+// reports an error inside the stream (an unknown process, say), the last value holds the
+// error.
+//
+// pipeline.Lines may be of any length: one longer than 64 KiB comes in several chunks. The sandbox
+// labels live output per chunk it reads, not per line; a line without a label is given the
+// stream of the label before it, which is right unless both streams write at the same
+// instant. Once the sandbox's log of the process exceeds its cap (32 MiB), a reconnection can
+// no longer line up with what was already yielded and may repeat or skip a little.
+func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, error] {
+	return func(yield func(LogChunk, error) bool) {
+		if err := pipeline.CheckName("process", name); err != nil {
+			yield(LogChunk{}, err)
+			return
+		}
+		policy, jitter := s.p.RetryPolicy()
+		f := &logFollower{}
+		failures := 0
+		for {
+			progressed, err := s.followLogs(ctx, name, f, yield)
+			if f.stopped {
+				return
+			}
+			if progressed {
+				failures = 0
+			}
+			var streamErr *blaxel.StreamError
+			switch {
+			case ctx.Err() != nil:
+				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: %w", name, context.Cause(ctx)))
+				return
+			case errors.As(err, &streamErr):
+				yield(LogChunk{}, err)
+				return
+			case err == nil:
+				// The stream ends when the process does, and also at the first failure of one
+				// that restarts: ask which.
+				proc, perr := s.Process(ctx, name)
+				if perr != nil {
+					yield(LogChunk{}, perr)
+					return
+				}
+				if proc.Status != sandboxapi.ProcessResponseStatusRunning {
+					return
+				}
+				if progressed {
+					continue
+				}
+				// Ended with nothing new while the process runs: reconnect after a pause, as
+				// after a break, rather than at once and without end.
+				err = errLogStreamEnded
+			}
+			var apiErr *blaxel.APIError
+			if errors.As(err, &apiErr) && !pipeline.RetryableStatus(apiErr.StatusCode) {
+				yield(LogChunk{}, err)
+				return
+			}
+			failures++
+			if failures > policy.MaxRetries {
+				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: the stream broke %d times: %w", name, failures, err))
+				return
+			}
+			if err := pipeline.Sleep(ctx, pipeline.Backoff(policy, failures, jitter)); err != nil {
+				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: %w", name, err))
+				return
+			}
+		}
+	}
+}
+
+// errLogStreamEnded is a log stream that ended with no new output while its process still
+// runs: treated as a break, so that reconnecting pauses and gives up in the end.
+var errLogStreamEnded = errors.New("the log stream ended with no new output while the process runs")
+
+// logFollower is where a reading of the log stream stands, across reconnections: every
+// connection replays the log from its start, so what was yielded before is counted and
+// skipped.
+type logFollower struct {
+	lines   int       // whole lines yielded
+	partial int       // bytes yielded of the line after them
+	stream  LogStream // the label in force
+	stopped bool      // the caller stopped the iteration
+}
+
+// logChunkSize is how much of its log files the sandbox reads at a time: each read goes out
+// behind its own label, so a label can also start at that distance after another one, in
+// the middle of a line.
+const logChunkSize = 4096
+
+var (
+	stdoutLabel = []byte("stdout:")
+	stderrLabel = []byte("stderr:")
+	keepalive   = []byte(pipeline.KeepaliveLine + "\n")
+)
+
+// maxLogChunk is the most a LogChunk holds: a longer line comes in several.
+const maxLogChunk = 64 << 10
+
+// followLogs reads one connection of the log stream, yielding what was not yielded yet. It
+// returns nil when the stream ended cleanly, and whether it yielded anything.
+//
+// The stream is a sequence of labelled reads ("stdout:" or "stderr:" and up to 4 KiB) of
+// the process's output, and unlabelled lines of the sandbox's own (keepalives, notices). A
+// label is recognised at the start of a line, and where the read before it was a full one;
+// the bytes up to the next label belong to its stream. The labels and keepalives are
+// removed; what is counted, to skip it after a reconnection, is the output alone.
+func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, yield func(LogChunk, error) bool) (bool, error) {
+	resp, err := s.api.ClientInterface.StreamProcessLogs(ctx, name)
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReaderSize(resp.Body, pipeline.StreamBuffer)
+	if msg, ok := firstLineError(br); ok {
+		return false, s.streamError(resp.Request, msg)
+	}
+	var (
+		progressed bool
+		line       int // this connection's whole lines so far
+		offset     int // bytes of output read of the line after them
+		segment    int // bytes read since the last label
+		atStart    = true
+		pending    = make([]byte, 0, maxLogChunk+logChunkSize) // output to yield, of f.stream
+	)
+	// flush yields what is pending, with a "\n" when it ends a line.
+	flush := func(newline bool) bool {
+		if len(pending) == 0 && !newline {
+			return true
+		}
+		// Each chunk is the caller's to keep: a copy of exactly its size.
+		data := make([]byte, len(pending), len(pending)+1)
+		copy(data, pending)
+		if newline {
+			data = append(data, '\n')
+		}
+		pending = pending[:0]
+		if !yield(LogChunk{Stream: f.stream, Data: data}, nil) {
+			f.stopped = true
+			return false
+		}
+		progressed = true
+		f.partial += len(data)
+		if newline {
+			f.lines, f.partial = line+1, 0
+		}
+		return true
+	}
+	for {
+		if atStart || segment == logChunkSize {
+			if segment == logChunkSize {
+				segment = 0 // a label or not, the next read starts here
+			}
+			// Deciding may wait for bytes that have not come yet: hand over what is ready first.
+			if br.Buffered() < len(keepalive) && !flush(false) {
+				return true, nil
+			}
+			if atStart && continuesWith(br, keepalive) {
+				_, _ = br.Discard(len(keepalive)) // live only, never replayed: not counted
+				continue
+			}
+			stream := LogOther
+			switch {
+			case continuesWith(br, stdoutLabel):
+				stream = LogStdout
+			case continuesWith(br, stderrLabel):
+				stream = LogStderr
+			}
+			if stream != LogOther {
+				if stream != f.stream && !flush(false) {
+					return true, nil
+				}
+				f.stream = stream
+				_, _ = br.Discard(len(stdoutLabel))
+				segment = 0
+			}
+		}
+		// The output up to the end of the line, the next place a label may start, or the end
+		// of what has arrived.
+		if br.Buffered() == 0 {
+			if !flush(false) {
+				return true, nil
+			}
+			if _, err := br.Peek(1); err != nil {
+				if errors.Is(err, io.EOF) {
+					return progressed, nil
+				}
+				return progressed, err
+			}
+		}
+		window, _ := br.Peek(min(logChunkSize-segment, br.Buffered()))
+		n := len(window)
+		newline := false
+		if i := bytes.IndexByte(window, '\n'); i >= 0 {
+			n, newline = i+1, true
+		}
+		out := window[:n]
+		if newline {
+			out = out[:n-1]
+		}
+		// Skip what was yielded already: whole lines, then the bytes of the next one that were
+		// yielded or are pending.
+		switch {
+		case line < f.lines:
+			out = nil
+		case line == f.lines:
+			skip := min(max(f.partial+len(pending)-offset, 0), len(out))
+			offset += len(out)
+			out = out[skip:]
+		}
+		pending = append(pending, out...)
+		_, _ = br.Discard(n)
+		segment += n
+		if newline {
+			if line >= f.lines && !flush(true) {
+				return true, nil
+			}
+			line++
+			offset = 0
+		} else if len(pending) >= maxLogChunk && !flush(false) {
+			return true, nil
+		}
+		atStart = newline
+	}
+}
+
+// continuesWith reports whether the stream goes on with want, reading no further than it
+// takes to tell: a prefix that differs is known without waiting for more.
+func continuesWith(br *bufio.Reader, want []byte) bool {
+	for n := 1; n <= len(want); n++ {
+		b, _ := br.Peek(n)
+		if len(b) < n || b[n-1] != want[n-1] {
+			return false
+		}
+	}
+	return true
+}
+
+// firstLineError recognises the JSON error that the sandbox writes, inside a 200, into the
+// stream of a process it cannot follow. Only what has arrived is looked at.
+func firstLineError(br *bufio.Reader) (string, bool) {
+	if b, err := br.Peek(1); err != nil || b[0] != '{' {
+		return "", false
+	}
+	b, _ := br.Peek(br.Buffered())
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	return errorBody(b)
+}
+
+// errorBody reads the sandbox's {"error": "message"}.
+func errorBody(b []byte) (string, bool) {
+	var body struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(bytes.TrimSpace(b), &body) != nil || body.Error == "" {
+		return "", false
+	}
+	return body.Error, true
+}
