@@ -8,6 +8,7 @@ import (
 	"github.com/blaxel-go/blaxel/gen"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/faketest"
 )
 
 // The client and the fake meet only through openapi.yaml: these tests check that each
@@ -42,7 +43,7 @@ func TestClientCredentialsNeedOneTokenRequest(t *testing.T) {
 func TestClientWalksEveryPage(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
 	for i := range 120 {
-		if err := srv.Seed(blaxeltest.Seed{Path: "/sandboxes", Body: sandbox(fmt.Sprintf("box-%03d", i), nil)}); err != nil {
+		if err := srv.Seed(blaxeltest.Seed{Path: "/sandboxes", Body: faketest.Sandbox(fmt.Sprintf("box-%03d", i), nil)}); err != nil {
 			t.Fatal(err)
 		}
 	}

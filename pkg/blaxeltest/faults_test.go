@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/faketest"
 )
 
 // get sends a GET with the default headers through hc and returns the answer and the body read.
@@ -37,13 +38,13 @@ func TestFaultStatusForTheNextRequests(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
 	srv.Inject("CreateSandbox", 2, blaxeltest.Status(503).WithRetryAfter("2"))
 	for i := range 2 {
-		a := send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("box", nil)}).mustStatus(t, 503)
-		if a.header.Get("Retry-After") != "2" {
-			t.Errorf("attempt %d: Retry-After %q", i+1, a.header.Get("Retry-After"))
+		a := faketest.Send(t, srv, faketest.Request{Method: "POST", Path: "/sandboxes", Body: faketest.Sandbox("box", nil)}).MustStatus(t, 503)
+		if a.Header.Get("Retry-After") != "2" {
+			t.Errorf("attempt %d: Retry-After %q", i+1, a.Header.Get("Retry-After"))
 		}
 	}
-	send(t, srv, request{method: "GET", path: "/sandboxes/box"}).mustStatus(t, 404) // the faulted creations did nothing
-	send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("box", nil)}).mustStatus(t, 200)
+	faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes/box"}).MustStatus(t, 404) // the faulted creations did nothing
+	faketest.Send(t, srv, faketest.Request{Method: "POST", Path: "/sandboxes", Body: faketest.Sandbox("box", nil)}).MustStatus(t, 200)
 	if n := srv.Attempts("CreateSandbox"); n != 3 {
 		t.Errorf("%d attempts at CreateSandbox, want 3", n)
 	}
@@ -58,13 +59,13 @@ func TestFaultStatusForTheNextRequests(t *testing.T) {
 func TestFaultByRouteTemplateAndForever(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
 	srv.Inject("GET /sandboxes/{sandboxName}/previews", 0, blaxeltest.Status(429))
-	send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("box", nil)}).mustStatus(t, 200)
+	faketest.Send(t, srv, faketest.Request{Method: "POST", Path: "/sandboxes", Body: faketest.Sandbox("box", nil)}).MustStatus(t, 200)
 	for range 3 {
-		send(t, srv, request{method: "GET", path: "/sandboxes/box/previews"}).mustStatus(t, 429)
+		faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes/box/previews"}).MustStatus(t, 429)
 	}
-	send(t, srv, request{method: "GET", path: "/sandboxes/box"}).mustStatus(t, 200)
+	faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes/box"}).MustStatus(t, 200)
 	srv.ClearFaults()
-	send(t, srv, request{method: "GET", path: "/sandboxes/box/previews"}).mustStatus(t, 200)
+	faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes/box/previews"}).MustStatus(t, 200)
 }
 
 func TestFaultHang(t *testing.T) {
@@ -88,7 +89,7 @@ func TestFaultHang(t *testing.T) {
 
 func TestFaultDisconnect(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
-	send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("box", nil)}).mustStatus(t, 200)
+	faketest.Send(t, srv, faketest.Request{Method: "POST", Path: "/sandboxes", Body: faketest.Sandbox("box", nil)}).MustStatus(t, 200)
 	srv.Inject("GetSandbox", 1, blaxeltest.Disconnect().Committed())
 	resp, body, err := get(http.DefaultClient, srv, "/sandboxes/box")
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -102,11 +103,11 @@ func TestFaultDisconnect(t *testing.T) {
 func TestFaultEdgeTimeoutWhileCreationGoesOn(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
 	srv.Inject("CreateSandbox", 1, blaxeltest.EdgeTimeout().Committed())
-	a := send(t, srv, request{method: "POST", path: "/sandboxes", body: sandbox("box", nil)}).mustStatus(t, 504)
-	if ct := a.header.Get("Content-Type"); ct != "text/html" || !strings.Contains(string(a.raw), "504 Gateway Time-out") {
-		t.Errorf("answer %s %q", ct, a.raw)
+	a := faketest.Send(t, srv, faketest.Request{Method: "POST", Path: "/sandboxes", Body: faketest.Sandbox("box", nil)}).MustStatus(t, 504)
+	if ct := a.Header.Get("Content-Type"); ct != "text/html" || !strings.Contains(string(a.Raw), "504 Gateway Time-out") {
+		t.Errorf("answer %s %q", ct, a.Raw)
 	}
-	send(t, srv, request{method: "GET", path: "/sandboxes/box"}).mustStatus(t, 200)
+	faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes/box"}).MustStatus(t, 200)
 }
 
 func TestFaultTruncatedJSON(t *testing.T) {
@@ -125,15 +126,15 @@ func TestFaultTruncatedJSON(t *testing.T) {
 func TestFaultGatewayError(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
 	srv.Inject("*", 1, blaxeltest.GatewayError("WORKLOAD_UNAVAILABLE"))
-	a := send(t, srv, request{method: "GET", path: "/functions"}).mustStatus(t, 404)
-	e, _ := a.body["error"].(map[string]any)
+	a := faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/functions"}).MustStatus(t, 404)
+	e, _ := a.Body["error"].(map[string]any)
 	if e["code"] != "WORKLOAD_UNAVAILABLE" || e["retryable"] != true || e["status"] != float64(404) ||
-		a.header.Get("X-Blaxel-Error-Code") != "WORKLOAD_UNAVAILABLE" || a.header.Get("X-Blaxel-Source") == "" {
-		t.Errorf("answer %v %s", a.header, a.raw)
+		a.Header.Get("X-Blaxel-Error-Code") != "WORKLOAD_UNAVAILABLE" || a.Header.Get("X-Blaxel-Source") == "" {
+		t.Errorf("answer %v %s", a.Header, a.Raw)
 	}
 	srv.Inject("GetFunction", 1, blaxeltest.GatewayError("USAGE_LIMIT_EXCEEDED").WithRetryAfter("30"))
-	if a := send(t, srv, request{method: "GET", path: "/functions/f"}).mustStatus(t, 429); a.header.Get("Retry-After") != "30" {
-		t.Errorf("answer %v", a.header)
+	if a := faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/functions/f"}).MustStatus(t, 429); a.Header.Get("Retry-After") != "30" {
+		t.Errorf("answer %v", a.Header)
 	}
 }
 
@@ -161,7 +162,7 @@ func TestInjectReportsUnknownRoutes(t *testing.T) {
 	if len(rec.errors) != 3 {
 		t.Errorf("reported %q", rec.errors)
 	}
-	send(t, srv, request{method: "GET", path: "/sandboxes"}).mustStatus(t, 200) // nothing was armed
+	faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes"}).MustStatus(t, 200) // nothing was armed
 }
 
 func TestInjectReportsStatusesHTTPCannotSend(t *testing.T) {
@@ -173,9 +174,9 @@ func TestInjectReportsStatusesHTTPCannotSend(t *testing.T) {
 	if len(rec.errors) != 6 {
 		t.Errorf("reported %q", rec.errors)
 	}
-	send(t, srv, request{method: "GET", path: "/sandboxes/box"}).mustStatus(t, 404) // nothing was armed
+	faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes/box"}).MustStatus(t, 404) // nothing was armed
 	srv.Inject("GetSandbox", 1, blaxeltest.Status(599))
-	send(t, srv, request{method: "GET", path: "/sandboxes/box"}).mustStatus(t, 599)
+	faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes/box"}).MustStatus(t, 599)
 	if len(rec.errors) != 6 {
 		t.Errorf("reported %q", rec.errors)
 	}
@@ -183,9 +184,9 @@ func TestInjectReportsStatusesHTTPCannotSend(t *testing.T) {
 
 func TestRequestLog(t *testing.T) {
 	srv := blaxeltest.NewServer(t)
-	send(t, srv, request{method: "GET", path: "/sandboxes?limit=2&bl_preview_token=secret-token",
-		header: map[string]string{"Authorization": "Bearer bl_secret", "X-Blaxel-Preview-Token": "secret-token"}}).mustStatus(t, 200)
-	send(t, srv, request{method: "GET", path: "/no/such/path"}).mustStatus(t, 404)
+	faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes?limit=2&bl_preview_token=secret-token",
+		Header: map[string]string{"Authorization": "Bearer bl_secret", "X-Blaxel-Preview-Token": "secret-token"}}).MustStatus(t, 200)
+	faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/no/such/path"}).MustStatus(t, 404)
 	reqs := srv.Requests()
 	if len(reqs) != 2 {
 		t.Fatalf("%d requests", len(reqs))

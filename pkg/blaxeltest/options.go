@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/sandboxfake"
 )
 
 // Option configures a Server. An option given an unusable value makes Start return an error
@@ -23,7 +25,7 @@ type config struct {
 	now          func() time.Time
 	logger       *slog.Logger
 	seeds        []Seed
-	sandbox      sandboxConfig
+	sandbox      sandboxfake.Config
 }
 
 func defaultConfig() config {
@@ -31,7 +33,7 @@ func defaultConfig() config {
 		addr:     "127.0.0.1:0",
 		tokenTTL: 2 * time.Hour,
 		now:      time.Now,
-		sandbox:  defaultSandboxConfig(),
+		sandbox:  sandboxfake.DefaultConfig(),
 	}
 }
 

@@ -1,0 +1,195 @@
+package sandboxfake
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/wire"
+)
+
+// blobs keeps the contents of the sandboxes' files (and of multipart parts) under ids that
+// the store makes up, so that nothing a client sends, a path least of all, decides where
+// bytes are kept.
+type blobs interface {
+	// put stores what r yields and returns its id and size; on error nothing is kept.
+	put(r io.Reader) (id string, size int64, err error)
+	// open reads a blob from its start.
+	open(id string) (io.ReadSeekCloser, error)
+	// remove forgets a blob; readers that opened it keep reading it.
+	remove(id string)
+	// close forgets every blob.
+	close() error
+}
+
+// errNoBlob is what open answers for an id the store does not have.
+var errNoBlob = errors.New("blaxeltest: no such content")
+
+// memBlobs keeps contents in memory, in chunks of a fixed size, so that storing a file costs
+// about its size (reading it whole into one growing slice would cost up to twice as much).
+type memBlobs struct {
+	mu    sync.Mutex
+	items map[string][][]byte
+}
+
+// memChunk is the size of the chunks of memBlobs; a file's last chunk is cut to fit.
+const memChunk = 64 << 10
+
+func newMemBlobs() *memBlobs { return &memBlobs{items: map[string][][]byte{}} }
+
+func (m *memBlobs) put(r io.Reader) (string, int64, error) {
+	var chunks [][]byte
+	var size int64
+	for {
+		buf := make([]byte, memChunk)
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			if n < memChunk {
+				buf = bytes.Clone(buf[:n])
+			}
+			chunks = append(chunks, buf)
+			size += int64(n)
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return "", 0, err
+		}
+	}
+	id := wire.RandomHex(16)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.items[id] = chunks
+	return id, size, nil
+}
+
+func (m *memBlobs) open(id string) (io.ReadSeekCloser, error) {
+	m.mu.Lock()
+	chunks, ok := m.items[id]
+	m.mu.Unlock()
+	if !ok {
+		return nil, errNoBlob
+	}
+	var size int64
+	for _, c := range chunks {
+		size += int64(len(c))
+	}
+	return &chunkReader{chunks: chunks, size: size}, nil // the chunks are never written again
+}
+
+func (m *memBlobs) remove(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.items, id)
+}
+
+func (m *memBlobs) close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	clear(m.items)
+	return nil
+}
+
+// chunkReader reads and seeks over chunks all memChunk long but the last.
+type chunkReader struct {
+	chunks [][]byte
+	size   int64
+	off    int64
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if c.off >= c.size {
+		return 0, io.EOF
+	}
+	chunk := c.chunks[c.off/memChunk][c.off%memChunk:]
+	n := copy(p, chunk)
+	c.off += int64(n)
+	return n, nil
+}
+
+func (c *chunkReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += c.off
+	case io.SeekEnd:
+		offset += c.size
+	}
+	if offset < 0 {
+		return 0, errors.New("blaxeltest: seek before the start")
+	}
+	c.off = offset
+	return offset, nil
+}
+
+func (c *chunkReader) Close() error { return nil }
+
+type nopSeekCloser struct{ io.ReadSeeker }
+
+func (nopSeekCloser) Close() error { return nil }
+
+// dirBlobs keeps contents in files of a directory the server made for itself, named by random
+// ids and reached through an os.Root, so that no name can lead outside the directory.
+type dirBlobs struct {
+	dir  string
+	root *os.Root
+}
+
+// newDirBlobs makes a new directory inside parent to keep contents in.
+func newDirBlobs(parent string) (*dirBlobs, error) {
+	dir, err := os.MkdirTemp(parent, "blaxeltest-files-")
+	if err != nil {
+		return nil, fmt.Errorf("blaxeltest: make the file directory: %w", err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("blaxeltest: open the file directory: %w", err)
+	}
+	return &dirBlobs{dir: dir, root: root}, nil
+}
+
+func (d *dirBlobs) put(r io.Reader) (string, int64, error) {
+	id := wire.RandomHex(16)
+	f, err := d.root.OpenFile(id, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", 0, err
+	}
+	// Through a buffer of its own: a big upload never sits in memory, and the small reads a
+	// multipart body gives become few writes.
+	w := bufio.NewWriterSize(f, 256<<10)
+	n, err := io.Copy(w, r)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = d.root.Remove(id)
+		return "", 0, err
+	}
+	return id, n, nil
+}
+
+func (d *dirBlobs) open(id string) (io.ReadSeekCloser, error) {
+	f, err := d.root.Open(id)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, errNoBlob
+	}
+	return f, err
+}
+
+func (d *dirBlobs) remove(id string) { _ = d.root.Remove(id) }
+
+func (d *dirBlobs) close() error {
+	err := d.root.Close()
+	if rerr := os.RemoveAll(d.dir); err == nil {
+		err = rerr
+	}
+	return err
+}
