@@ -24,6 +24,12 @@ func (c *Client) AcceptWorkspaceInvitation(ctx context.Context, workspaceName st
 	return answer(c, resp, err, gen.ParseAcceptWorkspaceInvitationResponse, func(r *gen.AcceptWorkspaceInvitationResponse) *gen.PendingInvitationAccept { return r.JSON200 })
 }
 
+// ArchiveSandbox calls POST /sandboxes/{sandboxName}/archive, the operation ArchiveSandbox of openapi.yaml: Archive a sandbox.
+func (c *Client) ArchiveSandbox(ctx context.Context, sandboxName string, opts ...CallOption) (*gen.Sandbox, error) {
+	resp, err := c.raw.ArchiveSandbox(withCall(ctx, opts), sandboxName)
+	return answer(c, resp, err, gen.ParseArchiveSandboxResponse, func(r *gen.ArchiveSandboxResponse) *gen.Sandbox { return r.JSON200 })
+}
+
 // CheckWorkspaceAvailability calls POST /workspaces/availability, the operation CheckWorkspaceAvailability of openapi.yaml: Check whether a workspace name is free.
 func (c *Client) CheckWorkspaceAvailability(ctx context.Context, body gen.WorkspaceAvailabilityRequest, params *gen.CheckWorkspaceAvailabilityParams, opts ...CallOption) (*gen.WorkspaceAvailabilityAnswer, error) {
 	resp, err := c.raw.CheckWorkspaceAvailability(withCall(ctx, opts), params, body)
@@ -176,6 +182,12 @@ func (c *Client) CreateSandboxSchedule(ctx context.Context, sandboxName string, 
 func (c *Client) CreateSandboxSnapshot(ctx context.Context, sandboxName string, body gen.SandboxSnapshotRequest, opts ...CallOption) (*gen.SandboxSnapshot, error) {
 	resp, err := c.raw.CreateSandboxSnapshot(withCall(ctx, opts), sandboxName, body)
 	return answer(c, resp, err, gen.ParseCreateSandboxSnapshotResponse, func(r *gen.CreateSandboxSnapshotResponse) *gen.SandboxSnapshot { return r.JSON200 })
+}
+
+// CreateSnapshot calls POST /snapshots, the operation CreateSnapshot of openapi.yaml: Snapshot a resource.
+func (c *Client) CreateSnapshot(ctx context.Context, body gen.SandboxSnapshotRequest, opts ...CallOption) (*gen.SandboxSnapshot, error) {
+	resp, err := c.raw.CreateSnapshot(withCall(ctx, opts), body)
+	return answer(c, resp, err, gen.ParseCreateSnapshotResponse, func(r *gen.CreateSnapshotResponse) *gen.SandboxSnapshot { return r.JSON200 })
 }
 
 // CreateVPC calls POST /vpcs, the operation CreateVPC of openapi.yaml: Create a VPC.
@@ -358,6 +370,12 @@ func (c *Client) DeleteSandboxSnapshot(ctx context.Context, sandboxName string, 
 	return noAnswer(c, resp, err, 204)
 }
 
+// DeleteSnapshot calls DELETE /snapshots/{snapshotName}, the operation DeleteSnapshot of openapi.yaml: Delete a snapshot.
+func (c *Client) DeleteSnapshot(ctx context.Context, snapshotName string, opts ...CallOption) error {
+	resp, err := c.raw.DeleteSnapshot(withCall(ctx, opts), snapshotName)
+	return noAnswer(c, resp, err, 204)
+}
+
 // DeleteVPC calls DELETE /vpcs/{vpcName}, the operation DeleteVPC of openapi.yaml: Delete a VPC.
 func (c *Client) DeleteVPC(ctx context.Context, vpcName string, opts ...CallOption) (*gen.VPC, error) {
 	resp, err := c.raw.DeleteVPC(withCall(ctx, opts), vpcName)
@@ -398,6 +416,12 @@ func (c *Client) DeleteWorkspaceServiceAccount(ctx context.Context, clientID str
 func (c *Client) ForkSandbox(ctx context.Context, sandboxName string, body gen.SandboxForkRequest, opts ...CallOption) (*gen.SandboxForkResponse, error) {
 	resp, err := c.raw.ForkSandbox(withCall(ctx, opts), sandboxName, body)
 	return answer(c, resp, err, gen.ParseForkSandboxResponse, func(r *gen.ForkSandboxResponse) *gen.SandboxForkResponse { return r.JSON200 })
+}
+
+// ForkSnapshot calls POST /snapshots/{snapshotName}/fork, the operation ForkSnapshot of openapi.yaml: Start a resource from a snapshot.
+func (c *Client) ForkSnapshot(ctx context.Context, snapshotName string, body gen.SandboxForkRequest, opts ...CallOption) (*gen.SandboxForkResponse, error) {
+	resp, err := c.raw.ForkSnapshot(withCall(ctx, opts), snapshotName, body)
+	return answer(c, resp, err, gen.ParseForkSnapshotResponse, func(r *gen.ForkSnapshotResponse) *gen.SandboxForkResponse { return r.JSON200 })
 }
 
 // GetAgent calls GET /agents/{agentName}, the operation GetAgent of openapi.yaml: Get an agent.
@@ -578,6 +602,18 @@ func (c *Client) GetSandboxPreview(ctx context.Context, sandboxName string, prev
 func (c *Client) GetSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, opts ...CallOption) (*gen.SandboxScheduleEntry, error) {
 	resp, err := c.raw.GetSandboxSchedule(withCall(ctx, opts), sandboxName, scheduleID)
 	return answer(c, resp, err, gen.ParseGetSandboxScheduleResponse, func(r *gen.GetSandboxScheduleResponse) *gen.SandboxScheduleEntry { return r.JSON200 })
+}
+
+// GetSandboxScheduleMetrics calls GET /schedules/metrics, the operation GetSandboxScheduleMetrics of openapi.yaml: Count the workspace's schedules and runs.
+func (c *Client) GetSandboxScheduleMetrics(ctx context.Context, params *gen.GetSandboxScheduleMetricsParams, opts ...CallOption) (*gen.SandboxScheduleMetrics, error) {
+	resp, err := c.raw.GetSandboxScheduleMetrics(withCall(ctx, opts), params)
+	return answer(c, resp, err, gen.ParseGetSandboxScheduleMetricsResponse, func(r *gen.GetSandboxScheduleMetricsResponse) *gen.SandboxScheduleMetrics { return r.JSON200 })
+}
+
+// GetSnapshot calls GET /snapshots/{snapshotName}, the operation GetSnapshot of openapi.yaml: Get a snapshot.
+func (c *Client) GetSnapshot(ctx context.Context, snapshotName string, opts ...CallOption) (*gen.SandboxSnapshot, error) {
+	resp, err := c.raw.GetSnapshot(withCall(ctx, opts), snapshotName)
+	return answer(c, resp, err, gen.ParseGetSnapshotResponse, func(r *gen.GetSnapshotResponse) *gen.SandboxSnapshot { return r.JSON200 })
 }
 
 // GetTemplate calls GET /templates/{templateName}, the operation GetTemplate of openapi.yaml: Get a template.
@@ -918,6 +954,30 @@ func (c *Client) ListSandboxes(ctx context.Context, params *gen.ListSandboxesPar
 	return answer(c, resp, err, gen.ParseListSandboxesResponse, func(r *gen.ListSandboxesResponse) *gen.SandboxList { return r.JSON200 })
 }
 
+// ListScheduleExecutions calls GET /schedule-executions, the operation ListScheduleExecutions of openapi.yaml: List the workspace's scheduled runs.
+//
+// It returns one page; [Client.ListScheduleExecutionsAll] walks them all.
+func (c *Client) ListScheduleExecutions(ctx context.Context, params *gen.ListScheduleExecutionsParams, opts ...CallOption) (*gen.SandboxScheduleExecutionList, error) {
+	resp, err := c.raw.ListScheduleExecutions(withCall(ctx, opts), params)
+	return answer(c, resp, err, gen.ParseListScheduleExecutionsResponse, func(r *gen.ListScheduleExecutionsResponse) *gen.SandboxScheduleExecutionList { return r.JSON200 })
+}
+
+// ListSchedules calls GET /schedules, the operation ListSchedules of openapi.yaml: List the workspace's schedules.
+//
+// It returns one page; [Client.ListSchedulesAll] walks them all.
+func (c *Client) ListSchedules(ctx context.Context, params *gen.ListSchedulesParams, opts ...CallOption) (*gen.SandboxScheduleEntryList, error) {
+	resp, err := c.raw.ListSchedules(withCall(ctx, opts), params)
+	return answer(c, resp, err, gen.ParseListSchedulesResponse, func(r *gen.ListSchedulesResponse) *gen.SandboxScheduleEntryList { return r.JSON200 })
+}
+
+// ListSnapshots calls GET /snapshots, the operation ListSnapshots of openapi.yaml: List the workspace's snapshots.
+//
+// It returns one page; [Client.ListSnapshotsAll] walks them all.
+func (c *Client) ListSnapshots(ctx context.Context, params *gen.ListSnapshotsParams, opts ...CallOption) (*gen.SandboxSnapshotList, error) {
+	resp, err := c.raw.ListSnapshots(withCall(ctx, opts), params)
+	return answer(c, resp, err, gen.ParseListSnapshotsResponse, func(r *gen.ListSnapshotsResponse) *gen.SandboxSnapshotList { return r.JSON200 })
+}
+
 // ListTemplates calls GET /templates, the operation ListTemplates of openapi.yaml: List templates.
 func (c *Client) ListTemplates(ctx context.Context, opts ...CallOption) ([]gen.Template, error) {
 	resp, err := c.raw.ListTemplates(withCall(ctx, opts))
@@ -960,6 +1020,12 @@ func (c *Client) ListWorkspaces(ctx context.Context, opts ...CallOption) ([]gen.
 func (c *Client) RemoveWorkspaceUser(ctx context.Context, subOrEmail string, opts ...CallOption) error {
 	resp, err := c.raw.RemoveWorkspaceUser(withCall(ctx, opts), subOrEmail)
 	return noAnswer(c, resp, err, 200)
+}
+
+// RestoreSandboxSnapshot calls POST /sandboxes/{sandboxName}/snapshots/{snapshotId}/restore, the operation RestoreSandboxSnapshot of openapi.yaml: Restore a sandbox to a snapshot.
+func (c *Client) RestoreSandboxSnapshot(ctx context.Context, sandboxName string, snapshotID string, opts ...CallOption) (*gen.SandboxRestoreResponse, error) {
+	resp, err := c.raw.RestoreSandboxSnapshot(withCall(ctx, opts), sandboxName, snapshotID)
+	return answer(c, resp, err, gen.ParseRestoreSandboxSnapshotResponse, func(r *gen.RestoreSandboxSnapshotResponse) *gen.SandboxRestoreResponse { return r.JSON200 })
 }
 
 // ShareCustomDomain calls POST /customdomains/{domainName}/share, the operation ShareCustomDomain of openapi.yaml: Share a custom domain.
@@ -1006,6 +1072,12 @@ func (c *Client) StopSandbox(ctx context.Context, sandboxName string, opts ...Ca
 func (c *Client) TestFeatureFlag(ctx context.Context, featureKey string, params *gen.TestFeatureFlagParams, opts ...CallOption) (*gen.FeatureFlagEvaluation, error) {
 	resp, err := c.raw.TestFeatureFlag(withCall(ctx, opts), featureKey, params)
 	return answer(c, resp, err, gen.ParseTestFeatureFlagResponse, func(r *gen.TestFeatureFlagResponse) *gen.FeatureFlagEvaluation { return r.JSON200 })
+}
+
+// UnarchiveSandbox calls POST /sandboxes/{sandboxName}/unarchive, the operation UnarchiveSandbox of openapi.yaml: Unarchive a sandbox.
+func (c *Client) UnarchiveSandbox(ctx context.Context, sandboxName string, opts ...CallOption) (*gen.Sandbox, error) {
+	resp, err := c.raw.UnarchiveSandbox(withCall(ctx, opts), sandboxName)
+	return answer(c, resp, err, gen.ParseUnarchiveSandboxResponse, func(r *gen.UnarchiveSandboxResponse) *gen.Sandbox { return r.JSON200 })
 }
 
 // UnshareCustomDomain calls DELETE /customdomains/{domainName}/share/{targetWorkspace}, the operation UnshareCustomDomain of openapi.yaml: Stop sharing a custom domain.
@@ -1157,7 +1229,7 @@ func (c *Client) VerifyCustomDomain(ctx context.Context, domainName string, opts
 // false, no JSON body at all (and then an empty answer is the expected one).
 func answerShape(operation string) (shape byte, hasBody bool) {
 	switch operation {
-	case "AcceptImageShare", "AcceptWorkspaceInvitation", "CleanupImages", "CreateApiKeyForServiceAccount", "CreateAgent", "CreateApplication", "CreateApplicationCustomDomain", "CreateCustomDomain", "CreateDrive", "CreateDriveAccessToken", "CreateEgressGateway", "CreateEgressIP", "CreateFunction", "CreateImage", "CreateIntegrationConnection", "CreateJob", "CreateJobExecution", "CreateKnowledgebase", "CreateModel", "CreatePolicy", "CreatePrivateCluster", "CreateSandbox", "CreateSandboxPreview", "CreateSandboxPreviewToken", "CreateSandboxSchedule", "CreateSandboxSnapshot", "CreateVPC", "CreateVolume", "CreateVolumeTemplate", "CreateWorkspace", "CreateWorkspaceServiceAccount", "DeclineWorkspaceInvitation", "DeleteAgent", "DeleteApplication", "DeleteCustomDomain", "DeleteDrive", "DeleteEgressGateway", "DeleteEgressIP", "DeleteFunction", "DeleteImage", "DeleteImageTag", "DeleteIntegrationConnection", "DeleteJob", "DeleteJobExecution", "DeleteKnowledgebase", "DeleteModel", "DeletePolicy", "DeletePrivateCluster", "DeleteSandbox", "DeleteSandboxPreview", "DeleteSandboxPreviewToken", "DeleteSandboxSchedule", "DeleteVPC", "DeleteVolume", "DeleteVolumeTemplate", "DeleteVolumeTemplateVersion", "DeleteWorkspace", "DeleteWorkspaceServiceAccount", "ForkSandbox", "GetAgent", "GetApplication", "GetChangelog", "GetConfiguration", "GetCustomDomain", "GetDrive", "GetDriveByExternalId", "GetDriveJWKS", "GetEgressGateway", "GetEgressGatewayUsage", "GetEgressIP", "GetFunction", "GetImage", "GetIntegration", "GetIntegrationConnection", "GetJob", "GetJobExecution", "GetKnowledgebase", "GetModel", "GetPolicy", "GetPolicyUsages", "GetPrivateCluster", "GetSandbox", "GetSandboxByExternalId", "GetSandboxPreview", "GetSandboxSchedule", "GetTemplate", "GetVPC", "GetVolume", "GetVolumeByExternalId", "GetVolumeTemplate", "GetWorkspace", "getWorkspaceFeatures", "InviteWorkspaceUser", "IssueToken", "LeaveWorkspace", "ListAgents", "ListApplications", "ListDrives", "ListFunctions", "ListJobExecutionTasks", "ListJobExecutions", "ListJobs", "ListModels", "ListPolicies", "ListPublicIps", "ListSandboxScheduleExecutions", "ListSandboxSchedules", "ListSandboxes", "ListVolumes", "ShareCustomDomain", "ShareImage", "StartSandbox", "StopSandbox", "testFeatureFlag", "UnshareCustomDomain", "UnshareImage", "UpdateAgent", "UpdateApplication", "UpdateCustomDomain", "UpdateDrive", "UpdateFunction", "UpdateIntegrationConnection", "UpdateJob", "UpdateKnowledgebase", "UpdateModel", "UpdatePolicy", "UpdatePrivateCluster", "UpdateSandbox", "UpdateSandboxPreview", "UpdateSandboxSchedule", "UpdateVolume", "UpdateVolumeTemplate", "UpdateWorkspace", "UpdateWorkspaceServiceAccount", "UpdateWorkspaceUserRole", "VerifyCustomDomain":
+	case "AcceptImageShare", "AcceptWorkspaceInvitation", "ArchiveSandbox", "CleanupImages", "CreateApiKeyForServiceAccount", "CreateAgent", "CreateApplication", "CreateApplicationCustomDomain", "CreateCustomDomain", "CreateDrive", "CreateDriveAccessToken", "CreateEgressGateway", "CreateEgressIP", "CreateFunction", "CreateImage", "CreateIntegrationConnection", "CreateJob", "CreateJobExecution", "CreateKnowledgebase", "CreateModel", "CreatePolicy", "CreatePrivateCluster", "CreateSandbox", "CreateSandboxPreview", "CreateSandboxPreviewToken", "CreateSandboxSchedule", "CreateSandboxSnapshot", "CreateSnapshot", "CreateVPC", "CreateVolume", "CreateVolumeTemplate", "CreateWorkspace", "CreateWorkspaceServiceAccount", "DeclineWorkspaceInvitation", "DeleteAgent", "DeleteApplication", "DeleteCustomDomain", "DeleteDrive", "DeleteEgressGateway", "DeleteEgressIP", "DeleteFunction", "DeleteImage", "DeleteImageTag", "DeleteIntegrationConnection", "DeleteJob", "DeleteJobExecution", "DeleteKnowledgebase", "DeleteModel", "DeletePolicy", "DeletePrivateCluster", "DeleteSandbox", "DeleteSandboxPreview", "DeleteSandboxPreviewToken", "DeleteSandboxSchedule", "DeleteVPC", "DeleteVolume", "DeleteVolumeTemplate", "DeleteVolumeTemplateVersion", "DeleteWorkspace", "DeleteWorkspaceServiceAccount", "ForkSandbox", "ForkSnapshot", "GetAgent", "GetApplication", "GetChangelog", "GetConfiguration", "GetCustomDomain", "GetDrive", "GetDriveByExternalId", "GetDriveJWKS", "GetEgressGateway", "GetEgressGatewayUsage", "GetEgressIP", "GetFunction", "GetImage", "GetIntegration", "GetIntegrationConnection", "GetJob", "GetJobExecution", "GetKnowledgebase", "GetModel", "GetPolicy", "GetPolicyUsages", "GetPrivateCluster", "GetSandbox", "GetSandboxByExternalId", "GetSandboxPreview", "GetSandboxSchedule", "GetSandboxScheduleMetrics", "GetSnapshot", "GetTemplate", "GetVPC", "GetVolume", "GetVolumeByExternalId", "GetVolumeTemplate", "GetWorkspace", "getWorkspaceFeatures", "InviteWorkspaceUser", "IssueToken", "LeaveWorkspace", "ListAgents", "ListApplications", "ListDrives", "ListFunctions", "ListJobExecutionTasks", "ListJobExecutions", "ListJobs", "ListModels", "ListPolicies", "ListPublicIps", "ListSandboxScheduleExecutions", "ListSandboxSchedules", "ListSandboxes", "ListScheduleExecutions", "ListSchedules", "ListSnapshots", "ListVolumes", "RestoreSandboxSnapshot", "ShareCustomDomain", "ShareImage", "StartSandbox", "StopSandbox", "testFeatureFlag", "UnarchiveSandbox", "UnshareCustomDomain", "UnshareImage", "UpdateAgent", "UpdateApplication", "UpdateCustomDomain", "UpdateDrive", "UpdateFunction", "UpdateIntegrationConnection", "UpdateJob", "UpdateKnowledgebase", "UpdateModel", "UpdatePolicy", "UpdatePrivateCluster", "UpdateSandbox", "UpdateSandboxPreview", "UpdateSandboxSchedule", "UpdateVolume", "UpdateVolumeTemplate", "UpdateWorkspace", "UpdateWorkspaceServiceAccount", "UpdateWorkspaceUserRole", "VerifyCustomDomain":
 		return '{', true
 	case "GetWorkspaceServiceAccounts", "ListApiKeysForServiceAccount", "ListAgentRevisions", "ListAllEgressGateways", "ListAllEgressIPs", "ListAllPendingInvitations", "ListApplicationRevisions", "ListCustomDomainShares", "ListCustomDomains", "ListEgressGateways", "ListEgressIPs", "ListFunctionRevisions", "ListImageShares", "ListImages", "ListIntegrationConnections", "ListJobRevisions", "ListKnowledgebaseRevisions", "ListKnowledgebases", "ListLocations", "ListMCPHubDefinitions", "ListModelRevisions", "ListPendingImageShares", "ListPrivateClusters", "ListSandboxHubDefinitions", "ListSandboxPreviewTokens", "ListSandboxPreviews", "ListSandboxSnapshots", "ListTemplates", "ListVPCs", "ListVolumeTemplates", "ListWorkspaceUsers", "ListWorkspaces":
 		return '[', true
