@@ -5887,7 +5887,7 @@ type ClientInterface interface {
 
 	// ListKnowledgebases List knowledge bases
 	//
-	// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /knowledgebases (the `ListKnowledgebases` operationId).
 	//
@@ -5896,7 +5896,7 @@ type ClientInterface interface {
 
 	// CreateKnowledgebaseWithBody Create a knowledge base
 	//
-	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5907,7 +5907,7 @@ type ClientInterface interface {
 
 	// CreateKnowledgebase Create a knowledge base
 	//
-	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5918,7 +5918,7 @@ type ClientInterface interface {
 
 	// DeleteKnowledgebase Delete a knowledge base
 	//
-	// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with DELETE /knowledgebases/{knowledgebaseName} (the `DeleteKnowledgebase` operationId).
 	//
@@ -5927,7 +5927,7 @@ type ClientInterface interface {
 
 	// GetKnowledgebase Get a knowledge base
 	//
-	// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /knowledgebases/{knowledgebaseName} (the `GetKnowledgebase` operationId).
 	//
@@ -5936,7 +5936,7 @@ type ClientInterface interface {
 
 	// UpdateKnowledgebaseWithBody Update a knowledge base
 	//
-	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5947,7 +5947,7 @@ type ClientInterface interface {
 
 	// UpdateKnowledgebase Update a knowledge base
 	//
-	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5958,7 +5958,7 @@ type ClientInterface interface {
 
 	// ListKnowledgebaseRevisions List a knowledge base's revisions
 	//
-	// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /knowledgebases/{knowledgebaseName}/revisions (the `ListKnowledgebaseRevisions` operationId).
 	//
@@ -6148,7 +6148,7 @@ type ClientInterface interface {
 
 	// ListPrivateClusters List private clusters
 	//
-	// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /privateclusters (the `ListPrivateClusters` operationId).
 	//
@@ -6157,7 +6157,7 @@ type ClientInterface interface {
 
 	// CreatePrivateCluster Register a private cluster
 	//
-	// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /privateclusters (the `CreatePrivateCluster` operationId).
 	//
@@ -6166,7 +6166,7 @@ type ClientInterface interface {
 
 	// DeletePrivateCluster Remove a private cluster
 	//
-	// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with DELETE /privateclusters/{privateClusterName} (the `DeletePrivateCluster` operationId).
 	//
@@ -6175,7 +6175,7 @@ type ClientInterface interface {
 
 	// GetPrivateCluster Get a private cluster
 	//
-	// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /privateclusters/{privateClusterName} (the `GetPrivateCluster` operationId).
 	//
@@ -6184,7 +6184,7 @@ type ClientInterface interface {
 
 	// UpdatePrivateCluster Update a private cluster
 	//
-	// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with PUT /privateclusters/{privateClusterName} (the `UpdatePrivateCluster` operationId).
 	//
@@ -6193,7 +6193,7 @@ type ClientInterface interface {
 
 	// GetPrivateClusterHealth Get a private cluster's health
 	//
-	// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /privateclusters/{privateClusterName}/health (the `GetPrivateClusterHealth` operationId).
 	//
@@ -6202,7 +6202,7 @@ type ClientInterface interface {
 
 	// UpdatePrivateClusterHealth Report a private cluster's health
 	//
-	// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /privateclusters/{privateClusterName}/health (the `UpdatePrivateClusterHealth` operationId).
 	//
@@ -6211,7 +6211,7 @@ type ClientInterface interface {
 
 	// ListAllPendingInvitations List the caller's invitations
 	//
-	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /profile/invitations (the `ListAllPendingInvitations` operationId).
 	//
@@ -6515,7 +6515,7 @@ type ClientInterface interface {
 
 	// StartSandbox Start a sandbox
 	//
-	// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/start (the `StartSandbox` operationId).
 	//
@@ -6524,7 +6524,7 @@ type ClientInterface interface {
 
 	// StopSandbox Stop a sandbox
 	//
-	// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/stop (the `StopSandbox` operationId).
 	//
@@ -7084,7 +7084,7 @@ type ClientInterface interface {
 
 	// DeclineWorkspaceInvitation Decline a workspace invitation
 	//
-	// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /workspaces/{workspaceName}/decline (the `DeclineWorkspaceInvitation` operationId).
 	//
@@ -7093,7 +7093,7 @@ type ClientInterface interface {
 
 	// AcceptWorkspaceInvitation Accept a workspace invitation
 	//
-	// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /workspaces/{workspaceName}/join (the `AcceptWorkspaceInvitation` operationId).
 	//
@@ -8733,7 +8733,7 @@ func (c *Client) ListJobRevisions(ctx context.Context, jobID JobID, reqEditors .
 
 // ListKnowledgebases List knowledge bases
 //
-// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /knowledgebases (the `ListKnowledgebases` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8751,7 +8751,7 @@ func (c *Client) ListKnowledgebases(ctx context.Context, reqEditors ...RequestEd
 
 // CreateKnowledgebaseWithBody Create a knowledge base
 //
-// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8771,7 +8771,7 @@ func (c *Client) CreateKnowledgebaseWithBody(ctx context.Context, contentType st
 
 // CreateKnowledgebase Create a knowledge base
 //
-// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8791,7 +8791,7 @@ func (c *Client) CreateKnowledgebase(ctx context.Context, body CreateKnowledgeba
 
 // DeleteKnowledgebase Delete a knowledge base
 //
-// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with DELETE /knowledgebases/{knowledgebaseName} (the `DeleteKnowledgebase` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8809,7 +8809,7 @@ func (c *Client) DeleteKnowledgebase(ctx context.Context, knowledgebaseName Know
 
 // GetKnowledgebase Get a knowledge base
 //
-// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /knowledgebases/{knowledgebaseName} (the `GetKnowledgebase` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8827,7 +8827,7 @@ func (c *Client) GetKnowledgebase(ctx context.Context, knowledgebaseName Knowled
 
 // UpdateKnowledgebaseWithBody Update a knowledge base
 //
-// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8847,7 +8847,7 @@ func (c *Client) UpdateKnowledgebaseWithBody(ctx context.Context, knowledgebaseN
 
 // UpdateKnowledgebase Update a knowledge base
 //
-// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8867,7 +8867,7 @@ func (c *Client) UpdateKnowledgebase(ctx context.Context, knowledgebaseName Know
 
 // ListKnowledgebaseRevisions List a knowledge base's revisions
 //
-// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /knowledgebases/{knowledgebaseName}/revisions (the `ListKnowledgebaseRevisions` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -9296,7 +9296,7 @@ func (c *Client) GetPolicyUsages(ctx context.Context, policyName PolicyName, req
 
 // ListPrivateClusters List private clusters
 //
-// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /privateclusters (the `ListPrivateClusters` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -9314,7 +9314,7 @@ func (c *Client) ListPrivateClusters(ctx context.Context, reqEditors ...RequestE
 
 // CreatePrivateCluster Register a private cluster
 //
-// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /privateclusters (the `CreatePrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -9332,7 +9332,7 @@ func (c *Client) CreatePrivateCluster(ctx context.Context, reqEditors ...Request
 
 // DeletePrivateCluster Remove a private cluster
 //
-// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with DELETE /privateclusters/{privateClusterName} (the `DeletePrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -9350,7 +9350,7 @@ func (c *Client) DeletePrivateCluster(ctx context.Context, privateClusterName Pr
 
 // GetPrivateCluster Get a private cluster
 //
-// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /privateclusters/{privateClusterName} (the `GetPrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -9368,7 +9368,7 @@ func (c *Client) GetPrivateCluster(ctx context.Context, privateClusterName Priva
 
 // UpdatePrivateCluster Update a private cluster
 //
-// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with PUT /privateclusters/{privateClusterName} (the `UpdatePrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -9386,7 +9386,7 @@ func (c *Client) UpdatePrivateCluster(ctx context.Context, privateClusterName Pr
 
 // GetPrivateClusterHealth Get a private cluster's health
 //
-// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /privateclusters/{privateClusterName}/health (the `GetPrivateClusterHealth` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -9404,7 +9404,7 @@ func (c *Client) GetPrivateClusterHealth(ctx context.Context, privateClusterName
 
 // UpdatePrivateClusterHealth Report a private cluster's health
 //
-// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /privateclusters/{privateClusterName}/health (the `UpdatePrivateClusterHealth` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -9422,7 +9422,7 @@ func (c *Client) UpdatePrivateClusterHealth(ctx context.Context, privateClusterN
 
 // ListAllPendingInvitations List the caller's invitations
 //
-// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /profile/invitations (the `ListAllPendingInvitations` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -10105,7 +10105,7 @@ func (c *Client) RestoreSandboxSnapshot(ctx context.Context, sandboxName Sandbox
 
 // StartSandbox Start a sandbox
 //
-// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/start (the `StartSandbox` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -10123,7 +10123,7 @@ func (c *Client) StartSandbox(ctx context.Context, sandboxName SandboxName, reqE
 
 // StopSandbox Stop a sandbox
 //
-// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/stop (the `StopSandbox` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -11382,7 +11382,7 @@ func (c *Client) UpdateWorkspace(ctx context.Context, workspaceName WorkspaceNam
 
 // DeclineWorkspaceInvitation Decline a workspace invitation
 //
-// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /workspaces/{workspaceName}/decline (the `DeclineWorkspaceInvitation` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -11400,7 +11400,7 @@ func (c *Client) DeclineWorkspaceInvitation(ctx context.Context, workspaceName W
 
 // AcceptWorkspaceInvitation Accept a workspace invitation
 //
-// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /workspaces/{workspaceName}/join (the `AcceptWorkspaceInvitation` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -21046,7 +21046,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListKnowledgebasesWithResponse List knowledge bases
 	//
-	// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21057,7 +21057,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateKnowledgebaseWithBodyWithResponse Create a knowledge base
 	//
-	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21068,7 +21068,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateKnowledgebaseWithResponse Create a knowledge base
 	//
-	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21079,7 +21079,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteKnowledgebaseWithResponse Delete a knowledge base
 	//
-	// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21090,7 +21090,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetKnowledgebaseWithResponse Get a knowledge base
 	//
-	// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21101,7 +21101,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateKnowledgebaseWithBodyWithResponse Update a knowledge base
 	//
-	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21112,7 +21112,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateKnowledgebaseWithResponse Update a knowledge base
 	//
-	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21123,7 +21123,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListKnowledgebaseRevisionsWithResponse List a knowledge base's revisions
 	//
-	// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21341,7 +21341,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListPrivateClustersWithResponse List private clusters
 	//
-	// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21352,7 +21352,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreatePrivateClusterWithResponse Register a private cluster
 	//
-	// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21363,7 +21363,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeletePrivateClusterWithResponse Remove a private cluster
 	//
-	// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21374,7 +21374,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetPrivateClusterWithResponse Get a private cluster
 	//
-	// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21385,7 +21385,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePrivateClusterWithResponse Update a private cluster
 	//
-	// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21396,7 +21396,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetPrivateClusterHealthWithResponse Get a private cluster's health
 	//
-	// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21407,7 +21407,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePrivateClusterHealthWithResponse Report a private cluster's health
 	//
-	// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21418,7 +21418,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAllPendingInvitationsWithResponse List the caller's invitations
 	//
-	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21762,7 +21762,7 @@ type ClientWithResponsesInterface interface {
 
 	// StartSandboxWithResponse Start a sandbox
 	//
-	// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21773,7 +21773,7 @@ type ClientWithResponsesInterface interface {
 
 	// StopSandboxWithResponse Stop a sandbox
 	//
-	// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22405,7 +22405,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeclineWorkspaceInvitationWithResponse Decline a workspace invitation
 	//
-	// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22416,7 +22416,7 @@ type ClientWithResponsesInterface interface {
 
 	// AcceptWorkspaceInvitationWithResponse Accept a workspace invitation
 	//
-	// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -40448,7 +40448,7 @@ func (c *ClientWithResponses) ListJobRevisionsWithResponse(ctx context.Context, 
 
 // ListKnowledgebasesWithResponse List knowledge bases
 //
-// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -40465,7 +40465,7 @@ func (c *ClientWithResponses) ListKnowledgebasesWithResponse(ctx context.Context
 
 // CreateKnowledgebaseWithBodyWithResponse Create a knowledge base
 //
-// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -40482,7 +40482,7 @@ func (c *ClientWithResponses) CreateKnowledgebaseWithBodyWithResponse(ctx contex
 
 // CreateKnowledgebaseWithResponse Create a knowledge base
 //
-// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -40498,7 +40498,7 @@ func (c *ClientWithResponses) CreateKnowledgebaseWithResponse(ctx context.Contex
 
 // DeleteKnowledgebaseWithResponse Delete a knowledge base
 //
-// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -40515,7 +40515,7 @@ func (c *ClientWithResponses) DeleteKnowledgebaseWithResponse(ctx context.Contex
 
 // GetKnowledgebaseWithResponse Get a knowledge base
 //
-// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -40532,7 +40532,7 @@ func (c *ClientWithResponses) GetKnowledgebaseWithResponse(ctx context.Context, 
 
 // UpdateKnowledgebaseWithBodyWithResponse Update a knowledge base
 //
-// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -40549,7 +40549,7 @@ func (c *ClientWithResponses) UpdateKnowledgebaseWithBodyWithResponse(ctx contex
 
 // UpdateKnowledgebaseWithResponse Update a knowledge base
 //
-// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -40565,7 +40565,7 @@ func (c *ClientWithResponses) UpdateKnowledgebaseWithResponse(ctx context.Contex
 
 // ListKnowledgebaseRevisionsWithResponse List a knowledge base's revisions
 //
-// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -40927,7 +40927,7 @@ func (c *ClientWithResponses) GetPolicyUsagesWithResponse(ctx context.Context, p
 
 // ListPrivateClustersWithResponse List private clusters
 //
-// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -40944,7 +40944,7 @@ func (c *ClientWithResponses) ListPrivateClustersWithResponse(ctx context.Contex
 
 // CreatePrivateClusterWithResponse Register a private cluster
 //
-// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -40961,7 +40961,7 @@ func (c *ClientWithResponses) CreatePrivateClusterWithResponse(ctx context.Conte
 
 // DeletePrivateClusterWithResponse Remove a private cluster
 //
-// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -40978,7 +40978,7 @@ func (c *ClientWithResponses) DeletePrivateClusterWithResponse(ctx context.Conte
 
 // GetPrivateClusterWithResponse Get a private cluster
 //
-// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -40995,7 +40995,7 @@ func (c *ClientWithResponses) GetPrivateClusterWithResponse(ctx context.Context,
 
 // UpdatePrivateClusterWithResponse Update a private cluster
 //
-// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -41012,7 +41012,7 @@ func (c *ClientWithResponses) UpdatePrivateClusterWithResponse(ctx context.Conte
 
 // GetPrivateClusterHealthWithResponse Get a private cluster's health
 //
-// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -41029,7 +41029,7 @@ func (c *ClientWithResponses) GetPrivateClusterHealthWithResponse(ctx context.Co
 
 // UpdatePrivateClusterHealthWithResponse Report a private cluster's health
 //
-// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -41046,7 +41046,7 @@ func (c *ClientWithResponses) UpdatePrivateClusterHealthWithResponse(ctx context
 
 // ListAllPendingInvitationsWithResponse List the caller's invitations
 //
-// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -41618,7 +41618,7 @@ func (c *ClientWithResponses) RestoreSandboxSnapshotWithResponse(ctx context.Con
 
 // StartSandboxWithResponse Start a sandbox
 //
-// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -41635,7 +41635,7 @@ func (c *ClientWithResponses) StartSandboxWithResponse(ctx context.Context, sand
 
 // StopSandboxWithResponse Stop a sandbox
 //
-// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -42687,7 +42687,7 @@ func (c *ClientWithResponses) UpdateWorkspaceWithResponse(ctx context.Context, w
 
 // DeclineWorkspaceInvitationWithResponse Decline a workspace invitation
 //
-// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -42704,7 +42704,7 @@ func (c *ClientWithResponses) DeclineWorkspaceInvitationWithResponse(ctx context
 
 // AcceptWorkspaceInvitationWithResponse Accept a workspace invitation
 //
-// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //

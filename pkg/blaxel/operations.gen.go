@@ -18,7 +18,8 @@ func (c *Client) AcceptImageShare(ctx context.Context, pendingShareID string, pa
 
 // AcceptWorkspaceInvitation calls POST /workspaces/{workspaceName}/join, the operation AcceptWorkspaceInvitation of openapi.yaml: Accept a workspace invitation.
 //
-// Deprecated: openapi.yaml marks the operation AcceptWorkspaceInvitation as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) AcceptWorkspaceInvitation(ctx context.Context, workspaceName string, opts ...CallOption) (*gen.PendingInvitationAccept, error) {
 	resp, err := c.raw.AcceptWorkspaceInvitation(withCall(ctx, opts), workspaceName)
 	return answer(c, resp, err, gen.ParseAcceptWorkspaceInvitationResponse, func(r *gen.AcceptWorkspaceInvitationResponse) *gen.PendingInvitationAccept { return r.JSON200 })
@@ -128,7 +129,8 @@ func (c *Client) CreateJobExecution(ctx context.Context, jobID string, body gen.
 
 // CreateKnowledgebase calls POST /knowledgebases, the operation CreateKnowledgebase of openapi.yaml: Create a knowledge base.
 //
-// Deprecated: openapi.yaml marks the operation CreateKnowledgebase as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) CreateKnowledgebase(ctx context.Context, body gen.Knowledgebase, opts ...CallOption) (*gen.Knowledgebase, error) {
 	resp, err := c.raw.CreateKnowledgebase(withCall(ctx, opts), body)
 	return answer(c, resp, err, gen.ParseCreateKnowledgebaseResponse, func(r *gen.CreateKnowledgebaseResponse) *gen.Knowledgebase { return r.JSON200 })
@@ -148,7 +150,8 @@ func (c *Client) CreatePolicy(ctx context.Context, body gen.Policy, opts ...Call
 
 // CreatePrivateCluster calls POST /privateclusters, the operation CreatePrivateCluster of openapi.yaml: Register a private cluster.
 //
-// Deprecated: openapi.yaml marks the operation CreatePrivateCluster as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) CreatePrivateCluster(ctx context.Context, opts ...CallOption) (*gen.PrivateCluster, error) {
 	resp, err := c.raw.CreatePrivateCluster(withCall(ctx, opts))
 	return answer(c, resp, err, gen.ParseCreatePrivateClusterResponse, func(r *gen.CreatePrivateClusterResponse) *gen.PrivateCluster { return r.JSON200 })
@@ -228,7 +231,8 @@ func (c *Client) DeclineImageShare(ctx context.Context, pendingShareID string, o
 
 // DeclineWorkspaceInvitation calls POST /workspaces/{workspaceName}/decline, the operation DeclineWorkspaceInvitation of openapi.yaml: Decline a workspace invitation.
 //
-// Deprecated: openapi.yaml marks the operation DeclineWorkspaceInvitation as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) DeclineWorkspaceInvitation(ctx context.Context, workspaceName string, opts ...CallOption) (*gen.PendingInvitation, error) {
 	resp, err := c.raw.DeclineWorkspaceInvitation(withCall(ctx, opts), workspaceName)
 	return answer(c, resp, err, gen.ParseDeclineWorkspaceInvitationResponse, func(r *gen.DeclineWorkspaceInvitationResponse) *gen.PendingInvitation { return r.JSON200 })
@@ -314,7 +318,8 @@ func (c *Client) DeleteJobExecution(ctx context.Context, jobID string, execution
 
 // DeleteKnowledgebase calls DELETE /knowledgebases/{knowledgebaseName}, the operation DeleteKnowledgebase of openapi.yaml: Delete a knowledge base.
 //
-// Deprecated: openapi.yaml marks the operation DeleteKnowledgebase as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) DeleteKnowledgebase(ctx context.Context, knowledgebaseName string, opts ...CallOption) (*gen.Knowledgebase, error) {
 	resp, err := c.raw.DeleteKnowledgebase(withCall(ctx, opts), knowledgebaseName)
 	return answer(c, resp, err, gen.ParseDeleteKnowledgebaseResponse, func(r *gen.DeleteKnowledgebaseResponse) *gen.Knowledgebase { return r.JSON200 })
@@ -334,7 +339,8 @@ func (c *Client) DeletePolicy(ctx context.Context, policyName string, opts ...Ca
 
 // DeletePrivateCluster calls DELETE /privateclusters/{privateClusterName}, the operation DeletePrivateCluster of openapi.yaml: Remove a private cluster.
 //
-// Deprecated: openapi.yaml marks the operation DeletePrivateCluster as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) DeletePrivateCluster(ctx context.Context, privateClusterName string, opts ...CallOption) (*gen.PrivateCluster, error) {
 	resp, err := c.raw.DeletePrivateCluster(withCall(ctx, opts), privateClusterName)
 	return answer(c, resp, err, gen.ParseDeletePrivateClusterResponse, func(r *gen.DeletePrivateClusterResponse) *gen.PrivateCluster { return r.JSON200 })
@@ -540,7 +546,8 @@ func (c *Client) GetJobExecution(ctx context.Context, jobID string, executionID 
 
 // GetKnowledgebase calls GET /knowledgebases/{knowledgebaseName}, the operation GetKnowledgebase of openapi.yaml: Get a knowledge base.
 //
-// Deprecated: openapi.yaml marks the operation GetKnowledgebase as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) GetKnowledgebase(ctx context.Context, knowledgebaseName string, opts ...CallOption) (*gen.Knowledgebase, error) {
 	resp, err := c.raw.GetKnowledgebase(withCall(ctx, opts), knowledgebaseName)
 	return answer(c, resp, err, gen.ParseGetKnowledgebaseResponse, func(r *gen.GetKnowledgebaseResponse) *gen.Knowledgebase { return r.JSON200 })
@@ -566,7 +573,8 @@ func (c *Client) GetPolicyUsages(ctx context.Context, policyName string, opts ..
 
 // GetPrivateCluster calls GET /privateclusters/{privateClusterName}, the operation GetPrivateCluster of openapi.yaml: Get a private cluster.
 //
-// Deprecated: openapi.yaml marks the operation GetPrivateCluster as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) GetPrivateCluster(ctx context.Context, privateClusterName string, opts ...CallOption) (*gen.PrivateCluster, error) {
 	resp, err := c.raw.GetPrivateCluster(withCall(ctx, opts), privateClusterName)
 	return answer(c, resp, err, gen.ParseGetPrivateClusterResponse, func(r *gen.GetPrivateClusterResponse) *gen.PrivateCluster { return r.JSON200 })
@@ -574,7 +582,8 @@ func (c *Client) GetPrivateCluster(ctx context.Context, privateClusterName strin
 
 // GetPrivateClusterHealth calls GET /privateclusters/{privateClusterName}/health, the operation GetPrivateClusterHealth of openapi.yaml: Get a private cluster's health.
 //
-// Deprecated: openapi.yaml marks the operation GetPrivateClusterHealth as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) GetPrivateClusterHealth(ctx context.Context, privateClusterName string, opts ...CallOption) error {
 	resp, err := c.raw.GetPrivateClusterHealth(withCall(ctx, opts), privateClusterName)
 	return noAnswer(c, resp, err, 200)
@@ -716,7 +725,8 @@ func (c *Client) ListAllEgressIPs(ctx context.Context, opts ...CallOption) ([]ge
 
 // ListAllPendingInvitations calls GET /profile/invitations, the operation ListAllPendingInvitations of openapi.yaml: List the caller's invitations.
 //
-// Deprecated: openapi.yaml marks the operation ListAllPendingInvitations as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) ListAllPendingInvitations(ctx context.Context, opts ...CallOption) ([]gen.PendingInvitationRender, error) {
 	resp, err := c.raw.ListAllPendingInvitations(withCall(ctx, opts))
 	return answerValue(c, resp, err, gen.ParseListAllPendingInvitationsResponse, func(r *gen.ListAllPendingInvitationsResponse) *[]gen.PendingInvitationRender { return r.JSON200 })
@@ -838,7 +848,8 @@ func (c *Client) ListJobs(ctx context.Context, params *gen.ListJobsParams, opts 
 
 // ListKnowledgebaseRevisions calls GET /knowledgebases/{knowledgebaseName}/revisions, the operation ListKnowledgebaseRevisions of openapi.yaml: List a knowledge base's revisions.
 //
-// Deprecated: openapi.yaml marks the operation ListKnowledgebaseRevisions as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) ListKnowledgebaseRevisions(ctx context.Context, knowledgebaseName string, opts ...CallOption) ([]gen.RevisionMetadata, error) {
 	resp, err := c.raw.ListKnowledgebaseRevisions(withCall(ctx, opts), knowledgebaseName)
 	return answerValue(c, resp, err, gen.ParseListKnowledgebaseRevisionsResponse, func(r *gen.ListKnowledgebaseRevisionsResponse) *[]gen.RevisionMetadata { return r.JSON200 })
@@ -846,7 +857,8 @@ func (c *Client) ListKnowledgebaseRevisions(ctx context.Context, knowledgebaseNa
 
 // ListKnowledgebases calls GET /knowledgebases, the operation ListKnowledgebases of openapi.yaml: List knowledge bases.
 //
-// Deprecated: openapi.yaml marks the operation ListKnowledgebases as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) ListKnowledgebases(ctx context.Context, opts ...CallOption) ([]gen.Knowledgebase, error) {
 	resp, err := c.raw.ListKnowledgebases(withCall(ctx, opts))
 	return answerValue(c, resp, err, gen.ParseListKnowledgebasesResponse, func(r *gen.ListKnowledgebasesResponse) *[]gen.Knowledgebase { return r.JSON200 })
@@ -894,7 +906,8 @@ func (c *Client) ListPolicies(ctx context.Context, params *gen.ListPoliciesParam
 
 // ListPrivateClusters calls GET /privateclusters, the operation ListPrivateClusters of openapi.yaml: List private clusters.
 //
-// Deprecated: openapi.yaml marks the operation ListPrivateClusters as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) ListPrivateClusters(ctx context.Context, opts ...CallOption) ([]gen.PrivateCluster, error) {
 	resp, err := c.raw.ListPrivateClusters(withCall(ctx, opts))
 	return answerValue(c, resp, err, gen.ParseListPrivateClustersResponse, func(r *gen.ListPrivateClustersResponse) *[]gen.PrivateCluster { return r.JSON200 })
@@ -1054,7 +1067,8 @@ type ShareImageResult struct {
 
 // StartSandbox calls PUT /sandboxes/{sandboxName}/start, the operation StartSandbox of openapi.yaml: Start a sandbox.
 //
-// Deprecated: openapi.yaml marks the operation StartSandbox as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) StartSandbox(ctx context.Context, sandboxName string, opts ...CallOption) (*gen.StartSandbox, error) {
 	resp, err := c.raw.StartSandbox(withCall(ctx, opts), sandboxName)
 	return answer(c, resp, err, gen.ParseStartSandboxResponse, func(r *gen.StartSandboxResponse) *gen.StartSandbox { return r.JSON200 })
@@ -1062,7 +1076,8 @@ func (c *Client) StartSandbox(ctx context.Context, sandboxName string, opts ...C
 
 // StopSandbox calls PUT /sandboxes/{sandboxName}/stop, the operation StopSandbox of openapi.yaml: Stop a sandbox.
 //
-// Deprecated: openapi.yaml marks the operation StopSandbox as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) StopSandbox(ctx context.Context, sandboxName string, opts ...CallOption) (*gen.StopSandbox, error) {
 	resp, err := c.raw.StopSandbox(withCall(ctx, opts), sandboxName)
 	return answer(c, resp, err, gen.ParseStopSandboxResponse, func(r *gen.StopSandboxResponse) *gen.StopSandbox { return r.JSON200 })
@@ -1136,7 +1151,8 @@ func (c *Client) UpdateJob(ctx context.Context, jobID string, body gen.Job, opts
 
 // UpdateKnowledgebase calls PUT /knowledgebases/{knowledgebaseName}, the operation UpdateKnowledgebase of openapi.yaml: Update a knowledge base.
 //
-// Deprecated: openapi.yaml marks the operation UpdateKnowledgebase as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) UpdateKnowledgebase(ctx context.Context, knowledgebaseName string, body gen.Knowledgebase, opts ...CallOption) (*gen.Knowledgebase, error) {
 	resp, err := c.raw.UpdateKnowledgebase(withCall(ctx, opts), knowledgebaseName, body)
 	return answer(c, resp, err, gen.ParseUpdateKnowledgebaseResponse, func(r *gen.UpdateKnowledgebaseResponse) *gen.Knowledgebase { return r.JSON200 })
@@ -1156,7 +1172,8 @@ func (c *Client) UpdatePolicy(ctx context.Context, policyName string, body gen.P
 
 // UpdatePrivateCluster calls PUT /privateclusters/{privateClusterName}, the operation UpdatePrivateCluster of openapi.yaml: Update a private cluster.
 //
-// Deprecated: openapi.yaml marks the operation UpdatePrivateCluster as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) UpdatePrivateCluster(ctx context.Context, privateClusterName string, opts ...CallOption) (*gen.PrivateCluster, error) {
 	resp, err := c.raw.UpdatePrivateCluster(withCall(ctx, opts), privateClusterName)
 	return answer(c, resp, err, gen.ParseUpdatePrivateClusterResponse, func(r *gen.UpdatePrivateClusterResponse) *gen.PrivateCluster { return r.JSON200 })
@@ -1164,7 +1181,8 @@ func (c *Client) UpdatePrivateCluster(ctx context.Context, privateClusterName st
 
 // UpdatePrivateClusterHealth calls POST /privateclusters/{privateClusterName}/health, the operation UpdatePrivateClusterHealth of openapi.yaml: Report a private cluster's health.
 //
-// Deprecated: openapi.yaml marks the operation UpdatePrivateClusterHealth as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) UpdatePrivateClusterHealth(ctx context.Context, privateClusterName string, opts ...CallOption) error {
 	resp, err := c.raw.UpdatePrivateClusterHealth(withCall(ctx, opts), privateClusterName)
 	return noAnswer(c, resp, err, 200)
