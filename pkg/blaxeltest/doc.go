@@ -83,9 +83,11 @@
 // Every sandbox of the control plane answers the Sandbox API at
 // {server}/{workspace}/sandboxes/{name}, e.g. http://127.0.0.1:port/test/sandboxes/box/process:
 //
-//   - The gate: an unknown sandbox answers the gateway's 404 WORKLOAD_NOT_FOUND, one still
-//     DEPLOYING the edge's 503, a request without a credential (as on the control plane, or a
-//     preview token of the sandbox in X-Blaxel-Preview-Token or bl_preview_token) 401.
+//   - The gate: an unknown sandbox answers the gateway's 404 WORKLOAD_NOT_FOUND, a request
+//     without a credential (as on the control plane, or a preview token of the sandbox in
+//     X-Blaxel-Preview-Token or bl_preview_token) 401. A new sandbox answers at once, as
+//     Blaxel's do, even while DEPLOYING; with WithSlowSandboxStart it answers the edge's 503
+//     until DEPLOYED.
 //   - Files live in memory, or with WithSandboxFileDir in a directory the server makes and
 //     removes, under random names no path can choose. Paths follow the real server's rule:
 //     relative to the working directory (WithSandboxWorkDir, /blaxel by default) unless the raw
