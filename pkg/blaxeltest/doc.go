@@ -63,8 +63,10 @@
 //     domain answers the domain), else a minimal valid instance of their schema.
 //   - Deployed workloads answer at the server's root, its RunURL, as the platform's gateway
 //     does: {RunURL}/{workspace}/agents/{name}, .../functions/{name}/mcp and
-//     .../models/{name}/v1/..., and a workload created in a workspace has that address as its
-//     metadata.url. The gateway's checks come first, in its error shape: no credential
+//     .../models/{name}/v1/..., and a workload has that address as its metadata.url in its
+//     workspace (a seed given no workspace, in each workspace). A preview of a sandbox has
+//     metadata.resourceName (the sandbox) and spec.url (the sandbox's address, which its
+//     preview tokens open). The gateway's checks come first, in its error shape: no credential
 //     (AUTHENTICATION_REQUIRED), a refused one (AUTHENTICATION_FAILED), X-Blaxel-Workspace
 //     missing or not the path's (FORBIDDEN), an unknown workload (WORKLOAD_NOT_FOUND), one not
 //     DEPLOYED (WORKLOAD_UNAVAILABLE). An agent echoes the request as JSON, or streams the

@@ -54,10 +54,9 @@ func New(cfg Config) (*Plane, error) {
 		return nil, err
 	}
 	creds := newCredentials(cfg)
-	return &Plane{
-		api: a, cfg: cfg, creds: creds,
-		handlers: &handlers{st: newStore(), creds: creds, delay: cfg.DeployDelay, runURL: cfg.RunURL},
-	}, nil
+	h := &handlers{st: newStore(), creds: creds, delay: cfg.DeployDelay, runURL: cfg.RunURL}
+	h.st.seeded = h.restamp
+	return &Plane{api: a, cfg: cfg, creds: creds, handlers: h}, nil
 }
 
 // HasRoute reports whether route names an operation of openapi.yaml: its operationId or
