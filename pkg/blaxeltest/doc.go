@@ -43,7 +43,8 @@
 //     deleted, bound to the workspace they were created in (another one answers 403).
 //   - Credentials: a bearer key in Authorization or X-Blaxel-Authorization; any non-empty key
 //     unless WithAPIKey names the accepted ones; tokens from /oauth/token (client credentials in
-//     a Basic header, or a refresh token) that expire after WithTokenTTL. Otherwise 401.
+//     a Basic header, or a refresh token) that expire after WithTokenTTL: JSON Web Tokens
+//     signed with a key of the server, whose exp claim says when. Otherwise 401.
 //   - Workspace: operations in a workspace need X-Blaxel-Workspace (or ?workspace=), else 403.
 //     Those tagged workspaces or invitations act for the caller and need none. Each workspace
 //     has its own items: listings, totals, lookups and cursors never cross workspaces. A seed
