@@ -207,7 +207,7 @@ func (s *Plane) check(r *http.Request, op *operation, workspace string, body []b
 		}
 	}
 	if op.needsWorkspace && workspace == "" {
-		return wire.Error(http.StatusForbidden, "forbidden", "no workspace: name it with the X-Blaxel-Workspace header")
+		return wire.Error(http.StatusForbidden, "forbidden", "no workspace: name it with the X-Blaxel-Workspace header (blaxel.WithWorkspace, or BL_WORKSPACE, in the Go client)")
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 		return wire.Error(http.StatusBadRequest, "bad_request", wire.ValidationMessage(err))
