@@ -48,6 +48,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(url st
 	addr := fs.String("addr", "127.0.0.1:4010", "address to listen on (host:port)")
 	seedFile := fs.String("seed", "", "YAML or JSON file of resources to create at start: a list of {path, body}")
 	deployDelay := fs.Duration("deploy-delay", 2*time.Second, "how long new sandboxes, agents, functions, models and jobs stay DEPLOYING")
+	slowStart := fs.Bool("slow-sandbox-start", false, "new sandboxes answer 503 on their own address until DEPLOYED (default: at once, as on Blaxel)")
 	apiKey := fs.String("api-key", "", "the one API key to accept (default: any non-empty key)")
 	clientID := fs.String("client-id", "", "the client id /oauth/token accepts (default: any)")
 	clientSecret := fs.String("client-secret", "", "the client secret /oauth/token accepts, with -client-id")
@@ -65,6 +66,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(url st
 		blaxeltest.WithDeployDelay(*deployDelay),
 		blaxeltest.WithTokenTTL(*tokenTTL),
 		blaxeltest.WithLogger(logger),
+	}
+	if *slowStart {
+		opts = append(opts, blaxeltest.WithSlowSandboxStart())
 	}
 	if *apiKey != "" {
 		opts = append(opts, blaxeltest.WithAPIKey(*apiKey))

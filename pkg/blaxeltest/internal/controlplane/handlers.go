@@ -135,7 +135,7 @@ func (h *handlers) create(c *call) wire.Reply {
 	}
 	h.st.seq++
 	e := &entry{key: key, keys: keys, seq: h.st.seq, doc: newItem(coll, body, params, c)}
-	h.stampRunURL(coll, e.doc, params, c.workspace)
+	h.stamp(coll, e.doc, params, c.space)
 	delay := h.delay
 	if c.seeding {
 		delay = 0
@@ -303,6 +303,7 @@ func (h *handlers) update(c *call) wire.Reply {
 	}
 	fillDefaults(coll.item, next)
 	stampServerFields(coll, next, c.params, c)
+	h.stamp(coll, next, c.params, c.space)
 	e.doc = next
 	return h.itemReply(c, coll, e.doc, c.params, nil)
 }
