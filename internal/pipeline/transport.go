@@ -277,10 +277,16 @@ func SameOrigin(a, b *url.URL) bool {
 
 // redirectPolicy wraps the caller's CheckRedirect (or net/http's limit of 10) so that headers
 // carrying a credential, which net/http copies to the next request unless they are
-// Authorization or cookies, are dropped when the redirect leaves the origin.
+// Authorization or cookies, are dropped when the redirect leaves the origin, and a body is
+// never sent to another origin.
 func redirectPolicy(caller func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if !SameOrigin(req.URL, via[0].URL) {
+			if req.Body != nil && req.Body != http.NoBody {
+				// A 307 or 308 would resend the body, which may hold a command or a file, to
+				// a host it was not meant for: the redirect is returned as the answer.
+				return http.ErrUseLastResponse
+			}
 			redact.DropCredentialHeaders(req.Header)
 		}
 		if caller != nil {
