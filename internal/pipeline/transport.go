@@ -41,10 +41,8 @@ type transport struct {
 	userAgent  []string    // the client's User-Agent
 	headers    http.Header // extra headers from WithHeader
 	insecure   bool
-	policy     RetryPolicy
-	checkRetry CheckRetry   // nil for DefaultCheckRetry
-	budget     *retryBudget // nil for none
-	jitter     func(limit int64) int64
+	retrier    *retrier   // the policy, the budget and the jitter of every retry of the client
+	checkRetry CheckRetry // nil for DefaultCheckRetry
 	now        func() time.Time
 	log        requestLog
 }
@@ -121,7 +119,7 @@ func (p *transport) roundTrip(req *http.Request, d *Destination) (*http.Response
 			if reason != "" {
 				p.log.retry(ctx, r, attempt, 0, reason)
 			}
-			p.budget.settle(resp, err, spent)
+			p.retrier.budget.settle(resp, err, spent)
 			return resp, err
 		}
 		retries++

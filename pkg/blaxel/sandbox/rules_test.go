@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/blaxel-go/blaxel/internal/pipeline"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 )
 
@@ -79,3 +80,22 @@ func TestSandboxRedirectNeverSendsTheBodyToAnotherOrigin(t *testing.T) {
 	}
 }
 
+// A log stream's reconnections are retries like any other: each is paid from the client's
+// retry budget, and they stop when it is spent, before the policy's number is reached.
+func TestLogReconnectionsArePaidFromTheRetryBudget(t *testing.T) {
+	sbx, sb, _ := sandboxSetup(t, blaxel.WithRetryBudget(10))
+	var connections atomic.Int32
+	sbx.HandleFunc("GET /process/{name}/logs/stream", func(w http.ResponseWriter, r *http.Request) {
+		connections.Add(1) // ends at once, nothing new, while the process runs
+	})
+	sbx.HandleFunc("GET /process/{name}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, processJSON("p", "running", 0))
+	})
+	var last error
+	for _, err := range sb.Logs(context.Background(), "p") {
+		last = err
+	}
+	if !errors.Is(last, pipeline.ErrBudgetSpent) || connections.Load() != 2 {
+		t.Fatalf("%d connections, last error %v; want 2 and the budget spent (one reconnection of 10 tokens)", connections.Load(), last)
+	}
+}
