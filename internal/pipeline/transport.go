@@ -120,7 +120,14 @@ func (p *transport) roundTrip(req *http.Request, d *Destination) (*http.Response
 				p.log.retry(ctx, r, attempt, 0, reason)
 			}
 			p.retrier.budget.settle(resp, err, spent)
-			return resp, err
+			if err == nil {
+				if err = p.unfollowableRedirect(r, resp); err != nil {
+					resp = nil
+				}
+			}
+			// An error of the transport may quote what the server sent (a header line, a
+			// Content-Length): it leaves with the client's secrets removed.
+			return resp, p.log.redact.Err(err)
 		}
 		retries++
 		p.log.retry(ctx, r, attempt, wait, reason)
@@ -350,4 +357,22 @@ func headerValue(v string) []string {
 		return nil
 	}
 	return []string{v}
+}
+
+// unfollowableRedirect is the error of a redirect whose Location cannot be read. net/http
+// would quote the header in its own error, secrets and all: the answer is refused here, with
+// them removed.
+func (p *transport) unfollowableRedirect(r *http.Request, resp *http.Response) error {
+	if resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return nil
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return nil
+	}
+	if _, err := r.URL.Parse(loc); err == nil {
+		return nil
+	}
+	Discard(resp)
+	return fmt.Errorf("blaxel: the answer %d redirects to a Location that is not an address: %q", resp.StatusCode, p.log.redact.Text(loc))
 }
