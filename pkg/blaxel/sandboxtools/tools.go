@@ -163,7 +163,7 @@ func AddTools(server *mcp.Server, sb *sandbox.Sandbox, opts ...Option) error {
 	mcp.AddTool(server, &mcp.Tool{Name: "run_command", Description: fmt.Sprintf(
 		"Runs a shell command in the sandbox to its end, and answers its exit code and output "+
 			"(at most %d bytes of each stream: the beginning and the end). The command is killed after "+
-			"timeout_seconds (at most %d).", s.maxOutput, int(s.commandTimeout/time.Second))}, t.runCommand)
+			"timeout_seconds (at most %v).", s.maxOutput, s.commandTimeout)}, t.runCommand)
 	return nil
 }
 

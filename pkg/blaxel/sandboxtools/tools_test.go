@@ -213,6 +213,8 @@ func TestListDirectory(t *testing.T) {
 		t.Errorf("listed %+v", out)
 	}
 	callFails(t, session, "list_directory", map[string]any{"path": "/nowhere"})
+	callFails(t, session, "list_directory", map[string]any{"path": "/w/a.txt"})
+	callFails(t, session, "read_file", map[string]any{"path": "/w"})
 }
 
 func TestSearchTextAndFindFiles(t *testing.T) {
