@@ -3,13 +3,16 @@
 // of sandboxes, through the pipeline of a blaxel.Client: its credential, workspace, logging,
 // redaction and retry rules. It is a package of its own so that a program that does not speak
 // MCP does not link the SDK.
+//
+// Connect and ConnectSandbox open a session themselves. NewTransport and NewSandboxTransport
+// give an mcp.Transport instead, for a program (an agent framework's tool set among them)
+// whose own go-sdk client opens the sessions: the same pipeline and guarantees apply.
 package blaxelmcp
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -173,26 +176,24 @@ func options(opts []Option) (*settings, error) {
 // client resolved, through the pipeline p with the destination dest (which trusts base's
 // origin with the credential). ctx bounds connecting.
 func connect(ctx context.Context, p *pipeline.Pipeline, dest pipeline.Destination, base *url.URL, s *settings) (*mcp.ClientSession, error) {
-	endpoint := base.JoinPath("mcp")
-	hc := p.Client(dest)
-	hc.Timeout = 0 // an overall timeout would cut the session's event streams
-	st := &sessionTransport{
-		next: hc.Transport, connect: s.connectTimeout, headers: s.headerTimeout,
-		apiError: func(req *http.Request, resp *http.Response) *blaxel.APIError {
-			return pipeline.NewAPIError(req, resp, p.Redact)
-		}, connecting: ctx,
+	t := &Transport{address: fixedAddress(p, dest, base), connectTimeout: s.connectTimeout, headerTimeout: s.headerTimeout}
+	var watch *handshakeWatch
+	session, err := s.client.Connect(ctx, transportFunc(func(ctx context.Context) (mcp.Connection, error) {
+		conn, w, err := t.open(ctx)
+		watch = w
+		return conn, err
+	}), nil)
+	if watch == nil {
+		return nil, err
 	}
-	hc.Transport = st
-	transport := &mcp.StreamableClientTransport{Endpoint: endpoint.String(), HTTPClient: hc}
-	session, err := s.client.Connect(ctx, transport, nil)
-	cut := st.connected()
+	cut := watch.finish()
 	if err == nil && cut {
 		// ctx ended as the session opened, and may have cut its event stream.
 		_ = session.Close()
 		session, err = nil, context.Cause(ctx)
 	}
 	if err != nil {
-		if refused := st.refusal(); refused != nil {
+		if refused := watch.st.refusal(); refused != nil {
 			return nil, refused // Blaxel's own account of the failure
 		}
 		return nil, err
