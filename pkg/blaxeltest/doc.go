@@ -70,7 +70,9 @@
 //     DEPLOYED (WORKLOAD_UNAVAILABLE). An agent echoes the request as JSON, or streams the
 //     words of its "inputs" as server-sent events (delta..., done) or NDJSON when the request
 //     accepts text/event-stream or application/x-ndjson; ?async=true answers
-//     {"success": true} and runs the call in the background; HandleAgent replaces the echo.
+//     {"success": true} and runs the call in the background, then posts its answer, signed
+//     (WithCallbackSecret), to the callbackUrl of the agent's http-async trigger if it has
+//     one; HandleAgent replaces the echo.
 //     A function is an MCP server of the go-sdk (streamable HTTP, with sessions) with an
 //     "echo" tool; AddFunctionTool adds others. A model answers GET v1/models and
 //     POST v1/chat/completions (with "stream": true too) with the last user message.

@@ -116,7 +116,8 @@ func (s *Server) assemble() error {
 	if s.sbx, err = sandboxfake.NewHost(sc); err != nil {
 		return err
 	}
-	s.run = runplane.New(runplane.Config{Platform: s.cp, Kinds: controlplane.WorkloadKinds(), Log: s.log, Now: s.cfg.now})
+	s.run = runplane.New(runplane.Config{Platform: s.cp, Kinds: controlplane.WorkloadKinds(), Log: s.log, Now: s.cfg.now,
+		CallbackSecret: s.cfg.jobs.callbackSecret()})
 	return nil
 }
 
