@@ -76,6 +76,11 @@
 //     A function is an MCP server of the go-sdk (streamable HTTP, with sessions) with an
 //     "echo" tool; AddFunctionTool adds others. A model answers GET v1/models and
 //     POST v1/chat/completions (with "stream": true too) with the last user message.
+//   - Job executions settle as succeeded after the deploy delay, unless HandleJob gave the
+//     job a Go handler: then each task of an execution created from then on runs it, in index
+//     order, with the environment the platform gives a task (BL_EXECUTION_DATA_URL served by
+//     the server, TASK_INDEX, the job's and the execution's variables), and the execution,
+//     its tasks and its stats follow (running, then succeeded or failed).
 //
 // Faults (Server.Inject) make chosen requests fail; Server.Requests and Server.Attempts tell
 // what the server received.

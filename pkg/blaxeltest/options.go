@@ -26,7 +26,7 @@ type config struct {
 	logger       *slog.Logger
 	seeds        []Seed
 	sandbox      sandboxfake.Config
-	jobs         jobsConfig
+	background   backgroundConfig
 }
 
 func defaultConfig() config {

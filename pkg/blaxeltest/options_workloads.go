@@ -6,12 +6,12 @@ import "errors"
 // with, unless WithCallbackSecret gives another.
 const DefaultCallbackSecret = "blaxeltest-callback-secret"
 
-// jobsConfig is what the options set for the workloads' background work: callbacks and jobs.
-type jobsConfig struct {
+// backgroundConfig is what the options set for the background work of workloads.
+type backgroundConfig struct {
 	secret string
 }
 
-func (j jobsConfig) callbackSecret() string {
+func (j backgroundConfig) callbackSecret() string {
 	if j.secret == "" {
 		return DefaultCallbackSecret
 	}
@@ -27,7 +27,7 @@ func WithCallbackSecret(secret string) Option {
 		if secret == "" {
 			return errors.New("blaxeltest: WithCallbackSecret: the secret is empty")
 		}
-		c.jobs.secret = secret
+		c.background.secret = secret
 		return nil
 	}
 }
