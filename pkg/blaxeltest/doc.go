@@ -74,7 +74,9 @@
 //     (WithCallbackSecret), to the callbackUrl of the agent's http-async trigger if it has
 //     one; HandleAgent replaces the echo.
 //     A function is an MCP server of the go-sdk (streamable HTTP, with sessions) with an
-//     "echo" tool; AddFunctionTool adds others. A model answers GET v1/models and
+//     "echo" tool; AddFunctionTool adds others. One deployed with spec.runtime.transport
+//     "websocket" serves the same over a WebSocket at the same address (a GET handshake, one
+//     JSON-RPC message per text frame). A model answers GET v1/models and
 //     POST v1/chat/completions (with "stream": true too) with the last user message.
 //   - Job executions settle as succeeded after the deploy delay, unless HandleJob gave the
 //     job a Go handler: then each task of an execution created from then on runs it, in index

@@ -29,6 +29,9 @@ type Platform interface {
 	// AsyncCallbackURL returns where the end of a background call of the workload is
 	// reported, "" for nowhere.
 	AsyncCallbackURL(kind, workspace, name string) string
+	// FunctionTransport returns the MCP transport a function serves: "http-stream" or
+	// "websocket".
+	FunctionTransport(workspace, name string) string
 }
 
 // Config is what the run plane is made with.
@@ -133,6 +136,10 @@ func (s *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "functions":
 		if rest != "mcp" {
 			s.gateway(sw, "ROUTE_NOT_FOUND", now)
+			return
+		}
+		if s.cfg.Platform.FunctionTransport(workspace, name) == "websocket" {
+			s.function(name).serveWebSocket(sw, r)
 			return
 		}
 		s.function(name).handler.ServeHTTP(sw, r)
