@@ -29,6 +29,9 @@ type tracing struct {
 	tracer     trace.Tracer
 	propagator propagation.TextMapPropagator
 	redact     *redact.Redactor
+	// The options of the two kinds of span, made once: a variadic call would make its slice
+	// for every span, recorded or not.
+	internal, client []trace.SpanStartOption
 }
 
 func newTracing(s Settings, red *redact.Redactor) tracing {
@@ -43,7 +46,13 @@ func newTracing(s Settings, red *redact.Redactor) tracing {
 		// trace continues into the agent or function called unless the caller says otherwise.
 		prop = propagation.TraceContext{}
 	}
-	return tracing{tracer: tp.Tracer(TracerName, trace.WithInstrumentationVersion(ModuleVersion)), propagator: prop, redact: red}
+	return tracing{
+		tracer:     tp.Tracer(TracerName, trace.WithInstrumentationVersion(ModuleVersion)),
+		propagator: prop,
+		redact:     red,
+		internal:   []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)},
+		client:     []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)},
+	}
 }
 
 // Operation is the span of one operation of the client. The zero Operation does nothing.
@@ -62,7 +71,7 @@ func (p *Pipeline) StartOperation(ctx context.Context, name string) (context.Con
 func (t tracing) startOperation(ctx context.Context, name string) (context.Context, Operation) {
 	// Internal: the HTTP client spans are its attempts', and one request is never two client
 	// spans deep.
-	octx, span := t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal))
+	octx, span := t.tracer.Start(ctx, name, t.internal...)
 	if !span.IsRecording() {
 		// A span that records nothing carries its parent's trace context or its own, which
 		// is the same to the attempts under it: ctx stays as it was, and the request that
@@ -95,7 +104,7 @@ func (t tracing) startAttempt(ctx context.Context, req *http.Request, n int) (co
 	if method == semconv.HTTPRequestMethodOther {
 		name = "HTTP"
 	}
-	ctx, span := t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
+	ctx, span := t.tracer.Start(ctx, name, t.client...)
 	if !span.IsRecording() {
 		return ctx, span
 	}

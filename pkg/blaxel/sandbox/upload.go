@@ -75,7 +75,9 @@ func WithUploadConcurrency(n int) WriteOption {
 // answers for it. An upload that fails or whose ctx ends is aborted, so that nothing is left
 // behind in the sandbox's memory. The write is not atomic: a reader may see the old file
 // until the upload completes, and a single request cut off halfway leaves no file.
-func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm fs.FileMode, opts ...WriteOption) error {
+func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm fs.FileMode, opts ...WriteOption) (err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.WriteFile")
+	defer func() { op.End(err) }()
 	p, err := sandboxPath(name)
 	if err != nil {
 		return err
