@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -61,11 +62,17 @@ type Operation struct {
 	redact *redact.Redactor
 }
 
-// StartOperation starts the span of an operation named name ("GetSandbox", "RunAgent",
-// "sandbox.Run"); the requests sent with the returned context are its attempts' parents.
-// End it with End.
+// StartOperation starts the span of an operation named name ("RunAgent", "sandbox.Run"; a
+// generated call's is started by its doer, named by its operationId): the requests sent with
+// the returned context are its attempts, and the client's debug log names the operation in
+// their records. End it with End.
 func (p *Pipeline) StartOperation(ctx context.Context, name string) (context.Context, Operation) {
-	return p.transport.trace.startOperation(ctx, name)
+	ctx, op := p.transport.trace.startOperation(ctx, name)
+	if p.transport.log.enabled(ctx, slog.LevelDebug) {
+		// The debug records of its requests name it too; without them, ctx is not grown.
+		ctx = context.WithValue(ctx, operationKey{}, name)
+	}
+	return ctx, op
 }
 
 func (t tracing) startOperation(ctx context.Context, name string) (context.Context, Operation) {

@@ -2,7 +2,9 @@ package blaxel_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -224,6 +226,38 @@ func TestTraceContextWithoutProvider(t *testing.T) {
 		reqs := srv.Requests()[before:]
 		if len(reqs) != 1 || reqs[0].Header.Get("Traceparent") != tc.want {
 			t.Errorf("%s: traceparent %q, want %q", tc.name, reqs[len(reqs)-1].Header.Get("Traceparent"), tc.want)
+		}
+	}
+}
+
+// The debug log names the operation of each request: the operationId of a generated call,
+// the workload call's name otherwise.
+func TestDebugLogNamesTheOperation(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	var logs syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, _ := fakeClient(t, srv, blaxel.WithLogger(logger))
+	deployAgent(t, c, "helper")
+	srv.Inject("GetSandbox", 1, blaxeltest.Status(http.StatusServiceUnavailable))
+	if _, err := c.GetSandbox(t.Context(), "absent", nil); err == nil {
+		t.Fatal("got an absent sandbox")
+	}
+	body, err := c.RunAgent(t.Context(), "helper", strings.NewReader(`{"inputs":"hi"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body.Close()
+	seen := map[string]int{}
+	for line := range strings.SplitSeq(strings.TrimSpace(logs.String()), "\n") {
+		var rec struct{ Msg, Operation, Method string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		seen[rec.Msg+" "+rec.Operation+" "+rec.Method]++
+	}
+	for _, want := range []string{"blaxel: request GetSandbox GET", "blaxel: retrying GetSandbox GET", "blaxel: request RunAgent POST"} {
+		if seen[want] == 0 {
+			t.Errorf("no record %q in %v", want, seen)
 		}
 	}
 }

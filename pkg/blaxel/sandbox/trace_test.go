@@ -1,9 +1,13 @@
 package sandbox_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,19 +28,8 @@ func TestSandboxCallsAreSpans(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	c, err := blaxel.New(blaxel.WithBaseURL(srv.URL()), blaxel.WithRunURL(srv.RunURL()), blaxel.WithAPIKey("fake-key-for-spans"),
-		blaxel.WithWorkspace("ws"), fastRetries(), blaxel.WithTracerProvider(tp))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := openWith(t, srv, blaxel.WithTracerProvider(tp))
 	ctx := t.Context()
-	if _, err := c.CreateSandboxAndWait(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "box"}}, blaxel.WithPollInterval(time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
-	sb, err := sandbox.Open(ctx, c, "box")
-	if err != nil {
-		t.Fatal(err)
-	}
 	exp.Reset()
 	ctx, parent := tp.Tracer("caller").Start(ctx, "caller")
 	if _, err := sb.Run(ctx, "echo traced"); err != nil {
@@ -103,4 +96,66 @@ func spansNamed(spans tracetest.SpanStubs, name string) []tracetest.SpanStub {
 		}
 	}
 	return out
+}
+
+// openWith creates the sandbox "box" on srv and opens it with a client built with opts.
+func openWith(t *testing.T, srv *blaxeltest.Server, opts ...blaxel.Option) *sandbox.Sandbox {
+	t.Helper()
+	c, err := blaxel.New(append([]blaxel.Option{blaxel.WithBaseURL(srv.URL()), blaxel.WithRunURL(srv.RunURL()),
+		blaxel.WithAPIKey("fake-key-for-spans"), blaxel.WithWorkspace("ws"), fastRetries()}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateSandboxAndWait(t.Context(), gen.Sandbox{Metadata: gen.Metadata{Name: "box"}}, blaxel.WithPollInterval(time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.Open(t.Context(), c, "box")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb
+}
+
+// lockedBuffer is a log's output, written from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// The debug records of a handle's requests name the method they are for.
+func TestDebugLogNamesTheHandlesMethod(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	var logs lockedBuffer
+	sb := openWith(t, srv, blaxel.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if _, err := sb.Run(t.Context(), "echo logged"); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for line := range strings.SplitSeq(strings.TrimSpace(logs.String()), "\n") {
+		var rec struct{ Msg, Operation, Method, URL string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec.Msg == "blaxel: request" && rec.Method == http.MethodPost && strings.Contains(rec.URL, "/process") {
+			found = true
+			if rec.Operation != "sandbox.Run" {
+				t.Errorf("the exec request is logged for %q", rec.Operation)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no record of the exec request:\n%s", logs.String())
+	}
 }
