@@ -101,9 +101,15 @@ func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int
 			rc.Close()
 			return nil, pathError("open", name, err)
 		}
+		if rc.size >= 0 {
+			rc.size = max(rc.size-offset, 0)
+		}
 	}
 	if rc.status == http.StatusOK && length > 0 {
 		rc.Reader = io.LimitReader(rc.body, length)
+		if rc.size > length {
+			rc.size = length
+		}
 	}
 	return rc, nil
 }

@@ -41,6 +41,7 @@ type WriteOption func(*writeSettings) error
 type writeSettings struct {
 	partSize    int
 	concurrency int
+	progress    ProgressFunc // nil for none: see WithProgress
 }
 
 // WithPartSize sets the size of an upload's parts (DefaultPartSize by default); a file of at
@@ -96,6 +97,9 @@ func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm 
 	}
 	if perm&^fs.ModePerm != 0 {
 		return fmt.Errorf("blaxel: WriteFile: the mode %v has more than permission bits", perm)
+	}
+	if set.progress != nil {
+		r = newProgressReader(r, set.progress)
 	}
 	buffers := max(set.concurrency, 2) // two: the first parts are read before choosing
 	u := &upload{s: s, path: p, name: name, perm: perm, set: set, buffers: buffers, pool: make(chan []byte, buffers)}
