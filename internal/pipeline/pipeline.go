@@ -83,6 +83,7 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	log := requestLog{logger: logger, redact: red}
+	tr := newTracing(s, red)
 	log.configured(c.From, r)
 
 	caller := s.HTTPClient
@@ -104,6 +105,7 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 		}},
 		userAgent: UserAgent,
 		log:       log,
+		trace:     tr,
 		redact:    red,
 		now:       s.Now,
 	}
@@ -130,7 +132,7 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 		checkRetry: s.CheckRetry,
 		now:        endpoint.clock(),
 		log:        log,
-		trace:      newTracing(s, red),
+		trace:      tr,
 	}
 	hc := *caller // a copy: the caller's client is left as it was
 	hc.Transport = t

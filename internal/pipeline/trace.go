@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/blaxel-go/blaxel/internal/redact"
 )
@@ -21,7 +22,7 @@ import (
 // TracerName is the instrumentation scope of the client's spans.
 const TracerName = "github.com/blaxel-go/blaxel"
 
-// tracing makes the client's spans: one per operation (started by whoever knows the
+// tracing makes the client's spans (the zero tracing makes none and sends no trace context): one per operation (started by whoever knows the
 // operation: a generated method's doer, a workload call, a sandbox handle's method) and,
 // inside it, one HTTP client span per attempt, as the semantic conventions ask of a client
 // that sends a request again. Only the API is used: with no SDK installed every span is a
@@ -78,7 +79,7 @@ func (p *Pipeline) StartOperation(ctx context.Context, name string) (context.Con
 func (t tracing) startOperation(ctx context.Context, name string) (context.Context, Operation) {
 	// Internal: the HTTP client spans are its attempts', and one request is never two client
 	// spans deep.
-	octx, span := t.tracer.Start(ctx, name, t.internal...)
+	octx, span := t.start(ctx, name, t.internal)
 	if !span.IsRecording() {
 		// A span that records nothing carries its parent's trace context or its own, which
 		// is the same to the attempts under it: ctx stays as it was, and the request that
@@ -111,7 +112,7 @@ func (t tracing) startAttempt(ctx context.Context, req *http.Request, n int) (co
 	if method == semconv.HTTPRequestMethodOther {
 		name = "HTTP"
 	}
-	ctx, span := t.tracer.Start(ctx, name, t.client...)
+	ctx, span := t.start(ctx, name, t.client)
 	if !span.IsRecording() {
 		return ctx, span
 	}
@@ -131,9 +132,17 @@ func (t tracing) startAttempt(ctx context.Context, req *http.Request, n int) (co
 	return ctx, span
 }
 
+// start starts a span, or returns a span that does nothing when t is the zero tracing.
+func (t tracing) start(ctx context.Context, name string, opts []trace.SpanStartOption) (context.Context, trace.Span) {
+	if t.tracer == nil {
+		return ctx, noop.Span{}
+	}
+	return t.tracer.Start(ctx, name, opts...)
+}
+
 // inject writes the attempt's trace context (traceparent) into the headers it sends.
 func (t tracing) inject(ctx context.Context, h http.Header) {
-	if trace.SpanContextFromContext(ctx).IsValid() {
+	if t.propagator != nil && trace.SpanContextFromContext(ctx).IsValid() {
 		t.propagator.Inject(ctx, propagation.HeaderCarrier(h))
 	}
 }

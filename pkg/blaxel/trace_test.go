@@ -261,3 +261,44 @@ func TestDebugLogNamesTheOperation(t *testing.T) {
 		}
 	}
 }
+
+// A token request is a span too, IssueToken, inside the attempt that needed the token, with
+// no credential among its attributes and its trace context sent to the token endpoint.
+func TestSpanOfATokenRequest(t *testing.T) {
+	srv := blaxeltest.NewServer(t, blaxeltest.WithClientCredentials("trace-client", "trace-secret-77"))
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	c, err := blaxel.New(blaxel.WithBaseURL(srv.URL()), blaxel.WithRunURL(srv.RunURL()), blaxel.WithWorkspace("ws"),
+		blaxel.WithClientCredentials("trace-client", "trace-secret-77"), blaxel.WithTracerProvider(tp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListSandboxes(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	spans := exp.GetSpans()
+	issue, posts := spansNamed(spans, "IssueToken"), spansNamed(spans, http.MethodPost)
+	if len(issue) != 1 || len(posts) != 1 || posts[0].Parent.SpanID() != issue[0].SpanContext.SpanID() {
+		t.Fatalf("spans %v", spanNames(spans))
+	}
+	if v, _ := attr(posts[0], "url.full"); !strings.HasSuffix(v.AsString(), "/oauth/token") {
+		t.Errorf("url.full %q", v.AsString())
+	}
+	for _, s := range spans {
+		for _, kv := range s.Attributes {
+			if strings.Contains(kv.Value.Emit(), "trace-secret-77") {
+				t.Errorf("span %s: %s holds the secret", s.Name, kv.Key)
+			}
+		}
+	}
+	sent := false
+	for _, r := range srv.Requests() {
+		if strings.HasSuffix(r.Path, "/oauth/token") && r.Header.Get("Traceparent") == traceparent(posts[0].SpanContext) {
+			sent = true
+		}
+	}
+	if !sent {
+		t.Error("the token request carried no traceparent of its span")
+	}
+}
