@@ -14,7 +14,8 @@ type ProgressFunc func(done, total int64)
 // total is the reader's length when it tells it (a *bytes.Reader, *strings.Reader,
 // *bytes.Buffer, or a regular *os.File from its current offset), else -1. The count runs
 // ahead of what the sandbox has stored by the parts in flight at most (see
-// WithUploadConcurrency): the file is written when WriteFile returns nil.
+// WithUploadConcurrency): the file is written when WriteFile returns nil. A nil fn reports
+// nothing.
 func WithProgress(fn ProgressFunc) WriteOption {
 	return func(s *writeSettings) error {
 		s.progress = fn
