@@ -81,9 +81,8 @@ func (t tracing) startOperation(ctx context.Context, name string) (context.Conte
 	// spans deep.
 	octx, span := t.start(ctx, name, t.internal)
 	if !span.IsRecording() {
-		// A span that records nothing carries its parent's trace context or its own, which
-		// is the same to the attempts under it: ctx stays as it was, and the request that
-		// carries it is not copied.
+		// An operation nobody records leaves ctx as it was (its attempts then have the
+		// caller's span as parent), so that the request need not be copied to carry it.
 		octx = ctx
 	}
 	return octx, Operation{span: span, redact: t.redact}
