@@ -9,8 +9,7 @@ import (
 // A program that only calls the control plane links neither the MCP SDK, nor the sandbox API's
 // generated code, nor a WebSocket library: those live in packages blaxelmcp, sandbox and
 // sandboxtools, which it does not import. Nor does it link an agent framework: their adapters
-// are modules of their own. Of
-// OpenTelemetry it links the API alone, never the SDK.
+// are modules of their own. Of OpenTelemetry it links the API alone, never the SDK.
 func TestControlPlaneProgramLinksNoDataPlane(t *testing.T) {
 	gocmd, err := exec.LookPath("go")
 	if err != nil {
