@@ -12,11 +12,16 @@
 // # Use in a test
 //
 //	srv := blaxeltest.NewServer(t)
-//	client, err := blaxel.New(
-//		blaxel.WithBaseURL(srv.URL()), // http://127.0.0.1:port/v0
-//		blaxel.WithAPIKey("any-key"),
-//		blaxel.WithWorkspace("test"),
-//	)
+//	client := srv.Client(t) // *blaxel.Client of workspace "test", its retries instant
+//	box, err := client.CreateSandbox(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "box"}}, nil)
+//	sb, err := sandbox.Open(ctx, client, "box") // its address is on the fake too
+//
+// Server.Client sets the control plane (URL, http://127.0.0.1:port/v0) and the run URL
+// (RunURL, where sandboxes and deployed workloads answer), a key the server accepts, the
+// workspace and a retry policy without backoff; options given to it come after those.
+// Where no testing.TB is at hand, blaxel.New(srv.ClientOptions()...) builds the same client.
+// A client built by hand needs both addresses: given only blaxel.WithBaseURL, its calls to
+// sandboxes and workloads fail with blaxel.ErrNoRunURL rather than reach Blaxel.
 //
 // # Behaviour
 //
