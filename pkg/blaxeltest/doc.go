@@ -102,9 +102,13 @@
 //     address holds %2F or the path starts with //. Downloads serve Range and If-Modified-Since;
 //     uploads stream, as JSON, as multipart/form-data, or in numbered parts with MD5 etags.
 //     Watch streams carry the events of the fake's own writes.
-//   - Processes are scripted: nothing runs on the host. The command line is cut into words as a
-//     shell would (quotes, no expansion) and its first word picks a CommandFunc registered with
-//     Server.HandleCommand, else a built-in (echo, cat, sleep, exit, ls, pwd), else exit 127.
+//   - Processes are scripted: nothing runs on the host. The command line is read as a shell
+//     would read a list of simple commands joined by &&, || and ; (quotes, no pipes,
+//     redirections or expansion); each command's first word picks a CommandFunc registered
+//     with Server.HandleCommand, else a built-in, else exits 127. The built-ins are echo, cat,
+//     sleep, exit, pwd, true, false, cd, sh -c (and bash -c) and the file tools cp [-r], mv,
+//     rm [-rf], mkdir [-p], touch, ls [-la], head [-n N] and wc [-lwc], which act on the
+//     sandbox's own files with coreutils' messages and exit codes.
 //     Process gives the function what the request said, Stdout and Stderr, and the sandbox's
 //     files. Timeouts, sleep and keepalives count in sandbox seconds (WithSandboxSecond).
 //     Server.ProcessStarts and Server.CommandStarts count starts.

@@ -106,7 +106,8 @@ func TestBuiltinsAndUnknownCommands(t *testing.T) {
 		{"ls", "notes.txt\n", "", 0},
 		{"exit 42", "", "", 42},
 		{"sleep 0", "", "", 0},
-		{"rm -rf /", "", "sh: rm: command not found\n", 127},
+		{"rm -rf /", "", "rm: it is dangerous to operate recursively on '/'\n", 1},
+		{"gcc -o main main.c", "", "sh: gcc: command not found\n", 127},
 		{"echo 'open quote", "", "sh: syntax error: unterminated quoted string\n", 2},
 	} {
 		p := run(c.command)

@@ -105,11 +105,7 @@ func (t *processTable) start(spec startSpec, follow bool) (*proc, *logSub, error
 			return nil, nil, fmt.Errorf("failed to start process: chdir %s: no such file or directory", dir)
 		}
 	}
-	args, err := splitWords(spec.command)
-	fn := syntaxErrorCommand(err)
-	if err == nil {
-		fn = t.host.commands.lookup(args)
-	}
+	args, fn := t.host.commands.forLine(spec.command)
 	if len(args) == 0 {
 		args = []string{""}
 	}
