@@ -32,9 +32,9 @@ type processView struct {
 	CompletedAt      *string `json:"completedAt"`
 	ExitCode         int     `json:"exitCode"`
 	WorkingDir       string  `json:"workingDir"`
-	Logs             string  `json:"logs"`
-	Stdout           string  `json:"stdout"`
-	Stderr           string  `json:"stderr"`
+	Logs             *string `json:"logs"` // null in the answer to a start that did not wait
+	Stdout           *string `json:"stdout"`
+	Stderr           *string `json:"stderr"`
 	RestartOnFailure bool    `json:"restartOnFailure"`
 	MaxRestarts      int     `json:"maxRestarts"`
 	RestartCount     int     `json:"restartCount"`
@@ -52,12 +52,13 @@ const (
 // completedAt is null; elsewhere it is "".
 func (t *processTable) view(p *proc, listing bool) processView {
 	stdout, stderr := p.out.tails(inlinedLogBytes)
+	logs := stdout + stderr
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	v := processView{
 		PID: p.pid, Name: p.name, Command: p.command, Status: p.status, ExitCode: p.exitCode,
 		StartedAt: p.startedAt.UTC().Format(processTimeShape), WorkingDir: p.workingDir,
-		Logs: stdout + stderr, Stdout: stdout, Stderr: stderr,
+		Logs: &logs, Stdout: &stdout, Stderr: &stderr,
 		RestartOnFailure: p.restartOnFailure, MaxRestarts: p.maxRestarts, RestartCount: p.restartCount,
 		KeepAlive: p.keepAlive,
 	}
@@ -127,7 +128,13 @@ func startProcess(x *sbxCall) {
 			return
 		}
 	}
-	x.json(http.StatusOK, x.sb.procs.view(p, false))
+	v := x.sb.procs.view(p, false)
+	if !req.WaitForCompletion {
+		// The real server reads the output from the process's log files only for a start
+		// that waited for the end; other answers to a start leave it out.
+		v.Logs, v.Stdout, v.Stderr = nil, nil, nil
+	}
+	x.json(http.StatusOK, v)
 }
 
 type waitResult int
