@@ -112,6 +112,11 @@
 //     Process gives the function what the request said, Stdout and Stderr, and the sandbox's
 //     files. Timeouts, sleep and keepalives count in sandbox seconds (WithSandboxSecond).
 //     Server.ProcessStarts and Server.CommandStarts count starts.
+//   - POST {sandbox}/mcp is the sandbox's own MCP server, as Blaxel's: stateless streamable
+//     HTTP answering JSON (GET answers 405), with the tools processExecute, processGet,
+//     processGetLogs, processStop, processKill, processesList, fsReadFile, fsWriteFile,
+//     fsEditFile, fsListDirectory, fsDeleteFileOrDirectory and fsGetWorkingDirectory, acting on
+//     the sandbox's processes and files (blaxelmcp.ConnectSandbox reaches it).
 //   - The edge: an answer that has not started after WithSandboxEdgeTimeout (60 s) becomes the
 //     HTML 504 while the request goes on, and a stream that stays silent that long is cut.
 //     Faults apply to sandbox operations by operationId ("StartProcess") or route, with

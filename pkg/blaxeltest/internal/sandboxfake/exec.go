@@ -1,6 +1,7 @@
 package sandboxfake
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -148,14 +149,20 @@ const (
 // wait waits for the ports a start asked for, then for the end of the process if asked,
 // bounded by timeout seconds of the sandbox (0 for none).
 func (x *sbxCall) wait(p *proc, req processRequest, timeout int) waitResult {
+	return x.sb.await(x.ctx, p, req.WaitForPorts, req.WaitForCompletion, timeout)
+}
+
+// await waits for ports to open on p, then for its end if completion, bounded by timeout
+// seconds of the sandbox (0 for none) and by ctx.
+func (sb *sandbox) await(ctx context.Context, p *proc, ports []int, completion bool, timeout int) waitResult {
 	var deadline <-chan time.Time
 	if timeout > 0 {
-		t := time.NewTimer(time.Duration(timeout) * x.host.cfg.Second)
+		t := time.NewTimer(time.Duration(timeout) * sb.host.cfg.Second)
 		defer t.Stop()
 		deadline = t.C
 	}
-	for len(req.WaitForPorts) > 0 {
-		open, changed := x.sb.procs.portsOpen(p, req.WaitForPorts)
+	for len(ports) > 0 {
+		open, changed := sb.procs.portsOpen(p, ports)
 		if open {
 			break
 		}
@@ -165,11 +172,11 @@ func (x *sbxCall) wait(p *proc, req processRequest, timeout int) waitResult {
 			return waitDone
 		case <-deadline:
 			return waitTimedOut
-		case <-x.ctx.Done():
+		case <-ctx.Done():
 			return waitGone
 		}
 	}
-	if !req.WaitForCompletion {
+	if !completion {
 		return waitDone
 	}
 	select {
@@ -177,7 +184,7 @@ func (x *sbxCall) wait(p *proc, req processRequest, timeout int) waitResult {
 		return waitDone
 	case <-deadline:
 		return waitTimedOut
-	case <-x.ctx.Done():
+	case <-ctx.Done():
 		return waitGone
 	}
 }
