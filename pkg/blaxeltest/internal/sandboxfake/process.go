@@ -68,12 +68,3 @@ func (p *Process) open(name string) (io.ReadCloser, error) {
 	r, _, err := p.sb.fs.open(p.path(name))
 	return r, err
 }
-
-func (p *Process) readDir(name string) ([]string, error) {
-	entries, err := p.sb.fs.list(p.path(name))
-	names := make([]string, len(entries))
-	for i, e := range entries {
-		names[i] = path.Base(e.path)
-	}
-	return names, err
-}
