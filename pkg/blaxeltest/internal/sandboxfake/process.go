@@ -17,7 +17,7 @@ type Process struct {
 	Name       string            // the process's name, given or made up
 	PID        string            // the process's id, digits
 	Command    string            // the command line as sent
-	Args       []string          // the command line cut into words; Args[0] names the command
+	Args       []string          // the words of the command (of a list, the one running); Args[0] names it
 	Env        map[string]string // the environment sent with the command, nil when none
 	WorkingDir string            // the directory the process runs in, absolute
 	Stdout     io.Writer         // what the process prints; each Write is one chunk of output
