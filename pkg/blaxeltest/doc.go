@@ -78,10 +78,19 @@
 //     DEPLOYED (WORKLOAD_UNAVAILABLE). An agent echoes the request as JSON, or streams the
 //     words of its "inputs" as server-sent events (delta..., done) or NDJSON when the request
 //     accepts text/event-stream or application/x-ndjson; ?async=true answers
-//     {"success": true} and runs the call in the background; HandleAgent replaces the echo.
+//     {"success": true} and runs the call in the background, then posts its answer, signed
+//     (WithCallbackSecret), to the callbackUrl of the agent's http-async trigger if it has
+//     one; HandleAgent replaces the echo.
 //     A function is an MCP server of the go-sdk (streamable HTTP, with sessions) with an
-//     "echo" tool; AddFunctionTool adds others. A model answers GET v1/models and
+//     "echo" tool; AddFunctionTool adds others. One deployed with spec.runtime.transport
+//     "websocket" serves the same over a WebSocket at the same address (a GET handshake, one
+//     JSON-RPC message per text frame). A model answers GET v1/models and
 //     POST v1/chat/completions (with "stream": true too) with the last user message.
+//   - Job executions settle as succeeded after the deploy delay, unless HandleJob gave the
+//     job a Go handler: then each task of an execution created from then on runs it, in index
+//     order, with the environment the platform gives a task (BL_EXECUTION_DATA_URL served by
+//     the server, TASK_INDEX, the job's and the execution's variables), and the execution,
+//     its tasks and its stats follow (running, then succeeded or failed).
 //
 // Faults (Server.Inject) make chosen requests fail; Server.Requests and Server.Attempts tell
 // what the server received.
