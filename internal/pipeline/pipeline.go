@@ -45,7 +45,7 @@ type Resolved struct {
 	Credential CredentialSpec
 	Workspace  string
 	BaseURL    string // the control plane
-	RunURL     string // where deployed workloads answer
+	RunURL     string // where deployed workloads answer; "" for none (a control plane not Blaxel's)
 }
 
 // Pipeline is one client's request path. Its fields are set once by New and never change.
@@ -69,9 +69,11 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
-	run, err := url.Parse(r.RunURL)
-	if err != nil {
-		return nil, fmt.Errorf("blaxel: %w", err)
+	var run *url.URL // nil when the client has no run URL
+	if r.RunURL != "" {
+		if run, err = url.Parse(r.RunURL); err != nil {
+			return nil, fmt.Errorf("blaxel: %w", err)
+		}
 	}
 	c := r.Credential
 	red, err := NewClientRedactor(c)
