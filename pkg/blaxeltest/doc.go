@@ -21,7 +21,9 @@
 // # Behaviour
 //
 //   - Collections: create answers 200 (409 when the name is taken; the name comes from the body,
-//     or is generated for id-like keys such as a service account's client id); get, update and
+//     or is generated for id-like keys such as a service account's client id, and for a
+//     creation whose body schema leaves optional the name its item requires: a sandbox created
+//     without metadata.name is named sandbox-<8 hex digits>, e.g. sandbox-1f2e3d4c); get, update and
 //     delete answer 404 for a missing item; deleting an item deletes what is stored below it.
 //     A Location header names a new item's path. Names may hold any character: the server
 //     routes on the escaped path, so "a%2Fb" names the item "a/b".

@@ -116,10 +116,14 @@ func (h *handlers) create(c *call) wire.Reply {
 		if bodyless {
 			generated, err = true, ""
 		}
-		if err != "" {
+		named := err != "" && serverNames(c.op, coll.keyFields[i])
+		if err != "" && !named {
 			return wire.Error(http.StatusBadRequest, "bad_request", err)
 		}
-		if generated {
+		switch {
+		case named:
+			k = generatedName(coll, b)
+		case generated:
 			k = uniqueID(b)
 		}
 		keys[i] = k
