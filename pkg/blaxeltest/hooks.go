@@ -45,9 +45,10 @@ const FailLabel = controlplane.FailLabel
 func (s *Server) Seed(seed Seed) error { return s.cp.Seed(seed) }
 
 // HandleCommand makes fn the command name of every sandbox, replacing a built-in of that
-// name if there is one. The built-ins are echo, cat (of sandbox files), sleep N (in sandbox
-// seconds, see WithSandboxSecond), exit N, ls and pwd; any other command exits 127 with
-// "command not found".
+// name if there is one. The built-ins are echo, cat (of sandbox files, or of its stdin), sleep N
+// (in sandbox seconds, see WithSandboxSecond), exit N, ls and pwd; any other command exits 127
+// with "command not found". A process started with stdin: true reads what WriteProcessStdin
+// sends through Process.Stdin, and end of file once CloseProcessStdin closed it.
 func (s *Server) HandleCommand(name string, fn CommandFunc) { s.sbx.HandleCommand(name, fn) }
 
 // ProcessStarts returns how many times a process named name was started (by POST /process,

@@ -18,7 +18,7 @@ import (
 type CommandFunc func(ctx context.Context, p *Process) int
 
 // HandleCommand makes fn the command name of every sandbox, replacing a built-in of that
-// name if there is one. The built-ins are echo, cat (of sandbox files), sleep N (in sandbox
+// name if there is one. The built-ins are echo, cat (of sandbox files, or of its stdin), sleep N (in sandbox
 // seconds, see WithSandboxSecond), exit N, ls and pwd; any other command exits 127 with
 // "command not found".
 func (h *Host) HandleCommand(name string, fn CommandFunc) {
@@ -153,9 +153,20 @@ func echoCommand(_ context.Context, p *Process) int {
 	return 0
 }
 
+// catCommand prints files of the sandbox, or its stdin when none is named or for "-".
 func catCommand(_ context.Context, p *Process) int {
+	names := p.Args[1:]
+	if len(names) == 0 {
+		names = []string{"-"}
+	}
 	code := 0
-	for _, name := range p.Args[1:] {
+	for _, name := range names {
+		if name == "-" {
+			if _, err := io.Copy(p.Stdout, p.Stdin); err != nil {
+				return 1
+			}
+			continue
+		}
 		r, err := p.open(name)
 		if err != nil {
 			fmt.Fprintf(p.Stderr, "cat: %s: %s\n", name, errText(err))
