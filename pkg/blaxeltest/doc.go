@@ -40,6 +40,11 @@
 //   - Deployments: a new item whose status can be DEPLOYING (sandboxes, agents, functions,
 //     models, jobs...) is DEPLOYING, then DEPLOYED after WithDeployDelay, with events; job
 //     executions go running, then succeeded. The label FailLabel makes them fail instead.
+//   - Archives: ArchiveSandbox makes a DEPLOYED sandbox ARCHIVING, then ARCHIVED after the same
+//     delay, its archive record filled in; UnarchiveSandbox makes an ARCHIVED one UNARCHIVING,
+//     then DEPLOYED; any other starting status answers 409. Until it is DEPLOYED again the
+//     sandbox's address answers the edge's 503, as for any sandbox that is not deployed; its
+//     files and processes are kept and served again after.
 //   - Secrets: a new service account's answer holds its client_secret, and a new API key's its
 //     apiKey, once; later reads omit them. Both work as credentials until their owner is
 //     deleted, bound to the workspace they were created in (another one answers 403).

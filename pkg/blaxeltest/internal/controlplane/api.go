@@ -29,14 +29,15 @@ type api struct {
 type opKind int
 
 const (
-	kindOther  opKind = iota // answered with a sample of its schema, or the enclosing item
-	kindList                 // GET on a collection
-	kindCreate               // POST on a collection
-	kindGet                  // GET on an item
-	kindUpdate               // PUT on an item
-	kindDelete               // DELETE on an item
-	kindLookup               // GET <collection>/by-<field>/{value}
-	kindToken                // the OAuth token endpoint
+	kindOther      opKind = iota // answered with a sample of its schema, or the enclosing item
+	kindList                     // GET on a collection
+	kindCreate                   // POST on a collection
+	kindGet                      // GET on an item
+	kindUpdate                   // PUT on an item
+	kindDelete                   // DELETE on an item
+	kindLookup                   // GET <collection>/by-<field>/{value}
+	kindToken                    // the OAuth token endpoint
+	kindTransition               // POST {item}/{verb} that changes the item's status (transition.go)
 )
 
 // operation is one operation of the document and what the server makes of it.
@@ -57,6 +58,7 @@ type operation struct {
 	hasVersion       bool
 	needsWorkspace   bool
 	forCaller        bool // acts on the caller's account, not in a workspace (its items live in accountSpace)
+	transition       *transition
 }
 
 // collection is a path that creates items (POST /x) and the item path under it (/x/{name}).
@@ -121,6 +123,9 @@ func loadAPI() (*api, error) {
 		o.enclosing = a.enclosing(o.path)
 		if o.kind == kindOther {
 			a.findLookup(o)
+		}
+		if o.kind == kindOther {
+			a.findTransition(o)
 		}
 		if o.kind == kindList {
 			var err error

@@ -77,6 +77,8 @@ func (h *handlers) answerLocked(c *call) wire.Reply {
 		return h.remove(c)
 	case kindLookup:
 		return h.lookup(c)
+	case kindTransition:
+		return h.transit(c)
 	}
 	return h.other(c)
 }
