@@ -29,15 +29,15 @@ type api struct {
 type opKind int
 
 const (
-	kindOther      opKind = iota // answered with a sample of its schema, or the enclosing item
-	kindList                     // GET on a collection
-	kindCreate                   // POST on a collection
-	kindGet                      // GET on an item
-	kindUpdate                   // PUT on an item
-	kindDelete                   // DELETE on an item
-	kindLookup                   // GET <collection>/by-<field>/{value}
-	kindToken                    // the OAuth token endpoint
-	kindTransition               // POST {item}/{verb} that changes the item's status (transition.go)
+	kindOther  opKind = iota // answered with a sample of its schema, or the enclosing item
+	kindList                 // GET on a collection
+	kindCreate               // POST on a collection
+	kindGet                  // GET on an item
+	kindUpdate               // PUT on an item
+	kindDelete               // DELETE on an item
+	kindLookup               // GET <collection>/by-<field>/{value}
+	kindToken                // the OAuth token endpoint
+	kindChange               // POST {item}/{verb} that changes the item's status (transition.go)
 )
 
 // operation is one operation of the document and what the server makes of it.

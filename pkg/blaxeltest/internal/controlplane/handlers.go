@@ -77,7 +77,7 @@ func (h *handlers) answerLocked(c *call) wire.Reply {
 		return h.remove(c)
 	case kindLookup:
 		return h.lookup(c)
-	case kindTransition:
+	case kindChange:
 		return h.transit(c)
 	}
 	return h.other(c)

@@ -54,7 +54,7 @@ func (a *api) findTransition(o *operation) {
 	}
 	for _, t := range knownTransitions() {
 		if t.verb == verb && slices.Contains(status.Value.Enum, any(t.pending)) && slices.Contains(status.Value.Enum, any(t.done)) {
-			o.kind, o.transition = kindTransition, &t
+			o.kind, o.transition = kindChange, &t
 			return
 		}
 	}
