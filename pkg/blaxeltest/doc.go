@@ -45,6 +45,13 @@
 //     then DEPLOYED; any other starting status answers 409. Until it is DEPLOYED again the
 //     sandbox's address answers the edge's 503, as for any sandbox that is not deployed; its
 //     files and processes are kept and served again after.
+//   - Snapshots: a new snapshot is pending, then ready after the same delay; one created
+//     without a name is named sandboxsnapshot-<8 hex digits>, and gets a random id.
+//     ForkSandbox and ForkSnapshot with targetType sandbox create the sandbox targetName (409
+//     when taken) with the spec and labels of the sandbox forked, or of the snapshot's source,
+//     and answer the snapshot's id; its files start empty. RestoreSandboxSnapshot answers 404
+//     for a snapshot the sandbox does not have (CreateSandboxSnapshot's), and otherwise the
+//     sandbox and snapshot names, leaving the sandbox as it is.
 //   - Secrets: a new service account's answer holds its client_secret, and a new API key's its
 //     apiKey, once; later reads omit them. Both work as credentials until their owner is
 //     deleted, bound to the workspace they were created in (another one answers 403).

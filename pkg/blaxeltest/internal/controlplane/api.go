@@ -37,7 +37,7 @@ const (
 	kindDelete               // DELETE on an item
 	kindLookup               // GET <collection>/by-<field>/{value}
 	kindToken                // the OAuth token endpoint
-	kindChange               // POST {item}/{verb} that changes the item's status (transition.go)
+	kindAction               // POST {item}/{verb}: archive, unarchive, fork, restore (action.go)
 )
 
 // operation is one operation of the document and what the server makes of it.
@@ -58,7 +58,8 @@ type operation struct {
 	hasVersion       bool
 	needsWorkspace   bool
 	forCaller        bool // acts on the caller's account, not in a workspace (its items live in accountSpace)
-	transition       *transition
+
+	act func(*handlers, *call) wire.Reply // what a kindAction does (action.go)
 }
 
 // collection is a path that creates items (POST /x) and the item path under it (/x/{name}).
@@ -125,7 +126,7 @@ func loadAPI() (*api, error) {
 			a.findLookup(o)
 		}
 		if o.kind == kindOther {
-			a.findTransition(o)
+			a.findAction(o)
 		}
 		if o.kind == kindList {
 			var err error

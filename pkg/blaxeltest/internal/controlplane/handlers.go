@@ -77,8 +77,8 @@ func (h *handlers) answerLocked(c *call) wire.Reply {
 		return h.remove(c)
 	case kindLookup:
 		return h.lookup(c)
-	case kindChange:
-		return h.transit(c)
+	case kindAction:
+		return c.op.act(h, c)
 	}
 	return h.other(c)
 }
@@ -141,6 +141,7 @@ func (h *handlers) create(c *call) wire.Reply {
 	}
 	h.st.seq++
 	e := &entry{key: key, keys: keys, seq: h.st.seq, doc: newItem(coll, body, params, c)}
+	stampMade(coll, e.doc, body, b, c.workspace)
 	h.stampRunURL(coll, e.doc, params, c.workspace)
 	delay := h.delay
 	if c.seeding {

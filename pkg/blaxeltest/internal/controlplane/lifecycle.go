@@ -17,11 +17,12 @@ type lifecycle struct {
 }
 
 // knownLifecycles are the status sets the server recognises in a status enum: deployments
-// (agents, functions, models, sandboxes, jobs...) and job executions.
+// (agents, functions, models, sandboxes, jobs...), job executions and snapshots.
 func knownLifecycles() []lifecycle {
 	return []lifecycle{
 		{pending: "DEPLOYING", done: "DEPLOYED", failed: "FAILED"},
 		{pending: "running", done: "succeeded", failed: "failed"},
+		{pending: "pending", done: "ready", failed: "failed"}, // snapshots
 	}
 }
 

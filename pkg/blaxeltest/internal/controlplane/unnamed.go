@@ -74,3 +74,23 @@ func generatedName(coll *collection, b *bucket) string {
 		}
 	}
 }
+
+// stampMade fills what the server makes for a new item when the body leaves it out and the
+// item's schema requires it: a top-level id (8 random bytes in hex), a top-level name (as
+// generatedName makes it); and a top-level workspace property gets the call's workspace.
+// Keys that the path carries are set elsewhere.
+func stampMade(coll *collection, doc, body map[string]any, b *bucket, workspace string) {
+	isKey := func(name string) bool {
+		return slices.ContainsFunc(coll.keyFields, func(f []string) bool { return len(f) == 1 && f[0] == name })
+	}
+	required := requiredOf(coll.item.Value, 0)
+	if slices.Contains(required, "id") && !isKey("id") && getString(body, []string{"id"}) == "" {
+		doc["id"] = wire.RandomHex(8)
+	}
+	if slices.Contains(required, "name") && !isKey("name") && getString(body, []string{"name"}) == "" {
+		doc["name"] = generatedName(coll, b)
+	}
+	if workspace != "" && field(coll.item, []string{"workspace"}) != nil && !isKey("workspace") {
+		doc["workspace"] = workspace
+	}
+}
