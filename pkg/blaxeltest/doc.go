@@ -47,11 +47,12 @@
 //     files and processes are kept and served again after.
 //   - Snapshots: a new snapshot is pending, then ready after the same delay; one created
 //     without a name is named sandboxsnapshot-<8 hex digits>, and gets a random id.
-//     ForkSandbox and ForkSnapshot with targetType sandbox create the sandbox targetName (409
-//     when taken) with the spec and labels of the sandbox forked, or of the snapshot's source,
-//     and answer the snapshot's id; its files start empty. RestoreSandboxSnapshot answers 404
-//     for a snapshot the sandbox does not have (CreateSandboxSnapshot's), and otherwise the
-//     sandbox and snapshot names, leaving the sandbox as it is.
+//     A snapshot keeps a copy of its sandbox's files (not its processes). ForkSandbox and
+//     ForkSnapshot with targetType sandbox create the sandbox targetName (409 when taken) with
+//     the spec and labels of the sandbox forked, or of the snapshot's source, and the files of
+//     the snapshot (for ForkSandbox, one taken then), and answer the snapshot's id.
+//     RestoreSandboxSnapshot answers 404 for a snapshot the sandbox does not have
+//     (CreateSandboxSnapshot's), and otherwise puts the snapshot's files back in the sandbox.
 //   - Secrets: a new service account's answer holds its client_secret, and a new API key's its
 //     apiKey, once; later reads omit them. Both work as credentials until their owner is
 //     deleted, bound to the workspace they were created in (another one answers 403).

@@ -28,11 +28,13 @@ import (
 // with the spec of the sandbox forked, or of the sandbox the snapshot was taken from (its
 // labels too); 409 when the name is taken. Another targetType creates nothing. The
 // answer names the new sandbox and the snapshot: the one forked, the body's snapshotId, or a
-// new id for a fork of a sandbox's current state. The new sandbox's files start empty.
+// new one taken of the sandbox's current state. The new sandbox starts with the snapshot's
+// files (see Files).
 //
 // Restores. An operation is one when its verb is restore and its answer has a snapshotId
 // (RestoreSandboxSnapshot): the snapshot it is under must exist (404), and the answer names
-// the sandbox and the snapshot. The sandbox's record and files are left as they are.
+// the sandbox and the snapshot. The sandbox's files become the snapshot's (see Files); its
+// record and processes are left as they are.
 
 // findAction recognises an action among the operations left without a kind.
 func (a *api) findAction(o *operation) {
@@ -148,17 +150,17 @@ func forkInto(create *operation) func(*handlers, *call) wire.Reply {
 		if src != create.coll {
 			snapshotID = getString(e.doc, []string{"id"})
 			origin = nil
-			for _, f := range [][]string{{"source", "name"}, {"sandboxName"}} {
-				if name := getString(e.doc, f); name != "" {
-					if sb := c.sp.find(create.coll, map[string]string{create.coll.keyParams[0]: name}); sb != nil {
-						origin = sb.doc
-						break
-					}
+			if name := sourceSandbox(e.doc); name != "" {
+				if sb := c.sp.find(create.coll, map[string]string{create.coll.keyParams[0]: name}); sb != nil {
+					origin = sb.doc
 				}
 			}
 		}
-		if snapshotID == "" {
+		if snapshotID == "" { // a fork of the sandbox's current state
 			snapshotID = wire.RandomHex(8)
+			if h.files != nil {
+				h.files.SaveSnapshot(c.workspace, getString(e.doc, []string{"metadata", "name"}), snapshotID)
+			}
 		}
 		sandbox := map[string]any{"metadata": map[string]any{"name": getString(body, []string{"targetName"})}}
 		if origin != nil {
@@ -172,6 +174,9 @@ func forkInto(create *operation) func(*handlers, *call) wire.Reply {
 		if rep := h.create(&made); rep.Status >= 300 {
 			return rep
 		}
+		if h.files != nil {
+			h.files.ForkSnapshot(c.workspace, snapshotID, getString(body, []string{"targetName"}))
+		}
 		answer := map[string]any{"name": getString(body, []string{"targetName"}), "snapshotId": snapshotID, "type": "sandbox"}
 		return wire.JSON(c.op.status, shape(c.op.schema, answer, false))
 	}
@@ -180,9 +185,53 @@ func forkInto(create *operation) func(*handlers, *call) wire.Reply {
 // restore answers the restore of a snapshot the call is under (answerLocked checked that it
 // exists): the names of its parent and of the snapshot.
 func (h *handlers) restore(c *call) wire.Reply {
+	if enc := c.op.enclosing; h.files != nil && len(enc.parentParams) == 1 && len(enc.keyParams) == 1 {
+		h.files.RestoreSnapshot(c.workspace, c.params[enc.parentParams[0]], c.params[enc.keyParams[0]])
+	}
 	answer := map[string]any{}
 	for _, p := range templateParams(c.op.path) {
 		stampIfAbsent(c.op.schema, answer, bodyKeyCandidates(p), c.params[p])
 	}
 	return wire.JSON(c.op.status, shape(c.op.schema, answer, false))
+}
+
+// Files is the sandboxes' data plane as snapshots need it: it keeps a copy of a sandbox's
+// files under a snapshot's id, puts them back, or starts a new sandbox with them.
+type Files interface {
+	SaveSnapshot(workspace, sandbox, id string)
+	RestoreSnapshot(workspace, sandbox, id string)
+	ForkSnapshot(workspace, id, sandbox string)
+}
+
+// UseFiles makes f keep the files of snapshots; without it only their records are kept. Call
+// it before the plane serves.
+func (s *Plane) UseFiles(f Files) { s.handlers.files = f }
+
+// snapshotTaken saves the files of the sandbox a new snapshot was taken of. A snapshot is an
+// item whose lifecycle is a snapshot's (pending, ready, failed); its sandbox is the sandbox
+// it is under, or the one its source names.
+func (h *handlers) snapshotTaken(coll *collection, e *entry, c *call) {
+	if h.files == nil || coll.lifecycle == nil || coll.lifecycle.done != "ready" {
+		return
+	}
+	sandbox := sourceSandbox(e.doc)
+	if len(coll.parentParams) == 1 { // under the sandbox, as /sandboxes/{sandboxName}/snapshots
+		sandbox = c.params[coll.parentParams[0]]
+	}
+	if id := getString(e.doc, []string{"id"}); sandbox != "" && id != "" {
+		h.files.SaveSnapshot(c.workspace, sandbox, id)
+	}
+}
+
+// sourceSandbox names the sandbox a snapshot was taken of, "" when it does not say.
+func sourceSandbox(doc map[string]any) string {
+	if kind := getString(doc, []string{"source", "kind"}); kind != "" && !strings.EqualFold(kind, "sandbox") {
+		return ""
+	}
+	for _, f := range [][]string{{"source", "name"}, {"sandboxName"}} {
+		if name := getString(doc, f); name != "" {
+			return name
+		}
+	}
+	return ""
 }

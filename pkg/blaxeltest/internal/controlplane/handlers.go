@@ -34,6 +34,7 @@ type handlers struct {
 	creds  *credentials
 	delay  time.Duration
 	runURL string // where the run plane answers, for the metadata.url of workloads
+	files  Files  // the snapshots' files, nil for none (action.go)
 }
 
 func (h *handlers) answer(c *call) wire.Reply {
@@ -152,6 +153,7 @@ func (h *handlers) create(c *call) wire.Reply {
 		settle(coll, e, c.now)
 	}
 	b.items[key] = e
+	h.snapshotTaken(coll, e, c)
 	owner := fillTemplate(coll.itemPath, params)
 	once := map[string]any{} // secrets shown by this answer only
 	if field(c.op.schema, []string{"apiKey"}) != nil {
