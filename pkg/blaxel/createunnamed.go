@@ -10,7 +10,7 @@ import (
 
 // ErrNameUnknown matches the error of a creation without a name whose answer was lost: the
 // server may have made a sandbox, but never said under which name.
-var ErrNameUnknown = errors.New("blaxel: the server chose a name that its lost answer would have told")
+var ErrNameUnknown = errors.New("blaxel: the sandbox's name is unknown: the server chose it, and the answer that told it was lost")
 
 // createUnnamedSandboxAndWait is CreateSandboxAndWait for a sandbox sent without a name, which
 // the server chooses (it may hand out one kept warm in a pool): it waits until the sandbox is
