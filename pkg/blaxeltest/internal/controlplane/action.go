@@ -133,8 +133,6 @@ func setDeclared(item *collection, doc map[string]any, path []string, v any) {
 	}
 }
 
-func stamp(at time.Time) string { return at.UTC().Format(time.RFC3339Nano) }
-
 // forkInto makes the action of a fork, which creates sandboxes with create.
 func forkInto(create *operation) func(*handlers, *call) wire.Reply {
 	return func(h *handlers, c *call) wire.Reply {

@@ -34,7 +34,9 @@ type handlers struct {
 	creds  *credentials
 	delay  time.Duration
 	runURL string // where the run plane answers, for the metadata.url of workloads
-	files  Files  // the snapshots' files, nil for none (action.go)
+	jobs   JobRunner
+	now    func() time.Time
+	files  Files // the snapshots' files, nil for none (action.go)
 }
 
 func (h *handlers) answer(c *call) wire.Reply {
@@ -143,7 +145,7 @@ func (h *handlers) create(c *call) wire.Reply {
 	h.st.seq++
 	e := &entry{key: key, keys: keys, seq: h.st.seq, doc: newItem(coll, body, params, c)}
 	stampMade(coll, e.doc, body, b, c.workspace)
-	h.stampRunURL(coll, e.doc, params, c.workspace)
+	h.stamp(coll, e.doc, params, c.space)
 	delay := h.delay
 	if c.seeding {
 		delay = 0
@@ -153,6 +155,7 @@ func (h *handlers) create(c *call) wire.Reply {
 		settle(coll, e, c.now)
 	}
 	b.items[key] = e
+	h.startJob(c, e)
 	h.snapshotTaken(coll, e, c)
 	owner := fillTemplate(coll.itemPath, params)
 	once := map[string]any{} // secrets shown by this answer only
@@ -312,6 +315,7 @@ func (h *handlers) update(c *call) wire.Reply {
 	}
 	fillDefaults(coll.item, next)
 	stampServerFields(coll, next, c.params, c)
+	h.stamp(coll, next, c.params, c.space)
 	e.doc = next
 	return h.itemReply(c, coll, e.doc, c.params, nil)
 }
