@@ -2708,7 +2708,7 @@ type Metadata struct {
 	Labels *MetadataLabels `json:"labels,omitempty"`
 
 	// Name The resource's name, used in its paths: lowercase letters, digits and hyphens, at most 49 characters, unique among its kind in the workspace. It cannot change once the resource exists: an update that names another is refused. Required in every body but CreateSandbox's, where the server names a sandbox sent without one.
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 
 	// Plan The billing plan the resource runs under.
 	Plan *string `json:"plan,omitempty"`

@@ -17,7 +17,16 @@ import (
 // polls GetSandbox for the name, taking 404 as "not visible yet", until the context ends.
 // A 409 is always returned: the pipeline resends a creation only when the first attempt did
 // nothing (a 401, or a request never written), so the name was taken by another sandbox.
+//
+// A sandbox sent without metadata.name is named by the server (it may hand out one kept warm
+// in a pool), and the wait follows the name the creation answers. Only that answer tells the
+// name: when it is lost (502, 504, or no answer after the request went out) there is nothing
+// to poll, and the error matches both [ErrNameUnknown] and the failure; a label given in
+// metadata.labels then finds the sandbox with the q search of ListSandboxes.
 func (c *Client) CreateSandboxAndWait(ctx context.Context, sandbox gen.Sandbox, opts ...WaitOption) (*gen.Sandbox, error) {
+	if sandbox.Metadata.Name == "" {
+		return c.createUnnamedSandboxAndWait(ctx, sandbox, opts...)
+	}
 	create := func(ctx context.Context) error {
 		_, err := c.CreateSandbox(ctx, sandbox, nil)
 		return err
@@ -63,18 +72,25 @@ func createAndWait[T any](ctx context.Context, kind, name string, create func(co
 	if err := pipeline.CheckName(kind, name); err != nil {
 		return nil, err
 	}
-	var sends atomic.Int32
-	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { sends.Add(1) },
-	})
-	err := create(traced)
-	if err != nil && !creationMayHaveHappened(ctx, err, int(sends.Load())) {
+	_, sends, err := sendCounted(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, create(ctx) })
+	if err != nil && !creationMayHaveHappened(ctx, err, sends) {
 		return nil, err
 	}
 	if err != nil {
 		opts = append([]WaitOption{pendingWhileNotFound()}, opts...)
 	}
 	return waitFor(ctx, name, opts...)
+}
+
+// sendCounted calls send, counting how often its request is written through whatever retries
+// the pipeline makes.
+func sendCounted[T any](ctx context.Context, send func(context.Context) (T, error)) (T, int, error) {
+	var sends atomic.Int32
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { sends.Add(1) },
+	})
+	v, err := send(traced)
+	return v, int(sends.Load()), err
 }
 
 // creationMayHaveHappened tells whether a failed creation may still have taken place, so that

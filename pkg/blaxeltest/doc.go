@@ -26,7 +26,9 @@
 // # Behaviour
 //
 //   - Collections: create answers 200 (409 when the name is taken; the name comes from the body,
-//     or is generated for id-like keys such as a service account's client id); get, update and
+//     or is generated for id-like keys such as a service account's client id, and for a
+//     creation whose body schema leaves optional the name its item requires: a sandbox created
+//     without metadata.name is named sandbox-<8 hex digits>, e.g. sandbox-1f2e3d4c); get, update and
 //     delete answer 404 for a missing item; deleting an item deletes what is stored below it.
 //     A Location header names a new item's path. Names may hold any character: the server
 //     routes on the escaped path, so "a%2Fb" names the item "a/b".
@@ -43,6 +45,19 @@
 //   - Deployments: a new item whose status can be DEPLOYING (sandboxes, agents, functions,
 //     models, jobs...) is DEPLOYING, then DEPLOYED after WithDeployDelay, with events; job
 //     executions go running, then succeeded. The label FailLabel makes them fail instead.
+//   - Archives: ArchiveSandbox makes a DEPLOYED sandbox ARCHIVING, then ARCHIVED after the same
+//     delay, its archive record filled in; UnarchiveSandbox makes an ARCHIVED one UNARCHIVING,
+//     then DEPLOYED; any other starting status answers 409. Until it is DEPLOYED again the
+//     sandbox's address answers the edge's 503, as for any sandbox that is not deployed; its
+//     files and processes are kept and served again after.
+//   - Snapshots: a new snapshot is pending, then ready after the same delay; one created
+//     without a name is named sandboxsnapshot-<8 hex digits>, and gets a random id.
+//     A snapshot keeps a copy of its sandbox's files (not its processes). ForkSandbox and
+//     ForkSnapshot with targetType sandbox create the sandbox targetName (409 when taken) with
+//     the spec and labels of the sandbox forked, or of the snapshot's source, and the files of
+//     the snapshot (for ForkSandbox, one taken then), and answer the snapshot's id.
+//     RestoreSandboxSnapshot answers 404 for a snapshot the sandbox does not have
+//     (CreateSandboxSnapshot's), and otherwise puts the snapshot's files back in the sandbox.
 //   - Secrets: a new service account's answer holds its client_secret, and a new API key's its
 //     apiKey, once; later reads omit them. Both work as credentials until their owner is
 //     deleted, bound to the workspace they were created in (another one answers 403).

@@ -48,9 +48,11 @@ func (s *Server) Seed(seed Seed) error { return s.cp.Seed(seed) }
 // (a list joined by &&, || and ;, or the list of sh -c) is looked up by its first word among
 // the functions given here first, then among the built-ins, so fn replaces a built-in of that
 // name; a name found in neither exits 127 with "command not found". The built-ins are echo,
-// cat (of sandbox files), sleep N (in sandbox seconds, see WithSandboxSecond), exit N, pwd,
-// true, false, cd, sh -c, and cp [-r], mv, rm [-rf], mkdir [-p], touch, ls, head [-n N] and
-// wc [-lwc], which act on the sandbox's own files only.
+// cat (of sandbox files, or of its stdin), sleep N (in sandbox seconds, see
+// WithSandboxSecond), exit N, pwd, true, false, cd, sh -c, and cp [-r], mv, rm [-rf],
+// mkdir [-p], touch, ls, head [-n N] and wc [-lwc], which act on the sandbox's own files only.
+// A process started with stdin: true reads what WriteProcessStdin sends through
+// Process.Stdin, and end of file once CloseProcessStdin closed it.
 func (s *Server) HandleCommand(name string, fn CommandFunc) { s.sbx.HandleCommand(name, fn) }
 
 // ProcessStarts returns how many times a process named name was started (by POST /process,

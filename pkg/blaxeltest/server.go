@@ -120,6 +120,7 @@ func (s *Server) assemble() error {
 	if s.sbx, err = sandboxfake.NewHost(sc); err != nil {
 		return err
 	}
+	s.cp.UseFiles(s.sbx)
 	s.run = runplane.New(runplane.Config{Platform: s.cp, Kinds: controlplane.WorkloadKinds(), Log: s.log, Now: s.cfg.now,
 		CallbackSecret: s.cfg.background.callbackSecret()})
 	return nil

@@ -9,7 +9,8 @@
 //
 // [Sandbox.Exec] starts a command and [Sandbox.Run] runs one to its end from its NDJSON
 // stream; neither ever sends a command twice: after an ambiguous failure the process is
-// looked up by its name. [Sandbox.Logs] and [Sandbox.Watch] are iterators that end with the
+// looked up by its name. A process started with Command.Stdin reads what the io.WriteCloser
+// of [Sandbox.Stdin] writes, each write sent once and never resent. [Sandbox.Logs] and [Sandbox.Watch] are iterators that end with the
 // process or the context. [Sandbox.WriteFile] streams (in parts above 2 MiB, sent
 // concurrently), [Sandbox.Open], [Sandbox.OpenRange] and [Sandbox.FS] read, the last as an
 // io/fs.FS.

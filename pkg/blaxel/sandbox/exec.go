@@ -42,6 +42,9 @@ type Command struct {
 	Timeout          time.Duration
 	RestartOnFailure bool // start the command again when it exits with a failure
 	MaxRestarts      int  // how often RestartOnFailure may restart it; 0 for the sandbox's default
+	// Stdin gives the process a standard input, which [Sandbox.Stdin] writes to and closes;
+	// without it the process has none.
+	Stdin bool
 }
 
 // processRequest checks the command and builds what StartProcess sends, with a name.
@@ -75,6 +78,9 @@ func (c Command) processRequest() (sandboxapi.ProcessRequest, error) {
 			secs := int(min(math.Ceil(c.Timeout.Seconds()), math.MaxInt32))
 			req.Timeout = &secs
 		}
+	}
+	if c.Stdin {
+		req.Stdin = &c.Stdin
 	}
 	if c.RestartOnFailure {
 		req.RestartOnFailure = &c.RestartOnFailure

@@ -37,6 +37,7 @@ const (
 	kindDelete               // DELETE on an item
 	kindLookup               // GET <collection>/by-<field>/{value}
 	kindToken                // the OAuth token endpoint
+	kindAction               // POST {item}/{verb}: archive, unarchive, fork, restore (action.go)
 )
 
 // operation is one operation of the document and what the server makes of it.
@@ -57,6 +58,8 @@ type operation struct {
 	hasVersion       bool
 	needsWorkspace   bool
 	forCaller        bool // acts on the caller's account, not in a workspace (its items live in accountSpace)
+
+	act func(*handlers, *call) wire.Reply // what a kindAction does (action.go)
 }
 
 // collection is a path that creates items (POST /x) and the item path under it (/x/{name}).
@@ -121,6 +124,9 @@ func loadAPI() (*api, error) {
 		o.enclosing = a.enclosing(o.path)
 		if o.kind == kindOther {
 			a.findLookup(o)
+		}
+		if o.kind == kindOther {
+			a.findAction(o)
 		}
 		if o.kind == kindList {
 			var err error

@@ -150,7 +150,7 @@ func TestInvalidRequestsAnswer400(t *testing.T) {
 		req  faketest.Request
 		want string
 	}{
-		{"no metadata", faketest.Request{Method: "POST", Path: "/sandboxes", Body: map[string]any{"spec": map[string]any{}}}, "metadata"},
+		{"no metadata", faketest.Request{Method: "POST", Path: "/agents", Body: map[string]any{"spec": map[string]any{}}}, "metadata"},
 		{"wrong type", faketest.Request{Method: "POST", Path: "/sandboxes", Body: map[string]any{"metadata": map[string]any{"name": 3}, "spec": map[string]any{}}}, "name"},
 		{"limit too small", faketest.Request{Method: "GET", Path: "/sandboxes?limit=0"}, "limit"},
 		{"unknown sort", faketest.Request{Method: "GET", Path: "/sandboxes?sort=size"}, "sort"},

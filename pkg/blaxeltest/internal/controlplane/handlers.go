@@ -36,6 +36,7 @@ type handlers struct {
 	runURL string // where the run plane answers, for the metadata.url of workloads
 	jobs   JobRunner
 	now    func() time.Time
+	files  Files // the snapshots' files, nil for none (action.go)
 }
 
 func (h *handlers) answer(c *call) wire.Reply {
@@ -79,6 +80,8 @@ func (h *handlers) answerLocked(c *call) wire.Reply {
 		return h.remove(c)
 	case kindLookup:
 		return h.lookup(c)
+	case kindAction:
+		return c.op.act(h, c)
 	}
 	return h.other(c)
 }
@@ -118,10 +121,14 @@ func (h *handlers) create(c *call) wire.Reply {
 		if bodyless {
 			generated, err = true, ""
 		}
-		if err != "" {
+		named := err != "" && serverNames(c.op, coll.keyFields[i])
+		if err != "" && !named {
 			return wire.Error(http.StatusBadRequest, "bad_request", err)
 		}
-		if generated {
+		switch {
+		case named:
+			k = generatedName(coll, b)
+		case generated:
 			k = uniqueID(b)
 		}
 		keys[i] = k
@@ -137,6 +144,7 @@ func (h *handlers) create(c *call) wire.Reply {
 	}
 	h.st.seq++
 	e := &entry{key: key, keys: keys, seq: h.st.seq, doc: newItem(coll, body, params, c)}
+	stampMade(coll, e.doc, body, b, c.workspace)
 	h.stamp(coll, e.doc, params, c.space)
 	delay := h.delay
 	if c.seeding {
@@ -148,6 +156,7 @@ func (h *handlers) create(c *call) wire.Reply {
 	}
 	b.items[key] = e
 	h.startJob(c, e)
+	h.snapshotTaken(coll, e, c)
 	owner := fillTemplate(coll.itemPath, params)
 	once := map[string]any{} // secrets shown by this answer only
 	if field(c.op.schema, []string{"apiKey"}) != nil {

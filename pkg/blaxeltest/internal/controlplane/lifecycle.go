@@ -17,11 +17,12 @@ type lifecycle struct {
 }
 
 // knownLifecycles are the status sets the server recognises in a status enum: deployments
-// (agents, functions, models, sandboxes, jobs...) and job executions.
+// (agents, functions, models, sandboxes, jobs...), job executions and snapshots.
 func knownLifecycles() []lifecycle {
 	return []lifecycle{
 		{pending: "DEPLOYING", done: "DEPLOYED", failed: "FAILED"},
 		{pending: "running", done: "succeeded", failed: "failed"},
+		{pending: "pending", done: "ready", failed: "failed"}, // snapshots
 	}
 }
 
@@ -44,6 +45,11 @@ type deployment struct {
 	at   time.Time // when the item leaves its in-progress status
 	fail bool      // whether it ends failed
 	done bool
+
+	// For a transition (transition.go): the status it ends in, the event's message, and what
+	// else changes then.
+	to, message string
+	finish      func(doc map[string]any, item *collection, at time.Time)
 }
 
 // startDeployment puts a new item in its in-progress status.
@@ -62,10 +68,18 @@ func startDeployment(c *collection, e *entry, now time.Time, delay time.Duration
 // every read, so no goroutine is needed to keep time.
 func settle(c *collection, e *entry, now time.Time) {
 	d := e.deploy
-	if c.lifecycle == nil || d == nil || d.done || now.Before(d.at) {
+	if d == nil || d.done || now.Before(d.at) || c.lifecycle == nil && d.to == "" {
 		return
 	}
 	d.done = true
+	if d.to != "" {
+		e.doc["status"] = d.to
+		if d.finish != nil {
+			d.finish(e.doc, c, d.at)
+		}
+		addEvent(c, e, d.at, d.to, d.message)
+		return
+	}
 	status, msg := c.lifecycle.done, "deployment succeeded"
 	if d.fail {
 		status, msg = c.lifecycle.failed, "deployment failed: the resource carries the label "+FailLabel

@@ -100,7 +100,7 @@ func TestSeededResourcesAreDeployed(t *testing.T) {
 	if n := len(srv.Requests()); n != 2 {
 		t.Errorf("%d requests logged: seeds are not requests", n)
 	}
-	if err := srv.Seed(blaxeltest.Seed{Path: "/sandboxes", Body: map[string]any{"spec": map[string]any{}}}); err == nil {
+	if err := srv.Seed(blaxeltest.Seed{Path: "/agents", Body: map[string]any{"spec": map[string]any{}}}); err == nil {
 		t.Error("a seed the document rejects was accepted")
 	}
 	if err := srv.Seed(blaxeltest.Seed{Path: "/sandboxes/seeded", Body: map[string]any{}}); err == nil {

@@ -21,9 +21,9 @@ type CommandFunc func(ctx context.Context, p *Process) int
 // among the functions given here first, then among the built-ins, so fn replaces a built-in
 // of that name; a name found in neither exits 127 with "command not found". A command line is
 // a list of commands joined by &&, || and ; (see shell.go), each looked up so. The built-ins
-// are echo, cat (of sandbox files), sleep N (in sandbox seconds, see WithSandboxSecond),
-// exit N, pwd, true, false, cd (in a list), sh -c and the file tools of fileutils.go (cp, mv,
-// rm, mkdir, touch, ls, head, wc), which act on the sandbox's files only.
+// are echo, cat (of sandbox files, or of its stdin), sleep N (in sandbox seconds, see
+// WithSandboxSecond), exit N, pwd, true, false, cd (in a list), sh -c and the file tools of
+// fileutils.go (cp, mv, rm, mkdir, touch, ls, head, wc), which act on the sandbox's files only.
 func (h *Host) HandleCommand(name string, fn CommandFunc) {
 	if name == "" || strings.ContainsAny(name, " \t\n") {
 		h.report("HandleCommand: %q is not a command name (one word)", name)
@@ -157,9 +157,20 @@ func echoCommand(_ context.Context, p *Process) int {
 	return 0
 }
 
+// catCommand prints files of the sandbox, or its stdin when none is named or for "-".
 func catCommand(_ context.Context, p *Process) int {
+	names := p.Args[1:]
+	if len(names) == 0 {
+		names = []string{"-"}
+	}
 	code := 0
-	for _, name := range p.Args[1:] {
+	for _, name := range names {
+		if name == "-" {
+			if _, err := io.Copy(p.Stdout, p.Stdin); err != nil {
+				return 1
+			}
+			continue
+		}
 		r, err := p.open(name)
 		if err != nil {
 			fmt.Fprintf(p.Stderr, "cat: %s: %s\n", name, errText(err))

@@ -21,6 +21,7 @@ type processRequest struct {
 	RestartOnFailure  bool              `json:"restartOnFailure"`
 	MaxRestarts       int               `json:"maxRestarts"`
 	KeepAlive         bool              `json:"keepAlive"`
+	Stdin             bool              `json:"stdin"`
 }
 
 // processView is a process as the Sandbox API describes it.
@@ -40,6 +41,7 @@ type processView struct {
 	MaxRestarts      int     `json:"maxRestarts"`
 	RestartCount     int     `json:"restartCount"`
 	KeepAlive        bool    `json:"keepAlive"`
+	Stdin            bool    `json:"stdin"`
 }
 
 // Sizes of the output the API inlines: in a process's description, and in its logs.
@@ -61,7 +63,7 @@ func (t *processTable) view(p *proc, listing bool) processView {
 		StartedAt: p.startedAt.UTC().Format(processTimeShape), WorkingDir: p.workingDir,
 		Logs: &logs, Stdout: &stdout, Stderr: &stderr,
 		RestartOnFailure: p.restartOnFailure, MaxRestarts: p.maxRestarts, RestartCount: p.restartCount,
-		KeepAlive: p.keepAlive,
+		KeepAlive: p.keepAlive, Stdin: p.stdin != nil,
 	}
 	completed := ""
 	if !p.completedAt.IsZero() {
@@ -96,6 +98,7 @@ func startProcess(x *sbxCall) {
 	spec := startSpec{
 		command: req.Command, name: req.Name, workingDir: req.WorkingDir, env: req.Env,
 		keepAlive: req.KeepAlive, timeout: timeout, restartOnFailure: req.RestartOnFailure, maxRestarts: req.MaxRestarts,
+		stdin: req.Stdin,
 	}
 	if req.Name != "" {
 		if old := x.sb.procs.find(req.Name); old != nil && x.sb.procs.running(old) {

@@ -21,6 +21,8 @@ type Host struct {
 	stop     context.CancelCauseFunc
 	release  sync.Once
 
+	snaps *snapshotFiles // snapshots.go
+
 	mu    sync.Mutex
 	boxes map[string]*sandbox // by workspace and name
 }
@@ -40,7 +42,7 @@ func NewHost(cfg Config) (*Host, error) {
 	ctx, stop := context.WithCancelCause(context.Background())
 	return &Host{
 		cfg: cfg, api: api, now: cfg.Now, report: cfg.Report, blobs: b, commands: newCommandSet(),
-		ctx: ctx, stop: stop, boxes: map[string]*sandbox{},
+		ctx: ctx, stop: stop, boxes: map[string]*sandbox{}, snaps: newSnapshotFiles(),
 	}, nil
 }
 
@@ -59,6 +61,10 @@ func (h *Host) box(workspace, name string, seq int64) *sandbox {
 		go sb.close() // a sandbox of the same name was deleted and made again
 	}
 	sb := newSandbox(h, workspace, name, seq)
+	if files := h.takeStart(workspace, name); files != nil { // a fork
+		sb.fs.close()
+		sb.fs = files
+	}
 	h.boxes[k] = sb
 	return sb
 }

@@ -20,6 +20,7 @@ type Process struct {
 	Args       []string          // the words of the command (of a list, the one running); Args[0] names it
 	Env        map[string]string // the environment sent with the command, nil when none
 	WorkingDir string            // the directory the process runs in, absolute
+	Stdin      io.Reader         // what is written to its stdin; at once end of file without one
 	Stdout     io.Writer         // what the process prints; each Write is one chunk of output
 	Stderr     io.Writer
 

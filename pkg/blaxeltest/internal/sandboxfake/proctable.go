@@ -32,6 +32,7 @@ type proc struct {
 	startedAt          time.Time
 	out                *procOutput
 	view               *Process
+	stdin              *stdinPipe // nil for a process started without one
 
 	// Guarded by the table's mu.
 	keepAlive    bool // cleared by a stop or a kill
@@ -78,6 +79,7 @@ type startSpec struct {
 	timeout                   int // seconds; with keepAlive, the kill deadline (0 for none)
 	restartOnFailure          bool
 	maxRestarts               int
+	stdin                     bool // the process gets a standard input to write to
 }
 
 // errNameRunning is what starting a process under the name of a running one answers.
@@ -129,8 +131,12 @@ func (t *processTable) start(spec startSpec, follow bool) (*proc, *logSub, error
 	p.view = &Process{
 		Workspace: t.sb.workspace, Sandbox: t.sb.name, Name: name, PID: p.pid, Command: spec.command,
 		Args: args, Env: spec.env, WorkingDir: dir,
-		Stdout: procWriter{p.out, "stdout"}, Stderr: procWriter{p.out, "stderr"},
+		Stdin: eofReader{}, Stdout: procWriter{p.out, "stdout"}, Stderr: procWriter{p.out, "stderr"},
 		sb: t.sb, proc: p,
+	}
+	if spec.stdin {
+		p.stdin = newStdinPipe()
+		p.view.Stdin = stdinReader{t, p}
 	}
 	p.run = t.newRun()
 	t.list = append(t.list, p)

@@ -24,8 +24,8 @@ func sandboxHandlers() map[string]sbxHandler {
 		"DELETE /process/{identifier}/kill":     killProcess,
 		"GET /process/{identifier}/logs":        getProcessLogs,
 		"GET /process/{identifier}/logs/stream": streamProcessLogs,
-		"POST /process/{identifier}/stdin":      processStdin,
-		"DELETE /process/{identifier}/stdin":    processStdin,
+		"POST /process/{identifier}/stdin":      writeStdin,
+		"DELETE /process/{identifier}/stdin":    closeStdin,
 
 		"GET /archive/status":  archiveStatus,
 		"POST /archive/export": exportArchive,
