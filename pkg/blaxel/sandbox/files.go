@@ -71,6 +71,9 @@ func (s *Sandbox) Open(ctx context.Context, name string) (io.ReadCloser, error) 
 
 // OpenRange streams length bytes of a file from offset (to its end when length is
 // negative), with an HTTP Range request. A range that starts past the end reads nothing.
+// The answer must be the range asked for: a 206 whose Content-Range names other bytes (or
+// none) is an error, and so is a body longer or shorter than its Content-Range; a 200 (the
+// whole file, when the sandbox ignores ranges) is cut to the range here.
 func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int64) (io.ReadCloser, error) {
 	if offset < 0 {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("negative offset %d", offset)}
@@ -78,11 +81,11 @@ func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int
 	if length == 0 {
 		return io.NopCloser(strings.NewReader("")), nil
 	}
-	spec := "bytes=" + strconv.FormatInt(offset, 10) + "-"
+	asked := byteRange{start: offset, end: -1}
 	if length > 0 && length <= math.MaxInt64-offset { // beyond, the range runs to the end
-		spec += strconv.FormatInt(offset+length-1, 10)
+		asked.end = offset + length - 1
 	}
-	body, err := s.open(ctx, "open", name, spec)
+	body, err := s.open(ctx, "open", name, asked.header())
 	if err != nil {
 		var apiErr *blaxel.APIError
 		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusRequestedRangeNotSatisfiable {
@@ -91,25 +94,49 @@ func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int
 		return nil, err
 	}
 	rc := body.(*download)
-	if rc.status == http.StatusOK && offset > 0 {
-		// The range was not honoured: skip to it here.
-		if _, err := io.CopyN(io.Discard, rc.body, offset); err != nil && !errors.Is(err, io.EOF) {
+	switch rc.status {
+	case http.StatusPartialContent:
+		n, err := checkContentRange(asked, rc.contentRange)
+		if err != nil {
 			rc.Close()
 			return nil, pathError("open", name, err)
 		}
+		rc.Reader = &exactBody{r: rc.body, left: n}
+	case http.StatusOK:
+		// The range was not honoured: the whole file came, skip to the range here.
+		if offset > 0 {
+			if _, err := io.CopyN(io.Discard, rc.body, offset); err != nil && !errors.Is(err, io.EOF) {
+				rc.Close()
+				return nil, pathError("open", name, err)
+			}
+		}
+		if asked.end >= 0 {
+			rc.Reader = io.LimitReader(rc.body, length)
+		}
+	default:
+		rc.Close()
+		return nil, pathError("open", name, fmt.Errorf("the sandbox answered %d to a range request", rc.status))
 	}
-	if rc.status == http.StatusOK && length > 0 {
-		rc.Reader = io.LimitReader(rc.body, length)
-	}
+	rc.name = name
 	return rc, nil
 }
 
 // download is an open file's body.
 type download struct {
 	io.Reader
-	body   io.ReadCloser
-	status int
-	size   int64 // the Content-Length, -1 when unknown
+	body         io.ReadCloser
+	status       int
+	size         int64  // the Content-Length, -1 when unknown
+	contentRange string // of a 206
+	name         string // for the errors of a ranged read, "" otherwise
+}
+
+func (d *download) Read(p []byte) (int, error) {
+	n, err := d.Reader.Read(p)
+	if err != nil && d.name != "" && !errors.Is(err, io.EOF) {
+		err = pathError("read", d.name, err)
+	}
+	return n, err
 }
 
 func (d *download) Close() error { return d.body.Close() }
@@ -132,7 +159,8 @@ func (s *Sandbox) open(ctx context.Context, op, name, byteRange string) (io.Read
 		// Not the download of a file: a directory answers its listing whatever was asked.
 		return s.listingOrJSON(resp, op, name)
 	}
-	return &download{Reader: resp.Body, body: resp.Body, status: resp.StatusCode, size: resp.ContentLength}, nil
+	return &download{Reader: resp.Body, body: resp.Body, status: resp.StatusCode, size: resp.ContentLength,
+		contentRange: resp.Header.Get("Content-Range")}, nil
 }
 
 // maxListing caps what is read of a JSON answer that may be a directory listing.
