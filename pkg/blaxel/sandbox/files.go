@@ -256,15 +256,39 @@ func (s *Sandbox) ReadDir(ctx context.Context, name string) ([]fs.DirEntry, erro
 	if err != nil {
 		return nil, err
 	}
+	listed, _ := sandboxPath(name)
 	entries := make([]fs.DirEntry, 0, len(dir.Files)+len(dir.Subdirectories))
 	for _, f := range dir.Files {
+		base, err := entryName(listed, f.Name, f.Path)
+		if err != nil {
+			return nil, &fs.PathError{Op: "readdir", Path: name, Err: err}
+		}
+		f.Name = base
 		entries = append(entries, fileInfoOf(f))
 	}
 	for _, d := range dir.Subdirectories {
-		entries = append(entries, dirInfoOf(path.Base(cmp.Or(d.Name, d.Path))))
+		base, err := entryName(listed, d.Name, d.Path)
+		if err != nil {
+			return nil, &fs.PathError{Op: "readdir", Path: name, Err: err}
+		}
+		entries = append(entries, dirInfoOf(base))
 	}
 	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return entries, nil
+}
+
+// entryName is the name of an entry of the directory dir, as its listing gives it (its name,
+// or else the last element of its path). A name that could not be an entry of dir (empty,
+// "." or "..", with a "/" or a NUL, or a path elsewhere than in dir) is refused: a walk that
+// joined it to dir would list dir itself, its parent or another place, without end.
+func entryName(dir, name, full string) (string, error) {
+	if name == "" && full != "" && !strings.HasSuffix(full, "/") && path.Dir(path.Clean(full)) == dir {
+		name = path.Base(full)
+	}
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
+		return "", fmt.Errorf("the sandbox listed an entry named %q, which cannot be an entry of a directory", name)
+	}
+	return name, nil
 }
 
 // listing reads one level of a directory (GetTree, which refuses a file rather than reading
