@@ -19,6 +19,12 @@ import (
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 )
 
+// ErrOutcomeUnknown is the error of a start whose answer was lost (a reset, or the edge's
+// 502, 503 or 504) when the lookup of its name found a process that is not this start's: an
+// earlier one of the same name. The command may or may not run later; nothing was sent
+// again.
+var ErrOutcomeUnknown = errors.New("blaxel: whether the command started is unknown")
+
 // Command is a process to start in a sandbox with [Sandbox.Exec].
 type Command struct {
 	// Command is the command line, run by the sandbox's shell ($SHELL -c, sh by default):
@@ -110,7 +116,10 @@ func newProcessName() string {
 // Exec starts a command and returns at once with the process (its name, pid and status),
 // or, with Command.WaitForPorts, once it listens on them. The command is sent once: after an
 // ambiguous failure the name is looked up, and the command is sent again only when the
-// sandbox does not know it. One case remains that no client can rule out: a first request
+// sandbox does not know it. With a name of the caller's, which an earlier, finished process
+// may have had, the process found counts only if it runs the same command and started no
+// earlier than this request was sent (by the sandbox's clock, whose offset the Date of its
+// answer gives, within 2 seconds); otherwise the error matches ErrOutcomeUnknown. One case remains that no client can rule out: a first request
 // that the edge delivers after the lookup found nothing. A second request with the same
 // name is then refused while the first runs, but starts again once the first has ended.
 func (s *Sandbox) Exec(ctx context.Context, cmd Command) (*sandboxapi.ProcessResponse, error) {
@@ -118,7 +127,7 @@ func (s *Sandbox) Exec(ctx context.Context, cmd Command) (*sandboxapi.ProcessRes
 	if err != nil {
 		return nil, err
 	}
-	_, proc, err := s.start(ctx, req, false)
+	_, proc, err := s.start(ctx, req, false, cmd.Name != "")
 	if err != nil {
 		return nil, err
 	}
@@ -132,11 +141,14 @@ func (s *Sandbox) Exec(ctx context.Context, cmd Command) (*sandboxapi.ProcessRes
 // open stream (resp) or the process (proc): proc alone when the answer was JSON, or when an
 // ambiguous failure turned out to have started the process anyway.
 //
+// A process found by a name the caller chose counts only if it is this start's (see
+// lookupStart); a name made up here is this start's alone.
+//
 // It never sends the command twice. The pipeline resends a POST only when it provably did
 // not leave; here, a reset after the request went out, or a 502, 503 or 504 from the edge,
 // is followed by a pause and a lookup of the name: found, the process started and is
 // returned; not found, the command is sent once more, within the client's retry budget.
-func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stream bool) (*http.Response, *sandboxapi.ProcessResponse, error) {
+func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stream, chosen bool) (*http.Response, *sandboxapi.ProcessResponse, error) {
 	name := *req.Name
 	policy, jitter := s.p.RetryPolicy()
 	var editors []sandboxapi.RequestEditorFn
@@ -147,6 +159,10 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 		})
 	}
 	resent := false
+	var sent time.Time // when the first attempt went out, for a name that may have been used before
+	if chosen {
+		sent = time.Now()
+	}
 	for attempt := 1; ; attempt++ {
 		traced, wrote := traceWrites(ctx)
 		resp, err := s.api.ClientInterface.StartProcess(traced, req, editors...)
@@ -164,7 +180,7 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 			var refused *blaxel.StreamError
 			if err != nil && ctx.Err() == nil && !errors.As(err, &refused) {
 				// The sandbox said 200, so the process started, whatever became of the answer.
-				if found, lookupErr := s.Process(ctx, name); lookupErr == nil {
+				if found, lookupErr := s.lookupStart(ctx, req, sent); lookupErr == nil {
 					return nil, found, nil
 				}
 			}
@@ -172,7 +188,7 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 		}
 		if resent && alreadyRunning(err) {
 			// The first send started it after all, and it still runs.
-			return s.found(ctx, name, err)
+			return s.found(ctx, req, sent, err)
 		}
 		if !mayHaveActed(ctx, err, wrote()) {
 			return nil, nil, err
@@ -180,12 +196,14 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 		if err := pipeline.Sleep(ctx, pipeline.Backoff(policy, attempt, jitter)); err != nil {
 			return nil, nil, err
 		}
-		proc, lookupErr := s.Process(ctx, name)
+		proc, lookupErr := s.lookupStart(ctx, req, sent)
 		switch {
 		case lookupErr == nil:
 			return nil, proc, nil
+		case errors.Is(lookupErr, ErrOutcomeUnknown):
+			return nil, nil, fmt.Errorf("%w (the start failed: %w)", lookupErr, err)
 		case !errors.Is(lookupErr, blaxel.ErrNotFound):
-			return nil, nil, fmt.Errorf("blaxel: process %q may or may not have started (%w), and looking it up failed: %w", name, err, lookupErr)
+			return nil, nil, fmt.Errorf("blaxel: %s may or may not have started (%w), and looking it up failed: %w", s.subject("process", name), err, lookupErr)
 		case attempt > policy.MaxRetries:
 			return nil, nil, err
 		}
@@ -217,10 +235,10 @@ func (s *Sandbox) startedStream(ctx context.Context, resp *http.Response, name s
 }
 
 // found returns the process that an earlier send started.
-func (s *Sandbox) found(ctx context.Context, name string, cause error) (*http.Response, *sandboxapi.ProcessResponse, error) {
-	proc, err := s.Process(ctx, name)
+func (s *Sandbox) found(ctx context.Context, req sandboxapi.ProcessRequest, sent time.Time, cause error) (*http.Response, *sandboxapi.ProcessResponse, error) {
+	proc, err := s.lookupStart(ctx, req, sent)
 	if err != nil {
-		return nil, nil, fmt.Errorf("blaxel: process %q: %w (and looking it up failed: %w)", name, cause, err)
+		return nil, nil, fmt.Errorf("blaxel: %s: %w (and looking it up failed: %w)", s.subject("process", *req.Name), cause, err)
 	}
 	return nil, proc, nil
 }

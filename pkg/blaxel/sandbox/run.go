@@ -131,7 +131,7 @@ func (s *Sandbox) Run(ctx context.Context, command string, opts ...CommandOption
 		return nil, err
 	}
 	name := *req.Name
-	resp, _, err := s.start(ctx, req, true)
+	resp, _, err := s.start(ctx, req, true, rc.cmd.Name != "")
 	if err != nil {
 		return nil, err
 	}

@@ -137,6 +137,15 @@ func (s *Sandbox) Pipeline() (*pipeline.Pipeline, pipeline.Destination) { return
 // Name is the sandbox's name ("" for a handle from OpenPreview).
 func (s *Sandbox) Name() string { return s.name }
 
+// subject names what an error is about, the sandbox first: `sandbox "my-box": process
+// "job"` (the process alone for a handle from OpenPreview, which has no name).
+func (s *Sandbox) subject(kind, name string) string {
+	if s.name == "" {
+		return fmt.Sprintf("%s %q", kind, name)
+	}
+	return fmt.Sprintf("sandbox %q: %s %q", s.name, kind, name)
+}
+
 // server is the address as the generated request builders take it, with a final slash.
 func (s *Sandbox) server() string { return s.base.String() + "/" }
 
