@@ -367,7 +367,7 @@ func (s *Sandbox) Wait(ctx context.Context, name string, opts ...blaxel.WaitOpti
 	ended := blaxel.WithTargetStatuses(string(sandboxapi.ProcessResponseStatusCompleted), string(sandboxapi.ProcessResponseStatusFailed),
 		string(sandboxapi.ProcessResponseStatusStopped), string(sandboxapi.ProcessResponseStatusKilled))
 	opts = append([]blaxel.WaitOption{blaxel.WithPollInterval(processPollInterval), blaxel.WithMaxPollInterval(processMaxPollInterval),
-		ended, blaxel.WithFailureStatuses(), blaxel.WithResource("process", name)}, opts...)
+		ended, blaxel.WithFailureStatuses(), blaxel.WithResource(s.subjectKind("process"), name)}, opts...)
 	return blaxel.Wait(ctx, func(ctx context.Context) (*sandboxapi.ProcessResponse, error) { return s.Process(ctx, name) },
 		func(p *sandboxapi.ProcessResponse) (string, string) { return string(p.Status), "" }, opts...)
 }
@@ -393,11 +393,11 @@ func (s *Sandbox) WaitForPorts(ctx context.Context, name string, ports ...int) (
 			return nil, err
 		}
 		if proc.Status != sandboxapi.ProcessResponseStatusRunning {
-			return proc, fmt.Errorf("blaxel: process %q is %s (exit code %d) and never listened on %v", name, proc.Status, proc.ExitCode, ports)
+			return proc, fmt.Errorf("blaxel: %s is %s (exit code %d) and never listened on %v", s.subject("process", name), proc.Status, proc.ExitCode, ports)
 		}
 		pid, err := strconv.Atoi(proc.PID)
 		if err != nil {
-			return proc, fmt.Errorf("blaxel: process %q has the pid %q, which is not a number", name, proc.PID)
+			return proc, fmt.Errorf("blaxel: %s has the pid %q, which is not a number", s.subject("process", name), proc.PID)
 		}
 		resp, err := s.api.GetProcessPortsWithResponse(ctx, pid)
 		if err != nil {
@@ -411,7 +411,7 @@ func (s *Sandbox) WaitForPorts(ctx context.Context, name string, ports ...int) (
 			return proc, nil
 		}
 		if err := pipeline.Sleep(ctx, pause); err != nil {
-			return proc, fmt.Errorf("blaxel: waiting for process %q to listen on %v: %w", name, ports, err)
+			return proc, fmt.Errorf("blaxel: %s: waiting for it to listen on %v: %w", s.subject("process", name), ports, err)
 		}
 		pause = min(pause+pause/2, processMaxPollInterval)
 	}

@@ -62,7 +62,7 @@ func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, err
 			var streamErr *blaxel.StreamError
 			switch {
 			case ctx.Err() != nil:
-				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: %w", name, context.Cause(ctx)))
+				yield(LogChunk{}, fmt.Errorf("blaxel: %s: logs: %w", s.subject("process", name), contextError(ctx)))
 				return
 			case errors.As(err, &streamErr):
 				yield(LogChunk{}, err)
@@ -92,11 +92,11 @@ func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, err
 			}
 			failures++
 			if failures > policy.MaxRetries {
-				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: the stream broke %d times: %w", name, failures, err))
+				yield(LogChunk{}, fmt.Errorf("blaxel: %s: logs: the stream broke %d times: %w", s.subject("process", name), failures, err))
 				return
 			}
 			if err := pipeline.Sleep(ctx, pipeline.Backoff(policy, failures, jitter)); err != nil {
-				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: %w", name, err))
+				yield(LogChunk{}, fmt.Errorf("blaxel: %s: logs: %w", s.subject("process", name), err))
 				return
 			}
 		}

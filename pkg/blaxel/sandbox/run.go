@@ -152,7 +152,7 @@ func (s *Sandbox) Run(ctx context.Context, command string, opts ...CommandOption
 		case err == nil:
 			return out.result(final), nil
 		case ctx.Err() != nil:
-			return nil, fmt.Errorf("blaxel: process %q: %w", name, context.Cause(ctx))
+			return nil, fmt.Errorf("blaxel: %s: %w", s.subject("process", name), contextError(ctx))
 		case !errors.As(err, &broken):
 			return nil, err
 		}
