@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/blaxel-go/blaxel/gen/sandboxapi"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
@@ -85,7 +84,8 @@ func WithStderr(w io.Writer) CommandOption {
 }
 
 // WithKillOnCancel kills the process when ctx ends before it does. Without it the process
-// goes on in the sandbox, as it does when the connection drops.
+// goes on in the sandbox, as it does when the connection drops. Run returns as soon as ctx
+// ends; the kill request goes on in the background for at most 10 seconds.
 func WithKillOnCancel() CommandOption {
 	return func(r *runCommand) error {
 		r.killOnCancel = true
@@ -100,9 +100,6 @@ type RunResult struct {
 	Stdout   []byte // the whole standard output, unless WithStdout took it
 	Stderr   []byte // the whole standard error, unless WithStderr took it
 }
-
-// killTimeout bounds the kill that WithKillOnCancel sends once ctx has ended.
-const killTimeout = 10 * time.Second
 
 // Run runs a command to its end and returns its exit code and output. A command that exits
 // with a failure is not an error: read RunResult.ExitCode.
@@ -138,9 +135,8 @@ func (s *Sandbox) Run(ctx context.Context, command string, opts ...CommandOption
 	if rc.killOnCancel {
 		defer func() {
 			if ctx.Err() != nil {
-				kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), killTimeout)
-				defer cancel()
-				_ = s.Kill(kctx, name) // best effort: the run's error is ctx's
+				// In the background, bounded: the run's error is ctx's, and it returns now.
+				_ = cleanUp(ctx, func(kctx context.Context) error { return s.Kill(kctx, name) })
 			}
 		}()
 	}
