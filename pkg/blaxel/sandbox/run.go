@@ -106,7 +106,8 @@ type RunResult struct {
 //
 // It streams (StartProcess's NDJSON mode, whose keepalives survive the edge's one-minute
 // cut) and reads output of any length, a line of megabytes included. An error event of the
-// stream is a *blaxel.StreamError; keepalives never reach the output. If the stream breaks, Run
+// stream is a *blaxel.StreamError; keepalives and the sandbox's notices of a stop or a kill
+// ("[Process is being forcefully killed]") never reach the output. If the stream breaks, Run
 // follows the process by polling it, then fetches the output it missed (the sandbox keeps
 // the last 4 MiB of each stream); the command is never sent twice (see Exec). When ctx
 // ends, Run returns and the process goes on, unless WithKillOnCancel.
@@ -204,8 +205,8 @@ func (s *Sandbox) readExec(resp *http.Response, out *runOutput) (*sandboxapi.Pro
 		}
 		switch ev.Type {
 		case sandboxapi.ExecEventTypeStdout:
-			if data == pipeline.KeepaliveLine+"\n" {
-				continue // the log stream's keepalive, which the sandbox passes on as output
+			if data == pipeline.KeepaliveLine+"\n" || isNotice(data) {
+				continue // the log stream's keepalive, or a notice, which the sandbox passes on as output
 			}
 			if err := out.write(&out.stdout, &out.bufOut, &out.nOut, data); err != nil {
 				return nil, err
