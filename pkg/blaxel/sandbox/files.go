@@ -410,7 +410,14 @@ func (s *Sandbox) Find(ctx context.Context, dir string, params *sandboxapi.FindF
 	return json200(s.p.Redact, resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
-// Search ranks the paths under dir by a fuzzy match against params.Patterns.
+// Search calls the sandbox's fuzzy search (filesystem-search) and returns its answer as it
+// is. What the sandbox does with it, as its server of August 2026 does: it walks dir
+// (skipping hidden entries and params.ExcludeDirs, node_modules, vendor, .git and the like
+// by default), ranks every entry's path relative to dir by a fuzzy match (fzf's, case
+// insensitive) against the query, which is the path it was given, dir itself, and answers
+// the best params.MaxResults (20 by default). It ignores params.Patterns. Since this
+// client sends dir as an absolute path, that query matches hardly any relative path: to
+// select files by name, use Find, whose Patterns are globs.
 func (s *Sandbox) Search(ctx context.Context, dir string, params *sandboxapi.SearchFilesParams) (*sandboxapi.FuzzySearchResponse, error) {
 	p, err := sandboxPath(dir)
 	if err != nil {

@@ -45,7 +45,8 @@ type LogChunk struct {
 // label, it is kept). A line without a label is given the stream of the label before it. The
 // sandbox's notices of a stop or a kill ("[Process is being forcefully killed]") are
 // removed as keepalives are; the "\n" that comes before a notice stays when it ends a line
-// the process left unfinished. Once the sandbox's log of the process exceeds its cap (32 MiB), a reconnection can
+// the process left unfinished. Logs that start while the process has a line unfinished
+// see a "\n" after it: the sandbox ends each line of the output it replays. Once the sandbox's log of the process exceeds its cap (32 MiB), a reconnection can
 // no longer line up with what was already yielded and may repeat or skip a little.
 func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, error] {
 	return func(yield func(LogChunk, error) bool) {

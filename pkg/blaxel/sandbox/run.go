@@ -49,7 +49,10 @@ func WithCommandEnv(key, value string) CommandOption {
 	}
 }
 
-// WithProcessName names the process (see Command.Name); one is made up otherwise.
+// WithProcessName names the process (see Command.Name); one is made up otherwise. The
+// sandbox keeps the log that its streams replay per name, across the processes of that name:
+// a name used before brings the earlier processes' output into Run's stream (and Logs), so
+// prefer a name of its own to each run.
 func WithProcessName(name string) CommandOption {
 	return func(r *runCommand) error {
 		if err := checkProcessName(name); err != nil {
