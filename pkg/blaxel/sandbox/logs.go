@@ -54,7 +54,6 @@ func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, err
 			yield(LogChunk{}, err)
 			return
 		}
-		policy, jitter := s.p.RetryPolicy()
 		f := &logFollower{}
 		failures := 0
 		for {
@@ -97,12 +96,8 @@ func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, err
 				return
 			}
 			failures++
-			if failures > policy.MaxRetries {
+			if err := s.p.Retry(ctx, failures, err); err != nil {
 				yield(LogChunk{}, fmt.Errorf("blaxel: %s: logs: the stream broke %d times: %w", s.subject("process", name), failures, err))
-				return
-			}
-			if err := pipeline.Sleep(ctx, pipeline.Backoff(policy, failures, jitter)); err != nil {
-				yield(LogChunk{}, fmt.Errorf("blaxel: %s: logs: %w", s.subject("process", name), err))
 				return
 			}
 		}
