@@ -15,14 +15,20 @@ import (
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
 )
 
-// uploadsLeft counts the multipart uploads a sandbox still holds, in its guest memory.
+// uploadsLeft counts the multipart uploads a sandbox still holds, in its guest memory, once
+// the abort that a cancelled upload leaves in the background has had its time (10 s).
 func uploadsLeft(t *testing.T, sb *sandbox.Sandbox) int {
 	t.Helper()
-	resp, err := sb.API().ListMultipartUploadsWithResponse(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	for wait := time.Millisecond; ; wait *= 2 {
+		resp, err := sb.API().ListMultipartUploadsWithResponse(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(resp.JSON200.Uploads); n == 0 || wait > 20*time.Second {
+			return n
+		}
+		time.Sleep(wait)
 	}
-	return len(resp.JSON200.Uploads)
 }
 
 func randomBytes(n int) []byte {

@@ -1,6 +1,7 @@
 package blaxel
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -121,31 +122,48 @@ func lineEvents(r io.Reader) iter.Seq2[Event, error] {
 }
 
 // lineReader splits a stream into lines ended by "\n", "\r\n" or "\r", of any length, as
-// server-sent events may end them. The last line counts even without its end.
+// server-sent events may end them. A line ended by a lone "\r" is handed over as soon as the
+// "\r" arrives, not when a later "\n" does: a "\n" right after it, even in a later read, is
+// the same line end. The last line counts even without its end.
 type lineReader struct {
-	lines   *pipeline.Lines
-	pending [][]byte // lines already split off a line that held lone "\r"s
+	r      *bufio.Reader
+	line   []byte
+	skipLF bool // the last line ended with "\r": a "\n" next belongs to it
 }
 
-func newLineReader(r io.Reader) *lineReader { return &lineReader{lines: pipeline.NewLines(r)} }
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, pipeline.EventBuffer)}
+}
 
 // next returns the next line, without its end; the slice is valid until the next call.
 func (l *lineReader) next() ([]byte, error) {
-	if len(l.pending) > 0 {
-		line := l.pending[0]
-		l.pending = l.pending[1:]
-		return line, nil
+	l.line = l.line[:0]
+	for {
+		if _, err := l.r.Peek(1); err != nil {
+			if len(l.line) > 0 && errors.Is(err, io.EOF) {
+				return l.line, nil
+			}
+			return nil, err
+		}
+		buf, _ := l.r.Peek(l.r.Buffered())
+		if l.skipLF {
+			l.skipLF = false
+			if buf[0] == '\n' {
+				_, _ = l.r.Discard(1)
+				continue
+			}
+		}
+		i := bytes.IndexAny(buf, "\r\n")
+		if i < 0 {
+			l.line = append(l.line, buf...)
+			_, _ = l.r.Discard(len(buf))
+			continue
+		}
+		l.line = append(l.line, buf[:i]...)
+		l.skipLF = buf[i] == '\r'
+		_, _ = l.r.Discard(i + 1)
+		return l.line, nil
 	}
-	line, err := l.lines.ReadLine()
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.ContainsRune(line, '\r') {
-		return line, nil
-	}
-	parts := bytes.Split(line, []byte("\r"))
-	l.pending = parts[1:]
-	return parts[0], nil
 }
 
 // acceptEvents asks for a streamed answer, unless the caller's options name another type.

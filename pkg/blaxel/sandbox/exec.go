@@ -19,6 +19,12 @@ import (
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 )
 
+// ErrOutcomeUnknown is the error of a start whose answer was lost (a reset, or the edge's
+// 502, 503 or 504) when the lookup of its name found a process that is not this start's: an
+// earlier one of the same name. The command may or may not run later; nothing was sent
+// again.
+var ErrOutcomeUnknown = errors.New("blaxel: whether the command started is unknown")
+
 // Command is a process to start in a sandbox with [Sandbox.Exec].
 type Command struct {
 	// Command is the command line, run by the sandbox's shell ($SHELL -c, sh by default):
@@ -116,7 +122,10 @@ func newProcessName() string {
 // Exec starts a command and returns at once with the process (its name, pid and status),
 // or, with Command.WaitForPorts, once it listens on them. The command is sent once: after an
 // ambiguous failure the name is looked up, and the command is sent again only when the
-// sandbox does not know it. One case remains that no client can rule out: a first request
+// sandbox does not know it. With a name of the caller's, which an earlier, finished process
+// may have had, the process found counts only if it runs the same command and started no
+// earlier than this request was sent (by the sandbox's clock, whose offset the Date of its
+// answer gives, within 2 seconds); otherwise the error matches ErrOutcomeUnknown. One case remains that no client can rule out: a first request
 // that the edge delivers after the lookup found nothing. A second request with the same
 // name is then refused while the first runs, but starts again once the first has ended.
 func (s *Sandbox) Exec(ctx context.Context, cmd Command) (_ *sandboxapi.ProcessResponse, err error) {
@@ -126,7 +135,7 @@ func (s *Sandbox) Exec(ctx context.Context, cmd Command) (_ *sandboxapi.ProcessR
 	if err != nil {
 		return nil, err
 	}
-	_, proc, err := s.start(ctx, req, false)
+	_, proc, err := s.start(ctx, req, false, cmd.Name != "")
 	if err != nil {
 		return nil, err
 	}
@@ -140,11 +149,14 @@ func (s *Sandbox) Exec(ctx context.Context, cmd Command) (_ *sandboxapi.ProcessR
 // open stream (resp) or the process (proc): proc alone when the answer was JSON, or when an
 // ambiguous failure turned out to have started the process anyway.
 //
+// A process found by a name the caller chose counts only if it is this start's (see
+// lookupStart); a name made up here is this start's alone.
+//
 // It never sends the command twice. The pipeline resends a POST only when it provably did
 // not leave; here, a reset after the request went out, or a 502, 503 or 504 from the edge,
 // is followed by a pause and a lookup of the name: found, the process started and is
 // returned; not found, the command is sent once more, within the client's retry budget.
-func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stream bool) (*http.Response, *sandboxapi.ProcessResponse, error) {
+func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stream, chosen bool) (*http.Response, *sandboxapi.ProcessResponse, error) {
 	name := *req.Name
 	var editors []sandboxapi.RequestEditorFn
 	if stream {
@@ -154,6 +166,10 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 		})
 	}
 	resent := false
+	var sent time.Time // when the first attempt went out, for a name that may have been used before
+	if chosen {
+		sent = time.Now()
+	}
 	for attempt := 1; ; attempt++ {
 		traced, wrote := traceWrites(ctx)
 		resp, err := s.api.ClientInterface.StartProcess(traced, req, editors...)
@@ -171,7 +187,7 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 			var refused *blaxel.StreamError
 			if err != nil && ctx.Err() == nil && !errors.As(err, &refused) {
 				// The sandbox said 200, so the process started, whatever became of the answer.
-				if found, lookupErr := s.Process(ctx, name); lookupErr == nil {
+				if found, lookupErr := s.lookupStart(ctx, req, sent); lookupErr == nil {
 					return nil, found, nil
 				}
 			}
@@ -179,7 +195,7 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 		}
 		if resent && alreadyRunning(err) {
 			// The first send started it after all, and it still runs.
-			return s.found(ctx, name, err)
+			return s.found(ctx, req, sent, err)
 		}
 		if !mayHaveActed(ctx, err, wrote()) {
 			return nil, nil, err
@@ -195,12 +211,14 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 				return nil, nil, err
 			}
 		}
-		proc, lookupErr := s.Process(ctx, name)
+		proc, lookupErr := s.lookupStart(ctx, req, sent)
 		switch {
 		case lookupErr == nil:
 			return nil, proc, nil
+		case errors.Is(lookupErr, ErrOutcomeUnknown):
+			return nil, nil, fmt.Errorf("%w (the start failed: %w)", lookupErr, err)
 		case !errors.Is(lookupErr, blaxel.ErrNotFound):
-			return nil, nil, fmt.Errorf("blaxel: process %q may or may not have started (%w), and looking it up failed: %w", name, err, lookupErr)
+			return nil, nil, fmt.Errorf("blaxel: %s may or may not have started (%w), and looking it up failed: %w", s.subject("process", name), err, lookupErr)
 		case retry != nil:
 			return nil, nil, err
 		}
@@ -232,10 +250,10 @@ func (s *Sandbox) startedStream(ctx context.Context, resp *http.Response, name s
 }
 
 // found returns the process that an earlier send started.
-func (s *Sandbox) found(ctx context.Context, name string, cause error) (*http.Response, *sandboxapi.ProcessResponse, error) {
-	proc, err := s.Process(ctx, name)
+func (s *Sandbox) found(ctx context.Context, req sandboxapi.ProcessRequest, sent time.Time, cause error) (*http.Response, *sandboxapi.ProcessResponse, error) {
+	proc, err := s.lookupStart(ctx, req, sent)
 	if err != nil {
-		return nil, nil, fmt.Errorf("blaxel: process %q: %w (and looking it up failed: %w)", name, cause, err)
+		return nil, nil, fmt.Errorf("blaxel: %s: %w (and looking it up failed: %w)", s.subject("process", *req.Name), cause, err)
 	}
 	return nil, proc, nil
 }
@@ -374,7 +392,7 @@ func (s *Sandbox) Wait(ctx context.Context, name string, opts ...blaxel.WaitOpti
 	ended := blaxel.WithTargetStatuses(string(sandboxapi.ProcessResponseStatusCompleted), string(sandboxapi.ProcessResponseStatusFailed),
 		string(sandboxapi.ProcessResponseStatusStopped), string(sandboxapi.ProcessResponseStatusKilled))
 	opts = append([]blaxel.WaitOption{blaxel.WithPollInterval(processPollInterval), blaxel.WithMaxPollInterval(processMaxPollInterval),
-		ended, blaxel.WithFailureStatuses(), blaxel.WithResource("process", name)}, opts...)
+		ended, blaxel.WithFailureStatuses(), blaxel.WithResource(s.subjectKind("process"), name)}, opts...)
 	return blaxel.Wait(ctx, func(ctx context.Context) (*sandboxapi.ProcessResponse, error) { return s.Process(ctx, name) },
 		func(p *sandboxapi.ProcessResponse) (string, string) { return string(p.Status), "" }, opts...)
 }
@@ -402,11 +420,11 @@ func (s *Sandbox) WaitForPorts(ctx context.Context, name string, ports ...int) (
 			return nil, err
 		}
 		if proc.Status != sandboxapi.ProcessResponseStatusRunning {
-			return proc, fmt.Errorf("blaxel: process %q is %s (exit code %d) and never listened on %v", name, proc.Status, proc.ExitCode, ports)
+			return proc, fmt.Errorf("blaxel: %s is %s (exit code %d) and never listened on %v", s.subject("process", name), proc.Status, proc.ExitCode, ports)
 		}
 		pid, err := strconv.Atoi(proc.PID)
 		if err != nil {
-			return proc, fmt.Errorf("blaxel: process %q has the pid %q, which is not a number", name, proc.PID)
+			return proc, fmt.Errorf("blaxel: %s has the pid %q, which is not a number", s.subject("process", name), proc.PID)
 		}
 		resp, err := s.api.GetProcessPortsWithResponse(ctx, pid)
 		if err != nil {
@@ -420,7 +438,7 @@ func (s *Sandbox) WaitForPorts(ctx context.Context, name string, ports ...int) (
 			return proc, nil
 		}
 		if err := pipeline.Sleep(ctx, pause); err != nil {
-			return proc, fmt.Errorf("blaxel: waiting for process %q to listen on %v: %w", name, ports, err)
+			return proc, fmt.Errorf("blaxel: %s: waiting for it to listen on %v: %w", s.subject("process", name), ports, err)
 		}
 		pause = min(pause+pause/2, processMaxPollInterval)
 	}

@@ -73,6 +73,9 @@ func (s *Sandbox) Open(ctx context.Context, name string) (_ io.ReadCloser, err e
 
 // OpenRange streams length bytes of a file from offset (to its end when length is
 // negative), with an HTTP Range request. A range that starts past the end reads nothing.
+// The answer must be the range asked for: a 206 whose Content-Range names other bytes (or
+// none) is an error, and so is a body longer or shorter than its Content-Range; a 200 (the
+// whole file, when the sandbox ignores ranges) is cut to the range here.
 func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int64) (_ io.ReadCloser, err error) {
 	ctx, op := s.p.StartOperation(ctx, "sandbox.OpenRange")
 	defer func() { op.End(err) }()
@@ -82,11 +85,11 @@ func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int
 	if length == 0 {
 		return io.NopCloser(strings.NewReader("")), nil
 	}
-	spec := "bytes=" + strconv.FormatInt(offset, 10) + "-"
+	asked := byteRange{start: offset, end: -1}
 	if length > 0 && length <= math.MaxInt64-offset { // beyond, the range runs to the end
-		spec += strconv.FormatInt(offset+length-1, 10)
+		asked.end = offset + length - 1
 	}
-	body, err := s.open(ctx, "open", name, spec)
+	body, err := s.open(ctx, "open", name, asked.header())
 	if err != nil {
 		var apiErr *blaxel.APIError
 		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusRequestedRangeNotSatisfiable {
@@ -95,31 +98,56 @@ func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int
 		return nil, err
 	}
 	rc := body.(*download)
-	if rc.status == http.StatusOK && offset > 0 {
-		// The range was not honoured: skip to it here.
-		if _, err := io.CopyN(io.Discard, rc.body, offset); err != nil && !errors.Is(err, io.EOF) {
+	switch rc.status {
+	case http.StatusPartialContent:
+		n, err := checkContentRange(asked, rc.contentRange)
+		if err != nil {
 			rc.Close()
 			return nil, pathError("open", name, err)
 		}
-		if rc.size >= 0 {
-			rc.size = max(rc.size-offset, 0)
+		rc.Reader = &exactBody{r: rc.body, left: n}
+		rc.size = n
+	case http.StatusOK:
+		// The range was not honoured: the whole file came, skip to the range here.
+		if offset > 0 {
+			if _, err := io.CopyN(io.Discard, rc.body, offset); err != nil && !errors.Is(err, io.EOF) {
+				rc.Close()
+				return nil, pathError("open", name, err)
+			}
+			if rc.size >= 0 {
+				rc.size = max(rc.size-offset, 0)
+			}
 		}
-	}
-	if rc.status == http.StatusOK && length > 0 {
-		rc.Reader = io.LimitReader(rc.body, length)
-		if rc.size > length {
-			rc.size = length
+		if asked.end >= 0 {
+			rc.Reader = io.LimitReader(rc.body, length)
+			if rc.size > length {
+				rc.size = length
+			}
 		}
+	default:
+		rc.Close()
+		return nil, pathError("open", name, fmt.Errorf("the sandbox answered %d to a range request", rc.status))
 	}
+	rc.name = name
 	return rc, nil
 }
 
 // download is an open file's body.
 type download struct {
 	io.Reader
-	body   io.ReadCloser
-	status int
-	size   int64 // the Content-Length, -1 when unknown
+	body         io.ReadCloser
+	status       int
+	size         int64  // the Content-Length, -1 when unknown
+	contentRange string // of a 206
+	name         string // for the errors of a ranged read, "" otherwise
+}
+
+func (d *download) Read(p []byte) (int, error) {
+	n, err := d.Reader.Read(p)
+	if err != nil && d.name != "" && !errors.Is(err, io.EOF) {
+		err = pathError("read", d.name, err)
+	}
+	return n, err
 }
 
 func (d *download) Close() error { return d.body.Close() }
@@ -142,7 +170,8 @@ func (s *Sandbox) open(ctx context.Context, op, name, byteRange string) (io.Read
 		// Not the download of a file: a directory answers its listing whatever was asked.
 		return s.listingOrJSON(resp, op, name)
 	}
-	return &download{Reader: resp.Body, body: resp.Body, status: resp.StatusCode, size: resp.ContentLength}, nil
+	return &download{Reader: resp.Body, body: resp.Body, status: resp.StatusCode, size: resp.ContentLength,
+		contentRange: resp.Header.Get("Content-Range")}, nil
 }
 
 // maxListing caps what is read of a JSON answer that may be a directory listing.
@@ -242,15 +271,39 @@ func (s *Sandbox) ReadDir(ctx context.Context, name string) (_ []fs.DirEntry, er
 	if err != nil {
 		return nil, err
 	}
+	listed, _ := sandboxPath(name)
 	entries := make([]fs.DirEntry, 0, len(dir.Files)+len(dir.Subdirectories))
 	for _, f := range dir.Files {
+		base, err := entryName(listed, f.Name, f.Path)
+		if err != nil {
+			return nil, &fs.PathError{Op: "readdir", Path: name, Err: err}
+		}
+		f.Name = base
 		entries = append(entries, fileInfoOf(f))
 	}
 	for _, d := range dir.Subdirectories {
-		entries = append(entries, dirInfoOf(path.Base(cmp.Or(d.Name, d.Path))))
+		base, err := entryName(listed, d.Name, d.Path)
+		if err != nil {
+			return nil, &fs.PathError{Op: "readdir", Path: name, Err: err}
+		}
+		entries = append(entries, dirInfoOf(base))
 	}
 	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return entries, nil
+}
+
+// entryName is the name of an entry of the directory dir, as its listing gives it (its name,
+// or else the last element of its path). A name that could not be an entry of dir (empty,
+// "." or "..", with a "/" or a NUL, or a path elsewhere than in dir) is refused: a walk that
+// joined it to dir would list dir itself, its parent or another place, without end.
+func entryName(dir, name, full string) (string, error) {
+	if name == "" && full != "" && !strings.HasSuffix(full, "/") && path.Dir(path.Clean(full)) == dir {
+		name = path.Base(full)
+	}
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
+		return "", fmt.Errorf("the sandbox listed an entry named %q, which cannot be an entry of a directory", name)
+	}
+	return name, nil
 }
 
 // listing reads one level of a directory (GetTree, which refuses a file rather than reading
@@ -382,7 +435,14 @@ func (s *Sandbox) Find(ctx context.Context, dir string, params *sandboxapi.FindF
 	return json200(s.p.Redact, resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
-// Search ranks the paths under dir by a fuzzy match against params.Patterns.
+// Search calls the sandbox's fuzzy search (filesystem-search) and returns its answer as it
+// is. What the sandbox does with it, as its server of August 2026 does: it walks dir
+// (skipping hidden entries and params.ExcludeDirs, node_modules, vendor, .git and the like
+// by default), ranks every entry's path relative to dir by a fuzzy match (fzf's, case
+// insensitive) against the query, which is the path it was given, dir itself, and answers
+// the best params.MaxResults (20 by default). It ignores params.Patterns. Since this
+// client sends dir as an absolute path, that query matches hardly any relative path: to
+// select files by name, use Find, whose Patterns are globs.
 func (s *Sandbox) Search(ctx context.Context, dir string, params *sandboxapi.SearchFilesParams) (_ *sandboxapi.FuzzySearchResponse, err error) {
 	ctx, op := s.p.StartOperation(ctx, "sandbox.Search")
 	defer func() { op.End(err) }()

@@ -37,10 +37,16 @@ type LogChunk struct {
 // reports an error inside the stream (an unknown process, say), the last value holds the
 // error.
 //
-// pipeline.Lines may be of any length: one longer than 64 KiB comes in several chunks. The sandbox
-// labels live output per chunk it reads, not per line; a line without a label is given the
-// stream of the label before it, which is right unless both streams write at the same
-// instant. Once the sandbox's log of the process exceeds its cap (32 MiB), a reconnection can
+// Lines may be of any length: one longer than 64 KiB comes in several chunks. The sandbox
+// labels output ("stdout:", "stderr:") per read of up to 4 KiB, not per line, so a label
+// comes wherever a read ended, in the middle of a line too: such labels are removed, and
+// therefore so is text of the output itself that reads "stdout:" or "stderr:" in the middle
+// of a line (the stream cannot tell them apart; at the start of a line, and right after a
+// label, it is kept). A line without a label is given the stream of the label before it. The
+// sandbox's notices of a stop or a kill ("[Process is being forcefully killed]") are
+// removed as keepalives are; the "\n" that comes before a notice stays when it ends a line
+// the process left unfinished. Logs that start while the process has a line unfinished
+// see a "\n" after it: the sandbox ends each line of the output it replays. Once the sandbox's log of the process exceeds its cap (32 MiB), a reconnection can
 // no longer line up with what was already yielded and may repeat or skip a little.
 func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, error] {
 	return func(yield func(LogChunk, error) bool) {
@@ -61,7 +67,7 @@ func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, err
 			var streamErr *blaxel.StreamError
 			switch {
 			case ctx.Err() != nil:
-				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: %w", name, context.Cause(ctx)))
+				yield(LogChunk{}, fmt.Errorf("blaxel: %s: logs: %w", s.subject("process", name), contextError(ctx)))
 				return
 			case errors.As(err, &streamErr):
 				yield(LogChunk{}, err)
@@ -91,7 +97,7 @@ func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, err
 			}
 			failures++
 			if err := s.p.Retry(ctx, failures, err); err != nil {
-				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: the stream broke %d times: %w", name, failures, err))
+				yield(LogChunk{}, fmt.Errorf("blaxel: %s: logs: the stream broke %d times: %w", s.subject("process", name), failures, err))
 				return
 			}
 		}
@@ -123,6 +129,21 @@ var (
 	keepalive   = []byte(pipeline.KeepaliveLine + "\n")
 )
 
+// The sandbox's notices of a stop and of a kill. It writes them, each after a "\n", into the
+// live streams of the process (an exec stream's stdout, the log stream without a label), not
+// into its record: they are no output of the process.
+var notices = [][]byte{[]byte("[Process is being gracefully terminated]\n"), []byte("[Process is being forcefully killed]\n")}
+
+// isNotice recognises an exec stream's stdout event that is one of the notices.
+func isNotice(data string) bool {
+	for _, n := range notices {
+		if len(data) == len(n)+1 && data[0] == '\n' && data[1:] == string(n) {
+			return true
+		}
+	}
+	return false
+}
+
 // maxLogChunk is the most a LogChunk holds: a longer line comes in several.
 const maxLogChunk = 64 << 10
 
@@ -131,8 +152,9 @@ const maxLogChunk = 64 << 10
 //
 // The stream is a sequence of labelled reads ("stdout:" or "stderr:" and up to 4 KiB) of
 // the process's output, and unlabelled lines of the sandbox's own (keepalives, notices). A
-// label is recognised at the start of a line, and where the read before it was a full one;
-// the bytes up to the next label belong to its stream. The labels and keepalives are
+// label is recognised at the start of a line, and anywhere after at least one byte of the
+// read before it (a read is never empty); the bytes up to the next label belong to its
+// stream. The labels and keepalives are
 // removed; what is counted, to skip it after a reconnection, is the output alone.
 func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, yield func(LogChunk, error) bool) (bool, error) {
 	resp, err := s.api.ClientInterface.StreamProcessLogs(ctx, name)
@@ -188,14 +210,13 @@ func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, y
 				_, _ = br.Discard(len(keepalive)) // live only, never replayed: not counted
 				continue
 			}
-			stream := LogOther
-			switch {
-			case continuesWith(br, stdoutLabel):
-				stream = LogStdout
-			case continuesWith(br, stderrLabel):
-				stream = LogStderr
+			if atStart {
+				if n := noticeAhead(br); n > 0 {
+					_, _ = br.Discard(n) // live only too
+					continue
+				}
 			}
-			if stream != LogOther {
+			if stream := labelAhead(br); stream != LogOther {
 				if stream != f.stream && !flush(false) {
 					return true, nil
 				}
@@ -217,11 +238,31 @@ func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, y
 				return progressed, err
 			}
 		}
+		if !atStart && segment > 0 {
+			// In mid-line, a label starts wherever a read of the sandbox's ended.
+			if b, _ := br.Peek(1); b[0] == stdoutLabel[0] {
+				if br.Buffered() < len(stdoutLabel) && !flush(false) {
+					return true, nil
+				}
+				if stream := labelAhead(br); stream != LogOther {
+					if stream != f.stream && !flush(false) {
+						return true, nil
+					}
+					f.stream = stream
+					_, _ = br.Discard(len(stdoutLabel))
+					segment = 0
+					continue
+				}
+			}
+		}
 		window, _ := br.Peek(min(logChunkSize-segment, br.Buffered()))
 		n := len(window)
 		newline := false
 		if i := bytes.IndexByte(window, '\n'); i >= 0 {
 			n, newline = i+1, true
+		}
+		if i := labelCandidate(window[:n]); i > 0 {
+			n, newline = i, false // decided at the next turn, once its bytes are there
 		}
 		out := window[:n]
 		if newline {
@@ -251,6 +292,49 @@ func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, y
 		}
 		atStart = newline
 	}
+}
+
+// labelAhead tells which stream's label the stream goes on with, LogOther for none.
+func labelAhead(br *bufio.Reader) LogStream {
+	switch {
+	case continuesWith(br, stdoutLabel):
+		return LogStdout
+	case continuesWith(br, stderrLabel):
+		return LogStderr
+	}
+	return LogOther
+}
+
+// noticeAhead tells the length of the notice of a stop or a kill that the stream goes on
+// with, its leading "\n" included when it has one; 0 for none.
+func noticeAhead(br *bufio.Reader) int {
+	for _, n := range notices {
+		if continuesWith(br, n) {
+			return len(n)
+		}
+		if continuesWith(br, append([]byte{'\n'}, n...)) {
+			return len(n) + 1
+		}
+	}
+	return 0
+}
+
+// labelCandidate is the first place after the start of window where a label begins, or
+// may begin in bytes that have not arrived yet; 0 for none.
+func labelCandidate(window []byte) int {
+	for i := 1; i < len(window); i++ {
+		j := bytes.IndexByte(window[i:], stdoutLabel[0])
+		if j < 0 {
+			return 0
+		}
+		i += j
+		rest := window[i:]
+		if bytes.HasPrefix(rest, stdoutLabel) || bytes.HasPrefix(rest, stderrLabel) ||
+			len(rest) < len(stdoutLabel) && (bytes.HasPrefix(stdoutLabel, rest) || bytes.HasPrefix(stderrLabel, rest)) {
+			return i
+		}
+	}
+	return 0
 }
 
 // continuesWith reports whether the stream goes on with want, reading no further than it

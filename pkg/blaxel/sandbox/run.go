@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/blaxel-go/blaxel/gen/sandboxapi"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
@@ -50,7 +49,10 @@ func WithCommandEnv(key, value string) CommandOption {
 	}
 }
 
-// WithProcessName names the process (see Command.Name); one is made up otherwise.
+// WithProcessName names the process (see Command.Name); one is made up otherwise. The
+// sandbox keeps the log that its streams replay per name, across the processes of that name:
+// a name used before brings the earlier processes' output into Run's stream (and Logs), so
+// prefer a name of its own to each run.
 func WithProcessName(name string) CommandOption {
 	return func(r *runCommand) error {
 		if err := checkProcessName(name); err != nil {
@@ -85,7 +87,8 @@ func WithStderr(w io.Writer) CommandOption {
 }
 
 // WithKillOnCancel kills the process when ctx ends before it does. Without it the process
-// goes on in the sandbox, as it does when the connection drops.
+// goes on in the sandbox, as it does when the connection drops. Run returns as soon as ctx
+// ends; the kill request goes on in the background for at most 10 seconds.
 func WithKillOnCancel() CommandOption {
 	return func(r *runCommand) error {
 		r.killOnCancel = true
@@ -101,15 +104,13 @@ type RunResult struct {
 	Stderr   []byte // the whole standard error, unless WithStderr took it
 }
 
-// killTimeout bounds the kill that WithKillOnCancel sends once ctx has ended.
-const killTimeout = 10 * time.Second
-
 // Run runs a command to its end and returns its exit code and output. A command that exits
 // with a failure is not an error: read RunResult.ExitCode.
 //
 // It streams (StartProcess's NDJSON mode, whose keepalives survive the edge's one-minute
 // cut) and reads output of any length, a line of megabytes included. An error event of the
-// stream is a *blaxel.StreamError; keepalives never reach the output. If the stream breaks, Run
+// stream is a *blaxel.StreamError; keepalives and the sandbox's notices of a stop or a kill
+// ("[Process is being forcefully killed]") never reach the output. If the stream breaks, Run
 // follows the process by polling it, then fetches the output it missed (the sandbox keeps
 // the last 4 MiB of each stream); the command is never sent twice (see Exec). When ctx
 // ends, Run returns and the process goes on, unless WithKillOnCancel.
@@ -133,16 +134,15 @@ func (s *Sandbox) Run(ctx context.Context, command string, opts ...CommandOption
 		return nil, err
 	}
 	name := *req.Name
-	resp, _, err := s.start(ctx, req, true)
+	resp, _, err := s.start(ctx, req, true, rc.cmd.Name != "")
 	if err != nil {
 		return nil, err
 	}
 	if rc.killOnCancel {
 		defer func() {
 			if ctx.Err() != nil {
-				kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), killTimeout)
-				defer cancel()
-				_ = s.Kill(kctx, name) // best effort: the run's error is ctx's
+				// In the background, bounded: the run's error is ctx's, and it returns now.
+				_ = cleanUp(ctx, func(kctx context.Context) error { return s.Kill(kctx, name) })
 			}
 		}()
 	}
@@ -154,7 +154,7 @@ func (s *Sandbox) Run(ctx context.Context, command string, opts ...CommandOption
 		case err == nil:
 			return out.result(final), nil
 		case ctx.Err() != nil:
-			return nil, fmt.Errorf("blaxel: process %q: %w", name, context.Cause(ctx))
+			return nil, fmt.Errorf("blaxel: %s: %w", s.subject("process", name), contextError(ctx))
 		case !errors.As(err, &broken):
 			return nil, err
 		}
@@ -210,8 +210,8 @@ func (s *Sandbox) readExec(resp *http.Response, out *runOutput) (*sandboxapi.Pro
 		}
 		switch ev.Type {
 		case sandboxapi.ExecEventTypeStdout:
-			if data == pipeline.KeepaliveLine+"\n" {
-				continue // the log stream's keepalive, which the sandbox passes on as output
+			if data == pipeline.KeepaliveLine+"\n" || isNotice(data) {
+				continue // the log stream's keepalive, or a notice, which the sandbox passes on as output
 			}
 			if err := out.write(&out.stdout, &out.bufOut, &out.nOut, data); err != nil {
 				return nil, err

@@ -137,6 +137,40 @@ func (s *Sandbox) Pipeline() (*pipeline.Pipeline, pipeline.Destination) { return
 // Name is the sandbox's name ("" for a handle from OpenPreview).
 func (s *Sandbox) Name() string { return s.name }
 
+// subject names what an error is about, the sandbox first: `sandbox "my-box": process
+// "job"` (the process alone for a handle from OpenPreview, which has no name).
+func (s *Sandbox) subject(kind, name string) string {
+	return fmt.Sprintf("%s %q", s.subjectKind(kind), name)
+}
+
+// ended is the error of a call or stream cut short because ctx ended: it matches ctx.Err()
+// (context.DeadlineExceeded, context.Canceled) whatever the read that failed said (a closed
+// connection, say), and names the sandbox; a cause given with the cancel is kept too.
+func (s *Sandbox) ended(ctx context.Context) error {
+	what := "blaxel: sandbox"
+	if s.name != "" {
+		what += fmt.Sprintf(" %q", s.name)
+	}
+	return fmt.Errorf("%s: %w", what, contextError(ctx))
+}
+
+// contextError is ctx.Err(), with the cause given to its cancel when there is another.
+func contextError(ctx context.Context) error {
+	err, cause := ctx.Err(), context.Cause(ctx)
+	if cause != nil && cause != err {
+		return fmt.Errorf("%w: %w", err, cause)
+	}
+	return err
+}
+
+// subjectKind is kind preceded by the sandbox, for blaxel.WithResource.
+func (s *Sandbox) subjectKind(kind string) string {
+	if s.name == "" {
+		return kind
+	}
+	return fmt.Sprintf("sandbox %q: %s", s.name, kind)
+}
+
 // server is the address as the generated request builders take it, with a final slash.
 func (s *Sandbox) server() string { return s.base.String() + "/" }
 

@@ -14,7 +14,6 @@ import (
 	"net/textproto"
 	"path"
 	"sync"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -31,9 +30,6 @@ const (
 	DefaultUploadConcurrency = 4
 	maxParts                 = 10000 // the sandbox numbers parts from 1 to 10000
 )
-
-// abortTimeout bounds the abort of an upload that failed or was cancelled.
-const abortTimeout = 30 * time.Second
 
 // WriteOption tunes WriteFile.
 type WriteOption func(*writeSettings) error
@@ -74,7 +70,8 @@ func WithUploadConcurrency(n int) WriteOption {
 // (a multipart form, permissions first, which the sandbox requires); a larger one through
 // the multipart upload API, parts in parallel, each checked against the MD5 the sandbox
 // answers for it. An upload that fails or whose ctx ends is aborted, so that nothing is left
-// behind in the sandbox's memory. The write is not atomic: a reader may see the old file
+// behind in the sandbox's memory: once ctx has ended, WriteFile returns at once and the abort
+// goes on in the background for at most 10 seconds. The write is not atomic: a reader may see the old file
 // until the upload completes, and a single request cut off halfway leaves no file.
 func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm fs.FileMode, opts ...WriteOption) (err error) {
 	ctx, op := s.p.StartOperation(ctx, "sandbox.WriteFile")
@@ -367,14 +364,15 @@ func (u *upload) checkSize(ctx context.Context, total int64) error {
 	return nil
 }
 
-// abort deletes an upload that will not be completed, even when ctx has ended.
+// abort deletes an upload that will not be completed, even when ctx has ended: then in the
+// background (see cleanUp), so that WriteFile returns at once.
 func (u *upload) abort(ctx context.Context, id string) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
-	defer cancel()
-	if _, err := u.s.api.AbortMultipartUploadWithResponse(ctx, id); err != nil && !errors.Is(err, blaxel.ErrNotFound) {
-		return fmt.Errorf("blaxel: the multipart upload %s to %s could not be aborted and is left in the sandbox: %w", id, u.path, err)
-	}
-	return nil
+	return cleanUp(ctx, func(ctx context.Context) error {
+		if _, err := u.s.api.AbortMultipartUploadWithResponse(ctx, id); err != nil && !errors.Is(err, blaxel.ErrNotFound) {
+			return fmt.Errorf("blaxel: the multipart upload %s to %s could not be aborted and is left in the sandbox: %w", id, u.path, err)
+		}
+		return nil
+	})
 }
 
 func sortParts(parts []sandboxapi.MultipartPartInfo) {

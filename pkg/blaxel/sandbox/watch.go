@@ -64,9 +64,10 @@ func WatchIgnore(substrings ...string) WatchOption {
 }
 
 // Watch yields the changes made under the directory dir, which must exist, until ctx ends
-// (then the iteration simply ends) or the caller stops. Events made while no stream is open
-// are lost: the sandbox keeps none. A failure of the stream, the sandbox's own error inside
-// it included (a *blaxel.StreamError), is the last value.
+// or the caller stops. Events made while no stream is open are lost: the sandbox keeps none.
+// A failure of the stream, the sandbox's own error inside it included (a
+// *blaxel.StreamError), is the last value; so is the end of ctx, as an error that matches
+// ctx.Err() (errors.Is(err, context.Canceled) after a cancel).
 func (s *Sandbox) Watch(ctx context.Context, dir string, opts ...WatchOption) iter.Seq2[FileEvent, error] {
 	return func(yield func(FileEvent, error) bool) {
 		var set watchSettings
@@ -94,9 +95,10 @@ func (s *Sandbox) Watch(ctx context.Context, dir string, opts ...WatchOption) it
 		}
 		resp, err := s.api.ClientInterface.WatchFilesystem(ctx, p, params)
 		if err != nil {
-			if ctx.Err() == nil {
-				yield(FileEvent{}, pathError("watch", dir, err))
+			if ctx.Err() != nil {
+				err = s.ended(ctx)
 			}
+			yield(FileEvent{}, pathError("watch", dir, err))
 			return
 		}
 		defer resp.Body.Close()
@@ -104,12 +106,13 @@ func (s *Sandbox) Watch(ctx context.Context, dir string, opts ...WatchOption) it
 		for {
 			line, err := lines.ReadLine()
 			if err != nil {
-				if ctx.Err() == nil {
-					if errors.Is(err, io.EOF) {
-						err = errors.New("the sandbox ended the stream")
-					}
-					yield(FileEvent{}, pathError("watch", dir, err))
+				switch {
+				case ctx.Err() != nil:
+					err = s.ended(ctx)
+				case errors.Is(err, io.EOF):
+					err = errors.New("the sandbox ended the stream")
 				}
+				yield(FileEvent{}, pathError("watch", dir, err))
 				return
 			}
 			line = bytes.TrimSpace(line)
