@@ -103,6 +103,9 @@
 //     Faults apply to sandbox operations by operationId ("StartProcess") or route, with
 //     EdgeError, DropAfter and StreamError for the data plane's own failures. POST /upgrade
 //     drops every open stream of the sandbox; processes and files survive it.
+//   - Ports: the edge forwards {sandbox}/port/{number}/{path} to the http.Handler that
+//     Server.HandlePort registered for that number (SandboxOf names the sandbox), behind the
+//     same gate; a port without one answers the edge's 502 page, as when nothing listens.
 //   - The oddities of the real server are reproduced, each a Quirk that WithSandboxQuirks can
 //     turn off.
 package blaxeltest

@@ -17,6 +17,7 @@ type Host struct {
 	report   func(format string, args ...any)
 	blobs    blobs
 	commands *commandSet
+	ports    *portSet        // what answers on the sandboxes' ports
 	ctx      context.Context // ends when the server closes: processes and streams end with it
 	stop     context.CancelCauseFunc
 	release  sync.Once
@@ -39,7 +40,7 @@ func NewHost(cfg Config) (*Host, error) {
 	}
 	ctx, stop := context.WithCancelCause(context.Background())
 	return &Host{
-		cfg: cfg, api: api, now: cfg.Now, report: cfg.Report, blobs: b, commands: newCommandSet(),
+		cfg: cfg, api: api, now: cfg.Now, report: cfg.Report, blobs: b, commands: newCommandSet(), ports: newPortSet(),
 		ctx: ctx, stop: stop, boxes: map[string]*sandbox{},
 	}, nil
 }
