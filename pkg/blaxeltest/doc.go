@@ -105,7 +105,9 @@
 //     drops every open stream of the sandbox; processes and files survive it.
 //   - Ports: the edge forwards {sandbox}/port/{number}/{path} to the http.Handler that
 //     Server.HandlePort registered for that number (SandboxOf names the sandbox), behind the
-//     same gate; a port without one answers the edge's 502 page, as when nothing listens.
+//     same gate; a port without one answers the edge's 502 page, as when nothing listens,
+//     except 8888: the code interpreter of Blaxel's jupyter-server image (execute, contexts),
+//     whose runs Server.HandleCode scripts.
 //   - The oddities of the real server are reproduced, each a Quirk that WithSandboxQuirks can
 //     turn off.
 package blaxeltest

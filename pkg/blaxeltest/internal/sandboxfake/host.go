@@ -18,6 +18,7 @@ type Host struct {
 	blobs    blobs
 	commands *commandSet
 	ports    *portSet        // what answers on the sandboxes' ports
+	code     codeFunc        // what the code interpreter's runs output
 	ctx      context.Context // ends when the server closes: processes and streams end with it
 	stop     context.CancelCauseFunc
 	release  sync.Once
@@ -114,6 +115,7 @@ type sandbox struct {
 	procs           *processTable
 	uploads         *uploadTable
 	sys             *sandboxSystem
+	code            *codeState // the code interpreter's contexts
 
 	mu      sync.Mutex
 	serving context.Context // the sandbox server's run: ends at an upgrade, and every stream with it
@@ -126,6 +128,7 @@ func newSandbox(h *Host, workspace, name string, seq int64) *sandbox {
 	sb.procs = newProcessTable(sb, h)
 	sb.uploads = newUploadTable()
 	sb.sys = newSandboxSystem()
+	sb.code = &codeState{}
 	sb.serving, sb.restart = context.WithCancelCause(h.ctx)
 	return sb
 }

@@ -20,8 +20,8 @@ import (
 // HandlePort makes h answer what the edge forwards to port number of every sandbox: h sees
 // the request as the program on the port would, its path the part after /port/{number}
 // ("/" at least), its headers as sent (the gate has checked the credential). SandboxOf tells
-// which sandbox it is. A nil h brings back the port's default: the edge's 502 page, as when
-// nothing listens.
+// which sandbox it is. A nil h brings back the port's default: the code interpreter on 8888
+// (see interpreter.go), and on any other port the edge's 502 page, as when nothing listens.
 func (h *Host) HandlePort(number int, handler http.Handler) {
 	if number < 1 || number > 65535 {
 		h.report("HandlePort: %d is not a port number (1 to 65535)", number)
@@ -103,6 +103,9 @@ func (h *Host) servePort(w http.ResponseWriter, r *http.Request, workspace, name
 		return
 	}
 	handler := h.ports.get(number)
+	if handler == nil && number == interpreterPort {
+		handler = interpreterHandler{host: h}
+	}
 	if handler == nil {
 		rec.Status = wire.Write(w, wire.Reply{Status: http.StatusBadGateway,
 			Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte(fault.EdgePage(http.StatusBadGateway))})
