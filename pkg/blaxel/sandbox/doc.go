@@ -14,7 +14,9 @@
 // concurrently), [Sandbox.Open], [Sandbox.OpenRange] and [Sandbox.FS] read, the last as an
 // io/fs.FS. [Sandbox.Port] reaches what listens on a port of the sandbox: an *http.Client
 // that authenticates to the sandbox alone, an http.Handler, and [Port.Forward], a listener on
-// 127.0.0.1 that serves the port to local tools until its context ends.
+// 127.0.0.1 that serves the port to local tools until its context ends. [Sessions] makes
+// the private previews with a token that let a browser or another process in, and
+// [OpenSession] opens one.
 //
 // Its errors are those of package blaxel: *blaxel.APIError for a refusal, *blaxel.DecodeError
 // for an answer that is not the one declared, *blaxel.StreamError for a failure the sandbox

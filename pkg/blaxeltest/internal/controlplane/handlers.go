@@ -136,6 +136,7 @@ func (h *handlers) create(c *call) wire.Reply {
 	h.st.seq++
 	e := &entry{key: key, keys: keys, seq: h.st.seq, doc: newItem(coll, body, params, c)}
 	h.stampRunURL(coll, e.doc, params, c.workspace)
+	h.stampPreview(coll, e.doc, params, c.workspace)
 	delay := h.delay
 	if c.seeding {
 		delay = 0
