@@ -41,9 +41,13 @@ func ReadAtMost(ctx context.Context, body io.ReadCloser, n int) ([]byte, bool, e
 // informationalAsFinal makes a 1xx answer that came as the final one (a 101 Switching
 // Protocols, or any 1xx a transport hands back) an answer without a body: the body of a 101 is
 // the connection itself, which a silent server keeps open, and reading it would outlast any
-// deadline. The connection is closed, and the answer becomes an *APIError at once.
-func informationalAsFinal(resp *http.Response) *http.Response {
+// deadline. The connection is closed, and the answer becomes an *APIError at once. A 101 to
+// a request that asked for an upgrade (a WebSocket's) is the answer it wants: it is kept.
+func informationalAsFinal(req *http.Request, resp *http.Response) *http.Response {
 	if resp == nil || resp.StatusCode >= 200 {
+		return resp
+	}
+	if resp.StatusCode == http.StatusSwitchingProtocols && req.Header.Get("Upgrade") != "" {
 		return resp
 	}
 	if resp.Body != nil {

@@ -104,7 +104,7 @@ func (p *transport) roundTrip(req *http.Request, d *Destination) (*http.Response
 		if err != nil {
 			resp = nil
 		}
-		resp = informationalAsFinal(resp)
+		resp = informationalAsFinal(r, resp)
 		peek := peekErrorBody(ctx, resp)
 		p.log.attempt(ctx, r, attempt, resp, err, time.Since(start), peek)
 

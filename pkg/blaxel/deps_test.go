@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// A program that only calls the control plane links neither the MCP SDK nor the sandbox API's
-// generated code: those live in packages blaxelmcp and sandbox, which it does not import.
+// A program that only calls the control plane links neither the MCP SDK, nor the sandbox API's
+// generated code, nor the WebSocket library of the terminal: those live in packages blaxelmcp
+// and sandbox, which it does not import.
 func TestControlPlaneProgramLinksNoDataPlane(t *testing.T) {
 	gocmd, err := exec.LookPath("go")
 	if err != nil {
@@ -22,7 +23,7 @@ func TestControlPlaneProgramLinksNoDataPlane(t *testing.T) {
 		t.Fatalf("go list gave no dependency list:\n%s", out)
 	}
 	for _, dep := range deps {
-		for _, banned := range []string{"modelcontextprotocol", "github.com/blaxel-go/blaxel/gen/sandboxapi", "pkg/blaxel/sandbox", "pkg/blaxel/blaxelmcp"} {
+		for _, banned := range []string{"modelcontextprotocol", "coder/websocket", "github.com/blaxel-go/blaxel/gen/sandboxapi", "pkg/blaxel/sandbox", "pkg/blaxel/blaxelmcp"} {
 			if strings.Contains(dep, banned) {
 				t.Errorf("a control-plane program links %s", dep)
 			}

@@ -108,6 +108,11 @@
 //     same gate; a port without one answers the edge's 502 page, as when nothing listens,
 //     except 8888: the code interpreter of Blaxel's jupyter-server image (execute, contexts),
 //     whose runs Server.HandleCode scripts.
+//   - The terminal (GET /terminal/ws, a WebSocket of JSON frames): a line discipline (echo,
+//     backspace, Ctrl-C) in front of the scripted commands, each line run as a process of the
+//     sandbox with COLUMNS, LINES and TERM set, its output with "\r\n" line ends, then the
+//     prompt "$ "; cd and exit are its own. Sessions (sessionId) outlive their connections,
+//     which get what the session printed first.
 //   - The oddities of the real server are reproduced, each a Quirk that WithSandboxQuirks can
 //     turn off.
 package blaxeltest

@@ -1,6 +1,6 @@
 // Package sandbox is a handle on the API a Blaxel sandbox serves itself (openapi-sandbox.yaml):
 // its processes, their logs, its files and uploads, watches, and through [Sandbox.API] every
-// other operation of the document (ports, drives, the terminal, the interpreter).
+// other operation of the document (port monitors, drives, codegen).
 //
 // [Open] resolves a sandbox's address with a *blaxel.Client and sends the handle's requests
 // through that client's pipeline: the same credential, as X-Blaxel-Authorization and for the
@@ -16,7 +16,8 @@
 // that authenticates to the sandbox alone, an http.Handler, and [Port.Forward], a listener on
 // 127.0.0.1 that serves the port to local tools until its context ends. [Sessions] makes
 // the private previews with a token that let a browser or another process in, and
-// [OpenSession] opens one.
+// [OpenSession] opens one. [Sandbox.Terminal] is a shell behind a pseudo-terminal, as an
+// io.ReadWriteCloser with Resize.
 //
 // Its errors are those of package blaxel: *blaxel.APIError for a refusal, *blaxel.DecodeError
 // for an answer that is not the one declared, *blaxel.StreamError for a failure the sandbox

@@ -116,6 +116,7 @@ type sandbox struct {
 	uploads         *uploadTable
 	sys             *sandboxSystem
 	code            *codeState // the code interpreter's contexts
+	terms           *terminals // the terminal's sessions
 
 	mu      sync.Mutex
 	serving context.Context // the sandbox server's run: ends at an upgrade, and every stream with it
@@ -129,6 +130,7 @@ func newSandbox(h *Host, workspace, name string, seq int64) *sandbox {
 	sb.uploads = newUploadTable()
 	sb.sys = newSandboxSystem()
 	sb.code = &codeState{}
+	sb.terms = &terminals{}
 	sb.serving, sb.restart = context.WithCancelCause(h.ctx)
 	return sb
 }

@@ -51,6 +51,10 @@ func (h *Host) Serve(w http.ResponseWriter, r *http.Request, workspace, name, re
 		h.servePort(w, r, workspace, name, number, path)
 		return
 	}
+	if rest == "/terminal/ws" {
+		h.serveTerminal(w, r, workspace, name)
+		return
+	}
 	started := time.Now()
 	rec := wire.NewRequest(r, h.cfg.Now())
 	defer h.cfg.Log.Done(rec, started)
