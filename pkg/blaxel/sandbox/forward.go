@@ -21,8 +21,8 @@ import (
 // credential added, the caller's credential headers replaced), and the answer, whatever its
 // status, is copied back as it streams. A Location header pointing into the port is
 // rewritten to the path below it, so that redirects stay on the local side. A request that
-// cannot be forwarded gets a 502 whose text names no secret. Protocol upgrades (WebSocket)
-// are refused with 501.
+// cannot be forwarded gets a 502 whose text names no secret. A WebSocket (an upgrade) is
+// forwarded too, both ways, for as long as either side keeps it open.
 //
 // Mount it in a server of your own, or let [Port.Forward] serve it on 127.0.0.1.
 func (p *Port) Handler() http.Handler {
@@ -45,13 +45,7 @@ func (p *Port) Handler() http.Handler {
 		},
 		ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError),
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "" {
-			http.Error(w, "blaxel: protocol upgrades (WebSocket) are not forwarded", http.StatusNotImplemented)
-			return
-		}
-		proxy.ServeHTTP(w, r)
-	})
+	return proxy
 }
 
 // localLocation turns an absolute Location into the port into a path on the local side.
