@@ -98,6 +98,7 @@ type Forwarder struct {
 	srv    *http.Server
 	done   chan struct{}
 	stop   func() bool
+	cancel context.CancelFunc // ends every request's context, upgraded ones included
 	closed sync.Once
 	err    error
 }
@@ -125,10 +126,16 @@ func (p *Port) Forward(ctx context.Context, opts ...ForwardOption) (*Forwarder, 
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: forwarding port %d: %w", p.number, err)
 	}
+	// Every request's context derives from serving: its end cuts the WebSockets too, which
+	// the server no longer tracks once upgraded.
+	serving, cancel := context.WithCancel(ctx)
 	f := &Forwarder{
-		ln:   ln,
-		srv:  &http.Server{Handler: p.Handler(), ReadHeaderTimeout: time.Minute, ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)},
-		done: make(chan struct{}),
+		ln: ln,
+		srv: &http.Server{Handler: p.Handler(), ReadHeaderTimeout: time.Minute,
+			BaseContext: func(net.Listener) context.Context { return serving },
+			ErrorLog:    slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)},
+		done:   make(chan struct{}),
+		cancel: cancel,
 	}
 	f.stop = context.AfterFunc(ctx, func() { _ = f.Close() })
 	go func() {
@@ -146,10 +153,12 @@ func (f *Forwarder) Addr() net.Addr { return f.ln.Addr() }
 // URL is the listener's address as a base URL, e.g. http://127.0.0.1:40123.
 func (f *Forwarder) URL() string { return "http://" + f.ln.Addr().String() }
 
-// Close stops serving: the listener closes and the requests in progress are cut.
+// Close stops serving: the listener closes and the requests in progress are cut, WebSockets
+// included.
 func (f *Forwarder) Close() error {
 	f.closed.Do(func() {
 		f.stop()
+		f.cancel()
 		_ = f.srv.Close()
 	})
 	<-f.done

@@ -41,7 +41,7 @@ func (p *Port) URL() string { return p.base.String() }
 // that opened the sandbox: its requests carry the sandbox's credential (in the handle's own
 // header) to the sandbox's origin and to no other, not even after a redirect, with the
 // client's headers, logging, redaction and retry rules (a read may be sent again after a
-// connection error or a 502, 503 or 504; a write is sent once). Unlike the handle's
+// connection error or a retryable status, see blaxel.RetryPolicy; a write is sent once). Unlike the handle's
 // methods, it returns every answer as it came, whatever its status: it is for the program
 // listening on the port to speak its own protocol. The credential headers of a request
 // (Authorization, X-Blaxel-Authorization) are replaced by the handle's.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -229,5 +230,11 @@ func TestForwardCarriesWebSockets(t *testing.T) {
 			t.Fatalf("got %q, %v", got, err)
 		}
 	}
-	conn.Close(websocket.StatusNormalClosure, "")
+	// The forward's context ends the WebSocket too, not only the listener.
+	cancel()
+	guard, stop := context.WithTimeout(context.Background(), 30*time.Second) // only against a hang
+	defer stop()
+	if _, _, err := conn.Read(guard); err == nil || guard.Err() != nil {
+		t.Errorf("the WebSocket outlived the forward: %v", err)
+	}
 }
