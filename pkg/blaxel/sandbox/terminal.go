@@ -91,8 +91,8 @@ type terminalFrame struct {
 
 // Terminal is a shell in the sandbox behind a pseudo-terminal, as Blaxel's console shows it:
 // Read returns what the terminal prints (escape sequences included), Write types into it.
-// Get one with [Sandbox.Terminal]. Read must not be called concurrently with itself; the
-// other methods may be called from any goroutine.
+// Get one with [Sandbox.Terminal]. It is safe for concurrent use: typically one goroutine
+// reads while another writes.
 type Terminal struct {
 	conn   *websocket.Conn
 	ctx    context.Context // the terminal's life: Terminal's ctx
