@@ -110,20 +110,19 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 			}
 		}
 	}
+	retries := &retrier{policy: s.Retry, budget: newRetryBudget(s.RetryBudget), jitter: rand.Int64N}
 	t := &transport{
 		next:       next,
 		base:       base,
 		run:        run,
-		credential: newCredential(c, endpoint, refreshed),
+		credential: newCredential(c, endpoint, refreshed, retries),
 		workspace:  headerValue(r.Workspace),
 		apiVersion: headerValue(s.APIVersion),
 		userAgent:  headerValue(UserAgent),
 		headers:    s.Headers,
 		insecure:   s.InsecureHTTP,
-		policy:     s.Retry,
+		retrier:    retries,
 		checkRetry: s.CheckRetry,
-		budget:     newRetryBudget(s.RetryBudget),
-		jitter:     rand.Int64N,
 		now:        endpoint.clock(),
 		log:        log,
 	}
@@ -136,10 +135,4 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 	}
 	return &Pipeline{HTTP: &hc, Redact: red, BaseURL: r.BaseURL, Base: base, RunURL: r.RunURL, Workspace: r.Workspace,
 		MaxBody: maxBody, Getenv: getenv, transport: t}, nil
-}
-
-// RetryPolicy is the policy the pipeline's own retries follow, and the jitter of their waits,
-// for the retries made above it: a stream's reconnections, an exec's lookups.
-func (p *Pipeline) RetryPolicy() (RetryPolicy, func(int64) int64) {
-	return p.transport.policy, p.transport.jitter
 }

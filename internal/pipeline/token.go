@@ -209,20 +209,20 @@ type callerSource struct{ ts oauth2.TokenSource }
 func (s callerSource) token(context.Context) (*oauth2.Token, error) { return s.ts.Token() }
 
 // newCredential turns the configured credential into the one requests use.
-func newCredential(spec CredentialSpec, endpoint *tokenEndpoint, onRefresh func(*oauth2.Token, int64)) credential {
+func newCredential(spec CredentialSpec, endpoint *tokenEndpoint, onRefresh func(*oauth2.Token, int64), retries *retrier) credential {
 	now := endpoint.clock()
 	switch spec.Kind {
 	case CredClientCredentials:
 		basic := base64.StdEncoding.EncodeToString([]byte(spec.ClientID + ":" + spec.ClientSecret))
 		endpoint.redact.Learn(basic)
-		return newTokenCredential(nil, &clientCredentialsSource{endpoint: endpoint, basic: basic}, true, earlyExpiry, endpoint.redact, now)
+		return newTokenCredential(nil, &clientCredentialsSource{endpoint: endpoint, basic: basic}, true, earlyExpiry, endpoint.redact, now, retries)
 	case CredTokens:
 		initial := &oauth2.Token{AccessToken: spec.AccessToken, TokenType: "Bearer", RefreshToken: spec.RefreshToken,
 			Expiry: jwtExpiry(spec.AccessToken)}
 		src := &refreshSource{endpoint: endpoint, from: spec.From, refreshToken: spec.RefreshToken, onRefresh: onRefresh}
-		return newTokenCredential(initial, src, spec.RefreshToken != "", earlyExpiry, endpoint.redact, now)
+		return newTokenCredential(initial, src, spec.RefreshToken != "", earlyExpiry, endpoint.redact, now, retries)
 	case CredTokenSource:
-		return newTokenCredential(nil, callerSource{spec.TokenSource}, false, callerEarlyExpiry, endpoint.redact, now)
+		return newTokenCredential(nil, callerSource{spec.TokenSource}, false, callerEarlyExpiry, endpoint.redact, now, retries)
 	case CredPreviewToken:
 		return apiKeyCredential{header: []string{spec.APIKey}}
 	default:

@@ -41,10 +41,8 @@ type transport struct {
 	userAgent  []string    // the client's User-Agent
 	headers    http.Header // extra headers from WithHeader
 	insecure   bool
-	policy     RetryPolicy
-	checkRetry CheckRetry   // nil for DefaultCheckRetry
-	budget     *retryBudget // nil for none
-	jitter     func(limit int64) int64
+	retrier    *retrier   // the policy, the budget and the jitter of every retry of the client
+	checkRetry CheckRetry // nil for DefaultCheckRetry
 	now        func() time.Time
 	log        requestLog
 }
@@ -104,7 +102,7 @@ func (p *transport) roundTrip(req *http.Request, d *Destination) (*http.Response
 		if err != nil {
 			resp = nil
 		}
-		resp = informationalAsFinal(r, resp)
+		resp = informationalAsFinal(resp)
 		peek := peekErrorBody(ctx, resp)
 		p.log.attempt(ctx, r, attempt, resp, err, time.Since(start), peek)
 
@@ -121,8 +119,15 @@ func (p *transport) roundTrip(req *http.Request, d *Destination) (*http.Response
 			if reason != "" {
 				p.log.retry(ctx, r, attempt, 0, reason)
 			}
-			p.budget.settle(resp, err, spent)
-			return resp, err
+			p.retrier.budget.settle(resp, err, spent)
+			if err == nil {
+				if err = p.unfollowableRedirect(r, resp); err != nil {
+					resp = nil
+				}
+			}
+			// An error of the transport may quote what the server sent (a header line, a
+			// Content-Length): it leaves with the client's secrets removed.
+			return resp, p.log.redact.Err(err)
 		}
 		retries++
 		p.log.retry(ctx, r, attempt, wait, reason)
@@ -277,10 +282,16 @@ func SameOrigin(a, b *url.URL) bool {
 
 // redirectPolicy wraps the caller's CheckRedirect (or net/http's limit of 10) so that headers
 // carrying a credential, which net/http copies to the next request unless they are
-// Authorization or cookies, are dropped when the redirect leaves the origin.
+// Authorization or cookies, are dropped when the redirect leaves the origin, and a body is
+// never sent to another origin.
 func redirectPolicy(caller func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if !SameOrigin(req.URL, via[0].URL) {
+			if req.Body != nil && req.Body != http.NoBody {
+				// A 307 or 308 would resend the body, which may hold a command or a file, to
+				// a host it was not meant for: the redirect is returned as the answer.
+				return http.ErrUseLastResponse
+			}
 			redact.DropCredentialHeaders(req.Header)
 		}
 		if caller != nil {
@@ -346,4 +357,22 @@ func headerValue(v string) []string {
 		return nil
 	}
 	return []string{v}
+}
+
+// unfollowableRedirect is the error of a redirect whose Location cannot be read. net/http
+// would quote the header in its own error, secrets and all: the answer is refused here, with
+// them removed.
+func (p *transport) unfollowableRedirect(r *http.Request, resp *http.Response) error {
+	if resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return nil
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return nil
+	}
+	if _, err := r.URL.Parse(loc); err == nil {
+		return nil
+	}
+	Discard(resp)
+	return fmt.Errorf("blaxel: the answer %d redirects to a Location that is not an address: %q", resp.StatusCode, p.log.redact.Text(loc))
 }

@@ -22,12 +22,12 @@ func TestSwitchingProtocolsIsKeptForAnUpgradeOnly(t *testing.T) {
 			req.Header.Set("Upgrade", "websocket")
 		}
 		body := &closeRecorder{}
-		resp := informationalAsFinal(req, &http.Response{StatusCode: http.StatusSwitchingProtocols, Body: body})
+		resp := informationalAsFinal(&http.Response{StatusCode: http.StatusSwitchingProtocols, Body: body, Request: req})
 		if kept := resp.Body == body && !body.closed; kept != upgrade {
 			t.Errorf("upgrade %v: body kept %v", upgrade, kept)
 		}
 		early := &closeRecorder{}
-		if resp := informationalAsFinal(req, &http.Response{StatusCode: http.StatusEarlyHints, Body: early}); resp.Body != http.NoBody || !early.closed {
+		if resp := informationalAsFinal(&http.Response{StatusCode: http.StatusEarlyHints, Body: early, Request: req}); resp.Body != http.NoBody || !early.closed {
 			t.Errorf("upgrade %v: a final 103 was kept", upgrade)
 		}
 	}

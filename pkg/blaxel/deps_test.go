@@ -7,8 +7,9 @@ import (
 )
 
 // A program that only calls the control plane links neither the MCP SDK, nor the sandbox API's
-// generated code, nor the WebSocket library of the terminal: those live in packages blaxelmcp
-// and sandbox, which it does not import.
+// generated code, nor a WebSocket library: those live in packages blaxelmcp, sandbox and
+// sandboxtools, which it does not import. Nor does it link an agent framework: their adapters
+// are modules of their own.
 func TestControlPlaneProgramLinksNoDataPlane(t *testing.T) {
 	gocmd, err := exec.LookPath("go")
 	if err != nil {
@@ -23,7 +24,8 @@ func TestControlPlaneProgramLinksNoDataPlane(t *testing.T) {
 		t.Fatalf("go list gave no dependency list:\n%s", out)
 	}
 	for _, dep := range deps {
-		for _, banned := range []string{"modelcontextprotocol", "coder/websocket", "github.com/blaxel-go/blaxel/gen/sandboxapi", "pkg/blaxel/sandbox", "pkg/blaxel/blaxelmcp"} {
+		for _, banned := range []string{"modelcontextprotocol", "github.com/blaxel-go/blaxel/gen/sandboxapi", "pkg/blaxel/sandbox", "pkg/blaxel/blaxelmcp",
+			"pkg/blaxel/sandboxtools", "/adapters/", "cloudwego", "firebase/genkit", "github.com/coder/websocket"} {
 			if strings.Contains(dep, banned) {
 				t.Errorf("a control-plane program links %s", dep)
 			}

@@ -43,7 +43,8 @@
 //     deleted, bound to the workspace they were created in (another one answers 403).
 //   - Credentials: a bearer key in Authorization or X-Blaxel-Authorization; any non-empty key
 //     unless WithAPIKey names the accepted ones; tokens from /oauth/token (client credentials in
-//     a Basic header, or a refresh token) that expire after WithTokenTTL. Otherwise 401.
+//     a Basic header, or a refresh token) that expire after WithTokenTTL: JSON Web Tokens
+//     signed with a key of the server, whose exp claim says when. Otherwise 401.
 //   - Workspace: operations in a workspace need X-Blaxel-Workspace (or ?workspace=), else 403.
 //     Those tagged workspaces or invitations act for the caller and need none. Each workspace
 //     has its own items: listings, totals, lookups and cursors never cross workspaces. A seed
@@ -63,17 +64,28 @@
 //     domain answers the domain), else a minimal valid instance of their schema.
 //   - Deployed workloads answer at the server's root, its RunURL, as the platform's gateway
 //     does: {RunURL}/{workspace}/agents/{name}, .../functions/{name}/mcp and
-//     .../models/{name}/v1/..., and a workload created in a workspace has that address as its
-//     metadata.url. The gateway's checks come first, in its error shape: no credential
+//     .../models/{name}/v1/..., and a workload has that address as its metadata.url in its
+//     workspace (a seed given no workspace, in each workspace). A preview of a sandbox has
+//     metadata.resourceName (the sandbox) and spec.url (the sandbox's address for port 443,
+//     else {sandbox}/port/{port}, which its preview tokens open). The gateway's checks come first, in its error shape: no credential
 //     (AUTHENTICATION_REQUIRED), a refused one (AUTHENTICATION_FAILED), X-Blaxel-Workspace
 //     missing or not the path's (FORBIDDEN), an unknown workload (WORKLOAD_NOT_FOUND), one not
 //     DEPLOYED (WORKLOAD_UNAVAILABLE). An agent echoes the request as JSON, or streams the
 //     words of its "inputs" as server-sent events (delta..., done) or NDJSON when the request
 //     accepts text/event-stream or application/x-ndjson; ?async=true answers
-//     {"success": true} and runs the call in the background; HandleAgent replaces the echo.
+//     {"success": true} and runs the call in the background, then posts its answer, signed
+//     (WithCallbackSecret), to the callbackUrl of the agent's http-async trigger if it has
+//     one; HandleAgent replaces the echo.
 //     A function is an MCP server of the go-sdk (streamable HTTP, with sessions) with an
-//     "echo" tool; AddFunctionTool adds others. A model answers GET v1/models and
+//     "echo" tool; AddFunctionTool adds others. One deployed with spec.runtime.transport
+//     "websocket" serves the same over a WebSocket at the same address (a GET handshake, one
+//     JSON-RPC message per text frame). A model answers GET v1/models and
 //     POST v1/chat/completions (with "stream": true too) with the last user message.
+//   - Job executions settle as succeeded after the deploy delay, unless HandleJob gave the
+//     job a Go handler: then each task of an execution created from then on runs it, in index
+//     order, with the environment the platform gives a task (BL_EXECUTION_DATA_URL served by
+//     the server, TASK_INDEX, the job's and the execution's variables), and the execution,
+//     its tasks and its stats follow (running, then succeeded or failed).
 //
 // Faults (Server.Inject) make chosen requests fail; Server.Requests and Server.Attempts tell
 // what the server received.
@@ -83,9 +95,11 @@
 // Every sandbox of the control plane answers the Sandbox API at
 // {server}/{workspace}/sandboxes/{name}, e.g. http://127.0.0.1:port/test/sandboxes/box/process:
 //
-//   - The gate: an unknown sandbox answers the gateway's 404 WORKLOAD_NOT_FOUND, one still
-//     DEPLOYING the edge's 503, a request without a credential (as on the control plane, or a
-//     preview token of the sandbox in X-Blaxel-Preview-Token or bl_preview_token) 401.
+//   - The gate: an unknown sandbox answers the gateway's 404 WORKLOAD_NOT_FOUND, a request
+//     without a credential (as on the control plane, or a preview token of the sandbox in
+//     X-Blaxel-Preview-Token or bl_preview_token) 401. A new sandbox answers at once, as
+//     Blaxel's do, even while DEPLOYING; with WithSlowSandboxStart it answers the edge's 503
+//     until DEPLOYED.
 //   - Files live in memory, or with WithSandboxFileDir in a directory the server makes and
 //     removes, under random names no path can choose. Paths follow the real server's rule:
 //     relative to the working directory (WithSandboxWorkDir, /blaxel by default) unless the raw

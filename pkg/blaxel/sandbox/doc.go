@@ -19,6 +19,11 @@
 // [OpenSession] opens one. [Sandbox.Terminal] is a shell behind a pseudo-terminal, as an
 // io.ReadWriteCloser with Resize.
 //
+// [Sandbox.MountDrive], [Sandbox.Drives] and [Sandbox.UnmountDrive] mount the workspace's
+// drives; [Sandbox.FastApply] and [Sandbox.Rerank] reach the sandbox's code-edit and
+// reranking providers; [Sandbox.Health] describes its server, [Sandbox.Upgrade] upgrades it
+// and waits for it to come back ([Sandbox.StartUpgrade] only asks).
+//
 // Its errors are those of package blaxel: *blaxel.APIError for a refusal, *blaxel.DecodeError
 // for an answer that is not the one declared, *blaxel.StreamError for a failure the sandbox
 // reports inside a stream, none of them holding a credential.

@@ -138,7 +138,6 @@ func (s *Sandbox) Exec(ctx context.Context, cmd Command) (*sandboxapi.ProcessRes
 // returned; not found, the command is sent once more, within the client's retry budget.
 func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stream bool) (*http.Response, *sandboxapi.ProcessResponse, error) {
 	name := *req.Name
-	policy, jitter := s.p.RetryPolicy()
 	var editors []sandboxapi.RequestEditorFn
 	if stream {
 		editors = append(editors, func(_ context.Context, r *http.Request) error {
@@ -177,8 +176,16 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 		if !mayHaveActed(ctx, err, wrote()) {
 			return nil, nil, err
 		}
-		if err := pipeline.Sleep(ctx, pipeline.Backoff(policy, attempt, jitter)); err != nil {
-			return nil, nil, err
+		// Sending again is a retry, decided and paid like every other; the lookup before it
+		// happens whether or not one is left, after the same pause.
+		retry := s.p.Retry(ctx, attempt, err)
+		if retry != nil {
+			if ctx.Err() != nil {
+				return nil, nil, retry
+			}
+			if err := pipeline.Sleep(ctx, s.p.Backoff(attempt)); err != nil {
+				return nil, nil, err
+			}
 		}
 		proc, lookupErr := s.Process(ctx, name)
 		switch {
@@ -186,7 +193,7 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 			return nil, proc, nil
 		case !errors.Is(lookupErr, blaxel.ErrNotFound):
 			return nil, nil, fmt.Errorf("blaxel: process %q may or may not have started (%w), and looking it up failed: %w", name, err, lookupErr)
-		case attempt > policy.MaxRetries:
+		case retry != nil:
 			return nil, nil, err
 		}
 		resent = true // the sandbox does not know the name: the command did not start

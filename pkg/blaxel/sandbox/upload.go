@@ -325,7 +325,6 @@ func (u *upload) putPart(ctx context.Context, id string, number int, data []byte
 // complete joins the parts. After an ambiguous failure, ListParts tells whether it happened
 // (the upload is gone once completed); if not, completing again joins the same parts.
 func (u *upload) complete(ctx context.Context, id string, parts []sandboxapi.MultipartPartInfo, total int64) error {
-	policy, jitter := u.s.p.RetryPolicy()
 	body := sandboxapi.MultipartCompleteRequest{Parts: parts}
 	for attempt := 1; ; attempt++ {
 		traced, wrote := traceWrites(ctx)
@@ -336,10 +335,10 @@ func (u *upload) complete(ctx context.Context, id string, parts []sandboxapi.Mul
 		if attempt > 1 && errors.Is(err, blaxel.ErrNotFound) {
 			return u.checkSize(ctx, total) // an earlier attempt completed it
 		}
-		if !mayHaveActed(ctx, err, wrote()) || attempt > policy.MaxRetries {
+		if !mayHaveActed(ctx, err, wrote()) {
 			return pathError("write", u.name, err)
 		}
-		if err := pipeline.Sleep(ctx, pipeline.Backoff(policy, attempt, jitter)); err != nil {
+		if err := u.s.p.Retry(ctx, attempt, err); err != nil {
 			return pathError("write", u.name, err)
 		}
 		if _, listErr := u.s.api.ListPartsWithResponse(ctx, id); errors.Is(listErr, blaxel.ErrNotFound) {

@@ -23,7 +23,7 @@ func TestPreviewsSayWhatTheyExposeAndWhere(t *testing.T) {
 		name := fmt.Sprint("p", tc.port)
 		got := faketest.Send(t, srv, faketest.Request{Method: "POST", Path: "/sandboxes/box/previews",
 			Body: map[string]any{"metadata": map[string]any{"name": name}, "spec": map[string]any{"port": tc.port}}}).MustStatus(t, 200)
-		if got.Str("spec.url") != tc.url || got.Str("metadata.resourceName") != "box" || got.Str("metadata.resourceType") != "sandbox" {
+		if got.Str("spec.url") != tc.url || got.Str("metadata.resourceName") != "box" {
 			t.Errorf("port %v: %s", tc.port, got.Raw)
 		}
 		again := faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes/box/previews/" + name}).MustStatus(t, 200)
