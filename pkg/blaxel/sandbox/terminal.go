@@ -175,6 +175,9 @@ func (t *Terminal) Read(p []byte) (int, error) {
 	t.readMu.Lock()
 	defer t.readMu.Unlock()
 	for len(t.pending) == 0 {
+		if t.ctx.Err() != nil {
+			return 0, fmt.Errorf("blaxel: terminal: %w", context.Cause(t.ctx))
+		}
 		typ, data, err := t.conn.Read(t.ctx)
 		if err != nil {
 			return 0, t.readError(err)
@@ -230,6 +233,9 @@ func (t *Terminal) Resize(cols, rows int) error {
 }
 
 func (t *Terminal) send(f terminalFrame) error {
+	if t.ctx.Err() != nil { // the connection is closing: nothing more goes out
+		return fmt.Errorf("blaxel: terminal: %w", context.Cause(t.ctx))
+	}
 	data, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("blaxel: terminal: %w", err)
