@@ -86,8 +86,8 @@
 //     does: {RunURL}/{workspace}/agents/{name}, .../functions/{name}/mcp and
 //     .../models/{name}/v1/..., and a workload has that address as its metadata.url in its
 //     workspace (a seed given no workspace, in each workspace). A preview of a sandbox has
-//     metadata.resourceName (the sandbox) and spec.url (the sandbox's address, which its
-//     preview tokens open). The gateway's checks come first, in its error shape: no credential
+//     metadata.resourceName (the sandbox) and spec.url (the sandbox's address for port 443,
+//     else {sandbox}/port/{port}, which its preview tokens open). The gateway's checks come first, in its error shape: no credential
 //     (AUTHENTICATION_REQUIRED), a refused one (AUTHENTICATION_FAILED), X-Blaxel-Workspace
 //     missing or not the path's (FORBIDDEN), an unknown workload (WORKLOAD_NOT_FOUND), one not
 //     DEPLOYED (WORKLOAD_UNAVAILABLE). An agent echoes the request as JSON, or streams the
@@ -146,6 +146,16 @@
 //     Faults apply to sandbox operations by operationId ("StartProcess") or route, with
 //     EdgeError, DropAfter and StreamError for the data plane's own failures. POST /upgrade
 //     drops every open stream of the sandbox; processes and files survive it.
+//   - Ports: the edge forwards {sandbox}/port/{number}/{path} to the http.Handler that
+//     Server.HandlePort registered for that number (SandboxOf names the sandbox), behind the
+//     same gate; a port without one answers the edge's 502 page, as when nothing listens,
+//     except 8888: the code interpreter of Blaxel's jupyter-server image (execute, contexts),
+//     whose runs Server.HandleCode scripts.
+//   - The terminal (GET /terminal/ws, a WebSocket of JSON frames): a line discipline (echo,
+//     backspace, Ctrl-C) in front of the scripted commands, each line run as a process of the
+//     sandbox with COLUMNS, LINES and TERM set, its output with "\r\n" line ends, then the
+//     prompt "$ "; cd and exit are its own. Sessions (sessionId) outlive their connections,
+//     which get what the session printed first.
 //   - The oddities of the real server are reproduced, each a Quirk that WithSandboxQuirks can
 //     turn off.
 package blaxeltest

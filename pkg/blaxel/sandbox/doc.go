@@ -1,6 +1,6 @@
 // Package sandbox is a handle on the API a Blaxel sandbox serves itself (openapi-sandbox.yaml):
 // its processes, their logs, its files and uploads, watches, and through [Sandbox.API] every
-// other operation of the document (ports, drives, the terminal, the interpreter).
+// other operation of the document (port monitors, drives, codegen).
 //
 // [Open] resolves a sandbox's address with a *blaxel.Client and sends the handle's requests
 // through that client's pipeline: the same credential, as X-Blaxel-Authorization and for the
@@ -13,7 +13,12 @@
 // of [Sandbox.Stdin] writes, each write sent once and never resent. [Sandbox.Logs] and [Sandbox.Watch] are iterators that end with the
 // process or the context. [Sandbox.WriteFile] streams (in parts above 2 MiB, sent
 // concurrently), [Sandbox.Open], [Sandbox.OpenRange] and [Sandbox.FS] read, the last as an
-// io/fs.FS.
+// io/fs.FS. [Sandbox.Port] reaches what listens on a port of the sandbox: an *http.Client
+// that authenticates to the sandbox alone, an http.Handler, and [Port.Forward], a listener on
+// 127.0.0.1 that serves the port to local tools until its context ends. [Sessions] makes
+// the private previews with a token that let a browser or another process in, and
+// [OpenSession] opens one. [Sandbox.Terminal] is a shell behind a pseudo-terminal, as an
+// io.ReadWriteCloser with Resize.
 //
 // [Sandbox.MountDrive], [Sandbox.Drives] and [Sandbox.UnmountDrive] mount the workspace's
 // drives; [Sandbox.FastApply] and [Sandbox.Rerank] reach the sandbox's code-edit and

@@ -58,7 +58,7 @@ func TestASeedOfNoWorkspaceHasTheAddressOfEach(t *testing.T) {
 			t.Errorf("%s: metadata.url %q, want %q", ws, box.Str("metadata.url"), want)
 		}
 		web := faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes/box/previews/web", Header: h}).MustStatus(t, http.StatusOK)
-		if want := srv.RunURL() + "/" + ws + "/sandboxes/box"; web.Str("spec.url") != want {
+		if want := srv.RunURL() + "/" + ws + "/sandboxes/box/port/8080"; web.Str("spec.url") != want {
 			t.Errorf("%s: the preview's spec.url %q, want %q", ws, web.Str("spec.url"), want)
 		}
 	}

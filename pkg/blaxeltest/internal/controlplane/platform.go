@@ -115,7 +115,8 @@ func (s *Plane) collectionAt(path string) *collection {
 
 // stamp sets what the platform gives an item about where it answers: the metadata.url of a
 // workload (where the run plane answers it), and the metadata.resourceName and spec.url of a
-// preview of a sandbox (the sandbox's address, where its preview tokens are accepted). An
+// preview of a sandbox (the sandbox's address, or {sandbox}/port/{port} for a port other than
+// 443, where its preview tokens are accepted; see previewAddress). An
 // item of no workspace (a seed's template) gets none; each workspace's copy gets its own. The
 // caller holds the store's lock.
 func (h *handlers) stamp(coll *collection, doc map[string]any, params map[string]string, workspace string) {
@@ -136,7 +137,7 @@ func (h *handlers) stamp(coll *collection, doc map[string]any, params map[string
 		field(coll.item, []string{"metadata", "resourceName"}) != nil && field(coll.item, []string{"spec", "url"}) != nil {
 		sandbox := params[p.keyParams[0]]
 		setPath(doc, []string{"metadata", "resourceName"}, sandbox)
-		setPath(doc, []string{"spec", "url"}, address(sandboxKind, sandbox))
+		setPath(doc, []string{"spec", "url"}, previewAddress(address(sandboxKind, sandbox), doc))
 	}
 }
 

@@ -17,6 +17,8 @@ type Host struct {
 	report   func(format string, args ...any)
 	blobs    blobs
 	commands *commandSet
+	ports    *portSet        // what answers on the sandboxes' ports
+	code     codeFunc        // what the code interpreter's runs output
 	ctx      context.Context // ends when the server closes: processes and streams end with it
 	stop     context.CancelCauseFunc
 	release  sync.Once
@@ -41,7 +43,7 @@ func NewHost(cfg Config) (*Host, error) {
 	}
 	ctx, stop := context.WithCancelCause(context.Background())
 	return &Host{
-		cfg: cfg, api: api, now: cfg.Now, report: cfg.Report, blobs: b, commands: newCommandSet(),
+		cfg: cfg, api: api, now: cfg.Now, report: cfg.Report, blobs: b, commands: newCommandSet(), ports: newPortSet(),
 		ctx: ctx, stop: stop, boxes: map[string]*sandbox{}, snaps: newSnapshotFiles(),
 	}, nil
 }
@@ -119,6 +121,8 @@ type sandbox struct {
 	procs           *processTable
 	uploads         *uploadTable
 	sys             *sandboxSystem
+	code            *codeState // the code interpreter's contexts
+	terms           *terminals // the terminal's sessions
 
 	mu      sync.Mutex
 	serving context.Context // the sandbox server's run: ends at an upgrade, and every stream with it
@@ -131,6 +135,8 @@ func newSandbox(h *Host, workspace, name string, seq int64) *sandbox {
 	sb.procs = newProcessTable(sb, h)
 	sb.uploads = newUploadTable()
 	sb.sys = newSandboxSystem()
+	sb.code = &codeState{}
+	sb.terms = &terminals{}
 	sb.serving, sb.restart = context.WithCancelCause(h.ctx)
 	return sb
 }

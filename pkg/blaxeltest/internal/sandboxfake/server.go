@@ -47,6 +47,14 @@ func Address(escaped string) (workspace, name, rest string, ok bool) {
 // preview token of the sandbox) before the sandbox sees it; faults armed for the operation
 // apply first.
 func (h *Host) Serve(w http.ResponseWriter, r *http.Request, workspace, name, rest string) {
+	if number, path, ok := portPath(rest); ok {
+		h.servePort(w, r, workspace, name, number, path)
+		return
+	}
+	if rest == "/terminal/ws" {
+		h.serveTerminal(w, r, workspace, name)
+		return
+	}
 	started := time.Now()
 	rec := wire.NewRequest(r, h.cfg.Now())
 	defer h.cfg.Log.Done(rec, started)

@@ -1,0 +1,66 @@
+package sandbox_test
+
+import (
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
+)
+
+// realSandbox opens the sandbox server named by REAL_SANDBOX_URL (Blaxel's own, which takes
+// any preview token: the platform's edge authenticates in front of it), or skips the test.
+func realSandbox(t *testing.T) *sandbox.Sandbox {
+	t.Helper()
+	u := os.Getenv("REAL_SANDBOX_URL")
+	if u == "" {
+		t.Skip("REAL_SANDBOX_URL names no sandbox server")
+	}
+	sb, err := sandbox.OpenPreview(u, "any-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb
+}
+
+func TestRealTerminal(t *testing.T) {
+	sb := realSandbox(t)
+	term, err := sb.Terminal(t.Context(), sandbox.WithTerminalSize(120, 40), sandbox.WithTerminalSession("blaxel-go-test"),
+		sandbox.WithShell("/bin/sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(term, "echo real-$((40+2))\r"); err != nil {
+		t.Fatal(err)
+	}
+	readUntilContains(t, term, "real-42")
+	if err := term.Resize(80, 24); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(term, "stty size\r"); err != nil {
+		t.Fatal(err)
+	}
+	readUntilContains(t, term, "24 80")
+	if _, err := io.WriteString(term, "exit\r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+}
+
+// readUntilContains reads until the output holds want; a real shell's prompt and escape
+// sequences vary, so only the text looked for is checked.
+func readUntilContains(t *testing.T, term io.Reader, want string) {
+	t.Helper()
+	var got strings.Builder
+	buf := make([]byte, 4096)
+	for !strings.Contains(got.String(), want) {
+		n, err := term.Read(buf)
+		got.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("reading until %q: %v (got %q)", want, err, got.String())
+		}
+	}
+}
