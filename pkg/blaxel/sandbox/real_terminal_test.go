@@ -2,30 +2,14 @@ package sandbox_test
 
 import (
 	"io"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
 )
 
-// realSandbox opens the sandbox server named by REAL_SANDBOX_URL (Blaxel's own, which takes
-// any preview token: the platform's edge authenticates in front of it), or skips the test.
-func realSandbox(t *testing.T) *sandbox.Sandbox {
-	t.Helper()
-	u := os.Getenv("REAL_SANDBOX_URL")
-	if u == "" {
-		t.Skip("REAL_SANDBOX_URL names no sandbox server")
-	}
-	sb, err := sandbox.OpenPreview(u, "any-token")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sb
-}
-
 func TestRealTerminal(t *testing.T) {
-	sb := realSandbox(t)
+	sb, _ := realSandbox(t)
 	term, err := sb.Terminal(t.Context(), sandbox.WithTerminalSize(120, 40), sandbox.WithTerminalSession("blaxel-go-test"),
 		sandbox.WithShell("/bin/sh"))
 	if err != nil {

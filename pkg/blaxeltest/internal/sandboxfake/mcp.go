@@ -29,10 +29,13 @@ const mcpWaitCap = 58
 func (sb *sandbox) serveMCP(w http.ResponseWriter, r *http.Request) int {
 	switch r.Method {
 	case http.MethodPost:
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := &statusWriter{ResponseWriter: w}
 		handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return sb.mcpServer() },
 			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
 		handler.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			return http.StatusOK
+		}
 		return sw.status
 	case http.MethodGet:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -45,19 +48,6 @@ func (sb *sandbox) serveMCP(w http.ResponseWriter, r *http.Request) int {
 	_, _ = w.Write([]byte("404 page not found"))
 	return http.StatusNotFound
 }
-
-// statusWriter remembers the status an answer was given.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // mcpServer is an MCP server of the sandbox's tools. Each request gets its own, as the
 // stateless transport keeps nothing between requests.

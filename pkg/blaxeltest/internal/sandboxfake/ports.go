@@ -130,7 +130,7 @@ func (h *Host) servePort(w http.ResponseWriter, r *http.Request, workspace, name
 	}
 }
 
-// statusWriter records the status a port's handler answered.
+// statusWriter records the status a handler answered (0 until it answered).
 type statusWriter struct {
 	http.ResponseWriter
 	status int
