@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -107,9 +106,7 @@ func (t *Transport) open(ctx context.Context) (mcp.Connection, *handshakeWatch, 
 	hc.Timeout = 0 // an overall timeout would cut the session's event streams
 	watch := &handshakeWatch{st: &sessionTransport{
 		next: hc.Transport, connect: t.connectTimeout, headers: t.headerTimeout,
-		apiError: func(req *http.Request, resp *http.Response) *blaxel.APIError {
-			return pipeline.NewAPIError(req, resp, p.Redact)
-		}, connecting: ctx,
+		redact: p.Redact, connecting: ctx,
 	}}
 	hc.Transport = watch
 	st := &mcp.StreamableClientTransport{Endpoint: base.JoinPath("mcp").String(), HTTPClient: hc}

@@ -31,7 +31,7 @@ import (
 type sessionTransport struct {
 	next             http.RoundTripper
 	connect, headers time.Duration
-	apiError         func(*http.Request, *http.Response) *blaxel.APIError
+	redact           *redact.Redactor // the client's
 
 	mu         sync.Mutex
 	connecting context.Context  // the caller's context until connected, then nil
@@ -49,7 +49,10 @@ func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	timer := startAnswerTimer(cancel, t.connect, headers)
 	resp, err := t.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, timer.trace())))
 	timer.stop()
-	if cause := context.Cause(ctx); cause != nil && err == nil {
+	// A cause is set only when a timer or the caller's context cut the request: read before
+	// the request's own context is released, which would set one for every request.
+	cause := context.Cause(ctx)
+	if cause != nil && err == nil {
 		resp.Body.Close() // cut at the very moment it answered
 		err = cause
 	}
@@ -58,10 +61,10 @@ func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		if caller != nil && req.Method == http.MethodGet {
 			return noEventStream(req), nil
 		}
-		if cause := context.Cause(ctx); cause != nil {
-			err = fmt.Errorf("blaxel: %s %s: %w", req.Method, redact.URL(req.URL), cause)
+		if cause != nil {
+			err = fmt.Errorf("blaxel: %s %s: %w", req.Method, t.redact.URL(req.URL), cause)
 		}
-		return nil, err
+		return nil, t.redact.Err(err)
 	}
 	if caller != nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
 		t.keepRefusal(req, resp)
@@ -114,7 +117,7 @@ func (t *sessionTransport) keepRefusal(req *http.Request, resp *http.Response) {
 	resp.Body.Close()
 	read := *resp
 	read.Body = io.NopCloser(bytes.NewReader(body))
-	refused := t.apiError(req, &read)
+	refused := pipeline.NewAPIError(req, &read, t.redact)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	t.mu.Lock()
 	t.refused = refused
