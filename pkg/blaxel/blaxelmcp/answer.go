@@ -25,6 +25,27 @@ import (
 //   - an event stream: each event up to the client's limit; a larger event ends the stream,
 //     and the call it answers fails with a JSON-RPC error saying so.
 
+// redactHeader removes the client's credentials from an answer's headers, which the go-sdk
+// quotes in some errors (a session id, a content type).
+func redactHeader(h http.Header, r *redact.Redactor) {
+	for _, values := range h {
+		for i, v := range values {
+			values[i] = withoutOwnSecrets(v, r)
+		}
+	}
+}
+
+// withoutOwnSecrets is s redacted when it holds one of the client's own credentials, and s
+// otherwise: what merely looks like a credential (a session id that is a JWT, say) is an
+// identifier the session must send back unchanged.
+func withoutOwnSecrets(s string, r *redact.Redactor) string {
+	clean := r.Text(s)
+	if clean == s || clean == (*redact.Redactor)(nil).Text(s) {
+		return s
+	}
+	return clean
+}
+
 // errorAnswer bounds an answer outside 2xx, returning the bytes read as they came (for
 // Blaxel's own account of a refusal), and giving the go-sdk the same bytes, redacted.
 func (t *sessionTransport) errorAnswer(ctx context.Context, resp *http.Response) []byte {
@@ -189,7 +210,33 @@ func (f *eventFilter) next() {
 			break
 		}
 	}
-	f.out = redactEventError(f.event, f.redact)
+	f.out = redactEvent(f.event, f.redact)
+}
+
+// redactEvent returns an event without the client's credentials in the lines other than its
+// data (which the go-sdk may quote in an error) nor in a JSON-RPC error its data holds; a
+// result is left as it came.
+func redactEvent(event []byte, r *redact.Redactor) []byte {
+	for line := range bytes.Lines(event) {
+		if !bytes.HasPrefix(line, []byte("data:")) {
+			if text := string(line); withoutOwnSecrets(text, r) != text {
+				return redactEventError(redactLines(event, r), r)
+			}
+		}
+	}
+	return redactEventError(event, r)
+}
+
+// redactLines redacts every line of an event but its data.
+func redactLines(event []byte, r *redact.Redactor) []byte {
+	var out []byte
+	for line := range bytes.Lines(event) {
+		if !bytes.HasPrefix(line, []byte("data:")) {
+			line = []byte(withoutOwnSecrets(string(line), r))
+		}
+		out = append(out, line...)
+	}
+	return out
 }
 
 // redactEventError returns an event whose data is a JSON-RPC error rewritten without the

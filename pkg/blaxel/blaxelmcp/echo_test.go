@@ -108,6 +108,19 @@ func TestMCPCallErrorsNeverHoldTheKey(t *testing.T) {
 			w.Header().Set("Content-Type", "text/event-stream")
 			fmt.Fprintf(w, "event: message\ndata: %s\n\n", rpcError(id, key))
 		},
+		"content type": func(w http.ResponseWriter, _ json.RawMessage, key string) {
+			w.Header().Set("Content-Type", "application/x-"+url.QueryEscape(key))
+			_, _ = w.Write([]byte("{}"))
+		},
+		"session id": func(w http.ResponseWriter, id json.RawMessage, key string) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Mcp-Session-Id", key)
+			_, _ = fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"tools":[]}}`, id)
+		},
+		"malformed event line": func(w http.ResponseWriter, _ json.RawMessage, key string) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprintf(w, "%s\n\n", url.QueryEscape(key))
+		},
 		"JSON-RPC error, 400": func(w http.ResponseWriter, id json.RawMessage, key string) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)

@@ -68,6 +68,7 @@ func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		return nil, t.redact.Err(err)
 	}
+	redactHeader(resp.Header, t.redact)
 	switch mediaType := contentType(resp); {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		raw := t.errorAnswer(ctx, resp)
