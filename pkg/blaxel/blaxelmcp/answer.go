@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 
@@ -63,7 +64,7 @@ func (t *sessionTransport) jsonAnswer(ctx context.Context, req *http.Request, re
 		resp.Body.Close()
 		return pipeline.TooLarge(req, resp, t.maxBody, t.redact)
 	}
-	body, _, err := pipeline.ReadAtMost(ctx, resp.Body, int(t.maxBody)+1)
+	body, _, err := pipeline.ReadAtMost(ctx, resp.Body, int(min(t.maxBody, math.MaxInt-1))+1)
 	resp.Body.Close()
 	switch {
 	case int64(len(body)) > t.maxBody:

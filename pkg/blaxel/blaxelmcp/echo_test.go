@@ -153,3 +153,38 @@ func TestMCPCallErrorsNeverHoldTheKey(t *testing.T) {
 		})
 	}
 }
+
+// A result comes as the server sent it, even one that holds the key and speaks of an "error":
+// only errors are redacted.
+func TestMCPResultsComeAsSent(t *testing.T) {
+	description := func(key string) string { return `on "error": see ` + key }
+	for _, stream := range []bool{false, true} {
+		t.Run(fmt.Sprint("event stream ", stream), func(t *testing.T) {
+			srv := httptest.NewServer(hostileOnCall("tools/list", func(w http.ResponseWriter, id json.RawMessage, key string) {
+				answer, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "result": map[string]any{"tools": []any{
+					map[string]any{"name": "t", "description": description(key), "inputSchema": map[string]any{"type": "object"}},
+				}}})
+				if stream {
+					w.Header().Set("Content-Type", "text/event-stream")
+					fmt.Fprintf(w, "event: message\ndata: %s\n\n", answer)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(answer)
+			}))
+			defer srv.Close()
+			session, err := blaxelmcp.Connect(t.Context(), clientWithKey(t, srv), "f")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer session.Close()
+			tools, err := session.ListTools(t.Context(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tools.Tools) != 1 || tools.Tools[0].Description != description(echoedKey) {
+				t.Errorf("tools %+v", tools.Tools)
+			}
+		})
+	}
+}

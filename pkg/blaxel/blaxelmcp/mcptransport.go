@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"time"
 
@@ -111,7 +112,7 @@ func (t *Transport) open(ctx context.Context) (mcp.Connection, *handshakeWatch, 
 	hc.Transport = watch
 	// The session's RoundTripper bounds each event at the client's limit, with an error for the
 	// call it answers; the go-sdk's own bound is only a backstop above it.
-	st := &mcp.StreamableClientTransport{Endpoint: base.JoinPath("mcp").String(), HTTPClient: hc, MaxEventSize: int(p.MaxBody) + 64<<10}
+	st := &mcp.StreamableClientTransport{Endpoint: base.JoinPath("mcp").String(), HTTPClient: hc, MaxEventSize: int(min(p.MaxBody, math.MaxInt32)) + 64<<10}
 	conn, err := st.Connect(ctx)
 	if err != nil {
 		return nil, nil, err
