@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(url st
 	clientSecret := fs.String("client-secret", "", "the client secret /oauth/token accepts, with -client-id")
 	tokenTTL := fs.Duration("token-ttl", 2*time.Hour, "how long the access tokens of /oauth/token live")
 	fileDir := fs.String("file-dir", "", "keep the contents of sandbox files in a new directory inside this one, not in memory")
+	callbackSecret := fs.String("callback-secret", blaxeltest.DefaultCallbackSecret, "the secret the callbacks of background agent calls are signed with")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,6 +79,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(url st
 	}
 	if *fileDir != "" {
 		opts = append(opts, blaxeltest.WithSandboxFileDir(*fileDir))
+	}
+	if *callbackSecret != "" {
+		opts = append(opts, blaxeltest.WithCallbackSecret(*callbackSecret))
 	}
 	if *seedFile != "" {
 		data, err := os.ReadFile(*seedFile)

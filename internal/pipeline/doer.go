@@ -28,6 +28,7 @@ type apiDoer struct {
 	redact  *redact.Redactor // nil removes only what the patterns recognise
 	maxBody int64            // the largest successful body decoded
 	shape   AnswerShape
+	trace   tracing
 }
 
 // AnswerShape says what the success answer of an operation begins with ('{', '[', or 0 for
@@ -42,7 +43,7 @@ type Doer interface {
 // APIDoer is the doer of the control plane's generated client; shape gives what each
 // operation's success answer looks like.
 func (p *Pipeline) APIDoer(shape AnswerShape) Doer {
-	return apiDoer{http: p.HTTP, redact: p.Redact, maxBody: p.MaxBody, shape: shape}
+	return apiDoer{http: p.HTTP, redact: p.Redact, maxBody: p.MaxBody, shape: shape, trace: p.transport.trace}
 }
 
 // Doer is the doer of the requests to d: a sandbox's generated client, a workload's call.
@@ -50,7 +51,7 @@ func (p *Pipeline) APIDoer(shape AnswerShape) Doer {
 // constructor) without the control plane's document: a successful JSON answer is bounded by
 // the client's limit as it is read, any other body (a stream, a file) is the caller's to read.
 func (p *Pipeline) Doer(d Destination) Doer {
-	return apiDoer{http: p.Client(d), redact: p.Redact, maxBody: p.MaxBody}
+	return apiDoer{http: p.Client(d), redact: p.Redact, maxBody: p.MaxBody, trace: p.transport.trace}
 }
 
 // Succeeded is the one success rule: a 2xx answer, or a 304 to a request that asked for one
@@ -66,7 +67,7 @@ func Succeeded(req *http.Request, resp *http.Response) bool {
 	return false
 }
 
-func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
+func (d apiDoer) Do(req *http.Request) (resp *http.Response, err error) {
 	call := CallOf(req.Context())
 	if call != nil {
 		if call.Err != nil {
@@ -75,7 +76,19 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 		for name, values := range call.Header {
 			req.Header[name] = values
 		}
+		if call.Operation != "" {
+			// The operation's span: its attempts, redirects included, are its children.
+			ctx, op := d.trace.startOperation(req.Context(), call.Operation)
+			if ctx != req.Context() {
+				req = req.WithContext(ctx)
+			}
+			defer func() { op.End(err) }()
+		}
 	}
+	return d.do(req, call)
+}
+
+func (d apiDoer) do(req *http.Request, call *CallSettings) (*http.Response, error) {
 	resp, err := d.http.Do(req)
 	if err != nil {
 		return nil, d.redact.URLError(err)

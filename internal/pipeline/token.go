@@ -34,6 +34,7 @@ type tokenEndpoint struct {
 	client    *http.Client
 	userAgent string
 	log       requestLog
+	trace     tracing
 	redact    *redact.Redactor
 	now       func() time.Time // nil for time.Now
 }
@@ -49,7 +50,9 @@ type tokenAnswer struct {
 const maxTokenAnswer = 1 << 20
 
 // exchange posts one grant. basic, when not empty, is the base64 of "id:secret".
-func (e *tokenEndpoint) exchange(ctx context.Context, grant gen.TokenRequest, basic string) (*oauth2.Token, int64, error) {
+func (e *tokenEndpoint) exchange(ctx context.Context, grant gen.TokenRequest, basic string) (_ *oauth2.Token, _ int64, err error) {
+	ctx, op := e.trace.startOperation(ctx, "IssueToken")
+	defer func() { op.End(err) }()
 	ctx = WithOperation(ctx, "IssueToken")
 	body, err := json.Marshal(grant)
 	if err != nil {
@@ -69,7 +72,10 @@ func (e *tokenEndpoint) exchange(ctx context.Context, grant gen.TokenRequest, ba
 		return nil, 0, Permanent(err)
 	}
 	start := time.Now()
-	resp, err := e.client.Do(req)
+	actx, span := e.trace.startAttempt(ctx, req, 1)
+	e.trace.inject(actx, req.Header)
+	resp, err := e.client.Do(req.WithContext(actx))
+	e.trace.endAttempt(span, resp, err)
 	e.log.token(ctx, req, resp, err, time.Since(start))
 	if err != nil {
 		return nil, 0, fmt.Errorf("blaxel: token request: %w", e.redact.URLError(err))

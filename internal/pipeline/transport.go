@@ -45,6 +45,7 @@ type transport struct {
 	checkRetry CheckRetry // nil for DefaultCheckRetry
 	now        func() time.Time
 	log        requestLog
+	trace      tracing
 }
 
 // Destination is what differs between the places a client sends requests to, fixed when the
@@ -93,10 +94,12 @@ func (p *transport) roundTrip(req *http.Request, d *Destination) (*http.Response
 	rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	renewed, spent := false, 0
 	for attempt, retries := 1, 0; ; attempt++ {
-		r, gen, err := p.prepare(req, attempt, d)
+		actx, span := p.trace.startAttempt(ctx, req, attempt)
+		r, gen, err := p.prepare(actx, req, attempt, d)
 		var resp *http.Response
 		start := time.Now()
 		if err == nil {
+			p.trace.inject(actx, r.Header)
 			resp, err = p.next.RoundTrip(r)
 		}
 		if err != nil {
@@ -104,6 +107,7 @@ func (p *transport) roundTrip(req *http.Request, d *Destination) (*http.Response
 		}
 		resp = informationalAsFinal(resp)
 		peek := peekErrorBody(ctx, resp)
+		p.trace.endAttempt(span, resp, err)
 		p.log.attempt(ctx, r, attempt, resp, err, time.Since(start), peek)
 
 		sentToken := err == nil && (r.Header.Get("Authorization") != "" || r.Header.Get("X-Blaxel-Authorization") != "")
@@ -146,11 +150,11 @@ func (p *transport) resendableAfter401(r *http.Request, resp *http.Response) boo
 	return idempotent(r.Method) || p.base != nil && SameOrigin(r.URL, p.base) || refusedBeforeActing(resp.Header)
 }
 
-// prepare builds one attempt. The first attempt sends the caller's body; later ones get a
-// fresh copy from GetBody. A request that cannot be prepared is never sent, and its body is
-// closed, as a RoundTripper must.
-func (p *transport) prepare(req *http.Request, attempt int, d *Destination) (*http.Request, uint64, error) {
-	r := attemptOf(req, len(p.headers)+4)
+// prepare builds one attempt, with the attempt's context ctx. The first attempt sends the
+// caller's body; later ones get a fresh copy from GetBody. A request that cannot be prepared
+// is never sent, and its body is closed, as a RoundTripper must.
+func (p *transport) prepare(ctx context.Context, req *http.Request, attempt int, d *Destination) (*http.Request, uint64, error) {
+	r := attemptOf(ctx, req, len(p.headers)+4)
 	if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
 		body, err := req.GetBody()
 		if err != nil {
@@ -227,14 +231,13 @@ func (p *transport) trusted(r *http.Request, d *Destination) bool {
 	return d.Origin != nil && SameOrigin(r.URL, d.Origin)
 }
 
-// attemptOf copies req for one attempt: the Request, its URL and its header map, so that a
-// transport or a middleware that changes the attempt (r.URL.Host, r.Header.Set) changes
-// neither the caller's request nor another attempt. prepare then fills the header, and
-// ownValues gives its values storage of their own.
-func attemptOf(req *http.Request, extra int) *http.Request {
-	r := new(http.Request)
-	*r = *req
-	u := *req.URL // its Userinfo is immutable, and may be shared
+// attemptOf copies req for one attempt, with the context ctx: the Request, its URL and its
+// header map, so that a transport or a middleware that changes the attempt (r.URL.Host,
+// r.Header.Set) changes neither the caller's request nor another attempt. prepare then fills
+// the header, and ownValues gives its values storage of their own.
+func attemptOf(ctx context.Context, req *http.Request, extra int) *http.Request {
+	r := req.WithContext(ctx) // a copy, as new(http.Request) would be
+	u := *req.URL             // its Userinfo is immutable, and may be shared
 	r.URL = &u
 	r.Header = make(http.Header, len(req.Header)+extra)
 	maps.Copy(r.Header, req.Header)

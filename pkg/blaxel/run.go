@@ -148,8 +148,11 @@ func (c *Client) run(ctx context.Context, kind, name, path string, body io.Reade
 	return resp.Body, nil
 }
 
-// send is run, returning the whole successful answer.
-func (c *Client) send(ctx context.Context, kind, name, path string, body io.Reader, opts []RunOption) (*http.Response, error) {
+// send is run, returning the whole successful answer. Its span is named after the call:
+// RunAgent, RunFunction, RunModel or RunPreview.
+func (c *Client) send(ctx context.Context, kind, name, path string, body io.Reader, opts []RunOption) (_ *http.Response, err error) {
+	ctx, op := c.p.StartOperation(ctx, runOperation(kind))
+	defer func() { op.End(err) }()
 	s := runSettings{header: http.Header{}}
 	for _, opt := range opts {
 		if opt == nil {
@@ -200,4 +203,17 @@ func (c *Client) send(ctx context.Context, kind, name, path string, body io.Read
 	// The one doer: its success rule, its bound on a JSON answer (read as it comes), its
 	// errors. Any other answer, a stream among them, is the caller's to read as it comes.
 	return c.p.Doer(dest).Do(req)
+}
+
+// runOperation names a call to a workload of kind ("" for a preview) in spans.
+func runOperation(kind string) string {
+	switch kind {
+	case pipeline.KindAgents:
+		return "RunAgent"
+	case pipeline.KindFunctions:
+		return "RunFunction"
+	case pipeline.KindModels:
+		return "RunModel"
+	}
+	return "RunPreview"
 }

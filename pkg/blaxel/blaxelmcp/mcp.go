@@ -33,9 +33,8 @@ import (
 	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
 )
 
-// ErrUnsupportedTransport is the error of Connect for a function whose MCP server is
-// spoken to over WebSocket (spec.runtime.transport "websocket"): the client speaks the
-// streamable HTTP transport only, as Blaxel's functions do by default ("http-stream").
+// ErrUnsupportedTransport is the error of Connect for a function whose spec.runtime.transport
+// is neither "http-stream" (streamable HTTP, the default) nor "websocket".
 var ErrUnsupportedTransport = errors.New("blaxel: unsupported MCP transport")
 
 // Default waits of an MCP session's requests; see WithTimeouts.
@@ -90,10 +89,11 @@ func WithTimeouts(connect, headers time.Duration) Option {
 //
 // ctx bounds connecting, everything that connecting sends included; the session then lives
 // until closed. Closing it always returns: its last request is bounded (see
-// WithTimeouts). A function read from the control plane whose spec.runtime.transport is
-// "websocket" is refused with an error matching ErrUnsupportedTransport; one whose address
-// the environment forces is not read, and is taken to speak streamable HTTP. A refusal
-// while connecting (an unknown function, a missing credential) is a *blaxel.APIError.
+// WithTimeouts). A function whose spec.runtime.transport is "websocket" is spoken to over a
+// WebSocket at the same address instead, its handshake through the same pipeline, each
+// message one text frame of at most the client's response limit; one whose address the
+// environment forces is not read, and is taken to speak streamable HTTP. A refusal while
+// connecting (an unknown function, a missing credential) is a *blaxel.APIError.
 //
 //	session, err := blaxelmcp.Connect(ctx, client, "my-tools")
 //	if err != nil { ... }
@@ -108,11 +108,16 @@ func Connect(ctx context.Context, c *blaxel.Client, function string, opts ...Opt
 		return nil, err
 	}
 	p := c.Pipeline()
-	base, err := functionAddress(ctx, c, p, function)
+	base, transport, err := functionAddress(ctx, c, p, function)
 	if err != nil {
 		return nil, err
 	}
-	session, err := connect(ctx, p, pipeline.Destination{Origin: base}, base, s)
+	var session *mcp.ClientSession
+	if transport == gen.FunctionRuntimeTransportWebsocket {
+		session, err = connectWebSocket(ctx, p, pipeline.Destination{Origin: base}, base, s)
+	} else {
+		session, err = connect(ctx, p, pipeline.Destination{Origin: base}, base, s)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: MCP session with function %s: %w", function, err)
 	}
@@ -143,26 +148,32 @@ func ConnectSandbox(ctx context.Context, sb *sandbox.Sandbox, opts ...Option) (*
 	return session, nil
 }
 
-// functionAddress resolves a function's address, refusing one that speaks WebSocket.
-func functionAddress(ctx context.Context, c *blaxel.Client, p *pipeline.Pipeline, name string) (*url.URL, error) {
+// functionAddress resolves a function's address and the MCP transport it speaks.
+func functionAddress(ctx context.Context, c *blaxel.Client, p *pipeline.Pipeline, name string) (*url.URL, gen.FunctionRuntimeTransport, error) {
 	if err := pipeline.CheckName("function", name); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if forced := p.ForcedAddress(pipeline.KindFunctions, name); forced != "" {
-		return p.WorkloadBase(pipeline.KindFunctions, name, forced)
+		u, err := p.WorkloadBase(pipeline.KindFunctions, name, forced)
+		return u, gen.FunctionRuntimeTransportHTTPStream, err
 	}
 	f, err := c.GetFunction(ctx, name, nil)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if rt := f.Spec.Runtime; rt != nil && rt.Transport != nil && *rt.Transport == gen.FunctionRuntimeTransportWebsocket {
-		return nil, fmt.Errorf("blaxel: function %s serves MCP over websocket, and this client speaks streamable HTTP only: %w", name, ErrUnsupportedTransport)
+	transport := gen.FunctionRuntimeTransportHTTPStream
+	if rt := f.Spec.Runtime; rt != nil && rt.Transport != nil && *rt.Transport != "" {
+		transport = *rt.Transport
+	}
+	if transport != gen.FunctionRuntimeTransportHTTPStream && transport != gen.FunctionRuntimeTransportWebsocket {
+		return nil, "", fmt.Errorf("blaxel: function %s serves MCP over %q: %w", name, transport, ErrUnsupportedTransport)
 	}
 	advertised := ""
 	if f.Metadata.URL != nil {
 		advertised = *f.Metadata.URL
 	}
-	return p.WorkloadBase(pipeline.KindFunctions, name, advertised)
+	u, err := p.WorkloadBase(pipeline.KindFunctions, name, advertised)
+	return u, transport, err
 }
 
 func options(opts []Option) (*settings, error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/blaxel-go/blaxel/gen"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
@@ -29,7 +30,7 @@ import (
 type Transport struct {
 	// address resolves where the server is, at each Connect: the pipeline, the destination
 	// that trusts the server's origin, and the address the MCP endpoint is below.
-	address        func(context.Context) (*pipeline.Pipeline, pipeline.Destination, *url.URL, error)
+	address        func(context.Context) (serverAddress, error)
 	connectTimeout time.Duration
 	headerTimeout  time.Duration
 }
@@ -39,7 +40,7 @@ var _ mcp.Transport = (*Transport)(nil)
 // NewTransport returns a Transport to the MCP server of the function named function, whose
 // address each Connect resolves as Connect does: from the environment of a client built by
 // NewFromEnv, else from the function's metadata (one GetFunction per session, which also
-// refuses a function that speaks WebSocket with ErrUnsupportedTransport). WithTimeouts
+// tells whether the function speaks WebSocket, as Connect does). WithTimeouts
 // applies; WithClient does not (the caller's client connects) and is refused.
 //
 //	transport, err := blaxelmcp.NewTransport(client, "my-tools")
@@ -57,12 +58,13 @@ func NewTransport(c *blaxel.Client, function string, opts ...Option) (*Transport
 		return nil, err
 	}
 	p := c.Pipeline()
-	t.address = func(ctx context.Context) (*pipeline.Pipeline, pipeline.Destination, *url.URL, error) {
-		base, err := functionAddress(ctx, c, p, function)
+	t.address = func(ctx context.Context) (serverAddress, error) {
+		base, transport, err := functionAddress(ctx, c, p, function)
 		if err != nil {
-			return nil, pipeline.Destination{}, nil, err
+			return serverAddress{}, err
 		}
-		return p, pipeline.Destination{Origin: base}, base, nil
+		return serverAddress{p: p, dest: pipeline.Destination{Origin: base}, base: base,
+			webSocket: transport == gen.FunctionRuntimeTransportWebsocket}, nil
 	}
 	return t, nil
 }
@@ -99,9 +101,15 @@ func (t *Transport) open(ctx context.Context) (mcp.Connection, *handshakeWatch, 
 	if t == nil || t.address == nil {
 		return nil, nil, errors.New("blaxel: blaxelmcp.Transport: use NewTransport or NewSandboxTransport")
 	}
-	p, dest, base, err := t.address(ctx)
+	a, err := t.address(ctx)
 	if err != nil {
 		return nil, nil, err
+	}
+	p, dest, base := a.p, a.dest, a.base
+	if a.webSocket {
+		ws := newWebSocketTransport(p, dest, base, t.headerTimeout)
+		conn, err := ws.Connect(ctx)
+		return conn, nil, err
 	}
 	hc := p.Client(dest)
 	hc.Timeout = 0 // an overall timeout would cut the session's event streams
@@ -137,10 +145,19 @@ func newTransport(opts []Option) (*Transport, error) {
 	return &Transport{connectTimeout: s.connectTimeout, headerTimeout: s.headerTimeout}, nil
 }
 
+// serverAddress is where an MCP server answers: the pipeline, the destination that trusts
+// its origin, the address its endpoint is below, and whether it speaks WebSocket.
+type serverAddress struct {
+	p         *pipeline.Pipeline
+	dest      pipeline.Destination
+	base      *url.URL
+	webSocket bool
+}
+
 // fixedAddress is the address of a server resolved once.
-func fixedAddress(p *pipeline.Pipeline, dest pipeline.Destination, base *url.URL) func(context.Context) (*pipeline.Pipeline, pipeline.Destination, *url.URL, error) {
-	return func(context.Context) (*pipeline.Pipeline, pipeline.Destination, *url.URL, error) {
-		return p, dest, base, nil
+func fixedAddress(p *pipeline.Pipeline, dest pipeline.Destination, base *url.URL) func(context.Context) (serverAddress, error) {
+	return func(context.Context) (serverAddress, error) {
+		return serverAddress{p: p, dest: dest, base: base}, nil
 	}
 }
 

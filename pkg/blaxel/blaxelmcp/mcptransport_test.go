@@ -128,14 +128,6 @@ func TestTransportResolvesTheFunctionAtEachConnect(t *testing.T) {
 	if _, err := callersClient().Connect(t.Context(), transport, nil); !errors.Is(err, blaxel.ErrNotFound) {
 		t.Errorf("unknown function: %v, want ErrNotFound", err)
 	}
-	deployFunction(t, c, "legacy", gen.FunctionRuntimeTransportWebsocket)
-	legacy, err := blaxelmcp.NewTransport(c, "legacy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := callersClient().Connect(t.Context(), legacy, nil); !errors.Is(err, blaxelmcp.ErrUnsupportedTransport) {
-		t.Errorf("websocket function: %v, want ErrUnsupportedTransport", err)
-	}
 	for _, r := range w.requests() {
 		if strings.HasSuffix(r.path, "/mcp") {
 			t.Errorf("%s %s was sent", r.method, r.path)
@@ -198,5 +190,25 @@ func TestNewTransportRefusesUnusableArguments(t *testing.T) {
 	var zero blaxelmcp.Transport
 	if _, err := zero.Connect(t.Context()); err == nil {
 		t.Error("the zero Transport connected")
+	}
+}
+
+// A function deployed with the WebSocket transport is spoken to over a WebSocket by a
+// Transport too, as by Connect.
+func TestTransportSpeaksWebSocketToAWebSocketFunction(t *testing.T) {
+	srv := blaxeltest.NewServer(t)
+	c, _ := fakeClient(t, srv)
+	deployFunction(t, c, "legacy", gen.FunctionRuntimeTransportWebsocket)
+	transport, err := blaxelmcp.NewTransport(c, "legacy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, err := callersClient().Connect(t.Context(), transport, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer session.Close()
+	if got := callTool(t, session, "echo", map[string]any{"message": "over a WebSocket"}); got != "over a WebSocket" {
+		t.Errorf("echo answered %q", got)
 	}
 }

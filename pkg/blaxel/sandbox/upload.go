@@ -41,6 +41,7 @@ type WriteOption func(*writeSettings) error
 type writeSettings struct {
 	partSize    int
 	concurrency int
+	progress    ProgressFunc // nil for none: see WithProgress
 }
 
 // WithPartSize sets the size of an upload's parts (DefaultPartSize by default); a file of at
@@ -75,7 +76,9 @@ func WithUploadConcurrency(n int) WriteOption {
 // answers for it. An upload that fails or whose ctx ends is aborted, so that nothing is left
 // behind in the sandbox's memory. The write is not atomic: a reader may see the old file
 // until the upload completes, and a single request cut off halfway leaves no file.
-func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm fs.FileMode, opts ...WriteOption) error {
+func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm fs.FileMode, opts ...WriteOption) (err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.WriteFile")
+	defer func() { op.End(err) }()
 	p, err := sandboxPath(name)
 	if err != nil {
 		return err
@@ -94,6 +97,9 @@ func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm 
 	}
 	if perm&^fs.ModePerm != 0 {
 		return fmt.Errorf("blaxel: WriteFile: the mode %v has more than permission bits", perm)
+	}
+	if set.progress != nil {
+		r = newProgressReader(r, set.progress)
 	}
 	buffers := max(set.concurrency, 2) // two: the first parts are read before choosing
 	u := &upload{s: s, path: p, name: name, perm: perm, set: set, buffers: buffers, pool: make(chan []byte, buffers)}

@@ -34,6 +34,8 @@ type handlers struct {
 	creds  *credentials
 	delay  time.Duration
 	runURL string // where the run plane answers, for the metadata.url of workloads
+	jobs   JobRunner
+	now    func() time.Time
 }
 
 func (h *handlers) answer(c *call) wire.Reply {
@@ -145,6 +147,7 @@ func (h *handlers) create(c *call) wire.Reply {
 		settle(coll, e, c.now)
 	}
 	b.items[key] = e
+	h.startJob(c, e)
 	owner := fillTemplate(coll.itemPath, params)
 	once := map[string]any{} // secrets shown by this answer only
 	if field(c.op.schema, []string{"apiKey"}) != nil {

@@ -37,6 +37,7 @@ type Config struct {
 	Log                    *wire.Log
 	Report                 func(format string, args ...any) // tells of answers that break the document
 	Closing                <-chan struct{}                  // closed when the server stops
+	Jobs                   JobRunner                        // runs the executions of jobs that have a handler; nil for none
 }
 
 // Plane serves the control plane. It is safe for concurrent use.
@@ -54,7 +55,7 @@ func New(cfg Config) (*Plane, error) {
 		return nil, err
 	}
 	creds := newCredentials(cfg)
-	h := &handlers{st: newStore(), creds: creds, delay: cfg.DeployDelay, runURL: cfg.RunURL}
+	h := &handlers{st: newStore(), creds: creds, delay: cfg.DeployDelay, runURL: cfg.RunURL, jobs: cfg.Jobs, now: cfg.Now}
 	h.st.seeded = h.restamp
 	return &Plane{api: a, cfg: cfg, creds: creds, handlers: h}, nil
 }
