@@ -18,7 +18,7 @@ import (
 // stream yields one event holding its body.
 //
 // The request is sent when the loop starts, once: ranging over the sequence a second time
-// yields an error and sends nothing. A non-2xx answer is an *APIError, yielded alone; ctx
+// yields an error and sends nothing. An answer that is no success is an *APIError, yielded alone; ctx
 // bounds the whole stream. Breaking out of the loop closes the answer.
 //
 //	for ev, err := range client.RunAgentEvents(ctx, "my-agent", strings.NewReader(`{"inputs":"hi"}`)) {
@@ -52,8 +52,8 @@ func (c *Client) RunAgentEvents(ctx context.Context, name string, body io.Reader
 // returned. Blaxel posts it, when the agent was deployed with a callback URL, to that URL as
 // an AsyncCallback, signed with the headers X-Blaxel-Signature (sha256=<hex>) and
 // X-Blaxel-Timestamp, which package callback verifies. A background call lasts up to 15
-// minutes. A non-2xx answer is an *APIError; a 2xx answer that says {"success": false} is an
-// error too.
+// minutes. An answer that is no success is an *APIError; a 2xx answer that says
+// {"success": false} is an error too.
 func (c *Client) RunAgentAsync(ctx context.Context, name string, body io.Reader, opts ...RunOption) error {
 	resp, err := c.send(ctx, pipeline.KindAgents, name, "", body, append(opts, WithAsync()))
 	if err != nil {

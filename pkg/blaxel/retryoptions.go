@@ -44,7 +44,9 @@ func WithRetryBudget(tokens int) Option {
 // WithMaxResponseBytes sets the largest successful answer of an operation that the client
 // decodes (DefaultMaxResponseBytes by default); a larger one is a *DecodeError whose cause is
 // ErrResponseTooLarge. It bounds what a broken or hostile server can make the client allocate.
-// The bodies of RunAgent and friends stream to the caller and are not bounded.
+// A JSON answer of RunAgent and friends is bounded as it is read (the error comes from its
+// body's Read); their streams and other bodies come whole. MCP sessions (blaxelmcp) bound each
+// JSON answer and each event of a stream by the same limit.
 func WithMaxResponseBytes(n int64) Option {
 	return func(s *config.Settings) error {
 		if n <= 0 {

@@ -104,7 +104,10 @@ func WithMetadata(m gen.Metadata) RunOption {
 
 // RunAgent calls the agent (POST {run URL}/{workspace}/agents/{name} unless options say
 // otherwise) with the client's credentials and workspace, and returns the answer's body as it
-// streams in. The caller must close it. A non-2xx answer is an *APIError.
+// streams in. The caller must close it. An answer that is no success (a 2xx, or a 304 asked
+// for with If-Modified-Since) is an *APIError. A JSON answer is bounded by the client's limit
+// as it is read (WithMaxResponseBytes; past it, reading fails with ErrResponseTooLarge); any
+// other body, a stream among them, comes whole.
 func (c *Client) RunAgent(ctx context.Context, name string, body io.Reader, opts ...RunOption) (io.ReadCloser, error) {
 	return c.run(ctx, "agents", name, "", body, opts)
 }
@@ -145,8 +148,8 @@ func (c *Client) run(ctx context.Context, kind, name, path string, body io.Reade
 	return resp.Body, nil
 }
 
-// send is run, returning the whole 2xx answer. Its span is named after the call: RunAgent,
-// RunFunction, RunModel or RunPreview.
+// send is run, returning the whole successful answer. Its span is named after the call:
+// RunAgent, RunFunction, RunModel or RunPreview.
 func (c *Client) send(ctx context.Context, kind, name, path string, body io.Reader, opts []RunOption) (_ *http.Response, err error) {
 	ctx, op := c.p.StartOperation(ctx, runOperation(kind))
 	defer func() { op.End(err) }()
@@ -197,15 +200,9 @@ func (c *Client) send(ctx context.Context, kind, name, path string, body io.Read
 	if s.previewToken != "" {
 		req.Header.Set("X-Blaxel-Preview-Token", s.previewToken)
 	}
-	resp, err := c.p.Client(dest).Do(req)
-	if err != nil {
-		return nil, c.p.Redact.URLError(err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		defer resp.Body.Close()
-		return nil, pipeline.NewAPIError(req, resp, c.p.Redact)
-	}
-	return resp, nil
+	// The one doer: its success rule, its bound on a JSON answer (read as it comes), its
+	// errors. Any other answer, a stream among them, is the caller's to read as it comes.
+	return c.p.Doer(dest).Do(req)
 }
 
 // runOperation names a call to a workload of kind ("" for a preview) in spans.

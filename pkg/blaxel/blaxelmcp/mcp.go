@@ -7,6 +7,16 @@
 // Connect and ConnectSandbox open a session themselves. NewTransport and NewSandboxTransport
 // give an mcp.Transport instead, for a program (an agent framework's tool set among them)
 // whose own go-sdk client opens the sessions: the same pipeline and guarantees apply.
+//
+// What a session reads is bounded: a JSON answer to a call by the client's limit
+// (blaxel.WithMaxResponseBytes, 64 MiB by default; past it the call fails with an error
+// matching blaxel.ErrResponseTooLarge and the session goes on), each event of a stream by the
+// same limit (past it the call fails with a JSON-RPC error of code -32001 naming the limit),
+// an error answer by its first MiB; over WebSocket, each message by the client's limit (past
+// it, an error matching blaxel.ErrResponseTooLarge ends the session). Errors never hold the client's credentials: a transport's
+// error keeps its type unless its text held one (errors.Is still sees through), and a JSON-RPC
+// error a server sends has them removed from its message and data; results come as they
+// were sent.
 package blaxelmcp
 
 import (

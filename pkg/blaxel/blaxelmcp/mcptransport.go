@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"math"
 	"net/url"
 	"time"
 
@@ -115,12 +115,12 @@ func (t *Transport) open(ctx context.Context) (mcp.Connection, *handshakeWatch, 
 	hc.Timeout = 0 // an overall timeout would cut the session's event streams
 	watch := &handshakeWatch{st: &sessionTransport{
 		next: hc.Transport, connect: t.connectTimeout, headers: t.headerTimeout,
-		apiError: func(req *http.Request, resp *http.Response) *blaxel.APIError {
-			return pipeline.NewAPIError(req, resp, p.Redact)
-		}, connecting: ctx,
+		redact: p.Redact, maxBody: p.MaxBody, connecting: ctx,
 	}}
 	hc.Transport = watch
-	st := &mcp.StreamableClientTransport{Endpoint: base.JoinPath("mcp").String(), HTTPClient: hc}
+	// The session's RoundTripper bounds each event at the client's limit, with an error for the
+	// call it answers; the go-sdk's own bound is only a backstop above it.
+	st := &mcp.StreamableClientTransport{Endpoint: base.JoinPath("mcp").String(), HTTPClient: hc, MaxEventSize: int(min(p.MaxBody, math.MaxInt32)) + 64<<10}
 	conn, err := st.Connect(ctx)
 	if err != nil {
 		return nil, nil, err

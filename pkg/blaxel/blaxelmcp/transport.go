@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptrace"
 	"sync"
@@ -31,7 +32,8 @@ import (
 type sessionTransport struct {
 	next             http.RoundTripper
 	connect, headers time.Duration
-	apiError         func(*http.Request, *http.Response) *blaxel.APIError
+	redact           *redact.Redactor // the client's
+	maxBody          int64            // the client's limit on an answer (see answer.go)
 
 	mu         sync.Mutex
 	connecting context.Context  // the caller's context until connected, then nil
@@ -49,7 +51,10 @@ func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	timer := startAnswerTimer(cancel, t.connect, headers)
 	resp, err := t.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, timer.trace())))
 	timer.stop()
-	if cause := context.Cause(ctx); cause != nil && err == nil {
+	// A cause is set only when a timer or the caller's context cut the request: read before
+	// the request's own context is released, which would set one for every request.
+	cause := context.Cause(ctx)
+	if cause != nil && err == nil {
 		resp.Body.Close() // cut at the very moment it answered
 		err = cause
 	}
@@ -58,13 +63,28 @@ func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		if caller != nil && req.Method == http.MethodGet {
 			return noEventStream(req), nil
 		}
-		if cause := context.Cause(ctx); cause != nil {
-			err = fmt.Errorf("blaxel: %s %s: %w", req.Method, redact.URL(req.URL), cause)
+		if cause != nil {
+			err = fmt.Errorf("blaxel: %s %s: %w", req.Method, t.redact.URL(req.URL), cause)
 		}
-		return nil, err
+		return nil, t.redact.Err(err)
 	}
-	if caller != nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
-		t.keepRefusal(req, resp)
+	redactHeader(resp.Header, t.redact)
+	switch mediaType := contentType(resp); {
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		raw := t.errorAnswer(ctx, resp)
+		if caller != nil {
+			t.keepRefusal(req, resp, raw)
+		}
+	case req.Method == http.MethodPost && pipeline.IsJSON(mediaType):
+		if err := t.jsonAnswer(ctx, req, resp); err != nil {
+			if cause := context.Cause(ctx); cause != nil {
+				err = t.redact.Err(fmt.Errorf("blaxel: %s %s: %w", req.Method, t.redact.URL(req.URL), cause))
+			}
+			cancel(nil)
+			return nil, err
+		}
+	case mediaType == "text/event-stream":
+		resp.Body = newEventFilter(t, req, resp)
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
@@ -108,17 +128,20 @@ func (t *sessionTransport) connected() (cut bool) {
 	return cut
 }
 
-// keepRefusal records an error answer as an *blaxel.APIError and gives the SDK the same body to read.
-func (t *sessionTransport) keepRefusal(req *http.Request, resp *http.Response) {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, pipeline.MaxErrorBody))
-	resp.Body.Close()
+// keepRefusal records an error answer, whose body began with raw, as an *blaxel.APIError.
+func (t *sessionTransport) keepRefusal(req *http.Request, resp *http.Response, raw []byte) {
 	read := *resp
-	read.Body = io.NopCloser(bytes.NewReader(body))
-	refused := t.apiError(req, &read)
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	read.Body = io.NopCloser(bytes.NewReader(raw))
+	refused := pipeline.NewAPIError(req, &read, t.redact)
 	t.mu.Lock()
 	t.refused = refused
 	t.mu.Unlock()
+}
+
+// contentType is the media type of an answer, without its parameters.
+func contentType(resp *http.Response) string {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	return mt
 }
 
 // refusal is the refusal of the latest request sent while connecting, nil when it had none.

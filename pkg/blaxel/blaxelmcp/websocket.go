@@ -16,6 +16,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/blaxel-go/blaxel/internal/pipeline"
+	"github.com/blaxel-go/blaxel/internal/redact"
 )
 
 // A function deployed with spec.runtime.transport "websocket" serves MCP over a WebSocket at
@@ -48,14 +49,18 @@ func (t *webSocketTransport) Connect(ctx context.Context) (mcp.Connection, error
 		return nil, fmt.Errorf("blaxel: the WebSocket handshake with %s: %s", t.p.Redact.URL(t.endpoint), t.p.Redact.Text(err.Error()))
 	}
 	conn.SetReadLimit(t.maxMessage)
-	return &webSocketConn{conn: conn}, nil
+	return &webSocketConn{conn: conn, redact: t.p.Redact, limit: t.maxMessage}, nil
 }
 
-// webSocketConn carries one JSON-RPC message per frame.
+// webSocketConn carries one JSON-RPC message per frame. A JSON-RPC error it reads loses the
+// client's credentials, as its errors do; a frame past the client's limit is an error matching
+// ErrResponseTooLarge.
 type webSocketConn struct {
-	conn  *websocket.Conn
-	close sync.Once
-	err   error
+	conn   *websocket.Conn
+	redact *redact.Redactor
+	limit  int64
+	close  sync.Once
+	err    error
 }
 
 func (c *webSocketConn) Read(ctx context.Context) (jsonrpc.Message, error) {
@@ -65,14 +70,17 @@ func (c *webSocketConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 		case websocket.StatusNormalClosure, websocket.StatusGoingAway:
 			return nil, io.EOF
 		}
-		if errors.Is(err, websocket.ErrMessageTooBig) || errors.Is(err, io.EOF) {
+		switch {
+		case errors.Is(err, websocket.ErrMessageTooBig):
+			return nil, fmt.Errorf("blaxel: reading the MCP WebSocket: %w (%d bytes): %w", pipeline.ErrResponseTooLarge, c.limit, err)
+		case errors.Is(err, io.EOF):
 			return nil, err
 		}
-		return nil, fmt.Errorf("blaxel: reading the MCP WebSocket: %w", err)
+		return nil, c.redact.Err(fmt.Errorf("blaxel: reading the MCP WebSocket: %w", err))
 	}
-	msg, err := jsonrpc.DecodeMessage(data)
+	msg, err := jsonrpc.DecodeMessage(redactRPCError(data, c.redact))
 	if err != nil {
-		return nil, fmt.Errorf("blaxel: the MCP WebSocket sent a frame that is no JSON-RPC message: %w", err)
+		return nil, c.redact.Err(fmt.Errorf("blaxel: the MCP WebSocket sent a frame that is no JSON-RPC message: %w", err))
 	}
 	return msg, nil
 }
@@ -82,7 +90,7 @@ func (c *webSocketConn) Write(ctx context.Context, msg jsonrpc.Message) error {
 	if err != nil {
 		return err
 	}
-	return c.conn.Write(ctx, websocket.MessageText, data)
+	return c.redact.Err(c.conn.Write(ctx, websocket.MessageText, data))
 }
 
 // Close ends the connection with a normal closure, waiting a bounded time for the server's

@@ -98,7 +98,7 @@ func TestMCPOverWebSocketBoundsEachMessage(t *testing.T) {
 	if got := callTool(t, session, "echo", map[string]any{"message": "small"}); got != "small" {
 		t.Errorf("echo answered %q", got)
 	}
-	if _, err := session.CallTool(t.Context(), &mcp.CallToolParams{Name: "big", Arguments: map[string]any{}}); err == nil {
-		t.Fatal("a message past the client's limit was read")
+	if _, err := session.CallTool(t.Context(), &mcp.CallToolParams{Name: "big", Arguments: map[string]any{}}); !errors.Is(err, blaxel.ErrResponseTooLarge) {
+		t.Fatalf("a message past the client's limit: err %v, want one matching ErrResponseTooLarge", err)
 	}
 }
