@@ -102,9 +102,9 @@ func build(s *config.Settings, r pipeline.Resolved, getenv func(string) string, 
 	return &Client{raw: checkedClient{raw}, p: p}, nil
 }
 
-// Pipeline is for the module's own packages (sandbox, blaxelmcp), which send their requests
-// through the client's pipeline: its type is internal, so other code can neither name nor
-// use it.
+// Pipeline is for the module's own packages (sandbox, blaxelmcp...), which send their
+// requests through the client's pipeline. Its type is internal: code outside the module
+// cannot name it, and it is no part of the API, which may change it at any release.
 func (c *Client) Pipeline() *pipeline.Pipeline { return c.p }
 
 // API returns the generated client underneath the methods of Client: the raw layer, which

@@ -131,7 +131,8 @@ func at(p *pipeline.Pipeline, name, raw, header string) (*Sandbox, error) {
 }
 
 // Pipeline is for the module's own packages (blaxelmcp): the pipeline the handle's requests
-// go through, and the handle's destination on it. Its types are internal.
+// go through, and the handle's destination on it. Its types are internal: no part of the
+// API, which may change them at any release.
 func (s *Sandbox) Pipeline() (*pipeline.Pipeline, pipeline.Destination) { return s.p, s.dest }
 
 // Name is the sandbox's name ("" for a handle from OpenPreview).
