@@ -187,8 +187,11 @@ func ConnectProcess(ctx context.Context, sb *sandbox.Sandbox, cmd sandbox.Comman
 	var conn *processConn
 	session, err := client.Connect(ctx, transportFunc(func(ctx context.Context) (mcp.Connection, error) {
 		c, err := t.connect(ctx)
+		if err != nil {
+			return nil, err
+		}
 		conn = c
-		return c, err
+		return c, nil
 	}), nil)
 	if err != nil {
 		if conn != nil {

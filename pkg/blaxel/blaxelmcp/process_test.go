@@ -34,6 +34,7 @@ type echoArgs struct {
 // tool, until its stdin ends. It writes to stderr too, as servers do.
 func serveStdioMCP(ctx context.Context, p *blaxeltest.Process) int {
 	fmt.Fprintln(p.Stderr, `starting {"not": "a message"}`)
+	fmt.Fprintln(p.Stdout, "echo-server 1 ready") // a banner, which is no message
 	server := mcp.NewServer(&mcp.Implementation{Name: "echo-server", Version: "1"}, nil)
 	mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "says the message back"},
 		func(ctx context.Context, req *mcp.CallToolRequest, args echoArgs) (*mcp.CallToolResult, any, error) {
