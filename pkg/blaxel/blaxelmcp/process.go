@@ -109,9 +109,9 @@ func processOptions(opts []ProcessOption) (*processSettings, error) {
 // text (a tool's result quoting a command's output) may see them altered or refused.
 //
 // Closing a session closes the process's stdin, waits for the process to end (see
-// WithExitWait), then stops it, then kills it: Close always returns, within about three
-// times that wait. A ProcessTransport is safe for concurrent use; each session has a process
-// of its own.
+// WithExitWait), then stops it, waits again, then kills it: Close always returns, each of its
+// requests and waits bounded by that wait. A ProcessTransport is safe for concurrent use;
+// each session has a process of its own.
 type ProcessTransport struct {
 	sb       *sandbox.Sandbox
 	cmd      sandbox.Command
