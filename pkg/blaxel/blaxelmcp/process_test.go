@@ -288,3 +288,30 @@ func TestProcessTransportOptions(t *testing.T) {
 		t.Fatalf("a refused option started %d processes", len(procs))
 	}
 }
+
+// A line that looks like a message and is none ends the session with an error that says so,
+// rather than leaving the call waiting for an answer that will not come.
+func TestConnectProcessGarbledLine(t *testing.T) {
+	srv, sb := processBox(t)
+	srv.HandleCommand("garbling-server", func(ctx context.Context, p *blaxeltest.Process) int {
+		fmt.Fprintln(p.Stdout, `{"this is": "no JSON-RPC message"`)
+		<-ctx.Done()
+		return 0
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // guards a hang only
+	defer cancel()
+	_, err := blaxelmcp.ConnectProcess(ctx, sb, sandbox.Command{Command: "garbling-server"}, blaxelmcp.WithExitWait(50*time.Millisecond))
+	if err == nil || !strings.Contains(err.Error(), "no JSON-RPC message") {
+		t.Fatalf("err = %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("connecting waited for the context")
+	}
+	procs, err := sb.Processes(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(procs) != 1 || procs[0].Status == sandboxapi.ProcessResponseStatusRunning {
+		t.Fatalf("the failed session left its process: %+v", procs)
+	}
+}
