@@ -7,6 +7,8 @@
 // Connect and ConnectSandbox open a session themselves. NewTransport and NewSandboxTransport
 // give an mcp.Transport instead, for a program (an agent framework's tool set among them)
 // whose own go-sdk client opens the sessions: the same pipeline and guarantees apply.
+// ConnectProcess and NewProcessTransport do the same for an MCP server that speaks stdio,
+// run as a process of a sandbox: messages go to its stdin and come from its output stream.
 //
 // What a session reads is bounded: a JSON answer to a call by the client's limit
 // (blaxel.WithMaxResponseBytes, 64 MiB by default; past it the call fails with an error
