@@ -123,7 +123,8 @@ bench: ## Benchmarks against hand-written net/http + encoding/json; ends with cl
 	"$$dir/benchratio" "$$dir/bench.txt"
 
 # The sandbox handle against hand-written net/http (bench/sandbox_*): 256 MiB up and down,
-# Run("echo"), and 96 MiB of 8 MiB log lines, through the fake run in a process of its own so
+# Run("echo") (against a streamed and a waiting call), a 1 MiB write, and 96 MiB of 8 MiB log
+# lines, through the fake run in a process of its own so
 # that the heap and CPU reported are the client's. Rounds alternate which side runs first.
 SANDBOX_BENCH_ROUNDS ?= 4
 
@@ -139,7 +140,7 @@ bench-sandbox: ## Sandbox transfers, runs and logs against hand-written net/http
 		"$$dir/bench.test" -test.run '^$$' -test.benchmem -test.benchtime 3x $$order \
 			-test.bench '^BenchmarkSandbox(Upload|Download|Logs)$$'; \
 		"$$dir/bench.test" -test.run '^$$' -test.benchmem -test.benchtime $(BENCH_TIME) $$order \
-			-test.bench '^BenchmarkSandboxRunEcho$$'; \
+			-test.bench '^BenchmarkSandbox(RunEcho|RunEchoWait|WriteSmall)$$'; \
 	done | tee "$$dir/bench.txt" | grep -E '^(Benchmark|cpu:)'; \
 	echo; echo "client/baseline per operation, median of $(SANDBOX_BENCH_ROUNDS) rounds ($$(go env GOVERSION), $$(nproc) cores):"; \
 	"$$dir/benchratio" "$$dir/bench.txt"

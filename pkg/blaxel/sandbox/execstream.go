@@ -46,10 +46,8 @@ func outputEventStart(br *bufio.Reader) (LogStream, bool) {
 // caller's writer is returned as it is; anything wrong with the stream is a *brokenStream.
 func (o *runOutput) copyOutputEvent(br *bufio.Reader, lines *pipeline.Lines, stream LogStream) error {
 	_, _ = br.Discard(len(stdoutEventStart)) // both starts have the same length
-	if o.scratch == nil {
-		o.scratch = make([]byte, 0, outputFlush+utf8.UTFMax)
-	}
-	err := decodeJSONString(br, o.scratch[:0], func(p []byte) error { return o.writeBytes(stream, p) })
+	var err error
+	o.scratch, err = decodeJSONString(br, o.scratch[:0], func(p []byte) error { return o.writeBytes(stream, p) })
 	if err != nil {
 		return err
 	}
@@ -65,12 +63,13 @@ func (o *runOutput) copyOutputEvent(br *bufio.Reader, lines *pipeline.Lines, str
 
 // decodeJSONString decodes a JSON string whose opening quote was read, up to and including
 // its closing quote, handing the decoded bytes to emit in pieces of about outputFlush bytes
-// gathered in buf. Like encoding/json, it turns an unpaired surrogate into U+FFFD.
-func decodeJSONString(br *bufio.Reader, buf []byte, emit func([]byte) error) error {
+// gathered in buf, which it returns for reuse. Like encoding/json, it turns an unpaired
+// surrogate into U+FFFD.
+func decodeJSONString(br *bufio.Reader, buf []byte, emit func([]byte) error) ([]byte, error) {
 	for {
 		if br.Buffered() == 0 {
 			if _, err := br.Peek(1); err != nil {
-				return &brokenStream{unexpectedEOF(err)}
+				return buf, &brokenStream{unexpectedEOF(err)}
 			}
 		}
 		window, _ := br.Peek(br.Buffered())
@@ -84,7 +83,7 @@ func decodeJSONString(br *bufio.Reader, buf []byte, emit func([]byte) error) err
 		_, _ = br.Discard(i)
 		if len(buf) >= outputFlush {
 			if err := emit(buf); err != nil {
-				return err
+				return buf, err
 			}
 			buf = buf[:0]
 		}
@@ -95,15 +94,15 @@ func decodeJSONString(br *bufio.Reader, buf []byte, emit func([]byte) error) err
 		case '"':
 			_, _ = br.Discard(1)
 			if len(buf) > 0 {
-				return emit(buf)
+				return buf, emit(buf)
 			}
-			return nil
+			return buf, nil
 		case '\n':
-			return &brokenStream{errors.New("an output event ends inside its data")}
+			return buf, &brokenStream{errors.New("an output event ends inside its data")}
 		}
 		var err error
 		if buf, err = unescape(br, buf); err != nil {
-			return &brokenStream{err}
+			return buf, &brokenStream{err}
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 func decodeAll(encoded string) (string, error) {
 	br := bufio.NewReaderSize(strings.NewReader(encoded[1:]), 16)
 	var out bytes.Buffer
-	err := decodeJSONString(br, make([]byte, 0, 8), func(p []byte) error { out.Write(p); return nil })
+	_, err := decodeJSONString(br, make([]byte, 0, 8), func(p []byte) error { out.Write(p); return nil })
 	return out.String(), err
 }
 

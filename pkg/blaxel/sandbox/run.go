@@ -186,7 +186,7 @@ func (e *brokenStream) Unwrap() error { return e.err }
 // readExec reads an NDJSON exec stream to its result event.
 func (s *Sandbox) readExec(resp *http.Response, out *runOutput) (*sandboxapi.ProcessResponse, error) {
 	defer resp.Body.Close()
-	br := bufio.NewReaderSize(resp.Body, pipeline.StreamBuffer)
+	br := bufio.NewReaderSize(resp.Body, pipeline.EventBuffer)
 	lines := pipeline.NewLines(br) // reads through br
 	for {
 		if stream, ok := outputEventStart(br); ok {
