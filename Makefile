@@ -145,6 +145,27 @@ bench-sandbox: ## Sandbox transfers, runs and logs against hand-written net/http
 	echo; echo "client/baseline per operation, median of $(SANDBOX_BENCH_ROUNDS) rounds ($$(go env GOVERSION), $$(nproc) cores):"; \
 	"$$dir/benchratio" "$$dir/bench.txt"
 
+# The sandbox handle against Blaxel's official Go SDK (tools/compat/gobench, a module of its own
+# that pins sdk-go) on one in-process fake: Run("echo"), writes of 1 and 64 MiB, a 64 MiB read.
+# Rounds alternate which side runs first; benchratio prints blaxel-go / sdk-go.
+SDK_BENCH_ROUNDS ?= 6
+
+.PHONY: bench-sdk
+
+bench-sdk: ## This client against Blaxel's official Go SDK on the same fake; ends with blaxel-go/sdk-go ratios.
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) -C tools/compat/gobench test -c -o "$$dir/gobench.test" .; \
+	$(GO) build -o "$$dir/benchratio" ./internal/cmd/benchratio; \
+	for round in $$(seq $(SDK_BENCH_ROUNDS)); do \
+		order=-sdk-first=$$([ $$((round % 2)) -eq 0 ] && echo true || echo false); \
+		"$$dir/gobench.test" -test.run '^$$' -test.benchmem -test.benchtime $(BENCH_TIME) $$order \
+			-test.bench '^Benchmark(RunEcho|Write1MiB)$$'; \
+		"$$dir/gobench.test" -test.run '^$$' -test.benchmem -test.benchtime 3x $$order \
+			-test.bench '^Benchmark(Write64MiB|Read64MiB)$$'; \
+	done | tee "$$dir/bench.txt" | grep -E '^(Benchmark|cpu:)'; \
+	echo; echo "blaxel-go/sdk-go per operation, median of $(SDK_BENCH_ROUNDS) rounds ($$(go env GOVERSION), $$(nproc) cores):"; \
+	"$$dir/benchratio" "$$dir/bench.txt"
+
 # Fuzzing of the client's parsers (error bodies, Retry-After, the config file, token answers and
 # expiries, redaction). go test -fuzz takes one target at a time, hence the loop; inputs that
 # fail are written to the package's testdata/fuzz and replayed by every `go test` after. On a busy
