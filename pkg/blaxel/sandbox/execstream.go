@@ -13,35 +13,46 @@ import (
 )
 
 // The starts of the output events of an exec stream as the sandbox writes them (Go's encoder,
-// fields in this order). Such an event is decoded as it is read and its data written out in
-// pieces, so that an event of any size, a replayed line of megabytes say, costs a buffer
-// rather than the line, its decoding and a copy. An event written any other way is read
-// whole (up to pipeline.MaxLine) and decoded with encoding/json.
+// fields in this order). An event that fits in the read buffer is read whole and decoded with
+// encoding/json, so that every rule about events (keepalives, notices) applies to it; a longer
+// output event, a replayed line of megabytes say, is decoded as it is read and its data
+// written out in pieces, so that it costs a buffer rather than the line, its decoding and a
+// copy. Keepalives and notices are short: none of them is long. A long event of any other
+// shape is read whole, up to pipeline.MaxLine.
 var (
 	stdoutEventStart = []byte(`{"type":"stdout","data":"`)
 	stderrEventStart = []byte(`{"type":"stderr","data":"`)
-	// The sandbox's keepalive passed on as output, which Run drops: read whole.
-	keepaliveEvent = []byte(`{"type":"stdout","data":"[keepalive]\n"}`)
 )
 
 // outputFlush is how much decoded output is gathered before it is written out.
 const outputFlush = 32 << 10
 
-// outputEventStart tells, reading no further than it takes, whether the stream goes on with an
-// output event that can be decoded as it is read, and of which stream.
-func outputEventStart(br *bufio.Reader) (LogStream, bool) {
+// longOutputEvent tells, once the next event is whole in the read buffer or fills it, whether
+// it is an output event longer than the buffer, and of which stream.
+func longOutputEvent(br *bufio.Reader) (LogStream, bool) {
+	for {
+		b, _ := br.Peek(br.Buffered())
+		if bytes.IndexByte(b, '\n') >= 0 {
+			return "", false
+		}
+		if len(b) == br.Size() {
+			break
+		}
+		if _, err := br.Peek(len(b) + 1); err != nil {
+			return "", false // the whole-line reading reports it
+		}
+	}
+	b, _ := br.Peek(len(stdoutEventStart))
 	switch {
-	case continuesWith(br, keepaliveEvent):
-		return "", false
-	case continuesWith(br, stdoutEventStart):
+	case bytes.Equal(b, stdoutEventStart):
 		return LogStdout, true
-	case continuesWith(br, stderrEventStart):
+	case bytes.Equal(b, stderrEventStart):
 		return LogStderr, true
 	}
 	return "", false
 }
 
-// copyOutputEvent reads an output event whose start outputEventStart recognised, writing its
+// copyOutputEvent reads an output event that longOutputEvent recognised, writing its
 // data to out as it is decoded, then checks that the event ends there. A write error of the
 // caller's writer is returned as it is; anything wrong with the stream is a *brokenStream.
 func (o *runOutput) copyOutputEvent(br *bufio.Reader, lines *pipeline.Lines, stream LogStream) error {

@@ -189,7 +189,7 @@ func (s *Sandbox) readExec(resp *http.Response, out *runOutput) (*sandboxapi.Pro
 	br := bufio.NewReaderSize(resp.Body, pipeline.EventBuffer)
 	lines := pipeline.NewLines(br) // reads through br
 	for {
-		if stream, ok := outputEventStart(br); ok {
+		if stream, ok := longOutputEvent(br); ok {
 			if err := out.copyOutputEvent(br, lines, stream); err != nil {
 				return nil, err
 			}

@@ -150,6 +150,7 @@ func TestRunWritesAHugeOutputEventWithoutHoldingIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	var body bytes.Buffer // as the sandbox writes its events: type first
+	body.WriteString(`{"type":"stdout","data":"[keepalive]\n"}` + "\n") // short: read whole, and dropped
 	body.WriteString(`{"type":"stdout","data":` + string(encoded) + "}\n")
 	body.WriteString(`{"type":"stderr","data":"a warning\n"}` + "\n")
 	sbx.HandleFunc("POST /process", func(w http.ResponseWriter, r *http.Request) {
