@@ -24,10 +24,9 @@ const (
 	LogOther  LogStream = "" // the sandbox's own notices before any output, such as a truncation notice
 )
 
-// LogChunk is a piece of a process's output: raw bytes, a line or part of one (at most 4 KiB,
-// what the sandbox reads at a time), with its final "\n" when it ends a line. Data points into
-// Logs's read buffer: it is valid until the next iteration, as bufio.Scanner's tokens are;
-// copy what you keep.
+// LogChunk is a piece of a process's output: raw bytes, a line or part of one (at most 64
+// KiB), with its final "\n" when it ends a line. Logs reuses the memory of Data: it is valid
+// until the next iteration, as bufio.Scanner's tokens are; copy what you keep.
 type LogChunk struct {
 	Stream LogStream
 	Data   []byte
@@ -39,11 +38,11 @@ type LogChunk struct {
 // reports an error inside the stream (an unknown process, say), the last value holds the
 // error.
 //
-// Lines may be of any length: a long one comes in several chunks. A chunk's Data is valid
-// until the next iteration; following a log of any size holds one 64 KiB read buffer. The
-// sandbox labels live output per chunk it reads, not per line; a line without a label is
-// given the stream of the label before it, which is right unless both streams write at the
-// same instant. Once the sandbox's log of the process exceeds its cap (32 MiB), a reconnection can
+// Lines may be of any length: one longer than 64 KiB comes in several chunks. A chunk's Data
+// is valid until the next iteration; following a log of any size holds about 200 KiB. The sandbox
+// labels live output per chunk it reads, not per line; a line without a label is given the
+// stream of the label before it, which is right unless both streams write at the same
+// instant. Once the sandbox's log of the process exceeds its cap (32 MiB), a reconnection can
 // no longer line up with what was already yielded and may repeat or skip a little.
 func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, error] {
 	return func(yield func(LogChunk, error) bool) {
@@ -131,6 +130,9 @@ var (
 	keepalive   = []byte(pipeline.KeepaliveLine + "\n")
 )
 
+// maxLogChunk is the most a LogChunk holds: a longer line comes in several.
+const maxLogChunk = 64 << 10
+
 // followLogs reads one connection of the log stream, yielding what was not yielded yet. It
 // returns nil when the stream ended cleanly, and whether it yielded anything.
 //
@@ -155,10 +157,19 @@ func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, y
 		offset     int // bytes of output read of the line after them
 		segment    int // bytes read since the last label
 		atStart    = true
+		pending    = make([]byte, 0, maxLogChunk+logChunkSize+1) // output to yield, of f.stream, and a "\n"
 	)
-	// emit yields output straight from the read buffer: it stays valid until the next read,
-	// which comes after yield returns. data ends with its "\n" when it ends a line.
-	emit := func(data []byte, newline bool) bool {
+	// flush yields what is pending, with a "\n" when it ends a line.
+	flush := func(newline bool) bool {
+		if len(pending) == 0 && !newline {
+			return true
+		}
+		// The chunk is pending itself, valid until the next iteration: no copy, no garbage.
+		data := pending
+		if newline {
+			data = append(data, '\n') // within its capacity
+		}
+		pending = pending[:0]
 		if !yield(LogChunk{Stream: f.stream, Data: data}, nil) {
 			f.stopped = true
 			return false
@@ -175,6 +186,10 @@ func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, y
 			if segment == logChunkSize {
 				segment = 0 // a label or not, the next read starts here
 			}
+			// Deciding may wait for bytes that have not come yet: hand over what is ready first.
+			if br.Buffered() < len(keepalive) && !flush(false) {
+				return true, nil
+			}
 			if atStart && continuesWith(br, keepalive) {
 				_, _ = br.Discard(len(keepalive)) // live only, never replayed: not counted
 				continue
@@ -187,6 +202,9 @@ func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, y
 				stream = LogStderr
 			}
 			if stream != LogOther {
+				if stream != f.stream && !flush(false) {
+					return true, nil
+				}
 				f.stream = stream
 				_, _ = br.Discard(len(stdoutLabel))
 				segment = 0
@@ -195,6 +213,9 @@ func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, y
 		// The output up to the end of the line, the next place a label may start, or the end
 		// of what has arrived.
 		if br.Buffered() == 0 {
+			if !flush(false) {
+				return true, nil
+			}
 			if _, err := br.Peek(1); err != nil {
 				if errors.Is(err, io.EOF) {
 					return progressed, nil
@@ -208,28 +229,31 @@ func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, y
 		if i := bytes.IndexByte(window, '\n'); i >= 0 {
 			n, newline = i+1, true
 		}
-		out := window[:n] // with its "\n", if any
-		// Skip what was yielded already: whole lines, then the bytes of the next one that were.
+		out := window[:n]
+		if newline {
+			out = out[:n-1]
+		}
+		// Skip what was yielded already: whole lines, then the bytes of the next one that were
+		// yielded or are pending.
 		switch {
 		case line < f.lines:
 			out = nil
 		case line == f.lines:
-			text := n
-			if newline {
-				text--
-			}
-			skip := min(max(f.partial-offset, 0), text)
-			offset += text
+			skip := min(max(f.partial+len(pending)-offset, 0), len(out))
+			offset += len(out)
 			out = out[skip:]
 		}
-		if len(out) > 0 && !emit(out, newline) {
-			return true, nil
-		}
+		pending = append(pending, out...)
 		_, _ = br.Discard(n)
 		segment += n
 		if newline {
+			if line >= f.lines && !flush(true) {
+				return true, nil
+			}
 			line++
 			offset = 0
+		} else if len(pending) >= maxLogChunk && !flush(false) {
+			return true, nil
 		}
 		atStart = newline
 	}
