@@ -26,7 +26,8 @@ const (
 
 // LogChunk is a piece of a process's output: raw bytes, a line or part of one (at most 64
 // KiB), with its final "\n" when it ends a line. Logs reuses the memory of Data: it is valid
-// until the next iteration, as bufio.Scanner's tokens are; copy what you keep.
+// until the next iteration, as bufio.Scanner's tokens are; copy what you keep. Following a
+// log of any size holds about 200 KiB.
 type LogChunk struct {
 	Stream LogStream
 	Data   []byte
@@ -38,8 +39,7 @@ type LogChunk struct {
 // reports an error inside the stream (an unknown process, say), the last value holds the
 // error.
 //
-// Lines may be of any length: one longer than 64 KiB comes in several chunks. A chunk's Data
-// is valid until the next iteration; following a log of any size holds about 200 KiB. The sandbox
+// pipeline.Lines may be of any length: one longer than 64 KiB comes in several chunks. The sandbox
 // labels live output per chunk it reads, not per line; a line without a label is given the
 // stream of the label before it, which is right unless both streams write at the same
 // instant. Once the sandbox's log of the process exceeds its cap (32 MiB), a reconnection can

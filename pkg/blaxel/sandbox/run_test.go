@@ -149,8 +149,10 @@ func TestRunWritesAHugeOutputEventWithoutHoldingIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var body bytes.Buffer // as the sandbox writes its events: type first
-	body.WriteString(`{"type":"stdout","data":"[keepalive]\n"}` + "\n") // short: read whole, and dropped
+	// As the sandbox writes its events, type first; a short one is read whole (and this one
+	// dropped), the long one decoded as it comes.
+	var body bytes.Buffer
+	body.WriteString(`{"type":"stdout","data":"[keepalive]\n"}` + "\n")
 	body.WriteString(`{"type":"stdout","data":` + string(encoded) + "}\n")
 	body.WriteString(`{"type":"stderr","data":"a warning\n"}` + "\n")
 	sbx.HandleFunc("POST /process", func(w http.ResponseWriter, r *http.Request) {
