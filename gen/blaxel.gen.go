@@ -765,6 +765,33 @@ func (e SandboxState) Valid() bool {
 	}
 }
 
+// Defines values for SandboxArchiveRestoreState.
+const (
+	SandboxArchiveRestoreStateDownloading SandboxArchiveRestoreState = "downloading"
+	SandboxArchiveRestoreStateExtracting  SandboxArchiveRestoreState = "extracting"
+	SandboxArchiveRestoreStateFailed      SandboxArchiveRestoreState = "failed"
+	SandboxArchiveRestoreStateRelaunching SandboxArchiveRestoreState = "relaunching"
+	SandboxArchiveRestoreStateSucceeded   SandboxArchiveRestoreState = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the SandboxArchiveRestoreState enum.
+func (e SandboxArchiveRestoreState) Valid() bool {
+	switch e {
+	case SandboxArchiveRestoreStateDownloading:
+		return true
+	case SandboxArchiveRestoreStateExtracting:
+		return true
+	case SandboxArchiveRestoreStateFailed:
+		return true
+	case SandboxArchiveRestoreStateRelaunching:
+		return true
+	case SandboxArchiveRestoreStateSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SandboxForkResponseType.
 const (
 	SandboxForkResponseTypeApplication SandboxForkResponseType = "application"
@@ -822,6 +849,24 @@ func (e SandboxScheduleEntryType) Valid() bool {
 	}
 }
 
+// Defines values for SandboxScheduleExecutionStatus.
+const (
+	SandboxScheduleExecutionStatusFailed    SandboxScheduleExecutionStatus = "failed"
+	SandboxScheduleExecutionStatusSucceeded SandboxScheduleExecutionStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the SandboxScheduleExecutionStatus enum.
+func (e SandboxScheduleExecutionStatus) Valid() bool {
+	switch e {
+	case SandboxScheduleExecutionStatusFailed:
+		return true
+	case SandboxScheduleExecutionStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SandboxSnapshotStatus.
 const (
 	SandboxSnapshotStatusFailed  SandboxSnapshotStatus = "failed"
@@ -837,6 +882,39 @@ func (e SandboxSnapshotStatus) Valid() bool {
 	case SandboxSnapshotStatusPending:
 		return true
 	case SandboxSnapshotStatusReady:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxSnapshotSourceKind.
+const (
+	SandboxSnapshotSourceKindSandbox SandboxSnapshotSourceKind = "sandbox"
+)
+
+// Valid indicates whether the value is a known member of the SandboxSnapshotSourceKind enum.
+func (e SandboxSnapshotSourceKind) Valid() bool {
+	switch e {
+	case SandboxSnapshotSourceKindSandbox:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxSnapshotSpecGeneration.
+const (
+	SandboxSnapshotSpecGenerationMk2 SandboxSnapshotSpecGeneration = "mk2"
+	SandboxSnapshotSpecGenerationMk3 SandboxSnapshotSpecGeneration = "mk3"
+)
+
+// Valid indicates whether the value is a known member of the SandboxSnapshotSpecGeneration enum.
+func (e SandboxSnapshotSpecGeneration) Valid() bool {
+	switch e {
+	case SandboxSnapshotSpecGenerationMk2:
+		return true
+	case SandboxSnapshotSpecGenerationMk3:
 		return true
 	default:
 		return false
@@ -869,6 +947,8 @@ func (e SortOrder) Valid() bool {
 
 // Defines values for Status.
 const (
+	StatusARCHIVED     Status = "ARCHIVED"
+	StatusARCHIVING    Status = "ARCHIVING"
 	StatusBUILDING     Status = "BUILDING"
 	StatusBUILT        Status = "BUILT"
 	StatusDEACTIVATED  Status = "DEACTIVATED"
@@ -878,12 +958,17 @@ const (
 	StatusDEPLOYING    Status = "DEPLOYING"
 	StatusFAILED       Status = "FAILED"
 	StatusTERMINATED   Status = "TERMINATED"
+	StatusUNARCHIVING  Status = "UNARCHIVING"
 	StatusUPLOADING    Status = "UPLOADING"
 )
 
 // Valid indicates whether the value is a known member of the Status enum.
 func (e Status) Valid() bool {
 	switch e {
+	case StatusARCHIVED:
+		return true
+	case StatusARCHIVING:
+		return true
 	case StatusBUILDING:
 		return true
 	case StatusBUILT:
@@ -901,6 +986,8 @@ func (e Status) Valid() bool {
 	case StatusFAILED:
 		return true
 	case StatusTERMINATED:
+		return true
+	case StatusUNARCHIVING:
 		return true
 	case StatusUPLOADING:
 		return true
@@ -1134,6 +1221,78 @@ func (e ListSandboxSchedulesParamsType) Valid() bool {
 	}
 }
 
+// Defines values for ListScheduleExecutionsParamsSort.
+const (
+	ListScheduleExecutionsParamsSortCreatedAtAsc  ListScheduleExecutionsParamsSort = "createdAt:asc"
+	ListScheduleExecutionsParamsSortCreatedAtDesc ListScheduleExecutionsParamsSort = "createdAt:desc"
+)
+
+// Valid indicates whether the value is a known member of the ListScheduleExecutionsParamsSort enum.
+func (e ListScheduleExecutionsParamsSort) Valid() bool {
+	switch e {
+	case ListScheduleExecutionsParamsSortCreatedAtAsc:
+		return true
+	case ListScheduleExecutionsParamsSortCreatedAtDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListScheduleExecutionsParamsStatus.
+const (
+	ListScheduleExecutionsParamsStatusFailed    ListScheduleExecutionsParamsStatus = "failed"
+	ListScheduleExecutionsParamsStatusSucceeded ListScheduleExecutionsParamsStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the ListScheduleExecutionsParamsStatus enum.
+func (e ListScheduleExecutionsParamsStatus) Valid() bool {
+	switch e {
+	case ListScheduleExecutionsParamsStatusFailed:
+		return true
+	case ListScheduleExecutionsParamsStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSchedulesParamsSort.
+const (
+	ListSchedulesParamsSortCreatedAtAsc  ListSchedulesParamsSort = "createdAt:asc"
+	ListSchedulesParamsSortCreatedAtDesc ListSchedulesParamsSort = "createdAt:desc"
+)
+
+// Valid indicates whether the value is a known member of the ListSchedulesParamsSort enum.
+func (e ListSchedulesParamsSort) Valid() bool {
+	switch e {
+	case ListSchedulesParamsSortCreatedAtAsc:
+		return true
+	case ListSchedulesParamsSortCreatedAtDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSchedulesParamsType.
+const (
+	ListSchedulesParamsTypeAt   ListSchedulesParamsType = "at"
+	ListSchedulesParamsTypeCron ListSchedulesParamsType = "cron"
+)
+
+// Valid indicates whether the value is a known member of the ListSchedulesParamsType enum.
+func (e ListSchedulesParamsType) Valid() bool {
+	switch e {
+	case ListSchedulesParamsTypeAt:
+		return true
+	case ListSchedulesParamsTypeCron:
+		return true
+	default:
+		return false
+	}
+}
+
 // Agent An AI agent: its identity (`metadata`), its definition (`spec`), its deployment `status` and recent `events`.
 type Agent struct {
 	// Events What happened to a resource recently.
@@ -1145,7 +1304,7 @@ type Agent struct {
 	// Spec The definition of an agent: what runs, where, on which triggers, with which functions and policies.
 	Spec AgentSpec `json:"spec"`
 
-	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops. A sandbox that ArchiveSandbox stores reads `ARCHIVING`, then `ARCHIVED`; UnarchiveSandbox makes it `UNARCHIVING` until it is back.
 	Status *Status `json:"status,omitempty"`
 }
 
@@ -1180,7 +1339,8 @@ type AgentRuntimeGeneration string
 
 // AgentSpec The definition of an agent: what runs, where, on which triggers, with which functions and policies.
 type AgentSpec struct {
-	// Configurations Configuration values of a workload by name, each possibly secret.
+	// Configurations Named configuration values of a workload (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
 	// Enabled False keeps the agent's definition but runs nothing; true unless given.
@@ -1189,20 +1349,31 @@ type AgentSpec struct {
 	// Flavors The kinds of hardware a workload may run on.
 	Flavors *Flavors `json:"flavors,omitempty"`
 
-	// Functions Names of functions an agent may call.
+	// Functions The functions an agent could call (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Functions *FunctionsList `json:"functions,omitempty"`
 
 	// IntegrationConnections Names of integration connections.
 	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
-	Knowledgebase          *string                     `json:"knowledgebase,omitempty"`
-	Model                  *string                     `json:"model,omitempty"`
+
+	// Knowledgebase The knowledge base an agent read (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Knowledgebase *string `json:"knowledgebase,omitempty"`
+
+	// Model The model an agent spoke through (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Model *string `json:"model,omitempty"`
 
 	// Policies Names of the policies a resource follows.
 	Policies *PoliciesList `json:"policies,omitempty"`
 
-	// PrivateClusters A private cluster a model runs on.
+	// PrivateClusters The private cluster a workload ran on (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
-	Prompt          *string              `json:"prompt,omitempty"`
+
+	// Prompt An agent's prompt (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Prompt *string `json:"prompt,omitempty"`
 
 	// Public Whether the deployed agent answers without credentials. Only agents on the mk3 generation can be public.
 	Public *bool `json:"public,omitempty"`
@@ -1219,7 +1390,10 @@ type AgentSpec struct {
 	// Runtime How an agent runs: its image, memory, scaling bounds and environment variables.
 	Runtime *AgentRuntime `json:"runtime,omitempty"`
 	Sandbox *bool         `json:"sandbox,omitempty"`
-	StoreID *string       `json:"storeId,omitempty"`
+
+	// StoreID The agent-store entry an agent came from (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	StoreID *string `json:"storeId,omitempty"`
 
 	// Triggers What starts a workload.
 	Triggers *Triggers `json:"triggers,omitempty"`
@@ -1660,7 +1834,7 @@ type EgressGateway struct {
 	// Spec The definition of an egress gateway: its region.
 	Spec EgressGatewaySpec `json:"spec"`
 
-	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops. A sandbox that ArchiveSandbox stores reads `ARCHIVING`, then `ARCHIVED`; UnarchiveSandbox makes it `UNARCHIVING` until it is back.
 	Status *Status `json:"status,omitempty"`
 }
 
@@ -1706,7 +1880,7 @@ type EgressIP struct {
 	// Spec The definition of an egress IP: its family, and the address once assigned.
 	Spec EgressIPSpec `json:"spec"`
 
-	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops. A sandbox that ArchiveSandbox stores reads `ARCHIVING`, then `ARCHIVED`; UnarchiveSandbox makes it `UNARCHIVING` until it is back.
 	Status *Status `json:"status,omitempty"`
 }
 
@@ -1853,7 +2027,7 @@ type Function struct {
 	// Spec The definition of a function: what runs, where, its tools and its triggers.
 	Spec FunctionSpec `json:"spec"`
 
-	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops. A sandbox that ArchiveSandbox stores reads `ARCHIVING`, then `ARCHIVED`; UnarchiveSandbox makes it `UNARCHIVING` until it is back.
 	Status *Status `json:"status,omitempty"`
 }
 
@@ -1927,7 +2101,8 @@ type FunctionSchema struct {
 
 // FunctionSpec The definition of a function: what runs, where, its tools and its triggers.
 type FunctionSpec struct {
-	// Configurations Configuration values of a workload by name, each possibly secret.
+	// Configurations Named configuration values of a workload (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
 	// Enabled False keeps the function's definition but runs nothing; true unless given.
@@ -1938,12 +2113,16 @@ type FunctionSpec struct {
 
 	// IntegrationConnections Names of integration connections.
 	IntegrationConnections *IntegrationConnectionsList `json:"integrationConnections,omitempty"`
-	Kit                    []FunctionKit               `json:"kit,omitempty"`
+
+	// Kit The tools a function kit offered (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Kit []FunctionKit `json:"kit,omitempty"`
 
 	// Policies Names of the policies a resource follows.
 	Policies *PoliciesList `json:"policies,omitempty"`
 
-	// PrivateClusters A private cluster a model runs on.
+	// PrivateClusters The private cluster a workload ran on (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
 
 	// Public Whether the deployed function answers without credentials. Only functions on the mk3 generation can be public.
@@ -1959,7 +2138,8 @@ type FunctionSpec struct {
 	Runtime *FunctionRuntime `json:"runtime,omitempty"`
 	Sandbox *bool            `json:"sandbox,omitempty"`
 
-	// Schema A JSON Schema describing a function's input.
+	// Schema The JSON Schema of a function's input (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Schema *FunctionSchema `json:"schema,omitempty"`
 
 	// Triggers What starts a workload.
@@ -2049,7 +2229,7 @@ type ImageMetadata struct {
 	ResourceType    *string     `json:"resourceType,omitempty"`
 	SourceWorkspace *string     `json:"sourceWorkspace,omitempty"`
 
-	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops. A sandbox that ArchiveSandbox stores reads `ARCHIVING`, then `ARCHIVED`; UnarchiveSandbox makes it `UNARCHIVING` until it is back.
 	Status    *Status `json:"status,omitempty"`
 	UpdatedAt *string `json:"updatedAt,omitempty"`
 	Workspace *string `json:"workspace,omitempty"`
@@ -2194,7 +2374,7 @@ type Job struct {
 	// Spec The definition of a job: what runs, where, on which triggers and with which volumes.
 	Spec JobSpec `json:"spec"`
 
-	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops. A sandbox that ArchiveSandbox stores reads `ARCHIVING`, then `ARCHIVED`; UnarchiveSandbox makes it `UNARCHIVING` until it is back.
 	Status *Status `json:"status,omitempty"`
 }
 
@@ -2527,7 +2707,7 @@ type Metadata struct {
 	// Labels Labels: free key-value pairs for your own use.
 	Labels *MetadataLabels `json:"labels,omitempty"`
 
-	// Name The resource's name, used in its paths: lowercase letters, digits and hyphens, at most 49 characters, unique among its kind in the workspace. It cannot change once the resource exists: an update that names another is refused.
+	// Name The resource's name, used in its paths: lowercase letters, digits and hyphens, at most 49 characters, unique among its kind in the workspace. It cannot change once the resource exists: an update that names another is refused. Required in every body but CreateSandbox's, where the server names a sandbox sent without one.
 	Name string `json:"name"`
 
 	// Plan The billing plan the resource runs under.
@@ -2560,7 +2740,7 @@ type Model struct {
 	// Spec The definition of a model API: the model, the integration connection that reaches it, and policies.
 	Spec ModelSpec `json:"spec"`
 
-	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops. A sandbox that ArchiveSandbox stores reads `ARCHIVING`, then `ARCHIVED`; UnarchiveSandbox makes it `UNARCHIVING` until it is back.
 	Status *Status `json:"status,omitempty"`
 }
 
@@ -2600,7 +2780,8 @@ type ModelRuntimeType string
 
 // ModelSpec The definition of a model API: the model, the integration connection that reaches it, and policies.
 type ModelSpec struct {
-	// Configurations Configuration values of a workload by name, each possibly secret.
+	// Configurations Named configuration values of a workload (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
 	// Enabled False keeps the model's definition but serves nothing; true unless given.
@@ -2615,7 +2796,8 @@ type ModelSpec struct {
 	// Policies Names of the policies a resource follows.
 	Policies *PoliciesList `json:"policies,omitempty"`
 
-	// PrivateClusters A private cluster a model runs on.
+	// PrivateClusters The private cluster a workload ran on (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
 
 	// Revision Which revision takes traffic: the active one, an optional canary and its share.
@@ -2911,7 +3093,7 @@ type Preview struct {
 	// Spec The definition of a preview: port, visibility, address and headers.
 	Spec PreviewSpec `json:"spec"`
 
-	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops. A sandbox that ArchiveSandbox stores reads `ARCHIVING`, then `ARCHIVED`; UnarchiveSandbox makes it `UNARCHIVING` until it is back.
 	Status *Status `json:"status,omitempty"`
 }
 
@@ -3123,6 +3305,9 @@ type RevisionMetadata struct {
 
 // Sandbox A sandbox: a micro-VM that starts in moments and sleeps when idle.
 type Sandbox struct {
+	// Archive Where a sandbox's archive stands: its filesystem stored while its compute is freed (ArchiveSandbox), and the restore that brings it back (UnarchiveSandbox). Every field is set by the platform.
+	Archive *SandboxArchive `json:"archive,omitempty"`
+
 	// Errors The infrastructure failures of the sandbox, oldest first.
 	Errors []SandboxInfrastructureError `json:"errors,omitempty"`
 
@@ -3147,7 +3332,7 @@ type Sandbox struct {
 	// State `RUNNING`, or `STANDBY` while the sandbox sleeps between uses.
 	State *SandboxState `json:"state,omitempty"`
 
-	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops. A sandbox that ArchiveSandbox stores reads `ARCHIVING`, then `ARCHIVED`; UnarchiveSandbox makes it `UNARCHIVING` until it is back.
 	Status *Status `json:"status,omitempty"`
 }
 
@@ -3156,6 +3341,48 @@ type SandboxNodeGeneration string
 
 // SandboxState `RUNNING`, or `STANDBY` while the sandbox sleeps between uses.
 type SandboxState string
+
+// SandboxArchive Where a sandbox's archive stands: its filesystem stored while its compute is freed (ArchiveSandbox), and the restore that brings it back (UnarchiveSandbox). Every field is set by the platform.
+type SandboxArchive struct {
+	// CreatedAt When the archive was complete.
+	CreatedAt *time.Time `json:"createdAt,omitempty"`
+
+	// Generation The infrastructure generation the sandbox ran on when it was archived.
+	Generation *string `json:"generation,omitempty"`
+
+	// Key Where the archive is kept in the platform's storage.
+	Key *string `json:"key,omitempty"`
+
+	// Restore How far the restore of an archived sandbox has got.
+	Restore *SandboxArchiveRestore `json:"restore,omitempty"`
+
+	// RestoreStartedAt When bringing the sandbox back began; set while it is unarchived.
+	RestoreStartedAt *time.Time `json:"restoreStartedAt,omitempty"`
+
+	// Size The archive's size in bytes.
+	Size *int64 `json:"size,omitempty"`
+
+	// StartedAt When archiving began, while the filesystem is still being stored.
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+}
+
+// SandboxArchiveRestore How far the restore of an archived sandbox has got.
+type SandboxArchiveRestore struct {
+	// Files How many files are back so far.
+	Files *int `json:"files,omitempty"`
+
+	// RestoredBytes How many bytes of the archive are back so far.
+	RestoredBytes *int64 `json:"restoredBytes,omitempty"`
+
+	// State The step the restore is at: `downloading` the archive, `extracting` it, `relaunching` the processes, then `succeeded` or `failed`.
+	State *SandboxArchiveRestoreState `json:"state,omitempty"`
+
+	// TotalBytes The archive's whole size in bytes; absent when the storage did not tell it.
+	TotalBytes *int64 `json:"totalBytes,omitempty"`
+}
+
+// SandboxArchiveRestoreState The step the restore is at: `downloading` the archive, `extracting` it, `relaunching` the processes, then `succeeded` or `failed`.
+type SandboxArchiveRestoreState string
 
 // SandboxDefinition A ready-made sandbox image of the hub.
 type SandboxDefinition struct {
@@ -3211,8 +3438,11 @@ type SandboxError struct {
 // SandboxForkRequest What to start from a sandbox's snapshot, and under which name.
 type SandboxForkRequest struct {
 	CustomDomain *string `json:"customDomain,omitempty"`
-	Port         *int    `json:"port,omitempty"`
-	Prefix       *string `json:"prefix,omitempty"`
+
+	// Envs Variables the fork runs with besides the source's: one the source has takes the value given here, one it lacks is added, and the source's others are kept.
+	Envs   []Env   `json:"envs,omitempty"`
+	Port   *int    `json:"port,omitempty"`
+	Prefix *string `json:"prefix,omitempty"`
 
 	// SnapshotID The snapshot to start from.
 	SnapshotID *string `json:"snapshotId,omitempty"`
@@ -3288,6 +3518,15 @@ type SandboxNetwork struct {
 	Subnet *string `json:"subnet,omitempty"`
 }
 
+// SandboxRestoreResponse The answer of RestoreSandboxSnapshot.
+type SandboxRestoreResponse struct {
+	// Name The sandbox that was restored.
+	Name string `json:"name"`
+
+	// SnapshotID The snapshot it was restored to.
+	SnapshotID string `json:"snapshotId"`
+}
+
 // SandboxRuntime How a sandbox runs: image, memory, ports, variables and expiry.
 type SandboxRuntime struct {
 	Envs []Env `json:"envs,omitempty"`
@@ -3330,6 +3569,9 @@ type SandboxScheduleEntry struct {
 	// MaxExecutions How many execution records are kept, 100 unless given; past it, each new execution drops the oldest record.
 	MaxExecutions *int `json:"maxExecutions,omitempty"`
 
+	// Sandbox The name of the sandbox the schedule runs in.
+	Sandbox *string `json:"sandbox,omitempty"`
+
 	// Type `cron` repeats on `value` (a cron expression), `at` runs once at `value` (RFC 3339), `sleep` once after `value` (a duration). A `sleep` schedule is stored as `at`, so stored schedules are `cron` or `at` only.
 	Type *SandboxScheduleEntryType `json:"type,omitempty"`
 
@@ -3357,7 +3599,13 @@ type SandboxScheduleExecution struct {
 	ExecutedAt  *time.Time `json:"executedAt,omitempty"`
 	ID          *string    `json:"id,omitempty"`
 	ProcessName *string    `json:"processName,omitempty"`
-	ScheduleID  *string    `json:"scheduleId,omitempty"`
+
+	// Sandbox The name of the sandbox the run was sent to.
+	Sandbox    *string `json:"sandbox,omitempty"`
+	ScheduleID *string `json:"scheduleId,omitempty"`
+
+	// Status Whether the sandbox accepted the command (`succeeded`) or not (`failed`); it says nothing of how the command ended. Runs recorded before this field existed have none.
+	Status *SandboxScheduleExecutionStatus `json:"status,omitempty"`
 
 	// StatusCode The HTTP status the sandbox answered when the command was sent: 2xx or 3xx means accepted, 0 that the sandbox could not be reached.
 	StatusCode *int `json:"statusCode,omitempty"`
@@ -3366,12 +3614,24 @@ type SandboxScheduleExecution struct {
 	Timeout *int `json:"timeout,omitempty"`
 }
 
+// SandboxScheduleExecutionStatus Whether the sandbox accepted the command (`succeeded`) or not (`failed`); it says nothing of how the command ended. Runs recorded before this field existed have none.
+type SandboxScheduleExecutionStatus string
+
 // SandboxScheduleExecutionList One page of schedule runs: the items in `data`, and in `meta` whether more follow and the cursor to them.
 type SandboxScheduleExecutionList struct {
 	Data []SandboxScheduleExecution `json:"data,omitempty"`
 
 	// Meta Whether more scheduled runs follow, and the cursor to them. Always present from version 2026-04-28 on.
 	Meta PaginationMeta `json:"meta"`
+}
+
+// SandboxScheduleExecutionStatusMetrics Scheduled runs of a window, by whether the sandbox accepted their command.
+type SandboxScheduleExecutionStatusMetrics struct {
+	// Failed Runs whose command the sandbox refused or could not be sent.
+	Failed *int `json:"failed,omitempty"`
+
+	// Succeeded Runs whose command the sandbox accepted.
+	Succeeded *int `json:"succeeded,omitempty"`
 }
 
 // SandboxScheduleInput The command a schedule runs, with its directory, variables and timeout.
@@ -3390,13 +3650,42 @@ type SandboxScheduleInput struct {
 	WorkingDir *string `json:"workingDir,omitempty"`
 }
 
+// SandboxScheduleMetrics The answer of GetSandboxScheduleMetrics, counts of the workspace over a window.
+type SandboxScheduleMetrics struct {
+	// Executions Scheduled runs submitted in the window.
+	Executions *int `json:"executions,omitempty"`
+
+	// ExecutionsByStatus Scheduled runs of a window, by whether the sandbox accepted their command.
+	ExecutionsByStatus *SandboxScheduleExecutionStatusMetrics `json:"executionsByStatus,omitempty"`
+
+	// Sandboxes Sandboxes of the workspace that are active.
+	Sandboxes *int `json:"sandboxes,omitempty"`
+
+	// Schedules Schedules of the workspace.
+	Schedules *int `json:"schedules,omitempty"`
+
+	// Since The start of the window, included, rounded down to a UTC minute.
+	Since *time.Time `json:"since,omitempty"`
+
+	// Until The end of the window, excluded, rounded down to a UTC minute.
+	Until *time.Time `json:"until,omitempty"`
+}
+
 // SandboxSnapshot A saved state of a sandbox.
 type SandboxSnapshot struct {
-	CreatedAt   string  `json:"createdAt"`
-	CreatedBy   *string `json:"createdBy,omitempty"`
-	ID          string  `json:"id"`
-	Name        *string `json:"name,omitempty"`
-	SandboxName string  `json:"sandboxName"`
+	CreatedAt string  `json:"createdAt"`
+	CreatedBy *string `json:"createdBy,omitempty"`
+	ID        string  `json:"id"`
+	Name      string  `json:"name"`
+
+	// SandboxName The sandbox it was taken from, as `source.name` also says; kept for older readers.
+	SandboxName *string `json:"sandboxName,omitempty"`
+
+	// Source What a snapshot was taken from.
+	Source *SandboxSnapshotSource `json:"source,omitempty"`
+
+	// Spec How the source of a snapshot ran when it was taken; what is started from the snapshot runs the same way.
+	Spec *SandboxSnapshotSpec `json:"spec,omitempty"`
 
 	// Status Whether the snapshot can be used: `pending` while it is taken, then `ready` or `failed`.
 	Status    SandboxSnapshotStatus `json:"status"`
@@ -3406,17 +3695,69 @@ type SandboxSnapshot struct {
 // SandboxSnapshotStatus Whether the snapshot can be used: `pending` while it is taken, then `ready` or `failed`.
 type SandboxSnapshotStatus string
 
-// SandboxSnapshotRequest The name to give a new snapshot.
-type SandboxSnapshotRequest struct {
-	Name *string `json:"name,omitempty"`
+// SandboxSnapshotList One page of the workspace's snapshots: the items in `data`, and in `meta` whether more follow and the cursor to them.
+type SandboxSnapshotList struct {
+	Data []SandboxSnapshot `json:"data,omitempty"`
+
+	// Meta Whether more snapshots follow, and the cursor to them.
+	Meta *PaginationMeta `json:"meta,omitempty"`
 }
+
+// SandboxSnapshotRequest What a new snapshot is taken from, and its name.
+type SandboxSnapshotRequest struct {
+	// Name The snapshot's name, unique in the workspace; the server makes one when it is absent, and always does for CreateSandboxSnapshot.
+	Name *string `json:"name,omitempty"`
+
+	// Source What a snapshot was taken from.
+	Source *SandboxSnapshotSource `json:"source,omitempty"`
+}
+
+// SandboxSnapshotSource What a snapshot was taken from.
+type SandboxSnapshotSource struct {
+	// Deleted True once the source is deleted; the snapshot can still be restored and forked, the link is kept as a record.
+	Deleted *bool `json:"deleted,omitempty"`
+
+	// Kind The kind of the source; `sandbox` unless given, the only kind that can be snapshotted.
+	Kind *SandboxSnapshotSourceKind `json:"kind,omitempty"`
+
+	// Name The source's name (its `metadata.name`).
+	Name string `json:"name"`
+}
+
+// SandboxSnapshotSourceKind defines model for SandboxSnapshotSource.Kind.
+type SandboxSnapshotSourceKind string
+
+// SandboxSnapshotSpec How the source of a snapshot ran when it was taken; what is started from the snapshot runs the same way.
+type SandboxSnapshotSpec struct {
+	// Generation The infrastructure generation it was taken on; it restores only on that generation.
+	Generation *SandboxSnapshotSpecGeneration `json:"generation,omitempty"`
+
+	// Image The image the source ran.
+	Image *string `json:"image,omitempty"`
+
+	// Memory The source's memory, in MB.
+	Memory *int `json:"memory,omitempty"`
+
+	// Ports The ports a workload listens on.
+	Ports *Ports `json:"ports,omitempty"`
+
+	// Region The region that holds the snapshot, where what is restored or forked from it runs.
+	Region *string `json:"region,omitempty"`
+
+	// Volumes The volumes mounted in a workload.
+	Volumes *VolumeAttachments `json:"volumes,omitempty"`
+}
+
+// SandboxSnapshotSpecGeneration The infrastructure generation it was taken on; it restores only on that generation.
+type SandboxSnapshotSpecGeneration string
 
 // SandboxSnapshots The snapshots of a sandbox.
 type SandboxSnapshots = []SandboxSnapshot
 
 // SandboxSpec The definition of a sandbox: image and memory, region, network, volumes and lifecycle.
 type SandboxSpec struct {
-	// Configurations Configuration values of a workload by name, each possibly secret.
+	// Configurations Named configuration values of a workload (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 
 	// Enabled False keeps the sandbox's definition but runs nothing; true unless given.
@@ -3437,7 +3778,8 @@ type SandboxSpec struct {
 	// Policies Names of the policies a resource follows.
 	Policies *PoliciesList `json:"policies,omitempty"`
 
-	// PrivateClusters A private cluster a model runs on.
+	// PrivateClusters The private cluster a workload ran on (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
 
 	// Region Where the sandbox runs, e.g. `us-pdx-1`; see ListLocations. Without it, the server picks the region nearest to the caller.
@@ -3535,7 +3877,7 @@ type StartSandbox struct {
 	Status   *string   `json:"status,omitempty"`
 }
 
-// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops. A sandbox that ArchiveSandbox stores reads `ARCHIVING`, then `ARCHIVED`; UnarchiveSandbox makes it `UNARCHIVING` until it is back.
 type Status string
 
 // StopSandbox The answer to a stop request (2025 API).
@@ -3665,7 +4007,7 @@ type VPC struct {
 	// Spec The settings of a VPC.
 	Spec VPCSpec `json:"spec"`
 
-	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops.
+	// Status Where a deployment stands. `DEPLOYED` and `FAILED` are where polling stops. A sandbox that ArchiveSandbox stores reads `ARCHIVING`, then `ARCHIVED`; UnarchiveSandbox makes it `UNARCHIVING` until it is back.
 	Status *Status `json:"status,omitempty"`
 }
 
@@ -3800,7 +4142,8 @@ type VolumeTemplateVersionDeletion struct {
 
 // WorkloadSpecBase What every workload spec shares besides its runtime: enabled flag, flavors, integration connections, policies, revision traffic. Each kind names its own runtime schema.
 type WorkloadSpecBase struct {
-	// Configurations Configuration values of a workload by name, each possibly secret.
+	// Configurations Named configuration values of a workload (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Configurations *SpecConfigurations `json:"configurations,omitempty"`
 	Enabled        *bool               `json:"enabled,omitempty"`
 
@@ -3813,7 +4156,8 @@ type WorkloadSpecBase struct {
 	// Policies Names of the policies a resource follows.
 	Policies *PoliciesList `json:"policies,omitempty"`
 
-	// PrivateClusters A private cluster a model runs on.
+	// PrivateClusters The private cluster a workload ran on (2025 API); Blaxel's September 2026 client no longer lists it.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	PrivateClusters *ModelPrivateCluster `json:"privateClusters,omitempty"`
 
 	// Revision Which revision takes traffic: the active one, an optional canary and its share.
@@ -4041,6 +4385,9 @@ type PrivateClusterName = string
 
 // SandboxName defines model for SandboxName.
 type SandboxName = string
+
+// SnapshotName defines model for SnapshotName.
+type SnapshotName = string
 
 // SubOrEmail defines model for SubOrEmail.
 type SubOrEmail = string
@@ -4385,6 +4732,96 @@ type ListSandboxSchedulesParams struct {
 // ListSandboxSchedulesParamsType defines parameters for ListSandboxSchedules.
 type ListSandboxSchedulesParamsType string
 
+// ListScheduleExecutionsParams defines parameters for ListScheduleExecutions.
+type ListScheduleExecutionsParams struct {
+	// Limit How many runs a page holds at most.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
+	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Sort The order of the runs, by when they were created; newest first unless given.
+	Sort *ListScheduleExecutionsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
+	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
+
+	// Status Only the runs whose command the sandbox accepted (`succeeded`) or refused (`failed`). Runs recorded before this status existed have none and match neither.
+	Status *ListScheduleExecutionsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Sandbox Only the runs of this sandbox's schedules (its `metadata.name`).
+	Sandbox *string `form:"sandbox,omitempty" json:"sandbox,omitempty"`
+
+	// Schedule Only the runs of the schedule with this id.
+	Schedule *string `form:"schedule,omitempty" json:"schedule,omitempty"`
+
+	// Since Only the runs created at this RFC 3339 instant or later.
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Only the runs created at this RFC 3339 instant or earlier.
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+}
+
+// ListScheduleExecutionsParamsSort defines parameters for ListScheduleExecutions.
+type ListScheduleExecutionsParamsSort string
+
+// ListScheduleExecutionsParamsStatus defines parameters for ListScheduleExecutions.
+type ListScheduleExecutionsParamsStatus string
+
+// ListSchedulesParams defines parameters for ListSchedules.
+type ListSchedulesParams struct {
+	// Limit How many schedules a page holds at most.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
+	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Sort The order of the schedules, by when they were created; newest first unless given.
+	Sort *ListSchedulesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
+	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sandbox Only this sandbox's schedules (its `metadata.name`).
+	Sandbox *string `form:"sandbox,omitempty" json:"sandbox,omitempty"`
+
+	// Type Only the schedules stored with this timing, `cron` or `at`; a `sleep` schedule is stored as `at`.
+	Type *ListSchedulesParamsType `form:"type,omitempty" json:"type,omitempty"`
+}
+
+// ListSchedulesParamsSort defines parameters for ListSchedules.
+type ListSchedulesParamsSort string
+
+// ListSchedulesParamsType defines parameters for ListSchedules.
+type ListSchedulesParamsType string
+
+// GetSandboxScheduleMetricsParams defines parameters for GetSandboxScheduleMetrics.
+type GetSandboxScheduleMetricsParams struct {
+	// Since The start of the window, included: an RFC 3339 instant within the last 7 days; 24 hours before `until` unless given.
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until The end of the window, excluded, as an RFC 3339 instant; the current minute unless given.
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+}
+
+// ListSnapshotsParams defines parameters for ListSnapshots.
+type ListSnapshotsParams struct {
+	// Cursor The `meta.nextCursor` of the previous page; leave it out for the first page. Cursors are opaque, and a server refuses one used with another workspace, other filters, `q` or `sort` than those it was made for, or after 24 hours.
+	Cursor *PaginationCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit The page size: 50 unless given, 200 at most. The server takes a larger value as 200 rather than refusing it.
+	Limit *PaginationLimit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Sort The order of the items: `createdAt:desc` unless given. Applied from version 2026-04-28 on; a cursor stays bound to the order it was made with.
+	Sort *PaginationSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Q A search over names, display names and labels' keys and values, trimmed and without regard to case. A search of fewer than two characters is ignored (the listing is whole), not refused. Applied from version 2026-04-28 on.
+	Q *PaginationQuery `form:"q,omitempty" json:"q,omitempty"`
+
+	// Anchor `end` starts from the last page; accepted only with a `createdAt` sort, in either direction.
+	Anchor *PaginationAnchor `form:"anchor,omitempty" json:"anchor,omitempty"`
+}
+
 // CreateVolumeTemplateParams defines parameters for CreateVolumeTemplate.
 type CreateVolumeTemplateParams struct {
 	// Upload Answer with an address to upload the new template's content to.
@@ -4556,6 +4993,12 @@ type UpdateWorkspaceServiceAccountJSONRequestBody = ServiceAccountUpdateRequest
 
 // CreateAPIKeyForServiceAccountJSONRequestBody defines body for CreateAPIKeyForServiceAccount for application/json ContentType.
 type CreateAPIKeyForServiceAccountJSONRequestBody = APIKeyCreateRequest
+
+// CreateSnapshotJSONRequestBody defines body for CreateSnapshot for application/json ContentType.
+type CreateSnapshotJSONRequestBody = SandboxSnapshotRequest
+
+// ForkSnapshotJSONRequestBody defines body for ForkSnapshot for application/json ContentType.
+type ForkSnapshotJSONRequestBody = SandboxForkRequest
 
 // InviteWorkspaceUserJSONRequestBody defines body for InviteWorkspaceUser for application/json ContentType.
 type InviteWorkspaceUserJSONRequestBody = WorkspaceUserInvitation
@@ -5444,7 +5887,7 @@ type ClientInterface interface {
 
 	// ListKnowledgebases List knowledge bases
 	//
-	// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /knowledgebases (the `ListKnowledgebases` operationId).
 	//
@@ -5453,7 +5896,7 @@ type ClientInterface interface {
 
 	// CreateKnowledgebaseWithBody Create a knowledge base
 	//
-	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5464,7 +5907,7 @@ type ClientInterface interface {
 
 	// CreateKnowledgebase Create a knowledge base
 	//
-	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5475,7 +5918,7 @@ type ClientInterface interface {
 
 	// DeleteKnowledgebase Delete a knowledge base
 	//
-	// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with DELETE /knowledgebases/{knowledgebaseName} (the `DeleteKnowledgebase` operationId).
 	//
@@ -5484,7 +5927,7 @@ type ClientInterface interface {
 
 	// GetKnowledgebase Get a knowledge base
 	//
-	// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /knowledgebases/{knowledgebaseName} (the `GetKnowledgebase` operationId).
 	//
@@ -5493,7 +5936,7 @@ type ClientInterface interface {
 
 	// UpdateKnowledgebaseWithBody Update a knowledge base
 	//
-	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5504,7 +5947,7 @@ type ClientInterface interface {
 
 	// UpdateKnowledgebase Update a knowledge base
 	//
-	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5515,7 +5958,7 @@ type ClientInterface interface {
 
 	// ListKnowledgebaseRevisions List a knowledge base's revisions
 	//
-	// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /knowledgebases/{knowledgebaseName}/revisions (the `ListKnowledgebaseRevisions` operationId).
 	//
@@ -5705,7 +6148,7 @@ type ClientInterface interface {
 
 	// ListPrivateClusters List private clusters
 	//
-	// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /privateclusters (the `ListPrivateClusters` operationId).
 	//
@@ -5714,7 +6157,7 @@ type ClientInterface interface {
 
 	// CreatePrivateCluster Register a private cluster
 	//
-	// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /privateclusters (the `CreatePrivateCluster` operationId).
 	//
@@ -5723,7 +6166,7 @@ type ClientInterface interface {
 
 	// DeletePrivateCluster Remove a private cluster
 	//
-	// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with DELETE /privateclusters/{privateClusterName} (the `DeletePrivateCluster` operationId).
 	//
@@ -5732,7 +6175,7 @@ type ClientInterface interface {
 
 	// GetPrivateCluster Get a private cluster
 	//
-	// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /privateclusters/{privateClusterName} (the `GetPrivateCluster` operationId).
 	//
@@ -5741,7 +6184,7 @@ type ClientInterface interface {
 
 	// UpdatePrivateCluster Update a private cluster
 	//
-	// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with PUT /privateclusters/{privateClusterName} (the `UpdatePrivateCluster` operationId).
 	//
@@ -5750,7 +6193,7 @@ type ClientInterface interface {
 
 	// GetPrivateClusterHealth Get a private cluster's health
 	//
-	// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /privateclusters/{privateClusterName}/health (the `GetPrivateClusterHealth` operationId).
 	//
@@ -5759,7 +6202,7 @@ type ClientInterface interface {
 
 	// UpdatePrivateClusterHealth Report a private cluster's health
 	//
-	// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /privateclusters/{privateClusterName}/health (the `UpdatePrivateClusterHealth` operationId).
 	//
@@ -5768,7 +6211,7 @@ type ClientInterface interface {
 
 	// ListAllPendingInvitations List the caller's invitations
 	//
-	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with GET /profile/invitations (the `ListAllPendingInvitations` operationId).
 	//
@@ -5798,7 +6241,7 @@ type ClientInterface interface {
 
 	// CreateSandboxWithBody Create a sandbox
 	//
-	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
+	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed. Unlike every other operation, CreateSandbox takes a body without `metadata.name`: the server then names the sandbox, may hand out one it keeps warm in a pool, and the answer's `metadata.name` is the name to use from then on.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5807,7 +6250,7 @@ type ClientInterface interface {
 
 	// CreateSandbox Create a sandbox
 	//
-	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
+	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed. Unlike every other operation, CreateSandbox takes a body without `metadata.name`: the server then names the sandbox, may hand out one it keeps warm in a pool, and the answer's `metadata.name` is the name to use from then on.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5852,6 +6295,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName} (the `UpdateSandbox` operationId).
 	UpdateSandbox(ctx context.Context, sandboxName SandboxName, body UpdateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ArchiveSandbox Archive a sandbox
+	//
+	// Moves a running sandbox's filesystem to storage and frees its compute: the status goes through `ARCHIVING` to `ARCHIVED`, and `archive` tells what was stored. UnarchiveSandbox brings it back. A sandbox that is already archived, or is not running, answers 409.
+	//
+	// Corresponds with POST /sandboxes/{sandboxName}/archive (the `ArchiveSandbox` operationId).
+	ArchiveSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ForkSandboxWithBody Fork a sandbox
 	//
@@ -6056,9 +6506,16 @@ type ClientInterface interface {
 	// Corresponds with DELETE /sandboxes/{sandboxName}/snapshots/{snapshotId} (the `DeleteSandboxSnapshot` operationId).
 	DeleteSandboxSnapshot(ctx context.Context, sandboxName SandboxName, snapshotID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RestoreSandboxSnapshot Restore a sandbox to a snapshot
+	//
+	// Puts the sandbox back in the state one of its snapshots saved. The answer names the sandbox and the snapshot; a sandbox or snapshot that does not exist answers 404.
+	//
+	// Corresponds with POST /sandboxes/{sandboxName}/snapshots/{snapshotId}/restore (the `RestoreSandboxSnapshot` operationId).
+	RestoreSandboxSnapshot(ctx context.Context, sandboxName SandboxName, snapshotID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// StartSandbox Start a sandbox
 	//
-	// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/start (the `StartSandbox` operationId).
 	//
@@ -6067,12 +6524,40 @@ type ClientInterface interface {
 
 	// StopSandbox Stop a sandbox
 	//
-	// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName}/stop (the `StopSandbox` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	StopSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnarchiveSandbox Unarchive a sandbox
+	//
+	// Starts an archived sandbox again from its archive: the status reads `UNARCHIVING` while `archive.restore` reports the download and extraction, then `DEPLOYED`. A sandbox that is not archived answers 409.
+	//
+	// Corresponds with POST /sandboxes/{sandboxName}/unarchive (the `UnarchiveSandbox` operationId).
+	UnarchiveSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListScheduleExecutions List the workspace's scheduled runs
+	//
+	// One page of the runs of every schedule of the workspace, newest first unless `sort` says otherwise: `limit` sets the page's size, `q` searches, and `status`, `sandbox`, `schedule`, `since` and `until` narrow the runs. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+	//
+	// Corresponds with GET /schedule-executions (the `ListScheduleExecutions` operationId).
+	ListScheduleExecutions(ctx context.Context, params *ListScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSchedules List the workspace's schedules
+	//
+	// One page of the schedules of every sandbox of the workspace, newest first unless `sort` says otherwise: `limit` sets the page's size, `q` searches, `sandbox` keeps one sandbox's and `type` one kind. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+	//
+	// Corresponds with GET /schedules (the `ListSchedules` operationId).
+	ListSchedules(ctx context.Context, params *ListSchedulesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSandboxScheduleMetrics Count the workspace's schedules and runs
+	//
+	// How many sandboxes and schedules the workspace has, and how many scheduled runs were submitted between `since` and `until`, split by whether the sandbox accepted them. Both ends are rounded down to a UTC minute; the window is the 24 hours up to the current minute unless given.
+	//
+	// Corresponds with GET /schedules/metrics (the `GetSandboxScheduleMetrics` operationId).
+	GetSandboxScheduleMetrics(ctx context.Context, params *GetSandboxScheduleMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWorkspaceServiceAccounts List service accounts
 	//
@@ -6155,6 +6640,63 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /service_accounts/{clientId}/api_keys/{apiKeyId} (the `DeleteAPIKeyForServiceAccount` operationId).
 	DeleteAPIKeyForServiceAccount(ctx context.Context, clientID ClientID, apiKeyID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSnapshots List the workspace's snapshots
+	//
+	// One page of the snapshots of the workspace, whatever they were taken from: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given) and `q` searches. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+	//
+	// Corresponds with GET /snapshots (the `ListSnapshots` operationId).
+	ListSnapshots(ctx context.Context, params *ListSnapshotsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSnapshotWithBody Snapshot a resource
+	//
+	// Saves the current state of the resource named in `source` (a sandbox, the only kind today) as a snapshot of the workspace, under `name` or a generated one. A source that does not exist answers 404.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /snapshots (the `CreateSnapshot` operationId).
+	CreateSnapshotWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSnapshot Snapshot a resource
+	//
+	// Saves the current state of the resource named in `source` (a sandbox, the only kind today) as a snapshot of the workspace, under `name` or a generated one. A source that does not exist answers 404.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /snapshots (the `CreateSnapshot` operationId).
+	CreateSnapshot(ctx context.Context, body CreateSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteSnapshot Delete a snapshot
+	//
+	// Deletes the workspace's snapshot of that name. The answer has no body.
+	//
+	// Corresponds with DELETE /snapshots/{snapshotName} (the `DeleteSnapshot` operationId).
+	DeleteSnapshot(ctx context.Context, snapshotName SnapshotName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSnapshot Get a snapshot
+	//
+	// Returns the workspace's snapshot of that name, with what it was taken from and its status.
+	//
+	// Corresponds with GET /snapshots/{snapshotName} (the `GetSnapshot` operationId).
+	GetSnapshot(ctx context.Context, snapshotName SnapshotName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ForkSnapshotWithBody Start a resource from a snapshot
+	//
+	// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from the snapshot, in the region that holds it. The answer names the new resource and the snapshot used.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /snapshots/{snapshotName}/fork (the `ForkSnapshot` operationId).
+	ForkSnapshotWithBody(ctx context.Context, snapshotName SnapshotName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ForkSnapshot Start a resource from a snapshot
+	//
+	// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from the snapshot, in the region that holds it. The answer names the new resource and the snapshot used.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /snapshots/{snapshotName}/fork (the `ForkSnapshot` operationId).
+	ForkSnapshot(ctx context.Context, snapshotName SnapshotName, body ForkSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTemplates List templates
 	//
@@ -6542,7 +7084,7 @@ type ClientInterface interface {
 
 	// DeclineWorkspaceInvitation Decline a workspace invitation
 	//
-	// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /workspaces/{workspaceName}/decline (the `DeclineWorkspaceInvitation` operationId).
 	//
@@ -6551,7 +7093,7 @@ type ClientInterface interface {
 
 	// AcceptWorkspaceInvitation Accept a workspace invitation
 	//
-	// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Corresponds with POST /workspaces/{workspaceName}/join (the `AcceptWorkspaceInvitation` operationId).
 	//
@@ -8191,7 +8733,7 @@ func (c *Client) ListJobRevisions(ctx context.Context, jobID JobID, reqEditors .
 
 // ListKnowledgebases List knowledge bases
 //
-// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /knowledgebases (the `ListKnowledgebases` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8209,7 +8751,7 @@ func (c *Client) ListKnowledgebases(ctx context.Context, reqEditors ...RequestEd
 
 // CreateKnowledgebaseWithBody Create a knowledge base
 //
-// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8229,7 +8771,7 @@ func (c *Client) CreateKnowledgebaseWithBody(ctx context.Context, contentType st
 
 // CreateKnowledgebase Create a knowledge base
 //
-// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8249,7 +8791,7 @@ func (c *Client) CreateKnowledgebase(ctx context.Context, body CreateKnowledgeba
 
 // DeleteKnowledgebase Delete a knowledge base
 //
-// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with DELETE /knowledgebases/{knowledgebaseName} (the `DeleteKnowledgebase` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8267,7 +8809,7 @@ func (c *Client) DeleteKnowledgebase(ctx context.Context, knowledgebaseName Know
 
 // GetKnowledgebase Get a knowledge base
 //
-// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /knowledgebases/{knowledgebaseName} (the `GetKnowledgebase` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8285,7 +8827,7 @@ func (c *Client) GetKnowledgebase(ctx context.Context, knowledgebaseName Knowled
 
 // UpdateKnowledgebaseWithBody Update a knowledge base
 //
-// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8305,7 +8847,7 @@ func (c *Client) UpdateKnowledgebaseWithBody(ctx context.Context, knowledgebaseN
 
 // UpdateKnowledgebase Update a knowledge base
 //
-// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8325,7 +8867,7 @@ func (c *Client) UpdateKnowledgebase(ctx context.Context, knowledgebaseName Know
 
 // ListKnowledgebaseRevisions List a knowledge base's revisions
 //
-// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /knowledgebases/{knowledgebaseName}/revisions (the `ListKnowledgebaseRevisions` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8754,7 +9296,7 @@ func (c *Client) GetPolicyUsages(ctx context.Context, policyName PolicyName, req
 
 // ListPrivateClusters List private clusters
 //
-// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /privateclusters (the `ListPrivateClusters` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8772,7 +9314,7 @@ func (c *Client) ListPrivateClusters(ctx context.Context, reqEditors ...RequestE
 
 // CreatePrivateCluster Register a private cluster
 //
-// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /privateclusters (the `CreatePrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8790,7 +9332,7 @@ func (c *Client) CreatePrivateCluster(ctx context.Context, reqEditors ...Request
 
 // DeletePrivateCluster Remove a private cluster
 //
-// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with DELETE /privateclusters/{privateClusterName} (the `DeletePrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8808,7 +9350,7 @@ func (c *Client) DeletePrivateCluster(ctx context.Context, privateClusterName Pr
 
 // GetPrivateCluster Get a private cluster
 //
-// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /privateclusters/{privateClusterName} (the `GetPrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8826,7 +9368,7 @@ func (c *Client) GetPrivateCluster(ctx context.Context, privateClusterName Priva
 
 // UpdatePrivateCluster Update a private cluster
 //
-// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with PUT /privateclusters/{privateClusterName} (the `UpdatePrivateCluster` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8844,7 +9386,7 @@ func (c *Client) UpdatePrivateCluster(ctx context.Context, privateClusterName Pr
 
 // GetPrivateClusterHealth Get a private cluster's health
 //
-// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /privateclusters/{privateClusterName}/health (the `GetPrivateClusterHealth` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8862,7 +9404,7 @@ func (c *Client) GetPrivateClusterHealth(ctx context.Context, privateClusterName
 
 // UpdatePrivateClusterHealth Report a private cluster's health
 //
-// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /privateclusters/{privateClusterName}/health (the `UpdatePrivateClusterHealth` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8880,7 +9422,7 @@ func (c *Client) UpdatePrivateClusterHealth(ctx context.Context, privateClusterN
 
 // ListAllPendingInvitations List the caller's invitations
 //
-// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with GET /profile/invitations (the `ListAllPendingInvitations` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -8949,7 +9491,7 @@ func (c *Client) ListSandboxes(ctx context.Context, params *ListSandboxesParams,
 
 // CreateSandboxWithBody Create a sandbox
 //
-// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
+// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed. Unlike every other operation, CreateSandbox takes a body without `metadata.name`: the server then names the sandbox, may hand out one it keeps warm in a pool, and the answer's `metadata.name` is the name to use from then on.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8968,7 +9510,7 @@ func (c *Client) CreateSandboxWithBody(ctx context.Context, params *CreateSandbo
 
 // CreateSandbox Create a sandbox
 //
-// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
+// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed. Unlike every other operation, CreateSandbox takes a body without `metadata.name`: the server then names the sandbox, may hand out one it keeps warm in a pool, and the answer's `metadata.name` is the name to use from then on.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9064,6 +9606,23 @@ func (c *Client) UpdateSandboxWithBody(ctx context.Context, sandboxName SandboxN
 // Corresponds with PUT /sandboxes/{sandboxName} (the `UpdateSandbox` operationId).
 func (c *Client) UpdateSandbox(ctx context.Context, sandboxName SandboxName, body UpdateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateSandboxRequest(c.Server, sandboxName, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ArchiveSandbox Archive a sandbox
+//
+// Moves a running sandbox's filesystem to storage and frees its compute: the status goes through `ARCHIVING` to `ARCHIVED`, and `archive` tells what was stored. UnarchiveSandbox brings it back. A sandbox that is already archived, or is not running, answers 409.
+//
+// Corresponds with POST /sandboxes/{sandboxName}/archive (the `ArchiveSandbox` operationId).
+func (c *Client) ArchiveSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewArchiveSandboxRequest(c.Server, sandboxName)
 	if err != nil {
 		return nil, err
 	}
@@ -9527,9 +10086,26 @@ func (c *Client) DeleteSandboxSnapshot(ctx context.Context, sandboxName SandboxN
 	return c.Client.Do(req)
 }
 
+// RestoreSandboxSnapshot Restore a sandbox to a snapshot
+//
+// Puts the sandbox back in the state one of its snapshots saved. The answer names the sandbox and the snapshot; a sandbox or snapshot that does not exist answers 404.
+//
+// Corresponds with POST /sandboxes/{sandboxName}/snapshots/{snapshotId}/restore (the `RestoreSandboxSnapshot` operationId).
+func (c *Client) RestoreSandboxSnapshot(ctx context.Context, sandboxName SandboxName, snapshotID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRestoreSandboxSnapshotRequest(c.Server, sandboxName, snapshotID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // StartSandbox Start a sandbox
 //
-// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/start (the `StartSandbox` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -9547,12 +10123,80 @@ func (c *Client) StartSandbox(ctx context.Context, sandboxName SandboxName, reqE
 
 // StopSandbox Stop a sandbox
 //
-// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with PUT /sandboxes/{sandboxName}/stop (the `StopSandbox` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 func (c *Client) StopSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStopSandboxRequest(c.Server, sandboxName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnarchiveSandbox Unarchive a sandbox
+//
+// Starts an archived sandbox again from its archive: the status reads `UNARCHIVING` while `archive.restore` reports the download and extraction, then `DEPLOYED`. A sandbox that is not archived answers 409.
+//
+// Corresponds with POST /sandboxes/{sandboxName}/unarchive (the `UnarchiveSandbox` operationId).
+func (c *Client) UnarchiveSandbox(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnarchiveSandboxRequest(c.Server, sandboxName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListScheduleExecutions List the workspace's scheduled runs
+//
+// One page of the runs of every schedule of the workspace, newest first unless `sort` says otherwise: `limit` sets the page's size, `q` searches, and `status`, `sandbox`, `schedule`, `since` and `until` narrow the runs. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+//
+// Corresponds with GET /schedule-executions (the `ListScheduleExecutions` operationId).
+func (c *Client) ListScheduleExecutions(ctx context.Context, params *ListScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListScheduleExecutionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSchedules List the workspace's schedules
+//
+// One page of the schedules of every sandbox of the workspace, newest first unless `sort` says otherwise: `limit` sets the page's size, `q` searches, `sandbox` keeps one sandbox's and `type` one kind. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+//
+// Corresponds with GET /schedules (the `ListSchedules` operationId).
+func (c *Client) ListSchedules(ctx context.Context, params *ListSchedulesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSchedulesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSandboxScheduleMetrics Count the workspace's schedules and runs
+//
+// How many sandboxes and schedules the workspace has, and how many scheduled runs were submitted between `since` and `until`, split by whether the sandbox accepted them. Both ends are rounded down to a UTC minute; the window is the 24 hours up to the current minute unless given.
+//
+// Corresponds with GET /schedules/metrics (the `GetSandboxScheduleMetrics` operationId).
+func (c *Client) GetSandboxScheduleMetrics(ctx context.Context, params *GetSandboxScheduleMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSandboxScheduleMetricsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9735,6 +10379,133 @@ func (c *Client) CreateAPIKeyForServiceAccount(ctx context.Context, clientID Cli
 // Corresponds with DELETE /service_accounts/{clientId}/api_keys/{apiKeyId} (the `DeleteAPIKeyForServiceAccount` operationId).
 func (c *Client) DeleteAPIKeyForServiceAccount(ctx context.Context, clientID ClientID, apiKeyID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteAPIKeyForServiceAccountRequest(c.Server, clientID, apiKeyID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSnapshots List the workspace's snapshots
+//
+// One page of the snapshots of the workspace, whatever they were taken from: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given) and `q` searches. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+//
+// Corresponds with GET /snapshots (the `ListSnapshots` operationId).
+func (c *Client) ListSnapshots(ctx context.Context, params *ListSnapshotsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSnapshotsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSnapshotWithBody Snapshot a resource
+//
+// Saves the current state of the resource named in `source` (a sandbox, the only kind today) as a snapshot of the workspace, under `name` or a generated one. A source that does not exist answers 404.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /snapshots (the `CreateSnapshot` operationId).
+func (c *Client) CreateSnapshotWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSnapshotRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSnapshot Snapshot a resource
+//
+// Saves the current state of the resource named in `source` (a sandbox, the only kind today) as a snapshot of the workspace, under `name` or a generated one. A source that does not exist answers 404.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /snapshots (the `CreateSnapshot` operationId).
+func (c *Client) CreateSnapshot(ctx context.Context, body CreateSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSnapshotRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteSnapshot Delete a snapshot
+//
+// Deletes the workspace's snapshot of that name. The answer has no body.
+//
+// Corresponds with DELETE /snapshots/{snapshotName} (the `DeleteSnapshot` operationId).
+func (c *Client) DeleteSnapshot(ctx context.Context, snapshotName SnapshotName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSnapshotRequest(c.Server, snapshotName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSnapshot Get a snapshot
+//
+// Returns the workspace's snapshot of that name, with what it was taken from and its status.
+//
+// Corresponds with GET /snapshots/{snapshotName} (the `GetSnapshot` operationId).
+func (c *Client) GetSnapshot(ctx context.Context, snapshotName SnapshotName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSnapshotRequest(c.Server, snapshotName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ForkSnapshotWithBody Start a resource from a snapshot
+//
+// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from the snapshot, in the region that holds it. The answer names the new resource and the snapshot used.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /snapshots/{snapshotName}/fork (the `ForkSnapshot` operationId).
+func (c *Client) ForkSnapshotWithBody(ctx context.Context, snapshotName SnapshotName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForkSnapshotRequestWithBody(c.Server, snapshotName, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ForkSnapshot Start a resource from a snapshot
+//
+// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from the snapshot, in the region that holds it. The answer names the new resource and the snapshot used.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /snapshots/{snapshotName}/fork (the `ForkSnapshot` operationId).
+func (c *Client) ForkSnapshot(ctx context.Context, snapshotName SnapshotName, body ForkSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForkSnapshotRequest(c.Server, snapshotName, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10611,7 +11382,7 @@ func (c *Client) UpdateWorkspace(ctx context.Context, workspaceName WorkspaceNam
 
 // DeclineWorkspaceInvitation Decline a workspace invitation
 //
-// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /workspaces/{workspaceName}/decline (the `DeclineWorkspaceInvitation` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -10629,7 +11400,7 @@ func (c *Client) DeclineWorkspaceInvitation(ctx context.Context, workspaceName W
 
 // AcceptWorkspaceInvitation Accept a workspace invitation
 //
-// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Corresponds with POST /workspaces/{workspaceName}/join (the `AcceptWorkspaceInvitation` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -15739,6 +16510,40 @@ func NewUpdateSandboxRequestWithBody(server string, sandboxName SandboxName, con
 	return req, nil
 }
 
+// NewArchiveSandboxRequest constructs an http.Request for the ArchiveSandbox method
+func NewArchiveSandboxRequest(server string, sandboxName SandboxName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sandboxName", sandboxName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sandboxes/%s/archive", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewForkSandboxRequest calls the generic ForkSandbox builder with application/json body
 func NewForkSandboxRequest(server string, sandboxName SandboxName, body ForkSandboxJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -16684,6 +17489,47 @@ func NewDeleteSandboxSnapshotRequest(server string, sandboxName SandboxName, sna
 	return req, nil
 }
 
+// NewRestoreSandboxSnapshotRequest constructs an http.Request for the RestoreSandboxSnapshot method
+func NewRestoreSandboxSnapshotRequest(server string, sandboxName SandboxName, snapshotID string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sandboxName", sandboxName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "snapshotId", snapshotID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sandboxes/%s/snapshots/%s/restore", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewStartSandboxRequest constructs an http.Request for the StartSandbox method
 func NewStartSandboxRequest(server string, sandboxName SandboxName) (*http.Request, error) {
 	var err error
@@ -16745,6 +17591,370 @@ func NewStopSandboxRequest(server string, sandboxName SandboxName) (*http.Reques
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUnarchiveSandboxRequest constructs an http.Request for the UnarchiveSandbox method
+func NewUnarchiveSandboxRequest(server string, sandboxName SandboxName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sandboxName", sandboxName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sandboxes/%s/unarchive", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListScheduleExecutionsRequest constructs an http.Request for the ListScheduleExecutions method
+func NewListScheduleExecutionsRequest(server string, params *ListScheduleExecutionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/schedule-executions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sandbox != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sandbox", *params.Sandbox, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Schedule != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "schedule", *params.Schedule, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListSchedulesRequest constructs an http.Request for the ListSchedules method
+func NewListSchedulesRequest(server string, params *ListSchedulesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/schedules")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sandbox != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sandbox", *params.Sandbox, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSandboxScheduleMetricsRequest constructs an http.Request for the GetSandboxScheduleMetrics method
+func NewGetSandboxScheduleMetricsRequest(server string, params *GetSandboxScheduleMetricsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/schedules/metrics")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -17018,6 +18228,263 @@ func NewDeleteAPIKeyForServiceAccountRequest(server string, clientID ClientID, a
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListSnapshotsRequest constructs an http.Request for the ListSnapshots method
+func NewListSnapshotsRequest(server string, params *ListSnapshotsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/snapshots")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Anchor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "anchor", *params.Anchor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSnapshotRequest calls the generic CreateSnapshot builder with application/json body
+func NewCreateSnapshotRequest(server string, body CreateSnapshotJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSnapshotRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateSnapshotRequestWithBody constructs an http.Request for the CreateSnapshot method, with any body, and a specified content type
+func NewCreateSnapshotRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/snapshots")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteSnapshotRequest constructs an http.Request for the DeleteSnapshot method
+func NewDeleteSnapshotRequest(server string, snapshotName SnapshotName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "snapshotName", snapshotName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/snapshots/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSnapshotRequest constructs an http.Request for the GetSnapshot method
+func NewGetSnapshotRequest(server string, snapshotName SnapshotName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "snapshotName", snapshotName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/snapshots/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewForkSnapshotRequest calls the generic ForkSnapshot builder with application/json body
+func NewForkSnapshotRequest(server string, snapshotName SnapshotName, body ForkSnapshotJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewForkSnapshotRequestWithBody(server, snapshotName, "application/json", bodyReader)
+}
+
+// NewForkSnapshotRequestWithBody constructs an http.Request for the ForkSnapshot method, with any body, and a specified content type
+func NewForkSnapshotRequestWithBody(server string, snapshotName SnapshotName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "snapshotName", snapshotName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/snapshots/%s/fork", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -19579,7 +21046,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListKnowledgebasesWithResponse List knowledge bases
 	//
-	// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19590,7 +21057,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateKnowledgebaseWithBodyWithResponse Create a knowledge base
 	//
-	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19601,7 +21068,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateKnowledgebaseWithResponse Create a knowledge base
 	//
-	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19612,7 +21079,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteKnowledgebaseWithResponse Delete a knowledge base
 	//
-	// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19623,7 +21090,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetKnowledgebaseWithResponse Get a knowledge base
 	//
-	// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19634,7 +21101,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateKnowledgebaseWithBodyWithResponse Update a knowledge base
 	//
-	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19645,7 +21112,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateKnowledgebaseWithResponse Update a knowledge base
 	//
-	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19656,7 +21123,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListKnowledgebaseRevisionsWithResponse List a knowledge base's revisions
 	//
-	// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19874,7 +21341,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListPrivateClustersWithResponse List private clusters
 	//
-	// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19885,7 +21352,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreatePrivateClusterWithResponse Register a private cluster
 	//
-	// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19896,7 +21363,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeletePrivateClusterWithResponse Remove a private cluster
 	//
-	// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19907,7 +21374,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetPrivateClusterWithResponse Get a private cluster
 	//
-	// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19918,7 +21385,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePrivateClusterWithResponse Update a private cluster
 	//
-	// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19929,7 +21396,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetPrivateClusterHealthWithResponse Get a private cluster's health
 	//
-	// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19940,7 +21407,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePrivateClusterHealthWithResponse Report a private cluster's health
 	//
-	// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19951,7 +21418,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAllPendingInvitationsWithResponse List the caller's invitations
 	//
-	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19989,7 +21456,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSandboxWithBodyWithResponse Create a sandbox
 	//
-	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
+	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed. Unlike every other operation, CreateSandbox takes a body without `metadata.name`: the server then names the sandbox, may hand out one it keeps warm in a pool, and the answer's `metadata.name` is the name to use from then on.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19998,7 +21465,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSandboxWithResponse Create a sandbox
 	//
-	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
+	// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed. Unlike every other operation, CreateSandbox takes a body without `metadata.name`: the server then names the sandbox, may hand out one it keeps warm in a pool, and the answer's `metadata.name` is the name to use from then on.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -20049,6 +21516,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /sandboxes/{sandboxName} (the `UpdateSandbox` operationId).
 	UpdateSandboxWithResponse(ctx context.Context, sandboxName SandboxName, body UpdateSandboxJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSandboxResponse, error)
+
+	// ArchiveSandboxWithResponse Archive a sandbox
+	//
+	// Moves a running sandbox's filesystem to storage and frees its compute: the status goes through `ARCHIVING` to `ARCHIVED`, and `archive` tells what was stored. UnarchiveSandbox brings it back. A sandbox that is already archived, or is not running, answers 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sandboxes/{sandboxName}/archive (the `ArchiveSandbox` operationId).
+	ArchiveSandboxWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*ArchiveSandboxResponse, error)
 
 	// ForkSandboxWithBodyWithResponse Fork a sandbox
 	//
@@ -20275,9 +21751,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /sandboxes/{sandboxName}/snapshots/{snapshotId} (the `DeleteSandboxSnapshot` operationId).
 	DeleteSandboxSnapshotWithResponse(ctx context.Context, sandboxName SandboxName, snapshotID string, reqEditors ...RequestEditorFn) (*DeleteSandboxSnapshotResponse, error)
 
+	// RestoreSandboxSnapshotWithResponse Restore a sandbox to a snapshot
+	//
+	// Puts the sandbox back in the state one of its snapshots saved. The answer names the sandbox and the snapshot; a sandbox or snapshot that does not exist answers 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sandboxes/{sandboxName}/snapshots/{snapshotId}/restore (the `RestoreSandboxSnapshot` operationId).
+	RestoreSandboxSnapshotWithResponse(ctx context.Context, sandboxName SandboxName, snapshotID string, reqEditors ...RequestEditorFn) (*RestoreSandboxSnapshotResponse, error)
+
 	// StartSandboxWithResponse Start a sandbox
 	//
-	// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -20288,7 +21773,7 @@ type ClientWithResponsesInterface interface {
 
 	// StopSandboxWithResponse Stop a sandbox
 	//
-	// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -20296,6 +21781,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	StopSandboxWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*StopSandboxResponse, error)
+
+	// UnarchiveSandboxWithResponse Unarchive a sandbox
+	//
+	// Starts an archived sandbox again from its archive: the status reads `UNARCHIVING` while `archive.restore` reports the download and extraction, then `DEPLOYED`. A sandbox that is not archived answers 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sandboxes/{sandboxName}/unarchive (the `UnarchiveSandbox` operationId).
+	UnarchiveSandboxWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*UnarchiveSandboxResponse, error)
+
+	// ListScheduleExecutionsWithResponse List the workspace's scheduled runs
+	//
+	// One page of the runs of every schedule of the workspace, newest first unless `sort` says otherwise: `limit` sets the page's size, `q` searches, and `status`, `sandbox`, `schedule`, `since` and `until` narrow the runs. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /schedule-executions (the `ListScheduleExecutions` operationId).
+	ListScheduleExecutionsWithResponse(ctx context.Context, params *ListScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*ListScheduleExecutionsResponse, error)
+
+	// ListSchedulesWithResponse List the workspace's schedules
+	//
+	// One page of the schedules of every sandbox of the workspace, newest first unless `sort` says otherwise: `limit` sets the page's size, `q` searches, `sandbox` keeps one sandbox's and `type` one kind. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /schedules (the `ListSchedules` operationId).
+	ListSchedulesWithResponse(ctx context.Context, params *ListSchedulesParams, reqEditors ...RequestEditorFn) (*ListSchedulesResponse, error)
+
+	// GetSandboxScheduleMetricsWithResponse Count the workspace's schedules and runs
+	//
+	// How many sandboxes and schedules the workspace has, and how many scheduled runs were submitted between `since` and `until`, split by whether the sandbox accepted them. Both ends are rounded down to a UTC minute; the window is the 24 hours up to the current minute unless given.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /schedules/metrics (the `GetSandboxScheduleMetrics` operationId).
+	GetSandboxScheduleMetricsWithResponse(ctx context.Context, params *GetSandboxScheduleMetricsParams, reqEditors ...RequestEditorFn) (*GetSandboxScheduleMetricsResponse, error)
 
 	// GetWorkspaceServiceAccountsWithResponse List service accounts
 	//
@@ -20386,6 +21907,69 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /service_accounts/{clientId}/api_keys/{apiKeyId} (the `DeleteAPIKeyForServiceAccount` operationId).
 	DeleteAPIKeyForServiceAccountWithResponse(ctx context.Context, clientID ClientID, apiKeyID string, reqEditors ...RequestEditorFn) (*DeleteAPIKeyForServiceAccountResponse, error)
+
+	// ListSnapshotsWithResponse List the workspace's snapshots
+	//
+	// One page of the snapshots of the workspace, whatever they were taken from: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given) and `q` searches. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /snapshots (the `ListSnapshots` operationId).
+	ListSnapshotsWithResponse(ctx context.Context, params *ListSnapshotsParams, reqEditors ...RequestEditorFn) (*ListSnapshotsResponse, error)
+
+	// CreateSnapshotWithBodyWithResponse Snapshot a resource
+	//
+	// Saves the current state of the resource named in `source` (a sandbox, the only kind today) as a snapshot of the workspace, under `name` or a generated one. A source that does not exist answers 404.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /snapshots (the `CreateSnapshot` operationId).
+	CreateSnapshotWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSnapshotResponse, error)
+
+	// CreateSnapshotWithResponse Snapshot a resource
+	//
+	// Saves the current state of the resource named in `source` (a sandbox, the only kind today) as a snapshot of the workspace, under `name` or a generated one. A source that does not exist answers 404.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /snapshots (the `CreateSnapshot` operationId).
+	CreateSnapshotWithResponse(ctx context.Context, body CreateSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSnapshotResponse, error)
+
+	// DeleteSnapshotWithResponse Delete a snapshot
+	//
+	// Deletes the workspace's snapshot of that name. The answer has no body.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /snapshots/{snapshotName} (the `DeleteSnapshot` operationId).
+	DeleteSnapshotWithResponse(ctx context.Context, snapshotName SnapshotName, reqEditors ...RequestEditorFn) (*DeleteSnapshotResponse, error)
+
+	// GetSnapshotWithResponse Get a snapshot
+	//
+	// Returns the workspace's snapshot of that name, with what it was taken from and its status.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /snapshots/{snapshotName} (the `GetSnapshot` operationId).
+	GetSnapshotWithResponse(ctx context.Context, snapshotName SnapshotName, reqEditors ...RequestEditorFn) (*GetSnapshotResponse, error)
+
+	// ForkSnapshotWithBodyWithResponse Start a resource from a snapshot
+	//
+	// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from the snapshot, in the region that holds it. The answer names the new resource and the snapshot used.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /snapshots/{snapshotName}/fork (the `ForkSnapshot` operationId).
+	ForkSnapshotWithBodyWithResponse(ctx context.Context, snapshotName SnapshotName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForkSnapshotResponse, error)
+
+	// ForkSnapshotWithResponse Start a resource from a snapshot
+	//
+	// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from the snapshot, in the region that holds it. The answer names the new resource and the snapshot used.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /snapshots/{snapshotName}/fork (the `ForkSnapshot` operationId).
+	ForkSnapshotWithResponse(ctx context.Context, snapshotName SnapshotName, body ForkSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*ForkSnapshotResponse, error)
 
 	// ListTemplatesWithResponse List templates
 	//
@@ -20821,7 +22405,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeclineWorkspaceInvitationWithResponse Decline a workspace invitation
 	//
-	// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -20832,7 +22416,7 @@ type ClientWithResponsesInterface interface {
 
 	// AcceptWorkspaceInvitationWithResponse Accept a workspace invitation
 	//
-	// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+	// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -30637,6 +32221,96 @@ func (r UpdateSandboxResponse) ContentType() string {
 	return ""
 }
 
+// ArchiveSandboxResponse429Headers the declared response headers of an HTTP 429 response for ArchiveSandbox
+type ArchiveSandboxResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ArchiveSandboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Sandbox
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ArchiveSandboxResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ArchiveSandboxResponse) GetJSON200() *Sandbox {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ArchiveSandboxResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ArchiveSandboxResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ArchiveSandboxResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ArchiveSandboxResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ArchiveSandboxResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ArchiveSandboxResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ArchiveSandboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ArchiveSandboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ArchiveSandboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ArchiveSandboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ForkSandboxResponse429Headers the declared response headers of an HTTP 429 response for ForkSandbox
 type ForkSandboxResponse429Headers struct {
 	RetryAfter *string
@@ -32285,6 +33959,89 @@ func (r DeleteSandboxSnapshotResponse) ContentType() string {
 	return ""
 }
 
+// RestoreSandboxSnapshotResponse429Headers the declared response headers of an HTTP 429 response for RestoreSandboxSnapshot
+type RestoreSandboxSnapshotResponse429Headers struct {
+	RetryAfter *string
+}
+
+type RestoreSandboxSnapshotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxRestoreResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RestoreSandboxSnapshotResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RestoreSandboxSnapshotResponse) GetJSON200() *SandboxRestoreResponse {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RestoreSandboxSnapshotResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RestoreSandboxSnapshotResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RestoreSandboxSnapshotResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RestoreSandboxSnapshotResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RestoreSandboxSnapshotResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RestoreSandboxSnapshotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RestoreSandboxSnapshotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RestoreSandboxSnapshotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RestoreSandboxSnapshotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // StartSandboxResponse429Headers the declared response headers of an HTTP 429 response for StartSandbox
 type StartSandboxResponse429Headers struct {
 	RetryAfter *string
@@ -32473,6 +34230,345 @@ func (r StopSandboxResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r StopSandboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UnarchiveSandboxResponse429Headers the declared response headers of an HTTP 429 response for UnarchiveSandbox
+type UnarchiveSandboxResponse429Headers struct {
+	RetryAfter *string
+}
+
+type UnarchiveSandboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Sandbox
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UnarchiveSandboxResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnarchiveSandboxResponse) GetJSON200() *Sandbox {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnarchiveSandboxResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnarchiveSandboxResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnarchiveSandboxResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UnarchiveSandboxResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UnarchiveSandboxResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnarchiveSandboxResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnarchiveSandboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnarchiveSandboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnarchiveSandboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnarchiveSandboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListScheduleExecutionsResponse429Headers the declared response headers of an HTTP 429 response for ListScheduleExecutions
+type ListScheduleExecutionsResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ListScheduleExecutionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxScheduleExecutionList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListScheduleExecutionsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListScheduleExecutionsResponse) GetJSON200() *SandboxScheduleExecutionList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListScheduleExecutionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListScheduleExecutionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListScheduleExecutionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListScheduleExecutionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListScheduleExecutionsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListScheduleExecutionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListScheduleExecutionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListScheduleExecutionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListScheduleExecutionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListSchedulesResponse429Headers the declared response headers of an HTTP 429 response for ListSchedules
+type ListSchedulesResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ListSchedulesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxScheduleEntryList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListSchedulesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSchedulesResponse) GetJSON200() *SandboxScheduleEntryList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSchedulesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSchedulesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSchedulesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListSchedulesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSchedulesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSchedulesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSchedulesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSchedulesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSchedulesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSandboxScheduleMetricsResponse429Headers the declared response headers of an HTTP 429 response for GetSandboxScheduleMetrics
+type GetSandboxScheduleMetricsResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GetSandboxScheduleMetricsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxScheduleMetrics
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSandboxScheduleMetricsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSandboxScheduleMetricsResponse) GetJSON200() *SandboxScheduleMetrics {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSandboxScheduleMetricsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSandboxScheduleMetricsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSandboxScheduleMetricsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetSandboxScheduleMetricsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSandboxScheduleMetricsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSandboxScheduleMetricsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSandboxScheduleMetricsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSandboxScheduleMetricsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSandboxScheduleMetricsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -33089,6 +35185,442 @@ func (r DeleteAPIKeyForServiceAccountResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DeleteAPIKeyForServiceAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListSnapshotsResponse429Headers the declared response headers of an HTTP 429 response for ListSnapshots
+type ListSnapshotsResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ListSnapshotsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxSnapshotList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListSnapshotsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSnapshotsResponse) GetJSON200() *SandboxSnapshotList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSnapshotsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSnapshotsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSnapshotsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListSnapshotsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSnapshotsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSnapshotsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSnapshotsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSnapshotsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSnapshotsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateSnapshotResponse429Headers the declared response headers of an HTTP 429 response for CreateSnapshot
+type CreateSnapshotResponse429Headers struct {
+	RetryAfter *string
+}
+
+type CreateSnapshotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxSnapshot
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateSnapshotResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateSnapshotResponse) GetJSON200() *SandboxSnapshot {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSnapshotResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSnapshotResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateSnapshotResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateSnapshotResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSnapshotResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateSnapshotResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateSnapshotResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSnapshotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSnapshotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSnapshotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSnapshotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteSnapshotResponse429Headers the declared response headers of an HTTP 429 response for DeleteSnapshot
+type DeleteSnapshotResponse429Headers struct {
+	RetryAfter *string
+}
+
+type DeleteSnapshotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteSnapshotResponse429Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteSnapshotResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteSnapshotResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteSnapshotResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteSnapshotResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteSnapshotResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSnapshotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSnapshotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSnapshotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSnapshotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSnapshotResponse429Headers the declared response headers of an HTTP 429 response for GetSnapshot
+type GetSnapshotResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GetSnapshotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxSnapshot
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSnapshotResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSnapshotResponse) GetJSON200() *SandboxSnapshot {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSnapshotResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSnapshotResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSnapshotResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetSnapshotResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSnapshotResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSnapshotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSnapshotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSnapshotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSnapshotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ForkSnapshotResponse429Headers the declared response headers of an HTTP 429 response for ForkSnapshot
+type ForkSnapshotResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ForkSnapshotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxForkResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ForkSnapshotResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ForkSnapshotResponse) GetJSON200() *SandboxForkResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ForkSnapshotResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ForkSnapshotResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ForkSnapshotResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ForkSnapshotResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ForkSnapshotResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ForkSnapshotResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ForkSnapshotResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ForkSnapshotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ForkSnapshotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ForkSnapshotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ForkSnapshotResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -37916,7 +40448,7 @@ func (c *ClientWithResponses) ListJobRevisionsWithResponse(ctx context.Context, 
 
 // ListKnowledgebasesWithResponse List knowledge bases
 //
-// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the knowledge bases of the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37933,7 +40465,7 @@ func (c *ClientWithResponses) ListKnowledgebasesWithResponse(ctx context.Context
 
 // CreateKnowledgebaseWithBodyWithResponse Create a knowledge base
 //
-// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37950,7 +40482,7 @@ func (c *ClientWithResponses) CreateKnowledgebaseWithBodyWithResponse(ctx contex
 
 // CreateKnowledgebaseWithResponse Create a knowledge base
 //
-// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Creates a knowledge base for retrieval, backed by an embedding model. A name in use answers 409. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37966,7 +40498,7 @@ func (c *ClientWithResponses) CreateKnowledgebaseWithResponse(ctx context.Contex
 
 // DeleteKnowledgebaseWithResponse Delete a knowledge base
 //
-// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Deletes the knowledge base. The answer is the knowledge base as last stored. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37983,7 +40515,7 @@ func (c *ClientWithResponses) DeleteKnowledgebaseWithResponse(ctx context.Contex
 
 // GetKnowledgebaseWithResponse Get a knowledge base
 //
-// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the knowledge base with this name. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38000,7 +40532,7 @@ func (c *ClientWithResponses) GetKnowledgebaseWithResponse(ctx context.Context, 
 
 // UpdateKnowledgebaseWithBodyWithResponse Update a knowledge base
 //
-// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38017,7 +40549,7 @@ func (c *ClientWithResponses) UpdateKnowledgebaseWithBodyWithResponse(ctx contex
 
 // UpdateKnowledgebaseWithResponse Update a knowledge base
 //
-// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stores the definition sent as the knowledge base's whole definition. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38033,7 +40565,7 @@ func (c *ClientWithResponses) UpdateKnowledgebaseWithResponse(ctx context.Contex
 
 // ListKnowledgebaseRevisionsWithResponse List a knowledge base's revisions
 //
-// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the revisions the knowledge base was deployed as. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38395,7 +40927,7 @@ func (c *ClientWithResponses) GetPolicyUsagesWithResponse(ctx context.Context, p
 
 // ListPrivateClustersWithResponse List private clusters
 //
-// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the private clusters registered for the workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38412,7 +40944,7 @@ func (c *ClientWithResponses) ListPrivateClustersWithResponse(ctx context.Contex
 
 // CreatePrivateClusterWithResponse Register a private cluster
 //
-// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Registers a cluster of your own that runs Blaxel workloads. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38429,7 +40961,7 @@ func (c *ClientWithResponses) CreatePrivateClusterWithResponse(ctx context.Conte
 
 // DeletePrivateClusterWithResponse Remove a private cluster
 //
-// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Removes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38446,7 +40978,7 @@ func (c *ClientWithResponses) DeletePrivateClusterWithResponse(ctx context.Conte
 
 // GetPrivateClusterWithResponse Get a private cluster
 //
-// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the private cluster with this name and where it is. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38463,7 +40995,7 @@ func (c *ClientWithResponses) GetPrivateClusterWithResponse(ctx context.Context,
 
 // UpdatePrivateClusterWithResponse Update a private cluster
 //
-// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Changes the private cluster's registration. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38480,7 +41012,7 @@ func (c *ClientWithResponses) UpdatePrivateClusterWithResponse(ctx context.Conte
 
 // GetPrivateClusterHealthWithResponse Get a private cluster's health
 //
-// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns whether the private cluster reported itself healthy, and when. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38497,7 +41029,7 @@ func (c *ClientWithResponses) GetPrivateClusterHealthWithResponse(ctx context.Co
 
 // UpdatePrivateClusterHealthWithResponse Report a private cluster's health
 //
-// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Records a health report sent by the private cluster. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38514,7 +41046,7 @@ func (c *ClientWithResponses) UpdatePrivateClusterHealthWithResponse(ctx context
 
 // ListAllPendingInvitationsWithResponse List the caller's invitations
 //
-// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Returns the workspace invitations addressed to the caller and not yet answered. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -38576,7 +41108,7 @@ func (c *ClientWithResponses) ListSandboxesWithResponse(ctx context.Context, par
 
 // CreateSandboxWithBodyWithResponse Create a sandbox
 //
-// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
+// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed. Unlike every other operation, CreateSandbox takes a body without `metadata.name`: the server then names the sandbox, may hand out one it keeps warm in a pool, and the answer's `metadata.name` is the name to use from then on.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38591,7 +41123,7 @@ func (c *ClientWithResponses) CreateSandboxWithBodyWithResponse(ctx context.Cont
 
 // CreateSandboxWithResponse Create a sandbox
 //
-// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed.
+// Creates a sandbox (a micro-VM started from `spec.runtime.image`) and answers as soon as it is stored; poll GetSandbox until `status` is `DEPLOYED` or `FAILED`. A name in use answers 409, unless `createIfNotExist=true`, which returns the existing sandbox instead. The platform's edge can answer 504 after about a minute, or 502, while creation goes on: poll the sandbox rather than create it again. Failures carry a SandboxError naming the step that failed. Unlike every other operation, CreateSandbox takes a body without `metadata.name`: the server then names the sandbox, may hand out one it keeps warm in a pool, and the answer's `metadata.name` is the name to use from then on.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38677,6 +41209,21 @@ func (c *ClientWithResponses) UpdateSandboxWithResponse(ctx context.Context, san
 		return nil, err
 	}
 	return ParseUpdateSandboxResponse(rsp)
+}
+
+// ArchiveSandboxWithResponse Archive a sandbox
+//
+// Moves a running sandbox's filesystem to storage and frees its compute: the status goes through `ARCHIVING` to `ARCHIVED`, and `archive` tells what was stored. UnarchiveSandbox brings it back. A sandbox that is already archived, or is not running, answers 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sandboxes/{sandboxName}/archive (the `ArchiveSandbox` operationId).
+func (c *ClientWithResponses) ArchiveSandboxWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*ArchiveSandboxResponse, error) {
+	rsp, err := c.ArchiveSandbox(ctx, sandboxName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseArchiveSandboxResponse(rsp)
 }
 
 // ForkSandboxWithBodyWithResponse Fork a sandbox
@@ -39054,9 +41601,24 @@ func (c *ClientWithResponses) DeleteSandboxSnapshotWithResponse(ctx context.Cont
 	return ParseDeleteSandboxSnapshotResponse(rsp)
 }
 
+// RestoreSandboxSnapshotWithResponse Restore a sandbox to a snapshot
+//
+// Puts the sandbox back in the state one of its snapshots saved. The answer names the sandbox and the snapshot; a sandbox or snapshot that does not exist answers 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sandboxes/{sandboxName}/snapshots/{snapshotId}/restore (the `RestoreSandboxSnapshot` operationId).
+func (c *ClientWithResponses) RestoreSandboxSnapshotWithResponse(ctx context.Context, sandboxName SandboxName, snapshotID string, reqEditors ...RequestEditorFn) (*RestoreSandboxSnapshotResponse, error) {
+	rsp, err := c.RestoreSandboxSnapshot(ctx, sandboxName, snapshotID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRestoreSandboxSnapshotResponse(rsp)
+}
+
 // StartSandboxWithResponse Start a sandbox
 //
-// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Starts a sandbox that was stopped. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -39073,7 +41635,7 @@ func (c *ClientWithResponses) StartSandboxWithResponse(ctx context.Context, sand
 
 // StopSandboxWithResponse Stop a sandbox
 //
-// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Stops a running sandbox and keeps its definition, to start it again later. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -39086,6 +41648,66 @@ func (c *ClientWithResponses) StopSandboxWithResponse(ctx context.Context, sandb
 		return nil, err
 	}
 	return ParseStopSandboxResponse(rsp)
+}
+
+// UnarchiveSandboxWithResponse Unarchive a sandbox
+//
+// Starts an archived sandbox again from its archive: the status reads `UNARCHIVING` while `archive.restore` reports the download and extraction, then `DEPLOYED`. A sandbox that is not archived answers 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sandboxes/{sandboxName}/unarchive (the `UnarchiveSandbox` operationId).
+func (c *ClientWithResponses) UnarchiveSandboxWithResponse(ctx context.Context, sandboxName SandboxName, reqEditors ...RequestEditorFn) (*UnarchiveSandboxResponse, error) {
+	rsp, err := c.UnarchiveSandbox(ctx, sandboxName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnarchiveSandboxResponse(rsp)
+}
+
+// ListScheduleExecutionsWithResponse List the workspace's scheduled runs
+//
+// One page of the runs of every schedule of the workspace, newest first unless `sort` says otherwise: `limit` sets the page's size, `q` searches, and `status`, `sandbox`, `schedule`, `since` and `until` narrow the runs. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /schedule-executions (the `ListScheduleExecutions` operationId).
+func (c *ClientWithResponses) ListScheduleExecutionsWithResponse(ctx context.Context, params *ListScheduleExecutionsParams, reqEditors ...RequestEditorFn) (*ListScheduleExecutionsResponse, error) {
+	rsp, err := c.ListScheduleExecutions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListScheduleExecutionsResponse(rsp)
+}
+
+// ListSchedulesWithResponse List the workspace's schedules
+//
+// One page of the schedules of every sandbox of the workspace, newest first unless `sort` says otherwise: `limit` sets the page's size, `q` searches, `sandbox` keeps one sandbox's and `type` one kind. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /schedules (the `ListSchedules` operationId).
+func (c *ClientWithResponses) ListSchedulesWithResponse(ctx context.Context, params *ListSchedulesParams, reqEditors ...RequestEditorFn) (*ListSchedulesResponse, error) {
+	rsp, err := c.ListSchedules(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSchedulesResponse(rsp)
+}
+
+// GetSandboxScheduleMetricsWithResponse Count the workspace's schedules and runs
+//
+// How many sandboxes and schedules the workspace has, and how many scheduled runs were submitted between `since` and `until`, split by whether the sandbox accepted them. Both ends are rounded down to a UTC minute; the window is the 24 hours up to the current minute unless given.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /schedules/metrics (the `GetSandboxScheduleMetrics` operationId).
+func (c *ClientWithResponses) GetSandboxScheduleMetricsWithResponse(ctx context.Context, params *GetSandboxScheduleMetricsParams, reqEditors ...RequestEditorFn) (*GetSandboxScheduleMetricsResponse, error) {
+	rsp, err := c.GetSandboxScheduleMetrics(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSandboxScheduleMetricsResponse(rsp)
 }
 
 // GetWorkspaceServiceAccountsWithResponse List service accounts
@@ -39236,6 +41858,111 @@ func (c *ClientWithResponses) DeleteAPIKeyForServiceAccountWithResponse(ctx cont
 		return nil, err
 	}
 	return ParseDeleteAPIKeyForServiceAccountResponse(rsp)
+}
+
+// ListSnapshotsWithResponse List the workspace's snapshots
+//
+// One page of the snapshots of the workspace, whatever they were taken from: `limit` sets its size (50 unless given, 200 at most), `sort` its order (`createdAt:desc` unless given) and `q` searches. While `meta.hasMore` is true, send `meta.nextCursor` back as `cursor` for the next page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /snapshots (the `ListSnapshots` operationId).
+func (c *ClientWithResponses) ListSnapshotsWithResponse(ctx context.Context, params *ListSnapshotsParams, reqEditors ...RequestEditorFn) (*ListSnapshotsResponse, error) {
+	rsp, err := c.ListSnapshots(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSnapshotsResponse(rsp)
+}
+
+// CreateSnapshotWithBodyWithResponse Snapshot a resource
+//
+// Saves the current state of the resource named in `source` (a sandbox, the only kind today) as a snapshot of the workspace, under `name` or a generated one. A source that does not exist answers 404.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /snapshots (the `CreateSnapshot` operationId).
+func (c *ClientWithResponses) CreateSnapshotWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSnapshotResponse, error) {
+	rsp, err := c.CreateSnapshotWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSnapshotResponse(rsp)
+}
+
+// CreateSnapshotWithResponse Snapshot a resource
+//
+// Saves the current state of the resource named in `source` (a sandbox, the only kind today) as a snapshot of the workspace, under `name` or a generated one. A source that does not exist answers 404.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /snapshots (the `CreateSnapshot` operationId).
+func (c *ClientWithResponses) CreateSnapshotWithResponse(ctx context.Context, body CreateSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSnapshotResponse, error) {
+	rsp, err := c.CreateSnapshot(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSnapshotResponse(rsp)
+}
+
+// DeleteSnapshotWithResponse Delete a snapshot
+//
+// Deletes the workspace's snapshot of that name. The answer has no body.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /snapshots/{snapshotName} (the `DeleteSnapshot` operationId).
+func (c *ClientWithResponses) DeleteSnapshotWithResponse(ctx context.Context, snapshotName SnapshotName, reqEditors ...RequestEditorFn) (*DeleteSnapshotResponse, error) {
+	rsp, err := c.DeleteSnapshot(ctx, snapshotName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSnapshotResponse(rsp)
+}
+
+// GetSnapshotWithResponse Get a snapshot
+//
+// Returns the workspace's snapshot of that name, with what it was taken from and its status.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /snapshots/{snapshotName} (the `GetSnapshot` operationId).
+func (c *ClientWithResponses) GetSnapshotWithResponse(ctx context.Context, snapshotName SnapshotName, reqEditors ...RequestEditorFn) (*GetSnapshotResponse, error) {
+	rsp, err := c.GetSnapshot(ctx, snapshotName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSnapshotResponse(rsp)
+}
+
+// ForkSnapshotWithBodyWithResponse Start a resource from a snapshot
+//
+// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from the snapshot, in the region that holds it. The answer names the new resource and the snapshot used.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /snapshots/{snapshotName}/fork (the `ForkSnapshot` operationId).
+func (c *ClientWithResponses) ForkSnapshotWithBodyWithResponse(ctx context.Context, snapshotName SnapshotName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForkSnapshotResponse, error) {
+	rsp, err := c.ForkSnapshotWithBody(ctx, snapshotName, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseForkSnapshotResponse(rsp)
+}
+
+// ForkSnapshotWithResponse Start a resource from a snapshot
+//
+// Starts a new resource (a sandbox unless `targetType` says otherwise) named `targetName` from the snapshot, in the region that holds it. The answer names the new resource and the snapshot used.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /snapshots/{snapshotName}/fork (the `ForkSnapshot` operationId).
+func (c *ClientWithResponses) ForkSnapshotWithResponse(ctx context.Context, snapshotName SnapshotName, body ForkSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*ForkSnapshotResponse, error) {
+	rsp, err := c.ForkSnapshot(ctx, snapshotName, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseForkSnapshotResponse(rsp)
 }
 
 // ListTemplatesWithResponse List templates
@@ -39960,7 +42687,7 @@ func (c *ClientWithResponses) UpdateWorkspaceWithResponse(ctx context.Context, w
 
 // DeclineWorkspaceInvitationWithResponse Decline a workspace invitation
 //
-// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Refuses an invitation to join a workspace. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -39977,7 +42704,7 @@ func (c *ClientWithResponses) DeclineWorkspaceInvitationWithResponse(ctx context
 
 // AcceptWorkspaceInvitationWithResponse Accept a workspace invitation
 //
-// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation; it stays for servers and workspaces that still serve the 2025 API.
+// Joins a workspace the caller was invited to. Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -48806,6 +51533,87 @@ func ParseUpdateSandboxResponse(rsp *http.Response) (*UpdateSandboxResponse, err
 	return response, nil
 }
 
+// ParseArchiveSandboxResponse parses an HTTP response from a ArchiveSandboxWithResponse call
+func ParseArchiveSandboxResponse(rsp *http.Response) (*ArchiveSandboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ArchiveSandboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Sandbox
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ArchiveSandboxResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseForkSandboxResponse parses an HTTP response from a ForkSandboxWithResponse call
 func ParseForkSandboxResponse(rsp *http.Response) (*ForkSandboxResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -50295,6 +53103,80 @@ func ParseDeleteSandboxSnapshotResponse(rsp *http.Response) (*DeleteSandboxSnaps
 	return response, nil
 }
 
+// ParseRestoreSandboxSnapshotResponse parses an HTTP response from a RestoreSandboxSnapshotWithResponse call
+func ParseRestoreSandboxSnapshotResponse(rsp *http.Response) (*RestoreSandboxSnapshotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RestoreSandboxSnapshotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxRestoreResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RestoreSandboxSnapshotResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseStartSandboxResponse parses an HTTP response from a StartSandboxWithResponse call
 func ParseStartSandboxResponse(rsp *http.Response) (*StartSandboxResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -50458,6 +53340,309 @@ func ParseStopSandboxResponse(rsp *http.Response) (*StopSandboxResponse, error) 
 	switch {
 	case rsp.StatusCode == 429:
 		var headers StopSandboxResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUnarchiveSandboxResponse parses an HTTP response from a UnarchiveSandboxWithResponse call
+func ParseUnarchiveSandboxResponse(rsp *http.Response) (*UnarchiveSandboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnarchiveSandboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Sandbox
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UnarchiveSandboxResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListScheduleExecutionsResponse parses an HTTP response from a ListScheduleExecutionsWithResponse call
+func ParseListScheduleExecutionsResponse(rsp *http.Response) (*ListScheduleExecutionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListScheduleExecutionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxScheduleExecutionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListScheduleExecutionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSchedulesResponse parses an HTTP response from a ListSchedulesWithResponse call
+func ParseListSchedulesResponse(rsp *http.Response) (*ListSchedulesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSchedulesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxScheduleEntryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListSchedulesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSandboxScheduleMetricsResponse parses an HTTP response from a GetSandboxScheduleMetricsWithResponse call
+func ParseGetSandboxScheduleMetricsResponse(rsp *http.Response) (*GetSandboxScheduleMetricsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSandboxScheduleMetricsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxScheduleMetrics
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetSandboxScheduleMetricsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -51014,6 +54199,400 @@ func ParseDeleteAPIKeyForServiceAccountResponse(rsp *http.Response) (*DeleteAPIK
 	switch {
 	case rsp.StatusCode == 429:
 		var headers DeleteAPIKeyForServiceAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSnapshotsResponse parses an HTTP response from a ListSnapshotsWithResponse call
+func ParseListSnapshotsResponse(rsp *http.Response) (*ListSnapshotsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSnapshotsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxSnapshotList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListSnapshotsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateSnapshotResponse parses an HTTP response from a CreateSnapshotWithResponse call
+func ParseCreateSnapshotResponse(rsp *http.Response) (*CreateSnapshotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSnapshotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxSnapshot
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateSnapshotResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSnapshotResponse parses an HTTP response from a DeleteSnapshotWithResponse call
+func ParseDeleteSnapshotResponse(rsp *http.Response) (*DeleteSnapshotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSnapshotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteSnapshotResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSnapshotResponse parses an HTTP response from a GetSnapshotWithResponse call
+func ParseGetSnapshotResponse(rsp *http.Response) (*GetSnapshotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSnapshotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxSnapshot
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetSnapshotResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseForkSnapshotResponse parses an HTTP response from a ForkSnapshotWithResponse call
+func ParseForkSnapshotResponse(rsp *http.Response) (*ForkSnapshotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ForkSnapshotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxForkResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ForkSnapshotResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

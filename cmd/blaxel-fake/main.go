@@ -48,11 +48,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(url st
 	addr := fs.String("addr", "127.0.0.1:4010", "address to listen on (host:port)")
 	seedFile := fs.String("seed", "", "YAML or JSON file of resources to create at start: a list of {path, body}")
 	deployDelay := fs.Duration("deploy-delay", 2*time.Second, "how long new sandboxes, agents, functions, models and jobs stay DEPLOYING")
+	slowStart := fs.Bool("slow-sandbox-start", false, "new sandboxes answer 503 on their own address until DEPLOYED (default: at once, as on Blaxel)")
 	apiKey := fs.String("api-key", "", "the one API key to accept (default: any non-empty key)")
 	clientID := fs.String("client-id", "", "the client id /oauth/token accepts (default: any)")
 	clientSecret := fs.String("client-secret", "", "the client secret /oauth/token accepts, with -client-id")
 	tokenTTL := fs.Duration("token-ttl", 2*time.Hour, "how long the access tokens of /oauth/token live")
 	fileDir := fs.String("file-dir", "", "keep the contents of sandbox files in a new directory inside this one, not in memory")
+	callbackSecret := fs.String("callback-secret", blaxeltest.DefaultCallbackSecret, "the secret the callbacks of background agent calls are signed with")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,6 +68,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(url st
 		blaxeltest.WithTokenTTL(*tokenTTL),
 		blaxeltest.WithLogger(logger),
 	}
+	if *slowStart {
+		opts = append(opts, blaxeltest.WithSlowSandboxStart())
+	}
 	if *apiKey != "" {
 		opts = append(opts, blaxeltest.WithAPIKey(*apiKey))
 	}
@@ -74,6 +79,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(url st
 	}
 	if *fileDir != "" {
 		opts = append(opts, blaxeltest.WithSandboxFileDir(*fileDir))
+	}
+	if *callbackSecret != "" {
+		opts = append(opts, blaxeltest.WithCallbackSecret(*callbackSecret))
 	}
 	if *seedFile != "" {
 		data, err := os.ReadFile(*seedFile)

@@ -18,6 +18,99 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ArchiveChangeKind.
+const (
+	ArchiveChangeKindAdded    ArchiveChangeKind = "added"
+	ArchiveChangeKindDeleted  ArchiveChangeKind = "deleted"
+	ArchiveChangeKindModified ArchiveChangeKind = "modified"
+)
+
+// Valid indicates whether the value is a known member of the ArchiveChangeKind enum.
+func (e ArchiveChangeKind) Valid() bool {
+	switch e {
+	case ArchiveChangeKindAdded:
+		return true
+	case ArchiveChangeKindDeleted:
+		return true
+	case ArchiveChangeKindModified:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ArchiveExportState.
+const (
+	ArchiveExportStateFailed    ArchiveExportState = "failed"
+	ArchiveExportStateRunning   ArchiveExportState = "running"
+	ArchiveExportStateSucceeded ArchiveExportState = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the ArchiveExportState enum.
+func (e ArchiveExportState) Valid() bool {
+	switch e {
+	case ArchiveExportStateFailed:
+		return true
+	case ArchiveExportStateRunning:
+		return true
+	case ArchiveExportStateSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ArchiveQuiesceState.
+const (
+	ArchiveQuiesceStateActive    ArchiveQuiesceState = "active"
+	ArchiveQuiesceStateQuiesced  ArchiveQuiesceState = "quiesced"
+	ArchiveQuiesceStateQuiescing ArchiveQuiesceState = "quiescing"
+	ArchiveQuiesceStateRestoring ArchiveQuiesceState = "restoring"
+)
+
+// Valid indicates whether the value is a known member of the ArchiveQuiesceState enum.
+func (e ArchiveQuiesceState) Valid() bool {
+	switch e {
+	case ArchiveQuiesceStateActive:
+		return true
+	case ArchiveQuiesceStateQuiesced:
+		return true
+	case ArchiveQuiesceStateQuiescing:
+		return true
+	case ArchiveQuiesceStateRestoring:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ArchiveRestoreState.
+const (
+	ArchiveRestoreStateDownloading ArchiveRestoreState = "downloading"
+	ArchiveRestoreStateExtracting  ArchiveRestoreState = "extracting"
+	ArchiveRestoreStateFailed      ArchiveRestoreState = "failed"
+	ArchiveRestoreStateRelaunching ArchiveRestoreState = "relaunching"
+	ArchiveRestoreStateSucceeded   ArchiveRestoreState = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the ArchiveRestoreState enum.
+func (e ArchiveRestoreState) Valid() bool {
+	switch e {
+	case ArchiveRestoreStateDownloading:
+		return true
+	case ArchiveRestoreStateExtracting:
+		return true
+	case ArchiveRestoreStateFailed:
+		return true
+	case ArchiveRestoreStateRelaunching:
+		return true
+	case ArchiveRestoreStateSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ExecEventType.
 const (
 	ExecEventTypeError     ExecEventType = "error"
@@ -125,6 +218,66 @@ type ApplyEditResponse struct {
 	// UpdatedContent The file after.
 	UpdatedContent *string `json:"updatedContent,omitempty"`
 }
+
+// ArchiveChange A path that an archive carries, and how it differs from the image.
+type ArchiveChange struct {
+	// Kind How a path differs from the image.
+	Kind ArchiveChangeKind `json:"kind"`
+
+	// Path The path, relative to the archive's root and without a leading slash.
+	Path string `json:"path"`
+
+	// Size The content's size in bytes for a regular file; 0 for anything else.
+	Size *int64 `json:"size,omitempty"`
+}
+
+// ArchiveChangeKind How a path differs from the image.
+type ArchiveChangeKind string
+
+// ArchiveExportState Where an export stands.
+type ArchiveExportState string
+
+// ArchiveManifest What an archive holds, stored with it.
+type ArchiveManifest struct {
+	// Added Files the archive carries that the image lacks.
+	Added *int `json:"added,omitempty"`
+
+	// APIVersion The version of the sandbox server that made the archive.
+	APIVersion *string `json:"apiVersion,omitempty"`
+
+	// CreatedAt When the archive was made.
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Deleted Paths the image has and the sandbox removed; an archive cannot carry a removal, so a restore applies these from the manifest.
+	Deleted []string `json:"deleted,omitempty"`
+
+	// Excludes The paths left out of the comparison with the image.
+	Excludes []string `json:"excludes,omitempty"`
+
+	// ImageDevice The device the image was read from, as a record of where the exporting sandbox found it.
+	ImageDevice *string `json:"imageDevice,omitempty"`
+
+	// Modified Files the archive carries that differ from the image.
+	Modified *int `json:"modified,omitempty"`
+
+	// PayloadBytes The size in bytes of every file the archive carries.
+	PayloadBytes *int64 `json:"payloadBytes,omitempty"`
+
+	// Processes Whether the archive holds the process list, to start the processes again on restore.
+	Processes *bool `json:"processes,omitempty"`
+
+	// Root The directory the archive's paths are relative to.
+	Root string `json:"root"`
+
+	// Version The manifest's format version.
+	Version int `json:"version"`
+}
+
+// ArchiveQuiesceState Whether the sandbox is frozen for an archive: `active` (writable), `quiescing` (stopping processes), `quiesced` (frozen), or `restoring` (being filled from an archive).
+type ArchiveQuiesceState string
+
+// ArchiveRestoreState The step a restore is at: downloading, extracting, relaunching, then succeeded or failed.
+type ArchiveRestoreState string
 
 // ContentSearchMatch A line that holds the query.
 type ContentSearchMatch struct {
@@ -280,6 +433,81 @@ type ExecEvent struct {
 
 // ExecEventType The kind of event.
 type ExecEventType string
+
+// ExportOptions How ExportArchive archives the sandbox and where it sends the archive.
+type ExportOptions struct {
+	// Async Answer 202 at once and let the export run; GetArchiveStatus reports it. Large filesystems need it, as an export can outlast a request.
+	Async *bool `json:"async,omitempty"`
+
+	// DryRun Report what would be archived and its exact size, without stopping or uploading anything.
+	DryRun *bool `json:"dryRun,omitempty"`
+
+	// Excludes Paths to leave out, on top of those left out by default.
+	Excludes []string `json:"excludes,omitempty"`
+
+	// Headers Headers sent with the upload as given. A presigned address accepts only the headers it was signed for, so send exactly those (such as a storage class).
+	Headers map[string]string `json:"headers,omitempty"`
+
+	// ImageDevice The device that holds the pristine image; found without it, and only overridden by it.
+	ImageDevice *string `json:"imageDevice,omitempty"`
+
+	// ImageMountPoint A directory where the pristine image is mounted already; the device is then left alone.
+	ImageMountPoint *string `json:"imageMountPoint,omitempty"`
+
+	// Multipart Presigned addresses to upload an archive in parts, the way an archive over the 5 GB of a single upload is stored.
+	Multipart *MultipartUpload `json:"multipart,omitempty"`
+
+	// SaveProcesses Store the process list in the archive, for a restore to start them again; true unless given.
+	SaveProcesses *bool `json:"saveProcesses,omitempty"`
+
+	// StopTimeoutSeconds How long each process is given to stop gracefully, in seconds.
+	StopTimeoutSeconds *int `json:"stopTimeoutSeconds,omitempty"`
+
+	// URL A presigned upload (PUT) address the archive is streamed to; may be empty only with `dryRun` or `multipart`.
+	URL *string `json:"url,omitempty"`
+}
+
+// ExportProgress How an export started with `async` is going.
+type ExportProgress struct {
+	// Error Why the export failed (the upload address left out).
+	Error *string `json:"error,omitempty"`
+
+	// FinishedAt When the export ended.
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+
+	// Size The archive's exact size in bytes, known once the filesystem is scanned.
+	Size *int64 `json:"size,omitempty"`
+
+	// StartedAt When the export started.
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+
+	// State Where an export stands.
+	State *ArchiveExportState `json:"state,omitempty"`
+
+	// Uploaded Whether the storage holds the archive.
+	Uploaded *bool `json:"uploaded,omitempty"`
+}
+
+// ExportResult What ExportArchive made, or with `dryRun` would make.
+type ExportResult struct {
+	// Changes Every path of the archive; filled for a dry run only.
+	Changes []ArchiveChange `json:"changes,omitempty"`
+
+	// Duration How long the export took, as a Go duration such as `2.5s`.
+	Duration *string `json:"duration,omitempty"`
+
+	// Manifest What an archive holds, stored with it.
+	Manifest ArchiveManifest `json:"manifest"`
+
+	// Size The bytes uploaded, known before the upload as the archive is not compressed.
+	Size *int64 `json:"size,omitempty"`
+
+	// StoppedProcesses The processes stopped to freeze the filesystem.
+	StoppedProcesses []string `json:"stoppedProcesses,omitempty"`
+
+	// Uploaded Whether the archive was uploaded; false for a dry run.
+	Uploaded *bool `json:"uploaded,omitempty"`
+}
 
 // File An entry of a directory listing.
 type File struct {
@@ -493,6 +721,21 @@ type MultipartPartInfo struct {
 	PartNumber *int `json:"partNumber,omitempty"`
 }
 
+// MultipartUpload Presigned addresses to upload an archive in parts, the way an archive over the 5 GB of a single upload is stored.
+type MultipartUpload struct {
+	// AbortURL The presigned address that abandons the upload if a part fails.
+	AbortURL *string `json:"abortUrl,omitempty"`
+
+	// CompleteURL The presigned address that completes the upload.
+	CompleteURL *string `json:"completeUrl,omitempty"`
+
+	// PartSize The size of every part but the last, in bytes.
+	PartSize *int64 `json:"partSize,omitempty"`
+
+	// PartUrls One presigned upload address per part, in order.
+	PartUrls []string `json:"partUrls,omitempty"`
+}
+
 // MultipartUploadPartResponse A stored part.
 type MultipartUploadPartResponse struct {
 	// Etag The hex MD5 of its bytes.
@@ -585,6 +828,9 @@ type ProcessRequest struct {
 	// RestartOnFailure Start the command again when it exits with a failure.
 	RestartOnFailure *bool `json:"restartOnFailure,omitempty"`
 
+	// Stdin Give the process a standard input that WriteProcessStdin feeds and CloseProcessStdin closes; without it the process has none. The pipe does not outlive a restart of the sandbox server (the process then reads end of file).
+	Stdin *bool `json:"stdin,omitempty"`
+
 	// Timeout Seconds. Without keepAlive, how long the server waits (then 422, process still running); with keepAlive, when the process is killed (600 by default, 0 for never).
 	Timeout *int `json:"timeout,omitempty"`
 
@@ -639,6 +885,9 @@ type ProcessResponse struct {
 	// Stderr The last 64 KiB of standard error.
 	Stderr *string `json:"stderr"`
 
+	// Stdin Whether it was started with a standard input to write to.
+	Stdin *bool `json:"stdin,omitempty"`
+
 	// Stdout The last 64 KiB of standard output.
 	Stdout *string `json:"stdout"`
 
@@ -648,6 +897,30 @@ type ProcessResponse struct {
 
 // ProcessResponseStatus Where the process is; `stopped` is set as soon as SIGTERM is sent.
 type ProcessResponseStatus string
+
+// QuiesceStatus Whether the sandbox is frozen for an archive, and how its export and restore are going.
+type QuiesceStatus struct {
+	// Export How an export started with `async` is going.
+	Export *ExportProgress `json:"export,omitempty"`
+
+	// ReadOnlyRoot Whether the root filesystem was made read-only, which is what really stops writes; when false the freeze rests on the server refusing calls, and `reason` says why.
+	ReadOnlyRoot *bool `json:"readOnlyRoot,omitempty"`
+
+	// Reason Why the sandbox is frozen, in words.
+	Reason *string `json:"reason,omitempty"`
+
+	// Restore How the restore of the archive a sandbox was started from is going.
+	Restore *RestoreProgress `json:"restore,omitempty"`
+
+	// Since When the sandbox stopped being `active`.
+	Since *time.Time `json:"since,omitempty"`
+
+	// State Whether the sandbox is frozen for an archive: `active` (writable), `quiescing` (stopping processes), `quiesced` (frozen), or `restoring` (being filled from an archive).
+	State ArchiveQuiesceState `json:"state"`
+
+	// StoppedProcesses The processes stopped while freezing.
+	StoppedProcesses []string `json:"stoppedProcesses,omitempty"`
+}
 
 // RankedFile A file and how relevant it is.
 type RankedFile struct {
@@ -671,6 +944,33 @@ type RerankingResponse struct {
 
 	// Success Whether the ranking ran.
 	Success *bool `json:"success,omitempty"`
+}
+
+// RestoreProgress How the restore of the archive a sandbox was started from is going.
+type RestoreProgress struct {
+	// Deleted Files the restore removed.
+	Deleted *int `json:"deleted,omitempty"`
+
+	// Downloaded The bytes of the archive read so far.
+	Downloaded *int64 `json:"downloaded,omitempty"`
+
+	// Error Why the restore failed (the download address left out).
+	Error *string `json:"error,omitempty"`
+
+	// FinishedAt When the restore ended.
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+
+	// Restored Files the restore wrote.
+	Restored *int `json:"restored,omitempty"`
+
+	// Size The archive's size as the storage announced it; 0 when it announced none.
+	Size *int64 `json:"size,omitempty"`
+
+	// StartedAt When the restore started.
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+
+	// State The step a restore is at: downloading, extracting, relaunching, then succeeded or failed.
+	State *ArchiveRestoreState `json:"state,omitempty"`
 }
 
 // Subdirectory A directory inside a listed directory.
@@ -939,6 +1239,9 @@ type UpgradeInitiated struct {
 	// Message What happens next.
 	Message string `json:"message"`
 
+	// Path A path, as other success answers may carry (Blaxel's September 2026 types give this answer their shape); the upgrade sends none.
+	Path *string `json:"path,omitempty"`
+
 	// Version The version being installed.
 	Version string `json:"version"`
 }
@@ -948,6 +1251,9 @@ type WatchFilesystemParams struct {
 	// Ignore Comma-separated substrings; an event whose full path contains one of them is not sent.
 	Ignore *string `form:"ignore,omitempty" json:"ignore,omitempty"`
 }
+
+// ExportArchiveJSONRequestBody defines body for ExportArchive for application/json ContentType.
+type ExportArchiveJSONRequestBody = ExportOptions
 
 // FastApplyJSONRequestBody defines body for FastApply for application/json ContentType.
 type FastApplyJSONRequestBody = ApplyEditRequest
@@ -1120,6 +1426,38 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+
+	// ExportArchiveWithBody Export the filesystem's changes
+	//
+	// Writes, uncompressed, everything the sandbox changed on top of its image to a presigned upload address (`url`, or `multipart` for archives over 5 GB); memory is not part of it. First the sandbox is frozen: the process list is saved unless `saveProcesses` is false, every process is stopped, and calls that would write files are refused from then on, until ResumeArchive. `dryRun` reports the content and exact size without stopping or uploading anything. With `async` the answer is 202 at once and GetArchiveStatus follows the export. An export already running answers 409.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /archive/export (the `ExportArchive` operationId).
+	ExportArchiveWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportArchive Export the filesystem's changes
+	//
+	// Writes, uncompressed, everything the sandbox changed on top of its image to a presigned upload address (`url`, or `multipart` for archives over 5 GB); memory is not part of it. First the sandbox is frozen: the process list is saved unless `saveProcesses` is false, every process is stopped, and calls that would write files are refused from then on, until ResumeArchive. `dryRun` reports the content and exact size without stopping or uploading anything. With `async` the answer is 202 at once and GetArchiveStatus follows the export. An export already running answers 409.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /archive/export (the `ExportArchive` operationId).
+	ExportArchive(ctx context.Context, body ExportArchiveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResumeArchive Lift the freeze of an export
+	//
+	// Makes the sandbox writable again after ExportArchive froze it (an export does not lift the freeze itself, since an exported sandbox is meant to run elsewhere). Processes stopped by the export stay stopped. An export or a restore in progress answers 409.
+	//
+	// Corresponds with POST /archive/resume (the `ResumeArchive` operationId).
+	ResumeArchive(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetArchiveStatus Where archiving stands
+	//
+	// Whether the sandbox is frozen for an archive (`state`), and the progress of the last export started with `async` and of the restore the sandbox was started from, if any.
+	//
+	// Corresponds with GET /archive/status (the `GetArchiveStatus` operationId).
+	GetArchiveStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FastApplyWithBody Apply a code edit to a file
 	//
@@ -1486,6 +1824,22 @@ type ClientInterface interface {
 	// Corresponds with GET /process/{identifier}/logs/stream (the `StreamProcessLogs` operationId).
 	StreamProcessLogs(ctx context.Context, identifier ProcessIdentifier, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CloseProcessStdin Close a process's standard input
+	//
+	// Closes the stdin of a process started with `stdin: true`: the process reads end of file. A process without stdin answers 409.
+	//
+	// Corresponds with DELETE /process/{identifier}/stdin (the `CloseProcessStdin` operationId).
+	CloseProcessStdin(ctx context.Context, identifier ProcessIdentifier, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WriteProcessStdinWithBody Write to a process's standard input
+	//
+	// Writes the body, raw bytes and never JSON, to the standard input of a process started with `stdin: true`, at most 8 MiB a request. A write is not safe to repeat: bytes sent twice reach the process twice. A process without stdin, or whose stdin is closed, answers 409; one that stopped reading answers 503.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /process/{identifier}/stdin (the `WriteProcessStdin` operationId).
+	WriteProcessStdinWithBody(ctx context.Context, identifier ProcessIdentifier, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpgradeWithBody Upgrade the sandbox server
 	//
 	// Saves the state of the processes, answers, and about half a second later replaces the server's binary with `version` (`latest` by default) downloaded from `baseUrl`, then restarts it. Every open stream drops; processes survive. GetHealth shows the outcome (`upgradeCount`, `lastUpgrade`). The body is optional.
@@ -1510,6 +1864,78 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /watch/filesystem/{path} (the `WatchFilesystem` operationId).
 	WatchFilesystem(ctx context.Context, path string, params *WatchFilesystemParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// ExportArchiveWithBody Export the filesystem's changes
+//
+// Writes, uncompressed, everything the sandbox changed on top of its image to a presigned upload address (`url`, or `multipart` for archives over 5 GB); memory is not part of it. First the sandbox is frozen: the process list is saved unless `saveProcesses` is false, every process is stopped, and calls that would write files are refused from then on, until ResumeArchive. `dryRun` reports the content and exact size without stopping or uploading anything. With `async` the answer is 202 at once and GetArchiveStatus follows the export. An export already running answers 409.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /archive/export (the `ExportArchive` operationId).
+func (c *Client) ExportArchiveWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportArchiveRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportArchive Export the filesystem's changes
+//
+// Writes, uncompressed, everything the sandbox changed on top of its image to a presigned upload address (`url`, or `multipart` for archives over 5 GB); memory is not part of it. First the sandbox is frozen: the process list is saved unless `saveProcesses` is false, every process is stopped, and calls that would write files are refused from then on, until ResumeArchive. `dryRun` reports the content and exact size without stopping or uploading anything. With `async` the answer is 202 at once and GetArchiveStatus follows the export. An export already running answers 409.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /archive/export (the `ExportArchive` operationId).
+func (c *Client) ExportArchive(ctx context.Context, body ExportArchiveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportArchiveRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResumeArchive Lift the freeze of an export
+//
+// Makes the sandbox writable again after ExportArchive froze it (an export does not lift the freeze itself, since an exported sandbox is meant to run elsewhere). Processes stopped by the export stay stopped. An export or a restore in progress answers 409.
+//
+// Corresponds with POST /archive/resume (the `ResumeArchive` operationId).
+func (c *Client) ResumeArchive(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResumeArchiveRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetArchiveStatus Where archiving stands
+//
+// Whether the sandbox is frozen for an archive (`state`), and the progress of the last export started with `async` and of the restore the sandbox was started from, if any.
+//
+// Corresponds with GET /archive/status (the `GetArchiveStatus` operationId).
+func (c *Client) GetArchiveStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetArchiveStatusRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // FastApplyWithBody Apply a code edit to a file
@@ -2307,6 +2733,42 @@ func (c *Client) StreamProcessLogs(ctx context.Context, identifier ProcessIdenti
 	return c.Client.Do(req)
 }
 
+// CloseProcessStdin Close a process's standard input
+//
+// Closes the stdin of a process started with `stdin: true`: the process reads end of file. A process without stdin answers 409.
+//
+// Corresponds with DELETE /process/{identifier}/stdin (the `CloseProcessStdin` operationId).
+func (c *Client) CloseProcessStdin(ctx context.Context, identifier ProcessIdentifier, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseProcessStdinRequest(c.Server, identifier)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WriteProcessStdinWithBody Write to a process's standard input
+//
+// Writes the body, raw bytes and never JSON, to the standard input of a process started with `stdin: true`, at most 8 MiB a request. A write is not safe to repeat: bytes sent twice reach the process twice. A process without stdin, or whose stdin is closed, answers 409; one that stopped reading answers 503.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /process/{identifier}/stdin (the `WriteProcessStdin` operationId).
+func (c *Client) WriteProcessStdinWithBody(ctx context.Context, identifier ProcessIdentifier, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWriteProcessStdinRequestWithBody(c.Server, identifier, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpgradeWithBody Upgrade the sandbox server
 //
 // Saves the state of the processes, answers, and about half a second later replaces the server's binary with `version` (`latest` by default) downloaded from `baseUrl`, then restarts it. Every open stream drops; processes survive. GetHealth shows the outcome (`upgradeCount`, `lastUpgrade`). The body is optional.
@@ -2360,6 +2822,100 @@ func (c *Client) WatchFilesystem(ctx context.Context, path string, params *Watch
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewExportArchiveRequest calls the generic ExportArchive builder with application/json body
+func NewExportArchiveRequest(server string, body ExportArchiveJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewExportArchiveRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewExportArchiveRequestWithBody constructs an http.Request for the ExportArchive method, with any body, and a specified content type
+func NewExportArchiveRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/archive/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewResumeArchiveRequest constructs an http.Request for the ResumeArchive method
+func NewResumeArchiveRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/archive/resume")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetArchiveStatusRequest constructs an http.Request for the GetArchiveStatus method
+func NewGetArchiveStatusRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/archive/status")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewFastApplyRequest calls the generic FastApply builder with application/json body
@@ -3972,6 +4528,76 @@ func NewStreamProcessLogsRequest(server string, identifier ProcessIdentifier) (*
 	return req, nil
 }
 
+// NewCloseProcessStdinRequest constructs an http.Request for the CloseProcessStdin method
+func NewCloseProcessStdinRequest(server string, identifier ProcessIdentifier) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/process/%s/stdin", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewWriteProcessStdinRequestWithBody constructs an http.Request for the WriteProcessStdin method, with any body, and a specified content type
+func NewWriteProcessStdinRequestWithBody(server string, identifier ProcessIdentifier, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/process/%s/stdin", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewUpgradeRequest calls the generic Upgrade builder with application/json body
 func NewUpgradeRequest(server string, body UpgradeJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4116,6 +4742,42 @@ func WithBaseURL(baseURL string) ClientOption {
 
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
+
+	// ExportArchiveWithBodyWithResponse Export the filesystem's changes
+	//
+	// Writes, uncompressed, everything the sandbox changed on top of its image to a presigned upload address (`url`, or `multipart` for archives over 5 GB); memory is not part of it. First the sandbox is frozen: the process list is saved unless `saveProcesses` is false, every process is stopped, and calls that would write files are refused from then on, until ResumeArchive. `dryRun` reports the content and exact size without stopping or uploading anything. With `async` the answer is 202 at once and GetArchiveStatus follows the export. An export already running answers 409.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /archive/export (the `ExportArchive` operationId).
+	ExportArchiveWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExportArchiveResponse, error)
+
+	// ExportArchiveWithResponse Export the filesystem's changes
+	//
+	// Writes, uncompressed, everything the sandbox changed on top of its image to a presigned upload address (`url`, or `multipart` for archives over 5 GB); memory is not part of it. First the sandbox is frozen: the process list is saved unless `saveProcesses` is false, every process is stopped, and calls that would write files are refused from then on, until ResumeArchive. `dryRun` reports the content and exact size without stopping or uploading anything. With `async` the answer is 202 at once and GetArchiveStatus follows the export. An export already running answers 409.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /archive/export (the `ExportArchive` operationId).
+	ExportArchiveWithResponse(ctx context.Context, body ExportArchiveJSONRequestBody, reqEditors ...RequestEditorFn) (*ExportArchiveResponse, error)
+
+	// ResumeArchiveWithResponse Lift the freeze of an export
+	//
+	// Makes the sandbox writable again after ExportArchive froze it (an export does not lift the freeze itself, since an exported sandbox is meant to run elsewhere). Processes stopped by the export stay stopped. An export or a restore in progress answers 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /archive/resume (the `ResumeArchive` operationId).
+	ResumeArchiveWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResumeArchiveResponse, error)
+
+	// GetArchiveStatusWithResponse Where archiving stands
+	//
+	// Whether the sandbox is frozen for an archive (`state`), and the progress of the last export started with `async` and of the restore the sandbox was started from, if any.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /archive/status (the `GetArchiveStatus` operationId).
+	GetArchiveStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetArchiveStatusResponse, error)
 
 	// FastApplyWithBodyWithResponse Apply a code edit to a file
 	//
@@ -4530,6 +5192,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /process/{identifier}/logs/stream (the `StreamProcessLogs` operationId).
 	StreamProcessLogsWithResponse(ctx context.Context, identifier ProcessIdentifier, reqEditors ...RequestEditorFn) (*StreamProcessLogsResponse, error)
 
+	// CloseProcessStdinWithResponse Close a process's standard input
+	//
+	// Closes the stdin of a process started with `stdin: true`: the process reads end of file. A process without stdin answers 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /process/{identifier}/stdin (the `CloseProcessStdin` operationId).
+	CloseProcessStdinWithResponse(ctx context.Context, identifier ProcessIdentifier, reqEditors ...RequestEditorFn) (*CloseProcessStdinResponse, error)
+
+	// WriteProcessStdinWithBodyWithResponse Write to a process's standard input
+	//
+	// Writes the body, raw bytes and never JSON, to the standard input of a process started with `stdin: true`, at most 8 MiB a request. A write is not safe to repeat: bytes sent twice reach the process twice. A process without stdin, or whose stdin is closed, answers 409; one that stopped reading answers 503.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /process/{identifier}/stdin (the `WriteProcessStdin` operationId).
+	WriteProcessStdinWithBodyWithResponse(ctx context.Context, identifier ProcessIdentifier, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WriteProcessStdinResponse, error)
+
 	// UpgradeWithBodyWithResponse Upgrade the sandbox server
 	//
 	// Saves the state of the processes, answers, and about half a second later replaces the server's binary with `version` (`latest` by default) downloaded from `baseUrl`, then restarts it. Every open stream drops; processes survive. GetHealth shows the outcome (`upgradeCount`, `lastUpgrade`). The body is optional.
@@ -4556,6 +5236,171 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /watch/filesystem/{path} (the `WatchFilesystem` operationId).
 	WatchFilesystemWithResponse(ctx context.Context, path string, params *WatchFilesystemParams, reqEditors ...RequestEditorFn) (*WatchFilesystemResponse, error)
+}
+
+type ExportArchiveResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExportResult
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *ExportProgress
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportArchiveResponse) GetJSON200() *ExportResult {
+	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ExportArchiveResponse) GetJSON202() *ExportProgress {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExportArchiveResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ExportArchiveResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExportArchiveResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportArchiveResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportArchiveResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportArchiveResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportArchiveResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ResumeArchiveResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QuiesceStatus
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResumeArchiveResponse) GetJSON200() *QuiesceStatus {
+	return r.JSON200
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ResumeArchiveResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ResumeArchiveResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ResumeArchiveResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResumeArchiveResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResumeArchiveResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResumeArchiveResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetArchiveStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QuiesceStatus
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetArchiveStatusResponse) GetJSON200() *QuiesceStatus {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetArchiveStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetArchiveStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetArchiveStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetArchiveStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type FastApplyResponse struct {
@@ -6551,6 +7396,144 @@ func (r StreamProcessLogsResponse) ContentType() string {
 	return ""
 }
 
+type CloseProcessStdinResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SuccessResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ErrorResponse
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CloseProcessStdinResponse) GetJSON200() *SuccessResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CloseProcessStdinResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CloseProcessStdinResponse) GetJSON409() *ErrorResponse {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CloseProcessStdinResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CloseProcessStdinResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CloseProcessStdinResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CloseProcessStdinResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CloseProcessStdinResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type WriteProcessStdinResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SuccessResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ErrorResponse
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *ErrorResponse
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ErrorResponse
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r WriteProcessStdinResponse) GetJSON200() *SuccessResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r WriteProcessStdinResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r WriteProcessStdinResponse) GetJSON409() *ErrorResponse {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r WriteProcessStdinResponse) GetJSON413() *ErrorResponse {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r WriteProcessStdinResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r WriteProcessStdinResponse) GetJSON503() *ErrorResponse {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r WriteProcessStdinResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WriteProcessStdinResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WriteProcessStdinResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WriteProcessStdinResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type UpgradeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6652,6 +7635,66 @@ func (r WatchFilesystemResponse) ContentType() string {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
+}
+
+// ExportArchiveWithBodyWithResponse Export the filesystem's changes
+//
+// Writes, uncompressed, everything the sandbox changed on top of its image to a presigned upload address (`url`, or `multipart` for archives over 5 GB); memory is not part of it. First the sandbox is frozen: the process list is saved unless `saveProcesses` is false, every process is stopped, and calls that would write files are refused from then on, until ResumeArchive. `dryRun` reports the content and exact size without stopping or uploading anything. With `async` the answer is 202 at once and GetArchiveStatus follows the export. An export already running answers 409.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /archive/export (the `ExportArchive` operationId).
+func (c *ClientWithResponses) ExportArchiveWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExportArchiveResponse, error) {
+	rsp, err := c.ExportArchiveWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportArchiveResponse(rsp)
+}
+
+// ExportArchiveWithResponse Export the filesystem's changes
+//
+// Writes, uncompressed, everything the sandbox changed on top of its image to a presigned upload address (`url`, or `multipart` for archives over 5 GB); memory is not part of it. First the sandbox is frozen: the process list is saved unless `saveProcesses` is false, every process is stopped, and calls that would write files are refused from then on, until ResumeArchive. `dryRun` reports the content and exact size without stopping or uploading anything. With `async` the answer is 202 at once and GetArchiveStatus follows the export. An export already running answers 409.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /archive/export (the `ExportArchive` operationId).
+func (c *ClientWithResponses) ExportArchiveWithResponse(ctx context.Context, body ExportArchiveJSONRequestBody, reqEditors ...RequestEditorFn) (*ExportArchiveResponse, error) {
+	rsp, err := c.ExportArchive(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportArchiveResponse(rsp)
+}
+
+// ResumeArchiveWithResponse Lift the freeze of an export
+//
+// Makes the sandbox writable again after ExportArchive froze it (an export does not lift the freeze itself, since an exported sandbox is meant to run elsewhere). Processes stopped by the export stay stopped. An export or a restore in progress answers 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /archive/resume (the `ResumeArchive` operationId).
+func (c *ClientWithResponses) ResumeArchiveWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResumeArchiveResponse, error) {
+	rsp, err := c.ResumeArchive(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResumeArchiveResponse(rsp)
+}
+
+// GetArchiveStatusWithResponse Where archiving stands
+//
+// Whether the sandbox is frozen for an archive (`state`), and the progress of the last export started with `async` and of the restore the sandbox was started from, if any.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /archive/status (the `GetArchiveStatus` operationId).
+func (c *ClientWithResponses) GetArchiveStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetArchiveStatusResponse, error) {
+	rsp, err := c.GetArchiveStatus(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetArchiveStatusResponse(rsp)
 }
 
 // FastApplyWithBodyWithResponse Apply a code edit to a file
@@ -7325,6 +8368,36 @@ func (c *ClientWithResponses) StreamProcessLogsWithResponse(ctx context.Context,
 	return ParseStreamProcessLogsResponse(rsp)
 }
 
+// CloseProcessStdinWithResponse Close a process's standard input
+//
+// Closes the stdin of a process started with `stdin: true`: the process reads end of file. A process without stdin answers 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /process/{identifier}/stdin (the `CloseProcessStdin` operationId).
+func (c *ClientWithResponses) CloseProcessStdinWithResponse(ctx context.Context, identifier ProcessIdentifier, reqEditors ...RequestEditorFn) (*CloseProcessStdinResponse, error) {
+	rsp, err := c.CloseProcessStdin(ctx, identifier, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCloseProcessStdinResponse(rsp)
+}
+
+// WriteProcessStdinWithBodyWithResponse Write to a process's standard input
+//
+// Writes the body, raw bytes and never JSON, to the standard input of a process started with `stdin: true`, at most 8 MiB a request. A write is not safe to repeat: bytes sent twice reach the process twice. A process without stdin, or whose stdin is closed, answers 409; one that stopped reading answers 503.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /process/{identifier}/stdin (the `WriteProcessStdin` operationId).
+func (c *ClientWithResponses) WriteProcessStdinWithBodyWithResponse(ctx context.Context, identifier ProcessIdentifier, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WriteProcessStdinResponse, error) {
+	rsp, err := c.WriteProcessStdinWithBody(ctx, identifier, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWriteProcessStdinResponse(rsp)
+}
+
 // UpgradeWithBodyWithResponse Upgrade the sandbox server
 //
 // Saves the state of the processes, answers, and about half a second later replaces the server's binary with `version` (`latest` by default) downloaded from `baseUrl`, then restarts it. Every open stream drops; processes survive. GetHealth shows the outcome (`upgradeCount`, `lastUpgrade`). The body is optional.
@@ -7368,6 +8441,144 @@ func (c *ClientWithResponses) WatchFilesystemWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseWatchFilesystemResponse(rsp)
+}
+
+// ParseExportArchiveResponse parses an HTTP response from a ExportArchiveWithResponse call
+func ParseExportArchiveResponse(rsp *http.Response) (*ExportArchiveResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportArchiveResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExportResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest ExportProgress
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case rsp.StatusCode == 401:
+		break // No content-type
+
+	case rsp.StatusCode == 403:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResumeArchiveResponse parses an HTTP response from a ResumeArchiveWithResponse call
+func ParseResumeArchiveResponse(rsp *http.Response) (*ResumeArchiveResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResumeArchiveResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QuiesceStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 401:
+		break // No content-type
+
+	case rsp.StatusCode == 403:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetArchiveStatusResponse parses an HTTP response from a GetArchiveStatusWithResponse call
+func ParseGetArchiveStatusResponse(rsp *http.Response) (*GetArchiveStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetArchiveStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QuiesceStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 401:
+		break // No content-type
+
+	case rsp.StatusCode == 403:
+		break // No content-type
+
+	}
+
+	return response, nil
 }
 
 // ParseFastApplyResponse parses an HTTP response from a FastApplyWithResponse call
@@ -9091,6 +10302,126 @@ func ParseStreamProcessLogsResponse(rsp *http.Response) (*StreamProcessLogsRespo
 	response := &StreamProcessLogsResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
+	}
+
+	return response, nil
+}
+
+// ParseCloseProcessStdinResponse parses an HTTP response from a CloseProcessStdinWithResponse call
+func ParseCloseProcessStdinResponse(rsp *http.Response) (*CloseProcessStdinResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CloseProcessStdinResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SuccessResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 401:
+		break // No content-type
+
+	case rsp.StatusCode == 403:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseWriteProcessStdinResponse parses an HTTP response from a WriteProcessStdinWithResponse call
+func ParseWriteProcessStdinResponse(rsp *http.Response) (*WriteProcessStdinResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WriteProcessStdinResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SuccessResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 401:
+		break // No content-type
+
+	case rsp.StatusCode == 403:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil

@@ -78,9 +78,12 @@ func resolve(insecureHTTP bool, layers ...Layer) (pipeline.Resolved, error) {
 		r.BaseURL = DefaultBaseURL
 	}
 	if r.RunURL == "" {
-		r.RunURL = DefaultRunURL
+		r.RunURL = platformRunURL(r.BaseURL)
 	}
 	for _, raw := range []string{r.BaseURL, r.RunURL} {
+		if raw == "" {
+			continue
+		}
 		if err := CheckScheme(raw, insecureHTTP); err != nil {
 			return pipeline.Resolved{}, fmt.Errorf("blaxel: %w", err)
 		}
@@ -90,6 +93,18 @@ func resolve(insecureHTTP bool, layers ...Layer) (pipeline.Resolved, error) {
 			"or set BL_API_KEY or BL_CLIENT_CREDENTIALS, or log in with Blaxel's CLI")
 	}
 	return r, nil
+}
+
+// platformRunURL is the run URL that goes with a control plane when none is given: the one of
+// Blaxel's platform whose control plane it is, else none. A client pointed at another server
+// (a fake, a proxy) must say where its workloads answer rather than reach Blaxel's.
+func platformRunURL(baseURL string) string {
+	for _, env := range []string{"prod", "dev"} {
+		if api, run, _ := EnvironmentURLs(env); strings.EqualFold(baseURL, api) {
+			return run
+		}
+	}
+	return ""
 }
 
 // pick returns the value of the highest Layer that gives one (set reports whether it does),

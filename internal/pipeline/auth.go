@@ -92,6 +92,7 @@ type tokenCredential struct {
 	early     time.Duration    // how long before its expiry a token is replaced, at most
 	redact    *redact.Redactor // learns every token, so that a server's echo of one is removed
 	now       func() time.Time
+	retries   *retrier // retries a token request, once for all its waiters; nil for none
 
 	mu         sync.Mutex
 	generation uint64
@@ -122,11 +123,11 @@ type tokenFlight struct {
 
 // newTokenCredential caches the tokens of source, starting with initial when it is not nil.
 func newTokenCredential(initial *oauth2.Token, source tokenSource, renewable bool, early time.Duration, redact *redact.Redactor,
-	now func() time.Time) *tokenCredential {
+	now func() time.Time, retries *retrier) *tokenCredential {
 	if now == nil {
 		now = time.Now
 	}
-	c := &tokenCredential{source: source, renewable: renewable, early: early, redact: redact, now: now}
+	c := &tokenCredential{source: source, renewable: renewable, early: early, redact: redact, now: now, retries: retries}
 	if initial != nil {
 		// How long it has lived already is unknown: it is replaced the full margin early.
 		if h, err := c.headerFor(initial, time.Time{}, 0); err == nil {
@@ -186,7 +187,7 @@ func (c *tokenCredential) authorization(ctx context.Context) ([]string, uint64, 
 func (c *tokenCredential) fetch(ctx context.Context, f *tokenFlight) {
 	defer f.cancel()
 	obtained := c.now()
-	tok, err := c.source.token(ctx)
+	tok, err := c.tokenRetried(ctx)
 	var h *authHeader
 	if err == nil {
 		h, err = c.headerFor(tok, obtained, f.generation)
@@ -202,6 +203,30 @@ func (c *tokenCredential) fetch(ctx context.Context, f *tokenFlight) {
 	c.mu.Unlock()
 	f.header, f.err = h, err
 	close(f.done)
+}
+
+// tokenRetried asks the source for a token, and asks again after a failure that may pass, as
+// the client's policy allows. The retries are the flight's, paid once from the client's
+// budget however many callers wait for it; a failure that remains is final for all of them,
+// so that no waiter pays for retrying it again.
+func (c *tokenCredential) tokenRetried(ctx context.Context) (*oauth2.Token, error) {
+	tok, err := c.source.token(ctx)
+	n := 0
+	for err != nil && c.retries != nil && transient(err) {
+		n++
+		var apiErr *APIError
+		if c.retries.pause(ctx, n, !errors.As(err, &apiErr)) != nil {
+			break
+		}
+		tok, err = c.source.token(ctx)
+	}
+	if err != nil {
+		return nil, Permanent(err)
+	}
+	if n > 0 {
+		c.retries.budget.settleSpent(n * retryCost)
+	}
+	return tok, nil
 }
 
 // headerFor checks a token and makes its header. Blaxel takes bearer tokens only, and a token

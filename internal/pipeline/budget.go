@@ -55,7 +55,24 @@ func (b *retryBudget) take(cost int) bool {
 // settle gives tokens back once a request has ended, if it ended with a healthy answer: what
 // its retries spent, or healthyRefund when it made none.
 func (b *retryBudget) settle(resp *http.Response, err error, spent int) {
-	if b == nil || err != nil || resp == nil || RetryableStatus(resp.StatusCode) {
+	if err != nil || resp == nil || RetryableStatus(resp.StatusCode) {
+		return
+	}
+	b.settleSpent(spent)
+}
+
+// retryCostOf is what retrying after o takes from the budget.
+func retryCostOf(o Outcome) int {
+	if o.Err != nil {
+		return errorRetryCost
+	}
+	return retryCost
+}
+
+// settleSpent gives back what the retries of a request that ended well took, or
+// healthyRefund when it made none.
+func (b *retryBudget) settleSpent(spent int) {
+	if b == nil {
 		return
 	}
 	for {
@@ -67,12 +84,4 @@ func (b *retryBudget) settle(resp *http.Response, err error, spent int) {
 			return
 		}
 	}
-}
-
-// retryCostOf is what retrying after o takes from the budget.
-func retryCostOf(o Outcome) int {
-	if o.Err != nil {
-		return errorRetryCost
-	}
-	return retryCost
 }

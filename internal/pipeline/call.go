@@ -6,12 +6,14 @@ import (
 	"net/http"
 )
 
-// CallSettings is what the options of one generated call ask for; the doer reads it from the
-// request's context, the one key the pipeline keeps there.
+// CallSettings is what one generated call asks for: the one value the pipeline keeps in a
+// request's context, since the generated client gives the doer nothing else. Everything
+// else that differs by request is a Destination, given by value.
 type CallSettings struct {
-	Header http.Header    // added to the request, over the client's WithHeader headers
-	Into   *http.Response // filled with the answer's status and headers
-	Err    error          // the first option that failed: nothing is sent
+	Operation string         // the operationId of the document, named in errors
+	Header    http.Header    // added to the request, over the client's WithHeader headers
+	Into      *http.Response // filled with the answer's status and headers
+	Err       error          // the first option that failed: nothing is sent
 }
 
 type callKey struct{}
@@ -41,18 +43,22 @@ func (s *CallSettings) record(resp *http.Response) {
 	}
 }
 
-type operationKey struct{}
-
-// WithOperation names the operation of openapi.yaml that a request is for: the generated
-// checked client sets it on every request, and errors carry it.
+// WithOperation names the operation of the document that a request is for: the generated
+// checked client sets it on every request, over the settings of the call's options.
 func WithOperation(ctx context.Context, operation string) context.Context {
-	return context.WithValue(ctx, operationKey{}, operation)
+	s := CallSettings{Operation: operation}
+	if call := CallOf(ctx); call != nil {
+		s.Header, s.Into, s.Err = call.Header, call.Into, call.Err
+	}
+	return context.WithValue(ctx, callKey{}, &s)
 }
 
 // OperationOf is the operation of a request; "" for one that no generated method sent.
 func OperationOf(req *http.Request) string {
-	op, _ := req.Context().Value(operationKey{}).(string)
-	return op
+	if s := CallOf(req.Context()); s != nil {
+		return s.Operation
+	}
+	return ""
 }
 
 // ErrNotDeclared is why a 2xx answer that the document does not declare is refused.

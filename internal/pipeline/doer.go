@@ -3,6 +3,8 @@ package pipeline
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -26,6 +28,7 @@ type apiDoer struct {
 	redact  *redact.Redactor // nil removes only what the patterns recognise
 	maxBody int64            // the largest successful body decoded
 	shape   AnswerShape
+	trace   tracing
 }
 
 // AnswerShape says what the success answer of an operation begins with ('{', '[', or 0 for
@@ -40,10 +43,31 @@ type Doer interface {
 // APIDoer is the doer of the control plane's generated client; shape gives what each
 // operation's success answer looks like.
 func (p *Pipeline) APIDoer(shape AnswerShape) Doer {
-	return apiDoer{http: p.HTTP, redact: p.Redact, maxBody: p.MaxBody, shape: shape}
+	return apiDoer{http: p.HTTP, redact: p.Redact, maxBody: p.MaxBody, shape: shape, trace: p.transport.trace}
 }
 
-func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
+// Doer is the doer of the requests to d: a sandbox's generated client, a workload's call.
+// It keeps the control plane's rules (one success rule, one body limit, one error
+// constructor) without the control plane's document: a successful JSON answer is bounded by
+// the client's limit as it is read, any other body (a stream, a file) is the caller's to read.
+func (p *Pipeline) Doer(d Destination) Doer {
+	return apiDoer{http: p.Client(d), redact: p.Redact, maxBody: p.MaxBody, trace: p.transport.trace}
+}
+
+// Succeeded is the one success rule: a 2xx answer, or a 304 to a request that asked for one
+// with If-Modified-Since. A 1xx that came as the final answer, another 304 and any 3xx left
+// over after the redirects are errors: none of them carries the answer asked for.
+func Succeeded(req *http.Request, resp *http.Response) bool {
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
+		return true
+	case resp.StatusCode == http.StatusNotModified:
+		return req.Header.Get("If-Modified-Since") != ""
+	}
+	return false
+}
+
+func (d apiDoer) Do(req *http.Request) (resp *http.Response, err error) {
 	call := CallOf(req.Context())
 	if call != nil {
 		if call.Err != nil {
@@ -52,7 +76,19 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 		for name, values := range call.Header {
 			req.Header[name] = values
 		}
+		if call.Operation != "" {
+			// The operation's span: its attempts, redirects included, are its children.
+			ctx, op := d.trace.startOperation(req.Context(), call.Operation)
+			if ctx != req.Context() {
+				req = req.WithContext(ctx)
+			}
+			defer func() { op.End(err) }()
+		}
 	}
+	return d.do(req, call)
+}
+
+func (d apiDoer) do(req *http.Request, call *CallSettings) (*http.Response, error) {
 	resp, err := d.http.Do(req)
 	if err != nil {
 		return nil, d.redact.URLError(err)
@@ -61,19 +97,27 @@ func (d apiDoer) Do(req *http.Request) (*http.Response, error) {
 		resp.Request = req
 	}
 	call.record(resp)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	if !Succeeded(req, resp) {
 		defer resp.Body.Close()
 		return nil, NewAPIError(req, resp, d.redact)
 	}
-	if req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent {
+	if req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
 		return resp, nil
 	}
 	limit := d.maxBody
+	json := IsJSON(resp.Header.Get("Content-Type"))
+	if d.shape == nil && (!json || resp.Header.Get("Content-Disposition") != "") {
+		return resp, nil // a stream or a file, read by the caller as it comes
+	}
 	if resp.ContentLength > limit {
 		resp.Body.Close()
 		return nil, TooLarge(req, resp, limit, d.redact)
 	}
-	if IsJSON(resp.Header.Get("Content-Type")) {
+	if d.shape == nil {
+		resp.Body = &boundedBody{body: resp.Body, req: req, resp: resp, redact: d.redact, limit: limit}
+		return resp, nil
+	}
+	if json {
 		// Checked while the generated decoder reads it: see checkedBody.
 		resp.Body = newCheckedBody(req, resp, d.redact, limit, d.shape)
 		return resp, nil
@@ -198,3 +242,32 @@ func NewDecodeError(req *http.Request, resp *http.Response, body []byte, cause e
 		Err:         r.Err(cause),
 	}
 }
+
+// boundedBody is a successful JSON answer of the data plane, refused as it is read once it
+// passes the client's limit.
+type boundedBody struct {
+	body   io.ReadCloser
+	req    *http.Request
+	resp   *http.Response
+	redact *redact.Redactor
+	limit  int64
+	read   int64
+	err    error
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	n, err := b.body.Read(p)
+	if b.read += int64(n); b.read > b.limit {
+		b.err = TooLarge(b.req, b.resp, b.limit, b.redact)
+		return 0, b.err
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = b.redact.URLError(&url.Error{Op: b.req.Method, URL: b.req.URL.String(), Err: err})
+	}
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.body.Close() }

@@ -26,7 +26,7 @@ func (s *countingSource) token(context.Context) (*oauth2.Token, error) {
 
 func TestValidTokenIsReadWithoutAskingAgain(t *testing.T) {
 	src := &countingSource{ttl: time.Hour, now: time.Now}
-	c := newTokenCredential(nil, src, true, earlyExpiry, redact.New(), time.Now)
+	c := newTokenCredential(nil, src, true, earlyExpiry, redact.New(), time.Now, nil)
 	first, gen, err := c.authorization(context.Background())
 	if err != nil || len(first) != 1 || first[0] != "Bearer token-number-1" {
 		t.Fatalf("%v %v", first, err)

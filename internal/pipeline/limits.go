@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/blaxel-go/blaxel/internal/redact"
 )
@@ -41,9 +42,11 @@ func ReadAtMost(ctx context.Context, body io.ReadCloser, n int) ([]byte, bool, e
 // informationalAsFinal makes a 1xx answer that came as the final one (a 101 Switching
 // Protocols, or any 1xx a transport hands back) an answer without a body: the body of a 101 is
 // the connection itself, which a silent server keeps open, and reading it would outlast any
-// deadline. The connection is closed, and the answer becomes an *APIError at once.
+// deadline. The connection is closed, and the answer becomes an *APIError at once. A 101 to
+// a request that asked for that upgrade (a WebSocket handshake) is the answer it wants, and
+// is kept.
 func informationalAsFinal(resp *http.Response) *http.Response {
-	if resp == nil || resp.StatusCode >= 200 {
+	if resp == nil || resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols && askedUpgrade(resp.Request) {
 		return resp
 	}
 	if resp.Body != nil {
@@ -51,4 +54,20 @@ func informationalAsFinal(resp *http.Response) *http.Response {
 	}
 	resp.Body = http.NoBody
 	return resp
+}
+
+// askedUpgrade reports whether a request asks to switch protocols (Connection: Upgrade with
+// an Upgrade header), as a WebSocket handshake does.
+func askedUpgrade(req *http.Request) bool {
+	if req == nil || req.Header.Get("Upgrade") == "" {
+		return false
+	}
+	for _, v := range req.Header.Values("Connection") {
+		for token := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(token), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
 }

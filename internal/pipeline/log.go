@@ -29,13 +29,16 @@ func (l requestLog) attempt(ctx context.Context, req *http.Request, n int, resp 
 	if !l.enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	attrs := []slog.Attr{
+	attrs := make([]slog.Attr, 0, 10)
+	if op := loggedOperation(ctx); op != "" {
+		attrs = append(attrs, slog.String("operation", op))
+	}
+	attrs = append(attrs,
 		slog.String("method", req.Method),
 		slog.String("url", l.redact.URL(req.URL)),
 		slog.Int("attempt", n),
 		slog.Duration("duration", took),
-		l.headers("request_headers", req.Header),
-	}
+		l.headers("request_headers", req.Header))
 	if resp != nil {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode), l.headers("response_headers", resp.Header))
 		if len(body) > 0 {
@@ -55,12 +58,16 @@ func (l requestLog) retry(ctx context.Context, req *http.Request, n int, wait ti
 	if !l.enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	l.logger.LogAttrs(ctx, slog.LevelDebug, "blaxel: retrying",
+	attrs := make([]slog.Attr, 0, 6)
+	if op := loggedOperation(ctx); op != "" {
+		attrs = append(attrs, slog.String("operation", op))
+	}
+	l.logger.LogAttrs(ctx, slog.LevelDebug, "blaxel: retrying", append(attrs,
 		slog.String("method", req.Method),
 		slog.String("url", l.redact.URL(req.URL)),
 		slog.Int("attempt", n),
 		slog.Duration("wait", wait),
-		slog.String("reason", l.redact.Text(reason)))
+		slog.String("reason", l.redact.Text(reason)))...)
 }
 
 // token records a request to the token endpoint, without its body.
@@ -100,6 +107,20 @@ func (l requestLog) warn(ctx context.Context, msg string, err error) {
 	if l.enabled(ctx, slog.LevelWarn) {
 		l.logger.LogAttrs(ctx, slog.LevelWarn, msg, slog.String("error", l.redact.Text(err.Error())))
 	}
+}
+
+// operationKey keeps, while debug records are written, the name StartOperation was given.
+type operationKey struct{}
+
+// loggedOperation names the operation a request is for in the log (the "operation"
+// attribute): the operationId of a generated call, else the name its caller started the
+// operation with ("RunAgent", "sandbox.Run"), else "" and the attribute is left out.
+func loggedOperation(ctx context.Context) string {
+	if s := CallOf(ctx); s != nil && s.Operation != "" {
+		return s.Operation
+	}
+	name, _ := ctx.Value(operationKey{}).(string)
+	return name
 }
 
 // headers renders headers as a group, credentials redacted, in a stable order.

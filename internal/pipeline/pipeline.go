@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 
 	"github.com/blaxel-go/blaxel/internal/redact"
@@ -33,6 +35,9 @@ type Settings struct {
 	CheckRetry       CheckRetry
 	RetryBudget      int // tokens; 0 for DefaultRetryBudget, -1 for no budget
 	Now              func() time.Time
+
+	TracerProvider trace.TracerProvider          // nil for the global one
+	Propagator     propagation.TextMapPropagator // nil for W3C TraceContext
 }
 
 // Resolved is where a client's configuration settled: its credential and addresses.
@@ -40,7 +45,7 @@ type Resolved struct {
 	Credential CredentialSpec
 	Workspace  string
 	BaseURL    string // the control plane
-	RunURL     string // where deployed workloads answer
+	RunURL     string // where deployed workloads answer; "" for none (a control plane not Blaxel's)
 }
 
 // Pipeline is one client's request path. Its fields are set once by New and never change.
@@ -64,9 +69,11 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: %w", err)
 	}
-	run, err := url.Parse(r.RunURL)
-	if err != nil {
-		return nil, fmt.Errorf("blaxel: %w", err)
+	var run *url.URL // nil when the client has no run URL
+	if r.RunURL != "" {
+		if run, err = url.Parse(r.RunURL); err != nil {
+			return nil, fmt.Errorf("blaxel: %w", err)
+		}
 	}
 	c := r.Credential
 	red, err := NewClientRedactor(c)
@@ -78,6 +85,7 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	log := requestLog{logger: logger, redact: red}
+	tr := newTracing(s, red)
 	log.configured(c.From, r)
 
 	caller := s.HTTPClient
@@ -99,6 +107,7 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 		}},
 		userAgent: UserAgent,
 		log:       log,
+		trace:     tr,
 		redact:    red,
 		now:       s.Now,
 	}
@@ -110,22 +119,22 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 			}
 		}
 	}
+	retries := &retrier{policy: s.Retry, budget: newRetryBudget(s.RetryBudget), jitter: rand.Int64N}
 	t := &transport{
 		next:       next,
 		base:       base,
 		run:        run,
-		credential: newCredential(c, endpoint, refreshed),
+		credential: newCredential(c, endpoint, refreshed, retries),
 		workspace:  headerValue(r.Workspace),
 		apiVersion: headerValue(s.APIVersion),
 		userAgent:  headerValue(UserAgent),
 		headers:    s.Headers,
 		insecure:   s.InsecureHTTP,
-		policy:     s.Retry,
+		retrier:    retries,
 		checkRetry: s.CheckRetry,
-		budget:     newRetryBudget(s.RetryBudget),
-		jitter:     rand.Int64N,
 		now:        endpoint.clock(),
 		log:        log,
+		trace:      tr,
 	}
 	hc := *caller // a copy: the caller's client is left as it was
 	hc.Transport = t
@@ -136,10 +145,4 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 	}
 	return &Pipeline{HTTP: &hc, Redact: red, BaseURL: r.BaseURL, Base: base, RunURL: r.RunURL, Workspace: r.Workspace,
 		MaxBody: maxBody, Getenv: getenv, transport: t}, nil
-}
-
-// RetryPolicy is the policy the pipeline's own retries follow, and the jitter of their waits,
-// for the retries made above it: a stream's reconnections, an exec's lookups.
-func (p *Pipeline) RetryPolicy() (RetryPolicy, func(int64) int64) {
-	return p.transport.policy, p.transport.jitter
 }

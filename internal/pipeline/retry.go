@@ -27,7 +27,10 @@ import (
 // WithCheckRetry replaces the decision; the rest of the policy bounds it still.
 //
 // Retries of one client also draw on its retry budget (WithRetryBudget), so that many calls
-// meeting the same outage do not multiply the load on the server.
+// meeting the same outage do not multiply the load on the server. Every retry the client
+// makes does, whatever it retries: a request, a token request (once, however many calls wait
+// for that token), a sandbox's exec lookup and resend, a log stream's reconnection, an
+// upload's completion.
 //
 // Each wait is drawn uniformly between zero and BaseDelay·2^(retry-1), capped at MaxDelay
 // ("full jitter"). A Retry-After header replaces that wait when it is at most MaxRetryAfter;
@@ -256,13 +259,13 @@ func (p *transport) nextAttempt(ctx context.Context, o Outcome, retries int, rew
 			reason = "CheckRetry says so"
 		}
 	}
-	if !retry || retries >= p.policy.MaxRetries || !rewindable {
+	if !retry || retries >= p.retrier.policy.MaxRetries || !rewindable {
 		return 0, "", false
 	}
-	wait = Backoff(p.policy, retries+1, p.jitter)
+	wait = Backoff(p.retrier.policy, retries+1, p.retrier.jitter)
 	if o.Response != nil {
 		if after, ok := retryAfter(o.Response.Header, p.now()); ok {
-			if after > p.policy.MaxRetryAfter {
+			if after > p.retrier.policy.MaxRetryAfter {
 				return 0, "", false
 			}
 			wait = after
@@ -272,7 +275,7 @@ func (p *transport) nextAttempt(ctx context.Context, o Outcome, retries int, rew
 		return 0, "", false
 	}
 	cost := retryCostOf(o)
-	if !p.budget.take(cost) {
+	if !p.retrier.budget.take(cost) {
 		return 0, "not retried, the client's retry budget is spent: " + reason, false
 	}
 	*spent += cost

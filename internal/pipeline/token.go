@@ -34,6 +34,7 @@ type tokenEndpoint struct {
 	client    *http.Client
 	userAgent string
 	log       requestLog
+	trace     tracing
 	redact    *redact.Redactor
 	now       func() time.Time // nil for time.Now
 }
@@ -49,7 +50,9 @@ type tokenAnswer struct {
 const maxTokenAnswer = 1 << 20
 
 // exchange posts one grant. basic, when not empty, is the base64 of "id:secret".
-func (e *tokenEndpoint) exchange(ctx context.Context, grant gen.TokenRequest, basic string) (*oauth2.Token, int64, error) {
+func (e *tokenEndpoint) exchange(ctx context.Context, grant gen.TokenRequest, basic string) (_ *oauth2.Token, _ int64, err error) {
+	ctx, op := e.trace.startOperation(ctx, "IssueToken")
+	defer func() { op.End(err) }()
 	ctx = WithOperation(ctx, "IssueToken")
 	body, err := json.Marshal(grant)
 	if err != nil {
@@ -69,7 +72,10 @@ func (e *tokenEndpoint) exchange(ctx context.Context, grant gen.TokenRequest, ba
 		return nil, 0, Permanent(err)
 	}
 	start := time.Now()
-	resp, err := e.client.Do(req)
+	actx, span := e.trace.startAttempt(ctx, req, 1)
+	e.trace.inject(actx, req.Header)
+	resp, err := e.client.Do(req.WithContext(actx))
+	e.trace.endAttempt(span, resp, err)
 	e.log.token(ctx, req, resp, err, time.Since(start))
 	if err != nil {
 		return nil, 0, fmt.Errorf("blaxel: token request: %w", e.redact.URLError(err))
@@ -209,20 +215,20 @@ type callerSource struct{ ts oauth2.TokenSource }
 func (s callerSource) token(context.Context) (*oauth2.Token, error) { return s.ts.Token() }
 
 // newCredential turns the configured credential into the one requests use.
-func newCredential(spec CredentialSpec, endpoint *tokenEndpoint, onRefresh func(*oauth2.Token, int64)) credential {
+func newCredential(spec CredentialSpec, endpoint *tokenEndpoint, onRefresh func(*oauth2.Token, int64), retries *retrier) credential {
 	now := endpoint.clock()
 	switch spec.Kind {
 	case CredClientCredentials:
 		basic := base64.StdEncoding.EncodeToString([]byte(spec.ClientID + ":" + spec.ClientSecret))
 		endpoint.redact.Learn(basic)
-		return newTokenCredential(nil, &clientCredentialsSource{endpoint: endpoint, basic: basic}, true, earlyExpiry, endpoint.redact, now)
+		return newTokenCredential(nil, &clientCredentialsSource{endpoint: endpoint, basic: basic}, true, earlyExpiry, endpoint.redact, now, retries)
 	case CredTokens:
 		initial := &oauth2.Token{AccessToken: spec.AccessToken, TokenType: "Bearer", RefreshToken: spec.RefreshToken,
 			Expiry: jwtExpiry(spec.AccessToken)}
 		src := &refreshSource{endpoint: endpoint, from: spec.From, refreshToken: spec.RefreshToken, onRefresh: onRefresh}
-		return newTokenCredential(initial, src, spec.RefreshToken != "", earlyExpiry, endpoint.redact, now)
+		return newTokenCredential(initial, src, spec.RefreshToken != "", earlyExpiry, endpoint.redact, now, retries)
 	case CredTokenSource:
-		return newTokenCredential(nil, callerSource{spec.TokenSource}, false, callerEarlyExpiry, endpoint.redact, now)
+		return newTokenCredential(nil, callerSource{spec.TokenSource}, false, callerEarlyExpiry, endpoint.redact, now, retries)
 	case CredPreviewToken:
 		return apiKeyCredential{header: []string{spec.APIKey}}
 	default:

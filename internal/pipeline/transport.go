@@ -41,12 +41,11 @@ type transport struct {
 	userAgent  []string    // the client's User-Agent
 	headers    http.Header // extra headers from WithHeader
 	insecure   bool
-	policy     RetryPolicy
-	checkRetry CheckRetry   // nil for DefaultCheckRetry
-	budget     *retryBudget // nil for none
-	jitter     func(limit int64) int64
+	retrier    *retrier   // the policy, the budget and the jitter of every retry of the client
+	checkRetry CheckRetry // nil for DefaultCheckRetry
 	now        func() time.Time
 	log        requestLog
+	trace      tracing
 }
 
 // Destination is what differs between the places a client sends requests to, fixed when the
@@ -95,10 +94,12 @@ func (p *transport) roundTrip(req *http.Request, d *Destination) (*http.Response
 	rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	renewed, spent := false, 0
 	for attempt, retries := 1, 0; ; attempt++ {
-		r, gen, err := p.prepare(req, attempt, d)
+		actx, span := p.trace.startAttempt(ctx, req, attempt)
+		r, gen, err := p.prepare(actx, req, attempt, d)
 		var resp *http.Response
 		start := time.Now()
 		if err == nil {
+			p.trace.inject(actx, r.Header)
 			resp, err = p.next.RoundTrip(r)
 		}
 		if err != nil {
@@ -106,6 +107,7 @@ func (p *transport) roundTrip(req *http.Request, d *Destination) (*http.Response
 		}
 		resp = informationalAsFinal(resp)
 		peek := peekErrorBody(ctx, resp)
+		p.trace.endAttempt(span, resp, err)
 		p.log.attempt(ctx, r, attempt, resp, err, time.Since(start), peek)
 
 		sentToken := err == nil && (r.Header.Get("Authorization") != "" || r.Header.Get("X-Blaxel-Authorization") != "")
@@ -121,8 +123,15 @@ func (p *transport) roundTrip(req *http.Request, d *Destination) (*http.Response
 			if reason != "" {
 				p.log.retry(ctx, r, attempt, 0, reason)
 			}
-			p.budget.settle(resp, err, spent)
-			return resp, err
+			p.retrier.budget.settle(resp, err, spent)
+			if err == nil {
+				if err = p.unfollowableRedirect(r, resp); err != nil {
+					resp = nil
+				}
+			}
+			// An error of the transport may quote what the server sent (a header line, a
+			// Content-Length): it leaves with the client's secrets removed.
+			return resp, p.log.redact.Err(err)
 		}
 		retries++
 		p.log.retry(ctx, r, attempt, wait, reason)
@@ -141,11 +150,11 @@ func (p *transport) resendableAfter401(r *http.Request, resp *http.Response) boo
 	return idempotent(r.Method) || p.base != nil && SameOrigin(r.URL, p.base) || refusedBeforeActing(resp.Header)
 }
 
-// prepare builds one attempt. The first attempt sends the caller's body; later ones get a
-// fresh copy from GetBody. A request that cannot be prepared is never sent, and its body is
-// closed, as a RoundTripper must.
-func (p *transport) prepare(req *http.Request, attempt int, d *Destination) (*http.Request, uint64, error) {
-	r := attemptOf(req, len(p.headers)+4)
+// prepare builds one attempt, with the attempt's context ctx. The first attempt sends the
+// caller's body; later ones get a fresh copy from GetBody. A request that cannot be prepared
+// is never sent, and its body is closed, as a RoundTripper must.
+func (p *transport) prepare(ctx context.Context, req *http.Request, attempt int, d *Destination) (*http.Request, uint64, error) {
+	r := attemptOf(ctx, req, len(p.headers)+4)
 	if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
 		body, err := req.GetBody()
 		if err != nil {
@@ -222,14 +231,13 @@ func (p *transport) trusted(r *http.Request, d *Destination) bool {
 	return d.Origin != nil && SameOrigin(r.URL, d.Origin)
 }
 
-// attemptOf copies req for one attempt: the Request, its URL and its header map, so that a
-// transport or a middleware that changes the attempt (r.URL.Host, r.Header.Set) changes
-// neither the caller's request nor another attempt. prepare then fills the header, and
-// ownValues gives its values storage of their own.
-func attemptOf(req *http.Request, extra int) *http.Request {
-	r := new(http.Request)
-	*r = *req
-	u := *req.URL // its Userinfo is immutable, and may be shared
+// attemptOf copies req for one attempt, with the context ctx: the Request, its URL and its
+// header map, so that a transport or a middleware that changes the attempt (r.URL.Host,
+// r.Header.Set) changes neither the caller's request nor another attempt. prepare then fills
+// the header, and ownValues gives its values storage of their own.
+func attemptOf(ctx context.Context, req *http.Request, extra int) *http.Request {
+	r := req.WithContext(ctx) // a copy, as new(http.Request) would be
+	u := *req.URL             // its Userinfo is immutable, and may be shared
 	r.URL = &u
 	r.Header = make(http.Header, len(req.Header)+extra)
 	maps.Copy(r.Header, req.Header)
@@ -277,10 +285,16 @@ func SameOrigin(a, b *url.URL) bool {
 
 // redirectPolicy wraps the caller's CheckRedirect (or net/http's limit of 10) so that headers
 // carrying a credential, which net/http copies to the next request unless they are
-// Authorization or cookies, are dropped when the redirect leaves the origin.
+// Authorization or cookies, are dropped when the redirect leaves the origin, and a body is
+// never sent to another origin.
 func redirectPolicy(caller func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if !SameOrigin(req.URL, via[0].URL) {
+			if req.Body != nil && req.Body != http.NoBody {
+				// A 307 or 308 would resend the body, which may hold a command or a file, to
+				// a host it was not meant for: the redirect is returned as the answer.
+				return http.ErrUseLastResponse
+			}
 			redact.DropCredentialHeaders(req.Header)
 		}
 		if caller != nil {
@@ -346,4 +360,22 @@ func headerValue(v string) []string {
 		return nil
 	}
 	return []string{v}
+}
+
+// unfollowableRedirect is the error of a redirect whose Location cannot be read. net/http
+// would quote the header in its own error, secrets and all: the answer is refused here, with
+// them removed.
+func (p *transport) unfollowableRedirect(r *http.Request, resp *http.Response) error {
+	if resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return nil
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return nil
+	}
+	if _, err := r.URL.Parse(loc); err == nil {
+		return nil
+	}
+	Discard(resp)
+	return fmt.Errorf("blaxel: the answer %d redirects to a Location that is not an address: %q", resp.StatusCode, p.log.redact.Text(loc))
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -63,6 +64,10 @@ func (c *Pipeline) WorkloadHTTPClient(base *url.URL) *http.Client {
 	return c.Client(Destination{Origin: base})
 }
 
+// ErrNoRunURL is the cause of the error of a call that needs the run URL when the client has
+// none: its control plane is not Blaxel's, and WithRunURL was not given.
+var ErrNoRunURL = errors.New("blaxel: no run URL")
+
 // WorkloadAddress builds the URL of a call: the workload's own address when known, else
 // {run URL}/{workspace}/{kind}/{name}; then path below it. Every piece is checked and escaped,
 // so a name cannot step out of its place.
@@ -84,6 +89,10 @@ func (c *Pipeline) WorkloadAddress(kind, name, path, own string) (*url.URL, erro
 		}
 		if err := CheckName("workspace", c.Workspace); err != nil {
 			return nil, fmt.Errorf("%w (set one with WithWorkspace)", err)
+		}
+		if c.RunURL == "" {
+			return nil, fmt.Errorf("%w: %s %q has no address of its own, and the control plane %s is not Blaxel's, so there is no default run URL: "+
+				"give the client WithRunURL (or BL_RUN_URL)", ErrNoRunURL, Singular(kind), name, c.BaseURL)
 		}
 		base = strings.TrimSuffix(c.RunURL, "/") + "/" + url.PathEscape(c.Workspace) + "/" + kind + "/" + url.PathEscape(name)
 	}

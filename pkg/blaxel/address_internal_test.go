@@ -2,13 +2,15 @@ package blaxel
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/blaxel-go/blaxel/internal/pipeline"
-	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
 )
 
 // envClient is a client built by NewFromEnv from vars alone.
@@ -86,23 +88,30 @@ func TestWorkloadBaseOrder(t *testing.T) {
 }
 
 // resolveWorkload reads metadata.url with one GET, and falls back to the run URL when the
-// resource has none.
+// resource has none. The control plane is a stand-in, so it can answer a resource without an
+// address (the fake gives every resource one).
 func TestResolveWorkloadReadsTheAdvertisedAddress(t *testing.T) {
-	srv := blaxeltest.NewServer(t)
-	for _, seed := range []blaxeltest.Seed{
-		{Path: "/sandboxes", Workspace: "ws", Body: map[string]any{"metadata": map[string]any{"name": "box"}, "spec": map[string]any{}}},
-		{Path: "/agents", Body: map[string]any{"metadata": map[string]any{"name": "nowhere"}, "spec": map[string]any{}}}, // no workspace: no metadata.url
-	} {
-		if err := srv.Seed(seed); err != nil {
-			t.Fatal(err)
+	var sandboxReads atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/sandboxes/box":
+			sandboxReads.Add(1)
+			fmt.Fprint(w, `{"metadata":{"name":"box","url":"https://box-1.us-pdx-1.bl.run/"},"spec":{}}`)
+		case "/agents/nowhere":
+			fmt.Fprint(w, `{"metadata":{"name":"nowhere"},"spec":{}}`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"error":"not found"}`)
 		}
-	}
-	c, err := New(WithBaseURL(srv.URL()), WithRunURL("https://run.example"), WithAPIKey("test-key-123"), WithWorkspace("ws"))
+	}))
+	defer api.Close()
+	c, err := New(WithBaseURL(api.URL), WithRunURL("https://run.example"), WithAPIKey("test-key-123"), WithWorkspace("ws"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	u, err := c.resolveWorkload(context.Background(), pipeline.KindSandboxes, "box")
-	if err != nil || u.String() != srv.RunURL()+"/ws/sandboxes/box" {
+	if err != nil || u.String() != "https://box-1.us-pdx-1.bl.run" {
 		t.Errorf("sandbox: %v, %v", u, err)
 	}
 	u, err = c.resolveWorkload(context.Background(), pipeline.KindAgents, "nowhere")
@@ -112,7 +121,7 @@ func TestResolveWorkloadReadsTheAdvertisedAddress(t *testing.T) {
 	if _, err := c.resolveWorkload(context.Background(), pipeline.KindModels, "missing"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("missing model: %v", err)
 	}
-	if n := srv.Attempts("GetSandbox"); n != 1 {
+	if n := sandboxReads.Load(); n != 1 {
 		t.Errorf("%d reads of the sandbox, want 1", n)
 	}
 }

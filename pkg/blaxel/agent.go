@@ -51,8 +51,9 @@ func (c *Client) RunAgentEvents(ctx context.Context, name string, body io.Reader
 // may last: the platform answers {"success": true} at once, and the agent's answer is not
 // returned. Blaxel posts it, when the agent was deployed with a callback URL, to that URL as
 // an AsyncCallback, signed with the headers X-Blaxel-Signature (sha256=<hex>) and
-// X-Blaxel-Timestamp. A background call lasts up to 15 minutes. A non-2xx answer is an
-// *APIError; a 2xx answer that says {"success": false} is an error too.
+// X-Blaxel-Timestamp, which package callback verifies. A background call lasts up to 15
+// minutes. A non-2xx answer is an *APIError; a 2xx answer that says {"success": false} is an
+// error too.
 func (c *Client) RunAgentAsync(ctx context.Context, name string, body io.Reader, opts ...RunOption) error {
 	resp, err := c.send(ctx, pipeline.KindAgents, name, "", body, append(opts, WithAsync()))
 	if err != nil {

@@ -33,6 +33,13 @@ func (c checkedClient) AcceptWorkspaceInvitation(ctx context.Context, workspaceN
 	return c.raw.AcceptWorkspaceInvitation(withOperation(ctx, "AcceptWorkspaceInvitation"), workspaceName, reqEditors...)
 }
 
+func (c checkedClient) ArchiveSandbox(ctx context.Context, sandboxName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	if err := checkPathParams("ArchiveSandbox", "sandboxName", sandboxName); err != nil {
+		return nil, err
+	}
+	return c.raw.ArchiveSandbox(withOperation(ctx, "ArchiveSandbox"), sandboxName, reqEditors...)
+}
+
 func (c checkedClient) CheckWorkspaceAvailability(ctx context.Context, params *gen.CheckWorkspaceAvailabilityParams, body gen.CheckWorkspaceAvailabilityJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	return c.raw.CheckWorkspaceAvailability(withOperation(ctx, "CheckWorkspaceAvailability"), params, body, reqEditors...)
 }
@@ -278,6 +285,14 @@ func (c checkedClient) CreateSandboxWithBody(ctx context.Context, params *gen.Cr
 	return c.raw.CreateSandboxWithBody(withOperation(ctx, "CreateSandbox"), params, contentType, body, reqEditors...)
 }
 
+func (c checkedClient) CreateSnapshot(ctx context.Context, body gen.CreateSnapshotJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateSnapshot(withOperation(ctx, "CreateSnapshot"), body, reqEditors...)
+}
+
+func (c checkedClient) CreateSnapshotWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.CreateSnapshotWithBody(withOperation(ctx, "CreateSnapshot"), contentType, body, reqEditors...)
+}
+
 func (c checkedClient) CreateVPC(ctx context.Context, body gen.CreateVPCJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	return c.raw.CreateVPC(withOperation(ctx, "CreateVPC"), body, reqEditors...)
 }
@@ -486,6 +501,13 @@ func (c checkedClient) DeleteSandboxSnapshot(ctx context.Context, sandboxName st
 	return c.raw.DeleteSandboxSnapshot(withOperation(ctx, "DeleteSandboxSnapshot"), sandboxName, snapshotID, reqEditors...)
 }
 
+func (c checkedClient) DeleteSnapshot(ctx context.Context, snapshotName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	if err := checkPathParams("DeleteSnapshot", "snapshotName", snapshotName); err != nil {
+		return nil, err
+	}
+	return c.raw.DeleteSnapshot(withOperation(ctx, "DeleteSnapshot"), snapshotName, reqEditors...)
+}
+
 func (c checkedClient) DeleteVPC(ctx context.Context, vpcName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	if err := checkPathParams("DeleteVPC", "vpcName", vpcName); err != nil {
 		return nil, err
@@ -540,6 +562,20 @@ func (c checkedClient) ForkSandboxWithBody(ctx context.Context, sandboxName stri
 		return nil, err
 	}
 	return c.raw.ForkSandboxWithBody(withOperation(ctx, "ForkSandbox"), sandboxName, contentType, body, reqEditors...)
+}
+
+func (c checkedClient) ForkSnapshot(ctx context.Context, snapshotName string, body gen.ForkSnapshotJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	if err := checkPathParams("ForkSnapshot", "snapshotName", snapshotName); err != nil {
+		return nil, err
+	}
+	return c.raw.ForkSnapshot(withOperation(ctx, "ForkSnapshot"), snapshotName, body, reqEditors...)
+}
+
+func (c checkedClient) ForkSnapshotWithBody(ctx context.Context, snapshotName string, contentType string, body io.Reader, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	if err := checkPathParams("ForkSnapshot", "snapshotName", snapshotName); err != nil {
+		return nil, err
+	}
+	return c.raw.ForkSnapshotWithBody(withOperation(ctx, "ForkSnapshot"), snapshotName, contentType, body, reqEditors...)
 }
 
 func (c checkedClient) GetAgent(ctx context.Context, agentName string, params *gen.GetAgentParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
@@ -731,6 +767,17 @@ func (c checkedClient) GetSandboxSchedule(ctx context.Context, sandboxName strin
 		return nil, err
 	}
 	return c.raw.GetSandboxSchedule(withOperation(ctx, "GetSandboxSchedule"), sandboxName, scheduleID, reqEditors...)
+}
+
+func (c checkedClient) GetSandboxScheduleMetrics(ctx context.Context, params *gen.GetSandboxScheduleMetricsParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.GetSandboxScheduleMetrics(withOperation(ctx, "GetSandboxScheduleMetrics"), params, reqEditors...)
+}
+
+func (c checkedClient) GetSnapshot(ctx context.Context, snapshotName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	if err := checkPathParams("GetSnapshot", "snapshotName", snapshotName); err != nil {
+		return nil, err
+	}
+	return c.raw.GetSnapshot(withOperation(ctx, "GetSnapshot"), snapshotName, reqEditors...)
 }
 
 func (c checkedClient) GetTemplate(ctx context.Context, templateName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
@@ -1023,6 +1070,18 @@ func (c checkedClient) ListSandboxes(ctx context.Context, params *gen.ListSandbo
 	return c.raw.ListSandboxes(withOperation(ctx, "ListSandboxes"), params, reqEditors...)
 }
 
+func (c checkedClient) ListScheduleExecutions(ctx context.Context, params *gen.ListScheduleExecutionsParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListScheduleExecutions(withOperation(ctx, "ListScheduleExecutions"), params, reqEditors...)
+}
+
+func (c checkedClient) ListSchedules(ctx context.Context, params *gen.ListSchedulesParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListSchedules(withOperation(ctx, "ListSchedules"), params, reqEditors...)
+}
+
+func (c checkedClient) ListSnapshots(ctx context.Context, params *gen.ListSnapshotsParams, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	return c.raw.ListSnapshots(withOperation(ctx, "ListSnapshots"), params, reqEditors...)
+}
+
 func (c checkedClient) ListTemplates(ctx context.Context, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
 	return c.raw.ListTemplates(withOperation(ctx, "ListTemplates"), reqEditors...)
 }
@@ -1052,6 +1111,13 @@ func (c checkedClient) RemoveWorkspaceUser(ctx context.Context, subOrEmail strin
 		return nil, err
 	}
 	return c.raw.RemoveWorkspaceUser(withOperation(ctx, "RemoveWorkspaceUser"), subOrEmail, reqEditors...)
+}
+
+func (c checkedClient) RestoreSandboxSnapshot(ctx context.Context, sandboxName string, snapshotID string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	if err := checkPathParams("RestoreSandboxSnapshot", "sandboxName", sandboxName, "snapshotId", snapshotID); err != nil {
+		return nil, err
+	}
+	return c.raw.RestoreSandboxSnapshot(withOperation(ctx, "RestoreSandboxSnapshot"), sandboxName, snapshotID, reqEditors...)
 }
 
 func (c checkedClient) ShareCustomDomain(ctx context.Context, domainName string, body gen.ShareCustomDomainJSONRequestBody, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
@@ -1101,6 +1167,13 @@ func (c checkedClient) TestFeatureFlag(ctx context.Context, featureKey string, p
 		return nil, err
 	}
 	return c.raw.TestFeatureFlag(withOperation(ctx, "testFeatureFlag"), featureKey, params, reqEditors...)
+}
+
+func (c checkedClient) UnarchiveSandbox(ctx context.Context, sandboxName string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {
+	if err := checkPathParams("UnarchiveSandbox", "sandboxName", sandboxName); err != nil {
+		return nil, err
+	}
+	return c.raw.UnarchiveSandbox(withOperation(ctx, "UnarchiveSandbox"), sandboxName, reqEditors...)
 }
 
 func (c checkedClient) UnshareCustomDomain(ctx context.Context, domainName string, targetWorkspace string, reqEditors ...gen.RequestEditorFn) (*http.Response, error) {

@@ -50,7 +50,8 @@ func New(opts ...Option) (*Client, error) {
 //     The credential comes whole from one place, and one credential is used.
 //   - workspace: WithWorkspace, BL_WORKSPACE, the file's context.workspace.
 //   - addresses: WithBaseURL/WithRunURL or WithEnvironment; BL_API_URL/BL_RUN_URL or BL_ENV
-//     ("prod" or "dev"); the workspace entry's env; production.
+//     ("prod" or "dev"); the workspace entry's env; production. A control plane that is not
+//     Blaxel's comes with no run URL unless one is given (see WithRunURL).
 //
 // Only the values used are checked: an unusable BL_CLIENT_CREDENTIALS is no error when an
 // option gives the credential. A missing config file is fine; one that does not parse is an

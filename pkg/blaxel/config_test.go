@@ -176,7 +176,9 @@ func TestAddressPrecedence(t *testing.T) {
 		{name: "unknown BL_ENV", env: map[string]string{"BL_ENV": "staging"}, wantErr: "BL_ENV"},
 		{name: "remote plain http refused", env: map[string]string{"BL_API_URL": "http://api.internal.example/v0"}, wantErr: "WithInsecureHTTP"},
 		{name: "remote plain http allowed when asked", env: map[string]string{"BL_API_URL": "http://api.internal.example/v0"},
-			opts: []blaxel.EnvOption{blaxel.WithInsecureHTTP()}, wantAPI: "http://api.internal.example/v0", wantRun: prodRun},
+			opts: []blaxel.EnvOption{blaxel.WithInsecureHTTP()}, wantAPI: "http://api.internal.example/v0", wantRun: ""},
+		{name: "the dev control plane brings its run URL", env: map[string]string{"BL_API_URL": devAPI}, wantAPI: devAPI, wantRun: devRun},
+		{name: "another control plane brings none", env: map[string]string{"BL_API_URL": local}, wantAPI: local, wantRun: ""},
 		{name: "not an address", env: map[string]string{"BL_RUN_URL": "run.blaxel.ai"}, wantErr: "BL_RUN_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

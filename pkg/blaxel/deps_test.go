@@ -6,8 +6,10 @@ import (
 	"testing"
 )
 
-// A program that only calls the control plane links neither the MCP SDK nor the sandbox API's
-// generated code: those live in packages blaxelmcp and sandbox, which it does not import.
+// A program that only calls the control plane links neither the MCP SDK, nor the sandbox API's
+// generated code, nor a WebSocket library: those live in packages blaxelmcp, sandbox and
+// sandboxtools, which it does not import. Nor does it link an agent framework: their adapters
+// are modules of their own. Of OpenTelemetry it links the API alone, never the SDK.
 func TestControlPlaneProgramLinksNoDataPlane(t *testing.T) {
 	gocmd, err := exec.LookPath("go")
 	if err != nil {
@@ -22,7 +24,9 @@ func TestControlPlaneProgramLinksNoDataPlane(t *testing.T) {
 		t.Fatalf("go list gave no dependency list:\n%s", out)
 	}
 	for _, dep := range deps {
-		for _, banned := range []string{"modelcontextprotocol", "github.com/blaxel-go/blaxel/gen/sandboxapi", "pkg/blaxel/sandbox", "pkg/blaxel/blaxelmcp"} {
+		for _, banned := range []string{"modelcontextprotocol", "github.com/blaxel-go/blaxel/gen/sandboxapi", "pkg/blaxel/sandbox", "pkg/blaxel/blaxelmcp",
+			"pkg/blaxel/sandboxtools", "/adapters/", "cloudwego", "firebase/genkit", "github.com/coder/websocket",
+			"go.opentelemetry.io/otel/sdk"} {
 			if strings.Contains(dep, banned) {
 				t.Errorf("a control-plane program links %s", dep)
 			}

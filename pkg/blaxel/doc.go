@@ -60,6 +60,15 @@
 // client's pipeline; it is a package of its own so that a program without MCP does not link
 // the MCP SDK.
 //
+// # Logs and traces
+//
+// [WithLogger] logs each attempt and retry at the debug level, naming its operation, every
+// credential redacted. Each call is an OpenTelemetry span named by its operation, holding an
+// HTTP client span per attempt, and each attempt sends the trace on in its traceparent
+// header, so that an agent or function called continues the caller's trace: see
+// [WithTracerProvider] (the global provider by default) and [WithTextMapPropagator] (W3C
+// Trace Context by default). Only the OpenTelemetry API is linked, never its SDK.
+//
 // # Inside a sandbox
 //
 // Package sandbox (pkg/blaxel/sandbox) is the handle on the API a sandbox serves itself

@@ -2,7 +2,7 @@
 
 // # Operations by tag
 //
-// The 178 operations of openapi.yaml, grouped by its tags. Each is a method of [Client]
+// The 189 operations of openapi.yaml, grouped by its tags. Each is a method of [Client]
 // named after its operationId.
 //
 // Tag agents. AI agents: their definition, deployment and revisions. A deployed agent is called at
@@ -20,16 +20,19 @@
 // Tag changelog. What changed on the platform. Methods: [Client.GetChangelog].
 //
 // Tag compute. Sandboxes: micro-VMs that start fast and sleep when idle, with previews (public
-// addresses), preview tokens, schedules and snapshots. Methods: [Client.CreateSandbox],
-// [Client.CreateSandboxPreview], [Client.CreateSandboxPreviewToken],
-// [Client.CreateSandboxSchedule], [Client.CreateSandboxSnapshot], [Client.DeleteSandbox],
-// [Client.DeleteSandboxPreview], [Client.DeleteSandboxPreviewToken],
-// [Client.DeleteSandboxSchedule], [Client.DeleteSandboxSnapshot], [Client.ForkSandbox],
-// [Client.GetSandbox], [Client.GetSandboxByExternalID], [Client.GetSandboxPreview],
-// [Client.GetSandboxSchedule], [Client.ListSandboxPreviewTokens], [Client.ListSandboxPreviews],
-// [Client.ListSandboxScheduleExecutions], [Client.ListSandboxSchedules],
-// [Client.ListSandboxSnapshots], [Client.ListSandboxes], [Client.StartSandbox],
-// [Client.StopSandbox], [Client.UpdateSandbox], [Client.UpdateSandboxPreview],
+// addresses), preview tokens, schedules and snapshots. Methods: [Client.ArchiveSandbox],
+// [Client.CreateSandbox], [Client.CreateSandboxPreview], [Client.CreateSandboxPreviewToken],
+// [Client.CreateSandboxSchedule], [Client.CreateSandboxSnapshot], [Client.CreateSnapshot],
+// [Client.DeleteSandbox], [Client.DeleteSandboxPreview], [Client.DeleteSandboxPreviewToken],
+// [Client.DeleteSandboxSchedule], [Client.DeleteSandboxSnapshot], [Client.DeleteSnapshot],
+// [Client.ForkSandbox], [Client.ForkSnapshot], [Client.GetSandbox],
+// [Client.GetSandboxByExternalID], [Client.GetSandboxPreview], [Client.GetSandboxSchedule],
+// [Client.GetSandboxScheduleMetrics], [Client.GetSnapshot], [Client.ListSandboxPreviewTokens],
+// [Client.ListSandboxPreviews], [Client.ListSandboxScheduleExecutions],
+// [Client.ListSandboxSchedules], [Client.ListSandboxSnapshots], [Client.ListSandboxes],
+// [Client.ListScheduleExecutions], [Client.ListSchedules], [Client.ListSnapshots],
+// [Client.RestoreSandboxSnapshot], [Client.StartSandbox], [Client.StopSandbox],
+// [Client.UnarchiveSandbox], [Client.UpdateSandbox], [Client.UpdateSandboxPreview],
 // [Client.UpdateSandboxSchedule].
 //
 // Tag configurations. What the platform offers: regions, countries, continents and private

@@ -39,6 +39,12 @@ var (
 // counted as it is read.
 var ErrResponseTooLarge = pipeline.ErrResponseTooLarge
 
+// ErrNoRunURL is the cause of the error of a call that needs the run URL (RunAgent, a
+// sandbox without metadata.url...) when the client has none: a client whose control plane is
+// not Blaxel's (WithBaseURL or BL_API_URL naming another server) gets no run URL by default,
+// so that its calls never reach Blaxel's production run host. Give it WithRunURL.
+var ErrNoRunURL = pipeline.ErrNoRunURL
+
 // DefaultMaxResponseBytes is the largest successful answer a client decodes unless
 // WithMaxResponseBytes says otherwise: 64 MiB, far above any answer of the API.
 const DefaultMaxResponseBytes = pipeline.DefaultMaxResponseBytes

@@ -122,7 +122,7 @@ func ExampleWithLogger() {
 	}
 	// Output:
 	// level=DEBUG msg="blaxel: client configured" credential=WithAPIKey workspace=""
-	// level=DEBUG msg="blaxel: request" method=GET attempt=1 request_headers.Authorization="Bearer REDACTED" status=200
+	// level=DEBUG msg="blaxel: request" operation=GetSandbox method=GET attempt=1 request_headers.Authorization="Bearer REDACTED" status=200
 }
 
 // WithResponseInto gives a call's status and headers, here next to its decoded answer.

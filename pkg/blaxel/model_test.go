@@ -1,6 +1,9 @@
 package blaxel_test
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -126,5 +129,57 @@ func TestModelHTTPClientKeepsTheCredentialOnTheModelsHost(t *testing.T) {
 		if path == "elsewhere /direct" && h.Get("X-Blaxel-Workspace") != "" {
 			t.Errorf("%s got the workspace", path)
 		}
+	}
+}
+
+// The errors of a model's HTTP client never quote the client's key, whatever the server
+// echoes it in: a header line that does not parse, a Content-Length that is no number, a
+// Location that is no address.
+func TestModelHTTPClientErrorsAreRedacted(t *testing.T) {
+	const key = "test-api-key-123"
+	for _, answer := range []string{
+		"HTTP/1.1 200 OK\r\nbroken line " + key + "\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: " + key + "\r\n\r\n",
+		"HTTP/1.1 302 Found\r\nLocation: http://[" + key + "\r\nContent-Length: 0\r\n\r\n",
+	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer conn.Close()
+					_, _ = bufio.NewReader(conn).ReadString('\n')
+					_, _ = io.WriteString(conn, answer)
+				}()
+			}
+		}()
+		home := t.TempDir()
+		c, err := blaxel.NewFromEnv(blaxel.WithEnv(func(name string) string {
+			return map[string]string{
+				"BL_API_KEY": key, "BL_WORKSPACE": "ws", "HOME": home,
+				"BL_API_URL": "http://127.0.0.1:1/v0", "BL_RUN_URL": "http://127.0.0.1:2", "BL_MODELS_GPT_URL": "http://" + ln.Addr().String(),
+			}[name]
+		}), blaxel.WithMaxRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := c.Model(t.Context(), "gpt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := m.HTTPClient.Get(m.BaseURL + "/models")
+		if err == nil {
+			resp.Body.Close()
+			t.Errorf("%q: no error", answer)
+		} else if strings.Contains(err.Error(), key) {
+			t.Errorf("the error quotes the key: %v", err)
+		}
+		ln.Close()
 	}
 }

@@ -18,10 +18,17 @@ func (c *Client) AcceptImageShare(ctx context.Context, pendingShareID string, pa
 
 // AcceptWorkspaceInvitation calls POST /workspaces/{workspaceName}/join, the operation AcceptWorkspaceInvitation of openapi.yaml: Accept a workspace invitation.
 //
-// Deprecated: openapi.yaml marks the operation AcceptWorkspaceInvitation as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) AcceptWorkspaceInvitation(ctx context.Context, workspaceName string, opts ...CallOption) (*gen.PendingInvitationAccept, error) {
 	resp, err := c.raw.AcceptWorkspaceInvitation(withCall(ctx, opts), workspaceName)
 	return answer(c, resp, err, gen.ParseAcceptWorkspaceInvitationResponse, func(r *gen.AcceptWorkspaceInvitationResponse) *gen.PendingInvitationAccept { return r.JSON200 })
+}
+
+// ArchiveSandbox calls POST /sandboxes/{sandboxName}/archive, the operation ArchiveSandbox of openapi.yaml: Archive a sandbox.
+func (c *Client) ArchiveSandbox(ctx context.Context, sandboxName string, opts ...CallOption) (*gen.Sandbox, error) {
+	resp, err := c.raw.ArchiveSandbox(withCall(ctx, opts), sandboxName)
+	return answer(c, resp, err, gen.ParseArchiveSandboxResponse, func(r *gen.ArchiveSandboxResponse) *gen.Sandbox { return r.JSON200 })
 }
 
 // CheckWorkspaceAvailability calls POST /workspaces/availability, the operation CheckWorkspaceAvailability of openapi.yaml: Check whether a workspace name is free.
@@ -122,7 +129,8 @@ func (c *Client) CreateJobExecution(ctx context.Context, jobID string, body gen.
 
 // CreateKnowledgebase calls POST /knowledgebases, the operation CreateKnowledgebase of openapi.yaml: Create a knowledge base.
 //
-// Deprecated: openapi.yaml marks the operation CreateKnowledgebase as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) CreateKnowledgebase(ctx context.Context, body gen.Knowledgebase, opts ...CallOption) (*gen.Knowledgebase, error) {
 	resp, err := c.raw.CreateKnowledgebase(withCall(ctx, opts), body)
 	return answer(c, resp, err, gen.ParseCreateKnowledgebaseResponse, func(r *gen.CreateKnowledgebaseResponse) *gen.Knowledgebase { return r.JSON200 })
@@ -142,7 +150,8 @@ func (c *Client) CreatePolicy(ctx context.Context, body gen.Policy, opts ...Call
 
 // CreatePrivateCluster calls POST /privateclusters, the operation CreatePrivateCluster of openapi.yaml: Register a private cluster.
 //
-// Deprecated: openapi.yaml marks the operation CreatePrivateCluster as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) CreatePrivateCluster(ctx context.Context, opts ...CallOption) (*gen.PrivateCluster, error) {
 	resp, err := c.raw.CreatePrivateCluster(withCall(ctx, opts))
 	return answer(c, resp, err, gen.ParseCreatePrivateClusterResponse, func(r *gen.CreatePrivateClusterResponse) *gen.PrivateCluster { return r.JSON200 })
@@ -176,6 +185,12 @@ func (c *Client) CreateSandboxSchedule(ctx context.Context, sandboxName string, 
 func (c *Client) CreateSandboxSnapshot(ctx context.Context, sandboxName string, body gen.SandboxSnapshotRequest, opts ...CallOption) (*gen.SandboxSnapshot, error) {
 	resp, err := c.raw.CreateSandboxSnapshot(withCall(ctx, opts), sandboxName, body)
 	return answer(c, resp, err, gen.ParseCreateSandboxSnapshotResponse, func(r *gen.CreateSandboxSnapshotResponse) *gen.SandboxSnapshot { return r.JSON200 })
+}
+
+// CreateSnapshot calls POST /snapshots, the operation CreateSnapshot of openapi.yaml: Snapshot a resource.
+func (c *Client) CreateSnapshot(ctx context.Context, body gen.SandboxSnapshotRequest, opts ...CallOption) (*gen.SandboxSnapshot, error) {
+	resp, err := c.raw.CreateSnapshot(withCall(ctx, opts), body)
+	return answer(c, resp, err, gen.ParseCreateSnapshotResponse, func(r *gen.CreateSnapshotResponse) *gen.SandboxSnapshot { return r.JSON200 })
 }
 
 // CreateVPC calls POST /vpcs, the operation CreateVPC of openapi.yaml: Create a VPC.
@@ -216,7 +231,8 @@ func (c *Client) DeclineImageShare(ctx context.Context, pendingShareID string, o
 
 // DeclineWorkspaceInvitation calls POST /workspaces/{workspaceName}/decline, the operation DeclineWorkspaceInvitation of openapi.yaml: Decline a workspace invitation.
 //
-// Deprecated: openapi.yaml marks the operation DeclineWorkspaceInvitation as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) DeclineWorkspaceInvitation(ctx context.Context, workspaceName string, opts ...CallOption) (*gen.PendingInvitation, error) {
 	resp, err := c.raw.DeclineWorkspaceInvitation(withCall(ctx, opts), workspaceName)
 	return answer(c, resp, err, gen.ParseDeclineWorkspaceInvitationResponse, func(r *gen.DeclineWorkspaceInvitationResponse) *gen.PendingInvitation { return r.JSON200 })
@@ -302,7 +318,8 @@ func (c *Client) DeleteJobExecution(ctx context.Context, jobID string, execution
 
 // DeleteKnowledgebase calls DELETE /knowledgebases/{knowledgebaseName}, the operation DeleteKnowledgebase of openapi.yaml: Delete a knowledge base.
 //
-// Deprecated: openapi.yaml marks the operation DeleteKnowledgebase as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) DeleteKnowledgebase(ctx context.Context, knowledgebaseName string, opts ...CallOption) (*gen.Knowledgebase, error) {
 	resp, err := c.raw.DeleteKnowledgebase(withCall(ctx, opts), knowledgebaseName)
 	return answer(c, resp, err, gen.ParseDeleteKnowledgebaseResponse, func(r *gen.DeleteKnowledgebaseResponse) *gen.Knowledgebase { return r.JSON200 })
@@ -322,7 +339,8 @@ func (c *Client) DeletePolicy(ctx context.Context, policyName string, opts ...Ca
 
 // DeletePrivateCluster calls DELETE /privateclusters/{privateClusterName}, the operation DeletePrivateCluster of openapi.yaml: Remove a private cluster.
 //
-// Deprecated: openapi.yaml marks the operation DeletePrivateCluster as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) DeletePrivateCluster(ctx context.Context, privateClusterName string, opts ...CallOption) (*gen.PrivateCluster, error) {
 	resp, err := c.raw.DeletePrivateCluster(withCall(ctx, opts), privateClusterName)
 	return answer(c, resp, err, gen.ParseDeletePrivateClusterResponse, func(r *gen.DeletePrivateClusterResponse) *gen.PrivateCluster { return r.JSON200 })
@@ -355,6 +373,12 @@ func (c *Client) DeleteSandboxSchedule(ctx context.Context, sandboxName string, 
 // DeleteSandboxSnapshot calls DELETE /sandboxes/{sandboxName}/snapshots/{snapshotId}, the operation DeleteSandboxSnapshot of openapi.yaml: Delete a sandbox snapshot.
 func (c *Client) DeleteSandboxSnapshot(ctx context.Context, sandboxName string, snapshotID string, opts ...CallOption) error {
 	resp, err := c.raw.DeleteSandboxSnapshot(withCall(ctx, opts), sandboxName, snapshotID)
+	return noAnswer(c, resp, err, 204)
+}
+
+// DeleteSnapshot calls DELETE /snapshots/{snapshotName}, the operation DeleteSnapshot of openapi.yaml: Delete a snapshot.
+func (c *Client) DeleteSnapshot(ctx context.Context, snapshotName string, opts ...CallOption) error {
+	resp, err := c.raw.DeleteSnapshot(withCall(ctx, opts), snapshotName)
 	return noAnswer(c, resp, err, 204)
 }
 
@@ -398,6 +422,12 @@ func (c *Client) DeleteWorkspaceServiceAccount(ctx context.Context, clientID str
 func (c *Client) ForkSandbox(ctx context.Context, sandboxName string, body gen.SandboxForkRequest, opts ...CallOption) (*gen.SandboxForkResponse, error) {
 	resp, err := c.raw.ForkSandbox(withCall(ctx, opts), sandboxName, body)
 	return answer(c, resp, err, gen.ParseForkSandboxResponse, func(r *gen.ForkSandboxResponse) *gen.SandboxForkResponse { return r.JSON200 })
+}
+
+// ForkSnapshot calls POST /snapshots/{snapshotName}/fork, the operation ForkSnapshot of openapi.yaml: Start a resource from a snapshot.
+func (c *Client) ForkSnapshot(ctx context.Context, snapshotName string, body gen.SandboxForkRequest, opts ...CallOption) (*gen.SandboxForkResponse, error) {
+	resp, err := c.raw.ForkSnapshot(withCall(ctx, opts), snapshotName, body)
+	return answer(c, resp, err, gen.ParseForkSnapshotResponse, func(r *gen.ForkSnapshotResponse) *gen.SandboxForkResponse { return r.JSON200 })
 }
 
 // GetAgent calls GET /agents/{agentName}, the operation GetAgent of openapi.yaml: Get an agent.
@@ -516,7 +546,8 @@ func (c *Client) GetJobExecution(ctx context.Context, jobID string, executionID 
 
 // GetKnowledgebase calls GET /knowledgebases/{knowledgebaseName}, the operation GetKnowledgebase of openapi.yaml: Get a knowledge base.
 //
-// Deprecated: openapi.yaml marks the operation GetKnowledgebase as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) GetKnowledgebase(ctx context.Context, knowledgebaseName string, opts ...CallOption) (*gen.Knowledgebase, error) {
 	resp, err := c.raw.GetKnowledgebase(withCall(ctx, opts), knowledgebaseName)
 	return answer(c, resp, err, gen.ParseGetKnowledgebaseResponse, func(r *gen.GetKnowledgebaseResponse) *gen.Knowledgebase { return r.JSON200 })
@@ -542,7 +573,8 @@ func (c *Client) GetPolicyUsages(ctx context.Context, policyName string, opts ..
 
 // GetPrivateCluster calls GET /privateclusters/{privateClusterName}, the operation GetPrivateCluster of openapi.yaml: Get a private cluster.
 //
-// Deprecated: openapi.yaml marks the operation GetPrivateCluster as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) GetPrivateCluster(ctx context.Context, privateClusterName string, opts ...CallOption) (*gen.PrivateCluster, error) {
 	resp, err := c.raw.GetPrivateCluster(withCall(ctx, opts), privateClusterName)
 	return answer(c, resp, err, gen.ParseGetPrivateClusterResponse, func(r *gen.GetPrivateClusterResponse) *gen.PrivateCluster { return r.JSON200 })
@@ -550,7 +582,8 @@ func (c *Client) GetPrivateCluster(ctx context.Context, privateClusterName strin
 
 // GetPrivateClusterHealth calls GET /privateclusters/{privateClusterName}/health, the operation GetPrivateClusterHealth of openapi.yaml: Get a private cluster's health.
 //
-// Deprecated: openapi.yaml marks the operation GetPrivateClusterHealth as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) GetPrivateClusterHealth(ctx context.Context, privateClusterName string, opts ...CallOption) error {
 	resp, err := c.raw.GetPrivateClusterHealth(withCall(ctx, opts), privateClusterName)
 	return noAnswer(c, resp, err, 200)
@@ -578,6 +611,18 @@ func (c *Client) GetSandboxPreview(ctx context.Context, sandboxName string, prev
 func (c *Client) GetSandboxSchedule(ctx context.Context, sandboxName string, scheduleID string, opts ...CallOption) (*gen.SandboxScheduleEntry, error) {
 	resp, err := c.raw.GetSandboxSchedule(withCall(ctx, opts), sandboxName, scheduleID)
 	return answer(c, resp, err, gen.ParseGetSandboxScheduleResponse, func(r *gen.GetSandboxScheduleResponse) *gen.SandboxScheduleEntry { return r.JSON200 })
+}
+
+// GetSandboxScheduleMetrics calls GET /schedules/metrics, the operation GetSandboxScheduleMetrics of openapi.yaml: Count the workspace's schedules and runs.
+func (c *Client) GetSandboxScheduleMetrics(ctx context.Context, params *gen.GetSandboxScheduleMetricsParams, opts ...CallOption) (*gen.SandboxScheduleMetrics, error) {
+	resp, err := c.raw.GetSandboxScheduleMetrics(withCall(ctx, opts), params)
+	return answer(c, resp, err, gen.ParseGetSandboxScheduleMetricsResponse, func(r *gen.GetSandboxScheduleMetricsResponse) *gen.SandboxScheduleMetrics { return r.JSON200 })
+}
+
+// GetSnapshot calls GET /snapshots/{snapshotName}, the operation GetSnapshot of openapi.yaml: Get a snapshot.
+func (c *Client) GetSnapshot(ctx context.Context, snapshotName string, opts ...CallOption) (*gen.SandboxSnapshot, error) {
+	resp, err := c.raw.GetSnapshot(withCall(ctx, opts), snapshotName)
+	return answer(c, resp, err, gen.ParseGetSnapshotResponse, func(r *gen.GetSnapshotResponse) *gen.SandboxSnapshot { return r.JSON200 })
 }
 
 // GetTemplate calls GET /templates/{templateName}, the operation GetTemplate of openapi.yaml: Get a template.
@@ -680,7 +725,8 @@ func (c *Client) ListAllEgressIPs(ctx context.Context, opts ...CallOption) ([]ge
 
 // ListAllPendingInvitations calls GET /profile/invitations, the operation ListAllPendingInvitations of openapi.yaml: List the caller's invitations.
 //
-// Deprecated: openapi.yaml marks the operation ListAllPendingInvitations as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) ListAllPendingInvitations(ctx context.Context, opts ...CallOption) ([]gen.PendingInvitationRender, error) {
 	resp, err := c.raw.ListAllPendingInvitations(withCall(ctx, opts))
 	return answerValue(c, resp, err, gen.ParseListAllPendingInvitationsResponse, func(r *gen.ListAllPendingInvitationsResponse) *[]gen.PendingInvitationRender { return r.JSON200 })
@@ -802,7 +848,8 @@ func (c *Client) ListJobs(ctx context.Context, params *gen.ListJobsParams, opts 
 
 // ListKnowledgebaseRevisions calls GET /knowledgebases/{knowledgebaseName}/revisions, the operation ListKnowledgebaseRevisions of openapi.yaml: List a knowledge base's revisions.
 //
-// Deprecated: openapi.yaml marks the operation ListKnowledgebaseRevisions as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) ListKnowledgebaseRevisions(ctx context.Context, knowledgebaseName string, opts ...CallOption) ([]gen.RevisionMetadata, error) {
 	resp, err := c.raw.ListKnowledgebaseRevisions(withCall(ctx, opts), knowledgebaseName)
 	return answerValue(c, resp, err, gen.ParseListKnowledgebaseRevisionsResponse, func(r *gen.ListKnowledgebaseRevisionsResponse) *[]gen.RevisionMetadata { return r.JSON200 })
@@ -810,7 +857,8 @@ func (c *Client) ListKnowledgebaseRevisions(ctx context.Context, knowledgebaseNa
 
 // ListKnowledgebases calls GET /knowledgebases, the operation ListKnowledgebases of openapi.yaml: List knowledge bases.
 //
-// Deprecated: openapi.yaml marks the operation ListKnowledgebases as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) ListKnowledgebases(ctx context.Context, opts ...CallOption) ([]gen.Knowledgebase, error) {
 	resp, err := c.raw.ListKnowledgebases(withCall(ctx, opts))
 	return answerValue(c, resp, err, gen.ParseListKnowledgebasesResponse, func(r *gen.ListKnowledgebasesResponse) *[]gen.Knowledgebase { return r.JSON200 })
@@ -858,7 +906,8 @@ func (c *Client) ListPolicies(ctx context.Context, params *gen.ListPoliciesParam
 
 // ListPrivateClusters calls GET /privateclusters, the operation ListPrivateClusters of openapi.yaml: List private clusters.
 //
-// Deprecated: openapi.yaml marks the operation ListPrivateClusters as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) ListPrivateClusters(ctx context.Context, opts ...CallOption) ([]gen.PrivateCluster, error) {
 	resp, err := c.raw.ListPrivateClusters(withCall(ctx, opts))
 	return answerValue(c, resp, err, gen.ParseListPrivateClustersResponse, func(r *gen.ListPrivateClustersResponse) *[]gen.PrivateCluster { return r.JSON200 })
@@ -918,6 +967,30 @@ func (c *Client) ListSandboxes(ctx context.Context, params *gen.ListSandboxesPar
 	return answer(c, resp, err, gen.ParseListSandboxesResponse, func(r *gen.ListSandboxesResponse) *gen.SandboxList { return r.JSON200 })
 }
 
+// ListScheduleExecutions calls GET /schedule-executions, the operation ListScheduleExecutions of openapi.yaml: List the workspace's scheduled runs.
+//
+// It returns one page; [Client.ListScheduleExecutionsAll] walks them all.
+func (c *Client) ListScheduleExecutions(ctx context.Context, params *gen.ListScheduleExecutionsParams, opts ...CallOption) (*gen.SandboxScheduleExecutionList, error) {
+	resp, err := c.raw.ListScheduleExecutions(withCall(ctx, opts), params)
+	return answer(c, resp, err, gen.ParseListScheduleExecutionsResponse, func(r *gen.ListScheduleExecutionsResponse) *gen.SandboxScheduleExecutionList { return r.JSON200 })
+}
+
+// ListSchedules calls GET /schedules, the operation ListSchedules of openapi.yaml: List the workspace's schedules.
+//
+// It returns one page; [Client.ListSchedulesAll] walks them all.
+func (c *Client) ListSchedules(ctx context.Context, params *gen.ListSchedulesParams, opts ...CallOption) (*gen.SandboxScheduleEntryList, error) {
+	resp, err := c.raw.ListSchedules(withCall(ctx, opts), params)
+	return answer(c, resp, err, gen.ParseListSchedulesResponse, func(r *gen.ListSchedulesResponse) *gen.SandboxScheduleEntryList { return r.JSON200 })
+}
+
+// ListSnapshots calls GET /snapshots, the operation ListSnapshots of openapi.yaml: List the workspace's snapshots.
+//
+// It returns one page; [Client.ListSnapshotsAll] walks them all.
+func (c *Client) ListSnapshots(ctx context.Context, params *gen.ListSnapshotsParams, opts ...CallOption) (*gen.SandboxSnapshotList, error) {
+	resp, err := c.raw.ListSnapshots(withCall(ctx, opts), params)
+	return answer(c, resp, err, gen.ParseListSnapshotsResponse, func(r *gen.ListSnapshotsResponse) *gen.SandboxSnapshotList { return r.JSON200 })
+}
+
 // ListTemplates calls GET /templates, the operation ListTemplates of openapi.yaml: List templates.
 func (c *Client) ListTemplates(ctx context.Context, opts ...CallOption) ([]gen.Template, error) {
 	resp, err := c.raw.ListTemplates(withCall(ctx, opts))
@@ -962,6 +1035,12 @@ func (c *Client) RemoveWorkspaceUser(ctx context.Context, subOrEmail string, opt
 	return noAnswer(c, resp, err, 200)
 }
 
+// RestoreSandboxSnapshot calls POST /sandboxes/{sandboxName}/snapshots/{snapshotId}/restore, the operation RestoreSandboxSnapshot of openapi.yaml: Restore a sandbox to a snapshot.
+func (c *Client) RestoreSandboxSnapshot(ctx context.Context, sandboxName string, snapshotID string, opts ...CallOption) (*gen.SandboxRestoreResponse, error) {
+	resp, err := c.raw.RestoreSandboxSnapshot(withCall(ctx, opts), sandboxName, snapshotID)
+	return answer(c, resp, err, gen.ParseRestoreSandboxSnapshotResponse, func(r *gen.RestoreSandboxSnapshotResponse) *gen.SandboxRestoreResponse { return r.JSON200 })
+}
+
 // ShareCustomDomain calls POST /customdomains/{domainName}/share, the operation ShareCustomDomain of openapi.yaml: Share a custom domain.
 func (c *Client) ShareCustomDomain(ctx context.Context, domainName string, body gen.CustomDomainShareRequest, opts ...CallOption) (*gen.CustomDomain, error) {
 	resp, err := c.raw.ShareCustomDomain(withCall(ctx, opts), domainName, body)
@@ -988,7 +1067,8 @@ type ShareImageResult struct {
 
 // StartSandbox calls PUT /sandboxes/{sandboxName}/start, the operation StartSandbox of openapi.yaml: Start a sandbox.
 //
-// Deprecated: openapi.yaml marks the operation StartSandbox as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) StartSandbox(ctx context.Context, sandboxName string, opts ...CallOption) (*gen.StartSandbox, error) {
 	resp, err := c.raw.StartSandbox(withCall(ctx, opts), sandboxName)
 	return answer(c, resp, err, gen.ParseStartSandboxResponse, func(r *gen.StartSandboxResponse) *gen.StartSandbox { return r.JSON200 })
@@ -996,7 +1076,8 @@ func (c *Client) StartSandbox(ctx context.Context, sandboxName string, opts ...C
 
 // StopSandbox calls PUT /sandboxes/{sandboxName}/stop, the operation StopSandbox of openapi.yaml: Stop a sandbox.
 //
-// Deprecated: openapi.yaml marks the operation StopSandbox as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) StopSandbox(ctx context.Context, sandboxName string, opts ...CallOption) (*gen.StopSandbox, error) {
 	resp, err := c.raw.StopSandbox(withCall(ctx, opts), sandboxName)
 	return answer(c, resp, err, gen.ParseStopSandboxResponse, func(r *gen.StopSandboxResponse) *gen.StopSandbox { return r.JSON200 })
@@ -1006,6 +1087,12 @@ func (c *Client) StopSandbox(ctx context.Context, sandboxName string, opts ...Ca
 func (c *Client) TestFeatureFlag(ctx context.Context, featureKey string, params *gen.TestFeatureFlagParams, opts ...CallOption) (*gen.FeatureFlagEvaluation, error) {
 	resp, err := c.raw.TestFeatureFlag(withCall(ctx, opts), featureKey, params)
 	return answer(c, resp, err, gen.ParseTestFeatureFlagResponse, func(r *gen.TestFeatureFlagResponse) *gen.FeatureFlagEvaluation { return r.JSON200 })
+}
+
+// UnarchiveSandbox calls POST /sandboxes/{sandboxName}/unarchive, the operation UnarchiveSandbox of openapi.yaml: Unarchive a sandbox.
+func (c *Client) UnarchiveSandbox(ctx context.Context, sandboxName string, opts ...CallOption) (*gen.Sandbox, error) {
+	resp, err := c.raw.UnarchiveSandbox(withCall(ctx, opts), sandboxName)
+	return answer(c, resp, err, gen.ParseUnarchiveSandboxResponse, func(r *gen.UnarchiveSandboxResponse) *gen.Sandbox { return r.JSON200 })
 }
 
 // UnshareCustomDomain calls DELETE /customdomains/{domainName}/share/{targetWorkspace}, the operation UnshareCustomDomain of openapi.yaml: Stop sharing a custom domain.
@@ -1064,7 +1151,8 @@ func (c *Client) UpdateJob(ctx context.Context, jobID string, body gen.Job, opts
 
 // UpdateKnowledgebase calls PUT /knowledgebases/{knowledgebaseName}, the operation UpdateKnowledgebase of openapi.yaml: Update a knowledge base.
 //
-// Deprecated: openapi.yaml marks the operation UpdateKnowledgebase as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) UpdateKnowledgebase(ctx context.Context, knowledgebaseName string, body gen.Knowledgebase, opts ...CallOption) (*gen.Knowledgebase, error) {
 	resp, err := c.raw.UpdateKnowledgebase(withCall(ctx, opts), knowledgebaseName, body)
 	return answer(c, resp, err, gen.ParseUpdateKnowledgebaseResponse, func(r *gen.UpdateKnowledgebaseResponse) *gen.Knowledgebase { return r.JSON200 })
@@ -1084,7 +1172,8 @@ func (c *Client) UpdatePolicy(ctx context.Context, policyName string, body gen.P
 
 // UpdatePrivateCluster calls PUT /privateclusters/{privateClusterName}, the operation UpdatePrivateCluster of openapi.yaml: Update a private cluster.
 //
-// Deprecated: openapi.yaml marks the operation UpdatePrivateCluster as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) UpdatePrivateCluster(ctx context.Context, privateClusterName string, opts ...CallOption) (*gen.PrivateCluster, error) {
 	resp, err := c.raw.UpdatePrivateCluster(withCall(ctx, opts), privateClusterName)
 	return answer(c, resp, err, gen.ParseUpdatePrivateClusterResponse, func(r *gen.UpdatePrivateClusterResponse) *gen.PrivateCluster { return r.JSON200 })
@@ -1092,7 +1181,8 @@ func (c *Client) UpdatePrivateCluster(ctx context.Context, privateClusterName st
 
 // UpdatePrivateClusterHealth calls POST /privateclusters/{privateClusterName}/health, the operation UpdatePrivateClusterHealth of openapi.yaml: Report a private cluster's health.
 //
-// Deprecated: openapi.yaml marks the operation UpdatePrivateClusterHealth as deprecated.
+// Deprecated: Blaxel's 2026 API no longer has this operation, and Blaxel's September 2026 client no
+// longer lists it; it stays for servers and workspaces that still serve the 2025 API.
 func (c *Client) UpdatePrivateClusterHealth(ctx context.Context, privateClusterName string, opts ...CallOption) error {
 	resp, err := c.raw.UpdatePrivateClusterHealth(withCall(ctx, opts), privateClusterName)
 	return noAnswer(c, resp, err, 200)
@@ -1157,7 +1247,7 @@ func (c *Client) VerifyCustomDomain(ctx context.Context, domainName string, opts
 // false, no JSON body at all (and then an empty answer is the expected one).
 func answerShape(operation string) (shape byte, hasBody bool) {
 	switch operation {
-	case "AcceptImageShare", "AcceptWorkspaceInvitation", "CleanupImages", "CreateApiKeyForServiceAccount", "CreateAgent", "CreateApplication", "CreateApplicationCustomDomain", "CreateCustomDomain", "CreateDrive", "CreateDriveAccessToken", "CreateEgressGateway", "CreateEgressIP", "CreateFunction", "CreateImage", "CreateIntegrationConnection", "CreateJob", "CreateJobExecution", "CreateKnowledgebase", "CreateModel", "CreatePolicy", "CreatePrivateCluster", "CreateSandbox", "CreateSandboxPreview", "CreateSandboxPreviewToken", "CreateSandboxSchedule", "CreateSandboxSnapshot", "CreateVPC", "CreateVolume", "CreateVolumeTemplate", "CreateWorkspace", "CreateWorkspaceServiceAccount", "DeclineWorkspaceInvitation", "DeleteAgent", "DeleteApplication", "DeleteCustomDomain", "DeleteDrive", "DeleteEgressGateway", "DeleteEgressIP", "DeleteFunction", "DeleteImage", "DeleteImageTag", "DeleteIntegrationConnection", "DeleteJob", "DeleteJobExecution", "DeleteKnowledgebase", "DeleteModel", "DeletePolicy", "DeletePrivateCluster", "DeleteSandbox", "DeleteSandboxPreview", "DeleteSandboxPreviewToken", "DeleteSandboxSchedule", "DeleteVPC", "DeleteVolume", "DeleteVolumeTemplate", "DeleteVolumeTemplateVersion", "DeleteWorkspace", "DeleteWorkspaceServiceAccount", "ForkSandbox", "GetAgent", "GetApplication", "GetChangelog", "GetConfiguration", "GetCustomDomain", "GetDrive", "GetDriveByExternalId", "GetDriveJWKS", "GetEgressGateway", "GetEgressGatewayUsage", "GetEgressIP", "GetFunction", "GetImage", "GetIntegration", "GetIntegrationConnection", "GetJob", "GetJobExecution", "GetKnowledgebase", "GetModel", "GetPolicy", "GetPolicyUsages", "GetPrivateCluster", "GetSandbox", "GetSandboxByExternalId", "GetSandboxPreview", "GetSandboxSchedule", "GetTemplate", "GetVPC", "GetVolume", "GetVolumeByExternalId", "GetVolumeTemplate", "GetWorkspace", "getWorkspaceFeatures", "InviteWorkspaceUser", "IssueToken", "LeaveWorkspace", "ListAgents", "ListApplications", "ListDrives", "ListFunctions", "ListJobExecutionTasks", "ListJobExecutions", "ListJobs", "ListModels", "ListPolicies", "ListPublicIps", "ListSandboxScheduleExecutions", "ListSandboxSchedules", "ListSandboxes", "ListVolumes", "ShareCustomDomain", "ShareImage", "StartSandbox", "StopSandbox", "testFeatureFlag", "UnshareCustomDomain", "UnshareImage", "UpdateAgent", "UpdateApplication", "UpdateCustomDomain", "UpdateDrive", "UpdateFunction", "UpdateIntegrationConnection", "UpdateJob", "UpdateKnowledgebase", "UpdateModel", "UpdatePolicy", "UpdatePrivateCluster", "UpdateSandbox", "UpdateSandboxPreview", "UpdateSandboxSchedule", "UpdateVolume", "UpdateVolumeTemplate", "UpdateWorkspace", "UpdateWorkspaceServiceAccount", "UpdateWorkspaceUserRole", "VerifyCustomDomain":
+	case "AcceptImageShare", "AcceptWorkspaceInvitation", "ArchiveSandbox", "CleanupImages", "CreateApiKeyForServiceAccount", "CreateAgent", "CreateApplication", "CreateApplicationCustomDomain", "CreateCustomDomain", "CreateDrive", "CreateDriveAccessToken", "CreateEgressGateway", "CreateEgressIP", "CreateFunction", "CreateImage", "CreateIntegrationConnection", "CreateJob", "CreateJobExecution", "CreateKnowledgebase", "CreateModel", "CreatePolicy", "CreatePrivateCluster", "CreateSandbox", "CreateSandboxPreview", "CreateSandboxPreviewToken", "CreateSandboxSchedule", "CreateSandboxSnapshot", "CreateSnapshot", "CreateVPC", "CreateVolume", "CreateVolumeTemplate", "CreateWorkspace", "CreateWorkspaceServiceAccount", "DeclineWorkspaceInvitation", "DeleteAgent", "DeleteApplication", "DeleteCustomDomain", "DeleteDrive", "DeleteEgressGateway", "DeleteEgressIP", "DeleteFunction", "DeleteImage", "DeleteImageTag", "DeleteIntegrationConnection", "DeleteJob", "DeleteJobExecution", "DeleteKnowledgebase", "DeleteModel", "DeletePolicy", "DeletePrivateCluster", "DeleteSandbox", "DeleteSandboxPreview", "DeleteSandboxPreviewToken", "DeleteSandboxSchedule", "DeleteVPC", "DeleteVolume", "DeleteVolumeTemplate", "DeleteVolumeTemplateVersion", "DeleteWorkspace", "DeleteWorkspaceServiceAccount", "ForkSandbox", "ForkSnapshot", "GetAgent", "GetApplication", "GetChangelog", "GetConfiguration", "GetCustomDomain", "GetDrive", "GetDriveByExternalId", "GetDriveJWKS", "GetEgressGateway", "GetEgressGatewayUsage", "GetEgressIP", "GetFunction", "GetImage", "GetIntegration", "GetIntegrationConnection", "GetJob", "GetJobExecution", "GetKnowledgebase", "GetModel", "GetPolicy", "GetPolicyUsages", "GetPrivateCluster", "GetSandbox", "GetSandboxByExternalId", "GetSandboxPreview", "GetSandboxSchedule", "GetSandboxScheduleMetrics", "GetSnapshot", "GetTemplate", "GetVPC", "GetVolume", "GetVolumeByExternalId", "GetVolumeTemplate", "GetWorkspace", "getWorkspaceFeatures", "InviteWorkspaceUser", "IssueToken", "LeaveWorkspace", "ListAgents", "ListApplications", "ListDrives", "ListFunctions", "ListJobExecutionTasks", "ListJobExecutions", "ListJobs", "ListModels", "ListPolicies", "ListPublicIps", "ListSandboxScheduleExecutions", "ListSandboxSchedules", "ListSandboxes", "ListScheduleExecutions", "ListSchedules", "ListSnapshots", "ListVolumes", "RestoreSandboxSnapshot", "ShareCustomDomain", "ShareImage", "StartSandbox", "StopSandbox", "testFeatureFlag", "UnarchiveSandbox", "UnshareCustomDomain", "UnshareImage", "UpdateAgent", "UpdateApplication", "UpdateCustomDomain", "UpdateDrive", "UpdateFunction", "UpdateIntegrationConnection", "UpdateJob", "UpdateKnowledgebase", "UpdateModel", "UpdatePolicy", "UpdatePrivateCluster", "UpdateSandbox", "UpdateSandboxPreview", "UpdateSandboxSchedule", "UpdateVolume", "UpdateVolumeTemplate", "UpdateWorkspace", "UpdateWorkspaceServiceAccount", "UpdateWorkspaceUserRole", "VerifyCustomDomain":
 		return '{', true
 	case "GetWorkspaceServiceAccounts", "ListApiKeysForServiceAccount", "ListAgentRevisions", "ListAllEgressGateways", "ListAllEgressIPs", "ListAllPendingInvitations", "ListApplicationRevisions", "ListCustomDomainShares", "ListCustomDomains", "ListEgressGateways", "ListEgressIPs", "ListFunctionRevisions", "ListImageShares", "ListImages", "ListIntegrationConnections", "ListJobRevisions", "ListKnowledgebaseRevisions", "ListKnowledgebases", "ListLocations", "ListMCPHubDefinitions", "ListModelRevisions", "ListPendingImageShares", "ListPrivateClusters", "ListSandboxHubDefinitions", "ListSandboxPreviewTokens", "ListSandboxPreviews", "ListSandboxSnapshots", "ListTemplates", "ListVPCs", "ListVolumeTemplates", "ListWorkspaceUsers", "ListWorkspaces":
 		return '[', true

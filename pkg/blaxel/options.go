@@ -114,7 +114,9 @@ func WithBaseURL(raw string) Option {
 	}
 }
 
-// WithRunURL sets where deployed workloads answer, e.g. https://run.blaxel.dev.
+// WithRunURL sets where deployed workloads answer, e.g. https://run.blaxel.dev. Without it, a
+// client of one of Blaxel's control planes uses that platform's run URL, and a client whose
+// WithBaseURL names another server has none: its calls that need one fail with ErrNoRunURL.
 func WithRunURL(raw string) Option {
 	return func(s *config.Settings) error {
 		u, err := config.ParseServerURL(raw)

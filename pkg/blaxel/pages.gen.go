@@ -429,6 +429,111 @@ func (c *Client) ListSandboxesAll(ctx context.Context, params *gen.ListSandboxes
 	})
 }
 
+// ListScheduleExecutionsAll yields every item of [Client.ListScheduleExecutions] (GET /schedule-executions), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
+func (c *Client) ListScheduleExecutionsAll(ctx context.Context, params *gen.ListScheduleExecutionsParams) iter.Seq2[gen.SandboxScheduleExecution, error] {
+	var query gen.ListScheduleExecutionsParams
+	if params != nil {
+		query = *params
+	}
+	start := ""
+	if query.Cursor != nil {
+		start = string(*query.Cursor)
+	}
+	return walkPages(ctx, "ListScheduleExecutions", start, func(ctx context.Context, cursor string) (page[gen.SandboxScheduleExecution], error) {
+		q := query
+		if cursor != "" {
+			v := gen.PaginationCursor(cursor)
+			q.Cursor = &v
+		}
+		list, err := c.ListScheduleExecutions(ctx, &q)
+		if err != nil {
+			return page[gen.SandboxScheduleExecution]{}, err
+		}
+		pg := page[gen.SandboxScheduleExecution]{more: true}
+		pg.items = list.Data
+		if list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
+		}
+		if list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
+		}
+		return pg, nil
+	})
+}
+
+// ListSchedulesAll yields every item of [Client.ListSchedules] (GET /schedules), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
+func (c *Client) ListSchedulesAll(ctx context.Context, params *gen.ListSchedulesParams) iter.Seq2[gen.SandboxScheduleEntry, error] {
+	var query gen.ListSchedulesParams
+	if params != nil {
+		query = *params
+	}
+	start := ""
+	if query.Cursor != nil {
+		start = string(*query.Cursor)
+	}
+	return walkPages(ctx, "ListSchedules", start, func(ctx context.Context, cursor string) (page[gen.SandboxScheduleEntry], error) {
+		q := query
+		if cursor != "" {
+			v := gen.PaginationCursor(cursor)
+			q.Cursor = &v
+		}
+		list, err := c.ListSchedules(ctx, &q)
+		if err != nil {
+			return page[gen.SandboxScheduleEntry]{}, err
+		}
+		pg := page[gen.SandboxScheduleEntry]{more: true}
+		pg.items = list.Data
+		if list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
+		}
+		if list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
+		}
+		return pg, nil
+	})
+}
+
+// ListSnapshotsAll yields every item of [Client.ListSnapshots] (GET /snapshots), page after page.
+// params is copied, never changed; each next page is asked for with the last cursor the
+// server sent, only once the loop has taken every item before it. An error is yielded once
+// and ends the walk.
+func (c *Client) ListSnapshotsAll(ctx context.Context, params *gen.ListSnapshotsParams) iter.Seq2[gen.SandboxSnapshot, error] {
+	var query gen.ListSnapshotsParams
+	if params != nil {
+		query = *params
+	}
+	start := ""
+	if query.Cursor != nil {
+		start = string(*query.Cursor)
+	}
+	return walkPages(ctx, "ListSnapshots", start, func(ctx context.Context, cursor string) (page[gen.SandboxSnapshot], error) {
+		q := query
+		if cursor != "" {
+			v := gen.PaginationCursor(cursor)
+			q.Cursor = &v
+		}
+		list, err := c.ListSnapshots(ctx, &q)
+		if err != nil {
+			return page[gen.SandboxSnapshot]{}, err
+		}
+		pg := page[gen.SandboxSnapshot]{more: true}
+		pg.items = list.Data
+		if list.Meta != nil && list.Meta.NextCursor != nil {
+			pg.next = string(*list.Meta.NextCursor)
+		}
+		if list.Meta != nil && list.Meta.HasMore != nil {
+			pg.more = bool(*list.Meta.HasMore)
+		}
+		return pg, nil
+	})
+}
+
 // ListVolumesAll yields every item of [Client.ListVolumes] (GET /volumes), page after page.
 // params is copied, never changed; each next page is asked for with the last cursor the
 // server sent, only once the loop has taken every item before it. An error is yielded once

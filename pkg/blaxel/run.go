@@ -145,8 +145,11 @@ func (c *Client) run(ctx context.Context, kind, name, path string, body io.Reade
 	return resp.Body, nil
 }
 
-// send is run, returning the whole 2xx answer.
-func (c *Client) send(ctx context.Context, kind, name, path string, body io.Reader, opts []RunOption) (*http.Response, error) {
+// send is run, returning the whole 2xx answer. Its span is named after the call: RunAgent,
+// RunFunction, RunModel or RunPreview.
+func (c *Client) send(ctx context.Context, kind, name, path string, body io.Reader, opts []RunOption) (_ *http.Response, err error) {
+	ctx, op := c.p.StartOperation(ctx, runOperation(kind))
+	defer func() { op.End(err) }()
 	s := runSettings{header: http.Header{}}
 	for _, opt := range opts {
 		if opt == nil {
@@ -203,4 +206,17 @@ func (c *Client) send(ctx context.Context, kind, name, path string, body io.Read
 		return nil, pipeline.NewAPIError(req, resp, c.p.Redact)
 	}
 	return resp, nil
+}
+
+// runOperation names a call to a workload of kind ("" for a preview) in spans.
+func runOperation(kind string) string {
+	switch kind {
+	case pipeline.KindAgents:
+		return "RunAgent"
+	case pipeline.KindFunctions:
+		return "RunFunction"
+	case pipeline.KindModels:
+		return "RunModel"
+	}
+	return "RunPreview"
 }

@@ -12,11 +12,16 @@
 // # Use in a test
 //
 //	srv := blaxeltest.NewServer(t)
-//	client, err := blaxel.New(
-//		blaxel.WithBaseURL(srv.URL()), // http://127.0.0.1:port/v0
-//		blaxel.WithAPIKey("any-key"),
-//		blaxel.WithWorkspace("test"),
-//	)
+//	client := srv.Client(t) // *blaxel.Client of workspace "test", its retries instant
+//	box, err := client.CreateSandbox(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "box"}}, nil)
+//	sb, err := sandbox.Open(ctx, client, "box") // its address is on the fake too
+//
+// Server.Client sets the control plane (URL, http://127.0.0.1:port/v0) and the run URL
+// (RunURL, where sandboxes and deployed workloads answer), a key the server accepts, the
+// workspace and a retry policy without backoff; options given to it come after those.
+// Where no testing.TB is at hand, blaxel.New(srv.ClientOptions()...) builds the same client.
+// A client built by hand needs both addresses: given only blaxel.WithBaseURL, its calls to
+// sandboxes and workloads fail with blaxel.ErrNoRunURL rather than reach Blaxel.
 //
 // # Behaviour
 //
@@ -43,7 +48,8 @@
 //     deleted, bound to the workspace they were created in (another one answers 403).
 //   - Credentials: a bearer key in Authorization or X-Blaxel-Authorization; any non-empty key
 //     unless WithAPIKey names the accepted ones; tokens from /oauth/token (client credentials in
-//     a Basic header, or a refresh token) that expire after WithTokenTTL. Otherwise 401.
+//     a Basic header, or a refresh token) that expire after WithTokenTTL: JSON Web Tokens
+//     signed with a key of the server, whose exp claim says when. Otherwise 401.
 //   - Workspace: operations in a workspace need X-Blaxel-Workspace (or ?workspace=), else 403.
 //     Those tagged workspaces or invitations act for the caller and need none. Each workspace
 //     has its own items: listings, totals, lookups and cursors never cross workspaces. A seed
@@ -63,17 +69,28 @@
 //     domain answers the domain), else a minimal valid instance of their schema.
 //   - Deployed workloads answer at the server's root, its RunURL, as the platform's gateway
 //     does: {RunURL}/{workspace}/agents/{name}, .../functions/{name}/mcp and
-//     .../models/{name}/v1/..., and a workload created in a workspace has that address as its
-//     metadata.url. The gateway's checks come first, in its error shape: no credential
+//     .../models/{name}/v1/..., and a workload has that address as its metadata.url in its
+//     workspace (a seed given no workspace, in each workspace). A preview of a sandbox has
+//     metadata.resourceName (the sandbox) and spec.url (the sandbox's address, which its
+//     preview tokens open). The gateway's checks come first, in its error shape: no credential
 //     (AUTHENTICATION_REQUIRED), a refused one (AUTHENTICATION_FAILED), X-Blaxel-Workspace
 //     missing or not the path's (FORBIDDEN), an unknown workload (WORKLOAD_NOT_FOUND), one not
 //     DEPLOYED (WORKLOAD_UNAVAILABLE). An agent echoes the request as JSON, or streams the
 //     words of its "inputs" as server-sent events (delta..., done) or NDJSON when the request
 //     accepts text/event-stream or application/x-ndjson; ?async=true answers
-//     {"success": true} and runs the call in the background; HandleAgent replaces the echo.
+//     {"success": true} and runs the call in the background, then posts its answer, signed
+//     (WithCallbackSecret), to the callbackUrl of the agent's http-async trigger if it has
+//     one; HandleAgent replaces the echo.
 //     A function is an MCP server of the go-sdk (streamable HTTP, with sessions) with an
-//     "echo" tool; AddFunctionTool adds others. A model answers GET v1/models and
+//     "echo" tool; AddFunctionTool adds others. One deployed with spec.runtime.transport
+//     "websocket" serves the same over a WebSocket at the same address (a GET handshake, one
+//     JSON-RPC message per text frame). A model answers GET v1/models and
 //     POST v1/chat/completions (with "stream": true too) with the last user message.
+//   - Job executions settle as succeeded after the deploy delay, unless HandleJob gave the
+//     job a Go handler: then each task of an execution created from then on runs it, in index
+//     order, with the environment the platform gives a task (BL_EXECUTION_DATA_URL served by
+//     the server, TASK_INDEX, the job's and the execution's variables), and the execution,
+//     its tasks and its stats follow (running, then succeeded or failed).
 //
 // Faults (Server.Inject) make chosen requests fail; Server.Requests and Server.Attempts tell
 // what the server received.
@@ -83,21 +100,32 @@
 // Every sandbox of the control plane answers the Sandbox API at
 // {server}/{workspace}/sandboxes/{name}, e.g. http://127.0.0.1:port/test/sandboxes/box/process:
 //
-//   - The gate: an unknown sandbox answers the gateway's 404 WORKLOAD_NOT_FOUND, one still
-//     DEPLOYING the edge's 503, a request without a credential (as on the control plane, or a
-//     preview token of the sandbox in X-Blaxel-Preview-Token or bl_preview_token) 401.
+//   - The gate: an unknown sandbox answers the gateway's 404 WORKLOAD_NOT_FOUND, a request
+//     without a credential (as on the control plane, or a preview token of the sandbox in
+//     X-Blaxel-Preview-Token or bl_preview_token) 401. A new sandbox answers at once, as
+//     Blaxel's do, even while DEPLOYING; with WithSlowSandboxStart it answers the edge's 503
+//     until DEPLOYED.
 //   - Files live in memory, or with WithSandboxFileDir in a directory the server makes and
 //     removes, under random names no path can choose. Paths follow the real server's rule:
 //     relative to the working directory (WithSandboxWorkDir, /blaxel by default) unless the raw
 //     address holds %2F or the path starts with //. Downloads serve Range and If-Modified-Since;
 //     uploads stream, as JSON, as multipart/form-data, or in numbered parts with MD5 etags.
 //     Watch streams carry the events of the fake's own writes.
-//   - Processes are scripted: nothing runs on the host. The command line is cut into words as a
-//     shell would (quotes, no expansion) and its first word picks a CommandFunc registered with
-//     Server.HandleCommand, else a built-in (echo, cat, sleep, exit, ls, pwd), else exit 127.
+//   - Processes are scripted: nothing runs on the host. The command line is read as a shell
+//     would read a list of simple commands joined by &&, || and ; (quotes, no pipes,
+//     redirections or expansion); each command's first word picks a CommandFunc registered
+//     with Server.HandleCommand, else a built-in, else exits 127. The built-ins are echo, cat,
+//     sleep, exit, pwd, true, false, cd, sh -c (and bash -c) and the file tools cp [-r], mv,
+//     rm [-rf], mkdir [-p], touch, ls [-la], head [-n N] and wc [-lwc], which act on the
+//     sandbox's own files with coreutils' messages and exit codes.
 //     Process gives the function what the request said, Stdout and Stderr, and the sandbox's
 //     files. Timeouts, sleep and keepalives count in sandbox seconds (WithSandboxSecond).
 //     Server.ProcessStarts and Server.CommandStarts count starts.
+//   - POST {sandbox}/mcp is the sandbox's own MCP server, as Blaxel's: stateless streamable
+//     HTTP answering JSON (GET answers 405), with the tools processExecute, processGet,
+//     processGetLogs, processStop, processKill, processesList, fsReadFile, fsWriteFile,
+//     fsEditFile, fsListDirectory, fsDeleteFileOrDirectory and fsGetWorkingDirectory, acting on
+//     the sandbox's processes and files (blaxelmcp.ConnectSandbox reaches it).
 //   - The edge: an answer that has not started after WithSandboxEdgeTimeout (60 s) becomes the
 //     HTML 504 while the request goes on, and a stream that stays silent that long is cut.
 //     Faults apply to sandbox operations by operationId ("StartProcess") or route, with

@@ -25,7 +25,7 @@ func ExampleServer_HandleCommand() {
 		return 0
 	})
 
-	sandbox := strings.TrimSuffix(srv.URL(), "/v0") + "/demo/sandboxes/box"
+	sandbox := srv.RunURL() + "/demo/sandboxes/box"
 	req, _ := http.NewRequest(http.MethodPost, sandbox+"/process",
 		strings.NewReader(`{"command": "greet 'the reader' you", "waitForCompletion": true}`))
 	req.Header.Set("X-Blaxel-Authorization", "Bearer any-key")

@@ -12,8 +12,8 @@ import (
 )
 
 // The fake serves the client as the real control plane would. In a test, use
-// blaxeltest.NewServer(t) instead of Start: it closes itself and fails the test on an answer
-// that breaks openapi.yaml.
+// blaxeltest.NewServer(t) instead of Start, and srv.Client(t) for the client: the server
+// closes itself and fails the test on an answer that breaks openapi.yaml.
 func Example() {
 	srv, err := blaxeltest.Start(blaxeltest.WithDeployDelay(30 * time.Millisecond))
 	if err != nil {
@@ -21,7 +21,7 @@ func Example() {
 	}
 	defer srv.Close()
 
-	client, err := blaxel.New(blaxel.WithBaseURL(srv.URL()), blaxel.WithAPIKey("any-key"), blaxel.WithWorkspace("demo"))
+	client, err := blaxel.New(srv.ClientOptions()...) // srv.Client(t) in a test
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func ExampleServer_Inject() {
 	defer srv.Close()
 	srv.Inject("CreateSandbox", 1, blaxeltest.EdgeTimeout().Committed())
 
-	client, err := blaxel.New(blaxel.WithBaseURL(srv.URL()), blaxel.WithAPIKey("any-key"), blaxel.WithWorkspace("demo"))
+	client, err := blaxel.New(srv.ClientOptions()...) // srv.Client(t) in a test
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -44,10 +44,13 @@ const FailLabel = controlplane.FailLabel
 // copy, so that a change in one is not seen in another).
 func (s *Server) Seed(seed Seed) error { return s.cp.Seed(seed) }
 
-// HandleCommand makes fn the command name of every sandbox, replacing a built-in of that
-// name if there is one. The built-ins are echo, cat (of sandbox files), sleep N (in sandbox
-// seconds, see WithSandboxSecond), exit N, ls and pwd; any other command exits 127 with
-// "command not found".
+// HandleCommand makes fn the command name of every sandbox. Each command of a command line
+// (a list joined by &&, || and ;, or the list of sh -c) is looked up by its first word among
+// the functions given here first, then among the built-ins, so fn replaces a built-in of that
+// name; a name found in neither exits 127 with "command not found". The built-ins are echo,
+// cat (of sandbox files), sleep N (in sandbox seconds, see WithSandboxSecond), exit N, pwd,
+// true, false, cd, sh -c, and cp [-r], mv, rm [-rf], mkdir [-p], touch, ls, head [-n N] and
+// wc [-lwc], which act on the sandbox's own files only.
 func (s *Server) HandleCommand(name string, fn CommandFunc) { s.sbx.HandleCommand(name, fn) }
 
 // ProcessStarts returns how many times a process named name was started (by POST /process,

@@ -26,6 +26,7 @@ type config struct {
 	logger       *slog.Logger
 	seeds        []Seed
 	sandbox      sandboxfake.Config
+	background   backgroundConfig
 }
 
 func defaultConfig() config {

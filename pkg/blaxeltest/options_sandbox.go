@@ -91,3 +91,14 @@ func WithSandboxLogLimit(n int64) Option {
 		return nil
 	}
 }
+
+// WithSlowSandboxStart makes a new sandbox answer the edge's 503 on its own address until it
+// is DEPLOYED (see WithDeployDelay), to test a client against a platform slow to start
+// sandboxes. Without it, a sandbox answers as soon as it is created, DEPLOYING or not, as
+// Blaxel's do.
+func WithSlowSandboxStart() Option {
+	return func(c *config) error {
+		c.sandbox.SlowStart = true
+		return nil
+	}
+}

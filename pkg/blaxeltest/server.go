@@ -13,6 +13,7 @@ import (
 
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/controlplane"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/fault"
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/jobplane"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/runplane"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/sandboxfake"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/wire"
@@ -26,6 +27,7 @@ type Server struct {
 	cp     *controlplane.Plane
 	sbx    *sandboxfake.Host // the data plane of the sandboxes
 	run    *runplane.Plane   // agents, functions and models
+	jobs   *jobplane.Plane   // the executions of jobs given a handler
 	faults *fault.Table
 	log    *wire.Log
 	report func(format string, args ...any) // tells of answers that break the documents
@@ -103,10 +105,12 @@ func start(opts []Option, report func(string, ...any)) (*Server, error) {
 // and clock they share.
 func (s *Server) assemble() error {
 	var err error
+	s.jobs = jobplane.New(s.runURL)
 	s.cp, err = controlplane.New(controlplane.Config{
 		APIKeys: s.cfg.apiKeys, ClientID: s.cfg.clientID, ClientSecret: s.cfg.clientSecret,
 		TokenTTL: s.cfg.tokenTTL, DeployDelay: s.cfg.deployDelay, RunURL: s.runURL,
 		Now: s.cfg.now, Faults: s.faults, Log: s.log, Report: s.report, Closing: s.closing,
+		Jobs: s.jobs,
 	})
 	if err != nil {
 		return err
@@ -116,7 +120,8 @@ func (s *Server) assemble() error {
 	if s.sbx, err = sandboxfake.NewHost(sc); err != nil {
 		return err
 	}
-	s.run = runplane.New(runplane.Config{Platform: s.cp, Kinds: controlplane.WorkloadKinds(), Log: s.log, Now: s.cfg.now})
+	s.run = runplane.New(runplane.Config{Platform: s.cp, Kinds: controlplane.WorkloadKinds(), Log: s.log, Now: s.cfg.now,
+		CallbackSecret: s.cfg.background.callbackSecret()})
 	return nil
 }
 
@@ -160,6 +165,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = cerr
 	}
 	s.run.Close(ctx)
+	s.jobs.Close(ctx)
 	if serveErr := <-s.served; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}
@@ -172,6 +178,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if controlplane.Serves(r.URL) {
 		s.cp.ServeHTTP(w, r)
+		return
+	}
+	if jobplane.Serves(r.URL) {
+		s.jobs.ServeHTTP(w, r)
 		return
 	}
 	if ws, name, rest, ok := sandboxfake.Address(r.URL.EscapedPath()); ok {

@@ -43,7 +43,7 @@ import (
 {{- end}}
 {{- if .Deprecated}}
 //
-// Deprecated: openapi.yaml marks the operation {{.ID}} as deprecated.
+// Deprecated: {{with .Why}}{{.}}{{else}}openapi.yaml marks the operation {{.ID}} as deprecated.{{end}}
 {{- end}}
 {{- if .Result.Several}}
 func (c *Client) {{.GoName}}({{signature .}}) (*{{.GoName}}Result, error) {

@@ -29,6 +29,9 @@ paths:
     get:
       operationId: getThing
       summary: Get a thing
+      description: >-
+        Returns the thing. Deprecated: the things API of 2025 had this operation, and the client of September
+        2026 no longer lists it; it stays for servers that still serve the 2025 API.
       tags: [things]
       deprecated: true
       responses:
@@ -115,7 +118,9 @@ func TestMethodsHaveTheShapeOfTheirAnswers(t *testing.T) {
 		"resp, err := c.raw.CreateThing(withCall(ctx, opts), params, body)",
 		"return answer(c, resp, err, gen.ParseCreateThingResponse, func(r *gen.CreateThingResponse) *gen.Thing { return r.JSON200 })",
 
-		"// GetThing calls GET /things/{thingId}, the operation getThing of openapi.yaml: Get a thing.\n//\n// Deprecated:",
+		"// GetThing calls GET /things/{thingId}, the operation getThing of openapi.yaml: Get a thing.\n//\n"+
+			"// Deprecated: the things API of 2025 had this operation, and the client of September 2026 no longer\n"+
+			"// lists it; it stays for servers that still serve the 2025 API.\n",
 		"func (c *Client) GetThing(ctx context.Context, thingID string, opts ...CallOption) (*gen.Thing, error) {",
 
 		"func (c *Client) DeleteThing(ctx context.Context, thingID string, opts ...CallOption) error {",

@@ -20,6 +20,7 @@ type operation struct {
 	Summary    string
 	Tags       []string
 	Deprecated bool
+	Why        string // for a deprecated operation, what its description says after "Deprecated:"
 	Paginated  bool
 
 	PathArgs []pathArg // in the template's order, with gen's Go names
@@ -110,6 +111,9 @@ func describeOperation(g *generated, method, path string, op *openapi3.Operation
 		Summary:    strings.TrimSpace(op.Summary),
 		Tags:       op.Tags,
 		Deprecated: op.Deprecated,
+	}
+	if op.Deprecated {
+		o.Why = deprecationReason(op.Description)
 	}
 	_, o.Paginated = op.Extensions[paginationExtension]
 	if err := o.readArguments(g, fn.Type.(*ast.FuncType), templateParams(path)); err != nil {
@@ -288,4 +292,25 @@ func templateParams(template string) []string {
 		}
 	}
 	return out
+}
+
+// deprecationReason is what a description says after "Deprecated:", as comment lines of
+// about 100 columns, so that a method's Deprecated paragraph tells linters' users why; "" when
+// the description gives no reason.
+func deprecationReason(description string) string {
+	_, why, ok := strings.Cut(description, "Deprecated:")
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	width := len("// Deprecated:")
+	for _, word := range strings.Fields(why) {
+		if width+1+len(word) > 100 {
+			b.WriteString("\n//")
+			width = 2
+		}
+		b.WriteString(" " + word)
+		width += 1 + len(word)
+	}
+	return strings.TrimPrefix(b.String(), " ")
 }

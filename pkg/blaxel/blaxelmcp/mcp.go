@@ -3,13 +3,16 @@
 // of sandboxes, through the pipeline of a blaxel.Client: its credential, workspace, logging,
 // redaction and retry rules. It is a package of its own so that a program that does not speak
 // MCP does not link the SDK.
+//
+// Connect and ConnectSandbox open a session themselves. NewTransport and NewSandboxTransport
+// give an mcp.Transport instead, for a program (an agent framework's tool set among them)
+// whose own go-sdk client opens the sessions: the same pipeline and guarantees apply.
 package blaxelmcp
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -21,9 +24,8 @@ import (
 	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
 )
 
-// ErrUnsupportedTransport is the error of Connect for a function whose MCP server is
-// spoken to over WebSocket (spec.runtime.transport "websocket"): the client speaks the
-// streamable HTTP transport only, as Blaxel's functions do by default ("http-stream").
+// ErrUnsupportedTransport is the error of Connect for a function whose spec.runtime.transport
+// is neither "http-stream" (streamable HTTP, the default) nor "websocket".
 var ErrUnsupportedTransport = errors.New("blaxel: unsupported MCP transport")
 
 // Default waits of an MCP session's requests; see WithTimeouts.
@@ -78,10 +80,11 @@ func WithTimeouts(connect, headers time.Duration) Option {
 //
 // ctx bounds connecting, everything that connecting sends included; the session then lives
 // until closed. Closing it always returns: its last request is bounded (see
-// WithTimeouts). A function read from the control plane whose spec.runtime.transport is
-// "websocket" is refused with an error matching ErrUnsupportedTransport; one whose address
-// the environment forces is not read, and is taken to speak streamable HTTP. A refusal
-// while connecting (an unknown function, a missing credential) is a *blaxel.APIError.
+// WithTimeouts). A function whose spec.runtime.transport is "websocket" is spoken to over a
+// WebSocket at the same address instead, its handshake through the same pipeline, each
+// message one text frame of at most the client's response limit; one whose address the
+// environment forces is not read, and is taken to speak streamable HTTP. A refusal while
+// connecting (an unknown function, a missing credential) is a *blaxel.APIError.
 //
 //	session, err := blaxelmcp.Connect(ctx, client, "my-tools")
 //	if err != nil { ... }
@@ -96,11 +99,16 @@ func Connect(ctx context.Context, c *blaxel.Client, function string, opts ...Opt
 		return nil, err
 	}
 	p := c.Pipeline()
-	base, err := functionAddress(ctx, c, p, function)
+	base, transport, err := functionAddress(ctx, c, p, function)
 	if err != nil {
 		return nil, err
 	}
-	session, err := connect(ctx, p, pipeline.Destination{Origin: base}, base, s)
+	var session *mcp.ClientSession
+	if transport == gen.FunctionRuntimeTransportWebsocket {
+		session, err = connectWebSocket(ctx, p, pipeline.Destination{Origin: base}, base, s)
+	} else {
+		session, err = connect(ctx, p, pipeline.Destination{Origin: base}, base, s)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("blaxel: MCP session with function %s: %w", function, err)
 	}
@@ -131,26 +139,32 @@ func ConnectSandbox(ctx context.Context, sb *sandbox.Sandbox, opts ...Option) (*
 	return session, nil
 }
 
-// functionAddress resolves a function's address, refusing one that speaks WebSocket.
-func functionAddress(ctx context.Context, c *blaxel.Client, p *pipeline.Pipeline, name string) (*url.URL, error) {
+// functionAddress resolves a function's address and the MCP transport it speaks.
+func functionAddress(ctx context.Context, c *blaxel.Client, p *pipeline.Pipeline, name string) (*url.URL, gen.FunctionRuntimeTransport, error) {
 	if err := pipeline.CheckName("function", name); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if forced := p.ForcedAddress(pipeline.KindFunctions, name); forced != "" {
-		return p.WorkloadBase(pipeline.KindFunctions, name, forced)
+		u, err := p.WorkloadBase(pipeline.KindFunctions, name, forced)
+		return u, gen.FunctionRuntimeTransportHTTPStream, err
 	}
 	f, err := c.GetFunction(ctx, name, nil)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if rt := f.Spec.Runtime; rt != nil && rt.Transport != nil && *rt.Transport == gen.FunctionRuntimeTransportWebsocket {
-		return nil, fmt.Errorf("blaxel: function %s serves MCP over websocket, and this client speaks streamable HTTP only: %w", name, ErrUnsupportedTransport)
+	transport := gen.FunctionRuntimeTransportHTTPStream
+	if rt := f.Spec.Runtime; rt != nil && rt.Transport != nil && *rt.Transport != "" {
+		transport = *rt.Transport
+	}
+	if transport != gen.FunctionRuntimeTransportHTTPStream && transport != gen.FunctionRuntimeTransportWebsocket {
+		return nil, "", fmt.Errorf("blaxel: function %s serves MCP over %q: %w", name, transport, ErrUnsupportedTransport)
 	}
 	advertised := ""
 	if f.Metadata.URL != nil {
 		advertised = *f.Metadata.URL
 	}
-	return p.WorkloadBase(pipeline.KindFunctions, name, advertised)
+	u, err := p.WorkloadBase(pipeline.KindFunctions, name, advertised)
+	return u, transport, err
 }
 
 func options(opts []Option) (*settings, error) {
@@ -173,26 +187,24 @@ func options(opts []Option) (*settings, error) {
 // client resolved, through the pipeline p with the destination dest (which trusts base's
 // origin with the credential). ctx bounds connecting.
 func connect(ctx context.Context, p *pipeline.Pipeline, dest pipeline.Destination, base *url.URL, s *settings) (*mcp.ClientSession, error) {
-	endpoint := base.JoinPath("mcp")
-	hc := p.Client(dest)
-	hc.Timeout = 0 // an overall timeout would cut the session's event streams
-	st := &sessionTransport{
-		next: hc.Transport, connect: s.connectTimeout, headers: s.headerTimeout,
-		apiError: func(req *http.Request, resp *http.Response) *blaxel.APIError {
-			return pipeline.NewAPIError(req, resp, p.Redact)
-		}, connecting: ctx,
+	t := &Transport{address: fixedAddress(p, dest, base), connectTimeout: s.connectTimeout, headerTimeout: s.headerTimeout}
+	var watch *handshakeWatch
+	session, err := s.client.Connect(ctx, transportFunc(func(ctx context.Context) (mcp.Connection, error) {
+		conn, w, err := t.open(ctx)
+		watch = w
+		return conn, err
+	}), nil)
+	if watch == nil {
+		return nil, err
 	}
-	hc.Transport = st
-	transport := &mcp.StreamableClientTransport{Endpoint: endpoint.String(), HTTPClient: hc}
-	session, err := s.client.Connect(ctx, transport, nil)
-	cut := st.connected()
+	cut := watch.finish()
 	if err == nil && cut {
 		// ctx ended as the session opened, and may have cut its event stream.
 		_ = session.Close()
 		session, err = nil, context.Cause(ctx)
 	}
 	if err != nil {
-		if refused := st.refusal(); refused != nil {
+		if refused := watch.st.refusal(); refused != nil {
 			return nil, refused // Blaxel's own account of the failure
 		}
 		return nil, err

@@ -240,21 +240,6 @@ func seedFunction(t *testing.T, srv *blaxeltest.Server, workspace, name string) 
 	}
 }
 
-func TestMCPRefusesAWebSocketFunction(t *testing.T) {
-	srv := blaxeltest.NewServer(t)
-	c, w := fakeClient(t, srv)
-	deployFunction(t, c, "legacy", gen.FunctionRuntimeTransportWebsocket)
-	_, err := blaxelmcp.Connect(t.Context(), c, "legacy")
-	if !errors.Is(err, blaxelmcp.ErrUnsupportedTransport) || !strings.Contains(err.Error(), "websocket") {
-		t.Fatalf("err %v, want ErrUnsupportedTransport naming websocket", err)
-	}
-	for _, r := range w.requests() {
-		if strings.Contains(r.path, "/mcp") {
-			t.Errorf("%s %s was sent", r.method, r.path)
-		}
-	}
-}
-
 func TestMCPReportsTheGatewaysRefusal(t *testing.T) {
 	srv := blaxeltest.NewServer(t, blaxeltest.WithDeployDelay(time.Hour))
 	c, _ := fakeClient(t, srv)

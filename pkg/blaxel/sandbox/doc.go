@@ -14,6 +14,11 @@
 // concurrently), [Sandbox.Open], [Sandbox.OpenRange] and [Sandbox.FS] read, the last as an
 // io/fs.FS.
 //
+// [Sandbox.MountDrive], [Sandbox.Drives] and [Sandbox.UnmountDrive] mount the workspace's
+// drives; [Sandbox.FastApply] and [Sandbox.Rerank] reach the sandbox's code-edit and
+// reranking providers; [Sandbox.Health] describes its server, [Sandbox.Upgrade] upgrades it
+// and waits for it to come back ([Sandbox.StartUpgrade] only asks).
+//
 // Its errors are those of package blaxel: *blaxel.APIError for a refusal, *blaxel.DecodeError
 // for an answer that is not the one declared, *blaxel.StreamError for a failure the sandbox
 // reports inside a stream, none of them holding a credential.

@@ -22,8 +22,7 @@ func ExampleOpen() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	client, err := blaxel.New(blaxel.WithBaseURL(srv.URL()), blaxel.WithRunURL(srv.RunURL()),
-		blaxel.WithAPIKey("my-key"), blaxel.WithWorkspace("my-workspace"))
+	client, err := blaxel.New(srv.ClientOptions()...) // both addresses of the fake; srv.Client(t) in a test
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -113,7 +113,9 @@ func newProcessName() string {
 // sandbox does not know it. One case remains that no client can rule out: a first request
 // that the edge delivers after the lookup found nothing. A second request with the same
 // name is then refused while the first runs, but starts again once the first has ended.
-func (s *Sandbox) Exec(ctx context.Context, cmd Command) (*sandboxapi.ProcessResponse, error) {
+func (s *Sandbox) Exec(ctx context.Context, cmd Command) (_ *sandboxapi.ProcessResponse, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Exec")
+	defer func() { op.End(err) }()
 	req, err := cmd.processRequest()
 	if err != nil {
 		return nil, err
@@ -138,7 +140,6 @@ func (s *Sandbox) Exec(ctx context.Context, cmd Command) (*sandboxapi.ProcessRes
 // returned; not found, the command is sent once more, within the client's retry budget.
 func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stream bool) (*http.Response, *sandboxapi.ProcessResponse, error) {
 	name := *req.Name
-	policy, jitter := s.p.RetryPolicy()
 	var editors []sandboxapi.RequestEditorFn
 	if stream {
 		editors = append(editors, func(_ context.Context, r *http.Request) error {
@@ -177,8 +178,16 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 		if !mayHaveActed(ctx, err, wrote()) {
 			return nil, nil, err
 		}
-		if err := pipeline.Sleep(ctx, pipeline.Backoff(policy, attempt, jitter)); err != nil {
-			return nil, nil, err
+		// Sending again is a retry, decided and paid like every other; the lookup before it
+		// happens whether or not one is left, after the same pause.
+		retry := s.p.Retry(ctx, attempt, err)
+		if retry != nil {
+			if ctx.Err() != nil {
+				return nil, nil, retry
+			}
+			if err := pipeline.Sleep(ctx, s.p.Backoff(attempt)); err != nil {
+				return nil, nil, err
+			}
 		}
 		proc, lookupErr := s.Process(ctx, name)
 		switch {
@@ -186,7 +195,7 @@ func (s *Sandbox) start(ctx context.Context, req sandboxapi.ProcessRequest, stre
 			return nil, proc, nil
 		case !errors.Is(lookupErr, blaxel.ErrNotFound):
 			return nil, nil, fmt.Errorf("blaxel: process %q may or may not have started (%w), and looking it up failed: %w", name, err, lookupErr)
-		case attempt > policy.MaxRetries:
+		case retry != nil:
 			return nil, nil, err
 		}
 		resent = true // the sandbox does not know the name: the command did not start
@@ -275,7 +284,9 @@ func (s *Sandbox) decodeProcess(resp *http.Response) (*sandboxapi.ProcessRespons
 }
 
 // Process returns a process by name (or pid), with the last 64 KiB of its output.
-func (s *Sandbox) Process(ctx context.Context, name string) (*sandboxapi.ProcessResponse, error) {
+func (s *Sandbox) Process(ctx context.Context, name string) (_ *sandboxapi.ProcessResponse, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Process")
+	defer func() { op.End(err) }()
 	if err := pipeline.CheckName("process", name); err != nil {
 		return nil, err
 	}
@@ -287,7 +298,9 @@ func (s *Sandbox) Process(ctx context.Context, name string) (*sandboxapi.Process
 }
 
 // Processes lists the processes the sandbox knows of, running or finished.
-func (s *Sandbox) Processes(ctx context.Context) ([]sandboxapi.ProcessResponse, error) {
+func (s *Sandbox) Processes(ctx context.Context) (_ []sandboxapi.ProcessResponse, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Processes")
+	defer func() { op.End(err) }()
 	resp, err := s.api.ListProcessesWithResponse(ctx)
 	if err != nil {
 		return nil, err
@@ -302,21 +315,25 @@ func (s *Sandbox) Processes(ctx context.Context) ([]sandboxapi.ProcessResponse, 
 // Stop sends SIGTERM to the process's group. The sandbox marks it stopped at once, even if
 // it traps the signal and goes on: Kill ends it for sure. Stopping a process that has
 // already ended is not an error.
-func (s *Sandbox) Stop(ctx context.Context, name string) error {
+func (s *Sandbox) Stop(ctx context.Context, name string) (err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Stop")
+	defer func() { op.End(err) }()
 	if err := pipeline.CheckName("process", name); err != nil {
 		return err
 	}
-	_, err := s.api.StopProcessWithResponse(ctx, name)
+	_, err = s.api.StopProcessWithResponse(ctx, name)
 	return s.endedAnyway(ctx, name, err)
 }
 
 // Kill sends SIGKILL to the process's group. Killing a process that has already ended is not
 // an error.
-func (s *Sandbox) Kill(ctx context.Context, name string) error {
+func (s *Sandbox) Kill(ctx context.Context, name string) (err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Kill")
+	defer func() { op.End(err) }()
 	if err := pipeline.CheckName("process", name); err != nil {
 		return err
 	}
-	_, err := s.api.KillProcessWithResponse(ctx, name)
+	_, err = s.api.KillProcessWithResponse(ctx, name)
 	return s.endedAnyway(ctx, name, err)
 }
 
@@ -341,7 +358,9 @@ const (
 // Wait polls the process until it is no longer running (completed, failed, stopped or
 // killed) and returns it. A command that failed is not an error of the wait: read its
 // ExitCode and Status. Bound the wait with ctx; see blaxel.WithPollInterval for the pacing.
-func (s *Sandbox) Wait(ctx context.Context, name string, opts ...blaxel.WaitOption) (*sandboxapi.ProcessResponse, error) {
+func (s *Sandbox) Wait(ctx context.Context, name string, opts ...blaxel.WaitOption) (_ *sandboxapi.ProcessResponse, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Wait")
+	defer func() { op.End(err) }()
 	if err := pipeline.CheckName("process", name); err != nil {
 		return nil, err
 	}
@@ -359,7 +378,9 @@ func (s *Sandbox) Wait(ctx context.Context, name string, opts ...blaxel.WaitOpti
 // returns the process. It polls the process's ports rather than asking the sandbox to wait,
 // since the edge cuts a request that waits for more than about a minute. It fails when the
 // process ends first, and when ctx ends.
-func (s *Sandbox) WaitForPorts(ctx context.Context, name string, ports ...int) (*sandboxapi.ProcessResponse, error) {
+func (s *Sandbox) WaitForPorts(ctx context.Context, name string, ports ...int) (_ *sandboxapi.ProcessResponse, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.WaitForPorts")
+	defer func() { op.End(err) }()
 	if len(ports) == 0 {
 		return s.Process(ctx, name)
 	}

@@ -65,13 +65,17 @@ func downloadEditor(_ context.Context, r *http.Request) error {
 
 // Open streams a file's bytes (ReadPath in download mode): nothing is held in memory. The
 // caller must close the reader. A missing file is an error that matches fs.ErrNotExist.
-func (s *Sandbox) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+func (s *Sandbox) Open(ctx context.Context, name string) (_ io.ReadCloser, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Open")
+	defer func() { op.End(err) }()
 	return s.open(ctx, "open", name, "")
 }
 
 // OpenRange streams length bytes of a file from offset (to its end when length is
 // negative), with an HTTP Range request. A range that starts past the end reads nothing.
-func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int64) (io.ReadCloser, error) {
+func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int64) (_ io.ReadCloser, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.OpenRange")
+	defer func() { op.End(err) }()
 	if offset < 0 {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("negative offset %d", offset)}
 	}
@@ -97,9 +101,15 @@ func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int
 			rc.Close()
 			return nil, pathError("open", name, err)
 		}
+		if rc.size >= 0 {
+			rc.size = max(rc.size-offset, 0)
+		}
 	}
 	if rc.status == http.StatusOK && length > 0 {
 		rc.Reader = io.LimitReader(rc.body, length)
+		if rc.size > length {
+			rc.size = length
+		}
 	}
 	return rc, nil
 }
@@ -157,7 +167,9 @@ func (s *Sandbox) listingOrJSON(resp *http.Response, op, name string) (io.ReadCl
 }
 
 // ReadFile returns a file's bytes, read in download mode (binary content is safe).
-func (s *Sandbox) ReadFile(ctx context.Context, name string) ([]byte, error) {
+func (s *Sandbox) ReadFile(ctx context.Context, name string) (_ []byte, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.ReadFile")
+	defer func() { op.End(err) }()
 	rc, err := s.Open(ctx, name)
 	if err != nil {
 		return nil, err
@@ -213,7 +225,9 @@ var errNotDir = errors.New("not a directory")
 
 // ReadDir lists a directory, one level, sorted by name. A path that is not a directory is
 // an error; one that does not exist matches fs.ErrNotExist.
-func (s *Sandbox) ReadDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
+func (s *Sandbox) ReadDir(ctx context.Context, name string) (_ []fs.DirEntry, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.ReadDir")
+	defer func() { op.End(err) }()
 	dir, err := s.listing(ctx, "readdir", name)
 	if errors.Is(err, blaxel.ErrBadRequest) {
 		// The sandbox says "not a directory" for a file and for nothing at all alike.
@@ -259,7 +273,9 @@ func (s *Sandbox) listing(ctx context.Context, op, name string) (*sandboxapi.Dir
 
 // Stat describes a file or directory, from its parent's listing (reading the path itself
 // would read a file's whole content).
-func (s *Sandbox) Stat(ctx context.Context, name string) (fs.FileInfo, error) {
+func (s *Sandbox) Stat(ctx context.Context, name string) (_ fs.FileInfo, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Stat")
+	defer func() { op.End(err) }()
 	p, err := sandboxPath(name)
 	if err != nil {
 		return nil, err
@@ -296,7 +312,9 @@ func (s *Sandbox) Stat(ctx context.Context, name string) (fs.FileInfo, error) {
 }
 
 // MkdirAll creates a directory and its missing parents (perm 0 leaves the sandbox's 0755).
-func (s *Sandbox) MkdirAll(ctx context.Context, name string, perm fs.FileMode) error {
+func (s *Sandbox) MkdirAll(ctx context.Context, name string, perm fs.FileMode) (err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.MkdirAll")
+	defer func() { op.End(err) }()
 	p, err := sandboxPath(name)
 	if err != nil {
 		return err
@@ -314,7 +332,9 @@ func (s *Sandbox) MkdirAll(ctx context.Context, name string, perm fs.FileMode) e
 }
 
 // Remove deletes a file or an empty directory.
-func (s *Sandbox) Remove(ctx context.Context, name string) error {
+func (s *Sandbox) Remove(ctx context.Context, name string) (err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Remove")
+	defer func() { op.End(err) }()
 	p, err := sandboxPath(name)
 	if err != nil {
 		return err
@@ -327,7 +347,9 @@ func (s *Sandbox) Remove(ctx context.Context, name string) error {
 
 // RemoveAll deletes a path and everything below it; a path that does not exist is not an
 // error. The root is refused: a path such as "../.." that cleans to it would wipe the sandbox.
-func (s *Sandbox) RemoveAll(ctx context.Context, name string) error {
+func (s *Sandbox) RemoveAll(ctx context.Context, name string) (err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.RemoveAll")
+	defer func() { op.End(err) }()
 	p, err := sandboxPath(name)
 	if err != nil {
 		return err
@@ -346,7 +368,9 @@ func (s *Sandbox) RemoveAll(ctx context.Context, name string) error {
 }
 
 // Find walks the tree under dir for names matching params.Patterns (globs), 20 by default.
-func (s *Sandbox) Find(ctx context.Context, dir string, params *sandboxapi.FindFilesParams) (*sandboxapi.FindResponse, error) {
+func (s *Sandbox) Find(ctx context.Context, dir string, params *sandboxapi.FindFilesParams) (_ *sandboxapi.FindResponse, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Find")
+	defer func() { op.End(err) }()
 	p, err := sandboxPath(dir)
 	if err != nil {
 		return nil, err
@@ -359,7 +383,9 @@ func (s *Sandbox) Find(ctx context.Context, dir string, params *sandboxapi.FindF
 }
 
 // Search ranks the paths under dir by a fuzzy match against params.Patterns.
-func (s *Sandbox) Search(ctx context.Context, dir string, params *sandboxapi.SearchFilesParams) (*sandboxapi.FuzzySearchResponse, error) {
+func (s *Sandbox) Search(ctx context.Context, dir string, params *sandboxapi.SearchFilesParams) (_ *sandboxapi.FuzzySearchResponse, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Search")
+	defer func() { op.End(err) }()
 	p, err := sandboxPath(dir)
 	if err != nil {
 		return nil, err
@@ -373,7 +399,9 @@ func (s *Sandbox) Search(ctx context.Context, dir string, params *sandboxapi.Sea
 
 // Grep searches the text of the files under dir for params.Query (case-insensitive and 100
 // matches unless params say otherwise).
-func (s *Sandbox) Grep(ctx context.Context, dir string, params sandboxapi.GrepFilesParams) (*sandboxapi.ContentSearchResponse, error) {
+func (s *Sandbox) Grep(ctx context.Context, dir string, params sandboxapi.GrepFilesParams) (_ *sandboxapi.ContentSearchResponse, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Grep")
+	defer func() { op.End(err) }()
 	if params.Query == "" {
 		return nil, errors.New("blaxel: Grep: the query is empty")
 	}

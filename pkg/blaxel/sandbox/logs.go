@@ -50,7 +50,6 @@ func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, err
 			yield(LogChunk{}, err)
 			return
 		}
-		policy, jitter := s.p.RetryPolicy()
 		f := &logFollower{}
 		failures := 0
 		for {
@@ -93,12 +92,8 @@ func (s *Sandbox) Logs(ctx context.Context, name string) iter.Seq2[LogChunk, err
 				return
 			}
 			failures++
-			if failures > policy.MaxRetries {
+			if err := s.p.Retry(ctx, failures, err); err != nil {
 				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: the stream broke %d times: %w", name, failures, err))
-				return
-			}
-			if err := pipeline.Sleep(ctx, pipeline.Backoff(policy, failures, jitter)); err != nil {
-				yield(LogChunk{}, fmt.Errorf("blaxel: logs of process %q: %w", name, err))
 				return
 			}
 		}

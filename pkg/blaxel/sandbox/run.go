@@ -117,7 +117,9 @@ const killTimeout = 10 * time.Second
 //
 // Without WithStdout and WithStderr, RunResult holds the whole output in memory, however
 // large it grows: give a writer of your own for a command that prints a lot.
-func (s *Sandbox) Run(ctx context.Context, command string, opts ...CommandOption) (*RunResult, error) {
+func (s *Sandbox) Run(ctx context.Context, command string, opts ...CommandOption) (_ *RunResult, err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.Run")
+	defer func() { op.End(err) }()
 	rc := runCommand{cmd: Command{Command: command}}
 	for _, opt := range opts {
 		if opt == nil {

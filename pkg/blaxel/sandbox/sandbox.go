@@ -120,7 +120,7 @@ func at(p *pipeline.Pipeline, name, raw, header string) (*Sandbox, error) {
 	u.RawQuery, u.Fragment = "", ""
 	u.Path, u.RawPath = strings.TrimSuffix(u.Path, "/"), strings.TrimSuffix(u.RawPath, "/")
 	sb := &Sandbox{name: name, base: u, p: p, dest: pipeline.Destination{Origin: u, CredentialHeader: header}}
-	sb.doer = sandboxDoer{http: p.Client(sb.dest), redact: p.Redact}
+	sb.doer = sandboxDoer{next: p.Doer(sb.dest)}
 	// The generated client wants the server with a final slash: its paths are relative.
 	api, err := sandboxapi.NewClientWithResponses(sb.server(), sandboxapi.WithHTTPClient(sb.doer))
 	if err != nil {
@@ -149,30 +149,20 @@ func (s *Sandbox) URL() string { return s.base.String() }
 // codegen). A non-2xx answer is an *blaxel.APIError, as for the handle's own methods.
 func (s *Sandbox) API() *sandboxapi.ClientWithResponses { return s.api }
 
-// sandboxDoer sends a sandbox request through the client's pipeline, with the credential in
-// the sandbox's header and for the sandbox's host only. Any non-2xx answer but 304 becomes an
-// *APIError (with the client's secrets removed), so that err == nil means success; a 2xx
-// body, JSON or stream, is left for the caller to read.
-type sandboxDoer struct {
-	http   *http.Client
-	redact *redact.Redactor
-}
+// sandboxDoer sends a sandbox request through the pipeline's doer for the sandbox's
+// destination: the credential in the sandbox's header and for its address only, the one
+// success rule (anything else is an *APIError with the client's secrets removed), the
+// client's limit on JSON answers. A stream or a file is left for the caller to read.
+type sandboxDoer struct{ next pipeline.Doer }
 
 func (d sandboxDoer) Do(req *http.Request) (*http.Response, error) {
-	resp, err := d.http.Do(req)
-	if err != nil {
-		return nil, d.redact.URLError(err)
+	resp, err := d.next.Do(req)
+	var e *blaxel.APIError
+	if errors.As(err, &e) && e.Message == "" && e.Code != "" && e.Header.Get("X-Blaxel-Error-Code") == "" {
+		// The sandbox's {"error": "..."} is a sentence, not the name of an error.
+		e.Message, e.Code = e.Code, ""
 	}
-	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotModified {
-		defer resp.Body.Close()
-		e := pipeline.NewAPIError(req, resp, d.redact)
-		if e.Message == "" && e.Code != "" && resp.Header.Get("X-Blaxel-Error-Code") == "" {
-			// The sandbox's {"error": "..."} is a sentence, not the name of an error.
-			e.Message, e.Code = e.Code, ""
-		}
-		return nil, e
-	}
-	return resp, nil
+	return resp, err
 }
 
 func (s *Sandbox) streamError(req *http.Request, message string) *blaxel.StreamError {

@@ -41,6 +41,7 @@ type WriteOption func(*writeSettings) error
 type writeSettings struct {
 	partSize    int
 	concurrency int
+	progress    ProgressFunc // nil for none: see WithProgress
 }
 
 // WithPartSize sets the size of an upload's parts (DefaultPartSize by default); a file of at
@@ -75,7 +76,9 @@ func WithUploadConcurrency(n int) WriteOption {
 // answers for it. An upload that fails or whose ctx ends is aborted, so that nothing is left
 // behind in the sandbox's memory. The write is not atomic: a reader may see the old file
 // until the upload completes, and a single request cut off halfway leaves no file.
-func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm fs.FileMode, opts ...WriteOption) error {
+func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm fs.FileMode, opts ...WriteOption) (err error) {
+	ctx, op := s.p.StartOperation(ctx, "sandbox.WriteFile")
+	defer func() { op.End(err) }()
 	p, err := sandboxPath(name)
 	if err != nil {
 		return err
@@ -94,6 +97,9 @@ func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm 
 	}
 	if perm&^fs.ModePerm != 0 {
 		return fmt.Errorf("blaxel: WriteFile: the mode %v has more than permission bits", perm)
+	}
+	if set.progress != nil {
+		r = newProgressReader(r, set.progress)
 	}
 	buffers := max(set.concurrency, 2) // two: the first parts are read before choosing
 	u := &upload{s: s, path: p, name: name, perm: perm, set: set, buffers: buffers, pool: make(chan []byte, buffers)}
@@ -371,7 +377,6 @@ func (u *upload) putPart(ctx context.Context, id string, number int, data []byte
 // complete joins the parts. After an ambiguous failure, ListParts tells whether it happened
 // (the upload is gone once completed); if not, completing again joins the same parts.
 func (u *upload) complete(ctx context.Context, id string, parts []sandboxapi.MultipartPartInfo, total int64) error {
-	policy, jitter := u.s.p.RetryPolicy()
 	body := sandboxapi.MultipartCompleteRequest{Parts: parts}
 	for attempt := 1; ; attempt++ {
 		traced, wrote := traceWrites(ctx)
@@ -382,10 +387,10 @@ func (u *upload) complete(ctx context.Context, id string, parts []sandboxapi.Mul
 		if attempt > 1 && errors.Is(err, blaxel.ErrNotFound) {
 			return u.checkSize(ctx, total) // an earlier attempt completed it
 		}
-		if !mayHaveActed(ctx, err, wrote()) || attempt > policy.MaxRetries {
+		if !mayHaveActed(ctx, err, wrote()) {
 			return pathError("write", u.name, err)
 		}
-		if err := pipeline.Sleep(ctx, pipeline.Backoff(policy, attempt, jitter)); err != nil {
+		if err := u.s.p.Retry(ctx, attempt, err); err != nil {
 			return pathError("write", u.name, err)
 		}
 		if _, listErr := u.s.api.ListPartsWithResponse(ctx, id); errors.Is(listErr, blaxel.ErrNotFound) {

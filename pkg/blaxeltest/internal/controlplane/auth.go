@@ -10,9 +10,6 @@ import (
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/wire"
 )
 
-// accessTokenPrefix starts every access token the server issues.
-const accessTokenPrefix = "bltk_"
-
 // grant is a credential the server made: an access or refresh token, an API key, or a service
 // account's client secret.
 type grant struct {
@@ -21,6 +18,7 @@ type grant struct {
 	owner     string    // the path of the resource it belongs to, "" for none
 	expires   time.Time // zero for never
 	revoked   bool
+	subject   string // the client id a refresh token was issued to
 }
 
 // credentials holds what the server accepts, configured and issued. Safe for concurrent use.
@@ -29,6 +27,7 @@ type credentials struct {
 	clientID     string   // configured; empty means any non-empty pair
 	clientSecret string
 	ttl          time.Duration
+	signer       tokenSigner // signs the access tokens
 
 	mu            sync.Mutex
 	tokens        map[string]*grant // access tokens
@@ -40,7 +39,7 @@ type credentials struct {
 
 func newCredentials(c Config) *credentials {
 	return &credentials{
-		apiKeys: c.APIKeys, clientID: c.ClientID, clientSecret: c.ClientSecret, ttl: c.TokenTTL,
+		apiKeys: c.APIKeys, clientID: c.ClientID, clientSecret: c.ClientSecret, ttl: c.TokenTTL, signer: newTokenSigner(),
 		tokens: map[string]*grant{}, refreshTokens: map[string]*grant{},
 		keys: map[string]*grant{}, clients: map[string]*grant{},
 	}
@@ -75,9 +74,9 @@ func (c *credentials) authenticate(r *http.Request, workspace string, now time.T
 		return &authFailure{http.StatusUnauthorized, "unauthorized", "the credential was revoked"}
 	case g != nil && !copied.expires.IsZero() && !now.Before(copied.expires):
 		return &authFailure{http.StatusUnauthorized, "unauthorized", "the access token expired"}
-	case g == nil && strings.HasPrefix(token, accessTokenPrefix):
+	case g == nil && c.signer.signed(token):
 		// An access token is forgotten once expired (see issue): it is refused all the same.
-		return &authFailure{http.StatusUnauthorized, "unauthorized", "the access token expired or was not issued here"}
+		return &authFailure{http.StatusUnauthorized, "unauthorized", "the access token expired"}
 	case g == nil && len(c.apiKeys) > 0 && !slices.Contains(c.apiKeys, token):
 		return &authFailure{http.StatusUnauthorized, "unauthorized", "the API key is not valid"}
 	}
@@ -155,8 +154,12 @@ func (c *credentials) issue(r *http.Request, body tokenRequest, now time.Time) w
 			delete(c.tokens, secret) // so that a long-running server keeps only the live tokens
 		}
 	}
-	access := &grant{secret: accessTokenPrefix + wire.RandomHex(16), expires: now.Add(c.ttl)}
-	refresh := &grant{secret: "bltr_" + wire.RandomHex(16)}
+	subject, _, _ := r.BasicAuth() // the client id; a refresh token carries it over
+	if body.GrantType == "refresh_token" {
+		subject = c.refreshTokens[body.RefreshToken].subject
+	}
+	access := &grant{secret: c.signer.sign(subject, wire.RandomHex(16), now, now.Add(c.ttl)), expires: now.Add(c.ttl)}
+	refresh := &grant{secret: "bltr_" + wire.RandomHex(16), subject: subject}
 	if bound != nil {
 		access.workspace, access.owner = bound.workspace, bound.owner
 		refresh.workspace, refresh.owner = bound.workspace, bound.owner

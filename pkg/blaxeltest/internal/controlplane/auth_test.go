@@ -1,6 +1,7 @@
 package controlplane_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +42,10 @@ func TestWorkspaceIsRequired(t *testing.T) {
 	a := faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes", Header: map[string]string{"X-Blaxel-Workspace": ""}}).MustStatus(t, 403)
 	if a.ErrorCode() != "forbidden" {
 		t.Errorf("answer %s", a.Raw)
+	}
+	// The message names the header and the client's option, for whoever reads the error.
+	if msg, _ := a.Body["message"].(string); !strings.Contains(msg, "X-Blaxel-Workspace") || !strings.Contains(msg, "blaxel.WithWorkspace") {
+		t.Errorf("message %q names neither the header nor blaxel.WithWorkspace", msg)
 	}
 	faketest.Send(t, srv, faketest.Request{Method: "GET", Path: "/sandboxes?workspace=ws", Header: map[string]string{"X-Blaxel-Workspace": ""}}).MustStatus(t, 200)
 	// Listing one's workspaces needs none.

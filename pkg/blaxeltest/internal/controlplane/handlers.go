@@ -34,6 +34,8 @@ type handlers struct {
 	creds  *credentials
 	delay  time.Duration
 	runURL string // where the run plane answers, for the metadata.url of workloads
+	jobs   JobRunner
+	now    func() time.Time
 }
 
 func (h *handlers) answer(c *call) wire.Reply {
@@ -135,7 +137,7 @@ func (h *handlers) create(c *call) wire.Reply {
 	}
 	h.st.seq++
 	e := &entry{key: key, keys: keys, seq: h.st.seq, doc: newItem(coll, body, params, c)}
-	h.stampRunURL(coll, e.doc, params, c.workspace)
+	h.stamp(coll, e.doc, params, c.space)
 	delay := h.delay
 	if c.seeding {
 		delay = 0
@@ -145,6 +147,7 @@ func (h *handlers) create(c *call) wire.Reply {
 		settle(coll, e, c.now)
 	}
 	b.items[key] = e
+	h.startJob(c, e)
 	owner := fillTemplate(coll.itemPath, params)
 	once := map[string]any{} // secrets shown by this answer only
 	if field(c.op.schema, []string{"apiKey"}) != nil {
@@ -303,6 +306,7 @@ func (h *handlers) update(c *call) wire.Reply {
 	}
 	fillDefaults(coll.item, next)
 	stampServerFields(coll, next, c.params, c)
+	h.stamp(coll, next, c.params, c.space)
 	e.doc = next
 	return h.itemReply(c, coll, e.doc, c.params, nil)
 }

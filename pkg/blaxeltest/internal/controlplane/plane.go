@@ -37,6 +37,7 @@ type Config struct {
 	Log                    *wire.Log
 	Report                 func(format string, args ...any) // tells of answers that break the document
 	Closing                <-chan struct{}                  // closed when the server stops
+	Jobs                   JobRunner                        // runs the executions of jobs that have a handler; nil for none
 }
 
 // Plane serves the control plane. It is safe for concurrent use.
@@ -54,10 +55,9 @@ func New(cfg Config) (*Plane, error) {
 		return nil, err
 	}
 	creds := newCredentials(cfg)
-	return &Plane{
-		api: a, cfg: cfg, creds: creds,
-		handlers: &handlers{st: newStore(), creds: creds, delay: cfg.DeployDelay, runURL: cfg.RunURL},
-	}, nil
+	h := &handlers{st: newStore(), creds: creds, delay: cfg.DeployDelay, runURL: cfg.RunURL, jobs: cfg.Jobs, now: cfg.Now}
+	h.st.seeded = h.restamp
+	return &Plane{api: a, cfg: cfg, creds: creds, handlers: h}, nil
 }
 
 // HasRoute reports whether route names an operation of openapi.yaml: its operationId or
@@ -208,7 +208,7 @@ func (s *Plane) check(r *http.Request, op *operation, workspace string, body []b
 		}
 	}
 	if op.needsWorkspace && workspace == "" {
-		return wire.Error(http.StatusForbidden, "forbidden", "no workspace: name it with the X-Blaxel-Workspace header")
+		return wire.Error(http.StatusForbidden, "forbidden", "no workspace: name it with the X-Blaxel-Workspace header (blaxel.WithWorkspace, or BL_WORKSPACE, in the Go client)")
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 		return wire.Error(http.StatusBadRequest, "bad_request", wire.ValidationMessage(err))

@@ -113,16 +113,49 @@ func (s *Plane) collectionAt(path string) *collection {
 	return nil
 }
 
-// stampRunURL sets the metadata.url of a workload created in a workspace: where the run plane
-// answers it. The caller holds the store's lock.
-func (h *handlers) stampRunURL(coll *collection, doc map[string]any, params map[string]string, workspace string) {
-	if h.runURL == "" || workspace == "" || len(coll.keyParams) != 1 || field(coll.item, []string{"metadata", "url"}) == nil {
+// stamp sets what the platform gives an item about where it answers: the metadata.url of a
+// workload (where the run plane answers it), and the metadata.resourceName and spec.url of a
+// preview of a sandbox (the sandbox's address, where its preview tokens are accepted). An
+// item of no workspace (a seed's template) gets none; each workspace's copy gets its own. The
+// caller holds the store's lock.
+func (h *handlers) stamp(coll *collection, doc map[string]any, params map[string]string, workspace string) {
+	if h.runURL == "" || workspace == "" || workspace == seededSpace || workspace == accountSpace {
 		return
 	}
-	for _, kind := range WorkloadKinds() {
-		if coll.path == "/"+kind {
-			setPath(doc, []string{"metadata", "url"},
-				h.runURL+"/"+escapeSegment(workspace)+"/"+kind+"/"+escapeSegment(params[coll.keyParams[0]]))
+	address := func(kind, name string) string {
+		return h.runURL + "/" + escapeSegment(workspace) + "/" + kind + "/" + escapeSegment(name)
+	}
+	if len(coll.keyParams) == 1 && field(coll.item, []string{"metadata", "url"}) != nil {
+		for _, kind := range WorkloadKinds() {
+			if coll.path == "/"+kind {
+				setPath(doc, []string{"metadata", "url"}, address(kind, params[coll.keyParams[0]]))
+			}
+		}
+	}
+	if p := coll.parent; p != nil && p.path == "/"+sandboxKind && len(p.keyParams) == 1 &&
+		field(coll.item, []string{"metadata", "resourceName"}) != nil && field(coll.item, []string{"spec", "url"}) != nil {
+		sandbox := params[p.keyParams[0]]
+		setPath(doc, []string{"metadata", "resourceName"}, sandbox)
+		setPath(doc, []string{"spec", "url"}, address(sandboxKind, sandbox))
+	}
+}
+
+// restamp stamps every item of a space made for workspace from the seeds' template.
+func (h *handlers) restamp(sp *space, workspace string) {
+	for _, b := range sp.buckets {
+		for _, e := range b.items {
+			params := map[string]string{}
+			for i, name := range b.coll.parentParams {
+				if i < len(b.parents) {
+					params[name] = b.parents[i]
+				}
+			}
+			for i, name := range b.coll.keyParams {
+				if i < len(e.keys) {
+					params[name] = e.keys[i]
+				}
+			}
+			h.stamp(b.coll, e.doc, params, workspace)
 		}
 	}
 }

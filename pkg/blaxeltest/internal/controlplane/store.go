@@ -14,7 +14,8 @@ import (
 type store struct {
 	mu     sync.Mutex
 	seq    int64
-	spaces map[string]*space // by workspace; see accountSpace and seededSpace
+	spaces map[string]*space                 // by workspace; see accountSpace and seededSpace
+	seeded func(sp *space, workspace string) // adapts a copy of the seeds to its workspace
 }
 
 // Two spaces belong to no workspace.
@@ -62,6 +63,9 @@ func (st *store) in(workspace string) *space {
 		sp = newSpace()
 		if seeded := st.spaces[seededSpace]; seeded != nil && workspace != accountSpace && workspace != seededSpace {
 			sp = seeded.clone()
+			if st.seeded != nil {
+				st.seeded(sp, workspace)
+			}
 		}
 		st.spaces[workspace] = sp
 	}

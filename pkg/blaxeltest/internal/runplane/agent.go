@@ -28,9 +28,10 @@ func (s *Plane) HandleAgent(name string, h http.Handler) {
 }
 
 // serveAgent answers a call of a deployed agent. With ?async=true it answers
-// {"success": true} at once, as the platform does, and runs the call in the background, its
-// answer dropped (the platform posts it to the agent's callback URL, which the fake has not).
-func (s *Plane) serveAgent(w http.ResponseWriter, r *http.Request, name string) {
+// {"success": true} at once, as the platform does, and runs the call in the background; its
+// answer is reported, signed, to the callback URL of the agent's http-async trigger when it
+// has one, and dropped otherwise.
+func (s *Plane) serveAgent(w http.ResponseWriter, r *http.Request, workspace, name string) {
 	s.mu.Lock()
 	h := s.agents[name]
 	s.mu.Unlock()
@@ -48,7 +49,16 @@ func (s *Plane) serveAgent(w http.ResponseWriter, r *http.Request, name string) 
 	}
 	background := r.Clone(s.stop) // outlives the call, until the server stops
 	background.Body = io.NopCloser(bytes.NewReader(body))
-	s.background.Go(func() { h.ServeHTTP(&wire.DiscardWriter{}, background) })
+	callbackURL := s.cfg.Platform.AsyncCallbackURL("agents", workspace, name)
+	s.background.Go(func() {
+		if callbackURL == "" {
+			h.ServeHTTP(&wire.DiscardWriter{}, background)
+			return
+		}
+		answer := &answerRecorder{}
+		h.ServeHTTP(answer, background)
+		s.report(s.stop, callbackURL, answer)
+	})
 	wire.Write(w, wire.JSON(http.StatusOK, map[string]any{"success": true}))
 }
 

@@ -26,6 +26,12 @@ type Platform interface {
 	Access(r *http.Request, workspace string) string
 	// Deployed returns WORKLOAD_NOT_FOUND or WORKLOAD_UNAVAILABLE, "" for a deployed workload.
 	Deployed(kind, name, workspace string) string
+	// AsyncCallbackURL returns where the end of a background call of the workload is
+	// reported, "" for nowhere.
+	AsyncCallbackURL(kind, workspace, name string) string
+	// FunctionTransport returns the MCP transport a function serves: "http-stream" or
+	// "websocket".
+	FunctionTransport(workspace, name string) string
 }
 
 // Config is what the run plane is made with.
@@ -34,6 +40,8 @@ type Config struct {
 	Kinds    []string // the kinds of workloads the gateway routes to
 	Log      *wire.Log
 	Now      func() time.Time
+	// CallbackSecret signs the reports of background calls (X-Blaxel-Signature).
+	CallbackSecret string
 }
 
 // Plane holds what the run plane serves besides the control plane's store: the handlers
@@ -124,10 +132,14 @@ func (s *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.gateway(sw, "ROUTE_NOT_FOUND", now)
 			return
 		}
-		s.serveAgent(sw, r, name)
+		s.serveAgent(sw, r, workspace, name)
 	case "functions":
 		if rest != "mcp" {
 			s.gateway(sw, "ROUTE_NOT_FOUND", now)
+			return
+		}
+		if s.cfg.Platform.FunctionTransport(workspace, name) == "websocket" {
+			s.function(name).serveWebSocket(sw, r)
 			return
 		}
 		s.function(name).handler.ServeHTTP(sw, r)

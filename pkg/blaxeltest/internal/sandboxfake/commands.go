@@ -17,10 +17,13 @@ import (
 // Nothing runs on the host: the function is all there is to the command.
 type CommandFunc func(ctx context.Context, p *Process) int
 
-// HandleCommand makes fn the command name of every sandbox, replacing a built-in of that
-// name if there is one. The built-ins are echo, cat (of sandbox files), sleep N (in sandbox
-// seconds, see WithSandboxSecond), exit N, ls and pwd; any other command exits 127 with
-// "command not found".
+// HandleCommand makes fn the command name of every sandbox. A command's name is looked up
+// among the functions given here first, then among the built-ins, so fn replaces a built-in
+// of that name; a name found in neither exits 127 with "command not found". A command line is
+// a list of commands joined by &&, || and ; (see shell.go), each looked up so. The built-ins
+// are echo, cat (of sandbox files), sleep N (in sandbox seconds, see WithSandboxSecond),
+// exit N, pwd, true, false, cd (in a list), sh -c and the file tools of fileutils.go (cp, mv,
+// rm, mkdir, touch, ls, head, wc), which act on the sandbox's files only.
 func (h *Host) HandleCommand(name string, fn CommandFunc) {
 	if name == "" || strings.ContainsAny(name, " \t\n") {
 		h.report("HandleCommand: %q is not a command name (one word)", name)
@@ -40,14 +43,15 @@ type commandSet struct {
 }
 
 func newCommandSet() *commandSet {
-	return &commandSet{byName: map[string]CommandFunc{
+	c := &commandSet{byName: map[string]CommandFunc{
 		"echo":  echoCommand,
 		"cat":   catCommand,
 		"sleep": sleepCommand,
 		"exit":  exitCommand,
-		"ls":    lsCommand,
 		"pwd":   pwdCommand,
 	}}
+	c.shellBuiltins()
+	return c
 }
 
 func (c *commandSet) set(name string, fn CommandFunc) {
@@ -197,26 +201,6 @@ func exitCommand(_ context.Context, p *Process) int {
 		return 2
 	}
 	return n & 0xff
-}
-
-func lsCommand(_ context.Context, p *Process) int {
-	dirs := p.Args[1:]
-	if len(dirs) == 0 {
-		dirs = []string{"."}
-	}
-	code := 0
-	for _, d := range dirs {
-		entries, err := p.readDir(d)
-		if err != nil {
-			fmt.Fprintf(p.Stderr, "ls: cannot access '%s': %s\n", d, errText(err))
-			code = 2
-			continue
-		}
-		for _, e := range entries {
-			fmt.Fprintln(p.Stdout, e)
-		}
-	}
-	return code
 }
 
 func pwdCommand(_ context.Context, p *Process) int {

@@ -17,6 +17,9 @@ type Config struct {
 	EdgeTimeout time.Duration // how long the edge waits for a byte; 0 never gives up
 	Quirks      Quirk
 	LogLimit    int64 // bytes of output a process keeps per log
+	// SlowStart makes a sandbox answer the edge's 503 until the control plane has it DEPLOYED;
+	// without it a new sandbox answers at once, as the platform's do.
+	SlowStart bool
 
 	Platform Platform // the control plane in front of the sandboxes
 	Faults   *fault.Table

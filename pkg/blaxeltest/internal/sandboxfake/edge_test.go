@@ -79,8 +79,14 @@ func TestTheGateInFrontOfSandboxes(t *testing.T) {
 	}
 }
 
-func TestASandboxStillDeployingAnswers503(t *testing.T) {
+func TestASandboxStillDeployingAnswersAtOnce(t *testing.T) {
 	b := newBox(t, blaxeltest.WithDeployDelay(time.Hour))
+	b.call(sbxRequest{method: "POST", path: "/process", json: map[string]any{"command": "echo hi", "waitForCompletion": true}}, 200)
+	b.call(sbxRequest{method: "PUT", path: "/filesystem/a.txt", json: map[string]any{"content": "a"}}, 200)
+}
+
+func TestASlowSandboxStillDeployingAnswers503(t *testing.T) {
+	b := newBox(t, blaxeltest.WithDeployDelay(time.Hour), blaxeltest.WithSlowSandboxStart())
 	resp := b.do(sbxRequest{path: "/health"})
 	defer resp.Body.Close()
 	page, _ := io.ReadAll(resp.Body)

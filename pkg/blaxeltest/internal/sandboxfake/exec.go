@@ -1,6 +1,7 @@
 package sandboxfake
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,9 +33,9 @@ type processView struct {
 	CompletedAt      *string `json:"completedAt"`
 	ExitCode         int     `json:"exitCode"`
 	WorkingDir       string  `json:"workingDir"`
-	Logs             string  `json:"logs"`
-	Stdout           string  `json:"stdout"`
-	Stderr           string  `json:"stderr"`
+	Logs             *string `json:"logs"` // null in the answer to a start that did not wait
+	Stdout           *string `json:"stdout"`
+	Stderr           *string `json:"stderr"`
 	RestartOnFailure bool    `json:"restartOnFailure"`
 	MaxRestarts      int     `json:"maxRestarts"`
 	RestartCount     int     `json:"restartCount"`
@@ -52,12 +53,13 @@ const (
 // completedAt is null; elsewhere it is "".
 func (t *processTable) view(p *proc, listing bool) processView {
 	stdout, stderr := p.out.tails(inlinedLogBytes)
+	logs := stdout + stderr
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	v := processView{
 		PID: p.pid, Name: p.name, Command: p.command, Status: p.status, ExitCode: p.exitCode,
 		StartedAt: p.startedAt.UTC().Format(processTimeShape), WorkingDir: p.workingDir,
-		Logs: stdout + stderr, Stdout: stdout, Stderr: stderr,
+		Logs: &logs, Stdout: &stdout, Stderr: &stderr,
 		RestartOnFailure: p.restartOnFailure, MaxRestarts: p.maxRestarts, RestartCount: p.restartCount,
 		KeepAlive: p.keepAlive,
 	}
@@ -127,7 +129,13 @@ func startProcess(x *sbxCall) {
 			return
 		}
 	}
-	x.json(http.StatusOK, x.sb.procs.view(p, false))
+	v := x.sb.procs.view(p, false)
+	if !req.WaitForCompletion {
+		// The real server reads the output from the process's log files only for a start
+		// that waited for the end; other answers to a start leave it out.
+		v.Logs, v.Stdout, v.Stderr = nil, nil, nil
+	}
+	x.json(http.StatusOK, v)
 }
 
 type waitResult int
@@ -141,14 +149,20 @@ const (
 // wait waits for the ports a start asked for, then for the end of the process if asked,
 // bounded by timeout seconds of the sandbox (0 for none).
 func (x *sbxCall) wait(p *proc, req processRequest, timeout int) waitResult {
+	return x.sb.await(x.ctx, p, req.WaitForPorts, req.WaitForCompletion, timeout)
+}
+
+// await waits for ports to open on p, then for its end if completion, bounded by timeout
+// seconds of the sandbox (0 for none) and by ctx.
+func (sb *sandbox) await(ctx context.Context, p *proc, ports []int, completion bool, timeout int) waitResult {
 	var deadline <-chan time.Time
 	if timeout > 0 {
-		t := time.NewTimer(time.Duration(timeout) * x.host.cfg.Second)
+		t := time.NewTimer(time.Duration(timeout) * sb.host.cfg.Second)
 		defer t.Stop()
 		deadline = t.C
 	}
-	for len(req.WaitForPorts) > 0 {
-		open, changed := x.sb.procs.portsOpen(p, req.WaitForPorts)
+	for len(ports) > 0 {
+		open, changed := sb.procs.portsOpen(p, ports)
 		if open {
 			break
 		}
@@ -158,11 +172,11 @@ func (x *sbxCall) wait(p *proc, req processRequest, timeout int) waitResult {
 			return waitDone
 		case <-deadline:
 			return waitTimedOut
-		case <-x.ctx.Done():
+		case <-ctx.Done():
 			return waitGone
 		}
 	}
-	if !req.WaitForCompletion {
+	if !completion {
 		return waitDone
 	}
 	select {
@@ -170,7 +184,7 @@ func (x *sbxCall) wait(p *proc, req processRequest, timeout int) waitResult {
 		return waitDone
 	case <-deadline:
 		return waitTimedOut
-	case <-x.ctx.Done():
+	case <-ctx.Done():
 		return waitGone
 	}
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // gate is the platform in front of a sandbox: the sandbox must exist (else the gateway's 404
-// WORKLOAD_NOT_FOUND) and be deployed (else the edge's 503, as while it wakes), and the
-// request must carry a credential the control plane accepts, or a preview token of that
+// WORKLOAD_NOT_FOUND) and be usable: DEPLOYING or DEPLOYED, as a new sandbox of the platform
+// answers at once, or DEPLOYED only with SlowStart (else the edge's 503, as while it wakes).
+// The request must carry a credential the control plane accepts, or a preview token of that
 // sandbox (else the gateway's 401, or 403 for a credential of another workspace).
 func (h *Host) gate(r *http.Request, workspace, name string) (*sandbox, wire.Reply) {
 	now := h.cfg.Now()
@@ -22,7 +23,7 @@ func (h *Host) gate(r *http.Request, workspace, name string) (*sandbox, wire.Rep
 	if code := h.credential(r, workspace, name); code != "" {
 		return nil, fault.GatewayReply(fault.Gateway(code), now)
 	}
-	if status != "" && status != "DEPLOYED" {
+	if !h.usable(status) {
 		return nil, wire.Reply{Status: http.StatusServiceUnavailable,
 			Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte(fault.EdgePage(http.StatusServiceUnavailable))}
 	}
@@ -50,4 +51,15 @@ func previewToken(r *http.Request) string {
 		return t
 	}
 	return r.URL.Query().Get("bl_preview_token")
+}
+
+// usable reports whether a sandbox of that status on the control plane answers requests.
+func (h *Host) usable(status string) bool {
+	switch status {
+	case "", "DEPLOYED":
+		return true
+	case "DEPLOYING":
+		return !h.cfg.SlowStart
+	}
+	return false
 }

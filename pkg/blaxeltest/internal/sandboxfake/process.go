@@ -17,7 +17,7 @@ type Process struct {
 	Name       string            // the process's name, given or made up
 	PID        string            // the process's id, digits
 	Command    string            // the command line as sent
-	Args       []string          // the command line cut into words; Args[0] names the command
+	Args       []string          // the words of the command (of a list, the one running); Args[0] names it
 	Env        map[string]string // the environment sent with the command, nil when none
 	WorkingDir string            // the directory the process runs in, absolute
 	Stdout     io.Writer         // what the process prints; each Write is one chunk of output
@@ -67,13 +67,4 @@ func (p *Process) path(name string) string {
 func (p *Process) open(name string) (io.ReadCloser, error) {
 	r, _, err := p.sb.fs.open(p.path(name))
 	return r, err
-}
-
-func (p *Process) readDir(name string) ([]string, error) {
-	entries, err := p.sb.fs.list(p.path(name))
-	names := make([]string, len(entries))
-	for i, e := range entries {
-		names[i] = path.Base(e.path)
-	}
-	return names, err
 }

@@ -23,14 +23,15 @@ const (
 
 // proc is a process as the table keeps it.
 type proc struct {
-	pid, name, command, workingDir string
-	env                            map[string]string
-	fn                             CommandFunc
-	restartOnFailure               bool
-	maxRestarts                    int
-	startedAt                      time.Time
-	out                            *procOutput
-	view                           *Process
+	pid, name, command string
+	workingDir         string // as the request gave it, "" for none (the record says so); view.WorkingDir is where it runs
+	env                map[string]string
+	fn                 CommandFunc
+	restartOnFailure   bool
+	maxRestarts        int
+	startedAt          time.Time
+	out                *procOutput
+	view               *Process
 
 	// Guarded by the table's mu.
 	keepAlive    bool // cleared by a stop or a kill
@@ -98,18 +99,15 @@ var (
 // start starts a process. With follow, the returned reader follows its output from the first
 // byte.
 func (t *processTable) start(spec startSpec, follow bool) (*proc, *logSub, error) {
-	dir := t.sb.workDir
+	dir, asked := t.sb.workDir, ""
 	if spec.workingDir != "" {
 		dir = t.sb.abs(formatPath(spec.workingDir))
+		asked = dir
 		if info, err := t.sb.fs.stat(dir); err != nil || !info.dir {
 			return nil, nil, fmt.Errorf("failed to start process: chdir %s: no such file or directory", dir)
 		}
 	}
-	args, err := splitWords(spec.command)
-	fn := syntaxErrorCommand(err)
-	if err == nil {
-		fn = t.host.commands.lookup(args)
-	}
+	args, fn := t.host.commands.forLine(spec.command)
 	if len(args) == 0 {
 		args = []string{""}
 	}
@@ -123,7 +121,7 @@ func (t *processTable) start(spec startSpec, follow bool) (*proc, *logSub, error
 	}
 	t.nextPID++
 	p := &proc{
-		pid: strconv.Itoa(t.nextPID), name: name, command: spec.command, workingDir: dir, env: spec.env,
+		pid: strconv.Itoa(t.nextPID), name: name, command: spec.command, workingDir: asked, env: spec.env,
 		fn: fn, keepAlive: spec.keepAlive, restartOnFailure: spec.restartOnFailure, maxRestarts: spec.maxRestarts,
 		startedAt: t.host.now(), out: newProcOutput(t.host.cfg.LogLimit),
 		status: statusRunning, done: make(chan struct{}), portsChanged: make(chan struct{}),
@@ -284,7 +282,7 @@ func (t *processTable) stop(id string) error {
 	if !running {
 		return fmt.Errorf("process with Identifier %s is not running", id)
 	}
-	p.out.notice("\n[Process is being gracefully terminated]\n")
+	p.out.announce("\n[Process is being gracefully terminated]\n")
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !p.over {
@@ -307,7 +305,7 @@ func (t *processTable) kill(id string) error {
 	if over {
 		return fmt.Errorf("failed to kill process with Identifier %s: no such process", id)
 	}
-	p.out.notice("\n[Process is being forcefully killed]\n")
+	p.out.announce("\n[Process is being forcefully killed]\n")
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if p.over {

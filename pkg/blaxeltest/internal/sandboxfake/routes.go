@@ -24,6 +24,12 @@ func sandboxHandlers() map[string]sbxHandler {
 		"DELETE /process/{identifier}/kill":     killProcess,
 		"GET /process/{identifier}/logs":        getProcessLogs,
 		"GET /process/{identifier}/logs/stream": streamProcessLogs,
+		"POST /process/{identifier}/stdin":      processStdin,
+		"DELETE /process/{identifier}/stdin":    processStdin,
+
+		"GET /archive/status":  archiveStatus,
+		"POST /archive/export": exportArchive,
+		"POST /archive/resume": resumeArchive,
 
 		"GET /filesystem/{path}":                getFile,
 		"PUT /filesystem/{path}":                putFile,

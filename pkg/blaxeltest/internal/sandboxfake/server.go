@@ -91,6 +91,10 @@ func (h *Host) Serve(w http.ResponseWriter, r *http.Request, workspace, name, re
 			return
 		}
 	}
+	if rt == nil && decoded == mcpPath {
+		rec.Status = sb.serveMCP(w, r)
+		return
+	}
 	if rt == nil {
 		rec.Status = wire.Write(w, wire.Reply{Status: http.StatusNotFound,
 			Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("404 page not found")})

@@ -51,8 +51,8 @@ func TestEveryOperationOfTheDocumentIsServed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a.byID) != 36 {
-		t.Errorf("%d operations served, want the document's 36", len(a.byID))
+	if len(a.byID) != 41 {
+		t.Errorf("%d operations served, want the document's 41", len(a.byID))
 	}
 	for id, rt := range a.byID {
 		if rt.doc == nil || rt.handle == nil || rt.op.id != id {
