@@ -123,7 +123,8 @@ bench: ## Benchmarks against hand-written net/http + encoding/json; ends with cl
 	"$$dir/benchratio" "$$dir/bench.txt"
 
 # The sandbox handle against hand-written net/http (bench/sandbox_*): 256 MiB up and down,
-# Run("echo"), and 96 MiB of 8 MiB log lines, through the fake run in a process of its own so
+# Run("echo") (against a streamed and a waiting call), a 1 MiB write, and 96 MiB of 8 MiB log
+# lines, through the fake run in a process of its own so
 # that the heap and CPU reported are the client's. Rounds alternate which side runs first.
 SANDBOX_BENCH_ROUNDS ?= 4
 
@@ -139,9 +140,30 @@ bench-sandbox: ## Sandbox transfers, runs and logs against hand-written net/http
 		"$$dir/bench.test" -test.run '^$$' -test.benchmem -test.benchtime 3x $$order \
 			-test.bench '^BenchmarkSandbox(Upload|Download|Logs)$$'; \
 		"$$dir/bench.test" -test.run '^$$' -test.benchmem -test.benchtime $(BENCH_TIME) $$order \
-			-test.bench '^BenchmarkSandboxRunEcho$$'; \
+			-test.bench '^BenchmarkSandbox(RunEcho|RunEchoWait|WriteSmall)$$'; \
 	done | tee "$$dir/bench.txt" | grep -E '^(Benchmark|cpu:)'; \
 	echo; echo "client/baseline per operation, median of $(SANDBOX_BENCH_ROUNDS) rounds ($$(go env GOVERSION), $$(nproc) cores):"; \
+	"$$dir/benchratio" "$$dir/bench.txt"
+
+# The sandbox handle against Blaxel's official Go SDK (tools/compat/gobench, a module of its own
+# that pins sdk-go) on one in-process fake: Run("echo"), writes of 1 and 64 MiB, a 64 MiB read.
+# Rounds alternate which side runs first; benchratio prints blaxel-go / sdk-go.
+SDK_BENCH_ROUNDS ?= 6
+
+.PHONY: bench-sdk
+
+bench-sdk: ## This client against Blaxel's official Go SDK on the same fake; ends with blaxel-go/sdk-go ratios.
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) -C tools/compat/gobench test -c -o "$$dir/gobench.test" .; \
+	$(GO) build -o "$$dir/benchratio" ./internal/cmd/benchratio; \
+	for round in $$(seq $(SDK_BENCH_ROUNDS)); do \
+		order=-sdk-first=$$([ $$((round % 2)) -eq 0 ] && echo true || echo false); \
+		"$$dir/gobench.test" -test.run '^$$' -test.benchmem -test.benchtime $(BENCH_TIME) $$order \
+			-test.bench '^Benchmark(RunEcho|Write1MiB)$$'; \
+		"$$dir/gobench.test" -test.run '^$$' -test.benchmem -test.benchtime 3x $$order \
+			-test.bench '^Benchmark(Write64MiB|Read64MiB)$$'; \
+	done | tee "$$dir/bench.txt" | grep -E '^(Benchmark|cpu:)'; \
+	echo; echo "blaxel-go/sdk-go per operation, median of $(SDK_BENCH_ROUNDS) rounds ($$(go env GOVERSION), $$(nproc) cores):"; \
 	"$$dir/benchratio" "$$dir/bench.txt"
 
 # Fuzzing of the client's parsers (error bodies, Retry-After, the config file, token answers and

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -169,6 +170,37 @@ func BenchmarkSandboxRunEcho(b *testing.B) {
 			err = fmt.Errorf("result %+v", p)
 		}
 		return err
+	})
+}
+
+// BenchmarkSandboxRunEchoWait is Run("echo hello") against the hand-written call that
+// waits for completion in one JSON answer: what streaming costs a short command.
+func BenchmarkSandboxRunEchoWait(b *testing.B) {
+	f := startSandboxFake(b)
+	var seq atomic.Int64
+	pair(b, func(ctx context.Context) error {
+		res, err := f.sb.Run(ctx, "echo hello")
+		if err == nil && string(res.Stdout) != "hello\n" {
+			err = fmt.Errorf("stdout %q", res.Stdout)
+		}
+		return err
+	}, func(ctx context.Context) error {
+		p, err := f.base.runWait(ctx, "echo hello", "baseline-"+strconv.FormatInt(seq.Add(1), 10))
+		if err == nil && (p.Stdout == nil || *p.Stdout != "hello\n") {
+			err = fmt.Errorf("result %+v", p)
+		}
+		return err
+	})
+}
+
+// BenchmarkSandboxWriteSmall writes 1 MiB from a bytes.Reader, in one request on both sides.
+func BenchmarkSandboxWriteSmall(b *testing.B) {
+	f := startSandboxFake(b)
+	content := patternBlock // 1 MiB
+	pair(b, func(ctx context.Context) error {
+		return f.sb.WriteFile(ctx, "/bench/small-client.bin", bytes.NewReader(content), 0o644)
+	}, func(ctx context.Context) error {
+		return f.base.put(ctx, "/bench/small-baseline.bin", bytes.NewReader(content), int64(len(content)))
 	})
 }
 

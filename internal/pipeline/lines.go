@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -14,20 +15,31 @@ const (
 	EventBuffer  = 4 << 10
 )
 
+// MaxLine bounds a line that ReadLine assembles whole: 64 MiB, far above any line of the
+// API (an exec's result event, the longest, holds at most a few MiB), so that a stream that
+// never ends its line cannot grow the heap without end. Readers that take a line in pieces
+// (Next) have no such bound.
+const MaxLine = 64 << 20
+
+// ErrLineTooLong is the error of ReadLine for a line longer than MaxLine.
+var ErrLineTooLong = fmt.Errorf("blaxel: a line of the stream is longer than %d MiB", MaxLine>>20)
+
 // KeepaliveLine is what the sandbox writes into its text streams (and into the stdout of an
 // exec stream) so that the edge does not cut an idle connection.
 const KeepaliveLine = "[keepalive]"
 
 // Lines reads line-oriented streams (the sandbox's NDJSON exec events, prefixed log
-// lines and watch events; an agent's events, through lineReader) with no limit on the length
-// of a line. bufio.Scanner would stop at
-// its token limit: the last event of an exec, which embeds the output's tails twice encoded,
-// easily passes 64 KiB, and a process may print a megabyte without a newline.
+// lines and watch events; an agent's events, through lineReader) with no small limit on the
+// length of a line (MaxLine for a whole one). bufio.Scanner would stop at its token limit:
+// the last event of an exec, which embeds the output's tails twice encoded, easily passes 64
+// KiB, and a process may print a megabyte without a newline.
 type Lines struct {
 	r    *bufio.Reader
 	line []byte // the line being assembled by readLine, reused
 }
 
+// NewLines reads r through a buffer of EventBuffer bytes, or through r itself when it is a
+// *bufio.Reader at least as large.
 func NewLines(r io.Reader) *Lines {
 	return &Lines{r: bufio.NewReaderSize(r, EventBuffer)}
 }
@@ -51,9 +63,9 @@ func (l *Lines) Next() (piece []byte, newline bool, err error) {
 	return nil, false, err
 }
 
-// ReadLine returns the next whole line, whatever its length, without its "\n" (and without a
-// "\r" before it). An unfinished last line is returned as a line, a final "\r" removed too;
-// then the stream's error.
+// ReadLine returns the next whole line, of up to MaxLine bytes, without its "\n" (and without
+// a "\r" before it). An unfinished last line is returned as a line, a final "\r" removed too;
+// then the stream's error. A longer line is ErrLineTooLong.
 // The line is only valid until the next call.
 func (l *Lines) ReadLine() ([]byte, error) {
 	l.line = l.line[:0]
@@ -67,6 +79,16 @@ func (l *Lines) ReadLine() ([]byte, error) {
 		}
 		if newline && len(l.line) == 0 {
 			return bytes.TrimSuffix(piece, []byte("\r")), nil // the usual case: no copy
+		}
+		if len(l.line)+len(piece) > MaxLine {
+			return nil, ErrLineTooLong
+		}
+		if need := len(l.line) + len(piece); need > cap(l.line) {
+			// Doubling, where append grows a large slice by a quarter: a long line then
+			// allocates about twice its size in all, not five times.
+			grown := make([]byte, len(l.line), min(max(2*cap(l.line), need), MaxLine))
+			copy(grown, l.line)
+			l.line = grown
 		}
 		l.line = append(l.line, piece...)
 		if newline {

@@ -28,7 +28,7 @@ func (e Event) Decode(v any) error { return json.Unmarshal(e.Data, v) }
 // application/jsonl) as one event per non-empty line, and any other type as a single event
 // holding the whole body, so that an answer that does not stream reads the same way.
 //
-// pipeline.Lines may be of any length: nothing is cut, and nothing fails for being long. Comments
+// A line may be up to 64 MiB long: nothing is cut, and a longer one is an error. Comments
 // (keepalives) and events without data are skipped, as browsers do, and so is an event the
 // stream ends in the middle of. A read error is yielded once, and ends the events. The
 // sequence reads r as it goes: range over it once.

@@ -24,8 +24,10 @@ const (
 	LogOther  LogStream = "" // the sandbox's own notices before any output, such as a truncation notice
 )
 
-// LogChunk is a piece of a process's output: raw bytes, a line or part of one, with its
-// final "\n" when it ends a line.
+// LogChunk is a piece of a process's output: raw bytes, a line or part of one (at most 64
+// KiB), with its final "\n" when it ends a line. Logs reuses the memory of Data: it is valid
+// until the next iteration, as bufio.Scanner's tokens are; copy what you keep. Following a
+// log of any size holds about 200 KiB.
 type LogChunk struct {
 	Stream LogStream
 	Data   []byte
@@ -172,18 +174,17 @@ func (s *Sandbox) followLogs(ctx context.Context, name string, f *logFollower, y
 		offset     int // bytes of output read of the line after them
 		segment    int // bytes read since the last label
 		atStart    = true
-		pending    = make([]byte, 0, maxLogChunk+logChunkSize) // output to yield, of f.stream
+		pending    = make([]byte, 0, maxLogChunk+logChunkSize+1) // output to yield, of f.stream, and a "\n"
 	)
 	// flush yields what is pending, with a "\n" when it ends a line.
 	flush := func(newline bool) bool {
 		if len(pending) == 0 && !newline {
 			return true
 		}
-		// Each chunk is the caller's to keep: a copy of exactly its size.
-		data := make([]byte, len(pending), len(pending)+1)
-		copy(data, pending)
+		// The chunk is pending itself, valid until the next iteration: no copy, no garbage.
+		data := pending
 		if newline {
-			data = append(data, '\n')
+			data = append(data, '\n') // within its capacity
 		}
 		pending = pending[:0]
 		if !yield(LogChunk{Stream: f.stream, Data: data}, nil) {

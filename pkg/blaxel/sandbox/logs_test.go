@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -183,5 +184,36 @@ func TestLogsThatEndWithNothingNewAreRetriedWithinTheBudget(t *testing.T) {
 	// fourth failure.
 	if n := connections.Load(); n != 5 {
 		t.Errorf("%d connections, want 5", n)
+	}
+}
+
+// Following a log allocates a bounded amount whatever its size: the chunks share one buffer.
+func TestLogsAllocateLittleWhateverTheirSize(t *testing.T) {
+	sbx, sb, _ := sandboxSetup(t)
+	line := "stdout:" + strings.Repeat("z", 1<<20) + "\n"
+	body := []byte(strings.Repeat(line, 32)) // 32 MiB, built once
+	sbx.HandleFunc("GET /process/{name}/logs/stream", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write(body)
+	})
+	sbx.HandleFunc("GET /process/{name}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, processJSON("p", "completed", 0))
+	})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var n int
+	for chunk, err := range sb.Logs(context.Background(), "p") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(chunk.Data)
+	}
+	runtime.ReadMemStats(&after)
+	if want := 32 * (1<<20 + 1); n != want {
+		t.Fatalf("read %d bytes, want %d", n, want)
+	}
+	// The server's side of the test shares the process: its writes allocate a little too.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("following 32 MiB of log allocated %d bytes, want at most 4 MiB", alloc)
 	}
 }

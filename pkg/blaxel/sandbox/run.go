@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -187,8 +188,15 @@ func (e *brokenStream) Unwrap() error { return e.err }
 // readExec reads an NDJSON exec stream to its result event.
 func (s *Sandbox) readExec(resp *http.Response, out *runOutput) (*sandboxapi.ProcessResponse, error) {
 	defer resp.Body.Close()
-	lines := pipeline.NewLines(resp.Body)
+	br := bufio.NewReaderSize(resp.Body, pipeline.EventBuffer)
+	lines := pipeline.NewLines(br) // reads through br
 	for {
+		if stream, ok := longOutputEvent(br); ok {
+			if err := out.copyOutputEvent(br, lines, stream); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		line, err := lines.ReadLine()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
@@ -240,7 +248,26 @@ const truncatedMark = "[... truncated"
 type runOutput struct {
 	stdout, stderr io.Writer
 	bufOut, bufErr bytes.Buffer
-	nOut, nErr     int // bytes delivered so far, per stream
+	nOut, nErr     int    // bytes delivered so far, per stream
+	scratch        []byte // where output events are decoded, reused
+}
+
+// writeBytes delivers output of the stream; the caller's writer does not keep data (io.Writer's
+// rule), so data may be reused after.
+func (o *runOutput) writeBytes(stream LogStream, data []byte) error {
+	w, buf, n := &o.stdout, &o.bufOut, &o.nOut
+	if stream == LogStderr {
+		w, buf, n = &o.stderr, &o.bufErr, &o.nErr
+	}
+	*n += len(data)
+	if *w == nil {
+		buf.Write(data)
+		return nil
+	}
+	if _, err := (*w).Write(data); err != nil {
+		return fmt.Errorf("blaxel: writing the command's output: %w", err)
+	}
+	return nil
 }
 
 func (o *runOutput) write(w *io.Writer, buf *bytes.Buffer, n *int, data string) error {

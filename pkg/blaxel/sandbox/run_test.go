@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"hash"
+	"hash/crc32"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -135,4 +138,57 @@ func TestRunOfAVeryFastCommandKeepsItsNewlines(t *testing.T) {
 	if string(res.Stdout) != "one\ntwo\n" {
 		t.Errorf("stdout = %q", res.Stdout)
 	}
+}
+
+// An output event of many megabytes (the sandbox replays a long line as one event) goes to the
+// caller's writer in pieces, without being held whole, decoded whole, then copied.
+func TestRunWritesAHugeOutputEventWithoutHoldingIt(t *testing.T) {
+	sbx, sb, _ := sandboxSetup(t)
+	data := strings.Repeat(`tab	quote" backslash\ é😀 `, 600_000) + "\n" // 16 MiB
+	encoded, err := json.Marshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the sandbox writes its events, type first; a short one is read whole (and this one
+	// dropped), the long one decoded as it comes.
+	var body bytes.Buffer
+	body.WriteString(`{"type":"stdout","data":"[keepalive]\n"}` + "\n")
+	body.WriteString(`{"type":"stdout","data":` + string(encoded) + "}\n")
+	body.WriteString(`{"type":"stderr","data":"a warning\n"}` + "\n")
+	sbx.HandleFunc("POST /process", func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Name string }
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		result, _ := json.Marshal(resultEvent(t, req.Name, 0, "")["data"])
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		_, _ = w.Write(body.Bytes())
+		_, _ = w.Write([]byte(`{"type":"result","data":` + string(result) + "}\n"))
+	})
+	out := countingWriter{crc: crc32.NewIEEE()}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	res, err := sb.Run(context.Background(), "cat big", sandbox.WithStdout(&out))
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := crc32.ChecksumIEEE([]byte(data)); out.n != len(data) || out.crc.Sum32() != want {
+		t.Errorf("stdout: %d bytes (CRC %x), want %d (%x)", out.n, out.crc.Sum32(), len(data), want)
+	}
+	if string(res.Stderr) != "a warning\n" {
+		t.Errorf("stderr %q", res.Stderr)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("Run allocated %d MiB for a 16 MiB output event sent to a writer, want at most 4", alloc>>20)
+	}
+}
+
+// countingWriter counts and checksums what it is given, keeping nothing.
+type countingWriter struct {
+	n   int
+	crc hash.Hash32
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.n += len(p)
+	return w.crc.Write(p)
 }

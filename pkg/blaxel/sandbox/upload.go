@@ -66,7 +66,7 @@ func WithUploadConcurrency(n int) WriteOption {
 
 // WriteFile writes what r yields to a file, creating its parent directories, with the
 // permissions perm (0 leaves the sandbox's 0644). It streams: memory holds at most a few
-// parts, never the whole file. Content that fits in one part goes in a single request
+// parts, never the whole file, and content smaller than a part about its own size. Content that fits in one part goes in a single request
 // (a multipart form, permissions first, which the sandbox requires); a larger one through
 // the multipart upload API, parts in parallel, each checked against the MD5 the sandbox
 // answers for it. An upload that fails or whose ctx ends is aborted, so that nothing is left
@@ -100,22 +100,68 @@ func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm 
 	}
 	buffers := max(set.concurrency, 2) // two: the first parts are read before choosing
 	u := &upload{s: s, path: p, name: name, perm: perm, set: set, buffers: buffers, pool: make(chan []byte, buffers)}
-	first, n, err := u.fill(r)
+	head, n, err := u.readHead(r)
 	if err != nil {
 		return pathError("write", name, err)
 	}
 	if n < set.partSize {
-		return u.single(ctx, first[:n])
+		return u.single(ctx, head)
 	}
 	// A full first part: there may be more. Read the next before choosing.
+	first := u.partOf(head)
 	second, m, err := u.fill(r)
 	if err != nil {
 		return pathError("write", name, err)
 	}
 	if m == 0 {
-		return u.single(ctx, first[:n])
+		return u.single(ctx, [][]byte{first})
 	}
 	return u.multipart(ctx, r, first, second[:m])
+}
+
+// firstChunk is the size of the first read of WriteFile when the reader does not tell its
+// length.
+const firstChunk = 32 << 10
+
+// readHead reads up to one part from r in chunks that double in size as they fill, the first
+// of the reader's length when it tells it (as bytes.Reader, strings.Reader and bytes.Buffer
+// do): small content takes memory of its size, not of a part.
+func (u *upload) readHead(r io.Reader) ([][]byte, int, error) {
+	size := firstChunk
+	if l, ok := r.(interface{ Len() int }); ok {
+		size = l.Len() + 1 // one more byte, to see the end without another read
+	}
+	var chunks [][]byte
+	n := 0
+	for n < u.set.partSize {
+		c := make([]byte, min(max(size, 1), u.set.partSize-n))
+		m, err := io.ReadFull(r, c)
+		chunks, n = append(chunks, c[:m]), n+m
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return chunks, n, nil
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		size = 2 * len(c)
+	}
+	return chunks, n, nil
+}
+
+// partOf makes the chunks of a full first part a part buffer: itself when it is one chunk,
+// else a copy.
+func (u *upload) partOf(chunks [][]byte) []byte {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.allocated++
+	if len(chunks) == 1 {
+		return chunks[0]
+	}
+	b := make([]byte, 0, u.set.partSize)
+	for _, c := range chunks {
+		b = append(b, c...)
+	}
+	return b
 }
 
 // upload is one WriteFile in progress.
@@ -172,7 +218,7 @@ func (u *upload) permissions() string {
 
 // single writes the whole content with one WritePath request. The body is replayable, so
 // the pipeline may send this PUT again on a reset or a 5xx: it writes the same bytes.
-func (u *upload) single(ctx context.Context, data []byte) error {
+func (u *upload) single(ctx context.Context, data [][]byte) error {
 	var fields [][2]string
 	if perm := u.permissions(); perm != "" {
 		fields = append(fields, [2]string{"permissions", perm})
@@ -308,7 +354,7 @@ func (u *upload) sendPart(ctx context.Context, id string, number int, data []byt
 
 // putPart sends one part.
 func (u *upload) putPart(ctx context.Context, id string, number int, data []byte) (*sandboxapi.MultipartUploadPartResponse, error) {
-	form := newFormBody(nil, path.Base(u.path), data)
+	form := newFormBody(nil, path.Base(u.path), [][]byte{data})
 	req, err := sandboxapi.NewUploadPartRequestWithBody(u.s.server(), id, &sandboxapi.UploadPartParams{PartNumber: number}, form.contentType, form.reader())
 	if err != nil {
 		return nil, err
@@ -388,15 +434,15 @@ func equalFoldASCII(a, b string) bool {
 }
 
 // formBody is a multipart/form-data body holding some text fields, then one file, whose
-// bytes are not copied: the body is read from the fields' encoding, the data and the closing
-// boundary, as often as the pipeline needs it.
+// bytes (in one or more chunks) are not copied: the body is read from the fields' encoding,
+// the data and the closing boundary, as often as the pipeline needs it.
 type formBody struct {
 	contentType string
 	head, tail  []byte
-	data        []byte
+	data        [][]byte
 }
 
-func newFormBody(fields [][2]string, fileName string, data []byte) formBody {
+func newFormBody(fields [][2]string, fileName string, data [][]byte) formBody {
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	for _, f := range fields {
@@ -413,12 +459,21 @@ func newFormBody(fields [][2]string, fileName string, data []byte) formBody {
 }
 
 func (f formBody) reader() io.Reader {
-	return io.MultiReader(bytes.NewReader(f.head), bytes.NewReader(f.data), bytes.NewReader(f.tail))
+	readers := make([]io.Reader, 0, len(f.data)+2)
+	readers = append(readers, bytes.NewReader(f.head))
+	for _, c := range f.data {
+		readers = append(readers, bytes.NewReader(c))
+	}
+	return io.MultiReader(append(readers, bytes.NewReader(f.tail))...)
 }
 
 // attach makes the request's body replayable and of a known length.
 func (f formBody) attach(req *http.Request) {
-	req.ContentLength = int64(len(f.head) + len(f.data) + len(f.tail))
+	size := len(f.head) + len(f.tail)
+	for _, c := range f.data {
+		size += len(c)
+	}
+	req.ContentLength = int64(size)
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(f.reader()), nil }
 	req.Body, _ = req.GetBody()
 }

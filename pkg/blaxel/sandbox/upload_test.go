@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"net/http"
+	"runtime"
 	"testing"
 	"time"
 
@@ -136,5 +138,50 @@ func TestWriteFileOnePartAtATime(t *testing.T) {
 	}
 	if got, err := sb.ReadFile(context.Background(), "/up/serial.bin"); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("read back %d bytes, %v", len(got), err)
+	}
+}
+
+// Content of every size around the chunk and part boundaries comes back whole, from a reader
+// that tells its length and from one that does not.
+func TestWriteFileSizesAroundTheBoundaries(t *testing.T) {
+	_, sb := fakeSandbox(t, blaxeltest.WithSandboxFileDir(t.TempDir()))
+	ctx := context.Background()
+	const part = 64 << 10
+	for _, size := range []int{0, 1, 32<<10 - 1, 32 << 10, 32<<10 + 1, part - 1, part, part + 1, 3*part + 7} {
+		data := pseudoRandom(size)
+		for kind, r := range map[string]io.Reader{"bytes.Reader": bytes.NewReader(data), "plain reader": io.MultiReader(bytes.NewReader(data))} {
+			if err := sb.WriteFile(ctx, "/up/edge.bin", r, 0, sandbox.WithPartSize(part)); err != nil {
+				t.Fatalf("%s of %d bytes: %v", kind, size, err)
+			}
+			got, err := sb.ReadFile(ctx, "/up/edge.bin")
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("%s of %d bytes: read back %d bytes, %v", kind, size, len(got), err)
+			}
+		}
+	}
+	noUploadsLeft(t, sb)
+}
+
+// A small write takes memory of its size, not a part buffer's (2 MiB by default).
+func TestSmallWriteFileAllocatesLittle(t *testing.T) {
+	sbx, sb, _ := sandboxSetup(t)
+	sbx.HandleFunc("PUT /filesystem/{path...}", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		writeJSON(w, http.StatusOK, map[string]any{"message": "ok", "path": "/" + r.PathValue("path")})
+	})
+	data := pseudoRandom(100 << 10)
+	for kind, r := range map[string]func() io.Reader{
+		"bytes.Reader": func() io.Reader { return bytes.NewReader(data) },
+		"plain reader": func() io.Reader { return io.MultiReader(bytes.NewReader(data)) },
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if err := sb.WriteFile(context.Background(), "/small.txt", r(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+			t.Errorf("%s: writing 100 KiB allocated %d KiB, want at most 1 MiB", kind, alloc>>10)
+		}
 	}
 }
