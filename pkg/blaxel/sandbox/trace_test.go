@@ -77,14 +77,20 @@ func TestSandboxCallsAreSpans(t *testing.T) {
 		t.Errorf("the failed read's span: %v", read.Status)
 	}
 	run := spansNamed(exp.GetSpans(), "sandbox.Run")[0]
-	found := false
-	for _, r := range srv.Requests() {
-		if r.Method == http.MethodPost && strings.Contains(r.Header.Get("Traceparent"), run.SpanContext.TraceID().String()) {
-			found = true
+	// The fake records a request once its handler returned, which may come after the client
+	// read the end of the stream: wait for the record (the deadline only guards a hang).
+	found := func() bool {
+		for _, r := range srv.Requests() {
+			if r.Method == http.MethodPost && strings.Contains(r.Header.Get("Traceparent"), run.SpanContext.TraceID().String()) {
+				return true
+			}
 		}
+		return false
 	}
-	if !found {
-		t.Error("the exec request carried no traceparent of the run's trace")
+	for deadline := time.Now().Add(time.Minute); !found(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the exec request carried no traceparent of the run's trace")
+		}
 	}
 }
 
