@@ -76,6 +76,11 @@
 // requests through the client's pipeline. A program that only calls the control plane links
 // neither it nor the sandbox API's generated code.
 //
+// Beside it: package interpreter (pkg/blaxel/sandbox/interpreter) runs code in a code
+// interpreter sandbox, package sandboxtools serves a sandbox as MCP tools, package callback
+// checks the signed callbacks of background calls, and package job reads, inside a job's
+// task, the task's input.
+//
 // For tests, package blaxeltest serves a fake control plane, sandboxes and workloads, driven by
 // the same documents.
 package blaxel

@@ -15,10 +15,10 @@
 // concurrently), [Sandbox.Open], [Sandbox.OpenRange] and [Sandbox.FS] read, the last as an
 // io/fs.FS. [Sandbox.Port] reaches what listens on a port of the sandbox: an *http.Client
 // that authenticates to the sandbox alone, an http.Handler, and [Port.Forward], a listener on
-// 127.0.0.1 that serves the port to local tools until its context ends. [Sessions] makes
-// the private previews with a token that let a browser or another process in, and
-// [OpenSession] opens one. [Sandbox.Terminal] is a shell behind a pseudo-terminal, as an
-// io.ReadWriteCloser with Resize.
+// 127.0.0.1 that serves the port to local tools until its context ends. [NewSessions] gives
+// the [Sessions] of a sandbox, which make the private previews with a token that let a
+// browser or another process in, and [OpenSession] opens one. [Sandbox.Terminal] is a shell
+// behind a pseudo-terminal, as an io.ReadWriteCloser with Resize.
 //
 // [Sandbox.MountDrive], [Sandbox.Drives] and [Sandbox.UnmountDrive] mount the workspace's
 // drives; [Sandbox.FastApply] and [Sandbox.Rerank] reach the sandbox's code-edit and

@@ -26,7 +26,7 @@ func TestSandboxAnswersFollowTheOneSuccessRule(t *testing.T) {
 			}
 			w.WriteHeader(status)
 		})
-		got, err := sb.ReadFile(context.Background(), "/work/a.txt")
+		got, err := sb.ReadFile(context.Background(), "/project/a.txt")
 		var apiErr *blaxel.APIError
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
 			t.Errorf("%d: ReadFile = %q, %v; want an *APIError with the status", status, got, err)
