@@ -63,7 +63,12 @@ func WithLookupEnv(lookup func(name string) (string, bool)) Option {
 	}
 }
 
-// WithHTTPClient fetches the execution data with c instead of http.DefaultClient.
+// DefaultFetchTimeout bounds each attempt to fetch the execution data, unless WithHTTPClient
+// gives a client of the caller's: a stalled data server must not hold a job forever.
+const DefaultFetchTimeout = 30 * time.Second
+
+// WithHTTPClient fetches the execution data with c instead of a plain client whose attempts
+// end after DefaultFetchTimeout.
 func WithHTTPClient(c *http.Client) Option {
 	return func(s *settings) error {
 		if c == nil {
@@ -100,7 +105,7 @@ func WithRetries(retries int, firstWait time.Duration) Option {
 // Current returns the task this process runs in the current job execution: its index, read
 // from the environment, and its input, fetched from the execution data.
 func Current(ctx context.Context, opts ...Option) (*Task, error) {
-	s := settings{lookup: os.LookupEnv, client: http.DefaultClient, maxData: DefaultMaxData, retries: 3, backoff: time.Second}
+	s := settings{lookup: os.LookupEnv, client: &http.Client{Timeout: DefaultFetchTimeout}, maxData: DefaultMaxData, retries: 3, backoff: time.Second}
 	for _, opt := range opts {
 		if opt == nil {
 			continue

@@ -106,7 +106,9 @@ type Forwarder struct {
 // Forward serves the port on a local listener, 127.0.0.1 on a free port unless
 // WithLocalAddress says otherwise, so that local tools (a browser, curl, a database's HTTP
 // client) reach the program listening on it in the sandbox, with the handle's credential
-// added for them (see [Port.Handler]). It returns once the listener is open; serving stops
+// added for them (see [Port.Handler]). It answers only requests addressed to localhost or a
+// loopback address (their Host header), so that a web page cannot reach it by rebinding its
+// own name to 127.0.0.1. It returns once the listener is open; serving stops
 // when ctx ends or Close is called.
 func (p *Port) Forward(ctx context.Context, opts ...ForwardOption) (*Forwarder, error) {
 	cfg := forwardConfig{addr: "127.0.0.1:0"}
@@ -131,7 +133,7 @@ func (p *Port) Forward(ctx context.Context, opts ...ForwardOption) (*Forwarder, 
 	serving, cancel := context.WithCancel(ctx)
 	f := &Forwarder{
 		ln: ln,
-		srv: &http.Server{Handler: p.Handler(), ReadHeaderTimeout: time.Minute,
+		srv: &http.Server{Handler: loopbackOnly(p.Handler()), ReadHeaderTimeout: time.Minute,
 			BaseContext: func(net.Listener) context.Context { return serving },
 			ErrorLog:    slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)},
 		done:   make(chan struct{}),
@@ -145,6 +147,24 @@ func (p *Port) Forward(ctx context.Context, opts ...ForwardOption) (*Forwarder, 
 		}
 	}()
 	return f, nil
+}
+
+// loopbackOnly refuses a request whose Host is not localhost (or a name below it) nor a
+// loopback address: a web page whose own name its DNS rebinds to 127.0.0.1 could otherwise
+// drive the forward, and with it the sandbox's credential, from the user's browser.
+func loopbackOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+		if !pipeline.IsLoopback(host) && !strings.HasSuffix(strings.ToLower(host), ".localhost") {
+			http.Error(w, "blaxel: this forward answers requests for localhost or a loopback address only", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Addr is the listener's address.

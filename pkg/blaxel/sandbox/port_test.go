@@ -138,6 +138,17 @@ func TestForwardServesThePortLocally(t *testing.T) {
 	if status, body := get(t, local, fwd.URL()+"/a/b?q=1"); status != 200 || body != `GET /a/b?q=1 in ws/box body="" auth=true` {
 		t.Errorf("got %d %q", status, body)
 	}
+	// A request whose Host is another name (a page rebinding its name to 127.0.0.1) is refused.
+	rebound, err := http.NewRequest(http.MethodGet, fwd.URL()+"/a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebound.Host = "attacker.example:80"
+	if resp, err := local.Do(rebound); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a request for another host: %v, %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	resp, err := local.Post(fwd.URL()+"/post", "text/plain", strings.NewReader("payload"))
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +38,20 @@ type Session struct {
 	URL       string    // the preview's address: the sandbox's API
 	Token     string    // the preview token; a secret
 	ExpiresAt time.Time // when the token stops opening the preview; zero when not said
+}
+
+// String names the session and its address, never its token: printing a Session with fmt
+// (%v, %+v) does not reveal the secret.
+func (s Session) String() string {
+	return fmt.Sprintf("session %q at %s (token redacted)", s.Name, s.URL)
+}
+
+// GoString is String, for %#v.
+func (s Session) GoString() string { return s.String() }
+
+// LogValue keeps the token out of slog records.
+func (s Session) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("name", s.Name), slog.String("url", s.URL), slog.Time("expiresAt", s.ExpiresAt))
 }
 
 // Expired reports whether the session's token has expired at now, or will within margin.

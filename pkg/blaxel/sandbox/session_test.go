@@ -1,8 +1,11 @@
 package sandbox_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -198,5 +201,20 @@ func TestSessionCreateLeavesNoPreviewWhenTheTokenFails(t *testing.T) {
 	previews, err := c.ListSandboxPreviews(t.Context(), "box")
 	if err != nil || len(previews) != 0 {
 		t.Errorf("left behind: %+v %v", previews, err)
+	}
+}
+
+// A session printed or logged never shows its token.
+func TestSessionPrintsNoToken(t *testing.T) {
+	s := sandbox.Session{Name: "session-1", URL: "https://preview.example/box", Token: "bl-preview-secret-token-value", ExpiresAt: time.Unix(1e9, 0)}
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("made", "session", s)
+	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%+v", s), fmt.Sprintf("%#v", s), fmt.Sprintf("%v", []sandbox.Session{s}), logged.String()} {
+		if strings.Contains(out, s.Token) {
+			t.Errorf("the token shows in %q", out)
+		}
+		if !strings.Contains(out, "session-1") {
+			t.Errorf("the session is not named in %q", out)
+		}
 	}
 }
