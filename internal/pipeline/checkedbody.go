@@ -16,9 +16,10 @@ const checkedHeadLen = 128
 // whoever reads the body (the generated decoder) as they come, while a jsonShape watches them
 // go by: the body is read once, not once to check and once more to decode. The read that
 // shows the body is not JSON, or that it ended before its value did, fails with a
-// *DecodeError; a connection that fails midway is a *url.Error without credentials.
+// *DecodeError; what it reads through, a boundedBody, refuses a body past the limit and
+// turns a connection that fails midway into a *url.Error without credentials.
 type checkedBody struct {
-	body    io.ReadCloser
+	body    *boundedBody
 	check   jsonShape
 	head    [checkedHeadLen]byte
 	headLen int
@@ -28,15 +29,13 @@ type checkedBody struct {
 	req     *http.Request
 	resp    *http.Response
 	redact  *redact.Redactor
-	limit   int64 // the most bytes the answer may hold (WithMaxResponseBytes)
-	read    int64
 	err     error
 }
 
 // newCheckedBody wraps the body of a 2xx answer that announced JSON, to be checked against
 // what the document declares for the request's operation.
 func newCheckedBody(req *http.Request, resp *http.Response, r *redact.Redactor, limit int64, shape AnswerShape) *checkedBody {
-	b := &checkedBody{body: resp.Body, req: req, resp: resp, redact: r, limit: limit}
+	b := &checkedBody{body: &boundedBody{body: resp.Body, req: req, resp: resp, redact: r, limit: limit}, req: req, resp: resp, redact: r}
 	b.shape, b.hasBody = shape(OperationOf(req))
 	return b
 }
@@ -49,10 +48,6 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 		return 0, b.err
 	}
 	n, err := b.body.Read(p)
-	if b.read += int64(n); b.read > b.limit {
-		b.err = TooLarge(b.req, b.resp, b.limit, b.redact)
-		return 0, b.err
-	}
 	if n > 0 {
 		kept := copy(b.head[b.headLen:], p[:n])
 		b.headLen += kept
@@ -78,8 +73,8 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 			b.err = b.decodeError(errUnexpectedEnd)
 			return n, b.err
 		}
-	case err != nil:
-		b.err = b.redact.URLError(&url.Error{Op: b.req.Method, URL: b.req.URL.String(), Err: err})
+	case err != nil: // past the limit, or the connection's *url.Error, redacted
+		b.err = err
 		return n, b.err
 	}
 	return n, err

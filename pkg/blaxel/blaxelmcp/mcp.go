@@ -139,10 +139,9 @@ func ConnectSandbox(ctx context.Context, sb *sandbox.Sandbox, opts ...Option) (*
 	if err != nil {
 		return nil, err
 	}
-	p, dest := sb.Pipeline()
-	base, err := url.Parse(sb.URL())
+	p, dest, base, err := sandboxServer(sb)
 	if err != nil {
-		return nil, fmt.Errorf("blaxel: %w", err)
+		return nil, err
 	}
 	session, err := connect(ctx, p, dest, base, s)
 	if err != nil {

@@ -80,13 +80,23 @@ func NewSandboxTransport(sb *sandbox.Sandbox, opts ...Option) (*Transport, error
 	if err != nil {
 		return nil, err
 	}
-	p, dest := sb.Pipeline()
-	base, err := url.Parse(sb.URL())
+	p, dest, base, err := sandboxServer(sb)
 	if err != nil {
-		return nil, fmt.Errorf("blaxel: %w", err)
+		return nil, err
 	}
 	t.address = fixedAddress(p, dest, base)
 	return t, nil
+}
+
+// sandboxServer is where a sandbox's own MCP server answers: the handle's pipeline and
+// destination, and the sandbox's address, which its endpoint is below.
+func sandboxServer(sb *sandbox.Sandbox) (*pipeline.Pipeline, pipeline.Destination, *url.URL, error) {
+	p, dest := sb.Pipeline()
+	base, err := url.Parse(sb.URL())
+	if err != nil {
+		return nil, pipeline.Destination{}, nil, fmt.Errorf("blaxel: %w", err)
+	}
+	return p, dest, base, nil
 }
 
 // Connect opens a connection for a new session; the go-sdk's Client.Connect calls it. ctx

@@ -98,9 +98,9 @@ func (s *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	now := s.cfg.Now()
 	rec := wire.NewRequest(r, now)
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &wire.StatusWriter{ResponseWriter: w}
 	defer func() {
-		rec.Status = sw.status
+		rec.Status = sw.Status
 		s.cfg.Log.Done(rec, started)
 	}()
 	s.cfg.Log.Count("", "", r)
@@ -199,33 +199,3 @@ func (s *Plane) access(r *http.Request, workspace string) string {
 func (s *Plane) gateway(w http.ResponseWriter, code string, now time.Time) {
 	wire.Write(w, fault.GatewayReply(fault.Gateway(code), now))
 }
-
-// statusWriter remembers the status written, for the request log, and keeps the writer's
-// flushing (event streams need it).
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Flush() {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	http.NewResponseController(w.ResponseWriter).Flush()
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/wire"
 )
 
 // A sandbox's own MCP server, at POST {sandbox}/mcp: stateless streamable HTTP answering JSON,
@@ -29,14 +31,14 @@ const mcpWaitCap = 58
 func (sb *sandbox) serveMCP(w http.ResponseWriter, r *http.Request) int {
 	switch r.Method {
 	case http.MethodPost:
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &wire.StatusWriter{ResponseWriter: w}
 		handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return sb.mcpServer() },
 			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
 		handler.ServeHTTP(sw, r)
-		if sw.status == 0 {
+		if sw.Status == 0 {
 			return http.StatusOK
 		}
-		return sw.status
+		return sw.Status
 	case http.MethodGet:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(http.StatusMethodNotAllowed)

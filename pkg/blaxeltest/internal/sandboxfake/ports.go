@@ -122,40 +122,10 @@ func (h *Host) servePort(w http.ResponseWriter, r *http.Request, workspace, name
 		fwd.URL.Path, fwd.URL.RawPath = decoded, rest
 	}
 	fwd.RequestURI = fwd.URL.RequestURI()
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &wire.StatusWriter{ResponseWriter: w}
 	handler.ServeHTTP(sw, fwd)
-	rec.Status = sw.status
+	rec.Status = sw.Status
 	if rec.Status == 0 {
 		rec.Status = http.StatusOK
 	}
 }
-
-// statusWriter records the status a handler answered (0 until it answered).
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Flush lets a handler's stream through as it writes it.
-func (s *statusWriter) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap gives http.ResponseController the connection's writer.
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
