@@ -129,6 +129,9 @@ func (c *sandboxBaseline) run(ctx context.Context, command, name string) (*sandb
 		case "error":
 			return nil, errors.New(ev.Data)
 		case "result":
+			// Read to the end of the body (the chunked encoding's last chunk), so that the
+			// connection is reused.
+			_, _ = io.Copy(io.Discard, lines)
 			var p sandboxapi.ProcessResponse
 			return &p, json.Unmarshal([]byte(ev.Data), &p)
 		}
