@@ -146,7 +146,8 @@ bench-sandbox: ## Sandbox transfers, runs and logs against hand-written net/http
 	"$$dir/benchratio" "$$dir/bench.txt"
 
 # The sandbox handle against Blaxel's official Go SDK (tools/compat/gobench, a module of its own
-# that pins sdk-go) on one in-process fake: Run("echo"), writes of 1 and 64 MiB, a 64 MiB read.
+# that pins sdk-go) on one in-process fake: Run("echo"), writes of 1 and 64 MiB, a 64 MiB read,
+# and Run("echo") in 1,000 sandboxes at once.
 # Rounds alternate which side runs first; benchratio prints blaxel-go / sdk-go.
 SDK_BENCH_ROUNDS ?= 6
 
@@ -162,6 +163,8 @@ bench-sdk: ## This client against Blaxel's official Go SDK on the same fake; end
 			-test.bench '^Benchmark(RunEcho|Write1MiB)$$'; \
 		"$$dir/gobench.test" -test.run '^$$' -test.benchmem -test.benchtime 3x $$order \
 			-test.bench '^Benchmark(Write64MiB|Read64MiB)$$'; \
+		"$$dir/gobench.test" -test.run '^$$' -test.benchmem -test.benchtime 5x $$order \
+			-test.bench '^BenchmarkRunEchoConcurrent$$'; \
 	done | tee "$$dir/bench.txt" | grep -E '^(Benchmark|cpu:)'; \
 	echo; echo "blaxel-go/sdk-go per operation, median of $(SDK_BENCH_ROUNDS) rounds ($$(go env GOVERSION), $$(nproc) cores):"; \
 	"$$dir/benchratio" "$$dir/bench.txt"

@@ -144,6 +144,10 @@ func WithAPIVersion(version string) Option {
 
 // WithHTTPClient makes the client send its requests, token requests included, through hc's
 // transport, and keeps hc's timeout, cookie jar and redirect policy. hc itself is not modified.
+// Without it, the client has a transport of its own, a copy of http.DefaultTransport that
+// keeps up to 100 idle connections per host (net/http's default keeps 2, which makes a
+// program running many calls at once on one host dial again after each): give hc a transport
+// whose MaxIdleConnsPerHost suits your concurrency if you bring your own.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *config.Settings) error {
 		if hc == nil {

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/blaxel-ai/sdk-go v0.26.3
 	github.com/blaxel-go/blaxel v0.0.0
+	golang.org/x/sync v0.22.0
 )
 
 require (
@@ -42,7 +43,6 @@ require (
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 	golang.org/x/mod v0.38.0 // indirect
 	golang.org/x/oauth2 v0.38.0 // indirect
-	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.40.0 // indirect
 	golang.org/x/time v0.15.0 // indirect

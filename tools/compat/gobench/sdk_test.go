@@ -31,6 +31,9 @@ const (
 type sides struct {
 	ours *sandbox.Sandbox
 	sdk  *sdk.SandboxInstance
+
+	client    *blaxel.Client // the clients behind them, for more sandboxes
+	sdkClient *sdk.Client
 }
 
 var seq atomic.Int64
@@ -67,7 +70,7 @@ func start(b *testing.B) *sides {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &sides{ours: ours, sdk: theirs}
+	return &sides{ours: ours, sdk: theirs, client: c, sdkClient: &client}
 }
 
 // fileDir keeps the fake's files in memory-backed /dev/shm when the machine has it.
