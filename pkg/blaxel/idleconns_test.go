@@ -24,8 +24,9 @@ func TestConcurrentCallsKeepTheirConnections(t *testing.T) {
 		mu.Lock()
 		first := !conns[r.RemoteAddr]
 		conns[r.RemoteAddr] = true
+		inFirstWave := first && len(conns) <= calls
 		mu.Unlock()
-		if first && len(conns) <= calls {
+		if inFirstWave {
 			arrived.Done()
 			arrived.Wait() // the first wave is in flight at once, over as many connections
 		}
