@@ -18,14 +18,15 @@ import (
 )
 
 // reuseSetup starts a test server whose every body ends apart from its data (see
-// conntest), and a client of it for its control plane and its run URL.
+// conntest), and a client of it for its control plane and its run URL, with opts (which
+// name the credential).
 func reuseSetup(t *testing.T, opts ...blaxel.Option) (*http.ServeMux, *conntest.Counter, *blaxel.Client) {
 	t.Helper()
 	mux := http.NewServeMux()
 	conns := &conntest.Counter{}
 	srv := httptest.NewServer(conns.LateEnd(mux))
 	t.Cleanup(srv.Close)
-	opts = append([]blaxel.Option{apiKey(), blaxel.WithRunURL(srv.URL)}, opts...)
+	opts = append([]blaxel.Option{blaxel.WithRunURL(srv.URL)}, opts...)
 	return mux, conns, newClient(t, srv, opts...)
 }
 
@@ -45,7 +46,7 @@ func checkOneConnection(t *testing.T, conns *conntest.Counter, call func() error
 }
 
 func TestControlPlaneCallsReuseTheirConnection(t *testing.T) {
-	mux, conns, c := reuseSetup(t)
+	mux, conns, c := reuseSetup(t, apiKey())
 	mux.HandleFunc("GET /v0/sandboxes/sb", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, sandboxJSON("sb"))
 	})
@@ -113,8 +114,24 @@ func TestControlPlaneCallsReuseTheirConnection(t *testing.T) {
 	})
 }
 
+// The token request and the calls that use the token share one connection.
+func TestTokenRequestReusesItsConnection(t *testing.T) {
+	mux, conns, c := reuseSetup(t, blaxel.WithClientCredentials("id", "secret"))
+	mux.HandleFunc("POST /v0/oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600})
+	})
+	mux.HandleFunc("GET /v0/sandboxes/sb", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer token-1" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		writeJSON(w, http.StatusOK, sandboxJSON("sb"))
+	})
+	checkOneConnection(t, conns, func() error { _, err := c.GetSandbox(context.Background(), "sb", nil); return err })
+}
+
 func TestWorkloadCallsReuseTheirConnection(t *testing.T) {
-	mux, conns, c := reuseSetup(t)
+	mux, conns, c := reuseSetup(t, apiKey())
 	mux.HandleFunc("POST /ws/agents/helper", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("async") == "true" {
 			writeJSON(w, http.StatusOK, map[string]any{"success": true})
