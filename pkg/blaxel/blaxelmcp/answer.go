@@ -24,7 +24,9 @@ import (
 //     64 MiB by default); a larger one fails the call with a *blaxel.DecodeError matching
 //     blaxel.ErrResponseTooLarge, and the session goes on;
 //   - an event stream: each event up to the client's limit; a larger event ends the stream,
-//     and the call it answers fails with a JSON-RPC error saying so.
+//     and the call it answers fails with a JSON-RPC error saying so. The stream's end, which
+//     follows the call's answer, is read before the answer is handed on (a few KiB, for a
+//     moment at most), so that the next call finds the connection free.
 
 // redactHeader removes the client's credentials from an answer's headers, which the go-sdk
 // quotes in some errors (a session id, a content type).
