@@ -21,10 +21,6 @@ import (
 // log; the body is then put back together so that the caller reads all of it.
 const peekLen = 64 << 10
 
-// drainLen is how much of an abandoned answer is read before closing it, so that its
-// connection can be reused without reading a large body.
-const drainLen = 4 << 10
-
 // transport is the RoundTripper of the one http.Client every request goes through. Outermost
 // is the retry loop; inside it, each attempt clones the request, rewinds its body, sets
 // Blaxel's headers and reads the credential afresh (so a token renewed meanwhile is used),
@@ -326,7 +322,8 @@ type peekedBody struct {
 
 func (b *peekedBody) Close() error { return b.rest.Close() }
 
-// discard reads a little of what an abandoned answer still holds, then closes it.
+// Discard ends an answer whose body is not wanted, or no longer: what little it still holds
+// is read (see Finish), so that its connection serves the next request, and it is closed.
 func Discard(resp *http.Response) {
 	if resp == nil || resp.Body == nil {
 		return
@@ -335,8 +332,7 @@ func Discard(resp *http.Response) {
 	if p, ok := body.(*peekedBody); ok {
 		body = p.rest
 	}
-	_, _ = io.CopyN(io.Discard, body, drainLen)
-	body.Close()
+	_ = Finish(body, body)
 }
 
 // sleep waits for d or until ctx ends.

@@ -104,7 +104,8 @@ func WithMetadata(m gen.Metadata) RunOption {
 
 // RunAgent calls the agent (POST {run URL}/{workspace}/agents/{name} unless options say
 // otherwise) with the client's credentials and workspace, and returns the answer's body as it
-// streams in. The caller must close it. An answer that is no success (a 2xx, or a 304 asked
+// streams in. The caller must close it; Close reads what little may be left of the answer
+// (a few KiB, for at most a moment) so that the connection serves the next call. An answer that is no success (a 2xx, or a 304 asked
 // for with If-Modified-Since) is an *APIError. A JSON answer is bounded by the client's limit
 // as it is read (WithMaxResponseBytes; past it, reading fails with ErrResponseTooLarge); any
 // other body, a stream among them, comes whole.
@@ -145,7 +146,9 @@ func (c *Client) run(ctx context.Context, kind, name, path string, body io.Reade
 	if err != nil {
 		return nil, err
 	}
-	return resp.Body, nil
+	// A caller who reads what they want (a JSON value) and closes leaves the body's end
+	// unread: Close reads what little is left, so that the connection serves the next call.
+	return pipeline.Finishing(resp.Body), nil
 }
 
 // send is run, returning the whole successful answer. Its span is named after the call:

@@ -24,7 +24,9 @@ import (
 //     64 MiB by default); a larger one fails the call with a *blaxel.DecodeError matching
 //     blaxel.ErrResponseTooLarge, and the session goes on;
 //   - an event stream: each event up to the client's limit; a larger event ends the stream,
-//     and the call it answers fails with a JSON-RPC error saying so.
+//     and the call it answers fails with a JSON-RPC error saying so. The stream's end, which
+//     follows the call's answer, is read before the answer is handed on (a few KiB, for a
+//     moment at most), so that the next call finds the connection free.
 
 // redactHeader removes the client's credentials from an answer's headers, which the go-sdk
 // quotes in some errors (a session id, a content type).
@@ -138,8 +140,10 @@ type eventFilter struct {
 	body   io.Closer
 	redact *redact.Redactor
 	limit  int64
-	// tooLarge is the event that ends the stream of a call whose event passed limit: an
-	// error for the call. nil for a stream that answers no call: its read fails.
+	// call is the JSON-RPC id of the call the stream answers, nil for none. tooLarge is the
+	// event that ends the stream of a call whose event passed limit: an error for the call.
+	// nil for a stream that answers no call: its read fails.
+	call     json.RawMessage
 	tooLarge []byte
 	tooLong  error
 
@@ -152,6 +156,7 @@ func newEventFilter(t *sessionTransport, req *http.Request, resp *http.Response)
 	f := &eventFilter{src: bufio.NewReaderSize(resp.Body, 32<<10), body: resp.Body, redact: t.redact, limit: t.maxBody,
 		tooLong: pipeline.TooLarge(req, resp, t.maxBody, t.redact)}
 	if id := rpcID(req); id != nil {
+		f.call = id
 		f.tooLarge, _ = json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "error": map[string]any{
 			"code": codeAnswerTooLarge, "message": f.tooLong.Error(),
 		}})
@@ -212,6 +217,59 @@ func (f *eventFilter) next() {
 		}
 	}
 	f.out = redactEvent(f.event, f.redact)
+	if f.err == nil && f.call != nil && answersCall(f.event, f.call) {
+		// The call's answer ends what the go-sdk reads of the stream, and the next call may
+		// start at once: the stream's end, which normally follows, is read before the answer
+		// is handed on, so that the connection is free for that call (see pipeline.Finish).
+		_ = pipeline.Finish(f.src, f.body)
+		f.err = io.EOF
+	}
+}
+
+// answersCall reports whether an event holds the answer to the call whose JSON-RPC id is id:
+// one line of data, a JSON object whose "id" is id and comes before its "result" or
+// "error", as every server seen writes it. Only the members before the result are read, not
+// the result itself. An event it does not recognise is simply not the end.
+func answersCall(event []byte, id json.RawMessage) bool {
+	var data []byte
+	for line := range bytes.Lines(event) {
+		value, ok := bytes.CutPrefix(line, []byte("data:"))
+		if !ok {
+			continue
+		}
+		if data != nil {
+			return false // data on several lines
+		}
+		data = bytes.TrimSpace(value)
+	}
+	if len(data) == 0 || data[0] != '{' {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // the '{'
+		return false
+	}
+	matched := false
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch key {
+		case "result", "error":
+			return matched
+		case "method":
+			return false // a request or a notification of the server's
+		}
+		var value json.RawMessage
+		if dec.Decode(&value) != nil {
+			return false
+		}
+		if key == "id" {
+			matched = bytes.Equal(value, id)
+		}
+	}
+	return false
 }
 
 // redactEvent returns an event without the client's credentials in the lines other than its

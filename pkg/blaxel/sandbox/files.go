@@ -64,7 +64,9 @@ func downloadEditor(_ context.Context, r *http.Request) error {
 }
 
 // Open streams a file's bytes (ReadPath in download mode): nothing is held in memory. The
-// caller must close the reader. A missing file is an error that matches fs.ErrNotExist.
+// caller must close the reader; Close reads what little may be left of the answer (a few
+// KiB, for at most a moment), so that the connection serves the next request. A missing
+// file is an error that matches fs.ErrNotExist.
 func (s *Sandbox) Open(ctx context.Context, name string) (_ io.ReadCloser, err error) {
 	ctx, op := s.p.StartOperation(ctx, "sandbox.Open")
 	defer func() { op.End(err) }()
@@ -102,7 +104,7 @@ func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int
 	case http.StatusPartialContent:
 		n, err := checkContentRange(asked, rc.contentRange)
 		if err != nil {
-			rc.Close()
+			rc.body.Close()
 			return nil, pathError("open", name, err)
 		}
 		rc.Reader = &exactBody{r: rc.body, left: n}
@@ -111,7 +113,7 @@ func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int
 		// The range was not honoured: the whole file came, skip to the range here.
 		if offset > 0 {
 			if _, err := io.CopyN(io.Discard, rc.body, offset); err != nil && !errors.Is(err, io.EOF) {
-				rc.Close()
+				rc.body.Close()
 				return nil, pathError("open", name, err)
 			}
 			if rc.size >= 0 {
@@ -125,7 +127,7 @@ func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int
 			}
 		}
 	default:
-		rc.Close()
+		rc.body.Close()
 		return nil, pathError("open", name, fmt.Errorf("the sandbox answered %d to a range request", rc.status))
 	}
 	rc.name = name
@@ -150,7 +152,10 @@ func (d *download) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (d *download) Close() error { return d.body.Close() }
+// Close reads what little may be left of the body before closing it (see pipeline.Finish):
+// a caller who read the size it expected, or the end of a range cut from a whole file, leaves
+// the connection to the next request.
+func (d *download) Close() error { return pipeline.Finish(d.body, d.body) }
 
 func (s *Sandbox) open(ctx context.Context, op, name, byteRange string) (io.ReadCloser, error) {
 	p, err := sandboxPath(name)
@@ -192,7 +197,7 @@ func (s *Sandbox) listingOrJSON(resp *http.Response, op, name string) (io.ReadCl
 	if json.Unmarshal(body, &shape) == nil && shape["files"] != nil && shape["subdirectories"] != nil && shape["content"] == nil {
 		return nil, &fs.PathError{Op: op, Path: name, Err: errIsDir}
 	}
-	return &download{Reader: bytes.NewReader(body), body: io.NopCloser(nil), status: resp.StatusCode, size: int64(len(body))}, nil
+	return &download{Reader: bytes.NewReader(body), body: http.NoBody, status: resp.StatusCode, size: int64(len(body))}, nil
 }
 
 // ReadFile returns a file's bytes, read in download mode (binary content is safe).

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/blaxel-go/blaxel/gen/sandboxapi"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
@@ -236,28 +235,14 @@ func (s *Sandbox) readExec(resp *http.Response, out *runOutput) (*sandboxapi.Pro
 			if err := json.Unmarshal([]byte(data), &final); err != nil {
 				return nil, &brokenStream{fmt.Errorf("the result event does not hold a process: %w", err)}
 			}
-			finishStream(br, resp.Body)
+			// What follows the result is normally only the body's end: read, so that the
+			// next command reuses the connection (see pipeline.Finish).
+			_ = pipeline.Finish(br, resp.Body)
 			return &final, nil
 		}
 		// keepalive, and kinds this client does not know: nothing for the caller
 	}
 }
-
-// finishStream reads what follows the result event, normally only the end of the chunked
-// body, so that the connection goes back to the pool: a body closed before its end closes
-// its connection, and the next command would pay a new dial (through the edge, a TLS
-// handshake too). A stream that goes on after its result is closed after streamEndWait.
-func finishStream(br *bufio.Reader, body io.Closer) {
-	t := time.AfterFunc(streamEndWait, func() { _ = body.Close() })
-	defer t.Stop()
-	_, _ = io.CopyN(io.Discard, br, streamTail)
-}
-
-// How long and how much finishStream reads after the result event.
-const (
-	streamEndWait = time.Second
-	streamTail    = 4 << 10
-)
 
 // truncatedMark starts an output of which the sandbox released the head.
 const truncatedMark = "[... truncated"
