@@ -1,21 +1,20 @@
 package sandbox
 
-import (
-	"io"
-	"io/fs"
-)
+import "io"
 
 // ProgressFunc is told how a transfer goes: done bytes so far of total (-1 when the total is
 // not known). It is called from the goroutine that reads, after each read that moved bytes,
 // and should return quickly: the transfer waits for it.
 type ProgressFunc func(done, total int64)
 
-// WithProgress reports how much of the content WriteFile has taken from its reader. The
-// total is the reader's length when it tells it (a *bytes.Reader, *strings.Reader,
-// *bytes.Buffer, or a regular *os.File from its current offset), else -1. The count runs
-// ahead of what the sandbox has stored by the parts in flight at most (see
-// WithUploadConcurrency): the file is written when WriteFile returns nil. A nil fn reports
-// nothing.
+// WithProgress reports how much of the content WriteFile has taken from its reader, each
+// byte once: a request sent again reads its bytes again, but they are not counted again. The
+// total is the content's size when it is known (the size measured when WriteFile began for a
+// reader read at offsets, see WriteFile, or the Len of a *bytes.Buffer), else -1. The count
+// runs ahead of what the sandbox has stored by the parts in flight at most (see
+// WithUploadConcurrency): the file is written when WriteFile returns nil. fn is called one
+// call at a time, from whichever goroutine sends the bytes, and never after WriteFile
+// returns. A nil fn reports nothing.
 func WithProgress(fn ProgressFunc) WriteOption {
 	return func(s *writeSettings) error {
 		s.progress = fn
@@ -62,30 +61,13 @@ func (p *progressReader) Read(b []byte) (int, error) {
 
 func (p *progressReader) Close() error { return p.closer.Close() }
 
-// newProgressReader counts what WriteFile reads from r.
+// newProgressReader counts what WriteFile reads from r as a stream; the total is r's Len
+// when it has one (as *bytes.Buffer has: readers that can be read at an offset take the
+// other path, see sourceAt), else -1.
 func newProgressReader(r io.Reader, fn ProgressFunc) io.Reader {
-	return &progressReader{r: r, fn: fn, total: sizeOf(r)}
-}
-
-// sizeOf is what remains to be read from r when r tells it, else -1.
-func sizeOf(r io.Reader) int64 {
+	total := int64(-1)
 	if l, ok := r.(interface{ Len() int }); ok {
-		return int64(l.Len())
+		total = int64(l.Len())
 	}
-	f, ok := r.(interface {
-		Stat() (fs.FileInfo, error)
-		io.Seeker
-	})
-	if !ok {
-		return -1
-	}
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() {
-		return -1
-	}
-	at, err := f.Seek(0, io.SeekCurrent)
-	if err != nil || at > info.Size() {
-		return -1
-	}
-	return info.Size() - at
+	return &progressReader{r: r, fn: fn, total: total}
 }

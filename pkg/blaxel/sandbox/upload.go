@@ -15,16 +15,15 @@ import (
 	"path"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/blaxel-go/blaxel/gen/sandboxapi"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 )
 
 // Defaults of WriteFile: a file larger than one part goes up in parts, a few at a time, so
-// that at most DefaultUploadConcurrency parts (8 MiB) are held in memory whatever the file's
-// size; at most 10,000 parts make a file (20 GiB with the default size: see WithPartSize).
+// that content read as a stream holds at most DefaultUploadConcurrency parts (8 MiB) in
+// memory whatever its size; at most 10,000 parts make a file (20 GiB with the default size:
+// see WithPartSize).
 const (
 	DefaultPartSize          = 2 << 20
 	DefaultUploadConcurrency = 4
@@ -52,8 +51,8 @@ func WithPartSize(n int) WriteOption {
 	}
 }
 
-// WithUploadConcurrency sets how many parts are read ahead and sent at once
-// (DefaultUploadConcurrency by default); memory holds at most that many parts.
+// WithUploadConcurrency sets how many parts are sent at once (DefaultUploadConcurrency by
+// default); content read as a stream (see WriteFile) holds at most that many parts in memory.
 func WithUploadConcurrency(n int) WriteOption {
 	return func(s *writeSettings) error {
 		if n < 1 || n > 64 {
@@ -65,14 +64,29 @@ func WithUploadConcurrency(n int) WriteOption {
 }
 
 // WriteFile writes what r yields to a file, creating its parent directories, with the
-// permissions perm (0 leaves the sandbox's 0644). It streams: memory holds at most a few
-// parts, never the whole file, and content smaller than a part about its own size. Content that fits in one part goes in a single request
-// (a multipart form, permissions first, which the sandbox requires); a larger one through
-// the multipart upload API, parts in parallel, each checked against the MD5 the sandbox
-// answers for it. An upload that fails or whose ctx ends is aborted, so that nothing is left
-// behind in the sandbox's memory: once ctx has ended, WriteFile returns at once and the abort
-// goes on in the background for at most 10 seconds. The write is not atomic: a reader may see the old file
-// until the upload completes, and a single request cut off halfway leaves no file.
+// permissions perm (0 leaves the sandbox's 0644). Content that fits in one part (see
+// WithPartSize) goes in a single request (a multipart form, permissions first, which the
+// sandbox requires); a larger one through the multipart upload API, parts in parallel, each
+// checked against the MD5 the sandbox answers for it.
+//
+// A reader that can be read at an offset, an io.ReaderAt and io.Seeker such as
+// *bytes.Reader, *strings.Reader, *io.SectionReader or a regular *os.File, is sent from
+// where it is without being copied: the content is from its current offset to the end it has
+// when WriteFile begins, read at offsets (parts at once, and again when a request is retried)
+// and never after WriteFile returns. Its bytes must stay as they are meanwhile: a file that
+// shrinks fails the write with an error that says so, bytes added past the end are not sent.
+// After a success the reader is at that end, as a reader read to its end would be; after a
+// failure it is where it was, so that the same call may be tried again.
+//
+// Any other reader (a pipe, a network stream, a *bytes.Buffer) is read once, as a stream,
+// into buffers of the client's own: memory holds at most a few parts, never the whole file,
+// and content smaller than a part about its own size. After a failure it is left wherever
+// reading stopped.
+//
+// An upload that fails or whose ctx ends is aborted, so that nothing is left behind in the
+// sandbox's memory: once ctx has ended, WriteFile returns at once and the abort goes on in
+// the background for at most 10 seconds. The write is not atomic: a reader may see the old
+// file until the upload completes, and a single request cut off halfway leaves no file.
 func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm fs.FileMode, opts ...WriteOption) (err error) {
 	ctx, op := s.p.StartOperation(ctx, "sandbox.WriteFile")
 	defer func() { op.End(err) }()
@@ -95,73 +109,15 @@ func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm 
 	if perm&^fs.ModePerm != 0 {
 		return fmt.Errorf("blaxel: WriteFile: the mode %v has more than permission bits", perm)
 	}
-	if set.progress != nil {
-		r = newProgressReader(r, set.progress)
-	}
-	buffers := max(set.concurrency, 2) // two: the first parts are read before choosing
-	u := &upload{s: s, path: p, name: name, perm: perm, set: set, buffers: buffers, pool: make(chan []byte, buffers)}
-	head, n, err := u.readHead(r)
+	u := &upload{s: s, path: p, name: name, perm: perm, set: set}
+	src, err := sourceAtOf(r)
 	if err != nil {
 		return pathError("write", name, err)
 	}
-	if n < set.partSize {
-		return u.single(ctx, head)
+	if src != nil {
+		return u.writeAt(ctx, src)
 	}
-	// A full first part: there may be more. Read the next before choosing.
-	first := u.partOf(head)
-	second, m, err := u.fill(r)
-	if err != nil {
-		return pathError("write", name, err)
-	}
-	if m == 0 {
-		return u.single(ctx, [][]byte{first})
-	}
-	return u.multipart(ctx, r, first, second[:m])
-}
-
-// firstChunk is the size of the first read of WriteFile when the reader does not tell its
-// length.
-const firstChunk = 32 << 10
-
-// readHead reads up to one part from r in chunks that double in size as they fill, the first
-// of the reader's length when it tells it (as bytes.Reader, strings.Reader and bytes.Buffer
-// do): small content takes memory of its size, not of a part.
-func (u *upload) readHead(r io.Reader) ([][]byte, int, error) {
-	size := firstChunk
-	if l, ok := r.(interface{ Len() int }); ok {
-		size = l.Len() + 1 // one more byte, to see the end without another read
-	}
-	var chunks [][]byte
-	n := 0
-	for n < u.set.partSize {
-		c := make([]byte, min(max(size, 1), u.set.partSize-n))
-		m, err := io.ReadFull(r, c)
-		chunks, n = append(chunks, c[:m]), n+m
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return chunks, n, nil
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-		size = 2 * len(c)
-	}
-	return chunks, n, nil
-}
-
-// partOf makes the chunks of a full first part a part buffer: itself when it is one chunk,
-// else a copy.
-func (u *upload) partOf(chunks [][]byte) []byte {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.allocated++
-	if len(chunks) == 1 {
-		return chunks[0]
-	}
-	b := make([]byte, 0, u.set.partSize)
-	for _, c := range chunks {
-		b = append(b, c...)
-	}
-	return b
+	return u.writeStream(ctx, r)
 }
 
 // upload is one WriteFile in progress.
@@ -172,40 +128,11 @@ type upload struct {
 	perm fs.FileMode
 	set  writeSettings
 
+	// Of writeStream only:
 	buffers   int         // how many part buffers may exist
 	pool      chan []byte // the part buffers given back
 	mu        sync.Mutex
 	allocated int
-}
-
-// buffer returns a part buffer: a free one, a new one while fewer than u.buffers exist, else
-// the next one given back (which bounds the memory).
-func (u *upload) buffer() []byte {
-	select {
-	case b := <-u.pool:
-		return b
-	default:
-	}
-	u.mu.Lock()
-	if u.allocated < u.buffers {
-		u.allocated++
-		u.mu.Unlock()
-		return make([]byte, u.set.partSize)
-	}
-	u.mu.Unlock()
-	return <-u.pool
-}
-
-func (u *upload) release(b []byte) { u.pool <- b } // never blocks: the pool holds every buffer
-
-// fill reads up to one part from r into a buffer.
-func (u *upload) fill(r io.Reader) ([]byte, int, error) {
-	b := u.buffer()
-	n, err := io.ReadFull(r, b)
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		err = nil
-	}
-	return b, n, err
 }
 
 // permissions is the octal text the sandbox takes, "" for its default.
@@ -218,12 +145,12 @@ func (u *upload) permissions() string {
 
 // single writes the whole content with one WritePath request. The body is replayable, so
 // the pipeline may send this PUT again on a reset or a 5xx: it writes the same bytes.
-func (u *upload) single(ctx context.Context, data [][]byte) error {
+func (u *upload) single(ctx context.Context, content formContent) error {
 	var fields [][2]string
 	if perm := u.permissions(); perm != "" {
 		fields = append(fields, [2]string{"permissions", perm})
 	}
-	form := newFormBody(fields, path.Base(u.path), data)
+	form := newFormBody(fields, path.Base(u.path), content)
 	req, err := sandboxapi.NewWritePathRequestWithBody(u.s.server(), u.path, form.contentType, form.reader())
 	if err != nil {
 		return fmt.Errorf("blaxel: %w", err)
@@ -237,9 +164,12 @@ func (u *upload) single(ctx context.Context, data [][]byte) error {
 	return nil
 }
 
-// multipart sends the content in parts: first and second are already read, the rest comes
-// from r. Whatever goes wrong after the upload is opened, it is aborted.
-func (u *upload) multipart(ctx context.Context, r io.Reader, first, second []byte) (err error) {
+// sendFunc sends every part of the upload id, and returns them in order with their total size.
+type sendFunc func(ctx context.Context, id string) ([]sandboxapi.MultipartPartInfo, int64, error)
+
+// multipart opens an upload, sends its parts with send and completes it. Whatever goes wrong
+// after the upload is opened, it is aborted.
+func (u *upload) multipart(ctx context.Context, send sendFunc) (err error) {
 	init := sandboxapi.MultipartInitiateRequest{}
 	if perm := u.permissions(); perm != "" {
 		init.Permissions = &perm
@@ -262,86 +192,36 @@ func (u *upload) multipart(ctx context.Context, r io.Reader, first, second []byt
 		}
 	}()
 
-	parts, total, err := u.sendParts(ctx, id, r, first, second)
+	parts, total, err := send(ctx, id)
 	if err != nil {
 		return err
 	}
 	return u.complete(ctx, id, parts, total)
 }
 
-// sendParts sends every part, set.concurrency at a time, and returns them in order.
-func (u *upload) sendParts(ctx context.Context, id string, r io.Reader, first, second []byte) ([]sandboxapi.MultipartPartInfo, int64, error) {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(u.set.concurrency)
-	var (
-		mu    sync.Mutex
-		parts []sandboxapi.MultipartPartInfo
-		total int64
-	)
-	send := func(number int, buf, data []byte) {
-		g.Go(func() error {
-			defer u.release(buf)
-			etag, err := u.sendPart(gctx, id, number, data)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			parts = append(parts, sandboxapi.MultipartPartInfo{PartNumber: &number, Etag: &etag})
-			mu.Unlock()
-			return nil
-		})
-	}
-	send(1, first, first)
-	send(2, second, second)
-	total = int64(len(first) + len(second))
-	last := len(second) < u.set.partSize
-	for number := 3; !last; number++ {
-		if gctx.Err() != nil {
-			break
-		}
-		if number > maxParts {
-			g.Go(func() error {
-				return fmt.Errorf("more than %d parts of %d bytes: give a larger WithPartSize", maxParts, u.set.partSize)
-			})
-			break
-		}
-		buf, n, err := u.fill(r)
-		if err != nil {
-			u.release(buf)
-			g.Go(func() error { return err })
-			break
-		}
-		if n == 0 {
-			u.release(buf)
-			break
-		}
-		total += int64(n)
-		last = n < u.set.partSize
-		send(number, buf, buf[:n])
-	}
-	if err := g.Wait(); err != nil {
-		return nil, 0, pathError("write", u.name, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, 0, pathError("write", u.name, err)
-	}
-	sortParts(parts)
-	return parts, total, nil
-}
-
 // sendPart sends one part and checks the etag the sandbox answers, the MD5 of what it
-// stored, against the MD5 of what was sent. The body is replayable: the pipeline may send the
-// PUT again, which replaces the part with the same bytes.
-func (u *upload) sendPart(ctx context.Context, id string, number int, data []byte) (string, error) {
+// stored, against sum, the MD5 of what was sent. The body is replayable: the pipeline may
+// send the PUT again, which replaces the part with the same bytes.
+func (u *upload) sendPart(ctx context.Context, id string, number int, content formContent, sum func() ([md5.Size]byte, error)) (string, error) {
 	// The MD5 is computed while the part travels: the sandbox computes its own meanwhile.
-	sums := make(chan [md5.Size]byte, 1)
-	go func() { sums <- md5.Sum(data) }()
-	stored, err := u.putPart(ctx, id, number, data)
-	sum := <-sums
+	type result struct {
+		sum [md5.Size]byte
+		err error
+	}
+	sums := make(chan result, 1)
+	go func() {
+		s, err := sum()
+		sums <- result{s, err}
+	}()
+	stored, err := u.putPart(ctx, id, number, content)
+	summed := <-sums
+	if summed.err != nil { // the content could not be read: say why, whatever the PUT did
+		return "", fmt.Errorf("part %d: %w", number, summed.err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("part %d: %w", number, err)
 	}
-	want := hex.EncodeToString(sum[:])
+	want := hex.EncodeToString(summed.sum[:])
 	if stored.Etag == nil || !equalFoldASCII(*stored.Etag, want) {
 		got := "none"
 		if stored.Etag != nil {
@@ -353,8 +233,8 @@ func (u *upload) sendPart(ctx context.Context, id string, number int, data []byt
 }
 
 // putPart sends one part.
-func (u *upload) putPart(ctx context.Context, id string, number int, data []byte) (*sandboxapi.MultipartUploadPartResponse, error) {
-	form := newFormBody(nil, path.Base(u.path), [][]byte{data})
+func (u *upload) putPart(ctx context.Context, id string, number int, content formContent) (*sandboxapi.MultipartUploadPartResponse, error) {
+	form := newFormBody(nil, path.Base(u.path), content)
 	req, err := sandboxapi.NewUploadPartRequestWithBody(u.s.server(), id, &sandboxapi.UploadPartParams{PartNumber: number}, form.contentType, form.reader())
 	if err != nil {
 		return nil, err
@@ -433,16 +313,41 @@ func equalFoldASCII(a, b string) bool {
 	return len(a) == len(b) && bytes.EqualFold([]byte(a), []byte(b))
 }
 
-// formBody is a multipart/form-data body holding some text fields, then one file, whose
-// bytes (in one or more chunks) are not copied: the body is read from the fields' encoding,
-// the data and the closing boundary, as often as the pipeline needs it.
+// formContent is the file of a form: its size, and how to read it from its start, as often
+// as the pipeline needs (a retry sends the body again).
+type formContent struct {
+	size int64
+	open func() io.Reader
+}
+
+// chunksContent is content held in chunks of memory, read without being copied.
+func chunksContent(chunks [][]byte) formContent {
+	var size int64
+	for _, c := range chunks {
+		size += int64(len(c))
+	}
+	return formContent{size: size, open: func() io.Reader {
+		if len(chunks) == 1 {
+			return bytes.NewReader(chunks[0])
+		}
+		readers := make([]io.Reader, len(chunks))
+		for i, c := range chunks {
+			readers[i] = bytes.NewReader(c)
+		}
+		return io.MultiReader(readers...)
+	}}
+}
+
+// formBody is a multipart/form-data body holding some text fields, then one file: the body is
+// read from the fields' encoding, the content and the closing boundary, as often as the
+// pipeline needs it.
 type formBody struct {
 	contentType string
 	head, tail  []byte
-	data        [][]byte
+	content     formContent
 }
 
-func newFormBody(fields [][2]string, fileName string, data [][]byte) formBody {
+func newFormBody(fields [][2]string, fileName string, content formContent) formBody {
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	for _, f := range fields {
@@ -455,25 +360,18 @@ func newFormBody(fields [][2]string, fileName string, data [][]byte) formBody {
 	head := bytes.Clone(buf.Bytes())
 	buf.Reset()
 	_ = w.Close()
-	return formBody{contentType: w.FormDataContentType(), head: head, tail: bytes.Clone(buf.Bytes()), data: data}
+	return formBody{contentType: w.FormDataContentType(), head: head, tail: bytes.Clone(buf.Bytes()), content: content}
 }
 
 func (f formBody) reader() io.Reader {
-	readers := make([]io.Reader, 0, len(f.data)+2)
-	readers = append(readers, bytes.NewReader(f.head))
-	for _, c := range f.data {
-		readers = append(readers, bytes.NewReader(c))
-	}
-	return io.MultiReader(append(readers, bytes.NewReader(f.tail))...)
+	// Read only: net/http drains a body after its Content-Length, and an io.WriterTo (as
+	// io.MultiReader is) would take a 32 KiB buffer of its own for that, at each request.
+	return struct{ io.Reader }{io.MultiReader(bytes.NewReader(f.head), f.content.open(), bytes.NewReader(f.tail))}
 }
 
 // attach makes the request's body replayable and of a known length.
 func (f formBody) attach(req *http.Request) {
-	size := len(f.head) + len(f.tail)
-	for _, c := range f.data {
-		size += len(c)
-	}
-	req.ContentLength = int64(size)
+	req.ContentLength = int64(len(f.head)+len(f.tail)) + f.content.size
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(f.reader()), nil }
 	req.Body, _ = req.GetBody()
 }

@@ -46,7 +46,7 @@ func (m *memBlobs) put(r io.Reader) (string, int64, error) {
 	var size int64
 	for {
 		buf := make([]byte, memChunk)
-		n, err := io.ReadFull(r, buf)
+		n, err := fill(r, buf)
 		if n > 0 {
 			if n < memChunk {
 				buf = bytes.Clone(buf[:n])
@@ -54,7 +54,7 @@ func (m *memBlobs) put(r io.Reader) (string, int64, error) {
 			chunks = append(chunks, buf)
 			size += int64(n)
 		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -66,6 +66,21 @@ func (m *memBlobs) put(r io.Reader) (string, int64, error) {
 	defer m.mu.Unlock()
 	m.items[id] = chunks
 	return id, size, nil
+}
+
+// fill reads into buf until it is full or r fails. Unlike io.ReadFull it passes on an
+// io.ErrUnexpectedEOF of r's own (a request body cut off) instead of making one of a short
+// last read: a file cut off is an error, not a shorter file.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 func (m *memBlobs) open(id string) (io.ReadSeekCloser, error) {

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -343,5 +345,46 @@ func TestRangesAcrossStorageChunks(t *testing.T) {
 				t.Error("the whole file differs")
 			}
 		})
+	}
+}
+
+// cutOff yields its bytes, then fails: a request body the client could not finish.
+type cutOff struct{ r io.Reader }
+
+func (c cutOff) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err == io.EOF {
+		err = errors.New("the client stopped sending")
+	}
+	return n, err
+}
+
+// A form PUT whose body is cut off in the middle of the file writes no file, whether files
+// are kept in memory or on disk.
+func TestWriteCutOffLeavesNoFile(t *testing.T) {
+	for name, opts := range map[string][]blaxeltest.Option{"memory": nil, "disk": {blaxeltest.WithSandboxFileDir(t.TempDir())}} {
+		b := newBox(t, opts...)
+		var form bytes.Buffer
+		mw := multipart.NewWriter(&form)
+		w, _ := mw.CreateFormFile("file", "cut.bin")
+		_, _ = w.Write(bytes.Repeat([]byte("x"), 200<<10))
+		_ = mw.Close()
+		whole := form.Len()
+		r, err := http.NewRequest("PUT", b.url+"/filesystem/cut.bin", cutOff{bytes.NewReader(form.Bytes()[:100<<10])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.ContentLength = int64(whole)
+		r.Header.Set("X-Blaxel-Authorization", "Bearer test-key")
+		r.Header.Set("Content-Type", mw.FormDataContentType())
+		if resp, err := http.DefaultClient.Do(r); err == nil {
+			resp.Body.Close()
+			t.Fatalf("%s: the cut-off request got an answer, %d", name, resp.StatusCode)
+		}
+		resp := b.do(sbxRequest{path: "/filesystem/cut.bin"})
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: reading the file after the cut-off write: status %d, want 404", name, resp.StatusCode)
+		}
 	}
 }
