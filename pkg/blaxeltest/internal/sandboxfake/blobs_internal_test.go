@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
 	"testing"
 )
 
@@ -115,5 +116,28 @@ func TestConcatOfAMissingPartKeepsNothing(t *testing.T) {
 				t.Errorf("%d blobs kept, want the part alone", n)
 			}
 		})
+	}
+}
+
+// In memory, the joined blob shares its parts' chunks: joining 16 MiB allocates next to
+// nothing, where reading the parts into a new blob would allocate the 16 MiB again.
+func TestConcatInMemoryCopiesNoBytes(t *testing.T) {
+	m := newMemBlobs()
+	var ids []string
+	for i := range 16 {
+		id, _, err := m.put(bytes.NewReader(pattern(1<<20, byte(i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, _, err := m.concat(ids); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("joining 16 MiB allocated %d bytes", grew)
 	}
 }
