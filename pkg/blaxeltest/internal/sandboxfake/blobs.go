@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/wire"
@@ -18,6 +19,9 @@ import (
 type blobs interface {
 	// put stores what r yields and returns its id and size; on error nothing is kept.
 	put(r io.Reader) (id string, size int64, err error)
+	// concat stores the blobs parts one after the other as a new blob, without reading them
+	// through the caller, and returns its id and size; the parts stay. On error nothing is kept.
+	concat(parts []string) (id string, size int64, err error)
 	// open reads a blob from its start.
 	open(id string) (io.ReadSeekCloser, error)
 	// remove forgets a blob; readers that opened it keep reading it.
@@ -31,6 +35,7 @@ var errNoBlob = errors.New("blaxeltest: no such content")
 
 // memBlobs keeps contents in memory, in chunks of a fixed size, so that storing a file costs
 // about its size (reading it whole into one growing slice would cost up to twice as much).
+// A chunk is never written once stored, so blobs made by concat share their parts' chunks.
 type memBlobs struct {
 	mu    sync.Mutex
 	items map[string][][]byte
@@ -90,11 +95,27 @@ func (m *memBlobs) open(id string) (io.ReadSeekCloser, error) {
 	if !ok {
 		return nil, errNoBlob
 	}
+	return newChunkReader(chunks), nil
+}
+
+func (m *memBlobs) concat(parts []string) (string, int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var chunks [][]byte
 	var size int64
-	for _, c := range chunks {
-		size += int64(len(c))
+	for _, part := range parts {
+		c, ok := m.items[part]
+		if !ok {
+			return "", 0, errNoBlob
+		}
+		chunks = append(chunks, c...)
+		for _, b := range c {
+			size += int64(len(b))
+		}
 	}
-	return &chunkReader{chunks: chunks, size: size}, nil // the chunks are never written again
+	id := wire.RandomHex(16)
+	m.items[id] = chunks
+	return id, size, nil
 }
 
 func (m *memBlobs) remove(id string) {
@@ -110,19 +131,38 @@ func (m *memBlobs) close() error {
 	return nil
 }
 
-// chunkReader reads and seeks over chunks all memChunk long but the last.
+// chunkReader reads and seeks over chunks of any sizes: those of a blob made by concat are
+// its parts' chunks, each part's last one short.
 type chunkReader struct {
 	chunks [][]byte
-	size   int64
+	ends   []int64 // ends[i] is the offset just past chunks[i]
 	off    int64
 }
 
+func newChunkReader(chunks [][]byte) *chunkReader {
+	ends := make([]int64, len(chunks))
+	var end int64
+	for i, c := range chunks {
+		end += int64(len(c))
+		ends[i] = end
+	}
+	return &chunkReader{chunks: chunks, ends: ends}
+}
+
+func (c *chunkReader) size() int64 {
+	if len(c.ends) == 0 {
+		return 0
+	}
+	return c.ends[len(c.ends)-1]
+}
+
 func (c *chunkReader) Read(p []byte) (int, error) {
-	if c.off >= c.size {
+	i, _ := slices.BinarySearch(c.ends, c.off+1) // the first chunk that ends after off
+	if i == len(c.chunks) {
 		return 0, io.EOF
 	}
-	chunk := c.chunks[c.off/memChunk][c.off%memChunk:]
-	n := copy(p, chunk)
+	start := c.ends[i] - int64(len(c.chunks[i]))
+	n := copy(p, c.chunks[i][c.off-start:])
 	c.off += int64(n)
 	return n, nil
 }
@@ -132,7 +172,7 @@ func (c *chunkReader) Seek(offset int64, whence int) (int64, error) {
 	case io.SeekCurrent:
 		offset += c.off
 	case io.SeekEnd:
-		offset += c.size
+		offset += c.size()
 	}
 	if offset < 0 {
 		return 0, errors.New("blaxeltest: seek before the start")
@@ -197,6 +237,46 @@ func (d *dirBlobs) open(id string) (io.ReadSeekCloser, error) {
 		return nil, errNoBlob
 	}
 	return f, err
+}
+
+// concat copies each part into the new file file to file, so that the kernel moves the bytes
+// (copy_file_range on Linux) instead of this process reading and writing them.
+func (d *dirBlobs) concat(parts []string) (string, int64, error) {
+	id := wire.RandomHex(16)
+	f, err := d.root.OpenFile(id, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", 0, err
+	}
+	var size int64
+	for _, part := range parts {
+		var n int64
+		n, err = d.copyTo(f, part)
+		size += n
+		if err != nil {
+			break
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = d.root.Remove(id)
+		return "", 0, err
+	}
+	return id, size, nil
+}
+
+// copyTo appends the blob id to f.
+func (d *dirBlobs) copyTo(f *os.File, id string) (int64, error) {
+	src, err := d.root.Open(id)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, errNoBlob
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	return io.Copy(f, src)
 }
 
 func (d *dirBlobs) remove(id string) { _ = d.root.Remove(id) }

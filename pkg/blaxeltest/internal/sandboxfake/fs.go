@@ -176,10 +176,21 @@ func (f *sandboxFS) mkdirAllLocked(p string, perm fs.FileMode) (*fsNode, error) 
 // the new ones are whole; if r fails, the file is removed, as the real server removes the
 // target of an interrupted upload.
 func (f *sandboxFS) writeFile(p string, r io.Reader, perm fs.FileMode) error {
+	return f.storeFile(p, perm, func() (string, int64, error) { return f.blobs.put(r) })
+}
+
+// concatFile stores the blobs parts one after the other as the file p, as writeFile does;
+// the parts stay in the store.
+func (f *sandboxFS) concatFile(p string, parts []string, perm fs.FileMode) error {
+	return f.storeFile(p, perm, func() (string, int64, error) { return f.blobs.concat(parts) })
+}
+
+// storeFile makes the blob that store returns the contents of p, once p is known writable.
+func (f *sandboxFS) storeFile(p string, perm fs.FileMode, store func() (id string, size int64, err error)) error {
 	if err := f.checkWritable(p); err != nil {
 		return err
 	}
-	id, size, err := f.blobs.put(r)
+	id, size, err := store()
 	if err != nil {
 		_ = f.remove(p, false)
 		return err

@@ -168,7 +168,8 @@ func (t *uploadTable) storePart(h *Host, id string, number int, r io.Reader) (*u
 }
 
 // completeUpload assembles the listed parts, after checking each one's etag, in part-number
-// order whatever the order of the list, into the upload's file; the upload is then gone.
+// order whatever the order of the list, into the upload's file; the upload is then gone. The
+// blob store joins the parts itself, as the real server concatenates its part files.
 func completeUpload(x *sbxCall) {
 	id := x.params["uploadId"]
 	var req struct {
@@ -218,42 +219,15 @@ func completeUpload(x *sbxCall) {
 		}
 	}()
 	slices.SortStableFunc(listed, func(a, b *uploadPart) int { return cmp.Compare(a.PartNumber, b.PartNumber) })
-	if err := x.sb.fs.writeFile(u.path, &partsReader{blobs: x.host.blobs, parts: listed}, u.perm); err != nil {
+	ids := make([]string, len(listed))
+	for i, p := range listed {
+		ids[i] = p.blob
+	}
+	if err := x.sb.fs.concatFile(u.path, ids, u.perm); err != nil {
 		x.fail(http.StatusInternalServerError, "failed to complete upload: "+err.Error())
 		return
 	}
 	x.success(u.path, "Multipart upload completed successfully")
-}
-
-// partsReader reads parts one after the other, opening each only when its turn comes.
-type partsReader struct {
-	blobs blobs
-	parts []*uploadPart
-	cur   io.ReadCloser
-}
-
-func (r *partsReader) Read(p []byte) (int, error) {
-	for {
-		if r.cur == nil {
-			if len(r.parts) == 0 {
-				return 0, io.EOF
-			}
-			f, err := r.blobs.open(r.parts[0].blob)
-			if err != nil {
-				return 0, err
-			}
-			r.cur, r.parts = f, r.parts[1:]
-		}
-		n, err := r.cur.Read(p)
-		if errors.Is(err, io.EOF) {
-			_ = r.cur.Close()
-			r.cur, err = nil, nil
-			if n == 0 {
-				continue
-			}
-		}
-		return n, err
-	}
 }
 
 // abortUpload forgets an upload and its parts.

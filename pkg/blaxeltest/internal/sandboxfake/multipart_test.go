@@ -7,8 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
 )
 
 // putPart uploads one part and returns its etag.
@@ -110,4 +113,100 @@ func TestMultipartAbort(t *testing.T) {
 	// Out of range: the document bounds the part number, so the fake refuses it as invalid.
 	b.call(sbxRequest{method: "PUT", path: "/filesystem-multipart/" + id2 + "/part?partNumber=10001", body: bytes.NewReader(body.Bytes()),
 		header: map[string]string{"Content-Type": mw.FormDataContentType()}}, 400)
+}
+
+// eachStore runs a test against a sandbox keeping files in memory, and one keeping them in a
+// file directory; dir is that directory, "" for memory.
+func eachStore(t *testing.T, test func(t *testing.T, b *box, dir string)) {
+	t.Run("memory", func(t *testing.T) { test(t, newBox(t), "") })
+	t.Run("directory", func(t *testing.T) {
+		dir := t.TempDir()
+		test(t, newBox(t, blaxeltest.WithSandboxFileDir(dir)), dir)
+	})
+}
+
+// storedFiles counts the contents kept in a file directory; 0 for memory.
+func storedFiles(t *testing.T, dir string) int {
+	t.Helper()
+	if dir == "" {
+		return 0
+	}
+	found, err := filepath.Glob(filepath.Join(dir, "*", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(found)
+}
+
+// uploadParts initiates an upload to path and sends the parts, numbered from 1, last first;
+// it returns the upload's id and the list to complete it with, in the order given by order.
+func (b *box) uploadParts(path string, parts [][]byte, order []int) (string, []map[string]any) {
+	b.t.Helper()
+	id := object(b.t, b.call(sbxRequest{method: "POST", path: "/filesystem-multipart/initiate/" + path}, 200))["uploadId"].(string)
+	etags := map[int]string{}
+	for i := len(parts) - 1; i >= 0; i-- {
+		etags[i+1] = b.putPart(id, i+1, parts[i])
+	}
+	var list []map[string]any
+	for _, n := range order {
+		list = append(list, map[string]any{"partNumber": n, "etag": etags[n]})
+	}
+	return id, list
+}
+
+func TestMultipartCompletionJoinsPartsOfDifferentSizes(t *testing.T) {
+	eachStore(t, func(t *testing.T, b *box, dir string) {
+		// Sizes that leave short chunks in the middle of the file.
+		parts := [][]byte{
+			bytes.Repeat([]byte("a"), 70000), []byte("bcd"), bytes.Repeat([]byte("e"), 131072), []byte("f"), bytes.Repeat([]byte("g"), 65537),
+		}
+		id, list := b.uploadParts("joined.bin", parts, []int{4, 2, 5, 1, 3}) // listed out of order
+		b.call(sbxRequest{method: "POST", path: "/filesystem-multipart/" + id + "/complete", json: map[string]any{"parts": list}}, 200)
+		if got, want := b.readFile("joined.bin"), string(bytes.Join(parts, nil)); got != want {
+			t.Errorf("the file has %d bytes, want the %d of the parts in number order", len(got), len(want))
+		}
+		if dir != "" {
+			if n := storedFiles(t, dir); n != 1 {
+				t.Errorf("%d contents kept after the completion, want the file's alone: the parts stayed", n)
+			}
+		}
+		// The file stays whole when the same path is written again through another upload.
+		id, list = b.uploadParts("joined.bin", [][]byte{[]byte("x"), []byte("yz")}, []int{2, 1})
+		b.call(sbxRequest{method: "POST", path: "/filesystem-multipart/" + id + "/complete", json: map[string]any{"parts": list}}, 200)
+		if got := b.readFile("joined.bin"); got != "xyz" {
+			t.Errorf("the file rewritten is %q, want xyz", got)
+		}
+		if dir != "" {
+			if n := storedFiles(t, dir); n != 1 {
+				t.Errorf("%d contents kept after the rewrite, want the file's alone", n)
+			}
+		}
+	})
+}
+
+func TestMultipartCompletionToAnUnwritablePathLeavesNothing(t *testing.T) {
+	eachStore(t, func(t *testing.T, b *box, dir string) {
+		b.writeFile("plain", "kept")
+		b.call(sbxRequest{method: "PUT", path: "/filesystem/adir", json: map[string]any{"isDirectory": true}}, 200)
+		for _, target := range []string{"adir", "plain/under"} { // a directory; a path under a file
+			before := storedFiles(t, dir)
+			id, list := b.uploadParts(target, [][]byte{bytes.Repeat([]byte("p"), 70000), []byte("q")}, []int{1, 2})
+			got := object(t, b.call(sbxRequest{method: "POST", path: "/filesystem-multipart/" + id + "/complete", json: map[string]any{"parts": list}}, 500))
+			if msg, _ := got["error"].(string); !strings.HasPrefix(msg, "failed to complete upload: ") {
+				t.Errorf("%s: error %q", target, msg)
+			}
+			b.call(sbxRequest{path: "/filesystem-multipart/" + id + "/parts"}, 404) // the upload is gone
+			if dir != "" {
+				if n := storedFiles(t, dir); n != before {
+					t.Errorf("%s: %d contents kept, want the %d there were before the upload", target, n, before)
+				}
+			}
+		}
+		if got := b.readFile("plain"); got != "kept" {
+			t.Errorf("the file in the way is %q, want it unchanged", got)
+		}
+		if files := object(t, b.call(sbxRequest{path: "/filesystem/adir"}, 200))["files"]; files != nil && len(files.([]any)) != 0 {
+			t.Errorf("the directory in the way holds %v", files)
+		}
+	})
 }
