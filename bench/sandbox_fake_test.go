@@ -89,7 +89,9 @@ func startSandboxFake(b *testing.B) *sandboxFixture {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
+	fakePID.Store(int64(cmd.Process.Pid))
 	b.Cleanup(func() {
+		fakePID.Store(0)
 		stdin.Close()
 		_ = cmd.Wait()
 	})
