@@ -127,7 +127,8 @@ bench: ## Benchmarks against hand-written net/http + encoding/json; ends with cl
 # lines, through the fake run in a process of its own so
 # that the heap and CPU reported are the client's. Rounds alternate which side runs first.
 SANDBOX_BENCH_ROUNDS ?= 4
-SANDBOX_BENCH_TIME ?= 2s # for the short operations, whose ratios move more from run to run
+# The short operations run longer per side: their ratios move more from run to run.
+SANDBOX_BENCH_TIME ?= 2s
 
 .PHONY: bench-sandbox
 

@@ -90,7 +90,7 @@ func New(s Settings, r Resolved, getenv func(string) string, onRefresh func(tok 
 
 	caller := s.HTTPClient
 	if caller == nil {
-		caller = &http.Client{Transport: defaultTransport()}
+		caller = &http.Client{}
 	}
 	next := caller.Transport
 	if next == nil {

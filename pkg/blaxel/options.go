@@ -144,10 +144,10 @@ func WithAPIVersion(version string) Option {
 
 // WithHTTPClient makes the client send its requests, token requests included, through hc's
 // transport, and keeps hc's timeout, cookie jar and redirect policy. hc itself is not modified.
-// Without it, the client has a transport of its own, a copy of http.DefaultTransport that
-// keeps up to 100 idle connections per host (net/http's default keeps 2, which makes a
-// program running many calls at once on one host dial again after each): give hc a transport
-// whose MaxIdleConnsPerHost suits your concurrency if you bring your own.
+// Without it, the client uses http.DefaultTransport, shared with the rest of the program,
+// which keeps 2 idle connections per host: a program that runs more calls than that at once
+// on one host (the control plane, or the run host of its agents, functions and models) dials
+// again after each; give hc a transport whose MaxIdleConnsPerHost suits its concurrency.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *config.Settings) error {
 		if hc == nil {
