@@ -24,9 +24,12 @@ import (
 //     64 MiB by default); a larger one fails the call with a *blaxel.DecodeError matching
 //     blaxel.ErrResponseTooLarge, and the session goes on;
 //   - an event stream: each event up to the client's limit; a larger event ends the stream,
-//     and the call it answers fails with a JSON-RPC error saying so. The stream's end, which
-//     follows the call's answer, is read before the answer is handed on (a few KiB, for a
-//     moment at most), so that the next call finds the connection free.
+//     and the call it answers fails with a JSON-RPC error saying so. Once the call's answer
+//     has come (an event of at most 64 KiB: a larger one is not looked into), what is left
+//     of the stream is read before the answer is handed on, at most
+//     4 KiB for at most 250 ms (pipeline.Finish), so that the next call finds the connection
+//     free: the MCP specification asks a server to end the stream after the answer, and one
+//     that keeps it open holds the answer back those 250 ms and loses its connection.
 
 // redactHeader removes the client's credentials from an answer's headers, which the go-sdk
 // quotes in some errors (a session id, a content type).
@@ -217,57 +220,95 @@ func (f *eventFilter) next() {
 		}
 	}
 	f.out = redactEvent(f.event, f.redact)
-	if f.err == nil && f.call != nil && answersCall(f.event, f.call) {
+	if f.err == nil && f.call != nil && len(f.event) <= maxAnswerCheck && answersCall(f.event, f.call) {
 		// The call's answer ends what the go-sdk reads of the stream, and the next call may
-		// start at once: the stream's end, which normally follows, is read before the answer
-		// is handed on, so that the connection is free for that call (see pipeline.Finish).
+		// start at once: the stream's end, which a server should send right after the answer,
+		// is read before the answer is handed on, so that the connection is free for that
+		// call (see pipeline.Finish).
 		_ = pipeline.Finish(f.src, f.body)
 		f.err = io.EOF
 	}
 }
 
-// answersCall reports whether an event holds the answer to the call whose JSON-RPC id is id:
-// one line of data, a JSON object whose "id" is id and comes before its "result" or
-// "error", as every server seen writes it. Only the members before the result are read, not
-// the result itself. An event it does not recognise is simply not the end.
+// maxAnswerCheck is the largest event answersCall looks at: recognising an answer reads its
+// whole JSON, which for a large result costs more than the new connection the next call
+// would otherwise dial.
+const maxAnswerCheck = 64 << 10
+
+// answersCall reports whether an event holds the answer to the call whose JSON-RPC id is id,
+// as the go-sdk reads it: a message event (no event name, or "message") whose data, its
+// lines joined, is a JSON object with an "id" of the same value, a "result" or an "error",
+// and no "method" (which makes it a request or a notification of the server's), its members
+// in any order. The result and the error are passed over, not decoded. An event it does not
+// recognise is simply not the end.
 func answersCall(event []byte, id json.RawMessage) bool {
-	var data []byte
-	for line := range bytes.Lines(event) {
-		value, ok := bytes.CutPrefix(line, []byte("data:"))
-		if !ok {
-			continue
-		}
-		if data != nil {
-			return false // data on several lines
-		}
-		data = bytes.TrimSpace(value)
-	}
+	data := messageData(event)
 	if len(data) == 0 || data[0] != '{' {
 		return false
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if _, err := dec.Token(); err != nil { // the '{'
+	var members map[string]member
+	if json.Unmarshal(data, &members) != nil {
 		return false
 	}
-	matched := false
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return false
+	_, isResult := members["result"]
+	_, isError := members["error"]
+	_, isRequest := members["method"]
+	return (isResult || isError) && !isRequest && sameID(members["id"].short, id)
+}
+
+// messageData is the data of an event the go-sdk reads as a message, its lines joined by
+// newlines (the event's own bytes when it has one line of data), and nil for any other
+// event: one named otherwise is passed over.
+func messageData(event []byte) []byte {
+	var data []byte
+	name, lines := "", 0
+	for line := range bytes.Lines(event) {
+		field, value, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(":"))
+		switch string(field) {
+		case "event":
+			name = string(bytes.TrimSpace(value))
+		case "data":
+			switch lines++; lines {
+			case 1:
+				data = bytes.TrimSpace(value)
+			case 2:
+				data = append(append(bytes.Clone(data), '\n'), bytes.TrimSpace(value)...)
+			default:
+				data = append(append(data, '\n'), bytes.TrimSpace(value)...)
+			}
 		}
-		switch key {
-		case "result", "error":
-			return matched
-		case "method":
-			return false // a request or a notification of the server's
-		}
-		var value json.RawMessage
-		if dec.Decode(&value) != nil {
-			return false
-		}
-		if key == "id" {
-			matched = bytes.Equal(value, id)
-		}
+	}
+	if name != "" && name != "message" {
+		return nil
+	}
+	return data
+}
+
+// member is one member of a JSON object, known to be there; its value is kept only when it
+// is short (an id), and never decoded.
+type member struct{ short []byte }
+
+// maxIDLen bounds the JSON-RPC ids compared: an answer with a longer id (the go-sdk numbers
+// its calls) is taken for no call's, and its stream is read as any other.
+const maxIDLen = 256
+
+func (m *member) UnmarshalJSON(value []byte) error {
+	if len(value) <= maxIDLen {
+		m.short = bytes.Clone(value)
+	}
+	return nil
+}
+
+// sameID reports whether two JSON-RPC ids are the same value: two strings alike, or two
+// numbers of equal value (1 and 1.0 are the same id, as the go-sdk reads them).
+func sameID(a, b []byte) bool {
+	var x, y any
+	if len(a) == 0 || json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	switch x.(type) {
+	case string, float64:
+		return x == y
 	}
 	return false
 }

@@ -19,6 +19,12 @@
 // error keeps its type unless its text held one (errors.Is still sees through), and a JSON-RPC
 // error a server sends has them removed from its message and data; results come as they
 // were sent.
+//
+// Over streamable HTTP, calls one after the other share one connection: once a call's answer
+// has come on its event stream, the rest of the stream is read (at most 4 KiB, for at most
+// 250 ms) before the answer is handed on. The MCP specification asks a server to end the
+// stream after the answer; one that keeps it open delays each answer by those 250 ms, and
+// each call then opens a connection of its own.
 package blaxelmcp
 
 import (
