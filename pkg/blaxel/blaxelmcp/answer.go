@@ -26,10 +26,10 @@ import (
 //   - an event stream: each event up to the client's limit; a larger event ends the stream,
 //     and the call it answers fails with a JSON-RPC error saying so. Once the call's answer
 //     has come (an event of at most 64 KiB: a larger one is not looked into), what is left
-//     of the stream is read before the answer is handed on, at most
-//     4 KiB for at most 250 ms (pipeline.Finish), so that the next call finds the connection
-//     free: the MCP specification asks a server to end the stream after the answer, and one
-//     that keeps it open holds the answer back those 250 ms and loses its connection.
+//     of the stream is read before the answer is handed on, at most 4 KiB for at most 250 ms
+//     (pipeline.Finish), so that the next call finds the connection free: the MCP
+//     specification asks a server to end the stream after the answer, and one that keeps it
+//     open holds the answer back those 250 ms and loses its connection.
 
 // redactHeader removes the client's credentials from an answer's headers, which the go-sdk
 // quotes in some errors (a session id, a content type).
