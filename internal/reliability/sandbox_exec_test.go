@@ -230,8 +230,15 @@ func TestSandboxExecUnderEveryFault(t *testing.T) {
 // the suite's audited client.
 func fakeSandbox(t *testing.T, opts ...blaxeltest.Option) (*blaxeltest.Server, *sandbox.Sandbox) {
 	t.Helper()
+	srv, sb, _ := fakeSandboxOnWire(t, opts...)
+	return srv, sb
+}
+
+// fakeSandboxOnWire is fakeSandbox, with the wire its client sends through.
+func fakeSandboxOnWire(t *testing.T, opts ...blaxeltest.Option) (*blaxeltest.Server, *sandbox.Sandbox, *wire) {
+	t.Helper()
 	srv := blaxeltest.NewServer(t, append([]blaxeltest.Option{blaxeltest.WithAPIKey(apiKey)}, opts...)...)
-	c, _ := newClient(t, srv.URL(), withAPIKey(), blaxel.WithRunURL(srv.RunURL()))
+	c, w := newClient(t, srv.URL(), withAPIKey(), blaxel.WithRunURL(srv.RunURL()))
 	ctx := context.Background()
 	if _, err := c.CreateSandboxAndWait(ctx, gen.Sandbox{Metadata: gen.Metadata{Name: "sb"}}, blaxel.WithPollInterval(time.Millisecond)); err != nil {
 		t.Fatal(err)
@@ -240,7 +247,7 @@ func fakeSandbox(t *testing.T, opts ...blaxeltest.Option) (*blaxeltest.Server, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, sb
+	return srv, sb, w
 }
 
 // TestSandboxExecUnderTheFakesFaults arms the faults of pkg/blaxeltest's sandboxes on

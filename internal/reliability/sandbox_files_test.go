@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"path"
 	"strings"
 	"testing"
@@ -15,20 +16,19 @@ import (
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
 )
 
-// uploadsLeft counts the multipart uploads a sandbox still holds, in its guest memory, once
-// the abort that a cancelled upload leaves in the background has had its time (10 s).
+// uploadsLeft counts the multipart uploads a sandbox holds, in its guest memory.
 func uploadsLeft(t *testing.T, sb *sandbox.Sandbox) int {
 	t.Helper()
-	for wait := time.Millisecond; ; wait *= 2 {
-		resp, err := sb.API().ListMultipartUploadsWithResponse(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := len(resp.JSON200.Uploads); n == 0 || wait > 20*time.Second {
-			return n
-		}
-		time.Sleep(wait)
+	resp, err := sb.API().ListMultipartUploadsWithResponse(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
+	return len(resp.JSON200.Uploads)
+}
+
+// isAbort tells the request that aborts a multipart upload.
+func isAbort(r *http.Request) bool {
+	return r.Method == http.MethodDelete && strings.HasSuffix(r.URL.Path, "/abort")
 }
 
 func randomBytes(n int) []byte {
@@ -82,7 +82,7 @@ func TestSandboxUploadKilledHalfwayLeavesNoUploadBehind(t *testing.T) {
 		{name: "every part cut by the edge", fault: blaxeltest.EdgeError(502)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, sb := fakeSandbox(t)
+			srv, sb, w := fakeSandboxOnWire(t)
 			if tc.fault != (blaxeltest.Fault{}) {
 				srv.Inject("PUT /filesystem-multipart/{uploadId}/part", 0, tc.fault)
 			}
@@ -100,10 +100,19 @@ func TestSandboxUploadKilledHalfwayLeavesNoUploadBehind(t *testing.T) {
 					close(stall.release)
 				}()
 			}
+			aborted := w.closeOf(isAbort)
 			err := sb.WriteFile(ctx, "/data/big.bin", src, 0o644, sandbox.WithPartSize(part))
 			audit.err(err)
 			if err == nil {
 				t.Fatal("the upload succeeded")
+			}
+			// Once its context has ended, WriteFile returns before the abort is answered, which
+			// goes on in the background (see its doc): what is left, and the answer bodies left
+			// open, are counted once the abort's answer is in and closed.
+			select {
+			case <-aborted:
+			case <-time.After(time.Minute): // guards a hang only
+				t.Fatal("the upload was never aborted")
 			}
 			srv.ClearFaults()
 			audit.add("sandbox-uploads-killed", 1)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,14 @@ type wire struct {
 	opened   atomic.Int64 // answer bodies handed back
 	closed   atomic.Int64 // answer bodies closed
 
+	mu       sync.Mutex
+	watchers []closeWatcher // see closeOf
+}
+
+// closeWatcher is a wait for the answer body of a request that match accepts to be closed.
+type closeWatcher struct {
+	match func(*http.Request) bool
+	done  chan struct{}
 }
 
 func newWire(t *testing.T) *wire {
@@ -69,7 +78,7 @@ func (w *wire) RoundTrip(r *http.Request) (*http.Response, error) {
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	w.opened.Add(1)
-	resp.Body = &countedBody{ReadCloser: resp.Body, closed: &w.closed}
+	resp.Body = &countedBody{ReadCloser: resp.Body, wire: w, req: r}
 	return resp, nil
 }
 
@@ -90,14 +99,41 @@ func (w *wire) client() *http.Client { return &http.Client{Transport: w} }
 // unclosed is how many answer bodies were handed back and never closed.
 func (w *wire) unclosed() int64 { return w.opened.Load() - w.closed.Load() }
 
+// closeOf returns a channel closed once the answer body of a request that match accepts,
+// sent from now on, is closed: how a test waits for a request the client documents as going
+// on in the background after the call returned (the abort of a cancelled upload) before the
+// bodies are counted, rather than counting while it is still on its way.
+func (w *wire) closeOf(match func(*http.Request) bool) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := closeWatcher{match: match, done: make(chan struct{})}
+	w.watchers = append(w.watchers, c)
+	return c.done
+}
+
+// bodyClosed counts the body of the answer to r closed, and ends the waits for it.
+func (w *wire) bodyClosed(r *http.Request) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed.Add(1)
+	w.watchers = slices.DeleteFunc(w.watchers, func(c closeWatcher) bool {
+		if c.match(r) {
+			close(c.done)
+			return true
+		}
+		return false
+	})
+}
+
 type countedBody struct {
 	io.ReadCloser
-	once   sync.Once
-	closed *atomic.Int64
+	once sync.Once
+	wire *wire
+	req  *http.Request
 }
 
 func (b *countedBody) Close() error {
-	b.once.Do(func() { b.closed.Add(1) })
+	b.once.Do(func() { b.wire.bodyClosed(b.req) })
 	return b.ReadCloser.Close()
 }
 
