@@ -1,6 +1,8 @@
 // Package conntest serves tests that check whether a client reuses its connections: a
 // handler wrapper that counts the connections requests come over, and ends every body that
-// has data apart from that data, as a body may end through a network.
+// has data apart from that data, as a body may end through a network; and a transport that
+// watches the reads of the bodies it answers (ReadWatch), for the closing of a body whose
+// read is under way.
 package conntest
 
 import (

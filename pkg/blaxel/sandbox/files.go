@@ -65,8 +65,9 @@ func downloadEditor(_ context.Context, r *http.Request) error {
 
 // Open streams a file's bytes (ReadPath in download mode): nothing is held in memory. The
 // caller must close the reader; Close reads what little may be left of the answer (a few
-// KiB, for at most a moment), so that the connection serves the next request. A missing
-// file is an error that matches fs.ErrNotExist.
+// KiB, for at most a moment), so that the connection serves the next request, unless a Read
+// is under way: a Close from another goroutine stops that Read at once. A missing file is an
+// error that matches fs.ErrNotExist.
 func (s *Sandbox) Open(ctx context.Context, name string) (_ io.ReadCloser, err error) {
 	ctx, op := s.p.StartOperation(ctx, "sandbox.Open")
 	defer func() { op.End(err) }()
@@ -137,7 +138,7 @@ func (s *Sandbox) OpenRange(ctx context.Context, name string, offset, length int
 // download is an open file's body.
 type download struct {
 	io.Reader
-	body         io.ReadCloser
+	body         io.ReadCloser // finished on Close (see pipeline.Finishing)
 	status       int
 	size         int64  // the Content-Length, -1 when unknown
 	contentRange string // of a 206
@@ -152,10 +153,11 @@ func (d *download) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Close reads what little may be left of the body before closing it (see pipeline.Finish):
-// a caller who read the size it expected, or the end of a range cut from a whole file, leaves
-// the connection to the next request.
-func (d *download) Close() error { return pipeline.Finish(d.body, d.body) }
+// Close reads what little may be left of the body before closing it (see
+// pipeline.Finishing): a caller who read the size it expected, or the end of a range cut
+// from a whole file, leaves the connection to the next request. A Close during a Read (from
+// another goroutine, to stop it) closes the body at once.
+func (d *download) Close() error { return d.body.Close() }
 
 func (s *Sandbox) open(ctx context.Context, op, name, byteRange string) (io.ReadCloser, error) {
 	p, err := sandboxPath(name)
@@ -175,7 +177,8 @@ func (s *Sandbox) open(ctx context.Context, op, name, byteRange string) (io.Read
 		// Not the download of a file: a directory answers its listing whatever was asked.
 		return s.listingOrJSON(resp, op, name)
 	}
-	return &download{Reader: resp.Body, body: resp.Body, status: resp.StatusCode, size: resp.ContentLength,
+	body := pipeline.Finishing(resp.Body)
+	return &download{Reader: body, body: body, status: resp.StatusCode, size: resp.ContentLength,
 		contentRange: resp.Header.Get("Content-Range")}, nil
 }
 

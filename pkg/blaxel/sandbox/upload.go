@@ -70,18 +70,23 @@ func WithUploadConcurrency(n int) WriteOption {
 // checked against the MD5 the sandbox answers for it.
 //
 // A reader that can be read at an offset, an io.ReaderAt and io.Seeker such as
-// *bytes.Reader, *strings.Reader, *io.SectionReader or a regular *os.File, is sent from
-// where it is without being copied: the content is from its current offset to the end it has
-// when WriteFile begins, read at offsets (parts at once, and again when a request is retried)
-// and never after WriteFile returns. Its bytes must stay as they are meanwhile: a file that
-// shrinks fails the write with an error that says so, bytes added past the end are not sent.
-// After a success the reader is at that end, as a reader read to its end would be; after a
-// failure it is where it was, so that the same call may be tried again.
+// *bytes.Reader, *strings.Reader or *io.SectionReader, is sent from where it is without
+// being copied; so is a regular *os.File (any reader with a Stat method) that holds more than
+// one part from its offset, and whose size by Stat is its end by Seek. The content is from
+// the reader's current offset to the end it has when WriteFile begins, read at offsets (parts
+// at once, and again when a request is retried) and never after WriteFile returns. Its bytes
+// must stay as they are meanwhile: a file that shrinks fails the write with an error that
+// says so, bytes added past the end are not sent. After a success the reader is at that end,
+// as a reader read to its end would be; after a failure it is where it was, so that the same
+// call may be tried again.
 //
-// Any other reader (a pipe, a network stream, a *bytes.Buffer) is read once, as a stream,
+// Any other reader (a pipe, a network stream, a *bytes.Buffer, an empty or small file, a
+// file of /proc or /sys whose end by Seek is not its content) is read once, as a stream,
 // into buffers of the client's own: memory holds at most a few parts, never the whole file,
 // and content smaller than a part about its own size. After a failure it is left wherever
-// reading stopped.
+// reading stopped. Wrapping a reader as struct{ io.Reader }{r} hides its other methods, so
+// that it is read as a stream: a type that embeds an *os.File and has a Read of its own
+// needs it, or its ReadAt is used and its Read bypassed.
 //
 // An upload that fails or whose ctx ends is aborted, so that nothing is left behind in the
 // sandbox's memory: once ctx has ended, WriteFile returns at once and the abort goes on in
@@ -110,7 +115,7 @@ func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm 
 		return fmt.Errorf("blaxel: WriteFile: the mode %v has more than permission bits", perm)
 	}
 	u := &upload{s: s, path: p, name: name, perm: perm, set: set}
-	src, err := sourceAtOf(r)
+	src, err := sourceAtOf(r, int64(set.partSize))
 	if err != nil {
 		return pathError("write", name, err)
 	}

@@ -36,19 +36,26 @@ type sourceAt struct {
 
 // sourceAtOf returns r as a sourceAt when it can be read at offsets: it is an io.ReaderAt and
 // an io.Seeker whose offsets are the ReadAt offsets (as for *bytes.Reader, *strings.Reader,
-// *io.SectionReader and *os.File), seeking tells its offset and end, and, when it has a Stat
-// method, it is a regular file. Else nil: a pipe or a device is read as a stream. The only
-// error is a reader that could not be put back where it was after its end was measured.
-func sourceAtOf(r io.Reader) (*sourceAt, error) {
+// *io.SectionReader and *os.File), seeking tells its offset and end, and there is something
+// to read. A reader with a Stat method (a file) must moreover be a regular file whose size
+// by Stat is its end by Seek and which holds more than one part (partSize) from its offset:
+// only then does reading at offsets pay (no part buffers), and a kernel's pseudo-file, which
+// calls itself regular but whose end is not its content (0 in /proc, a page in /sys), is
+// never that large. Else nil: the reader is read as a stream. The only error is a reader
+// that could not be put back where it was after its end was measured.
+func sourceAtOf(r io.Reader, partSize int64) (*sourceAt, error) {
 	ra, ok := r.(io.ReaderAt)
 	seeker, ok2 := r.(io.Seeker)
 	if !ok || !ok2 {
 		return nil, nil
 	}
+	statSize := int64(-1) // of a reader with no Stat method
 	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
-		if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		info, err := f.Stat()
+		if err != nil || !info.Mode().IsRegular() {
 			return nil, nil
 		}
+		statSize = info.Size()
 	}
 	start, err := seeker.Seek(0, io.SeekCurrent)
 	if err != nil || start < 0 {
@@ -58,10 +65,14 @@ func sourceAtOf(r io.Reader) (*sourceAt, error) {
 	if _, err := seeker.Seek(start, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("the reader could not be put back at its offset %d after its end was measured: %w", start, err)
 	}
-	if endErr != nil {
+	size := end - start
+	switch {
+	case endErr != nil || size <= 0:
+		return nil, nil // an empty stream costs nothing to read
+	case statSize >= 0 && (statSize != end || size <= partSize):
 		return nil, nil
 	}
-	return &sourceAt{r: ra, seeker: seeker, start: start, size: max(end-start, 0)}, nil
+	return &sourceAt{r: ra, seeker: seeker, start: start, size: size}, nil
 }
 
 // read reads b at offset at of the part (at+len(b) <= part.n), and counts the bytes for the

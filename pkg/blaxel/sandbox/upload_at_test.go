@@ -210,11 +210,12 @@ func TestWriteFileLeavesItsReaderAtItsEndOrWhereItWas(t *testing.T) {
 
 // A file that shrinks while it is sent fails the write with an error that says so, and leaves
 // no file and no upload behind; one that grows is written as it was when the write began.
+// (A file of one part or less is read as a stream.)
 func TestWriteFileOfAFileThatChangesSize(t *testing.T) {
 	_, sb := fakeSandbox(t)
 	ctx := context.Background()
 	data := pseudoRandom(512 << 10)
-	for _, partSize := range []int{1 << 20, 64 << 10} {
+	for _, partSize := range []int{256 << 10, 64 << 10} {
 		local := filepath.Join(t.TempDir(), "changing.bin")
 		write := func(change func(done, total int64)) error {
 			if err := os.WriteFile(local, data, 0o600); err != nil {
@@ -416,6 +417,90 @@ func TestWriteFileFromReadersAtAroundThePartSize(t *testing.T) {
 			if got, err := sb.ReadFile(ctx, "/up/sized.bin"); err != nil || !bytes.Equal(got, data[3:]) {
 				t.Fatalf("%s of %d bytes: read back %d bytes, %v", kind, size, len(got), err)
 			}
+		}
+	}
+}
+
+// A kernel's pseudo-files call themselves regular, but their end by Seek is not their
+// content: /proc's end at 0 whatever they hold, /sys's a page however little they hold. They
+// are read as streams, whole. Where a file is absent the case is skipped.
+func TestWriteFileOfKernelPseudoFiles(t *testing.T) {
+	_, sb := fakeSandbox(t)
+	ctx := context.Background()
+	for _, p := range []string{"/proc/sys/kernel/hostname", "/sys/devices/system/cpu/online"} {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			want, err := os.ReadFile(p)
+			if err != nil || len(want) == 0 {
+				t.Skipf("%s: %d bytes, %v", p, len(want), err)
+			}
+			f, err := os.Open(p)
+			if err != nil {
+				t.Skip(err)
+			}
+			defer f.Close()
+			if err := sb.WriteFile(ctx, "/up/pseudo", f, 0); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := sb.ReadFile(ctx, "/up/pseudo"); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("read back %q, %v; want %q", got, err, want)
+			}
+		})
+	}
+}
+
+// statReader is a reader at offsets with a Stat method, as a file is, whose Stat tells info
+// and whose Read calls are counted.
+type statReader struct {
+	*bytes.Reader
+	info  fs.FileInfo
+	reads int
+}
+
+func (r *statReader) Stat() (fs.FileInfo, error) { return r.info, nil }
+
+func (r *statReader) Read(b []byte) (int, error) {
+	r.reads++
+	return r.Reader.Read(b)
+}
+
+// A reader with a Stat method is read at offsets only when it holds more than one part and
+// its size by Stat is its end by Seek: else it is read as a stream, through its Read.
+func TestWriteFileReadsAFileAtOffsetsOnlyWhenItsSizesAgree(t *testing.T) {
+	_, sb := fakeSandbox(t)
+	ctx := context.Background()
+	const part = 16 << 10
+	data := pseudoRandom(3 * part)
+	stat := func(size int) fs.FileInfo {
+		local := filepath.Join(t.TempDir(), "sized")
+		if err := os.WriteFile(local, data[:size], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		info, err := os.Stat(local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info
+	}
+	for _, tc := range []struct {
+		name       string
+		size, stat int
+		streamed   bool
+	}{
+		{"larger than a part, sizes agree", 3 * part, 3 * part, false},
+		{"larger than a part, Stat says less", 3 * part, 4 << 10, true},
+		{"larger than a part, Stat says 0", 3 * part, 0, true},
+		{"one part", part, part, true},
+		{"empty", 0, 0, true},
+	} {
+		r := &statReader{Reader: bytes.NewReader(data[:tc.size]), info: stat(tc.stat)}
+		if err := sb.WriteFile(ctx, "/up/stat.bin", r, 0, sandbox.WithPartSize(part)); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got, err := sb.ReadFile(ctx, "/up/stat.bin"); err != nil || !bytes.Equal(got, data[:tc.size]) {
+			t.Fatalf("%s: read back %d bytes, %v", tc.name, len(got), err)
+		}
+		if streamed := r.reads > 0; streamed != tc.streamed {
+			t.Errorf("%s: read as a stream %v (%d reads), want %v", tc.name, streamed, r.reads, tc.streamed)
 		}
 	}
 }
