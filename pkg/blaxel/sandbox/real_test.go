@@ -275,3 +275,36 @@ func TestRealSearch(t *testing.T) {
 		t.Errorf("Find(%s, *.go) = %q", dir, found)
 	}
 }
+
+// A file is uploaded straight from its offset, in parts, and a plain stream in parts too.
+func TestRealWriteFileFromAFileAndAStream(t *testing.T) {
+	sb, dir := realSandbox(t)
+	ctx := realContext(t)
+	content := bytes.Repeat([]byte("fedcba9876543210"), 5000) // 80,000 bytes
+	local := path.Join(t.TempDir(), "local.bin")
+	if err := os.WriteFile(local, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(1000, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	fromFile, fromStream := path.Join(dir, "from-file.bin"), path.Join(dir, "from-stream.bin")
+	if err := sb.WriteFile(ctx, fromFile, f, 0, sandbox.WithPartSize(16<<10)); err != nil {
+		t.Fatal(err)
+	}
+	stream := struct{ io.Reader }{bytes.NewReader(content)} // neither a ReaderAt nor a Seeker
+	if err := sb.WriteFile(ctx, fromStream, stream, 0, sandbox.WithPartSize(16<<10)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := sb.ReadFile(ctx, fromFile); err != nil || !bytes.Equal(got, content[1000:]) {
+		t.Errorf("the file's upload from offset 1000: %d bytes, %v; want %d", len(got), err, len(content)-1000)
+	}
+	if got, err := sb.ReadFile(ctx, fromStream); err != nil || !bytes.Equal(got, content) {
+		t.Errorf("the stream's upload: %d bytes, %v; want %d", len(got), err, len(content))
+	}
+}
