@@ -107,9 +107,9 @@ func WithMetadata(m gen.Metadata) RunOption {
 // streams in. The caller must close it; Close reads what little may be left of the answer
 // (a few KiB, for at most a moment) so that the connection serves the next call, unless a
 // Read is under way: a Close from another goroutine stops that Read at once. An answer that
-// is no success (a 2xx, or a 304 asked for with If-Modified-Since) is an *APIError. A JSON answer is bounded by the client's limit
-// as it is read (WithMaxResponseBytes; past it, reading fails with ErrResponseTooLarge); any
-// other body, a stream among them, comes whole.
+// is no success (a 2xx, or a 304 asked for with If-Modified-Since) is an *APIError. A JSON
+// answer is bounded by the client's limit as it is read (WithMaxResponseBytes; past it,
+// reading fails with ErrResponseTooLarge); any other body, a stream among them, comes whole.
 func (c *Client) RunAgent(ctx context.Context, name string, body io.Reader, opts ...RunOption) (io.ReadCloser, error) {
 	return c.run(ctx, "agents", name, "", body, opts)
 }
