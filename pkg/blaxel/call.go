@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
@@ -59,14 +60,8 @@ func withCall(ctx context.Context, opts []CallOption) context.Context {
 		return ctx
 	}
 	s := &pipeline.CallSettings{}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(s); err != nil {
-			s.Err = err
-			break
-		}
+	if err := option.Apply(s, opts); err != nil {
+		s.Err = err
 	}
 	return pipeline.WithCall(ctx, s)
 }

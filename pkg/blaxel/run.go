@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/blaxel-go/blaxel/gen"
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 	"github.com/blaxel-go/blaxel/internal/redact"
 )
@@ -158,13 +159,8 @@ func (c *Client) send(ctx context.Context, kind, name, path string, body io.Read
 	ctx, op := c.p.StartOperation(ctx, runOperation(kind))
 	defer func() { op.End(err) }()
 	s := runSettings{header: http.Header{}}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&s); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(&s, opts); err != nil {
+		return nil, err
 	}
 	target, err := c.p.WorkloadAddress(kind, name, path, s.workloadURL)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/blaxel-go/blaxel/internal/option"
 )
 
 // Default pacing of a wait: the first poll is sent at once, the second DefaultPollInterval
@@ -135,13 +137,8 @@ func wait[T any](ctx context.Context, get func(context.Context) (T, error), stat
 	var last T
 	s := waitSettings{interval: DefaultPollInterval, maxInterval: DefaultMaxPollInterval}
 	s.targets, s.failures = defaults()
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&s); err != nil {
-			return last, err
-		}
+	if err := option.Apply(&s, opts); err != nil {
+		return last, err
 	}
 	if get == nil || state == nil {
 		return last, errors.New("blaxel: Wait: get and state are required")

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/controlplane"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/fault"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest/internal/jobplane"
@@ -63,13 +64,8 @@ func Start(opts ...Option) (*Server, error) {
 
 func start(opts []Option, report func(string, ...any)) (*Server, error) {
 	cfg := defaultConfig()
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&cfg); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(&cfg, opts); err != nil {
+		return nil, err
 	}
 	s := &Server{
 		cfg: cfg, faults: &fault.Table{}, log: wire.NewLog(cfg.logger), report: report,

@@ -37,6 +37,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/blaxel-go/blaxel/gen"
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
@@ -184,15 +185,21 @@ func functionAddress(ctx context.Context, c *blaxel.Client, p *pipeline.Pipeline
 	return u, transport, err
 }
 
-func options(opts []Option) (*settings, error) {
+// settingsOf is the defaults with opts applied.
+func settingsOf(opts []Option) (*settings, error) {
 	s := &settings{connectTimeout: defaultConnectTimeout, headerTimeout: defaultHeaderTimeout}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(s); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(s, opts); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// options is the settings of Connect and ConnectSandbox: a client of the module's own unless
+// WithClient gives one.
+func options(opts []Option) (*settings, error) {
+	s, err := settingsOf(opts)
+	if err != nil {
+		return nil, err
 	}
 	if s.client == nil {
 		s.client = mcp.NewClient(&mcp.Implementation{Name: "blaxel-go", Version: pipeline.ModuleVersion}, nil)

@@ -140,14 +140,9 @@ func (t *Transport) open(ctx context.Context) (mcp.Connection, *handshakeWatch, 
 
 // newTransport applies the options that make sense for a Transport.
 func newTransport(opts []Option) (*Transport, error) {
-	s := &settings{connectTimeout: defaultConnectTimeout, headerTimeout: defaultHeaderTimeout}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(s); err != nil {
-			return nil, err
-		}
+	s, err := settingsOf(opts)
+	if err != nil {
+		return nil, err
 	}
 	if s.client != nil {
 		return nil, errors.New("blaxel: WithClient is for Connect and ConnectSandbox: a Transport is connected by the caller's client")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
 )
@@ -79,13 +80,8 @@ func WithExitWait(d time.Duration) ProcessOption {
 
 func processOptions(opts []ProcessOption) (*processSettings, error) {
 	s := &processSettings{exitWait: defaultExitWait}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(s); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(s, opts); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/blaxel-go/blaxel/internal/option"
 )
 
 // The headers Blaxel sends with a callback.
@@ -93,13 +95,8 @@ func NewVerifier(secret string, opts ...Option) (*Verifier, error) {
 		return nil, errors.New("callback: NewVerifier: the secret is empty")
 	}
 	v := &Verifier{secret: []byte(secret), maxAge: DefaultMaxAge, maxBody: DefaultMaxBody, now: time.Now}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(v); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(v, opts); err != nil {
+		return nil, err
 	}
 	return v, nil
 }

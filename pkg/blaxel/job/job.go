@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/blaxel-go/blaxel/internal/option"
 )
 
 // The variables the platform sets in a task's environment.
@@ -106,13 +108,8 @@ func WithRetries(retries int, firstWait time.Duration) Option {
 // from the environment, and its input, fetched from the execution data.
 func Current(ctx context.Context, opts ...Option) (*Task, error) {
 	s := settings{lookup: os.LookupEnv, client: &http.Client{Timeout: DefaultFetchTimeout}, maxData: DefaultMaxData, retries: 3, backoff: time.Second}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&s); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(&s, opts); err != nil {
+		return nil, err
 	}
 	dataURL, ok := s.lookup(EnvExecutionDataURL)
 	if !ok || strings.TrimSpace(dataURL) == "" {

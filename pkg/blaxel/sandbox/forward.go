@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
@@ -112,13 +113,8 @@ type Forwarder struct {
 // when ctx ends or Close is called.
 func (p *Port) Forward(ctx context.Context, opts ...ForwardOption) (*Forwarder, error) {
 	cfg := forwardConfig{addr: "127.0.0.1:0"}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&cfg); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(&cfg, opts); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/blaxel-go/blaxel/gen/sandboxapi"
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
@@ -122,13 +123,8 @@ func (s *Sandbox) Run(ctx context.Context, command string, opts ...CommandOption
 	ctx, op := s.p.StartOperation(ctx, "sandbox.Run")
 	defer func() { op.End(err) }()
 	rc := runCommand{cmd: Command{Command: command}}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&rc); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(&rc, opts); err != nil {
+		return nil, err
 	}
 	req, err := rc.cmd.processRequest()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/blaxel-go/blaxel/gen/sandboxapi"
 	"github.com/blaxel-go/blaxel/internal/config"
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 	"github.com/blaxel-go/blaxel/internal/redact"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
@@ -74,13 +75,8 @@ func OpenPreview(previewURL, token string, opts ...blaxel.Option) (*Sandbox, err
 		return nil, errors.New("blaxel: sandbox.OpenPreview: the token is empty")
 	}
 	s := &config.Settings{Pipeline: pipeline.Settings{APIVersion: blaxel.APIVersion, Retry: blaxel.DefaultRetryPolicy()}}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(s); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(s, opts); err != nil {
+		return nil, err
 	}
 	if len(s.CredentialOptions) > 0 {
 		return nil, fmt.Errorf("blaxel: sandbox.OpenPreview: %s: a preview is reached with its token alone", strings.Join(s.CredentialOptions, ", "))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/blaxel-go/blaxel/gen"
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 )
 
@@ -112,13 +113,8 @@ func WithSessionHeaders(request, response map[string]string) SessionOption {
 // again rather than left behind.
 func (s *Sessions) Create(ctx context.Context, opts ...SessionOption) (*Session, error) {
 	cfg := sessionConfig{expiresAt: s.now().Add(DefaultSessionTTL)}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&cfg); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(&cfg, opts); err != nil {
+		return nil, err
 	}
 	if !cfg.expiresAt.After(s.now()) {
 		return nil, fmt.Errorf("blaxel: sandbox session: the expiry %s is in the past", cfg.expiresAt.Format(time.RFC3339))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
@@ -113,13 +114,8 @@ type Terminal struct {
 // 64 MiB by default) ends the connection with an error.
 func (s *Sandbox) Terminal(ctx context.Context, opts ...TerminalOption) (*Terminal, error) {
 	var cfg terminalConfig
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&cfg); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(&cfg, opts); err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	if cfg.cols > 0 {

@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/blaxel-go/blaxel/gen/sandboxapi"
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 )
@@ -103,13 +104,8 @@ func (s *Sandbox) WriteFile(ctx context.Context, name string, r io.Reader, perm 
 		return errors.New("blaxel: WriteFile: the reader is nil")
 	}
 	set := writeSettings{partSize: DefaultPartSize, concurrency: DefaultUploadConcurrency}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&set); err != nil {
-			return err
-		}
+	if err := option.Apply(&set, opts); err != nil {
+		return err
 	}
 	if perm&^fs.ModePerm != 0 {
 		return fmt.Errorf("blaxel: WriteFile: the mode %v has more than permission bits", perm)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/blaxel-go/blaxel/gen/sandboxapi"
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
@@ -71,14 +72,9 @@ func WatchIgnore(substrings ...string) WatchOption {
 func (s *Sandbox) Watch(ctx context.Context, dir string, opts ...WatchOption) iter.Seq2[FileEvent, error] {
 	return func(yield func(FileEvent, error) bool) {
 		var set watchSettings
-		for _, opt := range opts {
-			if opt == nil {
-				continue
-			}
-			if err := opt(&set); err != nil {
-				yield(FileEvent{}, err)
-				return
-			}
+		if err := option.Apply(&set, opts); err != nil {
+			yield(FileEvent{}, err)
+			return
 		}
 		p, err := sandboxPath(dir)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/pkg/blaxel/sandbox"
 )
 
@@ -108,13 +109,8 @@ func WithReadOnly() Option {
 func newSettings(opts []Option) (*settings, error) {
 	s := &settings{root: "/", maxRead: DefaultMaxRead, maxOutput: DefaultMaxOutput,
 		maxEntries: DefaultMaxEntries, commandTimeout: DefaultCommandTimeout}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(s); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(s, opts); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blaxel-go/blaxel/internal/option"
 	"github.com/blaxel-go/blaxel/internal/pipeline"
 )
 
@@ -96,14 +97,9 @@ type executeRequest struct {
 func (i *Interpreter) Run(ctx context.Context, code string, opts ...RunOption) iter.Seq2[Output, error] {
 	return func(yield func(Output, error) bool) {
 		var s runSettings
-		for _, opt := range opts {
-			if opt == nil {
-				continue
-			}
-			if err := opt(&s); err != nil {
-				yield(Output{}, err)
-				return
-			}
+		if err := option.Apply(&s, opts); err != nil {
+			yield(Output{}, err)
+			return
 		}
 		if s.language != "" && s.contextID != "" {
 			yield(Output{}, errors.New("blaxel: interpreter: WithLanguage and InContext cannot be combined: a context has its language"))
