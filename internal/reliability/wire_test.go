@@ -12,10 +12,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/blaxel-go/blaxel/internal/apitest"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 )
 
@@ -164,10 +164,8 @@ func newServer(t *testing.T, h http.HandlerFunc) *server {
 // base is the server's control plane, under /v0 as on the real API.
 func (s *server) base() string { return s.URL + "/v0" }
 
-// fastRetries keeps the policy's shape with waits of milliseconds, so that faults run fast.
-func fastRetries() blaxel.Option {
-	return blaxel.WithRetryPolicy(blaxel.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxRetryAfter: 5 * time.Second})
-}
+// fastRetries keeps the tests' waits short (see internal/apitest).
+var fastRetries = apitest.FastRetries
 
 // Credentials the suite uses. Each is long and unusual enough that finding it in a text can
 // only mean it leaked.

@@ -17,6 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/blaxel-go/blaxel/gen"
+	"github.com/blaxel-go/blaxel/internal/apitest"
 	"github.com/blaxel-go/blaxel/pkg/blaxel"
 	"github.com/blaxel-go/blaxel/pkg/blaxel/blaxelmcp"
 	"github.com/blaxel-go/blaxel/pkg/blaxeltest"
@@ -463,7 +464,5 @@ func TestMCPOptionsRefuseUnusableValues(t *testing.T) {
 	}
 }
 
-// fastRetries keeps the tests' waits short while keeping the policy's shape.
-func fastRetries() blaxel.Option {
-	return blaxel.WithRetryPolicy(blaxel.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxRetryAfter: 5 * time.Second})
-}
+// fastRetries keeps the tests' waits short (see internal/apitest).
+var fastRetries = apitest.FastRetries
